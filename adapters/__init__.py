@@ -1,0 +1,124 @@
+"""Framework adapters: the contract every framework implements, and where to find them.
+
+One class per framework, a handful of methods, NumPy arrays in and out. The
+framework is imported in the adapter's `__init__`, which only a worker
+process calls: importing this package imports no framework. Adapters from
+other packages register under the `conformance.adapters` entry point group.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any, Callable
+
+import numpy as np
+
+from conformance.expr import Ops
+
+BUILTIN = {
+    "torch": "conformance.adapters.torch:TorchAdapter",
+    "tensorflow": "conformance.adapters.tensorflow:TensorFlowAdapter",
+    "jax": "conformance.adapters.jax:JaxAdapter",
+}
+
+# status of one gradient
+VALUE, DISCONNECTED, ERROR = "value", "disconnected", "error"
+
+
+@dataclass
+class Gradient:
+    """One input's gradient as the framework gave it, in NumPy."""
+
+    status: str  # VALUE | DISCONNECTED | ERROR
+    value: np.ndarray | None = None
+    error: str | None = None  # "ExceptionType: message"
+    #: how the framework spelled a disconnected or unusual gradient (None, symbolic zero, IndexedSlices)
+    representation: str | None = None
+
+
+@dataclass
+class Minimum:
+    params: dict[str, np.ndarray]
+    loss: float
+    iterations: int
+    history: list[float] = field(default_factory=list)  # loss per objective evaluation, where observable
+
+
+class Adapter:
+    """The contract. `fn` arguments take and return the framework's own arrays."""
+
+    name = "base"
+    #: distribution library whose version the report records, besides the framework's
+    distributions = ""
+
+    def versions(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def ops(self, dtype: str) -> Ops:
+        """The expression language's function table, evaluating in `dtype`."""
+        raise NotImplementedError
+
+    def array(self, value: np.ndarray, dtype: str) -> Any:
+        raise NotImplementedError
+
+    def vjp(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
+            cotangent: np.ndarray | None) -> tuple[np.ndarray, dict[str, Gradient]]:
+        """fn(primals) and its vector-Jacobian product (the gradient when `cotangent` is None)."""
+        raise NotImplementedError
+
+    def log_prob(self, family: str, params: dict[str, Any], x: Any) -> Any:
+        """Per-sample log density of `family` from the framework's distribution library."""
+        raise NotImplementedError
+
+    def sample(self, family: str, params: dict[str, Any], n: int, seed: int) -> Any:
+        """n reparameterized samples from the framework's own sampler, differentiable in params."""
+        raise NotImplementedError
+
+    def minimize(self, fn: Callable[[dict[str, Any]], Any], initial: dict[str, np.ndarray], dtype: str,
+                 max_iterations: int) -> Minimum:
+        """Minimize a scalar fn with the framework's own L-BFGS (or nearest equivalent)."""
+        raise NotImplementedError
+
+    def numpy(self, value: Any) -> np.ndarray:
+        return np.asarray(value)
+
+
+def available() -> dict[str, str]:
+    """Adapter name -> "module:Class", built-ins first, then entry points of other packages."""
+    found = dict(BUILTIN)
+    for entry in entry_points(group="conformance.adapters"):
+        found.setdefault(entry.name, entry.value)
+    return found
+
+
+def load(target: str) -> Adapter:
+    """Import and construct the adapter at "module:Class" (this imports its framework)."""
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)()
+
+
+def flatten(values: dict[str, np.ndarray]) -> tuple[np.ndarray, Callable[[Any, Callable], dict[str, Any]]]:
+    """Concatenate named arrays into one vector, for optimizers that want one; and the inverse.
+
+    The inverse takes the framework's flat vector and its reshape function.
+    """
+    names = list(values)
+    shapes = [np.shape(values[n]) for n in names]
+    sizes = [int(np.prod(s)) for s in shapes]
+    flat = np.concatenate([np.ravel(values[n]) for n in names]) if names else np.zeros(0)
+
+    def unflatten(vector: Any, reshape: Callable[[Any, tuple], Any]) -> dict[str, Any]:
+        out, start = {}, 0
+        for name, shape, size in zip(names, shapes, sizes):
+            out[name] = reshape(vector[start:start + size], shape)
+            start += size
+        return out
+
+    return flat, unflatten
+
+
+def describe_error(err: BaseException) -> str:
+    """ "Type: first line of the message", the form errors take in the report."""
+    lines = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {lines[0] if lines else ''}"

@@ -1,0 +1,114 @@
+"""JAX with jax.numpy, jax.scipy.stats and jax.random; jax.vjp for gradients, BFGS to minimize."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from conformance.adapters import DISCONNECTED, ERROR, VALUE, Adapter, Gradient, Minimum, describe_error, flatten
+from conformance.expr import Ops, ops_from_namespace
+
+
+class JaxAdapter(Adapter):
+    name = "jax"
+    distributions = "jax.scipy.stats"
+
+    def __init__(self) -> None:
+        import jax
+
+        jax.config.update("jax_enable_x64", True)  # float64 on request; float32 arrays stay float32
+        jax.config.update("jax_platforms", "cpu")
+        import jax.numpy as jnp
+        import jax.scipy as jsp
+
+        self.jax, self.jnp, self.jsp = jax, jnp, jsp
+
+    def versions(self) -> dict[str, str]:
+        import jaxlib
+
+        return {"jax": self.jax.__version__, "jaxlib": jaxlib.__version__}
+
+    def ops(self, dtype: str) -> Ops:
+        jnp, nn = self.jnp, self.jax.nn
+        return ops_from_namespace(jnp, {
+            "atanh": "arctanh", "sigmoid": nn.sigmoid, "softplus": nn.softplus,
+            "transpose": lambda x: jnp.swapaxes(x, -1, -2),
+        }, const=lambda v: jnp.asarray(v, dtype=dtype), stack=jnp.stack)
+
+    def array(self, value: np.ndarray, dtype: str) -> Any:
+        return self.jnp.asarray(np.asarray(value), dtype=dtype)
+
+    def vjp(self, fn: Callable, primals: dict[str, np.ndarray], dtype: str,
+            cotangent: np.ndarray | None) -> tuple[np.ndarray, dict[str, Gradient]]:
+        jax = self.jax
+        names = list(primals)
+        args = [self.array(primals[k], dtype) for k in names]
+
+        def pullback(ct: Any, *xs: Any) -> Any:
+            return jax.vjp(lambda *ys: fn(dict(zip(names, ys))), *xs)[1](ct)
+
+        try:
+            out = fn(dict(zip(names, args)))
+            if cotangent is None:  # jax.grad's own check, and its own error, for non-scalar outputs
+                grads = jax.grad(lambda *ys: fn(dict(zip(names, ys))), argnums=tuple(range(len(names))))(*args)
+                ct = self.jnp.ones_like(out)
+            else:
+                ct = self.array(cotangent, dtype)
+                grads = pullback(ct, *args)
+            connected = _depends_on_first_input(jax.make_jaxpr(pullback)(ct, *args).jaxpr)
+        except Exception as err:  # a framework's refusal is a result, recorded per gradient
+            return np.asarray(out) if "out" in locals() else np.array(np.nan), {
+                k: Gradient(ERROR, error=describe_error(err)) for k in names}
+        return np.asarray(out), {
+            k: Gradient(VALUE, np.asarray(g)) if linked
+            else Gradient(DISCONNECTED, np.asarray(g), representation="symbolic zero")
+            for k, g, linked in zip(names, grads, connected)}
+
+    def log_prob(self, family: str, params: dict[str, Any], x: Any) -> Any:
+        stats = self.jsp.stats
+        if family == "Normal":
+            return stats.norm.logpdf(x, params["loc"], params["scale"])
+        if family == "MultivariateNormal" and "covariance_matrix" in params:
+            return stats.multivariate_normal.logpdf(x, params["loc"], params["covariance_matrix"])
+        if family == "MultivariateNormal":  # with a Cholesky factor: solve against it, as TFP does
+            jnp, tril = self.jnp, self.jnp.tril(params["scale_tril"])
+            z = self.jsp.linalg.solve_triangular(tril, jnp.swapaxes(x - params["loc"], -1, -2), lower=True)
+            d = tril.shape[-1]
+            return (-0.5 * jnp.sum(z * z, axis=0) - jnp.sum(jnp.log(jnp.diagonal(tril)))
+                    - 0.5 * d * jnp.log(2 * jnp.pi).astype(x.dtype))
+        raise NotImplementedError(f"jax adapter has no family {family}")
+
+    def sample(self, family: str, params: dict[str, Any], n: int, seed: int) -> Any:
+        jax, key = self.jax, self.jax.random.key(seed)
+        loc = params["loc"]
+        if family == "Normal":
+            return loc + params["scale"] * jax.random.normal(key, (n, *loc.shape), loc.dtype)
+        if family == "MultivariateNormal" and "covariance_matrix" in params:
+            return jax.random.multivariate_normal(key, loc, params["covariance_matrix"], (n,), loc.dtype)
+        if family == "MultivariateNormal":
+            return loc + jax.random.normal(key, (n, loc.shape[-1]), loc.dtype) @ self.jnp.tril(
+                params["scale_tril"]).T
+        raise NotImplementedError(f"jax adapter has no sampler for {family}")
+
+    def minimize(self, fn: Callable, initial: dict[str, np.ndarray], dtype: str,
+                 max_iterations: int) -> Minimum:
+        flat, unflatten = flatten(initial)
+        objective = lambda vector: fn(unflatten(vector, self.jnp.reshape))
+        result = self.jsp.optimize.minimize(objective, self.array(flat, dtype), method="BFGS",
+                                            options={"maxiter": max_iterations, "gtol": 1e-9})
+        params = {k: np.asarray(v) for k, v in unflatten(result.x, self.jnp.reshape).items()}
+        return Minimum(params, float(result.fun), int(result.nit))
+
+
+def _depends_on_first_input(jaxpr: Any) -> list[bool]:
+    """For each output of a pullback's jaxpr, whether it depends on the cotangent (its first input).
+
+    An output that does not is a symbolic zero instantiated by JAX: the input is
+    disconnected. Equations with sub-jaxprs count as dependent if any input is,
+    which can only err towards "connected".
+    """
+    tainted = {jaxpr.invars[0]}
+    for eqn in jaxpr.eqns:
+        if any(not hasattr(v, "val") and v in tainted for v in eqn.invars):
+            tainted.update(eqn.outvars)
+    return [not hasattr(v, "val") and v in tainted for v in jaxpr.outvars]
