@@ -1,11 +1,11 @@
-"""JAX with jax.numpy, jax.scipy.stats and jax.random; jax.vjp for gradients, BFGS to minimize."""
+"""JAX with jax.numpy, jax.scipy.stats and jax.random; jax.vjp for gradients, optax's L-BFGS to minimize."""
 from __future__ import annotations
 
 from typing import Any, Callable
 
 import numpy as np
 
-from conformance.adapters import DISCONNECTED, ERROR, VALUE, Adapter, Gradient, Minimum, describe_error, flatten
+from conformance.adapters import DISCONNECTED, ERROR, VALUE, Adapter, Gradient, Minimum, describe_error
 from conformance.expr import Ops, ops_from_namespace
 
 
@@ -20,6 +20,7 @@ class JaxAdapter(Adapter):
         jax.config.update("jax_platforms", "cpu")
         import jax.numpy as jnp
         import jax.scipy as jsp
+        import jax.scipy.stats  # noqa: F401
 
         self.jax, self.jnp, self.jsp = jax, jnp, jsp
 
@@ -92,13 +93,27 @@ class JaxAdapter(Adapter):
 
     def minimize(self, fn: Callable, initial: dict[str, np.ndarray], dtype: str,
                  max_iterations: int) -> Minimum:
-        flat, unflatten = flatten(initial)
-        objective = lambda vector: fn(unflatten(vector, self.jnp.reshape))
-        result = self.jsp.optimize.minimize(objective, self.array(flat, dtype), method="BFGS",
-                                            options={"maxiter": max_iterations, "gtol": 1e-9})
-        params = {k: np.asarray(v) for k, v in unflatten(result.x, self.jnp.reshape).items()}
-        return Minimum(params, float(result.fun), int(result.nit))
+        import optax  # JAX's own L-BFGS lives in optax (jax.scipy.optimize offers only a fragile BFGS)
 
+        jax = self.jax
+        solver = optax.lbfgs()
+        value_and_grad = optax.value_and_grad_from_state(fn)
+
+        @jax.jit
+        def step(params: Any, state: Any) -> tuple[Any, Any, Any, Any]:
+            value, grad = value_and_grad(params, state=state)
+            updates, state = solver.update(grad, state, params, value=value, grad=grad, value_fn=fn)
+            return optax.apply_updates(params, updates), state, value, optax.tree.norm(grad)
+
+        params = {k: self.array(v, dtype) for k, v in initial.items()}
+        state, history, iterations = solver.init(params), [], 0
+        while iterations < max_iterations:
+            params, state, value, grad_norm = step(params, state)
+            history.append(float(value))
+            iterations += 1
+            if float(grad_norm) <= 1e-9 or (len(history) > 1 and history[-2] - history[-1] == 0):
+                break
+        return Minimum({k: np.asarray(v) for k, v in params.items()}, float(fn(params)), iterations, history)
 
 def _depends_on_first_input(jaxpr: Any) -> list[bool]:
     """For each output of a pullback's jaxpr, whether it depends on the cotangent (its first input).

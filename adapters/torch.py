@@ -77,7 +77,7 @@ class TorchAdapter(Adapter):
             optimizer.zero_grad()
             loss = fn(leaves)
             loss.backward()
-            history.append(float(loss))
+            history.append(loss.item())
             return loss
 
         optimizer.step(closure)

@@ -55,7 +55,6 @@ class Divergence(Strict):
 
     framework: str
     versions: str = Field("", description="PEP 440 specifier of the affected versions; empty means all")
-    gradients: list[str] = Field(default_factory=list, description="affected gradients; empty means all")
     issue: str = Field(description="link to the upstream issue or doc")
     why: str
 

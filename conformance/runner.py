@@ -1,0 +1,133 @@
+"""Run jobs: one worker process per framework, all in parallel, each job under a timeout.
+
+Frameworks never share a process (each brings its own thread pools and
+allocators). A worker that crashes or hangs is killed; its current job gets an
+error verdict and a fresh worker takes the remaining jobs, so nothing else is lost.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from conformance.compare import Job
+from conformance.model import Case
+
+STARTUP_SECONDS = 300.0  # importing a framework the first time can be slow on a cold disk
+
+
+@dataclass
+class _Worker:
+    framework: str
+    target: str
+    jobs: list[int]  # indexes into the job list, in order
+    process: mp.Process
+    started: float
+    current: int | None = None  # job index being computed
+    current_since: float = 0.0
+
+
+def plan(cases: list[Case], frameworks: list[str], dtypes: list[str] | None = None) -> list[Job]:
+    """Every (case, framework, dtype) the case allows, in a stable order."""
+    return [Job(case, fw, dtype) for case in cases for fw in frameworks for dtype in case.dtypes
+            if dtypes is None or dtype in dtypes]
+
+
+def run(jobs: list[Job], adapters: dict[str, str], timeout: float = 120.0,
+        progress: Callable[[int, int], None] | None = None) -> list[Job]:
+    """Fill in each job's result. `adapters` maps framework name to "module:Class"."""
+    ctx = mp.get_context("spawn")
+    results: mp.Queue = ctx.Queue()
+    workers: dict[str, _Worker] = {}
+    for fw in dict.fromkeys(job.framework for job in jobs):
+        indexes = [i for i, job in enumerate(jobs) if job.framework == fw]
+        if fw not in adapters:
+            for i in indexes:
+                jobs[i].unavailable = f"unavailable: no adapter named {fw!r}"
+            continue
+        workers[fw] = _start(ctx, results, fw, adapters[fw], indexes, jobs)
+    done = sum(job.unavailable is not None for job in jobs)
+    if progress:
+        progress(done, len(jobs))
+    while workers:
+        try:
+            message = results.get(timeout=0.2)
+        except queue.Empty:
+            message = None
+        if message is not None:
+            fw, what, index, payload = message
+            worker = workers.get(fw)
+            if worker is None:
+                continue
+            if what == "start":
+                worker.current, worker.current_since = index, time.monotonic()
+            elif what == "versions":
+                for i in worker.jobs:
+                    jobs[i].versions = payload
+            elif what == "unavailable":
+                for i in worker.jobs:
+                    jobs[i].unavailable = payload
+                done += len(worker.jobs)
+                worker.jobs = []
+            else:  # "done"
+                computed, error, seconds = payload
+                jobs[index].computed, jobs[index].error, jobs[index].seconds = computed, error, seconds
+                worker.jobs.remove(index)
+                worker.current = None
+                done += 1
+            if progress:
+                progress(done, len(jobs))
+        for fw, worker in list(workers.items()):
+            if not worker.jobs:
+                worker.process.join(timeout=5)
+                del workers[fw]
+                continue
+            now = time.monotonic()
+            failure = None
+            if not worker.process.is_alive() and results.empty():
+                failure = f"worker crashed (exit code {worker.process.exitcode})"
+            elif worker.current is not None and now - worker.current_since > timeout:
+                failure = f"timeout: no result after {timeout:g} s"
+            elif worker.current is None and now - worker.started > STARTUP_SECONDS:
+                failure = f"timeout: worker did not start within {STARTUP_SECONDS:g} s"
+            if failure is None:
+                continue
+            worker.process.kill()
+            worker.process.join()
+            lost = worker.current if worker.current is not None else worker.jobs[0]
+            jobs[lost].error = failure
+            worker.jobs.remove(lost)
+            done += 1
+            if progress:
+                progress(done, len(jobs))
+            workers[fw] = _start(ctx, results, fw, worker.target, worker.jobs, jobs)
+    return jobs
+
+
+def _start(ctx, results, framework: str, target: str, indexes: list[int], jobs: list[Job]) -> _Worker:
+    tasks = [(i, jobs[i].case, jobs[i].dtype) for i in indexes]
+    process = ctx.Process(target=_work, args=(framework, target, tasks, results), daemon=True)
+    process.start()
+    return _Worker(framework, target, list(indexes), process, time.monotonic())
+
+
+def _work(framework: str, target: str, tasks: list, results) -> None:
+    """The worker: import the framework once, then compute each job and send it back."""
+    from conformance import adapters, kinds
+
+    try:
+        adapter = adapters.load(target)
+    except Exception as err:  # not installed, or installed but broken: either way it cannot run
+        results.put((framework, "unavailable", None, f"unavailable: {adapters.describe_error(err)}"))
+        return
+    results.put((framework, "versions", None, adapter.versions()))
+    for index, case, dtype in tasks:
+        results.put((framework, "start", index, None))
+        started = time.perf_counter()
+        try:
+            computed, error = kinds.compute(case, adapter, dtype), None
+        except Exception as err:  # the job's result is the error; the worker goes on
+            computed, error = None, adapters.describe_error(err)
+        results.put((framework, "done", index, (computed, error, time.perf_counter() - started)))
