@@ -3,12 +3,14 @@
 Frameworks never share a process (each brings its own thread pools and
 allocators). A worker that crashes or hangs is killed; its current job gets an
 error verdict and a fresh worker takes the remaining jobs, so nothing else is lost.
+Workers report over their own pipe, whose sends are synchronous: a result sent
+before a crash is never lost in a buffer.
 """
 from __future__ import annotations
 
 import multiprocessing as mp
-import queue
 import time
+from multiprocessing.connection import Connection, wait
 from dataclasses import dataclass
 from typing import Callable
 
@@ -24,9 +26,11 @@ class _Worker:
     target: str
     jobs: list[int]  # indexes into the job list, in order
     process: mp.Process
+    connection: Connection
     started: float
     current: int | None = None  # job index being computed
     current_since: float = 0.0
+    closed: bool = False  # the pipe reached EOF: everything the worker sent has been read
 
 
 def plan(cases: list[Case], frameworks: list[str], dtypes: list[str] | None = None) -> list[Job]:
@@ -39,7 +43,6 @@ def run(jobs: list[Job], adapters: dict[str, str], timeout: float = 120.0,
         progress: Callable[[int, int], None] | None = None) -> list[Job]:
     """Fill in each job's result. `adapters` maps framework name to "module:Class"."""
     ctx = mp.get_context("spawn")
-    results: mp.Queue = ctx.Queue()
     workers: dict[str, _Worker] = {}
     for fw in dict.fromkeys(job.framework for job in jobs):
         indexes = [i for i, job in enumerate(jobs) if job.framework == fw]
@@ -47,19 +50,18 @@ def run(jobs: list[Job], adapters: dict[str, str], timeout: float = 120.0,
             for i in indexes:
                 jobs[i].unavailable = f"unavailable: no adapter named {fw!r}"
             continue
-        workers[fw] = _start(ctx, results, fw, adapters[fw], indexes, jobs)
+        workers[fw] = _start(ctx, fw, adapters[fw], indexes, jobs)
     done = sum(job.unavailable is not None for job in jobs)
     if progress:
         progress(done, len(jobs))
     while workers:
-        try:
-            message = results.get(timeout=0.2)
-        except queue.Empty:
-            message = None
-        if message is not None:
-            fw, what, index, payload = message
-            worker = workers.get(fw)
-            if worker is None:
+        by_connection = {w.connection: w for w in workers.values()}
+        for connection in wait(list(by_connection), timeout=0.2):
+            worker = by_connection[connection]
+            try:
+                what, index, payload = connection.recv()
+            except EOFError:  # the worker is gone; the liveness check below handles it
+                worker.closed = True
                 continue
             if what == "start":
                 worker.current, worker.current_since = index, time.monotonic()
@@ -72,8 +74,7 @@ def run(jobs: list[Job], adapters: dict[str, str], timeout: float = 120.0,
                 done += len(worker.jobs)
                 worker.jobs = []
             else:  # "done"
-                computed, error, seconds = payload
-                jobs[index].computed, jobs[index].error, jobs[index].seconds = computed, error, seconds
+                jobs[index].computed, jobs[index].error, jobs[index].seconds = payload
                 worker.jobs.remove(index)
                 worker.current = None
                 done += 1
@@ -82,52 +83,65 @@ def run(jobs: list[Job], adapters: dict[str, str], timeout: float = 120.0,
         for fw, worker in list(workers.items()):
             if not worker.jobs:
                 worker.process.join(timeout=5)
+                worker.connection.close()
                 del workers[fw]
                 continue
-            now = time.monotonic()
-            failure = None
-            if not worker.process.is_alive() and results.empty():
-                failure = f"worker crashed (exit code {worker.process.exitcode})"
-            elif worker.current is not None and now - worker.current_since > timeout:
-                failure = f"timeout: no result after {timeout:g} s"
-            elif worker.current is None and now - worker.started > STARTUP_SECONDS:
-                failure = f"timeout: worker did not start within {STARTUP_SECONDS:g} s"
+            failure = _failure(worker, timeout)
             if failure is None:
                 continue
             worker.process.kill()
             worker.process.join()
+            worker.connection.close()
             lost = worker.current if worker.current is not None else worker.jobs[0]
             jobs[lost].error = failure
             worker.jobs.remove(lost)
             done += 1
             if progress:
                 progress(done, len(jobs))
-            workers[fw] = _start(ctx, results, fw, worker.target, worker.jobs, jobs)
+            if worker.jobs:
+                workers[fw] = _start(ctx, fw, worker.target, worker.jobs, jobs)
+            else:
+                del workers[fw]
     return jobs
 
 
-def _start(ctx, results, framework: str, target: str, indexes: list[int], jobs: list[Job]) -> _Worker:
+def _failure(worker: _Worker, timeout: float) -> str | None:
+    """Why a worker must be stopped, or None while it is healthy."""
+    now = time.monotonic()
+    if worker.closed:
+        worker.process.join(timeout=5)  # EOF can arrive before the exit is reaped
+        return f"worker crashed (exit code {worker.process.exitcode})"
+    if worker.current is not None and now - worker.current_since > timeout:
+        return f"timeout: no result after {timeout:g} s"
+    if worker.current is None and now - worker.started > STARTUP_SECONDS:
+        return f"timeout: worker did not start within {STARTUP_SECONDS:g} s"
+    return None
+
+
+def _start(ctx, framework: str, target: str, indexes: list[int], jobs: list[Job]) -> _Worker:
     tasks = [(i, jobs[i].case, jobs[i].dtype) for i in indexes]
-    process = ctx.Process(target=_work, args=(framework, target, tasks, results), daemon=True)
+    receiver, sender = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_work, args=(target, tasks, sender), daemon=True)
     process.start()
-    return _Worker(framework, target, list(indexes), process, time.monotonic())
+    sender.close()  # the child holds the only send end: its exit shows as EOF here
+    return _Worker(framework, target, list(indexes), process, receiver, time.monotonic())
 
 
-def _work(framework: str, target: str, tasks: list, results) -> None:
+def _work(target: str, tasks: list, results: Connection) -> None:
     """The worker: import the framework once, then compute each job and send it back."""
     from conformance import adapters, kinds
 
     try:
         adapter = adapters.load(target)
     except Exception as err:  # not installed, or installed but broken: either way it cannot run
-        results.put((framework, "unavailable", None, f"unavailable: {adapters.describe_error(err)}"))
+        results.send(("unavailable", None, f"unavailable: {adapters.describe_error(err)}"))
         return
-    results.put((framework, "versions", None, adapter.versions()))
+    results.send(("versions", None, adapter.versions()))
     for index, case, dtype in tasks:
-        results.put((framework, "start", index, None))
+        results.send(("start", index, None))
         started = time.perf_counter()
         try:
             computed, error = kinds.compute(case, adapter, dtype), None
         except Exception as err:  # the job's result is the error; the worker goes on
             computed, error = None, adapters.describe_error(err)
-        results.put((framework, "done", index, (computed, error, time.perf_counter() - started)))
+        results.send(("done", index, (computed, error, time.perf_counter() - started)))

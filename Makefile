@@ -1,0 +1,24 @@
+# Two entry points for a fresh machine; each sets up .venv first if needed.
+#   make run    install everything, run the whole suite, write out/report.json
+#   make test   install everything, run the tests
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN = $(VENV)/bin
+STAMP = $(VENV)/.installed
+
+.PHONY: run test bench
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[all,test]" -c constraints.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/conformance run --report out/report.json
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/suite.py
