@@ -44,22 +44,25 @@ class JaxAdapter(Adapter):
         jax = self.jax
         names = list(primals)
         args = [self.array(primals[k], dtype) for k in names]
+        f = lambda *xs: fn(dict(zip(names, xs)))
 
-        def pullback(ct: Any, *xs: Any) -> Any:
-            return jax.vjp(lambda *ys: fn(dict(zip(names, ys))), *xs)[1](ct)
+        def forward_and_pullback(ct: Any, *xs: Any) -> tuple[Any, Any]:
+            out, pullback = jax.vjp(f, *xs)
+            return out, pullback(ct)
 
         try:
-            out = fn(dict(zip(names, args)))
-            if cotangent is None:  # jax.grad's own check, and its own error, for non-scalar outputs
-                grads = jax.grad(lambda *ys: fn(dict(zip(names, ys))), argnums=tuple(range(len(names))))(*args)
-                ct = self.jnp.ones_like(out)
+            if cotangent is None:
+                if jax.eval_shape(f, *args).shape != ():
+                    jax.grad(f)(*args)  # raises jax.grad's own error for a non-scalar output
+                ct = self.jnp.ones((), dtype)
             else:
                 ct = self.array(cotangent, dtype)
-                grads = pullback(ct, *args)
-            connected = _depends_on_first_input(jax.make_jaxpr(pullback)(ct, *args).jaxpr)
+            # jitted, as JAX code normally runs: one compiled program instead of one per primitive
+            out, grads = jax.jit(forward_and_pullback)(ct, *args)
+            connected = _depends_on_first_input(jax.make_jaxpr(lambda c, *xs: forward_and_pullback(c, *xs)[1])(
+                ct, *args).jaxpr)
         except Exception as err:  # a framework's refusal is a result, recorded per gradient
-            return np.asarray(out) if "out" in locals() else np.array(np.nan), {
-                k: Gradient(ERROR, error=describe_error(err)) for k in names}
+            return np.array(np.nan), {k: Gradient(ERROR, error=describe_error(err)) for k in names}
         return np.asarray(out), {
             k: Gradient(VALUE, np.asarray(g)) if linked
             else Gradient(DISCONNECTED, np.asarray(g), representation="symbolic zero")
