@@ -91,6 +91,10 @@ def table(report: dict[str, Any]) -> str:
     for fw, info in report["environment"]["frameworks"].items():
         if not info["available"]:
             out.append(f"{fw}: {info['reason']}")
+        elif fw in report["findings"]:
+            counts = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in report["findings"][fw].items())
+            versions = " ".join(f"{k} {v}" for k, v in info["versions"].items())
+            out.append(f"{fw} ({versions}): {counts}")
     for error in report["load_errors"]:
         out.append(f"load error: {error['file']}:{error['line']}: {error['message']}")
     summary = ", ".join(f"{n} {verdict}" for verdict, n in sorted(report["summary"].items()))
