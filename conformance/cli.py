@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from conformance import adapters, compare, loader, report, runner
+from conformance import adapters, compare, junit, loader, regress, report, runner
 from conformance.model import DTYPES, Case
 
 OK, FAILED, USAGE = 0, 1, 2
@@ -31,12 +31,30 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--report", metavar="FILE", help="write the JSON report here")
     run.add_argument("--timeout", type=float, default=120.0, help="seconds per job (default 120)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--baseline", metavar="FILE", help="compare with this saved report; exit 1 if anything regressed")
+    run.add_argument("--junit", metavar="FILE", help="write JUnit XML here")
+    run.add_argument("--shard", type=_shard, metavar="I/N", help="run only shard I of N (1 <= I <= N)")
+    run.add_argument("--expectations", metavar="FILE",
+                     help="known divergences, one a line: <case>[<framework>] <versions or *> <issue> <why>")
 
     commands.add_parser("schema", help="print the JSON Schema of a case file")
+
+    diff = commands.add_parser("compare", help="what changed between two reports; exit 1 if anything regressed")
+    diff.add_argument("old", metavar="OLD.json")
+    diff.add_argument("new", metavar="NEW.json")
+    diff.add_argument("--json", action="store_true", help="print the changes as JSON")
+
+    merge = commands.add_parser("merge", help="merge the reports of `run --shard I/N` into one")
+    merge.add_argument("reports", nargs="+", metavar="SHARD.json")
+    merge.add_argument("--report", metavar="FILE", required=True, help="write the merged report here")
 
     args = parser.parse_args(argv)
     if args.command == "schema":
         return _schema()
+    if args.command == "compare":
+        return _compare(args)
+    if args.command == "merge":
+        return _merge(args)
     return _run(args)
 
 
@@ -60,21 +78,72 @@ def _run(args: argparse.Namespace) -> int:
     if missing:
         print(f"conformance: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return USAGE
+    try:
+        baseline = report.read(args.baseline) if args.baseline else None
+        marks, mark_errors = regress.read_expectations(args.expectations) if args.expectations else ({}, [])
+    except (OSError, ValueError) as err:
+        print(f"conformance: {err}", file=sys.stderr)
+        return USAGE
     cases, load_errors = loader.load(args.paths)
+    load_errors += mark_errors
+    cases, unmatched = regress.with_expectations(cases, marks)
+    for case_id in unmatched:
+        print(f"{args.expectations}: note: no case {case_id!r} in this run", file=sys.stderr)
     for error in load_errors:
         print(f"load error: {error}", file=sys.stderr)
     jobs = runner.plan([c.case for c in cases], frameworks, args.dtype)
+    if args.shard:
+        jobs = runner.shard(jobs, *args.shard)
     progress = None if args.quiet or not sys.stderr.isatty() else _progress_bar
     runner.run(jobs, known, timeout=args.timeout, progress=progress)
     result = report.build(compare.judge(jobs), cases, load_errors, frameworks)
+    if args.shard:
+        result["shard"] = {"index": args.shard[0], "count": args.shard[1]}
     if args.report:
         report.write(result, args.report)
+    if args.junit:
+        junit.write(result, args.junit)
     print(report.table(result))
     if args.report:
         print(f"report: {args.report}")
+    regressed = False
+    if baseline is not None:
+        changes = regress.diff(baseline, result, (args.baseline, args.report or "this run"))
+        print(f"against the baseline:\n{regress.table(changes)}")
+        regressed = changes["regressed"]
     if load_errors:
         return USAGE
-    return FAILED if report.failed(result) else OK
+    return FAILED if report.failed(result) or regressed else OK
+
+
+def _shard(text: str) -> tuple[int, int]:
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        raise argparse.ArgumentTypeError(f"expected I/N with 1 <= I <= N, got {text!r}")
+    return int(index), int(count)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    try:
+        old, new = report.read(args.old), report.read(args.new)
+    except (OSError, ValueError) as err:
+        print(f"conformance: {err}", file=sys.stderr)
+        return USAGE
+    result = regress.diff(old, new, (args.old, args.new))
+    print(json.dumps(result, indent=1) if args.json else regress.table(result))
+    return FAILED if result["regressed"] else OK
+
+
+def _merge(args: argparse.Namespace) -> int:
+    try:
+        merged = regress.merge([report.read(path) for path in args.reports])
+    except (OSError, ValueError) as err:
+        print(f"conformance: {err}", file=sys.stderr)
+        return USAGE
+    report.write(merged, args.report)
+    print(report.table(merged))
+    print(f"report: {args.report}")
+    return FAILED if report.failed(merged) else OK
 
 
 def _progress_bar(done: int, total: int) -> None:

@@ -39,6 +39,14 @@ def plan(cases: list[Case], frameworks: list[str], dtypes: list[str] | None = No
             if dtypes is None or dtype in dtypes]
 
 
+def shard(jobs: list[Job], index: int, count: int) -> list[Job]:
+    """Shard `index` of `count` (1-based): every count-th (case, dtype) of the plan. A (case, dtype)
+    stays whole, so its frameworks are still compared with each other."""
+    groups = list(dict.fromkeys((job.case.id, job.dtype) for job in jobs))
+    mine = set(groups[index - 1::count])
+    return [job for job in jobs if (job.case.id, job.dtype) in mine]
+
+
 def run(jobs: list[Job], adapters: dict[str, str], timeout: float = 120.0,
         progress: Callable[[int, int], None] | None = None) -> list[Job]:
     """Fill in each job's result. `adapters` maps framework name to "module:Class"."""
