@@ -39,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("schema", help="print the JSON Schema of a case file")
 
+    docs = commands.add_parser("docs", help="generate the reference pages (HTML and Markdown)")
+    docs.add_argument("paths", nargs="*", default=[DEFAULT_CASES], help="case files or folders (default: cases)")
+    docs.add_argument("--report", metavar="FILE", help="a run's JSON report (default: run the suite first)")
+    docs.add_argument("--out", metavar="DIR", required=True, help="write the site here")
+
     diff = commands.add_parser("compare", help="what changed between two reports; exit 1 if anything regressed")
     diff.add_argument("old", metavar="OLD.json")
     diff.add_argument("new", metavar="NEW.json")
@@ -51,11 +56,34 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "schema":
         return _schema()
+    if args.command == "docs":
+        return _docs(args)
     if args.command == "compare":
         return _compare(args)
     if args.command == "merge":
         return _merge(args)
     return _run(args)
+
+
+def _docs(args: argparse.Namespace) -> int:
+    """Pages from the cases and a report; with no report, run the suite first and keep its report beside them."""
+    try:
+        from conformance import docs
+    except ImportError as err:
+        print(f"conformance: docs need the docs extra (pip install -e '.[docs]'): {err}", file=sys.stderr)
+        return USAGE
+    if args.report is None:
+        args.report = str(Path(args.out) / "report.json")
+        main(["run", *args.paths, "--report", args.report, "--quiet"])  # failures are results the pages show
+    try:
+        result = report.read(args.report)
+    except (OSError, ValueError) as err:
+        print(f"conformance: {err}", file=sys.stderr)
+        return USAGE
+    cases, _ = loader.load(args.paths)
+    written = docs.generate(result, cases, args.out)
+    print(f"docs: {len(written)} files; open {Path(args.out) / 'index.html'}")
+    return OK
 
 
 def _schema() -> int:
