@@ -11,7 +11,7 @@ STAMP = $(VENV)/.installed
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[all,test]" -c constraints.txt
+	$(BIN)/python -m pip install --quiet -e ".[all,test,docs]" -c constraints.txt
 	touch $(STAMP)
 
 run: $(STAMP)
