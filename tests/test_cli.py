@@ -69,9 +69,3 @@ def test_importing_the_engine_imports_no_framework():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr
 
-
-def test_install_carries_no_cuda_packages():
-    from importlib.metadata import distributions
-
-    cuda = sorted(d.metadata["Name"] for d in distributions() if d.metadata["Name"].lower().startswith("nvidia-"))
-    assert cuda == []
