@@ -67,6 +67,27 @@ class Adapter:
         """fn(primals) and its vector-Jacobian product (the gradient when `cotangent` is None)."""
         raise NotImplementedError
 
+    def jvp(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
+            tangents: dict[str, np.ndarray]) -> tuple[np.ndarray, Gradient]:
+        """fn(primals) and its Jacobian-vector product along `tangents`, in forward mode."""
+        raise NotImplementedError
+
+    def hvp(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
+            tangents: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, Gradient]]:
+        """Scalar fn(primals) and its Hessian times `tangents`, per input."""
+        raise NotImplementedError
+
+    def behaviour(self, scenario: str, dtype: str) -> dict[str, Any]:
+        """Run a named scenario in this framework's idiom; see `observed` for what it returns.
+
+        Scenarios are methods named `scenario_<name>(dtype)`; a framework without
+        one raises NotImplementedError, which the report shows as an error.
+        """
+        method = getattr(self, f"scenario_{scenario}", None)
+        if method is None:
+            raise NotImplementedError(f"{self.name} adapter has no scenario {scenario!r}")
+        return method(dtype)
+
     def log_prob(self, family: str, params: dict[str, Any], x: Any) -> Any:
         """Per-sample log density of `family` from the framework's distribution library."""
         raise NotImplementedError
@@ -82,6 +103,28 @@ class Adapter:
 
     def numpy(self, value: Any) -> np.ndarray:
         return np.asarray(value)
+
+
+def observed(error: BaseException | None = None, **values: Any) -> dict[str, Any]:
+    """What a scenario observed: outcome "raises" (with the error) or "ok", and named values.
+
+    A value is a Gradient, None (the framework gave None: disconnected), or an array.
+    """
+    def as_gradient(value: Any) -> Gradient:
+        if isinstance(value, Gradient):
+            return value
+        if value is None:
+            return Gradient(DISCONNECTED, representation="None")
+        return Gradient(VALUE, np.asarray(value))
+
+    return {"outcome": "ok" if error is None else "raises",
+            "error": None if error is None else describe_error(error),
+            "gradients": {k: as_gradient(v) for k, v in values.items()}}
+
+
+def failed(err: BaseException) -> Gradient:
+    """A value the scenario could not produce because the framework raised."""
+    return Gradient(ERROR, error=describe_error(err))
 
 
 def available() -> dict[str, str]:

@@ -52,6 +52,8 @@ class GradientResult:
     expected_error: dict[str, float] | None = None
     oracle_error: dict[str, float] | None = None
     peers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: frameworks differ here by design (their own documented conventions): a value difference is a note
+    convention: bool = False
 
 
 @dataclass
@@ -93,7 +95,9 @@ def within(got: np.ndarray, want: np.ndarray, tol: Tolerance, zero_tol: np.ndarr
     allowed = tol.atol + tol.rtol * np.abs(want) + slack
     if zero_tol is not None:  # the rounding floor of a cancelled sum bounds every element of it
         allowed = np.maximum(allowed, zero_tol)
-    return bool(np.all(np.abs(got - want) <= allowed))
+    same = (got == want) | (np.isnan(got) & np.isnan(want))  # NaN where NaN is expected; inf where inf is
+    with np.errstate(invalid="ignore"):
+        return bool(np.all(same | (np.abs(got - want) <= allowed)))
 
 
 def judge(jobs: list[Job]) -> list[Verdict]:
@@ -108,8 +112,10 @@ def judge(jobs: list[Job]) -> list[Verdict]:
         if job.computed.details.get("samples") is not None:  # native sampler: references from its noise
             refs = kinds.reference(job.case, job.computed.details)
         else:
-            refs = shared_refs.setdefault(job.case.id, kinds.reference(job.case))
-        verdicts.append(_judge_job(job, refs))
+            if job.case.id not in shared_refs:  # the oracle once per case, not once per job
+                shared_refs[job.case.id] = kinds.reference(job.case)
+            refs = shared_refs[job.case.id]
+        verdicts.append(_judge_job(job, kinds.for_framework(refs, job.framework, job.versions)))
     _compare_peers(verdicts)
     for v in verdicts:
         _apply_divergences(v)
@@ -123,11 +129,13 @@ def _judge_job(job: Job, refs: dict[str, kinds.Reference]) -> Verdict:
         ref = refs.get(name, kinds.Reference())
         zero_tol = kinds.zero_tolerance(ref, job.dtype)
         res = GradientResult(grad.status, None, grad.value, grad.error, grad.representation,
-                             ref.expected, ref.oracle, ref.oracle_bound, zero_tol)
+                             ref.expected, ref.oracle, ref.oracle_bound, zero_tol, convention=ref.convention)
         results[name] = res
-        if grad.status != VALUE:
-            if ref.expected is not None or ref.oracle is not None:
-                messages.append(f"{name}: {grad.status}" + (f" ({grad.error})" if grad.error else ""))
+        if grad.status != VALUE or ref.status != VALUE:
+            if grad.status != ref.status and (ref.expected is not None or ref.oracle is not None
+                                              or ref.status != VALUE):
+                messages.append(f"{name}: expected {ref.status}, got {grad.status}"
+                                + (f" ({grad.error})" if grad.error else ""))
             continue
         res.kind = classify(grad.value, zero_tol)
         if ref.expected is not None:
@@ -140,6 +148,7 @@ def _judge_job(job: Job, refs: dict[str, kinds.Reference]) -> Verdict:
             if not within(grad.value, ref.oracle, tol, zero_tol, ref.oracle_bound):
                 messages.append(f"{name}: oracle (finite differences) gives {_short(ref.oracle)}, "
                                 f"got {_short(grad.value)} (max abs error {res.oracle_error['max_abs']:.3g})")
+    messages.extend(kinds.check(case, job.computed, job.framework, job.versions))
     estimates = {}
     if isinstance(case, MleCase):
         for name, want in kinds.expected_estimates(case).items():
@@ -174,7 +183,10 @@ def _compare_peers(verdicts: list[Verdict]) -> None:
                         entry.update(errors(res.value, theirs.value))
                         entry["agree"] = within(res.value, theirs.value, tol, res.zero_tolerance) or within(
                             theirs.value, res.value, tol, res.zero_tolerance)
-                        if not entry["agree"]:
+                        if not entry["agree"] and (res.convention or theirs.convention):
+                            v.messages.append(f"note: {name} differs from {other} by {entry['max_abs']:.3g} "
+                                              f"(each framework's own convention)")
+                        elif not entry["agree"]:
                             v.messages.append(f"{name}: differs from {other} by {entry['max_abs']:.3g}")
                         elif res.kind != theirs.kind:
                             v.messages.append(f"note: {name} is {res.kind} here, {theirs.kind} in {other}")

@@ -8,6 +8,7 @@ in every framework (each adapter maps the table to its own functions).
 from __future__ import annotations
 
 import ast
+import math
 import operator
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
@@ -21,7 +22,15 @@ FUNCTIONS: dict[str, tuple[int, ...]] = {
     "sum": (1, 2), "prod": (1, 2), "mean": (1, 2),  # optional second argument: the axis
     "maximum": (2,), "minimum": (2,), "where": (3,),
     "diag": (1,), "tril": (1,), "matmul": (2,), "transpose": (1,),
+    # conventions at kinks and singular points
+    "relu": (1,), "clip": (3,), "max": (1, 2), "min": (1, 2),  # max/min: reductions, optional axis
+    "logsumexp": (1,), "norm": (1,), "xlogy": (2,), "lgamma": (1,), "digamma": (1,),
+    # linear algebra (matrices built in the case, e.g. from a list literal)
+    "cholesky": (1,), "solve": (2,), "logdet": (1,), "eigvalsh": (1,), "det": (1,),
 }
+_AXIS_FUNCTIONS = frozenset({"sum", "prod", "mean", "max", "min"})
+#: names every expression may use without declaring them
+CONSTANTS: dict[str, float] = {"pi": math.pi, "inf": math.inf, "nan": math.nan}
 
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
@@ -102,6 +111,8 @@ def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
             raise _fail(node, f"the constant {node.value!r}")
         return ("num", float(node.value))
     if isinstance(node, ast.Name):
+        if node.id in CONSTANTS and node.id not in names:
+            return ("num", CONSTANTS[node.id])
         if node.id not in names:
             known = ", ".join(sorted(names)) or "none"
             raise ExprError(f"unknown name {node.id!r} (declared: {known})", node.lineno)
@@ -139,7 +150,7 @@ def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
             raise ExprError(f"{name}() takes {' or '.join(map(str, FUNCTIONS[name]))} argument(s), "
                             f"got {len(node.args)}", node.lineno)
         args = [_check(a, names, used) for a in node.args]
-        if name in ("sum", "prod", "mean") and len(args) == 2:
+        if name in _AXIS_FUNCTIONS and len(args) == 2:
             if args[1][0] != "num" or args[1][1] != int(args[1][1]):
                 raise _fail(node.args[1], f"an axis of {name}() other than an integer literal")
             args[1] = ("axis", int(args[1][1]))

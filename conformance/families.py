@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
+from scipy import special, stats
 
 from conformance.expr import Ops
 
@@ -60,7 +61,75 @@ def _mvn_score(p: Params, x: np.ndarray) -> np.ndarray:
     return -np.linalg.solve(tril @ tril.T, (x - p["loc"]).T).T
 
 
+def _location_scale(noise: Callable[[np.random.Generator, tuple], np.ndarray],
+                    log_prob_std: Callable[[np.ndarray], np.ndarray],
+                    score_std: Callable[[np.ndarray], np.ndarray]) -> Family:
+    """A location-scale family from its standard density: x = loc + scale * z, p(x) = p0(z) / scale."""
+    standard = lambda p, x: (x - p["loc"]) / p["scale"]
+    return Family(
+        reparam_params=("loc", "scale"),
+        model_params=("loc", "scale"),
+        noise=lambda rng, n, p: noise(rng, (n, *np.shape(p["loc"]))),
+        transform=lambda p, z, ops: p["loc"] + p["scale"] * z,
+        standardize=standard,
+        log_prob=lambda p, x: log_prob_std(standard(p, x)) - np.log(p["scale"]),
+        score=lambda p, x: score_std(standard(p, x)) / p["scale"],
+        sample=lambda rng, n, p: p["loc"] + p["scale"] * noise(rng, (n, *np.shape(p["loc"]))),
+        mle_statistics=None,
+    )
+
+
+def _student_t_log_prob(p: Params, x: np.ndarray) -> np.ndarray:
+    return stats.t.logpdf(x, p["df"], p["loc"], p["scale"])
+
+
+def _lognormal_log_prob(p: Params, x: np.ndarray) -> np.ndarray:
+    return _normal_log_prob(p, np.log(x)) - np.log(x)
+
+
 FAMILIES: dict[str, Family] = {
+    "Laplace": _location_scale(lambda rng, shape: rng.laplace(size=shape),
+                               lambda z: -np.abs(z) - np.log(2.0), lambda z: -np.sign(z)),
+    "Logistic": _location_scale(lambda rng, shape: rng.logistic(size=shape),
+                                lambda z: -z - 2 * np.logaddexp(0.0, -z), lambda z: -np.tanh(z / 2)),
+    "Gumbel": _location_scale(lambda rng, shape: rng.gumbel(size=shape),
+                              lambda z: -(z + np.exp(-z)), lambda z: np.exp(-z) - 1),
+    "Cauchy": _location_scale(lambda rng, shape: rng.standard_cauchy(size=shape),
+                              lambda z: -np.log(np.pi) - np.log1p(z * z), lambda z: -2 * z / (1 + z * z)),
+    "StudentT": Family(
+        reparam_params=("df", "loc", "scale"),
+        model_params=("df", "loc", "scale"),
+        noise=lambda rng, n, p: rng.standard_t(np.broadcast_to(p["df"], np.shape(p["loc"])),
+                                               (n, *np.shape(p["loc"]))),
+        transform=lambda p, z, ops: p["loc"] + p["scale"] * z,
+        standardize=lambda p, x: (x - p["loc"]) / p["scale"],
+        log_prob=_student_t_log_prob,
+        score=lambda p, x: -(p["df"] + 1) * (x - p["loc"]) / (p["df"] * p["scale"] ** 2 + (x - p["loc"]) ** 2),
+        sample=lambda rng, n, p: p["loc"] + p["scale"] * rng.standard_t(p["df"], (n, *np.shape(p["loc"]))),
+        mle_statistics=None,
+    ),
+    "LogNormal": Family(
+        reparam_params=("loc", "scale"),
+        model_params=("loc", "scale"),
+        noise=lambda rng, n, p: rng.standard_normal((n, *np.shape(p["loc"]))),
+        transform=lambda p, z, ops: ops.functions["exp"](p["loc"] + p["scale"] * z),
+        standardize=lambda p, x: (np.log(x) - p["loc"]) / p["scale"],
+        log_prob=_lognormal_log_prob,
+        score=lambda p, x: -1 / x - (np.log(x) - p["loc"]) / (p["scale"] ** 2 * x),
+        sample=lambda rng, n, p: np.exp(p["loc"] + p["scale"] * rng.standard_normal((n, *np.shape(p["loc"])))),
+        mle_statistics=None,
+    ),
+    "MultivariateNormalDiag": Family(
+        reparam_params=("loc", "scale_diag"),
+        model_params=("loc", "scale_diag"),
+        noise=lambda rng, n, p: rng.standard_normal((n, np.shape(p["loc"])[-1])),
+        transform=lambda p, z, ops: p["loc"] + p["scale_diag"] * z,
+        standardize=lambda p, x: (x - p["loc"]) / p["scale_diag"],
+        log_prob=lambda p, x: np.sum(_normal_log_prob({"loc": p["loc"], "scale": p["scale_diag"]}, x), -1),
+        score=lambda p, x: -(x - p["loc"]) / p["scale_diag"] ** 2,
+        sample=lambda rng, n, p: p["loc"] + p["scale_diag"] * rng.standard_normal((n, np.shape(p["loc"])[-1])),
+        mle_statistics=None,
+    ),
     "Normal": Family(
         reparam_params=("loc", "scale"),
         model_params=("loc", "scale"),
@@ -91,3 +160,52 @@ FAMILIES: dict[str, Family] = {
         },
     ),
 }
+
+
+@dataclass(frozen=True)
+class Implicit:
+    """A family whose samples are differentiated implicitly: dx/dtheta = -(dF/dtheta)(x) / f(x)."""
+
+    params: tuple[str, ...]
+    cdf: Callable[[Params, np.ndarray], np.ndarray]
+    pdf: Callable[[Params, np.ndarray], np.ndarray]
+
+
+IMPLICIT: dict[str, Implicit] = {
+    "Gamma": Implicit(("concentration", "rate"),
+                      cdf=lambda p, x: special.gammainc(p["concentration"], p["rate"] * x),
+                      pdf=lambda p, x: stats.gamma.pdf(x, p["concentration"], scale=1 / p["rate"])),
+    "Beta": Implicit(("concentration1", "concentration0"),
+                     cdf=lambda p, x: special.betainc(p["concentration1"], p["concentration0"], x),
+                     pdf=lambda p, x: stats.beta.pdf(x, p["concentration1"], p["concentration0"])),
+    "StudentT": Implicit(("df", "loc", "scale"),
+                         cdf=lambda p, x: stats.t.cdf(x, p["df"], p["loc"], p["scale"]),
+                         pdf=lambda p, x: stats.t.pdf(x, p["df"], p["loc"], p["scale"])),
+}
+
+
+def implicit_derivative(family: Implicit, params: Params, x: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """d sum(x) / dtheta for each parameter element, from the CDF: sum_j -(dF/dtheta)(x_j) / f(x_j).
+
+    dF/dtheta by central differences in float64 (step eps**(1/3) * max(|theta|, 1e-3));
+    the bound compares steps h and 2h, as the oracle does. Returns name -> (value, bound).
+    """
+    eps = float(np.finfo(np.float64).eps)
+    params = {k: np.asarray(v, np.float64) for k, v in params.items()}
+    density = family.pdf(params, x)
+    out = {}
+    for name, theta in params.items():
+        value, bound = np.zeros(theta.shape), np.zeros(theta.shape)
+        for e in np.ndindex(theta.shape):
+            h = eps ** (1 / 3) * max(abs(theta[e]), 1e-3)
+
+            def cdf(step: float) -> np.ndarray:
+                moved = theta.copy()
+                moved[e] += step
+                return family.cdf({**params, name: moved}, x)
+
+            d1 = -np.sum((cdf(h) - cdf(-h)) / (2 * h) / density)
+            d2 = -np.sum((cdf(2 * h) - cdf(-2 * h)) / (4 * h) / density)
+            value[e], bound[e] = d1, abs(d1 - d2) + 4 * eps * x.size / h / float(np.min(density))
+        out[name] = (value, bound)
+    return out

@@ -14,10 +14,14 @@ from typing import Any
 
 import numpy as np
 
+from packaging.specifiers import SpecifierSet
+from packaging.version import InvalidVersion, Version
+
 from conformance import oracle
-from conformance.adapters import Adapter, Gradient
-from conformance.families import FAMILIES
-from conformance.model import Case, FunctionCase, MleCase, ReparamCase
+from conformance.adapters import DISCONNECTED, ERROR, VALUE, Adapter, Gradient
+from conformance.families import FAMILIES, IMPLICIT, implicit_derivative
+from conformance.model import (JVP_OUTPUTS, BehaviourCase, Case, Expectation, FunctionCase, ImplicitCase, MleCase,
+                               Outcome, ReparamCase)
 
 
 @dataclass
@@ -40,19 +44,36 @@ class Reference:
     cancelling: np.ndarray | None = None
     #: number of terms summed, for the rounding bound of a cancelled sum
     terms: int = 1
+    #: the expected status: value, disconnected or error
+    status: str = VALUE
+    #: per framework: [(versions, status, value)], the first matching entry replaces expected/status
+    frameworks: dict[str, list[tuple[str, str, np.ndarray | None]]] = field(default_factory=dict)
+    #: frameworks differ here by design (per-framework expectations, or a behaviour): not compared with each other
+    convention: bool = False
 
 
 def compute(case: Case, adapter: Adapter, dtype: str) -> Computed:
     if isinstance(case, FunctionCase):
         inputs = _values(case, "inputs", case.inputs)
         ops = adapter.ops(dtype)
+        fn = lambda env: case.expr("function").evaluate(env, ops)
+        if case.kind == "jvp":
+            return _compute_jvp(case, adapter, dtype, fn, inputs)
+        if case.kind == "hvp":
+            _, grads = adapter.hvp(fn, inputs, dtype, _values(case, "tangent", case.tangent))
+            return Computed(grads)
         cotangent = oracle.evaluate(case.expr("cotangent")) if case.cotangent is not None else None
-        _, grads = adapter.vjp(lambda env: case.expr("function").evaluate(env, ops), inputs, dtype, cotangent)
+        _, grads = adapter.vjp(fn, inputs, dtype, cotangent)
         return Computed(grads)
     if isinstance(case, ReparamCase):
         return _compute_reparam(case, adapter, dtype)
     if isinstance(case, MleCase):
         return _compute_mle(case, adapter, dtype)
+    if isinstance(case, ImplicitCase):
+        return _compute_implicit(case, adapter, dtype)
+    if isinstance(case, BehaviourCase):
+        observed = adapter.behaviour(case.scenario, dtype)
+        return Computed(observed["gradients"], details={"outcome": observed["outcome"], "error": observed.get("error")})
     raise TypeError(f"no kind {type(case).__name__}")
 
 
@@ -60,16 +81,95 @@ def reference(case: Case, details: dict[str, Any] | None = None) -> dict[str, Re
     """References for a case; a native-sampler case needs the framework's samples (in `details`)."""
     if isinstance(case, FunctionCase):
         inputs = _values(case, "inputs", case.inputs)
+        function = lambda env: oracle.evaluate(case.expr("function"), env)
+        if case.kind == "jvp":
+            tangent = _values(case, "tangent", case.tangent)
+            fd = _fd(case, lambda: {"jvp": oracle.directional(function, inputs, tangent)}, {"jvp": ()})
+            refs = _references(case, {"jvp": np.shape(function(inputs))}, inputs, fd)
+            return {name: refs["jvp"] for name in JVP_OUTPUTS}
+        if case.kind == "hvp":
+            tangent = _values(case, "tangent", case.tangent)
+            fd = _fd(case, lambda: oracle.hessian_vector(lambda env: np.sum(function(env)), inputs, tangent), inputs)
+            return _references(case, inputs, inputs, fd)
         weights = oracle.evaluate(case.expr("cotangent")) if case.cotangent is not None else 1.0
-        f = lambda env: np.sum(weights * oracle.evaluate(case.expr("function"), env))
-        return _references(case, inputs, inputs, oracle.finite_differences(f, inputs))
+        f = lambda env: np.sum(weights * function(env))
+        return _references(case, inputs, inputs, _fd(case, lambda: oracle.finite_differences(f, inputs), inputs))
     if isinstance(case, ReparamCase):
         return _reference_reparam(case, (details or {}).get("samples"))
     if isinstance(case, MleCase):
         data, initial, _ = _mle_data(case)
         loss = lambda env: -np.mean(FAMILIES[case.family].log_prob(_model(case, env), data))
-        return _references(case, initial, {}, oracle.finite_differences(loss, initial))
+        return _references(case, initial, {}, _fd(case, lambda: oracle.finite_differences(loss, initial), initial))
+    if isinstance(case, ImplicitCase):
+        params = _values(case, "params", case.params)
+        samples = (details or {}).get("samples")
+        if samples is None:  # nothing to difference without the framework's samples
+            return _references(case, params, params, {name: (None, None) for name in params})
+        x = np.asarray(samples, np.float64)
+        fd = _fd(case, lambda: implicit_derivative(IMPLICIT[case.family], params, x), params)
+        refs = _references(case, params, {**params, "x": x}, fd)
+        for ref in refs.values():  # each framework differentiates its own samples: checked against the oracle
+            ref.convention = True
+        return refs
+    if isinstance(case, BehaviourCase):
+        refs = _references(case, dict.fromkeys(case.expected), {}, {name: (None, None) for name in case.expected})
+        for ref in refs.values():
+            ref.convention = True
+        return refs
     raise TypeError(f"no kind {type(case).__name__}")
+
+
+def for_framework(refs: dict[str, Reference], framework: str, versions: dict[str, str]) -> dict[str, Reference]:
+    """The references as one framework should meet them: its own convention where the case gives one."""
+    out = {}
+    for name, ref in refs.items():
+        chosen = next((entry for entry in ref.frameworks.get(framework, [])
+                       if version_matches(entry[0], versions.get(framework))), None)
+        if chosen is not None:
+            _, status, value = chosen
+            ref = Reference(**{**ref.__dict__, "expected": value, "status": status})
+        out[name] = ref
+    return out
+
+
+def version_matches(specifier: str, version: str | None) -> bool:
+    """Whether `version` is in the PEP 440 range `specifier` (an empty range holds every version)."""
+    if not specifier:
+        return True
+    if version is None:
+        return False
+    try:
+        return Version(version.split("+")[0]) in SpecifierSet(specifier)
+    except InvalidVersion:
+        return False
+
+
+def check(case: Case, computed: Computed, framework: str, versions: dict[str, str]) -> list[str]:
+    """Kind-specific checks beyond the gradients: a behaviour's outcome. Returns failure messages."""
+    if not isinstance(case, BehaviourCase):
+        return []
+    outcome = expected_outcome(case, framework, versions)
+    if outcome is None:
+        return [f"no expected outcome for {framework} {versions.get(framework, '')} in this scenario"]
+    got, error = computed.details.get("outcome"), computed.details.get("error") or ""
+    messages = []
+    if got != outcome.outcome:
+        messages.append(f"outcome: expected {outcome.outcome}, got {got}" + (f" ({error})" if error else ""))
+    elif outcome.error and outcome.error not in error:
+        messages.append(f"error: expected one containing {outcome.error!r}, got {error!r}")
+    return messages
+
+
+def expected_outcome(case: BehaviourCase, framework: str, versions: dict[str, str]) -> Outcome | None:
+    return next((o for o in case.outcomes_for(framework) if version_matches(o.versions, versions.get(framework))),
+                None)
+
+
+def _fd(case: Case, differences, shapes: dict[str, Any]) -> dict[str, tuple[np.ndarray | None, np.ndarray | None]]:
+    """The oracle's finite differences, unless the case turns the oracle off (a kink, a singular point)."""
+    if case.oracle:
+        return differences()
+    return {name: (None, None) for name in shapes}
 
 
 def expected_estimates(case: MleCase) -> dict[str, np.ndarray]:
@@ -96,15 +196,25 @@ def _values(case: Case, prefix: str, names) -> dict[str, np.ndarray]:
     return {name: oracle.evaluate(case.expr(f"{prefix}.{name}")) for name in names}
 
 
-def _references(case: Case, env: dict[str, np.ndarray], expected_env: dict[str, np.ndarray],
-                fd: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, Reference]:
+def _references(case: Case, env: dict[str, Any], expected_env: dict[str, np.ndarray],
+                fd: dict[str, tuple[np.ndarray | None, np.ndarray | None]]) -> dict[str, Reference]:
+    """`env` gives each gradient's shape (an array or a shape tuple); `fd` the oracle, or (None, None)."""
     refs = {}
     for name, (grad, bound) in fd.items():
-        expected = None
-        if name in case.expected and not isinstance(case, MleCase):
-            expected = np.broadcast_to(oracle.evaluate(case.expr(f"expected.{name}"), expected_env),
-                                       np.shape(env[name])).copy()
-        refs[name] = Reference(expected=expected, oracle=grad, oracle_bound=bound)
+        shape = env[name] if isinstance(env[name], tuple) or env[name] is None else np.shape(env[name])
+        ref = Reference(oracle=grad, oracle_bound=bound)
+        spec: Expectation | None = case.expected.get(name) if not isinstance(case, MleCase) else None
+        if spec is not None:
+            value = lambda key: (oracle.evaluate(case.expr(key), expected_env) if shape is None else
+                                 np.broadcast_to(oracle.evaluate(case.expr(key), expected_env), shape).copy())
+            ref.status = spec.status
+            if spec.value is not None:
+                ref.expected = value(f"expected.{name}")
+            for fw, entries in spec.overrides().items():
+                ref.frameworks[fw] = [(e.versions, e.status, value(f"expected.{name}.{fw}.{i}") if e.value is not None
+                                       else None) for i, e in enumerate(entries)]
+            ref.convention = bool(spec.frameworks)
+        refs[name] = ref
     return refs
 
 
@@ -141,8 +251,9 @@ def _reference_reparam(case: ReparamCase, samples: np.ndarray | None) -> dict[st
     params, noise = _reparam_inputs(case, samples)
     family = FAMILIES[case.family]
     x_of = lambda p: family.transform(p, noise, oracle.NUMPY)
-    refs = _references(case, params, {**params, "n": np.float64(case.samples)},
-                       oracle.finite_differences(lambda p: np.sum(family.log_prob(p, x_of(p))), params))
+    refs = _references(case, params, {**params, "n": np.float64(case.samples), "z": noise, "x": x_of(params)},
+                       _fd(case, lambda: oracle.finite_differences(lambda p: np.sum(family.log_prob(p, x_of(p))),
+                                                                   params), params))
     cancelling = _cancelling_terms(family, params, x_of)
     for name, ref in refs.items():
         if ref.expected is not None and np.any(ref.expected == 0):
@@ -167,6 +278,37 @@ def _cancelling_terms(family, params: dict[str, np.ndarray], x_of) -> dict[str, 
             size[e] = np.sum(score * np.abs(x_of({**params, name: moved}) - x_of(params)))
         out[name] = size
     return out
+
+
+# --- jvp and implicit -----------------------------------------------------------------------
+
+def _compute_jvp(case: FunctionCase, adapter: Adapter, dtype: str, fn, inputs: dict[str, np.ndarray]) -> Computed:
+    """Forward mode J t, and the same product from reverse mode: row k of J is the VJP with e_k."""
+    tangent = _values(case, "tangent", case.tangent)
+    out, forward = adapter.jvp(fn, inputs, dtype, tangent)
+    shape = np.shape(out)
+    rows = []
+    for k in np.ndindex(shape):
+        basis = None
+        if shape:
+            basis = np.zeros(shape)
+            basis[k] = 1.0
+        _, grads = adapter.vjp(fn, inputs, dtype, basis)
+        failed = [g for g in grads.values() if g.status == ERROR]
+        if failed:
+            return Computed({"jvp": forward, "jvp_reverse": Gradient(ERROR, error=failed[0].error)})
+        rows.append(sum(np.sum(np.asarray(g.value, np.float64) * tangent[name]) for name, g in grads.items()
+                        if g.status == VALUE))
+    typed = np.asarray(rows, np.dtype(dtype)).reshape(shape)
+    return Computed({"jvp": forward, "jvp_reverse": Gradient(VALUE, typed, representation="from VJPs")})
+
+
+def _compute_implicit(case: ImplicitCase, adapter: Adapter, dtype: str) -> Computed:
+    params = _values(case, "params", case.params)
+    total = adapter.ops(dtype).functions["sum"]
+    _, grads = adapter.vjp(lambda p: total(adapter.sample(case.family, p, 1, case.seed)), params, dtype, None)
+    typed = {k: adapter.array(v, dtype) for k, v in params.items()}
+    return Computed(grads, details={"samples": adapter.numpy(adapter.sample(case.family, typed, 1, case.seed))})
 
 
 # --- mle -----------------------------------------------------------------------------------

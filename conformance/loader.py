@@ -15,7 +15,7 @@ from pydantic import TypeAdapter, ValidationError
 from conformance.model import Case, ExprAt
 
 _CASE = TypeAdapter(Case)
-_KINDS = ("reparam", "vjp", "grad", "mle")
+_KINDS = ("reparam", "vjp", "grad", "jvp", "hvp", "mle", "implicit", "behaviour")
 SUFFIXES = (".yaml", ".yml")
 
 

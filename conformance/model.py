@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from conformance import expr
 from conformance.families import FAMILIES
@@ -45,9 +45,45 @@ DEFAULT_TOLERANCE = {
 }
 
 
+STATUSES = ("value", "disconnected", "error")
+Status = Literal["value", "disconnected", "error"]
+
+
+class FrameworkExpectation(Strict):
+    """One framework's own convention for a value, optionally for a version range only."""
+
+    value: Value | None = None
+    status: Status = "value"
+    versions: str = Field("", description="PEP 440 specifier of the versions this holds for; empty means all")
+    why: str | None = Field(None, description="the framework's documented choice, with a link")
+
+
 class Expectation(Strict):
-    value: Value = Field(description="the expected gradient: a number, a list or an expression")
+    value: Value | None = Field(None, description="the expected gradient: a number, a list or an expression")
+    status: Status = Field("value", description="value, disconnected (None / symbolic zero) or error")
     why: str = Field(description="the algebra behind the value; printed in the docs")
+    frameworks: dict[str, Value | FrameworkExpectation | list[FrameworkExpectation]] = Field(
+        default_factory=dict,
+        description="per-framework conventions that replace `value` (a value, or one or more "
+                    "{value, status, versions, why}); frameworks that differ here are not compared with each other")
+
+    @model_validator(mode="after")
+    def _needs_value(self) -> "Expectation":
+        if self.status == "value" and self.value is None and not self.frameworks:
+            raise ValueError("an expectation with status 'value' needs a value")
+        return self
+
+    def overrides(self) -> dict[str, list[FrameworkExpectation]]:
+        """Per framework, its expectations in order (the first whose versions match applies)."""
+        out = {}
+        for fw, spec in self.frameworks.items():
+            if isinstance(spec, FrameworkExpectation):
+                out[fw] = [spec]
+            elif isinstance(spec, list) and spec and all(isinstance(e, FrameworkExpectation) for e in spec):
+                out[fw] = list(spec)
+            else:
+                out[fw] = [FrameworkExpectation(value=spec)]
+        return out
 
 
 class Divergence(Strict):
@@ -67,10 +103,19 @@ class CaseBase(Strict):
     dtypes: list[Dtype] = Field(default_factory=lambda: list(DTYPES))
     tolerance: dict[Dtype, Tolerance] = Field(default_factory=dict)
     divergences: list[Divergence] = Field(default_factory=list)
+    oracle: bool = Field(True, description="false where finite differences are meaningless (a kink, "
+                                          "a singular point); give the reason in oracle_why")
+    oracle_why: str | None = None
 
     _compiled: dict[str, expr.Expr] = PrivateAttr(default_factory=dict)
     #: names (besides the case's own) that expected-value expressions may use
     expected_extra_names: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _oracle_reason(self) -> "CaseBase":
+        if not self.oracle and not self.oracle_why:
+            raise ValueError("a case with oracle: false needs an oracle_why (why finite differences do not apply)")
+        return self
 
     def tolerance_for(self, dtype: str) -> Tolerance:
         return self.tolerance.get(dtype, DEFAULT_TOLERANCE[dtype])
@@ -91,8 +136,14 @@ class CaseBase(Strict):
                 raise ExprAt(("expected", name), expr.ExprError(
                     f"expected value for {name!r}, which is not differentiated "
                     f"(inputs: {', '.join(sorted(wrt))})"))
-            self._compile(f"expected.{name}", ("expected", name, "value"), expectation.value,
-                          names | self.expected_extra_names)
+            if expectation.value is not None:
+                self._compile(f"expected.{name}", ("expected", name, "value"), expectation.value,
+                              names | self.expected_extra_names)
+            for fw, specs in expectation.overrides().items():
+                for i, spec in enumerate(specs):
+                    if spec.value is not None:
+                        self._compile(f"expected.{name}.{fw}.{i}", ("expected", name, "frameworks", fw),
+                                      spec.value, names | self.expected_extra_names)
 
 
 class ReparamCase(CaseBase):
@@ -106,7 +157,8 @@ class ReparamCase(CaseBase):
     sampler: Literal["shared", "native"] = Field(
         "shared", description="shared: x built from NumPy noise; native: the framework's own sampler")
     expected: dict[str, Expectation]
-    expected_extra_names: ClassVar[frozenset[str]] = frozenset({"n"})
+    #: n: the number of samples; z: the standard noise; x: the samples
+    expected_extra_names: ClassVar[frozenset[str]] = frozenset({"n", "z", "x"})
 
     def compile(self) -> None:
         family = FAMILIES.get(self.family)
@@ -121,27 +173,46 @@ class ReparamCase(CaseBase):
         self._compile_expected(self.expected, frozenset(self.params), frozenset(self.params))
 
 
-class FunctionCase(CaseBase):
-    """A function in the expression language; its VJP with a cotangent, or its gradient if scalar."""
+JVP_OUTPUTS = ("jvp", "jvp_reverse")
 
-    kind: Literal["vjp", "grad"]
+
+class FunctionCase(CaseBase):
+    """A function in the expression language, differentiated.
+
+    vjp: with a cotangent; grad: a scalar output; jvp: forward mode along
+    `tangent` (one per input), reported as `jvp` and, the same product built
+    from reverse-mode VJPs, `jvp_reverse`; hvp: the Hessian of a scalar
+    function times `tangent`, per input.
+    """
+
+    kind: Literal["vjp", "grad", "jvp", "hvp"]
     inputs: dict[str, Value]
     function: str
     cotangent: Value | None = None
+    tangent: dict[str, Value] | None = Field(None, description="jvp and hvp: the direction, per input")
     expected: dict[str, Expectation] = Field(default_factory=dict)
 
     def compile(self) -> None:
-        if self.kind == "grad" and self.cotangent is not None:
-            raise ExprAt(("cotangent",), expr.ExprError("a grad case has a scalar output: no cotangent"))
+        if self.kind != "vjp" and self.cotangent is not None:
+            raise ExprAt(("cotangent",), expr.ExprError(f"a {self.kind} case takes no cotangent"))
         if self.kind == "vjp" and self.cotangent is None:
             raise ExprAt(("kind",), expr.ExprError("a vjp case needs a cotangent"))
+        if self.kind in ("jvp", "hvp"):
+            if not self.tangent:
+                raise ExprAt(("kind",), expr.ExprError(f"a {self.kind} case needs a tangent (one per input)"))
+            if set(self.tangent) != set(self.inputs):
+                raise ExprAt(("tangent",), expr.ExprError("the tangent must name every input, and only inputs"))
+        elif self.tangent is not None:
+            raise ExprAt(("tangent",), expr.ExprError(f"a {self.kind} case takes no tangent"))
         for name, value in self.inputs.items():
             self._compile(f"inputs.{name}", ("inputs", name), value, frozenset())
         names = frozenset(self.inputs)
         self._compile("function", ("function",), self.function, names)
         if self.cotangent is not None:
             self._compile("cotangent", ("cotangent",), self.cotangent, frozenset())
-        self._compile_expected(self.expected, names, names)
+        for name, value in (self.tangent or {}).items():
+            self._compile(f"tangent.{name}", ("tangent", name), value, frozenset())
+        self._compile_expected(self.expected, names, frozenset(JVP_OUTPUTS[:1]) if self.kind == "jvp" else names)
 
 
 class MleCase(CaseBase):
@@ -184,7 +255,74 @@ class MleCase(CaseBase):
         self._compile_expected(self.expected, stats, names)
 
 
-Case = Annotated[Union[ReparamCase, FunctionCase, MleCase], Field(discriminator="kind")]
+class ImplicitCase(CaseBase):
+    """dx/dparam of the framework's own sample x, against the implicit function theorem on the CDF.
+
+    Each framework draws its own samples (only properties are compared across
+    frameworks); the oracle at each sample is dx/dtheta = -(dF/dtheta)(x) / f(x).
+    Parameters given as vectors of length m give m independent samples, one each,
+    so the gradient of sum(x) is each sample's own derivative.
+    """
+
+    kind: Literal["implicit"]
+    family: str
+    params: dict[str, Value]
+    seed: int = 0
+    expected: dict[str, Expectation] = Field(default_factory=dict)
+    expected_extra_names: ClassVar[frozenset[str]] = frozenset({"x"})
+
+    def compile(self) -> None:
+        from conformance.families import IMPLICIT
+
+        family = IMPLICIT.get(self.family)
+        if family is None:
+            raise ExprAt(("family",), expr.ExprError(
+                f"no implicit reparameterization for {self.family!r} (known: {', '.join(sorted(IMPLICIT))})"))
+        if set(self.params) != set(family.params):
+            raise ExprAt(("params",), expr.ExprError(
+                f"{self.family} takes params {', '.join(family.params)}, got {', '.join(self.params)}"))
+        for name, value in self.params.items():
+            self._compile(f"params.{name}", ("params", name), value, frozenset())
+        self._compile_expected(self.expected, frozenset(self.params), frozenset(self.params))
+
+
+class Outcome(Strict):
+    """What a scenario's naive idiom does on one framework (for a version range)."""
+
+    outcome: Literal["ok", "raises"]
+    error: str | None = Field(None, description="a substring of the observed 'ExceptionType: message'")
+    versions: str = Field("", description="PEP 440 specifier of the versions this holds for; empty means all")
+    why: str
+    link: str | None = Field(None, description="the upstream doc or issue that documents it")
+
+
+class BehaviourCase(CaseBase):
+    """A named scenario, written in each adapter in that framework's idiom.
+
+    The adapter returns what happened (`outcome`, `error`) and the values the
+    scenario observed (as gradients: a value, disconnected, or an error); the case
+    states, per framework, the outcome and, per value, the expectation
+    (`frameworks:` for the ones that differ by design). Frameworks are not
+    compared with each other: each is checked against its own expectation.
+    """
+
+    kind: Literal["behaviour"]
+    scenario: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    outcomes: dict[str, Outcome | list[Outcome]] = Field(description="per framework: what the naive idiom does")
+    expected: dict[str, Expectation] = Field(default_factory=dict)
+    oracle: bool = False
+    oracle_why: str | None = "a behaviour is a scenario, not a function: nothing to difference"
+
+    def outcomes_for(self, framework: str) -> list[Outcome]:
+        spec = self.outcomes.get(framework, [])
+        return list(spec) if isinstance(spec, list) else [spec]
+
+    def compile(self) -> None:
+        self._compile_expected(self.expected, frozenset(), frozenset(self.expected))
+
+
+Case = Annotated[Union[ReparamCase, FunctionCase, MleCase, ImplicitCase, BehaviourCase],
+                 Field(discriminator="kind")]
 
 
 def _as_source(value: Value) -> str:
