@@ -1,0 +1,202 @@
+"""The docs generator: every page, link and figure; pages that follow the report; snippets that match the
+frameworks; and the index as a browser renders it."""
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conformance import cli, compare, kinds, loader, report, runner
+from conformance.docs import generate, snippets
+from conformance.docs.values import array
+from tests.conftest import REPO, installed
+
+CHROMIUM = shutil.which("chromium")
+ARTIFACTS = REPO / "test-artifacts"
+
+
+def _mle_job(framework: str, dtype: str, estimates: dict) -> dict:
+    """An MLE job as the report records it, with an optimizer path to draw (no framework needed)."""
+    path = [{"mu": [0.5 * (1 - 0.5 ** i)] * 2, "log_sigma": [0.0, 0.0], "atanh_rho": 0.0} for i in range(6)]
+    return {"case": "mvn2-mle", "framework": framework, "dtype": dtype, "verdict": "pass", "messages": [],
+            "seconds": 0.1, "gradients": {}, "estimates": estimates,
+            "details": {"loss": 1.0, "iterations": 6, "history": [3.0, 2.0, 1.5, 1.1, 1.0, 1.0],
+                        "trajectory": {k: [p[k] for p in path] for k in path[0]}}}
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """The seed function cases run on the NumPy fake adapter, plus an MLE case with a recorded optimizer run."""
+    cases, errors = loader.load([REPO / "cases" / "vjp", REPO / "cases" / "mle"])
+    function_cases = [c for c in cases if c.case.kind in ("vjp", "grad")]
+    jobs = runner.run(runner.plan([c.case for c in function_cases], ["fake"]), {"fake": "tests.fake_adapter:FakeAdapter"})
+    built = report.build(compare.judge(jobs), cases, errors, ["fake"])
+    mle = next(c.case for c in cases if c.case.kind == "mle")
+    closed = {k: {"value": v.tolist(), "expected": v.tolist(), "max_abs": 0.0, "max_rel": 0.0}
+              for k, v in kinds.expected_estimates(mle).items()}
+    built["jobs"] += [_mle_job("fake", dtype, closed) for dtype in ("float32", "float64")]
+    built["cases"]["some-behaviour"] = {"title": "A kind this generator has never seen", "kind": "behaviour",
+                                        "why": "Pages must not depend on knowing every kind.",
+                                        "file": "cases/behaviour/x.yaml", "line": 1, "tags": ["pitfall"]}
+    out = tmp_path_factory.mktemp("site")
+    return built, cases, out, generate(built, cases, out)
+
+
+def _links(page: Path) -> list[str]:
+    text = page.read_text(encoding="utf-8")
+    if page.suffix == ".html":
+        return re.findall(r'(?:href|src)="([^"]+)"', text)
+    return re.findall(r"\]\(([^)]+)\)", text)
+
+
+def test_every_page_link_and_figure_is_there(small):
+    built, _, out, written = small
+    assert all(p.is_file() and p.stat().st_size > 0 for p in written)
+    for cid in built["cases"]:
+        assert (out / "cases" / f"{cid}.html").is_file() and (out / "markdown" / "cases" / f"{cid}.md").is_file()
+    pages = [*out.rglob("*.html"), *out.rglob("*.md")]
+    assert len(pages) == 2 * (len(built["cases"]) + 2)
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r'(src|rel="stylesheet" href)="(https?:)?//', text), f"{page} fetches from the network"
+        for link in _links(page):
+            if link.startswith(("http:", "https:")):  # upstream issue links: not ours to resolve offline
+                continue
+            path, _, anchor = link.partition("#")
+            target = (page.parent / path).resolve() if path else page
+            assert target.is_file() and target.stat().st_size > 0, f"{page}: broken link {link}"
+            assert not anchor or f'id="{anchor}"' in target.read_text(encoding="utf-8"), f"{page}: no #{anchor}"
+    figures = sorted(p.name for p in (out / "figures").iterdir())
+    assert "mvn2-mle-optimizer.svg" in figures and "seed-vjp-oracle-error.svg" in figures
+
+
+def test_case_page_shows_math_results_and_code(small):
+    _, _, out, _ = small
+    page = (out / "cases" / "seed-vjp.html").read_text(encoding="utf-8")
+    assert page.count("<math") >= 5  # the function, the cotangent, three gradients
+    assert "v * 4b = [0.1*12, 1*16, 1e-4*20]" in page  # the expected value's why
+    assert "[1.2, 16, 0.002]" in page and "fake" in page
+    markdown = (out / "markdown" / "cases" / "seed-vjp.md").read_text(encoding="utf-8")  # code not split by highlighting
+    assert "torch.autograd.grad" in markdown and "tape.gradient" in markdown and "jax.vjp" in markdown
+    assert "$$\ny = 3 \\, a" in markdown
+
+
+def test_page_follows_the_report(small, tmp_path):
+    built, cases, out, _ = small
+    changed = copy.deepcopy(built)
+    job = next(j for j in changed["jobs"] if j["case"] == "seed-vjp" and j["verdict"] == "pass")
+    job["verdict"] = "error"
+    job["gradients"]["b"].update(status="error", error="RuntimeError: Mismatch in shape", value=None, **{"class": None})
+    job["messages"] = ["b: error (RuntimeError: Mismatch in shape)"]
+    generate(changed, cases, tmp_path)
+    before = (out / "cases" / "seed-vjp.html").read_text(encoding="utf-8")
+    after = (tmp_path / "cases" / "seed-vjp.html").read_text(encoding="utf-8")
+    assert "Mismatch in shape" not in before and "Mismatch in shape" in after
+    assert "chip v-error" in after and "chip v-error" not in before
+    assert "v-error" in (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "Mismatch in shape" in (tmp_path / "conventions.html").read_text(encoding="utf-8")
+
+
+def test_an_unknown_kind_still_gets_a_page(small):
+    _, _, out, _ = small
+    page = (out / "cases" / "some-behaviour.html").read_text(encoding="utf-8")
+    assert "A kind this generator has never seen" in page and "no results for this case" in page
+
+
+def test_docs_command_writes_the_site(small, tmp_path):
+    built, _, _, _ = small
+    report.write(built, tmp_path / "report.json")
+    code = cli.main(["docs", str(REPO / "cases" / "vjp"), "--report", str(tmp_path / "report.json"),
+                     "--out", str(tmp_path / "site")])
+    assert code == cli.OK and (tmp_path / "site" / "cases" / "seed-grad.html").is_file()
+
+
+# --- the snippets, run in the real frameworks ------------------------------------------------------
+
+_EXEC = """
+import json, sys
+import numpy as np
+out = {}
+for item in json.load(open(sys.argv[1])):
+    ns = {name: np.load(file) for name, file in item["given"].items()}
+    exec(compile(item["code"], item["case"], "exec"), ns)
+    out[item["case"]] = {k: None if ns[k] is None else np.asarray(ns[k], np.float64).tolist() for k in item["names"]}
+json.dump(out, open(sys.argv[2], "w"))
+"""
+
+
+@pytest.fixture(scope="module")
+def real_report(tmp_path_factory):
+    """float64 results of every installed framework on the repo's cases."""
+    frameworks = [fw for fw in snippets.FRAMEWORKS if installed(fw)]
+    if not frameworks:
+        pytest.skip("no framework installed")
+    path = tmp_path_factory.mktemp("real") / "report.json"
+    cli.main(["run", str(REPO / "cases"), "--dtype", "float64", "--report", str(path), "--quiet",
+              *[a for fw in frameworks for a in ("--framework", fw)]])
+    return report.read(path)
+
+
+@pytest.mark.parametrize("framework", [pytest.param(fw, marks=pytest.mark.skipif(
+    not installed(fw), reason=f"{fw} not installed")) for fw in snippets.FRAMEWORKS])
+def test_snippets_compute_what_the_report_says(framework, real_report, tmp_path):
+    cases = {c.case.id: c.case for c in loader.load([REPO / "cases"])[0]}
+    items = []
+    for cid, case in cases.items():
+        snippet = snippets.snippets(case).get(framework)
+        if snippet is None:
+            continue
+        given = {}
+        if "data" in snippet.given:  # the MLE sample: made by the suite in NumPy, too big to print
+            np.save(tmp_path / f"{cid}.npy", kinds._mle_data(case)[0])
+            given["data"] = str(tmp_path / f"{cid}.npy")
+        names = [f"{n}_grad" for n in case.expected] + ([f"{n}_hat" for n in case.expected] if case.kind == "mle" else [])
+        items.append({"case": cid, "code": snippet.code, "given": given, "names": names})
+    assert items
+    (tmp_path / "snippets.json").write_text(json.dumps(items))
+    subprocess.run([sys.executable, "-c", _EXEC, tmp_path / "snippets.json", tmp_path / "out.json"], check=True,
+                   cwd=tmp_path, timeout=300)
+    got = json.loads((tmp_path / "out.json").read_text())
+    for job in real_report["jobs"]:
+        if job["framework"] != framework or job["case"] not in got:
+            continue
+        case, values = cases[job["case"]], got[job["case"]]
+        for name, grad in job["gradients"].items():
+            if grad["status"] != "value":
+                continue
+            ok = compare.within(values[f"{name}_grad"], array(grad["value"]), case.tolerance_for("float64"),
+                                array(grad["zero_tolerance"]))
+            assert ok, f"{job['case']} {name}: snippet {values[f'{name}_grad']}, report {grad['value']}"
+        for name, est in (job.get("estimates") or {}).items():
+            assert np.max(np.abs(np.subtract(values[f"{name}_hat"], array(est["value"])))) <= case.estimate_tolerance
+
+
+# --- the index in a browser -------------------------------------------------------------------------
+
+def _chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                           f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (.ci/run installs it)")
+def test_index_renders_in_headless_chromium(small, tmp_path):
+    built, _, out, _ = small
+    url = (out / "index.html").as_uri()
+    dom = _chromium("--dump-dom", url, profile=tmp_path / "dom").stdout
+    rows = re.findall(r'<tr data-topic="([^"]*)"', dom)
+    assert len(rows) == len(built["cases"]) and {"vjp", "mle"} <= set(rows)
+    assert re.search(r"<th>fake</th>", dom) and "f64 pass" in dom
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "docs-index.png"
+    shot.unlink(missing_ok=True)
+    _chromium(f"--screenshot={shot}", "--window-size=1280,900", url, profile=tmp_path / "shot")
+    assert shot.is_file() and shot.stat().st_size > 10_000
+    print(f"screenshot: {shot}")
