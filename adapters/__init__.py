@@ -43,6 +43,8 @@ class Minimum:
     loss: float
     iterations: int
     history: list[float] = field(default_factory=list)  # loss per objective evaluation, where observable
+    #: each parameter's value at each entry of `history` (nested lists), for the docs' optimizer figures
+    trajectory: dict[str, list] = field(default_factory=dict)
 
 
 class Adapter:

@@ -170,13 +170,17 @@ class JaxAdapter(Adapter):
 
         params = {k: self.array(v, dtype) for k, v in initial.items()}
         state, history, iterations = solver.init(params), [], 0
+        trajectory: dict[str, list] = {k: [] for k in params}
         while iterations < max_iterations:
+            for name, leaf in params.items():  # the point the loss `value` below is evaluated at
+                trajectory[name].append(np.asarray(leaf).tolist())
             params, state, value, grad_norm = step(params, state)
             history.append(float(value))
             iterations += 1
             if float(grad_norm) <= 1e-9 or (len(history) > 1 and history[-2] - history[-1] == 0):
                 break
-        return Minimum({k: np.asarray(v) for k, v in params.items()}, float(fn(params)), iterations, history)
+        return Minimum({k: np.asarray(v) for k, v in params.items()}, float(fn(params)), iterations, history,
+                       trajectory)
 
     # --- behaviours: each scenario in JAX's own idiom (functions in, functions out) --------------
 

@@ -120,19 +120,22 @@ class TensorFlowAdapter(Adapter):
         tf = self.tf
         flat, unflatten = flatten(initial)
         history: list[float] = []
+        trajectory: dict[str, list] = {}
 
         def value_and_gradients(vector: Any) -> tuple[Any, Any]:
             with tf.GradientTape() as tape:
                 tape.watch(vector)
                 loss = fn(unflatten(vector, tf.reshape))
             history.append(float(loss))
+            for name, value in unflatten(vector.numpy(), np.reshape).items():
+                trajectory.setdefault(name, []).append(value.tolist())
             return loss, tape.gradient(loss, vector)
 
         result = self.tfp.optimizer.lbfgs_minimize(
             value_and_gradients, initial_position=self.array(flat, dtype),
             max_iterations=max_iterations, tolerance=1e-9, x_tolerance=0, f_relative_tolerance=0)
         params = {k: self.numpy(v) for k, v in unflatten(result.position, tf.reshape).items()}
-        return Minimum(params, float(result.objective_value), int(result.num_iterations), history)
+        return Minimum(params, float(result.objective_value), int(result.num_iterations), history, trajectory)
 
     # --- behaviours: each scenario in TensorFlow's own idiom -------------------------------------
 

@@ -117,12 +117,15 @@ class TorchAdapter(Adapter):
                                       tolerance_grad=1e-9, tolerance_change=1e-12,
                                       history_size=20, line_search_fn="strong_wolfe")
         history: list[float] = []
+        trajectory: dict[str, list] = {}
 
         def closure() -> Any:
             optimizer.zero_grad()
             loss = fn(leaves)
             loss.backward()
             history.append(loss.item())
+            for name, leaf in leaves.items():
+                trajectory.setdefault(name, []).append(leaf.detach().tolist())
             return loss
 
         optimizer.step(closure)
@@ -130,7 +133,7 @@ class TorchAdapter(Adapter):
         with torch.no_grad():
             loss = float(fn(leaves))
         return Minimum({k: self.numpy(v) for k, v in leaves.items()}, loss, int(state.get("n_iter", 0)),
-                       history)
+                       history, trajectory)
 
 
     # --- behaviours: each scenario in torch's own idiom ------------------------------------------
