@@ -1,6 +1,7 @@
 """PyTorch with torch.distributions; torch.autograd for gradients, torch.optim.LBFGS to minimize."""
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -149,7 +150,9 @@ class TorchAdapter(Adapter):
         s0, s1, rho = (self._leaf(v, dtype) for v in (1.5, 0.5, 0.6))
         stacked = torch.stack([torch.stack([s0 ** 2, rho * s0 * s1]), torch.stack([rho * s0 * s1, s1 ** 2])])
         fixed = torch.autograd.grad(stacked.sum(), [s0, s1, rho])
-        rebuilt = torch.tensor([[s0 ** 2, rho * s0 * s1], [rho * s0 * s1, s1 ** 2]], dtype=self._dtype(dtype))
+        with warnings.catch_warnings():  # torch warns that it converts tensors to numbers: the scenario's point
+            warnings.simplefilter("ignore", UserWarning)
+            rebuilt = torch.tensor([[s0 ** 2, rho * s0 * s1], [rho * s0 * s1, s1 ** 2]], dtype=self._dtype(dtype))
         error = None
         try:
             rebuilt.sum().backward()
