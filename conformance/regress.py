@@ -59,6 +59,7 @@ def diff(old: dict[str, Any], new: dict[str, Any], files: tuple[str, str] = ("",
         "only_old": [fw for fw in old_fw if fw not in new_fw],
         "only_new": [fw for fw in new_fw if fw not in old_fw],
         "compared": len(before.keys() & after.keys()),
+        "largest_move": _largest_move(before, after),
         "changes": [asdict(c) for c in changes],
         "regressed": any(c.regressed for c in changes),
     }
@@ -76,7 +77,7 @@ def table(result: dict[str, Any]) -> str:
             out.append(f"only in {side}, not compared: {', '.join(result[f'only_{side}'])}")
     changes = result["changes"]
     if not changes:
-        out.append(f"{result['compared']} jobs compared: no change")
+        out.append(f"{result['compared']} jobs compared: no change beyond tolerance; {result['largest_move']}")
         return "\n".join(out)
     header = ["case", "framework", "dtype", "change", "gradient", "old", "new", ""]
     body = [[c["case"], c["framework"], c["dtype"], c["what"], c["gradient"] or "", c["old"], c["new"],
@@ -84,7 +85,8 @@ def table(result: dict[str, Any]) -> str:
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
     out += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *body]]
     regressions = sum(c["regressed"] for c in changes)
-    out.append(f"{result['compared']} jobs compared: {len(changes)} changes, {regressions} regressed")
+    out.append(f"{result['compared']} jobs compared: {len(changes)} changes, {regressions} regressed; "
+               f"{result['largest_move']}")
     return "\n".join(out)
 
 
@@ -134,18 +136,46 @@ def _moved(a: dict[str, Any], b: dict[str, Any], dtype: str) -> str:
     old, new = _array(a["value"]), _array(b["value"])
     if old.shape != new.shape:
         return f"shape {old.shape} -> {new.shape}"
+    gap = _gap(old, new)
+    if np.all(gap <= _allowed(a, b, dtype)):
+        return ""
     tol = DEFAULT_TOLERANCE[dtype]
-    allowed = tol.atol + tol.rtol * np.abs(old)
+    rel = np.max(gap / np.where(old != 0, np.abs(old), np.inf), initial=0)
+    return f"moved by {np.max(gap):.3g} (rel {rel:.3g}; tolerance rtol {tol.rtol:g}, atol {tol.atol:g})"
+
+
+def _allowed(a: dict[str, Any], b: dict[str, Any], dtype: str) -> np.ndarray:
+    """The dtype's default tolerance around the old value, floored by either side's derived zero tolerance."""
+    tol = DEFAULT_TOLERANCE[dtype]
+    allowed = tol.atol + tol.rtol * np.abs(_array(a["value"]))
     for zero_tol in (a["zero_tolerance"], b["zero_tolerance"]):
         if zero_tol is not None:
             allowed = np.maximum(allowed, _array(zero_tol))
+    return allowed
+
+
+def _gap(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """|new - old| elementwise, 0 where both are the same NaN or infinity."""
     same = (old == new) | (np.isnan(old) & np.isnan(new))
     with np.errstate(invalid="ignore"):
-        gap = np.where(same, 0.0, np.abs(new - old))
-        if np.all(gap <= allowed):
-            return ""
-        rel = np.max(gap / np.where(old != 0, np.abs(old), np.inf), initial=0)
-    return f"moved by {np.max(gap, initial=0):.3g} (rel {rel:.3g}; tolerance rtol {tol.rtol:g}, atol {tol.atol:g})"
+        return np.where(same, 0.0, np.abs(new - old))
+
+
+def _largest_move(before: dict[Key, dict[str, Any]], after: dict[Key, dict[str, Any]]) -> str:
+    """The largest move of any gradient as a fraction of its tolerance, so "no change" says how close it was."""
+    moves = []
+    for key in before.keys() & after.keys():
+        for name, a in before[key]["gradients"].items():
+            b = after[key]["gradients"].get(name)
+            if b and a["status"] == b["status"] == "value":
+                old, new = _array(a["value"]), _array(b["value"])
+                if old.shape == new.shape and np.any(gap := _gap(old, new)):
+                    share = float(np.max(gap / _allowed(a, b, key[2])))
+                    moves.append((share, float(np.max(gap)), f"{key[0]}[{key[1]}-{key[2]}] {name}"))
+    if not moves:
+        return "every gradient identical"
+    share, gap, where = max(moves)
+    return f"largest move: {where} by {gap:.3g}, {share:.2g} of its tolerance"
 
 
 def _array(value: Any) -> np.ndarray:

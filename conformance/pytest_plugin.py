@@ -1,0 +1,129 @@
+"""pytest plugin: `pytest cases/` runs every case x framework x dtype as its own test item.
+
+Registered through the `pytest11` entry point. YAML files inside a folder
+named `cases` are collected; collecting only plans jobs, so no framework is
+imported. The first item to run runs the jobs of every selected item at once,
+like `conformance run` (one worker process per framework, frameworks compared
+with each other); each item then reports its own verdict. A known divergence
+is a strict xfail: a marked job that now agrees fails, so the mark gets removed.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conformance import adapters, compare, loader, regress, runner
+from conformance.model import DTYPES
+
+_STATE = pytest.StashKey["_State"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "gradient conformance cases")
+    group.addoption("--framework", action="append", metavar="NAME",
+                    help="run case files on this framework only (repeatable); default: every adapter")
+    group.addoption("--dtype", action="append", choices=DTYPES, help="run case files in this dtype only (repeatable)")
+    group.addoption("--expectations", metavar="FILE",
+                    help="known divergences, one a line: <case>[<framework>] <versions or *> <issue> <why>")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    known = adapters.available()
+    frameworks = config.getoption("framework") or list(known)
+    unknown = [fw for fw in frameworks if fw not in known]
+    if unknown:
+        raise pytest.UsageError(f"unknown framework {', '.join(unknown)} (known: {', '.join(known)})")
+    marks, errors = ({}, [])
+    if config.getoption("expectations"):
+        marks, errors = regress.read_expectations(config.getoption("expectations"))
+    if errors:
+        raise pytest.UsageError("\n".join(map(str, errors)))
+    config.stash[_STATE] = _State(known, frameworks, config.getoption("dtype"), marks)
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.suffix in loader.SUFFIXES and "cases" in file_path.parent.parts:
+        return CaseFile.from_parent(parent, path=file_path)
+    return None
+
+
+class _State:
+    """Options, and the verdicts of items already run (by node id)."""
+
+    def __init__(self, known: dict[str, str], frameworks: list[str], dtypes: list[str] | None, marks) -> None:
+        self.known, self.frameworks, self.dtypes, self.marks = known, frameworks, dtypes, marks
+        self.verdicts: dict[str, compare.Verdict] = {}
+
+    def verdict(self, item: CaseItem) -> compare.Verdict:
+        """The item's verdict, running every selected item not yet run together with it."""
+        if item.nodeid not in self.verdicts:
+            batch = [i for i in item.session.items if isinstance(i, CaseItem) and i.nodeid not in self.verdicts]
+            runner.run([i.job for i in batch], self.known)
+            self.verdicts.update(zip((i.nodeid for i in batch), compare.judge([i.job for i in batch])))
+        return self.verdicts[item.nodeid]
+
+
+class CaseFile(pytest.File):
+    def collect(self):
+        state = self.config.stash[_STATE]
+        cases, errors = loader.load_file(self.path)
+        if errors:
+            raise self.CollectError("\n".join(map(str, errors)))
+        cases, _ = regress.with_expectations(cases, state.marks)
+        for job in runner.plan([c.case for c in cases], state.frameworks, state.dtypes):
+            yield CaseItem.from_parent(self, name=f"{job.case.id}[{job.framework}-{job.dtype}]", job=job)
+
+
+class CaseFailed(Exception):
+    """The job's verdict is fail or error (or a known divergence, which the xfail mark absorbs)."""
+
+
+class CaseItem(pytest.Item):
+    def __init__(self, *, job: compare.Job, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.job = job
+
+    def setup(self) -> None:
+        verdict = self.config.stash[_STATE].verdict(self)
+        if verdict.verdict in (compare.XFAIL, compare.XPASS):  # its last message names the mark
+            self.add_marker(pytest.mark.xfail(strict=True, reason=verdict.messages[-1]))
+
+    def runtest(self) -> None:
+        verdict = self.config.stash[_STATE].verdict(self)
+        if verdict.verdict == compare.UNAVAILABLE:
+            pytest.skip(verdict.messages[0])
+        if verdict.verdict in (compare.FAIL, compare.ERROR, compare.XFAIL):
+            raise CaseFailed(describe(verdict))
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, CaseFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, None, self.name
+
+
+def describe(verdict: compare.Verdict) -> str:
+    """Per gradient: what the framework gave against the expected value and the oracle; then the messages."""
+    job = verdict.job
+    lines = [f"{job.case.id} [{job.framework}-{job.dtype}]: {verdict.verdict}"]
+    for name, res in verdict.gradients.items():
+        if res.status != "value":
+            got = res.status + (f" ({res.representation})" if res.representation else "") + \
+                  (f": {res.error}" if res.error else "")
+        else:
+            got = f"{_short(res.value)} ({res.kind})"
+        lines.append(f"  {name}: got {got}")
+        if res.expected is not None:
+            lines.append(f"  {' ' * len(name)}  expected {_short(res.expected)}")
+        if res.oracle is not None:
+            lines.append(f"  {' ' * len(name)}  oracle   {_short(res.oracle)} (finite differences)")
+    lines += [f"  {message}" for message in verdict.messages if not message.startswith("note:")]
+    return "\n".join(lines)
+
+
+def _short(value) -> str:
+    return np.array2string(np.asarray(value, np.float64), precision=6, separator=", ", threshold=6)

@@ -1,0 +1,55 @@
+"""Real reports from the NumPy FakeAdapter (never a framework check): one per verdict, for regress/JUnit tests."""
+from __future__ import annotations
+
+import copy
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import compare, loader, report, runner
+
+ADAPTERS = {"fake": "tests.fake_adapter:FakeAdapter", "broken": "tests.fake_adapter:BrokenAdapter"}
+
+# one case per verdict on the fake adapter: pass, fail, error, xfail, xpass (broken: unavailable)
+CASES = """
+- {id: good, kind: grad, title: t, why: w, inputs: {a: 2.0}, function: a*a, expected: {a: {value: 4, why: 2a}}}
+- {id: wrong, kind: grad, title: t, why: w, inputs: {a: 2.0}, function: a*a, expected: {a: {value: 5, why: wrong}}}
+- {id: raises, kind: grad, title: t, why: w, inputs: {a: 15.0}, function: a, dtypes: [float64]}
+- {id: known, kind: grad, title: t, why: w, inputs: {a: 2.0}, function: a*a, dtypes: [float64],
+   expected: {a: {value: 5, why: wrong}},
+   divergences: [{framework: fake, issue: "https://example.org/1", why: known}]}
+- {id: stale, kind: grad, title: t, why: w, inputs: {a: 2.0}, function: a*a, dtypes: [float64],
+   expected: {a: {value: 4, why: 2a}},
+   divergences: [{framework: fake, versions: ">=1", issue: "https://example.org/2", why: fixed since}]}
+"""
+
+
+def load(tmp: Path, text: str = CASES) -> list[loader.LoadedCase]:
+    path = tmp / "cases.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    cases, errors = loader.load([path])
+    assert not errors, errors
+    return cases
+
+
+def run(cases: list[loader.LoadedCase], frameworks: tuple[str, ...] = ("fake",)) -> list[compare.Job]:
+    jobs = runner.plan([c.case for c in cases], list(frameworks))
+    return runner.run(jobs, ADAPTERS, timeout=30)
+
+
+def build(cases: list[loader.LoadedCase], jobs: list[compare.Job], frameworks=("fake",)) -> dict[str, Any]:
+    return report.build(compare.judge(jobs), cases, [], list(frameworks))
+
+
+@pytest.fixture(scope="session")
+def _sample(tmp_path_factory) -> dict[str, Any]:
+    cases = load(tmp_path_factory.mktemp("sample"))
+    return build(cases, run(cases, ("fake", "broken")), ("fake", "broken"))
+
+
+@pytest.fixture
+def sample(_sample) -> dict[str, Any]:
+    """A report with every verdict (computed once per session); a deep copy to change freely."""
+    return copy.deepcopy(_sample)
