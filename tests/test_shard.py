@@ -1,0 +1,78 @@
+"""`run --shard I/N` splits the plan deterministically; `merge` puts the shard reports back together."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conformance import compare, regress, report, runner
+from tests.conftest import REPO
+from tests.fake_reports import build, load, run
+
+CASES = "\n".join(f"- {{id: c{i}, kind: grad, title: t, why: w, inputs: {{a: {i}.5}}, function: a*a}}" for i in range(5))
+
+
+def test_shards_partition_the_plan_keeping_each_case_and_dtype_whole(tmp_path):
+    jobs = runner.plan([c.case for c in load(tmp_path, CASES)], ["fake", "other"])
+    shards = [runner.shard(jobs, i, 3) for i in (1, 2, 3)]
+    assert sorted(map(id, sum(shards, []))) == sorted(map(id, jobs))  # every job exactly once
+    assert [len(s) for s in shards] == [8, 6, 6]  # 10 (case, dtype) groups of 2 frameworks: 4, 3, 3
+    for shard in shards:
+        groups = {(j.case.id, j.dtype) for j in shard}
+        assert all(sum((j.case.id, j.dtype) == g for j in shard) == 2 for g in groups)
+    assert [(j.case.id, j.dtype) for j in runner.shard(jobs, 2, 3)] == [(j.case.id, j.dtype) for j in shards[1]]
+
+
+def test_merged_shard_reports_equal_the_unsharded_run(tmp_path):
+    cases = load(tmp_path, CASES)
+    whole = build(cases, run(cases))
+    parts = []
+    for i in (2, 1):  # any order
+        jobs = runner.shard(runner.plan([c.case for c in cases], ["fake"]), i, 2)
+        part = build(cases, runner.run(jobs, {"fake": "tests.fake_adapter:FakeAdapter"}))
+        parts.append({**part, "shard": {"index": i, "count": 2}})
+    merged = regress.merge(parts)
+    assert "shard" not in merged
+    assert [(j["case"], j["dtype"], j["verdict"]) for j in merged["jobs"]] == [
+        (j["case"], j["dtype"], j["verdict"]) for j in whole["jobs"]]
+    assert merged["summary"] == whole["summary"] and merged["findings"] == whole["findings"]
+    assert regress.diff(whole, merged)["changes"] == []
+    with pytest.raises(ValueError, match="shards 1/N .. N/N, each once; got 2/2"):
+        regress.merge(parts[:1])
+    with pytest.raises(ValueError, match="got 2/2, unsharded"):
+        regress.merge([parts[0], whole])
+    other = json.loads(json.dumps(parts[1]))
+    other["environment"]["frameworks"]["fake"]["versions"] = {"fake": "2.0"}
+    with pytest.raises(ValueError, match="fake: shards ran different versions: fake 1.0 and fake 2.0"):
+        regress.merge([parts[0], other])
+    twice = json.loads(json.dumps(parts[1]))
+    twice["jobs"].append(parts[0]["jobs"][0])
+    with pytest.raises(ValueError, match=r"job c0\[fake-float64\] is in two shards"):
+        regress.merge([parts[0], twice])
+
+
+def conformance(*args):
+    return subprocess.run([sys.executable, "-m", "conformance", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.mark.parametrize("shard", ["0/2", "3/2", "1", "a/b"])
+def test_bad_shard_is_a_usage_error(shard):
+    result = conformance("run", "--shard", shard)
+    assert result.returncode == 2 and "expected I/N with 1 <= I <= N" in result.stderr
+
+
+def test_merge_command_writes_one_report(tmp_path):
+    cases = load(tmp_path, CASES)
+    jobs = run(cases)
+    shards = []
+    for i in (1, 2):
+        mine = {id(j) for j in runner.shard(jobs, i, 2)}
+        path = tmp_path / f"shard{i}.json"
+        report.write({**build(cases, [j for j in jobs if id(j) in mine]), "shard": {"index": i, "count": 2}}, path)
+        shards.append(str(path))
+    out = tmp_path / "merged.json"
+    result = conformance("merge", *shards, "--report", str(out))
+    assert result.returncode == 0, result.stderr
+    assert len(report.read(out)["jobs"]) == 10 and "10 jobs: 10 pass" in result.stdout
+    assert conformance("merge", shards[0], "--report", str(out)).returncode == 2
