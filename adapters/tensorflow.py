@@ -34,13 +34,22 @@ class TensorFlowAdapter(Adapter):
             "sum": tf.reduce_sum, "prod": tf.reduce_prod, "mean": tf.reduce_mean,
             "sqrt": tf.sqrt, "abs": tf.abs, "where": tf.where, "diag": diag,
             "tril": lambda x: tf.linalg.band_part(x, -1, 0),
-            "matmul": tf.linalg.matmul, "transpose": tf.linalg.matrix_transpose,
+            "matmul": self._matmul, "transpose": tf.linalg.matrix_transpose,
             "relu": tf.nn.relu, "clip": tf.clip_by_value, "max": tf.reduce_max, "min": tf.reduce_min,
             "logsumexp": tf.reduce_logsumexp, "norm": tf.norm, "cholesky": tf.linalg.cholesky,
             "solve": lambda a, b: tf.linalg.solve(a, b[..., None])[..., 0] if b.shape.rank == a.shape.rank - 1
             else tf.linalg.solve(a, b),
             "logdet": lambda a: tf.linalg.slogdet(a)[1], "eigvalsh": tf.linalg.eigvalsh, "det": tf.linalg.det,
         }, const=lambda v: tf.constant(v, dtype=dtype), stack=tf.stack)
+
+    def _matmul(self, a: Any, b: Any) -> Any:
+        """NumPy's matmul: a vector operand is a row or a column (tf.linalg.matmul wants rank >= 2)."""
+        tf = self.tf
+        if b.shape.rank == 1:
+            return tf.linalg.matvec(a, b)
+        if a.shape.rank == 1:
+            return tf.linalg.matvec(b, a, transpose_a=True)
+        return tf.linalg.matmul(a, b)
 
     def array(self, value: np.ndarray, dtype: str) -> Any:
         return self.tf.constant(np.asarray(value), dtype=dtype)
