@@ -1,0 +1,194 @@
+"""Each new case kind end to end, in-process, on every installed framework: behaviour, jvp, hvp,
+implicit reparameterization, per-framework conventions, and known divergences (xfail / xpass)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conformance import compare, kinds, loader
+from conformance.adapters import BUILTIN, DISCONNECTED, ERROR, VALUE, load
+from tests.conftest import framework_params
+
+
+@pytest.fixture(scope="module", params=framework_params())
+def adapter(request):
+    return load(BUILTIN[request.param])
+
+
+def _verdict(adapter, path, dtype="float64"):
+    (loaded,), errors = loader.load_file(path)
+    assert not errors
+    case = loaded.case
+    job = compare.Job(case, adapter.name, dtype, kinds.compute(case, adapter, dtype), versions=adapter.versions())
+    return compare.judge([job])[0]
+
+
+def test_behaviour_accumulation_is_checked_per_framework(adapter, write_case):
+    path = write_case("""
+        id: acc
+        kind: behaviour
+        scenario: gradients_accumulate
+        title: t
+        why: w
+        outcomes: {torch: {outcome: ok, why: w}, tensorflow: {outcome: ok, why: w}, jax: {outcome: ok, why: w}}
+        expected:
+          twice_a: {value: 3, why: w, frameworks: {torch: 6}}
+    """)
+    assert _verdict(adapter, path).verdict == "pass"
+    wrong = write_case(path.read_text().replace("torch: 6", "torch: 3").replace("value: 3", "value: 6"), "wrong.yaml")
+    verdict = _verdict(adapter, wrong)
+    assert verdict.verdict == "fail" and any("twice_a" in m for m in verdict.messages)
+
+
+def test_behaviour_outcome_and_error_are_checked(adapter, write_case):
+    path = write_case("""
+        id: vec
+        kind: behaviour
+        scenario: vector_gradient_for_scalar
+        title: t
+        why: w
+        outcomes:
+          torch: {outcome: raises, error: "Mismatch in shape", why: w}
+          tensorflow: {outcome: raises, error: "InvalidArgumentError", why: w}
+          jax: {outcome: raises, error: "ValueError", why: w}
+        expected:
+          a: {status: error, why: w}
+    """)
+    assert _verdict(adapter, path).verdict == "pass"
+    wrong = write_case(path.read_text().replace("outcome: raises", "outcome: ok"), "wrong.yaml")
+    verdict = _verdict(adapter, wrong)
+    assert verdict.verdict == "fail" and any(m.startswith("outcome:") for m in verdict.messages)
+
+
+def test_scenario_observations(adapter):
+    observed = adapter.behaviour("rebuilt_tensor_cuts_graph", "float64")
+    np.testing.assert_allclose(observed["gradients"]["stacked_s0"].value, 3.6)
+    assert observed["gradients"]["rebuilt_s0"].status in (DISCONNECTED, ERROR)
+    with pytest.raises(NotImplementedError):
+        adapter.behaviour("no_such_scenario", "float64")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_jvp_forward_and_reverse_agree_with_the_closed_form(adapter, write_case, dtype):
+    path = write_case("""
+        id: j
+        kind: jvp
+        title: t
+        why: w
+        inputs: {x: [0.3, 1.0], y: 2.0}
+        tangent: {x: [1.0, 0.5], y: 1.0}
+        function: sin(x) * y
+        expected:
+          jvp: {value: "cos(x) * [1.0, 0.5] * y + sin(x)", why: w}
+    """)
+    verdict = _verdict(adapter, path, dtype)
+    assert verdict.verdict == "pass", verdict.messages
+    assert set(verdict.gradients) == {"jvp", "jvp_reverse"}
+    np.testing.assert_allclose(verdict.gradients["jvp"].value, verdict.gradients["jvp_reverse"].value, rtol=1e-5)
+    wrong = write_case(path.read_text().replace("+ sin(x)", "+ 2 * sin(x)"), "wrong.yaml")
+    assert _verdict(adapter, wrong, dtype).verdict == "fail"
+
+
+def test_hvp_matches_closed_form_and_oracle(adapter, write_case):
+    path = write_case("""
+        id: h
+        kind: hvp
+        title: t
+        why: w
+        inputs: {x: [0.3, 1.0], y: 2.0}
+        tangent: {x: [1.0, 0.5], y: 1.0}
+        function: sum(sin(x)) * y**2
+        expected:
+          x: {value: "-sin(x) * y**2 * [1.0, 0.5] + 2*y*cos(x)", why: w}
+    """)
+    verdict = _verdict(adapter, path)
+    assert verdict.verdict == "pass", verdict.messages
+    assert verdict.gradients["y"].oracle is not None  # checked against the mixed second difference too
+    wrong = write_case(path.read_text().replace("+ 2*y*cos(x)", "+ y*cos(x)"), "wrong.yaml")
+    assert _verdict(adapter, wrong).verdict == "fail"
+
+
+def test_implicit_gamma_matches_the_cdf_oracle(adapter, write_case):
+    path = write_case("""
+        id: g
+        kind: implicit
+        title: t
+        why: w
+        family: Gamma
+        params: {concentration: [0.7, 2.0, 9.0], rate: 1.0}
+        tolerance: {float64: {rtol: 1.0e-4, atol: 1.0e-9}}
+        expected:
+          rate: {value: "-sum(x)", why: w}
+    """)
+    verdict = _verdict(adapter, path)
+    assert verdict.verdict == "pass", verdict.messages
+    g = verdict.gradients["concentration"]
+    assert g.status == VALUE and g.value.shape == (3,) and np.all(g.value > 0)  # larger a, larger samples
+
+
+def test_subgradient_conventions_differ_and_are_not_held_against_each_other(adapter, write_case):
+    path = write_case("""
+        id: m
+        kind: grad
+        title: t
+        why: w
+        oracle: false
+        oracle_why: a tie
+        inputs: {x: 1.0, y: 1.0}
+        function: maximum(x, y)
+        expected:
+          x: {value: 0.5, why: w, frameworks: {tensorflow: {value: 1, why: w}}}
+    """)
+    assert _verdict(adapter, path).verdict == "pass"
+    wrong = write_case(path.read_text().replace("{value: 1, why: w}", "{value: 0.5, why: w}"), "wrong.yaml")
+    assert _verdict(adapter, wrong).verdict == ("fail" if adapter.name == "tensorflow" else "pass")
+
+
+def test_nan_expected_where_the_untaken_branch_poisons_the_gradient(adapter, write_case):
+    path = write_case("""
+        id: w
+        kind: grad
+        title: t
+        why: w
+        oracle: false
+        oracle_why: log is undefined left of 0
+        inputs: {x: [0.0, 2.0]}
+        function: sum(where(x > 0, log(x), 0))
+        expected:
+          x: {value: "[nan, 0.5]", why: w}
+    """)
+    verdict = _verdict(adapter, path)
+    assert verdict.verdict == "pass" and verdict.gradients["x"].kind == "nan"
+
+
+@pytest.mark.parametrize("versions, verdict", [("", "xfail"), ("<0.0.1", "fail")])
+def test_known_divergence_turns_a_failure_into_xfail_only_in_its_version_range(adapter, write_case, versions,
+                                                                               verdict):
+    path = write_case(f"""
+        id: d
+        kind: grad
+        title: t
+        why: w
+        divergences: [{{framework: {adapter.name}, versions: "{versions}", issue: "https://example.org/1", why: w}}]
+        inputs: {{x: 1.0}}
+        function: 3 * x
+        expected:
+          x: {{value: 4, why: deliberately wrong}}
+    """)
+    assert _verdict(adapter, path).verdict == verdict
+
+
+def test_a_stale_divergence_mark_is_reported_as_xpass(adapter, write_case):
+    path = write_case(f"""
+        id: s
+        kind: grad
+        title: t
+        why: w
+        divergences: [{{framework: {adapter.name}, issue: "https://example.org/1", why: w}}]
+        inputs: {{x: 1.0}}
+        function: 3 * x
+        expected:
+          x: {{value: 3, why: right}}
+    """)
+    verdict = _verdict(adapter, path)
+    assert verdict.verdict == "xpass" and any("remove the divergence mark" in m for m in verdict.messages)
