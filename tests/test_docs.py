@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conformance import cli, compare, kinds, loader, report, runner
+from conformance import cli, compare, kinds, loader, oracle, report, runner
 from conformance.docs import generate, snippets
 from conformance.docs.values import array
+from conformance.families import FAMILIES
 from tests.conftest import REPO, installed
 
 CHROMIUM = shutil.which("chromium")
@@ -126,8 +127,11 @@ import numpy as np
 out = {}
 for item in json.load(open(sys.argv[1])):
     ns = {name: np.load(file) for name, file in item["given"].items()}
-    exec(compile(item["code"], item["case"], "exec"), ns)
-    out[item["case"]] = {k: None if ns[k] is None else np.asarray(ns[k], np.float64).tolist() for k in item["names"]}
+    try:
+        exec(compile(item["code"], item["case"], "exec"), ns)
+        out[item["case"]] = {k: None if ns[k] is None else np.asarray(ns[k], np.float64).tolist() for k in item["names"]}
+    except Exception as err:  # one broken snippet must not hide the others
+        out[item["case"]] = f"{type(err).__name__}: {err}"
 json.dump(out, open(sys.argv[2], "w"))
 """
 
@@ -157,6 +161,11 @@ def test_snippets_compute_what_the_report_says(framework, real_report, tmp_path)
         if "data" in snippet.given:  # the MLE sample: made by the suite in NumPy, too big to print
             np.save(tmp_path / f"{cid}.npy", kinds._mle_data(case)[0])
             given["data"] = str(tmp_path / f"{cid}.npy")
+        if "noise" in snippet.given:  # a family whose standard noise is not one NumPy call
+            params = {n: oracle.evaluate(case.expr(f"params.{n}")) for n in case.params}
+            np.save(tmp_path / f"{cid}-noise.npy", FAMILIES[case.family].noise(
+                np.random.default_rng(case.seed), case.samples, params))
+            given["noise"] = str(tmp_path / f"{cid}-noise.npy")
         names = [f"{n}_grad" for n in case.expected] + ([f"{n}_hat" for n in case.expected] if case.kind == "mle" else [])
         items.append({"case": cid, "code": snippet.code, "given": given, "names": names})
     assert items
@@ -164,6 +173,8 @@ def test_snippets_compute_what_the_report_says(framework, real_report, tmp_path)
     subprocess.run([sys.executable, "-c", _EXEC, tmp_path / "snippets.json", tmp_path / "out.json"], check=True,
                    cwd=tmp_path, timeout=300)
     got = json.loads((tmp_path / "out.json").read_text())
+    broken = {cid: result for cid, result in got.items() if isinstance(result, str)}
+    assert not broken, f"snippets that do not run in {framework}: {broken}"
     for job in real_report["jobs"]:
         if job["framework"] != framework or job["case"] not in got:
             continue

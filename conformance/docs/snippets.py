@@ -14,6 +14,7 @@ import ast
 import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import jinja2
 import numpy as np
@@ -28,18 +29,41 @@ KIND_TEMPLATE = {"vjp": "function", "grad": "function", "reparam": "reparam", "m
 
 # The adapters' op tables: namespace prefix, and renames ("{0}" marks a method-like spelling).
 _NAMESPACE = {"torch": "torch", "tensorflow": "tf.math", "jax": "jnp"}
-_RENAMES = {
-    "torch": {"softplus": "torch.nn.functional.softplus", "transpose": "{0}.mT"},
+
+
+def _reduction(spelled: str, along: str) -> Callable[[list[str]], str]:
+    """torch.max(x) over everything, torch.max(x, axis).values along an axis (as the torch adapter)."""
+    return lambda args: f"{spelled}({args[0]})" if len(args) == 1 else along.format(*args)
+
+
+# None: the adapter picks the spelling by the operands' ranks, which a template cannot see: no snippet.
+_RENAMES: dict[str, dict[str, str | Callable[[list[str]], str] | None]] = {
+    "torch": {"softplus": "torch.nn.functional.softplus", "transpose": "{0}.mT", "clip": "torch.clamp",
+              "max": _reduction("torch.max", "torch.max({0}, {1}).values"),
+              "min": _reduction("torch.min", "torch.min({0}, {1}).values"),
+              "logsumexp": "torch.logsumexp({0}.reshape(-1), 0)", "norm": "torch.linalg.norm",
+              "cholesky": "torch.linalg.cholesky", "solve": "torch.linalg.solve", "eigvalsh": "torch.linalg.eigvalsh",
+              "det": "torch.linalg.det", "logdet": "torch.linalg.slogdet({0})[1]"},
     "tensorflow": {"sum": "tf.reduce_sum", "prod": "tf.reduce_prod", "mean": "tf.reduce_mean",
-                   "sqrt": "tf.sqrt", "abs": "tf.abs", "where": "tf.where", "diag": "tf.linalg.diag",
-                   "tril": "tf.linalg.band_part({0}, -1, 0)", "matmul": "tf.linalg.matmul",
-                   "transpose": "tf.linalg.matrix_transpose"},
+                   "sqrt": "tf.sqrt", "abs": "tf.abs", "where": "tf.where", "diag": None,
+                   "tril": "tf.linalg.band_part({0}, -1, 0)", "matmul": None, "solve": None,
+                   "transpose": "tf.linalg.matrix_transpose", "relu": "tf.nn.relu", "clip": "tf.clip_by_value",
+                   "max": "tf.reduce_max", "min": "tf.reduce_min", "logsumexp": "tf.reduce_logsumexp",
+                   "norm": "tf.norm", "cholesky": "tf.linalg.cholesky",
+                   "eigvalsh": "tf.linalg.eigvalsh", "det": "tf.linalg.det", "logdet": "tf.linalg.slogdet({0})[1]"},
     "jax": {"atanh": "jnp.arctanh", "sigmoid": "jax.nn.sigmoid", "softplus": "jax.nn.softplus",
-            "transpose": "jnp.swapaxes({0}, -1, -2)"},
+            "transpose": "jnp.swapaxes({0}, -1, -2)", "relu": "jax.nn.relu",
+            "logsumexp": "jax.scipy.special.logsumexp", "xlogy": "jax.scipy.special.xlogy",
+            "lgamma": "jax.scipy.special.gammaln", "digamma": "jax.scipy.special.digamma",
+            "norm": "jnp.linalg.norm", "cholesky": "jnp.linalg.cholesky", "solve": "jnp.linalg.solve",
+            "eigvalsh": "jnp.linalg.eigvalsh", "det": "jnp.linalg.det", "logdet": "jnp.linalg.slogdet({0})[1]"},
 }
 _STACK = {"torch": "torch.stack", "tensorflow": "tf.stack", "jax": "jnp.stack"}
 
 # Distributions as each adapter builds them: "{params}" is "name=value, ..."; JAX takes positions.
+# Families whose class has the same name and parameters in the framework as in the suite.
+_SAME_NAME = {"torch": {"Normal", "MultivariateNormal", "Laplace", "Gumbel", "Cauchy", "StudentT"},
+              "tensorflow": {"Normal", "Laplace", "Logistic", "Gumbel", "Cauchy", "StudentT"}}
 _DISTRIBUTION = {
     "torch": {"*": "torch.distributions.{family}({params})"},
     "tensorflow": {"*": "tfd.{family}({params})",
@@ -62,6 +86,10 @@ def mvn_tril_logpdf(x, loc, tril):  # solve against the Cholesky factor, as TFP 
 _JAX_SAMPLER = {"Normal": "loc + scale * jax.random.normal(jax.random.key({seed}), ({samples}, *jnp.shape(loc)), loc.dtype)"}
 
 
+class Unsupported(Exception):
+    """The case needs something a template cannot write faithfully for this framework."""
+
+
 @dataclass
 class Snippet:
     framework: str
@@ -73,6 +101,10 @@ class Snippet:
 def python_syntax(framework: str) -> syntax.Syntax:
     def call(name: str, args: list[str]) -> str:
         spelled = _RENAMES[framework].get(name, f"{_NAMESPACE[framework]}.{name}")
+        if spelled is None:
+            raise Unsupported(f"{framework} spells {name}() by its operands' ranks")
+        if callable(spelled):
+            return spelled(args)
         return spelled.format(*args) if "{0}" in spelled else f"{spelled}({', '.join(args)})"
 
     return syntax.Syntax(call=call, stack=lambda items: f"{_STACK[framework]}([{', '.join(map(str, items))}])")
@@ -85,7 +117,10 @@ def snippets(case) -> dict[str, Snippet]:
         return {}
     out = {}
     for fw in FRAMEWORKS:
-        context = _context(case, fw)
+        try:
+            context = _context(case, fw)
+        except Unsupported:
+            continue
         if context is None:
             continue
         given = context.pop("given", {})
@@ -129,7 +164,7 @@ def _context(case, fw: str) -> dict | None:
     if case.kind in ("vjp", "grad"):
         values = {n: oracle.evaluate(case.expr(f"inputs.{n}")) for n in case.inputs}
         ctx = _common(case, values)
-        ctx.update(function=syntax.render(case.expr("function"), py),
+        ctx.update(function=syntax.render(case.expr("function"), py), output="out" if "y" in values else "y",
                    cotangent=_literal(oracle.evaluate(case.expr("cotangent"))) if case.cotangent is not None else None)
         return ctx
     if case.kind == "reparam":
@@ -159,7 +194,9 @@ def _distribution(fw: str, family: str, params: dict[str, str]) -> tuple[str, st
         helpers = "".join(code for name, code in _JAX_HELPERS.items() if name in template)
         return template.format(**params), helpers
     table = _DISTRIBUTION[fw]
-    template = table.get(key) or table["*"]
+    template = table.get(key) or (table["*"] if family in _SAME_NAME[fw] else None)
+    if template is None:
+        return None
     return template.format(family=family, params=", ".join(f"{k}={v}" for k, v in params.items()), **params), ""
 
 

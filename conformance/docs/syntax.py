@@ -7,6 +7,7 @@ so the rendering cannot disagree with what the suite computes: a snippet says
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -101,6 +102,8 @@ def _latex_binary(op: str, left: Sym, right: Sym) -> Sym:
 def format_number(value: float) -> str:
     """Shortest text that reads back as the same float; integers without '.0'."""
     value = float(value)
+    if not math.isfinite(value):
+        return f'float("{value}")'
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 
@@ -172,6 +175,8 @@ LATEX = Syntax(call=_latex_call, stack=_latex_stack,
 
 
 def _latex_number(value: float) -> str:
+    if not math.isfinite(value):
+        return r"\mathrm{NaN}" if math.isnan(value) else ("-" if value < 0 else "") + r"\infty"
     text = format_number(value)
     if "e" in text:
         mantissa, exponent = text.split("e")
