@@ -137,7 +137,7 @@ def _moved(a: dict[str, Any], b: dict[str, Any], dtype: str) -> str:
     if old.shape != new.shape:
         return f"shape {old.shape} -> {new.shape}"
     gap = _gap(old, new)
-    if np.all(gap <= _allowed(a, b, dtype)):
+    if np.all((gap == 0) | (gap <= _allowed(a, b, dtype))):  # gap 0 also where the tolerance is NaN
         return ""
     tol = DEFAULT_TOLERANCE[dtype]
     rel = np.max(gap / np.where(old != 0, np.abs(old), np.inf), initial=0)
@@ -170,7 +170,8 @@ def _largest_move(before: dict[Key, dict[str, Any]], after: dict[Key, dict[str, 
             if b and a["status"] == b["status"] == "value":
                 old, new = _array(a["value"]), _array(b["value"])
                 if old.shape == new.shape and np.any(gap := _gap(old, new)):
-                    share = float(np.max(gap / _allowed(a, b, key[2])))
+                    with np.errstate(invalid="ignore"):
+                        share = float(np.max(np.where(gap == 0, 0.0, gap / _allowed(a, b, key[2]))))
                     moves.append((share, float(np.max(gap)), f"{key[0]}[{key[1]}-{key[2]}] {name}"))
     if not moves:
         return "every gradient identical"

@@ -38,6 +38,15 @@ def test_a_value_that_moved_beyond_tolerance_is_a_regression_with_its_size(sampl
     assert "REGRESSED moved by 0.001" in text and "1 regressed" in text
 
 
+def test_nan_staying_nan_is_no_move_but_nan_becoming_a_number_is(sample):
+    old = json.loads(json.dumps(sample))
+    job(old, "good")["gradients"]["a"]["value"] = "nan"
+    job(old, "wrong")["gradients"]["a"]["value"] = "nan"
+    new = json.loads(json.dumps(old))
+    job(new, "wrong")["gradients"]["a"]["value"] = 4.0
+    assert list(changes(old, new)) == [("wrong", "float64", "moved", "a")]
+
+
 def test_verdict_changes_regress_only_when_newly_failing(sample):
     new = json.loads(json.dumps(sample))
     job(new, "good")["verdict"] = "fail"
