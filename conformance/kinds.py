@@ -339,4 +339,5 @@ def _compute_mle(case: MleCase, adapter: Adapter, dtype: str) -> Computed:
     _, grads = adapter.vjp(loss, initial, dtype, None)
     minimum = adapter.minimize(loss, initial, dtype, case.max_iterations)
     return Computed(grads, estimates=minimum.params,
-                    details={"loss": minimum.loss, "iterations": minimum.iterations, "history": minimum.history})
+                    details={"loss": minimum.loss, "iterations": minimum.iterations, "history": minimum.history,
+                             "trajectory": minimum.trajectory})
