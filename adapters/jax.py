@@ -19,11 +19,13 @@ class JaxAdapter(Adapter):
 
         jax.config.update("jax_enable_x64", True)  # float64 on request; float32 arrays stay float32
         jax.config.update("jax_platforms", "cpu")
+        import jax.extend  # noqa: F401  (jaxpr_as_fun, to compile a traced program)
         import jax.numpy as jnp
         import jax.scipy as jsp
         import jax.scipy.stats  # noqa: F401
 
         self.jax, self.jnp, self.jsp = jax, jnp, jsp
+        self._programs: dict[tuple, Callable] = {}
 
     def versions(self) -> dict[str, str]:
         import jaxlib
@@ -62,10 +64,8 @@ class JaxAdapter(Adapter):
                 ct = self.jnp.ones((), dtype)
             else:
                 ct = self.array(cotangent, dtype)
-            # jitted, as JAX code normally runs: one compiled program instead of one per primitive
-            out, grads = jax.jit(forward_and_pullback)(ct, *args)
-            connected = _depends_on_first_input(jax.make_jaxpr(lambda c, *xs: forward_and_pullback(c, *xs)[1])(
-                ct, *args).jaxpr)
+            program, (out, *grads) = self._run(forward_and_pullback, ct, *args)
+            connected = _depends_on_first_input(program.jaxpr)[1:]
         except Exception as err:  # a framework's refusal is a result, recorded per gradient
             return np.array(np.nan), {k: Gradient(ERROR, error=describe_error(err)) for k in names}
         return np.asarray(out), {
@@ -80,7 +80,7 @@ class JaxAdapter(Adapter):
         xs = tuple(self.array(primals[k], dtype) for k in names)
         ts = tuple(self.array(tangents[k], dtype) for k in names)
         try:
-            out, tangent = jax.jit(lambda xs, ts: jax.jvp(f, xs, ts))(xs, ts)
+            _, (out, tangent) = self._run(lambda xs, ts: jax.jvp(f, xs, ts), xs, ts)
         except Exception as err:
             return np.array(np.nan), failed(err)
         return np.asarray(out), Gradient(VALUE, np.asarray(tangent))
@@ -94,10 +94,33 @@ class JaxAdapter(Adapter):
         ts = tuple(self.array(tangents[k], dtype) for k in names)
         grad = jax.grad(f, argnums=tuple(range(len(names))))
         try:
-            out, hv = jax.jit(lambda xs, ts: (f(*xs), jax.jvp(lambda *a: grad(*a), xs, ts)[1]))(xs, ts)
+            _, (out, *hv) = self._run(lambda xs, ts: (f(*xs), jax.jvp(lambda *a: grad(*a), xs, ts)[1]), xs, ts)
         except Exception as err:
             return np.array(np.nan), {k: failed(err) for k in names}
         return np.asarray(out), {k: Gradient(VALUE, np.asarray(g)) for k, g in zip(names, hv)}
+
+    def _run(self, f: Callable, *args: Any) -> tuple[Any, list[Any]]:
+        """f(*args) jitted, as JAX code normally runs: its traced program and its flat outputs.
+
+        One XLA compilation per distinct program (not one per primitive, as in
+        eager mode), cached by the program's text and constants: checking the
+        same function again, at new values of the same shapes, reuses it. The
+        program is traced after jax.vjp/jvp, so its text is the whole computation.
+        """
+        program = self.jax.make_jaxpr(f)(*args)
+        key = (str(program.jaxpr), tuple(map(self._fingerprint, program.consts)))
+        if key not in self._programs:
+            self._programs[key] = self.jax.jit(self.jax.extend.core.jaxpr_as_fun(program))
+        return program, self._programs[key](*self.jax.tree.leaves(args))
+
+    def _fingerprint(self, constant: Any) -> tuple:
+        """A constant's identity by value (a PRNG key by its key data)."""
+        jax = self.jax
+        dtype = str(getattr(constant, "dtype", type(constant)))
+        if hasattr(constant, "dtype") and jax.dtypes.issubdtype(constant.dtype, jax.dtypes.prng_key):
+            constant = jax.random.key_data(constant)
+        value = np.asarray(constant)
+        return dtype, value.shape, value.tobytes()
 
     def log_prob(self, family: str, params: dict[str, Any], x: Any) -> Any:
         stats, jnp = self.jsp.stats, self.jnp
