@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from conformance.compare import FAILING
 from conformance.loader import LoadedCase, LoadError
-from conformance.model import DEFAULT_TOLERANCE, Divergence
+from conformance.model import DEFAULT_TOLERANCE, Divergence, Tolerance
 
 COMPARE_FORMAT = "gradient-conformance-compare"
 Key = tuple[str, str, str]  # case, framework, dtype
@@ -119,7 +119,7 @@ def _job_changes(key: Key, old: dict[str, Any], new: dict[str, Any]) -> list[Cha
         elif a["status"] == "value":
             if a["class"] != b["class"]:
                 changes.append(Change(*key, "class", name, a["class"], b["class"], False))
-            moved = _moved(a, b, key[2])
+            moved = _moved(a, b, _tolerance(new, key[2]))
             if moved:
                 changes.append(Change(*key, "moved", name, _short(a["value"]), _short(b["value"]), True, moved))
     return changes
@@ -131,22 +131,25 @@ def _status(gradient: dict[str, Any] | None) -> str:
     return gradient["status"] + (f" ({gradient['representation']})" if gradient["representation"] else "")
 
 
-def _moved(a: dict[str, Any], b: dict[str, Any], dtype: str) -> str:
-    """'' when b's value is within the dtype's tolerance of a's (or its zero tolerance); else how far."""
+def _tolerance(job: dict[str, Any], dtype: str) -> Tolerance:
+    """The case's own tolerance, as the newer report recorded it (the dtype's default if it did not)."""
+    return Tolerance(**job["tolerance"]) if "tolerance" in job else DEFAULT_TOLERANCE[dtype]
+
+
+def _moved(a: dict[str, Any], b: dict[str, Any], tol: Tolerance) -> str:
+    """'' when b's value is within the case's tolerance of a's (or its zero tolerance); else how far."""
     old, new = _array(a["value"]), _array(b["value"])
     if old.shape != new.shape:
         return f"shape {old.shape} -> {new.shape}"
     gap = _gap(old, new)
-    if np.all((gap == 0) | (gap <= _allowed(a, b, dtype))):  # gap 0 also where the tolerance is NaN
+    if np.all((gap == 0) | (gap <= _allowed(a, b, tol))):  # gap 0 also where the tolerance is NaN
         return ""
-    tol = DEFAULT_TOLERANCE[dtype]
     rel = np.max(gap / np.where(old != 0, np.abs(old), np.inf), initial=0)
     return f"moved by {np.max(gap):.3g} (rel {rel:.3g}; tolerance rtol {tol.rtol:g}, atol {tol.atol:g})"
 
 
-def _allowed(a: dict[str, Any], b: dict[str, Any], dtype: str) -> np.ndarray:
-    """The dtype's default tolerance around the old value, floored by either side's derived zero tolerance."""
-    tol = DEFAULT_TOLERANCE[dtype]
+def _allowed(a: dict[str, Any], b: dict[str, Any], tol: Tolerance) -> np.ndarray:
+    """The case's tolerance around the old value, floored by either side's derived zero tolerance."""
     allowed = tol.atol + tol.rtol * np.abs(_array(a["value"]))
     for zero_tol in (a["zero_tolerance"], b["zero_tolerance"]):
         if zero_tol is not None:
@@ -171,7 +174,8 @@ def _largest_move(before: dict[Key, dict[str, Any]], after: dict[Key, dict[str, 
                 old, new = _array(a["value"]), _array(b["value"])
                 if old.shape == new.shape and np.any(gap := _gap(old, new)):
                     with np.errstate(invalid="ignore"):
-                        share = float(np.max(np.where(gap == 0, 0.0, gap / _allowed(a, b, key[2]))))
+                        share = float(np.max(np.where(gap == 0, 0.0, gap / _allowed(
+                            a, b, _tolerance(after[key], key[2])))))
                     moves.append((share, float(np.max(gap)), f"{key[0]}[{key[1]}-{key[2]}] {name}"))
     if not moves:
         return "every gradient identical"

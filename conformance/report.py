@@ -4,7 +4,7 @@ Format (version 1), top level: format, version, created, environment
 {python, platform, packages, frameworks {name: {available, versions,
 distributions, reason}}}, load_errors [{file, line, message}], cases {id:
 {title, kind, why, file, line, tags}}, jobs [{case, framework, dtype,
-verdict, messages, seconds, gradients {name: {status, class,
+verdict, messages, seconds, tolerance {rtol, atol}, gradients {name: {status, class,
 representation, value, error, expected, oracle, oracle_bound,
 zero_tolerance, expected_error {max_abs, max_rel}, oracle_error, peers}},
 estimates}], summary {verdict: count}. Non-finite numbers are the strings
@@ -153,6 +153,7 @@ def _job(v: Verdict) -> dict[str, Any]:
     return {
         "case": v.job.case.id, "framework": v.job.framework, "dtype": v.job.dtype,
         "verdict": v.verdict, "messages": v.messages, "seconds": round(v.job.seconds, 4),
+        "tolerance": v.job.case.tolerance_for(v.job.dtype).model_dump(),
         "gradients": {name: {
             "status": r.status, "class": r.kind, "representation": r.representation,
             "value": _plain(r.value), "error": r.error,

@@ -38,6 +38,15 @@ def test_a_value_that_moved_beyond_tolerance_is_a_regression_with_its_size(sampl
     assert "REGRESSED moved by 0.001" in text and "1 regressed" in text
 
 
+def test_a_move_is_judged_by_the_case_tolerance_the_report_records(sample):
+    new = json.loads(json.dumps(sample))
+    job(new, "good")["gradients"]["a"]["value"] = 4.001
+    job(new, "good")["tolerance"] = {"rtol": 1e-3, "atol": 0.0}  # the case's own, looser than float64's default
+    assert changes(sample, new) == {}
+    job(new, "good")["tolerance"] = {"rtol": 1e-4, "atol": 0.0}
+    assert "rtol 0.0001" in changes(sample, new)["good", "float64", "moved", "a"]["detail"]
+
+
 def test_nan_staying_nan_is_no_move_but_nan_becoming_a_number_is(sample):
     old = json.loads(json.dumps(sample))
     job(old, "good")["gradients"]["a"]["value"] = "nan"
