@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from packaging.specifiers import SpecifierSet
-from packaging.version import Version
 
 from conformance import kinds
 from conformance.adapters import VALUE
@@ -227,15 +225,8 @@ def _apply_divergences(v: Verdict) -> None:
 
 def matching_divergences(case: Case, framework: str, versions: dict[str, str]) -> list[Divergence]:
     """The case's divergence marks for this framework whose version range holds the installed version."""
-    marks = []
-    for mark in case.divergences:
-        if mark.framework != framework:
-            continue
-        version = versions.get(framework)
-        if mark.versions and (version is None or Version(version.split("+")[0]) not in SpecifierSet(mark.versions)):
-            continue
-        marks.append(mark)
-    return marks
+    return [mark for mark in case.divergences
+            if mark.framework == framework and kinds.version_matches(mark.versions, versions.get(framework))]
 
 
 def _short(value: Any) -> str:
