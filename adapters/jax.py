@@ -155,6 +155,9 @@ class JaxAdapter(Adapter):
         if family == "Beta":
             a, b = params["concentration1"], params["concentration0"]
             return jax.random.beta(key, a, b, (n, *jnp.broadcast_shapes(a.shape, b.shape)), a.dtype)
+        if family == "Dirichlet":  # jax.random.dirichlet normalizes implicitly differentiated gammas
+            a = params["concentration"]
+            return jax.random.dirichlet(key, a, (n, *a.shape[:-1]), a.dtype)
         if family == "StudentT":
             df, loc, scale = params["df"], params["loc"], params["scale"]
             shape = (n, *jnp.broadcast_shapes(df.shape, loc.shape, scale.shape))

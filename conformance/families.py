@@ -167,8 +167,10 @@ class Implicit:
     """A family whose samples are differentiated implicitly: dx/dtheta = -(dF/dtheta)(x) / f(x)."""
 
     params: tuple[str, ...]
-    cdf: Callable[[Params, np.ndarray], np.ndarray]
-    pdf: Callable[[Params, np.ndarray], np.ndarray]
+    #: None where no per-sample CDF determines the derivative (Dirichlet: each component's derivative
+    #: depends on the whole draw, not on x alone); such cases check properties with `oracle: false`
+    cdf: Callable[[Params, np.ndarray], np.ndarray] | None
+    pdf: Callable[[Params, np.ndarray], np.ndarray] | None
 
 
 IMPLICIT: dict[str, Implicit] = {
@@ -181,6 +183,7 @@ IMPLICIT: dict[str, Implicit] = {
     "StudentT": Implicit(("df", "loc", "scale"),
                          cdf=lambda p, x: stats.t.cdf(x, p["df"], p["loc"], p["scale"]),
                          pdf=lambda p, x: stats.t.pdf(x, p["df"], p["loc"], p["scale"])),
+    "Dirichlet": Implicit(("concentration",), cdf=None, pdf=None),
 }
 
 

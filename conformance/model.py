@@ -281,6 +281,9 @@ class ImplicitCase(CaseBase):
         if set(self.params) != set(family.params):
             raise ExprAt(("params",), expr.ExprError(
                 f"{self.family} takes params {', '.join(family.params)}, got {', '.join(self.params)}"))
+        if family.cdf is None and self.oracle:
+            raise ExprAt(("oracle",), expr.ExprError(
+                f"{self.family} has no per-sample CDF oracle: set oracle: false and check properties"))
         for name, value in self.params.items():
             self._compile(f"params.{name}", ("params", name), value, frozenset())
         self._compile_expected(self.expected, frozenset(self.params), frozenset(self.params))

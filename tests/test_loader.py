@@ -47,6 +47,8 @@ def test_good_case_loads(write_case):
     ("id: x\nkind: reparam\ntitle: t\nwhy: w\nfamily: Normal\nparams: {loc: 0, scale: 1}\nsamples: many\n"
      "expected: {}\n", 7, "samples: Input should be a valid integer"),
     ("id: x\nkind: reparam\ntitle: t\nwhy: w\nfamily: Nope\nparams: {loc: 0}\nexpected: {}\n", 5, "unknown family"),
+    ("id: x\nkind: implicit\ntitle: t\nwhy: w\nfamily: Dirichlet\nparams: {concentration: [1, 2]}\n", 1,
+     "Dirichlet has no per-sample CDF oracle: set oracle: false"),
     ("id: [unclosed\n", 2, "invalid YAML"),
     ("", 1, "empty case file"),
     ("- 3\n", 1, "a case is a mapping"),
