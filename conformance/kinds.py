@@ -18,7 +18,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from conformance import oracle
-from conformance.adapters import DISCONNECTED, ERROR, VALUE, Adapter, Gradient
+from conformance.adapters import ERROR, VALUE, Adapter, Gradient
 from conformance.families import FAMILIES, IMPLICIT, implicit_derivative
 from conformance.model import (JVP_OUTPUTS, BehaviourCase, Case, Expectation, FunctionCase, ImplicitCase, MleCase,
                                Outcome, ReparamCase)

@@ -7,12 +7,12 @@ an expression error can be reported with its file and line.
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, Callable, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from conformance import expr
-from conformance.families import FAMILIES
+from conformance.families import FAMILIES, IMPLICIT
 
 DTYPES = ("float32", "float64")
 Dtype = Literal["float32", "float64"]
@@ -161,15 +161,7 @@ class ReparamCase(CaseBase):
     expected_extra_names: ClassVar[frozenset[str]] = frozenset({"n", "z", "x"})
 
     def compile(self) -> None:
-        family = FAMILIES.get(self.family)
-        if family is None:
-            raise ExprAt(("family",), expr.ExprError(
-                f"unknown family {self.family!r} (known: {', '.join(sorted(FAMILIES))})"))
-        if set(self.params) != set(family.reparam_params):
-            raise ExprAt(("params",), expr.ExprError(
-                f"{self.family} takes params {', '.join(family.reparam_params)}, got {', '.join(self.params)}"))
-        for name, value in self.params.items():
-            self._compile(f"params.{name}", ("params", name), value, frozenset())
+        _compile_family_params(self, FAMILIES, "unknown family", lambda family: family.reparam_params)
         self._compile_expected(self.expected, frozenset(self.params), frozenset(self.params))
 
 
@@ -272,20 +264,11 @@ class ImplicitCase(CaseBase):
     expected_extra_names: ClassVar[frozenset[str]] = frozenset({"x"})
 
     def compile(self) -> None:
-        from conformance.families import IMPLICIT
-
-        family = IMPLICIT.get(self.family)
-        if family is None:
-            raise ExprAt(("family",), expr.ExprError(
-                f"no implicit reparameterization for {self.family!r} (known: {', '.join(sorted(IMPLICIT))})"))
-        if set(self.params) != set(family.params):
-            raise ExprAt(("params",), expr.ExprError(
-                f"{self.family} takes params {', '.join(family.params)}, got {', '.join(self.params)}"))
+        family = _compile_family_params(self, IMPLICIT, "no implicit reparameterization for",
+                                        lambda family: family.params)
         if family.cdf is None and self.oracle:
             raise ExprAt(("oracle",), expr.ExprError(
                 f"{self.family} has no per-sample CDF oracle: set oracle: false and check properties"))
-        for name, value in self.params.items():
-            self._compile(f"params.{name}", ("params", name), value, frozenset())
         self._compile_expected(self.expected, frozenset(self.params), frozenset(self.params))
 
 
@@ -326,6 +309,20 @@ class BehaviourCase(CaseBase):
 
 Case = Annotated[Union[ReparamCase, FunctionCase, MleCase, ImplicitCase, BehaviourCase],
                  Field(discriminator="kind")]
+
+
+def _compile_family_params(case: ReparamCase | ImplicitCase, table: dict[str, Any], unknown: str,
+                           accepted: Callable[[Any], tuple[str, ...]]) -> Any:
+    """The case's family from `table`, after checking and compiling the params it takes."""
+    family = table.get(case.family)
+    if family is None:
+        raise ExprAt(("family",), expr.ExprError(f"{unknown} {case.family!r} (known: {', '.join(sorted(table))})"))
+    if set(case.params) != set(accepted(family)):
+        raise ExprAt(("params",), expr.ExprError(
+            f"{case.family} takes params {', '.join(accepted(family))}, got {', '.join(case.params)}"))
+    for name, value in case.params.items():
+        case._compile(f"params.{name}", ("params", name), value, frozenset())
+    return family
 
 
 def _as_source(value: Value) -> str:

@@ -20,7 +20,7 @@ from typing import Callable
 import numpy as np
 from scipy import special
 
-from conformance.expr import Ops, ops_from_namespace
+from conformance.expr import ops_from_namespace
 
 EPS = float(np.finfo(np.float64).eps)
 

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from conformance import compare, regress, report, runner
+from conformance import regress, report, runner
 from tests.conftest import REPO
 from tests.fake_reports import build, load, run
 

@@ -1,5 +1,4 @@
 """Every adapter against the oracle on the seed cases, in-process: one parametrized test per framework."""
-from pathlib import Path
 
 import numpy as np
 import pytest
