@@ -15,6 +15,7 @@ from typing import Any, Callable
 import numpy as np
 
 from conformance.expr import Ops
+from conformance.vocabulary import Status
 
 BUILTIN = {
     "torch": "conformance.adapters.torch:TorchAdapter",
@@ -23,7 +24,7 @@ BUILTIN = {
 }
 
 # status of one gradient
-VALUE, DISCONNECTED, ERROR = "value", "disconnected", "error"
+VALUE, DISCONNECTED, ERROR = Status.VALUE, Status.DISCONNECTED, Status.ERROR
 
 
 @dataclass

@@ -58,7 +58,7 @@ def suite_against_floor(cases: str) -> dict[str, float]:
 
 def per_check() -> dict[str, float]:
     """Median seconds per check of the seed functions: ours against gradcheck and check_grads."""
-    from conformance import compare, kinds, loader
+    from conformance import verdicts, kinds, loader
     from conformance.adapters import BUILTIN, load
 
     cases = {c.case.id: c.case for c in loader.load([REPO / "cases" / "vjp" / "seed.yaml"])[0]}
@@ -68,8 +68,8 @@ def per_check() -> dict[str, float]:
 
         def ours() -> None:
             for case in cases.values():
-                job = compare.Job(case, fw, "float64", kinds.compute(case, adapter, "float64"))
-                assert compare.judge([job])[0].verdict == "pass"
+                job = verdicts.Job(case, fw, "float64", kinds.compute(case, adapter, "float64"))
+                assert verdicts.judge([job])[0].verdict == "pass"
 
         results[f"ours_{fw}_ms"] = _median_ms(ours)
 

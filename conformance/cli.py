@@ -6,7 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from conformance import adapters, compare, junit, loader, regress, report, runner
+from rich.console import Console
+
+from conformance import adapters, junit, loader, regress, report, runner, summary, verdicts
 from conformance.model import DTYPES, Case
 
 OK, FAILED, USAGE = 0, 1, 2
@@ -31,13 +33,15 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--report", metavar="FILE", help="write the JSON report here")
     run.add_argument("--timeout", type=float, default=120.0, help="seconds per job (default 120)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--table", "-v", action="store_true", help="also print every job's verdict")
     run.add_argument("--baseline", metavar="FILE", help="compare with this saved report; exit 1 if anything regressed")
     run.add_argument("--junit", metavar="FILE", help="write JUnit XML here")
     run.add_argument("--shard", type=_shard, metavar="I/N", help="run only shard I of N (1 <= I <= N)")
     run.add_argument("--expectations", metavar="FILE",
                      help="known divergences, one a line: <case>[<framework>] <versions or *> <issue> <why>")
 
-    commands.add_parser("schema", help="print the JSON Schema of a case file")
+    schema = commands.add_parser("schema", help="print the JSON Schema of a case file (or of the report)")
+    schema.add_argument("--report", action="store_true", help="the report's schema instead")
 
     docs = commands.add_parser("docs", help="generate the reference pages (HTML and Markdown)")
     docs.add_argument("paths", nargs="*", default=[DEFAULT_CASES], help="case files or folders (default: cases)")
@@ -55,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "schema":
-        return _schema()
+        return _schema(args.report)
     if args.command == "docs":
         return _docs(args)
     if args.command == "compare":
@@ -86,11 +90,14 @@ def _docs(args: argparse.Namespace) -> int:
     return OK
 
 
-def _schema() -> int:
+def _schema(of_report: bool) -> int:
     from pydantic import TypeAdapter
 
-    schema = TypeAdapter(list[Case] | Case).json_schema()
-    schema["title"] = "gradient conformance case file"
+    if of_report:
+        schema = report.schema()
+    else:
+        schema = TypeAdapter(list[Case] | Case).json_schema()
+        schema["title"] = "gradient conformance case file"
     print(json.dumps(schema, indent=2))
     return OK
 
@@ -124,14 +131,14 @@ def _run(args: argparse.Namespace) -> int:
         jobs = runner.shard(jobs, *args.shard)
     progress = None if args.quiet or not sys.stderr.isatty() else _progress_bar
     runner.run(jobs, known, timeout=args.timeout, progress=progress)
-    result = report.build(compare.judge(jobs), cases, load_errors, frameworks)
+    result = report.build(verdicts.judge(jobs), cases, load_errors, frameworks)
     if args.shard:
-        result["shard"] = {"index": args.shard[0], "count": args.shard[1]}
+        result.shard = report.Shard(index=args.shard[0], count=args.shard[1])
     if args.report:
         report.write(result, args.report)
     if args.junit:
         junit.write(result, args.junit)
-    print(report.table(result))
+    summary.render(result, _console(), full_table=args.table)
     if args.report:
         print(f"report: {args.report}")
     regressed = False
@@ -141,7 +148,7 @@ def _run(args: argparse.Namespace) -> int:
         regressed = changes["regressed"]
     if load_errors:
         return USAGE
-    return FAILED if report.failed(result) or regressed else OK
+    return FAILED if result.failed() or regressed else OK
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -169,9 +176,14 @@ def _merge(args: argparse.Namespace) -> int:
         print(f"conformance: {err}", file=sys.stderr)
         return USAGE
     report.write(merged, args.report)
-    print(report.table(merged))
+    summary.render(merged, _console())
     print(f"report: {args.report}")
-    return FAILED if report.failed(merged) else OK
+    return FAILED if merged.failed() else OK
+
+
+def _console() -> Console:
+    """Colour on a terminal (unless NO_COLOR), plain text into a pipe or file."""
+    return Console(highlight=False)
 
 
 def _progress_bar(done: int, total: int) -> None:

@@ -9,8 +9,8 @@ the size of the terms that cancel (from which the zero tolerance follows).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
 
 import numpy as np
 
@@ -20,7 +20,8 @@ from packaging.version import InvalidVersion, Version
 from conformance import oracle
 from conformance.adapters import ERROR, VALUE, Adapter, Gradient
 from conformance.families import FAMILIES, IMPLICIT, implicit_derivative
-from conformance.model import (JVP_OUTPUTS, BehaviourCase, Case, Expectation, FunctionCase, ImplicitCase, MleCase,
+from conformance.vocabulary import Expect
+from conformance.model import (JVP_OUTPUTS, BehaviourCase, Case, Convention, Expectation, FunctionCase, ImplicitCase, MleCase,
                                Outcome, ReparamCase)
 
 
@@ -34,6 +35,14 @@ class Computed:
 
 
 @dataclass
+class ConventionRef:
+    """A framework's recorded convention for one gradient, its value evaluated."""
+
+    convention: Convention
+    value: np.ndarray | None
+
+
+@dataclass
 class Reference:
     """What one gradient should be, from the case and the oracle (NumPy float64)."""
 
@@ -44,12 +53,19 @@ class Reference:
     cancelling: np.ndarray | None = None
     #: number of terms summed, for the rounding bound of a cancelled sum
     terms: int = 1
-    #: the expected status: value, disconnected or error
-    status: str = VALUE
-    #: per framework: [(versions, status, value)], the first matching entry replaces expected/status
-    frameworks: dict[str, list[tuple[str, str, np.ndarray | None]]] = field(default_factory=dict)
-    #: frameworks differ here by design (per-framework expectations, or a behaviour): not compared with each other
-    convention: bool = False
+    #: the expected status: value, disconnected, error, or zero in any representation
+    status: Expect = Expect.VALUE
+    #: per framework, its recorded conventions in order (the first that applies is used)
+    conventions: dict[str, list[ConventionRef]] = field(default_factory=dict)
+    #: for one framework (see `for_framework`): the convention that applies to it, if any
+    convention: ConventionRef | None = None
+    #: why the frameworks' values here cannot be compared with each other (their own samples, own path)
+    not_comparable: str | None = None
+
+    @property
+    def stated(self) -> bool:
+        """Whether there is any reference to judge against (a stated value or status, or the oracle)."""
+        return self.expected is not None or self.oracle is not None or self.status != Expect.VALUE
 
 
 def compute(case: Case, adapter: Adapter, dtype: str) -> Computed:
@@ -63,7 +79,7 @@ def compute(case: Case, adapter: Adapter, dtype: str) -> Computed:
             _, grads = adapter.hvp(fn, inputs, dtype, _values(case, "tangent", case.tangent))
             return Computed(grads)
         cotangent = oracle.evaluate(case.expr("cotangent")) if case.cotangent is not None else None
-        _, grads = adapter.vjp(fn, inputs, dtype, cotangent)
+        _, grads = vjp_per_input(adapter, fn, inputs, dtype, cotangent)
         return Computed(grads)
     if isinstance(case, ReparamCase):
         return _compute_reparam(case, adapter, dtype)
@@ -109,26 +125,44 @@ def reference(case: Case, details: dict[str, Any] | None = None) -> dict[str, Re
         fd = _fd(case, lambda: implicit_derivative(IMPLICIT[case.family], params, x), params)
         refs = _references(case, params, {**params, "x": x}, fd)
         for ref in refs.values():  # each framework differentiates its own samples: checked against the oracle
-            ref.convention = True
+            ref.not_comparable = "each framework differentiates its own samples"
         return refs
     if isinstance(case, BehaviourCase):
         refs = _references(case, dict.fromkeys(case.expected), {}, {name: (None, None) for name in case.expected})
         for ref in refs.values():
-            ref.convention = True
+            ref.not_comparable = "each framework's own idiom of the scenario"
         return refs
     raise TypeError(f"no kind {type(case).__name__}")
 
 
-def for_framework(refs: dict[str, Reference], framework: str, versions: dict[str, str]) -> dict[str, Reference]:
-    """The references as one framework should meet them: its own convention where the case gives one."""
+def vjp_per_input(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray],
+                  dtype: str, cotangent: np.ndarray | None) -> tuple[np.ndarray, dict[str, Gradient]]:
+    """The adapter's VJP; where the joint pullback raises, each input differentiated alone.
+
+    The others are then held as constants, which gives the same partial
+    derivative, so a failure lands only on the gradients that fail and the
+    others keep their values.
+    """
+    out, grads = adapter.vjp(fn, primals, dtype, cotangent)
+    if len(primals) < 2 or any(g.status != ERROR for g in grads.values()):
+        return out, grads
+    alone = {}
+    for name in primals:
+        held = {k: adapter.array(v, dtype) for k, v in primals.items() if k != name}
+        _, grad = adapter.vjp(lambda env: fn({**held, **env}), {name: primals[name]}, dtype, cotangent)
+        alone[name] = grad[name]
+    return out, alone
+
+
+def for_framework(refs: dict[str, Reference], framework: str, versions: dict[str, str],
+                  dtype: str) -> dict[str, Reference]:
+    """The references with, for each gradient, the framework's convention that applies here (if any)."""
     out = {}
     for name, ref in refs.items():
-        chosen = next((entry for entry in ref.frameworks.get(framework, [])
-                       if version_matches(entry[0], versions.get(framework))), None)
-        if chosen is not None:
-            _, status, value = chosen
-            ref = Reference(**{**ref.__dict__, "expected": value, "status": status})
-        out[name] = ref
+        chosen = next((c for c in ref.conventions.get(framework, [])
+                       if c.convention.applies(dtype) and version_matches(c.convention.versions,
+                                                                          versions.get(framework))), None)
+        out[name] = replace(ref, convention=chosen)
     return out
 
 
@@ -210,10 +244,9 @@ def _references(case: Case, env: dict[str, Any], expected_env: dict[str, np.ndar
             ref.status = spec.status
             if spec.value is not None:
                 ref.expected = value(f"expected.{name}")
-            for fw, entries in spec.overrides().items():
-                ref.frameworks[fw] = [(e.versions, e.status, value(f"expected.{name}.{fw}.{i}") if e.value is not None
-                                       else None) for i, e in enumerate(entries)]
-            ref.convention = bool(spec.frameworks)
+            ref.conventions = {fw: [ConventionRef(c, value(f"expected.{name}.{fw}.{i}") if c.value is not None
+                                                  else None) for i, c in enumerate(entries)]
+                               for fw, entries in spec.conventions_for().items()}
         refs[name] = ref
     return refs
 
@@ -239,7 +272,8 @@ def _compute_reparam(case: ReparamCase, adapter: Adapter, dtype: str) -> Compute
     else:
         z = adapter.array(noise, dtype)
         sample = lambda p: family.transform(p, z, ops)
-    _, grads = adapter.vjp(lambda p: total(adapter.log_prob(case.family, p, sample(p))), params, dtype, None)
+    _, grads = vjp_per_input(adapter, lambda p: total(adapter.log_prob(case.family, p, sample(p))), params, dtype,
+                             None)
     details = {}
     if case.sampler == "native":
         typed = {k: adapter.array(v, dtype) for k, v in params.items()}
@@ -257,9 +291,10 @@ def _reference_reparam(case: ReparamCase, samples: np.ndarray | None) -> dict[st
     cancelling = _cancelling_terms(family, params, x_of)
     for name, ref in refs.items():
         # native samplers: each framework's own noise, so values are checked against expected and the
-        # oracle on that noise, and only compared with other frameworks for properties (the report notes)
-        ref.convention = ref.convention or case.sampler == "native"
-        if ref.expected is not None and np.any(ref.expected == 0):
+        # oracle on that noise, never against each other
+        if case.sampler == "native":
+            ref.not_comparable = "each framework draws its own samples"
+        if ref.status == Expect.ZERO or (ref.expected is not None and np.any(ref.expected == 0)):
             ref.cancelling, ref.terms = cancelling[name], case.samples * noise[0].size
     return refs
 
@@ -336,7 +371,7 @@ def _compute_mle(case: MleCase, adapter: Adapter, dtype: str) -> Computed:
     ops, observed = adapter.ops(dtype), adapter.array(data, dtype)
     mean = ops.functions["mean"]
     loss = lambda env: -mean(adapter.log_prob(case.family, _model(case, env, ops), observed))
-    _, grads = adapter.vjp(loss, initial, dtype, None)
+    _, grads = vjp_per_input(adapter, loss, initial, dtype, None)
     minimum = adapter.minimize(loss, initial, dtype, case.max_iterations)
     return Computed(grads, estimates=minimum.params,
                     details={"loss": minimum.loss, "iterations": minimum.iterations, "history": minimum.history,

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Callable, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from conformance import expr
 from conformance.families import FAMILIES, IMPLICIT
+from conformance.vocabulary import Expect
 
 DTYPES = ("float32", "float64")
 Dtype = Literal["float32", "float64"]
@@ -45,54 +47,84 @@ DEFAULT_TOLERANCE = {
 }
 
 
-STATUSES = ("value", "disconnected", "error")
-Status = Literal["value", "disconnected", "error"]
+def _specifier(text: str) -> str:
+    """A PEP 440 version range, checked at load so that a typo is an error with its file and line."""
+    try:
+        SpecifierSet(text)
+    except InvalidSpecifier:
+        raise ValueError(f"not a PEP 440 version range: {text!r} (e.g. '>=2.1,<2.3'; empty for all versions)")
+    return text
 
 
-class FrameworkExpectation(Strict):
-    """One framework's own convention for a value, optionally for a version range only."""
+Versions = Annotated[str, AfterValidator(_specifier),
+                     Field(description="PEP 440 specifier of the versions this holds for; empty means all")]
+Link = Annotated[str, Field(pattern=r"^https?://\S+$", description="public URL of the upstream doc, source or issue")]
 
-    value: Value | None = None
-    status: Status = "value"
-    versions: str = Field("", description="PEP 440 specifier of the versions this holds for; empty means all")
-    why: str | None = Field(None, description="the framework's documented choice, with a link")
+
+class Convention(Strict):
+    """One framework's documented choice where it differs from the preferred value.
+
+    A value or status convention (a subgradient at a kink, None for zero) is judged
+    against its own value; a tolerance-only convention (a documented approximation)
+    is judged against the case's math and the oracle with its own, looser tolerance.
+    """
+
+    value: Value | None = Field(None, description="the framework's value, where it differs from the math's")
+    status: Expect | None = Field(None, description="the framework's status, where it differs from the math's")
+    tolerance: dict[Dtype, Tolerance] = Field(
+        default_factory=dict, description="a documented approximation: the framework's own tolerance, per dtype")
+    dtypes: list[Dtype] = Field(default_factory=list,
+                                description="the dtypes it holds in; default: all (or the tolerance's dtypes)")
+    versions: Versions = ""
+    why: str = Field(description="the framework's documented reason")
+    link: Link
+
+    @model_validator(mode="after")
+    def _says_something(self) -> "Convention":
+        if self.value is None and self.status is None and not self.tolerance:
+            raise ValueError("a convention needs a value, a status or a tolerance")
+        return self
+
+    def applies(self, dtype: str) -> bool:
+        dtypes = self.dtypes or (list(self.tolerance) if self.tolerance else list(DTYPES))
+        return dtype in dtypes
 
 
 class Expectation(Strict):
     value: Value | None = Field(None, description="the expected gradient: a number, a list or an expression")
-    status: Status = Field("value", description="value, disconnected (None / symbolic zero) or error")
+    status: Expect = Field(Expect.VALUE, description="value, disconnected (None / symbolic zero), error, "
+                                                     "or zero (0.0, None and a symbolic zero all match)")
     why: str = Field(description="the algebra behind the value; printed in the docs")
-    frameworks: dict[str, Value | FrameworkExpectation | list[FrameworkExpectation]] = Field(
+    conventions: dict[str, Convention | list[Convention]] = Field(
         default_factory=dict,
-        description="per-framework conventions that replace `value` (a value, or one or more "
-                    "{value, status, versions, why}); frameworks that differ here are not compared with each other")
+        description="per framework, its documented choice where it differs from the math "
+                    "(verdict `convention`); a list for several version ranges, the first that matches applies")
 
     @model_validator(mode="after")
     def _needs_value(self) -> "Expectation":
-        if self.status == "value" and self.value is None and not self.frameworks:
-            raise ValueError("an expectation with status 'value' needs a value")
+        if self.status == Expect.VALUE and self.value is None and not self.conventions:
+            raise ValueError("an expectation with status 'value' needs a value (or, to let the oracle judge, "
+                             "conventions to record)")
+        if self.status != Expect.VALUE and self.value is not None:
+            raise ValueError(f"an expectation with status {self.status.value!r} takes no value")
         return self
 
-    def overrides(self) -> dict[str, list[FrameworkExpectation]]:
-        """Per framework, its expectations in order (the first whose versions match applies)."""
-        out = {}
-        for fw, spec in self.frameworks.items():
-            if isinstance(spec, FrameworkExpectation):
-                out[fw] = [spec]
-            elif isinstance(spec, list) and spec and all(isinstance(e, FrameworkExpectation) for e in spec):
-                out[fw] = list(spec)
-            else:
-                out[fw] = [FrameworkExpectation(value=spec)]
-        return out
+    def conventions_for(self) -> dict[str, list[Convention]]:
+        """Per framework, its conventions in order (the first whose versions and dtype match applies)."""
+        return {fw: list(spec) if isinstance(spec, list) else [spec] for fw, spec in self.conventions.items()}
 
 
 class Divergence(Strict):
-    """A known, documented difference of one framework (an xfail with a link)."""
+    """A known bug of one framework: its failures are xfail, with the link."""
 
     framework: str
-    versions: str = Field("", description="PEP 440 specifier of the affected versions; empty means all")
-    issue: str = Field(description="link to the upstream issue or doc")
+    versions: Versions = ""
+    gradients: list[str] = Field(default_factory=list, description="the gradients it affects; default: all")
+    issue: Link
     why: str
+
+    def covers(self, gradient: str) -> bool:
+        return not self.gradients or gradient in self.gradients
 
 
 class CaseBase(Strict):
@@ -139,10 +171,10 @@ class CaseBase(Strict):
             if expectation.value is not None:
                 self._compile(f"expected.{name}", ("expected", name, "value"), expectation.value,
                               names | self.expected_extra_names)
-            for fw, specs in expectation.overrides().items():
+            for fw, specs in expectation.conventions_for().items():
                 for i, spec in enumerate(specs):
                     if spec.value is not None:
-                        self._compile(f"expected.{name}.{fw}.{i}", ("expected", name, "frameworks", fw),
+                        self._compile(f"expected.{name}.{fw}.{i}", ("expected", name, "conventions", fw),
                                       spec.value, names | self.expected_extra_names)
 
 
@@ -277,7 +309,7 @@ class Outcome(Strict):
 
     outcome: Literal["ok", "raises"]
     error: str | None = Field(None, description="a substring of the observed 'ExceptionType: message'")
-    versions: str = Field("", description="PEP 440 specifier of the versions this holds for; empty means all")
+    versions: Versions = ""
     why: str
     link: str | None = Field(None, description="the upstream doc or issue that documents it")
 

@@ -1,14 +1,9 @@
-"""The report: JSON for machines (written atomically), a table for people.
+"""The report: one typed model (pydantic), written atomically as strict JSON and read back through it.
 
-Format (version 1), top level: format, version, created, environment
-{python, platform, packages, frameworks {name: {available, versions,
-distributions, reason}}}, load_errors [{file, line, message}], cases {id:
-{title, kind, why, file, line, tags}}, jobs [{case, framework, dtype,
-verdict, messages, seconds, tolerance {rtol, atol}, gradients {name: {status, class,
-representation, value, error, expected, oracle, oracle_bound,
-zero_tolerance, expected_error {max_abs, max_rel}, oracle_error, peers}},
-estimates}], summary {verdict: count}. Non-finite numbers are the strings
-"nan", "inf" and "-inf", so the file is strict JSON.
+`conformance schema --report` prints its JSON Schema. Non-finite numbers are
+the strings "nan", "inf" and "-inf", so the file is strict JSON. Version 2
+carries the judgement model: per gradient a verdict against the math, its
+convention or known bug, and an `agreement` section across frameworks.
 """
 from __future__ import annotations
 
@@ -21,40 +16,189 @@ from collections import Counter
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Union
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing_extensions import TypeAliasType
 
-from conformance.compare import EXACT_ZERO, FAILING, TOLERANCE_ZERO, Verdict
+from conformance.agreement import GradientAgreement, agreement
 from conformance.loader import LoadedCase, LoadError
+from conformance.model import Convention, Divergence, Tolerance
+from conformance.verdicts import GradientVerdict, JobVerdict
+from conformance.vocabulary import Agreement, Class, Difference, Expect, Status, Verdict
 
-FORMAT, VERSION = "gradient-conformance-report", 1
+FORMAT, VERSION = "gradient-conformance-report", 2
 
-
-def build(verdicts: list[Verdict], cases: list[LoadedCase], load_errors: list[LoadError],
-          frameworks: list[str]) -> dict[str, Any]:
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "environment": _environment(verdicts, frameworks),
-        "load_errors": [{"file": e.file, "line": e.line, "message": e.message} for e in load_errors],
-        "cases": {c.case.id: {"title": c.case.title, "kind": c.case.kind, "why": c.case.why,
-                              "file": c.file, "line": c.line, "tags": list(c.case.tags)} for c in cases},
-        "jobs": [_job(v) for v in verdicts],
-        "summary": dict(Counter(v.verdict for v in verdicts)),
-        "findings": _findings(verdicts),
-    }
+Number = Union[float, Literal["nan", "inf", "-inf"]]
+Array = TypeAliasType("Array", "Union[Number, list[Array]]")  # type: ignore[misc]
 
 
-def write(report: dict[str, Any], path: str | Path) -> None:
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ErrorSize(Record):
+    max_abs: Number
+    max_rel: Number
+
+
+class Explanation(Record):
+    """A recorded convention or known bug: the framework's reason and its public link."""
+
+    why: str
+    link: str
+
+
+class GradientRecord(Record):
+    status: Status
+    cls: Class | None = Field(alias="class")
+    representation: str | None = Field(description="how the framework spelled it: None, symbolic zero, ...")
+    value: Array | None
+    error: str | None
+    verdict: Verdict
+    matches_math: bool | None = Field(description="matches the stated value or status and the oracle; "
+                                                   "null: nothing to judge it by")
+    failures: list[str]
+    notes: list[str]
+    expected: Array | None
+    expected_status: Expect
+    oracle: Array | None
+    oracle_bound: Array | None
+    zero_tolerance: Array | None
+    expected_error: ErrorSize | None
+    oracle_error: ErrorSize | None
+    convention: Explanation | None
+    bug: Explanation | None
+    not_comparable: str | None
+
+
+class EstimateRecord(Record):
+    value: Array
+    expected: Array
+    max_abs: Number
+    max_rel: Number
+
+
+class JobRecord(Record):
+    case: str
+    framework: str
+    dtype: str
+    verdict: Verdict
+    failures: list[str]
+    notes: list[str]
+    bugs: list[Explanation]
+    seconds: float
+    tolerance: Tolerance
+    gradients: dict[str, GradientRecord]
+    estimates: dict[str, EstimateRecord]
+    details: dict[str, Any]
+
+
+class AnswerRecord(Record):
+    framework: str
+    status: Status
+    cls: Class | None = Field(alias="class")
+    representation: str | None
+    value: Array | None
+    error: str | None
+    verdict: Verdict
+    matches_math: bool | None
+    why: str | None = Field(description="the recorded convention's or known bug's reason")
+    link: str | None
+
+
+class AgreementRecord(Record):
+    case: str
+    dtype: str
+    gradient: str
+    result: Agreement
+    difference: Difference | None
+    answers: list[AnswerRecord]
+    groups: list[list[str]] = Field(description="frameworks with the same answer, one list per answer")
+    odd: list[str] = Field(description="frameworks that miss the math (or, where all match it, the minority)")
+    reason: str | None = Field(description="why the values are not compared")
+
+
+class FrameworkInfo(Record):
+    available: bool
+    versions: dict[str, str]
+    reason: str | None
+
+
+class Environment(Record):
+    python: str
+    platform: str
+    executable: str
+    packages: dict[str, str | None]
+    frameworks: dict[str, FrameworkInfo]
+
+
+class LoadErrorRecord(Record):
+    file: str
+    line: int
+    message: str
+
+
+class CaseRecord(Record):
+    title: str
+    kind: str
+    why: str
+    file: str
+    line: int
+    tags: list[str]
+
+
+class Shard(Record):
+    index: int
+    count: int
+
+
+class Report(Record):
+    format: Literal["gradient-conformance-report"] = FORMAT
+    version: Literal[2] = VERSION
+    created: str
+    environment: Environment
+    load_errors: list[LoadErrorRecord]
+    cases: dict[str, CaseRecord]
+    jobs: list[JobRecord]
+    summary: dict[str, dict[Verdict, int]] = Field(description="per framework: jobs per verdict")
+    agreement: list[AgreementRecord]
+    shard: Shard | None = None
+
+    def totals(self) -> Counter[Verdict]:
+        return sum((Counter(counts) for counts in self.summary.values()), Counter())
+
+    def failed(self) -> bool:
+        return any(job.verdict.failing for job in self.jobs)
+
+    def differences(self) -> list[AgreementRecord]:
+        return [a for a in self.agreement if a.result in (Agreement.DIFFER, Agreement.DIFFER_NO_REFERENCE)]
+
+
+def build(verdicts: list[JobVerdict], cases: list[LoadedCase], load_errors: list[LoadError],
+          frameworks: list[str]) -> Report:
+    return Report(
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        environment=_environment(verdicts, frameworks),
+        load_errors=[LoadErrorRecord(file=e.file, line=e.line, message=e.message) for e in load_errors],
+        cases={c.case.id: CaseRecord(title=c.case.title, kind=c.case.kind, why=c.case.why, file=c.file,
+                                     line=c.line, tags=list(c.case.tags)) for c in cases},
+        jobs=[_job(v) for v in verdicts],
+        summary={fw: dict(Counter(v.verdict for v in verdicts if v.job.framework == fw))
+                 for fw in dict.fromkeys(v.job.framework for v in verdicts)},
+        agreement=[_agreement(a) for a in agreement(verdicts)],
+    )
+
+
+def write(report: Report, path: str | Path) -> None:
     """Write atomically: a reader sees the old file or the new one, never half of one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=1, allow_nan=False)
+            json.dump(report.model_dump(mode="json", by_alias=True), f, indent=1, allow_nan=False)
             f.write("\n")
         os.replace(tmp, path)
     except BaseException:
@@ -62,122 +206,93 @@ def write(report: dict[str, Any], path: str | Path) -> None:
         raise
 
 
-def read(path: str | Path) -> dict[str, Any]:
-    """Load a report, refusing files that are not reports of this format version."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+def read(path: str | Path) -> Report:
+    """Load a report, refusing with a ValueError naming the file anything that is not a valid one."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise ValueError(f"{path}: not a gradient conformance report (not JSON: {err})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError(f"{path}: not a gradient conformance report")
     if data.get("version") != VERSION:
         raise ValueError(f"{path}: report format version {data.get('version')!r}; "
                          f"this conformance reads version {VERSION}: re-run the suite to regenerate it")
-    return data
+    try:
+        return Report.model_validate(data)
+    except (ValidationError, RecursionError) as err:
+        first = err.errors()[0] if isinstance(err, ValidationError) else {"loc": (), "msg": str(err)}
+        where = ".".join(str(p) for p in first["loc"])
+        raise ValueError(f"{path}: not a valid report: {where}: {first['msg']}") from None
 
 
-def table(report: dict[str, Any]) -> str:
-    """The terminal view: one row per case and dtype, one column per framework."""
-    frameworks = list(report["environment"]["frameworks"])
-    rows: dict[tuple[str, str], dict[str, str]] = {}
-    for job in report["jobs"]:
-        rows.setdefault((job["case"], job["dtype"]), {})[job["framework"]] = job["verdict"]
-    header = ["case", "dtype", *frameworks]
-    body = [[case, dtype, *(cells.get(fw, "-") for fw in frameworks)] for (case, dtype), cells in rows.items()]
-    widths = [max(len(str(r[i])) for r in [header, *body]) for i in range(len(header))]
-    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()
-    out = [line(header), line(["-" * w for w in widths])] + [line(r) for r in body]
-    for job in report["jobs"]:
-        for message in _table_messages(job):
-            out.append(f"  {job['case']} [{job['framework']}-{job['dtype']}] {job['verdict']}: {message}")
-    for fw, info in report["environment"]["frameworks"].items():
-        if not info["available"]:
-            out.append(f"{fw}: {info['reason']}")
-        elif fw in report["findings"]:
-            counts = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in report["findings"][fw].items())
-            versions = " ".join(f"{k} {v}" for k, v in info["versions"].items())
-            out.append(f"{fw} ({versions}): {counts}")
-    for error in report["load_errors"]:
-        out.append(f"load error: {error['file']}:{error['line']}: {error['message']}")
-    summary = ", ".join(f"{n} {verdict}" for verdict, n in sorted(report["summary"].items()))
-    out.append(f"{len(report['jobs'])} jobs: {summary or 'none'}")
-    return "\n".join(out)
+def schema() -> dict[str, Any]:
+    out = Report.model_json_schema(by_alias=True)
+    out["title"] = "gradient conformance report"
+    return out
 
 
-def _table_messages(job: dict[str, Any]) -> list[str]:
-    """What the table says of a job: a failure's reasons; for a known divergence, only its link.
-
-    Notes (a class or convention that differs between frameworks) stay in the JSON and the docs.
-    """
-    if job["verdict"] == "xfail":
-        return [m for m in job["messages"] if m.startswith("known divergence")]
-    if job["verdict"] == "pass":
-        return []
-    return [m for m in job["messages"] if not m.startswith("note:")]
-
-
-def failed(report: dict[str, Any]) -> bool:
-    return any(job["verdict"] in FAILING for job in report["jobs"])
-
-
-def _environment(verdicts: list[Verdict], frameworks: list[str]) -> dict[str, Any]:
-    info: dict[str, dict[str, Any]] = {}
+def _environment(verdicts: list[JobVerdict], frameworks: list[str]) -> Environment:
+    info: dict[str, FrameworkInfo] = {}
     for fw in frameworks:
         jobs = [v.job for v in verdicts if v.job.framework == fw]
         versions = next((j.versions for j in jobs if j.versions), {})
         reason = next((j.unavailable for j in jobs if j.unavailable), None)
-        info[fw] = {"available": reason is None and bool(versions), "versions": versions,
-                    "reason": reason if reason or versions else "no jobs ran"}
-    return {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "executable": sys.executable,
-        "packages": {name: _version(name) for name in ("gradient-conformance", "numpy", "scipy")},
-        "frameworks": info,
-    }
+        info[fw] = FrameworkInfo(available=reason is None and bool(versions), versions=versions,
+                                 reason=reason if reason or versions else "no jobs ran")
+    return Environment(python=platform.python_version(), platform=platform.platform(), executable=sys.executable,
+                       packages={name: _version(name) for name in ("gradient-conformance", "numpy", "scipy")},
+                       frameworks=info)
 
 
-def _findings(verdicts: list[Verdict]) -> dict[str, dict[str, int]]:
-    """Per framework: how many exact zeros, tolerance zeros, disconnected gradients, divergences."""
-    counts: dict[str, Counter] = {}
-    for v in verdicts:
-        c = counts.setdefault(v.job.framework, Counter())
-        for res in v.gradients.values():
-            if res.kind in (EXACT_ZERO, TOLERANCE_ZERO):
-                c[res.kind] += 1
-            elif res.status == "disconnected":
-                c["disconnected"] += 1
-        c["expected_divergence"] += v.verdict == "xfail"
-    return {fw: {k: c[k] for k in (EXACT_ZERO, TOLERANCE_ZERO, "disconnected", "expected_divergence")}
-            for fw, c in counts.items()}
+def _explain(record: Convention | Divergence | None) -> Explanation | None:
+    if isinstance(record, Convention):
+        return Explanation(why=record.why, link=record.link)
+    if isinstance(record, Divergence):
+        return Explanation(why=record.why, link=record.issue)
+    return None
 
 
-def _job(v: Verdict) -> dict[str, Any]:
-    return {
-        "case": v.job.case.id, "framework": v.job.framework, "dtype": v.job.dtype,
-        "verdict": v.verdict, "messages": v.messages, "seconds": round(v.job.seconds, 4),
-        "tolerance": v.job.case.tolerance_for(v.job.dtype).model_dump(),
-        "gradients": {name: {
-            "status": r.status, "class": r.kind, "representation": r.representation,
-            "value": _plain(r.value), "error": r.error,
-            "expected": _plain(r.expected), "oracle": _plain(r.oracle), "oracle_bound": _plain(r.oracle_bound),
-            "zero_tolerance": _plain(r.zero_tolerance),
-            "expected_error": _plain(r.expected_error), "oracle_error": _plain(r.oracle_error),
-            "peers": _plain(r.peers),
-        } for name, r in v.gradients.items()},
-        "estimates": _plain(v.estimates),
-        "details": _plain({k: val for k, val in (v.job.computed.details if v.job.computed else {}).items()
-                           if k != "samples"}),
-    }
+def _gradient(g: GradientVerdict) -> GradientRecord:
+    return GradientRecord(
+        status=g.status, cls=g.cls, representation=g.representation, value=plain(g.value), error=g.error,
+        verdict=g.verdict, matches_math=g.matches_math, failures=g.failures, notes=g.notes,
+        expected=plain(g.expected), expected_status=g.expected_status, oracle=plain(g.oracle),
+        oracle_bound=plain(g.oracle_bound), zero_tolerance=plain(g.zero_tolerance),
+        expected_error=plain(g.expected_error), oracle_error=plain(g.oracle_error),
+        convention=_explain(g.convention), bug=_explain(g.bug), not_comparable=g.not_comparable)
 
 
-def _plain(value: Any) -> Any:
+def _job(v: JobVerdict) -> JobRecord:
+    details = v.job.computed.details if v.job.computed else {}
+    return JobRecord(
+        case=v.job.case.id, framework=v.job.framework, dtype=v.job.dtype, verdict=v.verdict,
+        failures=v.failures, notes=v.notes, bugs=[_explain(m) for m in v.bugs], seconds=round(v.job.seconds, 4),
+        tolerance=v.job.case.tolerance_for(v.job.dtype),
+        gradients={name: _gradient(g) for name, g in v.gradients.items()},
+        estimates=plain(v.estimates),
+        details=plain({k: val for k, val in details.items() if k != "samples"}))
+
+
+def _agreement(a: GradientAgreement) -> AgreementRecord:
+    return AgreementRecord(
+        case=a.case, dtype=a.dtype, gradient=a.gradient, result=a.result, difference=a.difference,
+        answers=[AnswerRecord(framework=x.framework, status=x.gradient.status, cls=x.gradient.cls,
+                              representation=x.gradient.representation, value=plain(x.gradient.value),
+                              error=x.gradient.error, verdict=x.gradient.verdict,
+                              matches_math=x.gradient.matches_math, why=x.why, link=x.link) for x in a.answers],
+        groups=a.groups, odd=a.odd, reason=a.reason)
+
+
+def plain(value: Any) -> Any:
     """NumPy values and non-finite floats as strict-JSON-friendly Python values."""
     if value is None or isinstance(value, (str, bool)):
         return value
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.ndarray) or isinstance(value, np.generic):
-        return _plain(value.tolist())
+        return [plain(v) for v in value]
+    if isinstance(value, (np.ndarray, np.generic)):
+        return plain(value.tolist())
     if isinstance(value, float):
         if value != value:
             return "nan"

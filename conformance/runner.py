@@ -14,7 +14,7 @@ from multiprocessing.connection import Connection, wait
 from dataclasses import dataclass
 from typing import Callable
 
-from conformance.compare import Job
+from conformance.verdicts import Job
 from conformance.model import Case
 
 STARTUP_SECONDS = 300.0  # importing a framework the first time can be slow on a cold disk

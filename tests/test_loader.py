@@ -49,6 +49,19 @@ def test_good_case_loads(write_case):
     ("id: x\nkind: reparam\ntitle: t\nwhy: w\nfamily: Nope\nparams: {loc: 0}\nexpected: {}\n", 5, "unknown family"),
     ("id: x\nkind: implicit\ntitle: t\nwhy: w\nfamily: Dirichlet\nparams: {concentration: [1, 2]}\n", 1,
      "Dirichlet has no per-sample CDF oracle: set oracle: false"),
+    # PEP 440 ranges are checked at load, wherever they appear
+    ("id: x\nkind: grad\ntitle: t\nwhy: w\ninputs: {a: 1}\nfunction: a\ndivergences:\n  - framework: jax\n"
+     "    versions: oops\n    issue: https://example.org/1\n    why: w\n", 9, "not a PEP 440 version range: 'oops'"),
+    ("id: x\nkind: grad\ntitle: t\nwhy: w\ninputs: {a: 1}\nfunction: a\nexpected:\n  a:\n    value: 1\n    why: w\n"
+     "    conventions:\n      jax: {value: 2, why: w, link: 'https://example.org/1', versions: '>=banana'}\n",
+     12, "not a PEP 440 version range"),
+    ("id: x\nkind: behaviour\ntitle: t\nwhy: w\nscenario: s\noutcomes:\n  jax: {outcome: ok, why: w, versions: '=<1'}\n",
+     7, "not a PEP 440 version range"),
+    # a convention needs a public link and something to say
+    ("id: x\nkind: grad\ntitle: t\nwhy: w\ninputs: {a: 1}\nfunction: a\nexpected:\n  a:\n    value: 1\n    why: w\n"
+     "    conventions:\n      jax: {value: 2, why: w}\n", 12, "link: Field required"),
+    ("id: x\nkind: grad\ntitle: t\nwhy: w\ninputs: {a: 1}\nfunction: a\nexpected:\n  a:\n    value: 1\n    why: w\n"
+     "    conventions:\n      jax: {why: w, link: 'https://example.org/1'}\n", 12, "needs a value, a status or a tolerance"),
     ("id: [unclosed\n", 2, "invalid YAML"),
     ("", 1, "empty case file"),
     ("- 3\n", 1, "a case is a mapping"),

@@ -1,6 +1,6 @@
 import textwrap
 
-from conformance import compare, loader, runner
+from conformance import verdicts, loader, runner
 
 FAKE = {"fake": "tests.fake_adapter:FakeAdapter", "broken": "tests.fake_adapter:BrokenAdapter"}
 
@@ -21,16 +21,16 @@ def test_crash_and_hang_lose_only_their_own_job(write_case):
     assert not errors
     jobs = runner.plan([c.case for c in cases], ["fake", "broken"])
     runner.run(jobs, FAKE, timeout=3.0)
-    verdicts = {(v.job.case.id, v.job.framework): v for v in compare.judge(jobs)}
+    verdicts = {(v.job.case.id, v.job.framework): v for v in verdicts.judge(jobs)}
     fake = {case: verdicts[(case, "fake")] for case, fw in verdicts if fw == "fake"}
-    assert fake["crash"].verdict == "error" and "worker crashed (exit code 3)" in fake["crash"].messages[0]
-    assert fake["hang"].verdict == "error" and "timeout" in fake["hang"].messages[0]
-    assert fake["raise"].verdict == "error" and "RuntimeError: deliberate" in fake["raise"].messages[0]
+    assert fake["crash"].verdict == "error" and "worker crashed (exit code 3)" in fake["crash"].failures[0]
+    assert fake["hang"].verdict == "error" and "timeout" in fake["hang"].failures[0]
+    assert fake["raise"].verdict == "error" and "RuntimeError: deliberate" in fake["raise"].failures[0]
     for case in ("ok-before", "ok-middle", "ok-after"):
-        assert fake[case].verdict == "pass", (case, fake[case].messages)
+        assert fake[case].verdict == "pass", (case, fake[case].all_failures())
     broken = [v for (case, fw), v in verdicts.items() if fw == "broken"]
     assert len(broken) == 6 and all(v.verdict == "unavailable" for v in broken)
-    assert "No module named 'not_a_real_framework_xyz'" in broken[0].messages[0]
+    assert "No module named 'not_a_real_framework_xyz'" in broken[0].failures[0]
 
 
 def test_plan_respects_case_and_requested_dtypes(write_case):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conformance import compare, expr, kinds, loader
+from conformance import verdicts, expr, kinds, loader
 from conformance.adapters import BUILTIN, DISCONNECTED, ERROR, VALUE, load
 from tests.conftest import REPO, framework_params
 
@@ -22,9 +22,9 @@ def adapter(request):
 @pytest.mark.parametrize("case_id", sorted(SEED_CASES))
 def test_seed_cases_pass_against_expected_and_oracle(adapter, case_id, dtype):
     case = SEED_CASES[case_id]
-    job = compare.Job(case, adapter.name, dtype, kinds.compute(case, adapter, dtype), versions=adapter.versions())
-    verdict = compare.judge([job])[0]
-    assert verdict.verdict == "pass", verdict.messages
+    job = verdicts.Job(case, adapter.name, dtype, kinds.compute(case, adapter, dtype), versions=adapter.versions())
+    verdict = verdicts.judge([job])[0]
+    assert verdict.verdict == "pass", verdict.all_failures()
     assert verdict.gradients and all(g.status == VALUE for g in verdict.gradients.values())
     for name, g in verdict.gradients.items():
         assert g.value.dtype == np.dtype(dtype), name  # computed in the dtype asked for

@@ -1,0 +1,125 @@
+"""Agreement: for each (case, dtype, gradient), do the frameworks give the same answer?
+
+A separate result from the verdicts: a difference here never fails a framework
+that matches the math. Two answers are the same when their statuses are equal
+and, for values, they match each other under the case's tolerance (the one
+rule, either way round) and have the same class. The frameworks fall into
+groups of the same answer; where there is more than one group they `differ`,
+by status, value or class (the strongest difference between groups). The odd
+ones out are those that miss the math; where every framework matches it (a
+difference of class only), those outside the unique largest group. Without a
+reference nobody is blamed. Values that are not comparable by construction
+(each framework's own samples) are listed and not compared.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from conformance.tolerance import within
+from conformance.verdicts import GradientVerdict, JobVerdict
+from conformance.vocabulary import Agreement, Difference, Status, Verdict
+
+
+@dataclass
+class Answer:
+    """One framework's answer for a gradient, with its verdict and how it is explained."""
+
+    framework: str
+    gradient: GradientVerdict
+    #: the recorded convention's or known bug's link; None where nothing is recorded
+    link: str | None = None
+    why: str | None = None
+
+
+@dataclass
+class GradientAgreement:
+    case: str
+    dtype: str
+    gradient: str
+    result: Agreement
+    difference: Difference | None = None
+    answers: list[Answer] = field(default_factory=list)
+    #: frameworks with the same answer, one list per answer
+    groups: list[list[str]] = field(default_factory=list)
+    odd: list[str] = field(default_factory=list)
+    reason: str | None = None  # why not compared
+
+
+def agreement(verdicts: list[JobVerdict]) -> list[GradientAgreement]:
+    """One result per (case, dtype, gradient) that two or more frameworks computed."""
+    groups: dict[tuple[str, str], list[JobVerdict]] = {}
+    for v in verdicts:
+        if v.gradients:
+            groups.setdefault((v.job.case.id, v.job.dtype), []).append(v)
+    out = []
+    for (case, dtype), jobs in groups.items():
+        if len(jobs) < 2:
+            continue
+        tol = jobs[0].job.case.tolerance_for(dtype)
+        for name in dict.fromkeys(n for v in jobs for n in v.gradients):
+            answers = [_answer(v, name) for v in jobs if name in v.gradients]
+            if len(answers) >= 2:
+                out.append(_agree(case, dtype, name, answers, tol.rtol, tol.atol))
+    return out
+
+
+def _answer(v: JobVerdict, name: str) -> Answer:
+    g = v.gradients[name]
+    if g.convention is not None:
+        return Answer(v.job.framework, g, g.convention.link, g.convention.why)
+    if g.bug is not None:
+        return Answer(v.job.framework, g, g.bug.issue, g.bug.why)
+    return Answer(v.job.framework, g)
+
+
+def _agree(case: str, dtype: str, name: str, answers: list[Answer], rtol: float, atol: float) -> GradientAgreement:
+    result = GradientAgreement(case, dtype, name, Agreement.AGREE, answers=answers)
+    reason = next((a.gradient.not_comparable for a in answers if a.gradient.not_comparable), None)
+    if reason:
+        result.result, result.reason = Agreement.NOT_COMPARED, reason
+        return result
+    clusters: list[list[Answer]] = []
+    for answer in answers:
+        home = next((c for c in clusters if _difference(c[0].gradient, answer.gradient, rtol, atol) is None), None)
+        if home is None:
+            clusters.append([answer])
+        else:
+            home.append(answer)
+    result.groups = [[a.framework for a in c] for c in clusters]
+    if len(clusters) == 1:
+        return result
+    found = {_difference(a[0].gradient, b[0].gradient, rtol, atol) for i, a in enumerate(clusters)
+             for b in clusters[i + 1:]}
+    result.difference = next(d for d in Difference if d in found)
+    stated = any(a.gradient.matches_math is not None for a in answers)
+    if not stated:
+        result.result = Agreement.DIFFER_NO_REFERENCE
+        return result
+    result.result = Agreement.DIFFER
+    result.odd = [a.framework for a in answers if a.gradient.verdict != Verdict.PASS]
+    if not result.odd:
+        sizes = sorted((len(c) for c in clusters), reverse=True)
+        if sizes[0] > sizes[1]:
+            largest = max(clusters, key=len)
+            result.odd = [a.framework for a in answers if a not in largest]
+    return result
+
+
+def _difference(a: GradientVerdict, b: GradientVerdict, rtol: float, atol: float) -> Difference | None:
+    """How two frameworks' answers differ (None: the same answer)."""
+    if a.status != b.status:
+        return Difference.STATUS
+    if a.status != Status.VALUE:
+        return None
+    floor = _floor(a.zero_tolerance, b.zero_tolerance)
+    if not (within(a.value, b.value, rtol, atol, floor) or within(b.value, a.value, rtol, atol, floor)):
+        return Difference.VALUE
+    return Difference.CLASS if a.cls != b.cls else None
+
+
+def _floor(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return np.maximum(a, b)

@@ -1,0 +1,146 @@
+"""The terminal view of a report, findings first (rich; plain text when not a terminal, honours NO_COLOR).
+
+1. Verdicts per framework.
+2. Where the frameworks differ: one line per (case, gradient), with each
+   framework's answer, whether it matches the math, and its convention or bug link.
+3. The failures, with their reasons.
+4. On request (`--table`), every job.
+"""
+from __future__ import annotations
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from conformance.report import AgreementRecord, AnswerRecord, Report
+from conformance.vocabulary import Agreement, Status, Verdict
+
+STYLE = {Verdict.PASS: "green", Verdict.CONVENTION: "cyan", Verdict.XFAIL: "yellow", Verdict.UNAVAILABLE: "dim",
+         Verdict.STALE: "red", Verdict.FAIL: "bold red", Verdict.ERROR: "bold red"}
+
+
+def render(report: Report, console: Console, full_table: bool = False) -> None:
+    console.print(verdict_table(report))
+    differences = report.differences()
+    compared = [a for a in report.agreement if a.result != Agreement.NOT_COMPARED]
+    console.print()
+    if differences:
+        console.print(Text(f"Where the frameworks differ: {len(differences)} of {len(compared)} gradients "
+                           f"(case, dtype) compared", style="bold"))
+        for line in difference_lines(differences):
+            console.print(line, soft_wrap=True)
+    elif compared:
+        console.print(Text(f"The frameworks agree on all {len(compared)} gradients compared.", style="bold"))
+    skipped = len(report.agreement) - len(compared)
+    if skipped:
+        console.print(f"{skipped} gradients not compared across frameworks by construction "
+                      "(each framework's own samples or idiom)", markup=False, soft_wrap=True)
+    failing = [j for j in report.jobs if j.verdict.failing]
+    if failing:
+        console.print()
+        console.print(Text(f"Failures ({len(failing)} jobs)", style="bold red"))
+        for job in failing:
+            reasons = job.failures + [f"{name}: {f}" for name, g in job.gradients.items() for f in g.failures]
+            line = Text(f"  {job.case} [{job.framework}-{job.dtype}] ")
+            line.append(job.verdict.value, style=STYLE[job.verdict])
+            line.append(": " + "; ".join(reasons or ["-"]))
+            console.print(line, soft_wrap=True)
+    for fw, info in report.environment.frameworks.items():
+        if not info.available:
+            console.print(f"{fw}: {info.reason}", markup=False, soft_wrap=True)
+    for error in report.load_errors:
+        console.print(f"load error: {error.file}:{error.line}: {error.message}", markup=False, soft_wrap=True)
+    if full_table:
+        console.print(job_table(report))
+    console.print(f"{len(report.jobs)} jobs: {counts_line(report) or 'none'}", markup=False)
+
+
+def verdict_table(report: Report) -> Table:
+    table = Table(title="Verdicts against the math", title_justify="left")
+    table.add_column("framework")
+    shown = [v for v in Verdict if report.totals()[v] or v in (Verdict.PASS, Verdict.FAIL)]
+    for verdict in shown:
+        table.add_column(verdict.value, justify="right", style=STYLE[verdict])
+    for fw, counts in report.summary.items():
+        info = report.environment.frameworks.get(fw)
+        versions = " ".join(info.versions.values()) if info and info.versions else ""
+        table.add_row(f"{fw} {versions}".strip(), *(str(counts.get(v, 0)) for v in shown))
+    return table
+
+
+def difference_lines(differences: list[AgreementRecord]) -> list[Text]:
+    """One line per (case, gradient); dtypes with the same answers share it."""
+    merged: dict[tuple[str, str, str], list[str]] = {}
+    records: dict[tuple[str, str, str], AgreementRecord] = {}
+    for a in differences:
+        key = (a.case, a.gradient, _answers_text(a))
+        merged.setdefault(key, []).append(a.dtype)
+        records.setdefault(key, a)
+    lines = []
+    for (case, gradient, _), dtypes in merged.items():
+        a = records[(case, gradient, _)]
+        line = Text(f"  {case} {gradient} [{', '.join(dtypes)}] ")
+        line.append(f"differ in {a.difference.value if a.difference else '?'}", style="bold")
+        if a.result == Agreement.DIFFER_NO_REFERENCE:
+            line.append(" (no reference)")
+        line.append(": ")
+        for i, answer in enumerate(a.answers):
+            if i:
+                line.append(" | ")
+            line.append_text(_answer(answer, answer.framework in a.odd))
+        lines.append(line)
+    return lines
+
+
+def _answers_text(a: AgreementRecord) -> str:
+    return " | ".join(_answer(x, x.framework in a.odd).plain for x in a.answers)
+
+
+def _answer(answer: AnswerRecord, odd: bool) -> Text:
+    text = Text(f"{answer.framework} ")
+    text.append(_value(answer), style="bold" if odd else "")
+    if answer.cls is not None and answer.status == Status.VALUE:
+        text.append(f" ({answer.cls.value})")
+    if answer.matches_math is not None:
+        text.append(" ✓" if answer.matches_math else " ✗", style="green" if answer.matches_math else "red")
+    if answer.verdict != Verdict.PASS:
+        text.append(f" {answer.verdict.value}", style=STYLE[answer.verdict])
+    if answer.link:
+        text.append(f" {answer.link}", style="dim")
+    return text
+
+
+def _value(answer: AnswerRecord) -> str:
+    if answer.status == Status.DISCONNECTED:
+        return answer.representation or "disconnected"
+    if answer.status == Status.ERROR:
+        return f"error ({(answer.error or '').split(':')[0]})"
+    return short(answer.value)
+
+
+def short(value: object) -> str:
+    array = np.asarray(value, np.float64)
+    if array.ndim == 0:
+        return f"{float(array):.6g}"
+    return np.array2string(array, precision=4, separator=", ", threshold=6, max_line_width=10_000).replace("\n", "")
+
+
+def job_table(report: Report) -> Table:
+    """Every (case, dtype) against every framework."""
+    frameworks = list(report.environment.frameworks)
+    table = Table(title="Every job", title_justify="left")
+    for column in ("case", "dtype", *frameworks):
+        table.add_column(column)
+    rows: dict[tuple[str, str], dict[str, Verdict]] = {}
+    for job in report.jobs:
+        rows.setdefault((job.case, job.dtype), {})[job.framework] = job.verdict
+    for (case, dtype), cells in rows.items():
+        table.add_row(case, dtype, *(Text(cells[fw].value, style=STYLE[cells[fw]]) if fw in cells else "-"
+                                     for fw in frameworks))
+    return table
+
+
+def counts_line(report: Report) -> str:
+    totals = report.totals()
+    return ", ".join(f"{totals[v]} {v.value}" for v in Verdict if totals[v])

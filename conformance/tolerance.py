@@ -1,0 +1,69 @@
+"""The one tolerance rule, used by the verdicts, the agreement between frameworks and `compare`.
+
+    |got - want| <= atol + rtol * |want| + slack, or <= the derived zero tolerance, elementwise,
+
+where `want` is finite. A non-finite `want` matches only itself: inf only the
+same inf, NaN only NaN. No allowance is ever infinite or NaN, so a finite value
+never matches an infinite expectation, and a NaN in a slack (an oracle bound
+that could not be computed) allows nothing.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from conformance.vocabulary import Class
+
+
+def allowed(want: np.ndarray, rtol: float, atol: float, zero_tolerance: np.ndarray | None = None,
+            slack: np.ndarray | float = 0.0) -> np.ndarray:
+    """The elementwise allowance around `want`: finite wherever `want` is finite, else 0."""
+    want = np.asarray(want, np.float64)
+    with np.errstate(invalid="ignore"):
+        allowance = atol + rtol * np.abs(want) + np.asarray(slack, np.float64)
+        if zero_tolerance is not None:  # the rounding floor of a cancelled sum bounds every element of it
+            allowance = np.maximum(allowance, np.asarray(zero_tolerance, np.float64))
+    return np.where(np.isfinite(want) & np.isfinite(allowance), allowance, 0.0)
+
+
+def within(got: Any, want: Any, rtol: float, atol: float, zero_tolerance: np.ndarray | None = None,
+           slack: np.ndarray | float = 0.0) -> bool:
+    """Whether `got` matches `want` elementwise under the rule above (shapes must be equal)."""
+    got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
+    if got.shape != want.shape:
+        return False
+    return bool(np.all(gap(got, want) <= allowed(want, rtol, atol, zero_tolerance, slack)))
+
+
+def gap(got: Any, want: Any) -> np.ndarray:
+    """|got - want| elementwise: 0 where both are the same NaN or infinity, inf where only one is non-finite."""
+    got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
+    same = (got == want) | (np.isnan(got) & np.isnan(want))
+    with np.errstate(invalid="ignore"):
+        diff = np.abs(got - want)
+    return np.where(same, 0.0, np.where(np.isnan(diff), np.inf, diff))
+
+
+def errors(got: Any, want: Any) -> dict[str, float]:
+    """The largest absolute and relative gap, for the report."""
+    want = np.asarray(want, np.float64)
+    diff = gap(got, want)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.where(diff == 0, 0.0, diff / np.abs(want))
+    rel = np.where(np.isnan(rel), np.inf, rel)
+    return {"max_abs": float(np.max(diff, initial=0)), "max_rel": float(np.max(rel, initial=0))}
+
+
+def classify(value: Any, zero_tolerance: np.ndarray | None) -> Class:
+    """The class of a whole array: its most notable element decides."""
+    value = np.asarray(value, np.float64)
+    if np.isnan(value).any():
+        return Class.NAN
+    if np.isinf(value).any():
+        return Class.INF
+    if (value == 0).all():
+        return Class.EXACT_ZERO
+    if zero_tolerance is not None and (np.abs(value) <= zero_tolerance).all():
+        return Class.TOLERANCE_ZERO
+    return Class.FINITE

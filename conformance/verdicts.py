@@ -1,0 +1,248 @@
+"""Verdicts: each framework's gradients judged against the math, never against the other frameworks.
+
+The reference for a gradient is the case's stated value or status and the
+oracle's finite differences. Per gradient:
+
+- `pass`: it matches the reference;
+- `convention`: it misses the reference but matches the framework's recorded,
+  linked convention (its own value, status or tolerance);
+- `stale`: a recorded convention, yet it now matches the math: remove the record;
+- `fail` (or `error`, where the framework raised): it matches neither;
+- `xfail`: a failure covered by a known bug (a linked divergence mark); a mark
+  that covers nothing failing is `stale`.
+
+A job's verdict is its worst gradient's, or its own checks' (a behaviour's
+outcome, an MLE's estimates). How the frameworks compare with each other is
+`agreement`, a separate result.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from conformance import kinds
+from conformance.adapters import Gradient
+from conformance.model import Case, Convention, Divergence, MleCase, Tolerance
+from conformance.tolerance import classify, errors, within
+from conformance.vocabulary import Class, Expect, Status, Verdict
+
+
+@dataclass
+class Job:
+    """One case on one framework in one dtype, as the runner returns it."""
+
+    case: Case
+    framework: str
+    dtype: str
+    computed: kinds.Computed | None = None
+    error: str | None = None  # the job as a whole failed: exception, crash, timeout
+    unavailable: str | None = None
+    versions: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+@dataclass
+class GradientVerdict:
+    """One gradient of one job: what the framework gave, what the math says, and the verdict."""
+
+    status: Status
+    cls: Class | None
+    value: np.ndarray | None
+    error: str | None
+    representation: str | None
+    verdict: Verdict = Verdict.PASS
+    #: whether it matches the case's math (stated value or status, and the oracle); None: no reference
+    matches_math: bool | None = None
+    failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    expected: np.ndarray | None = None
+    expected_status: Expect = Expect.VALUE
+    oracle: np.ndarray | None = None
+    oracle_bound: np.ndarray | None = None
+    zero_tolerance: np.ndarray | None = None
+    expected_error: dict[str, float] | None = None
+    oracle_error: dict[str, float] | None = None
+    #: the framework's recorded convention here (applied, or stale)
+    convention: Convention | None = None
+    #: the known bug that covers its failure
+    bug: Divergence | None = None
+    #: why this gradient is not compared across frameworks (None: it is)
+    not_comparable: str | None = None
+
+
+@dataclass
+class JobVerdict:
+    job: Job
+    verdict: Verdict
+    gradients: dict[str, GradientVerdict] = field(default_factory=dict)
+    #: the job's own failures, beyond its gradients': a crash, a behaviour's outcome, an MLE's estimates
+    failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: the known bugs that apply to this job (whether or not they still happen)
+    bugs: list[Divergence] = field(default_factory=list)
+    estimates: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def all_failures(self) -> list[str]:
+        """The job's failures and each failing gradient's, for a one-line reason."""
+        return self.failures + [f"{name}: {f}" for name, g in self.gradients.items() for f in g.failures]
+
+
+def judge(jobs: list[Job]) -> list[JobVerdict]:
+    """Verdicts for all jobs, each against its case's references (the oracle computed once per case)."""
+    shared_refs: dict[str, dict[str, kinds.Reference]] = {}
+    verdicts = []
+    for job in jobs:
+        if job.computed is None:
+            verdict = Verdict.UNAVAILABLE if job.unavailable else Verdict.ERROR
+            verdicts.append(JobVerdict(job, verdict, failures=[job.unavailable or job.error or "no result"]))
+            continue
+        if job.computed.details.get("samples") is not None:  # the framework's own samples: references from them
+            refs = kinds.reference(job.case, job.computed.details)
+        else:
+            if job.case.id not in shared_refs:
+                shared_refs[job.case.id] = kinds.reference(job.case)
+            refs = shared_refs[job.case.id]
+        verdicts.append(judge_job(job, kinds.for_framework(refs, job.framework, job.versions, job.dtype)))
+    return verdicts
+
+
+def judge_job(job: Job, refs: dict[str, kinds.Reference]) -> JobVerdict:
+    assert job.computed is not None
+    case, tol = job.case, job.case.tolerance_for(job.dtype)
+    gradients = {name: judge_gradient(grad, refs.get(name, kinds.Reference()), tol, job.dtype)
+                 for name, grad in job.computed.gradients.items()}
+    result = JobVerdict(job, Verdict.PASS, gradients)
+    result.failures.extend(kinds.check(case, job.computed, job.framework, job.versions))
+    if isinstance(case, MleCase):
+        result.estimates = _judge_estimates(case, job.computed.estimates, result.failures)
+    _apply_bugs(result, matching_divergences(case, job.framework, job.versions))
+    return result
+
+
+def judge_gradient(grad: Gradient, ref: kinds.Reference, tol: Tolerance, dtype: str) -> GradientVerdict:
+    zero_tol = kinds.zero_tolerance(ref, dtype)
+    res = GradientVerdict(Status(grad.status), None, grad.value, grad.error, grad.representation,
+                          expected=ref.expected, expected_status=ref.status, oracle=ref.oracle,
+                          oracle_bound=ref.oracle_bound, zero_tolerance=zero_tol, not_comparable=ref.not_comparable)
+    if res.status == Status.VALUE:
+        res.cls = classify(grad.value, zero_tol)
+        if ref.expected is not None:
+            res.expected_error = errors(grad.value, ref.expected)
+        if ref.oracle is not None:
+            res.oracle_error = errors(grad.value, ref.oracle)
+    misses = _misses(grad, ref.status, ref.expected, ref.oracle, ref.oracle_bound, tol, zero_tol, res.notes)
+    res.matches_math = None if not ref.stated and res.status != Status.ERROR else not misses
+    if ref.convention is None:
+        res.failures = misses
+        res.verdict = Verdict.PASS if not misses else _miss_verdict(res.status, ref.status)
+        return res
+    convention = res.convention = ref.convention.convention
+    conv_tol = convention.tolerance.get(dtype, tol)  # type: ignore[call-overload]
+    if convention.value is not None or convention.status is not None:
+        status = convention.status or Expect.VALUE
+        conv_misses = _misses(grad, status, ref.convention.value, None, None, conv_tol, zero_tol, [])
+    else:
+        status = ref.status
+        conv_misses = _misses(grad, ref.status, ref.expected, ref.oracle, ref.oracle_bound, conv_tol, zero_tol, [])
+    if ref.stated and not misses:
+        res.verdict = Verdict.STALE
+        res.failures = [f"now matches the math: remove the recorded convention ({convention.link})"]
+    elif not conv_misses:
+        res.verdict = Verdict.CONVENTION
+        res.notes.append(f"convention: {convention.why} ({convention.link})")
+    else:
+        res.verdict = _miss_verdict(res.status, status)
+        res.failures = [*misses, *(f"nor its recorded convention: {m}" for m in conv_misses)]
+    return res
+
+
+def _miss_verdict(got: Status, expected: Expect) -> Verdict:
+    """An unexpected error is `error`; any other miss is `fail`."""
+    return Verdict.ERROR if got == Status.ERROR and expected != Expect.ERROR else Verdict.FAIL
+
+
+def _misses(grad: Gradient, status: Expect, expected: np.ndarray | None, oracle: np.ndarray | None,
+            bound: np.ndarray | None, tol: Tolerance, zero_tol: np.ndarray | None, notes: list[str]) -> list[str]:
+    """How `grad` misses a reference (empty when it matches): its status, its value, the oracle."""
+    got = f"{grad.status}" + (f" ({grad.error})" if grad.error else "")
+    if status == Expect.ZERO:
+        if grad.status == Status.DISCONNECTED:
+            return []
+        if grad.status == Status.VALUE and within(grad.value, np.zeros(np.shape(grad.value)), tol.rtol, tol.atol,
+                                                  zero_tol):
+            return []
+        return [f"expected zero in any representation, got {_short(grad.value) if grad.value is not None else got}"]
+    if status != Expect.VALUE or grad.status != Status.VALUE:
+        return [] if grad.status == status or (status == Expect.VALUE and grad.status == Status.DISCONNECTED
+                                                and expected is None and oracle is None) \
+            else [f"expected {status}, got {got}"]
+    misses = []
+    if expected is not None:
+        if np.shape(grad.value) != np.shape(expected):
+            misses.append(f"shape {np.shape(grad.value)}, expected {np.shape(expected)}")
+        elif not within(grad.value, expected, tol.rtol, tol.atol, zero_tol):
+            misses.append(f"expected {_short(expected)}, got {_short(grad.value)} "
+                          f"(max abs error {errors(grad.value, expected)['max_abs']:.3g})")
+    if oracle is not None and np.shape(grad.value) == np.shape(oracle):
+        usable = np.isfinite(oracle) & np.isfinite(bound if bound is not None else 0.0)
+        if not usable.all():
+            notes.append(f"the oracle cannot judge {int((~usable).sum())} element(s): non-finite differences")
+        value = np.asarray(grad.value, np.float64)
+        floor = None if zero_tol is None else np.broadcast_to(zero_tol, value.shape)[usable]
+        slack = 0.0 if bound is None else np.broadcast_to(bound, value.shape)[usable]
+        if not within(value[usable], oracle[usable], tol.rtol, tol.atol, floor, slack):
+            misses.append(f"oracle (finite differences) gives {_short(oracle)}, got {_short(grad.value)} "
+                          f"(max abs error {errors(value[usable], oracle[usable])['max_abs']:.3g})")
+    return misses
+
+
+def _judge_estimates(case: MleCase, estimates: dict[str, np.ndarray], failures: list[str]) -> dict[str, Any]:
+    out = {}
+    for name, want in kinds.expected_estimates(case).items():
+        got = np.asarray(estimates.get(name, np.nan), np.float64)
+        err = errors(got, want)
+        out[name] = {"value": got, "expected": want, **err}
+        if not err["max_abs"] <= case.estimate_tolerance:
+            failures.append(f"estimate {name}: closed form {_short(want)}, got {_short(got)} "
+                            f"(max abs error {err['max_abs']:.3g} > {case.estimate_tolerance})")
+    return out
+
+
+def _apply_bugs(result: JobVerdict, marks: list[Divergence]) -> None:
+    """Known bugs turn the failures they cover into xfail; a mark that covers no failure is stale."""
+    result.bugs = marks
+    own = Verdict.FAIL if result.failures else Verdict.PASS
+    stale = []
+    for mark in marks:
+        covered = False
+        for name, g in result.gradients.items():
+            if mark.covers(name) and (g.verdict in (Verdict.FAIL, Verdict.ERROR) or g.bug is not None):
+                if g.bug is None:
+                    g.verdict, g.bug = Verdict.XFAIL, mark
+                    g.notes.append(f"known bug: {mark.issue}")
+                covered = True
+        if not mark.gradients and own in (Verdict.FAIL, Verdict.XFAIL):
+            own, covered = Verdict.XFAIL, True
+        if not covered:
+            stale.append(mark)
+    if own == Verdict.XFAIL:
+        links = ", ".join(m.issue for m in marks if not m.gradients)
+        result.notes.extend(f"known bug ({links}): {f}" for f in result.failures)
+        result.failures = []
+    for mark in stale:
+        result.failures.append(f"the known bug no longer happens: remove its divergence mark ({mark.issue})")
+        own = max(own, Verdict.STALE, key=lambda v: v.rank)
+    worst = max((g.verdict for g in result.gradients.values()), key=lambda v: v.rank, default=Verdict.PASS)
+    result.verdict = max(own, worst, key=lambda v: v.rank)
+
+
+def matching_divergences(case: Case, framework: str, versions: dict[str, str]) -> list[Divergence]:
+    """The case's divergence marks for this framework whose version range holds the installed version."""
+    return [mark for mark in case.divergences
+            if mark.framework == framework and kinds.version_matches(mark.versions, versions.get(framework))]
+
+
+def _short(value: Any) -> str:
+    return np.array2string(np.asarray(value, np.float64), precision=6, separator=", ", threshold=6)

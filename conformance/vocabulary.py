@@ -1,0 +1,72 @@
+"""The one vocabulary of the suite: statuses, classes, verdicts and agreement, as enums.
+
+Every stage (adapters, verdicts, agreement, the report, the docs, JUnit, the
+pytest plugin) speaks these words; the report writes their values.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """What a framework gave for one gradient."""
+
+    VALUE = "value"
+    DISCONNECTED = "disconnected"  # None (torch, TF) or a symbolic zero (JAX): the representation is recorded
+    ERROR = "error"
+
+
+class Expect(StrEnum):
+    """What a case expects of one gradient: a Status, or zero in any representation."""
+
+    VALUE = "value"
+    DISCONNECTED = "disconnected"
+    ERROR = "error"
+    ZERO = "zero"  # 0.0, a rounding-level zero, None or a symbolic zero: all match
+
+
+class Class(StrEnum):
+    """The class of a value: its most notable element decides."""
+
+    EXACT_ZERO = "exact_zero"
+    TOLERANCE_ZERO = "tolerance_zero"  # within the derived rounding floor of a cancelled sum
+    NAN = "nan"
+    INF = "inf"
+    FINITE = "finite"
+
+
+class Verdict(StrEnum):
+    """One framework's answer judged against the math; listed from best to worst."""
+
+    PASS = "pass"  # matches the reference
+    CONVENTION = "convention"  # differs by the framework's documented choice, recorded with why and link
+    XFAIL = "xfail"  # a known bug, linked
+    UNAVAILABLE = "unavailable"  # the framework is not installed
+    STALE = "stale"  # a recorded convention or bug that no longer happens: remove the record
+    FAIL = "fail"  # differs from the math, unexplained
+    ERROR = "error"  # the framework raised where a value was expected, or the job crashed or timed out
+
+    @property
+    def failing(self) -> bool:
+        return self in (Verdict.FAIL, Verdict.ERROR, Verdict.STALE)
+
+    @property
+    def rank(self) -> int:
+        return list(Verdict).index(self)
+
+
+class Agreement(StrEnum):
+    """One gradient (case, dtype) across the frameworks."""
+
+    AGREE = "agree"
+    DIFFER = "differ"
+    DIFFER_NO_REFERENCE = "differ (no reference)"  # reported, nobody blamed
+    NOT_COMPARED = "not compared"  # not comparable by construction (own samples, own optimizer path)
+
+
+class Difference(StrEnum):
+    """How frameworks differ on a gradient, strongest first."""
+
+    STATUS = "status"  # a value against None, an error against a value
+    VALUE = "value"  # values beyond the case's tolerance of each other
+    CLASS = "class"  # the same value up to tolerance, another class (exact 0.0 against a rounding-level zero)

@@ -1,0 +1,159 @@
+"""The judgement model, rule by rule, on gradients given directly (the engine's logic; no framework needed)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conformance import kinds, loader
+from conformance.adapters import Gradient
+from conformance.agreement import agreement
+from conformance.kinds import Computed, ConventionRef, Reference
+from conformance.model import DEFAULT_TOLERANCE, Convention
+from conformance.verdicts import Job, judge, judge_gradient
+from conformance.vocabulary import Agreement, Difference, Expect, Status, Verdict
+
+F64 = DEFAULT_TOLERANCE["float64"]
+INF, NAN = np.inf, np.nan
+
+
+def value(x) -> Gradient:
+    return Gradient(Status.VALUE, np.asarray(x, np.float64))
+
+
+def verdict(grad: Gradient, ref: Reference, dtype: str = "float64") -> Verdict:
+    return judge_gradient(grad, ref, DEFAULT_TOLERANCE[dtype], dtype).verdict
+
+
+@pytest.mark.parametrize("got, want, ok", [
+    (1.29e15, INF, False),  # a finite value never matches an infinite expectation
+    (-INF, INF, False),
+    (INF, INF, True),
+    (NAN, 1.0, False),
+    (NAN, NAN, True),  # NaN only where NaN is expected
+    (1.0, NAN, False),
+    (1.0 + 1e-11, 1.0, True),
+    (1.0 + 1e-9, 1.0, False),
+])
+def test_non_finite_values_match_only_themselves(got, want, ok):
+    ref = Reference(expected=np.asarray(want))
+    assert verdict(value(got), ref) == (Verdict.PASS if ok else Verdict.FAIL)
+
+
+def test_an_infinite_oracle_or_bound_never_widens_the_tolerance():
+    ref = Reference(oracle=np.asarray([1.0, 2.0]), oracle_bound=np.asarray([NAN, INF]))
+    result = judge_gradient(value([5.0, 7.0]), ref, F64, "float64")
+    assert result.verdict == Verdict.PASS and result.notes  # not judged there, and it says so
+    ref = Reference(expected=np.asarray([1.0, 2.0]), oracle=np.asarray([1.0, 2.0]), oracle_bound=np.asarray([INF, 1]))
+    assert verdict(value([5.0, 2.0]), ref) == Verdict.FAIL
+
+
+@pytest.mark.parametrize("grad", [value(0.0), value(1e-300), Gradient(Status.DISCONNECTED, representation="None"),
+                                  Gradient(Status.DISCONNECTED, np.zeros(()), representation="symbolic zero")])
+def test_zero_in_any_representation(grad):
+    assert verdict(grad, Reference(status=Expect.ZERO)) == Verdict.PASS
+
+
+@pytest.mark.parametrize("grad", [value(0.5), Gradient(Status.ERROR, error="RuntimeError: no")])
+def test_zero_in_any_representation_is_still_zero(grad):
+    assert verdict(grad, Reference(status=Expect.ZERO)) in (Verdict.FAIL, Verdict.ERROR)
+
+
+def _convention(**fields) -> ConventionRef:
+    conv = Convention(why="documented", link="https://example.org/doc", **fields)
+    return ConventionRef(conv, np.asarray(fields["value"], np.float64) if "value" in fields else None)
+
+
+def test_a_convention_is_its_own_verdict_and_stale_once_the_framework_matches_the_math():
+    ref = Reference(expected=np.asarray(0.0), convention=_convention(value=1.0))
+    assert verdict(value(1.0), ref) == Verdict.CONVENTION
+    stale = judge_gradient(value(0.0), ref, F64, "float64")
+    assert stale.verdict == Verdict.STALE and "https://example.org/doc" in stale.failures[0]
+    assert verdict(value(0.5), ref) == Verdict.FAIL
+
+
+def test_a_tolerance_convention_applies_in_its_dtypes_only():
+    conv = _convention(tolerance={"float64": {"rtol": 1e-4, "atol": 0}})
+    ref = Reference(expected=np.asarray(1.0), oracle=np.asarray(1.0), oracle_bound=np.asarray(0.0), convention=conv)
+    assert verdict(value(1 + 5e-5), ref) == Verdict.CONVENTION
+    assert verdict(value(1 + 1e-3), ref) == Verdict.FAIL
+    assert verdict(value(1.0), ref) == Verdict.STALE
+    assert conv.convention.applies("float64") and not conv.convention.applies("float32")
+
+
+def test_an_unexpected_error_is_an_error_and_an_expected_one_passes():
+    raised = Gradient(Status.ERROR, error="TypeError: no")
+    assert verdict(raised, Reference(expected=np.asarray(1.0))) == Verdict.ERROR
+    assert verdict(raised, Reference(status=Expect.ERROR)) == Verdict.PASS
+
+
+CASES = """
+- {id: kink, kind: grad, title: t, why: w, oracle: false, oracle_why: a kink, inputs: {x: 0.0}, function: abs(x),
+   dtypes: [float64], expected: {x: {value: 0, why: sign(0)}}}
+- {id: free, kind: grad, title: t, why: w, oracle: false, oracle_why: none, inputs: {x: 0.0}, function: abs(x),
+   dtypes: [float64]}
+- {id: bug, kind: grad, title: t, why: w, inputs: {a: 1.0, b: 2.0}, function: a*b, dtypes: [float64],
+   divergences: [{framework: c, gradients: [b], issue: "https://example.org/bug", why: w}]}
+"""
+
+
+def _jobs(write_case, answers: dict[str, dict[str, dict[str, Gradient]]]) -> list[Job]:
+    cases, errors = loader.load([write_case(CASES)])
+    assert not errors, errors
+    by_id = {c.case.id: c.case for c in cases}
+    return [Job(by_id[case], fw, "float64", Computed(grads), versions={fw: "1.0"})
+            for case, per_fw in answers.items() for fw, grads in per_fw.items()]
+
+
+def test_a_peer_that_differs_never_fails_a_framework_that_matches_the_math(write_case):
+    jobs = _jobs(write_case, {"kink": {"a": {"x": value(0.0)}, "b": {"x": value(0.0)}, "c": {"x": value(1.0)}}})
+    verdicts = judge(jobs)
+    assert [v.verdict for v in verdicts] == [Verdict.PASS, Verdict.PASS, Verdict.FAIL]
+    (result,) = agreement(verdicts)
+    assert result.result == Agreement.DIFFER and result.difference == Difference.VALUE
+    assert result.groups == [["a", "b"], ["c"]] and result.odd == ["c"]
+
+
+def test_a_peer_that_gives_nan_fails_only_itself(write_case):
+    verdicts = judge(_jobs(write_case, {"kink": {"a": {"x": value(0.0)}, "c": {"x": value(NAN)}}}))
+    assert [v.verdict for v in verdicts] == [Verdict.PASS, Verdict.FAIL]
+
+
+def test_without_a_reference_a_difference_is_reported_and_nobody_blamed(write_case):
+    verdicts = judge(_jobs(write_case, {"free": {"a": {"x": value(0.0)}, "c": {"x": value(1.0)}}}))
+    assert [v.verdict for v in verdicts] == [Verdict.PASS, Verdict.PASS]
+    (result,) = agreement(verdicts)
+    assert result.result == Agreement.DIFFER_NO_REFERENCE and result.odd == []
+
+
+def test_a_difference_of_class_only_names_the_minority(write_case):
+    zeros = {"a": {"x": value(0.0)}, "b": {"x": value(0.0)}, "c": {"x": value(-1e-13)}}
+    (result,) = agreement(judge(_jobs(write_case, {"kink": zeros})))
+    assert result.result == Agreement.DIFFER and result.difference == Difference.CLASS and result.odd == ["c"]
+
+
+def test_a_known_bug_covers_only_its_gradients_and_goes_stale(write_case):
+    raised = Gradient(Status.ERROR, error="TypeError: int")
+    (v,) = judge(_jobs(write_case, {"bug": {"c": {"a": value(2.0), "b": raised}}}))
+    assert v.verdict == Verdict.XFAIL and v.gradients["a"].verdict == Verdict.PASS
+    assert v.gradients["b"].verdict == Verdict.XFAIL and v.gradients["b"].bug is not None
+    (v,) = judge(_jobs(write_case, {"bug": {"c": {"a": value(2.0), "b": value(1.0)}}}))
+    assert v.verdict == Verdict.STALE and "remove its divergence mark" in v.failures[0]
+
+
+class _RaisesJointly:
+    """A stand-in adapter whose pullback raises whenever `b` is differentiated, alone or with others."""
+
+    def array(self, value, dtype):
+        return np.asarray(value, np.float64)
+
+    def vjp(self, fn, primals, dtype, cotangent):
+        if "b" in primals:
+            return np.nan, {k: Gradient(Status.ERROR, error="TypeError: b") for k in primals}
+        return fn(primals), {k: value(2 * v) for k, v in primals.items()}
+
+
+def test_when_the_joint_pullback_raises_each_input_is_differentiated_alone():
+    _, grads = kinds.vjp_per_input(_RaisesJointly(), lambda env: env["a"] ** 2 + env["b"],
+                                   {"a": np.asarray(3.0), "b": np.asarray(1.0)}, "float64", None)
+    assert grads["a"].status == Status.VALUE and float(grads["a"].value) == 6.0
+    assert grads["b"].status == Status.ERROR
