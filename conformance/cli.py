@@ -9,7 +9,8 @@ from pathlib import Path
 from rich.console import Console
 
 from conformance import adapters, junit, loader, regress, report, runner, summary, verdicts
-from conformance.model import DTYPES, Case
+from conformance.kinds import Case
+from conformance.model import DTYPES
 
 OK, FAILED, USAGE = 0, 1, 2
 DEFAULT_CASES = "cases"

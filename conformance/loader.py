@@ -12,7 +12,8 @@ from pathlib import Path
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from conformance.model import Case, ExprAt
+from conformance.kinds import Case
+from conformance.model import ExprAt
 
 _CASE = TypeAdapter(Case)
 _KINDS = ("reparam", "vjp", "grad", "jvp", "hvp", "mle", "implicit", "behaviour")

@@ -13,7 +13,6 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from conformance import expr
-from conformance.families import FAMILIES, IMPLICIT
 from conformance.vocabulary import Expect
 
 DTYPES = ("float32", "float64")
@@ -178,172 +177,23 @@ class CaseBase(Strict):
                                       spec.value, names | self.expected_extra_names)
 
 
-class ReparamCase(CaseBase):
-    """sum(log_prob(x)) of a reparameterized sample x = loc + scale * z, differentiated."""
-
-    kind: Literal["reparam"]
-    family: str
-    params: dict[str, Value]
-    samples: int = Field(1, ge=1)
-    seed: int = 0
-    sampler: Literal["shared", "native"] = Field(
-        "shared", description="shared: x built from NumPy noise; native: the framework's own sampler")
-    expected: dict[str, Expectation]
-    #: n: the number of samples; z: the standard noise; x: the samples
-    expected_extra_names: ClassVar[frozenset[str]] = frozenset({"n", "z", "x"})
-
-    def compile(self) -> None:
-        _compile_family_params(self, FAMILIES, "unknown family", lambda family: family.reparam_params)
-        self._compile_expected(self.expected, frozenset(self.params), frozenset(self.params))
 
 
-JVP_OUTPUTS = ("jvp", "jvp_reverse")
 
 
-class FunctionCase(CaseBase):
-    """A function in the expression language, differentiated.
-
-    vjp: with a cotangent; grad: a scalar output; jvp: forward mode along
-    `tangent` (one per input), reported as `jvp` and, the same product built
-    from reverse-mode VJPs, `jvp_reverse`; hvp: the Hessian of a scalar
-    function times `tangent`, per input.
-    """
-
-    kind: Literal["vjp", "grad", "jvp", "hvp"]
-    inputs: dict[str, Value]
-    function: str
-    cotangent: Value | None = None
-    tangent: dict[str, Value] | None = Field(None, description="jvp and hvp: the direction, per input")
-    expected: dict[str, Expectation] = Field(default_factory=dict)
-
-    def compile(self) -> None:
-        if self.kind != "vjp" and self.cotangent is not None:
-            raise ExprAt(("cotangent",), expr.ExprError(f"a {self.kind} case takes no cotangent"))
-        if self.kind == "vjp" and self.cotangent is None:
-            raise ExprAt(("kind",), expr.ExprError("a vjp case needs a cotangent"))
-        if self.kind in ("jvp", "hvp"):
-            if not self.tangent:
-                raise ExprAt(("kind",), expr.ExprError(f"a {self.kind} case needs a tangent (one per input)"))
-            if set(self.tangent) != set(self.inputs):
-                raise ExprAt(("tangent",), expr.ExprError("the tangent must name every input, and only inputs"))
-        elif self.tangent is not None:
-            raise ExprAt(("tangent",), expr.ExprError(f"a {self.kind} case takes no tangent"))
-        for name, value in self.inputs.items():
-            self._compile(f"inputs.{name}", ("inputs", name), value, frozenset())
-        names = frozenset(self.inputs)
-        self._compile("function", ("function",), self.function, names)
-        if self.cotangent is not None:
-            self._compile("cotangent", ("cotangent",), self.cotangent, frozenset())
-        for name, value in (self.tangent or {}).items():
-            self._compile(f"tangent.{name}", ("tangent", name), value, frozenset())
-        self._compile_expected(self.expected, names, frozenset(JVP_OUTPUTS[:1]) if self.kind == "jvp" else names)
 
 
-class MleCase(CaseBase):
-    """Maximum likelihood: recover parameters of `family` from data drawn at `truth`."""
-
-    kind: Literal["mle"]
-    family: str
-    model: dict[str, str] = Field(description="the family's params as expressions of the parameters")
-    truth: dict[str, Value] = Field(description="parameter values the data are drawn at")
-    parameters: dict[str, Value] = Field(description="initial values of the parameters")
-    samples: int = Field(1000, ge=2)
-    seed: int = 0
-    optimizer: Literal["lbfgs"] = "lbfgs"
-    max_iterations: int = Field(200, ge=1)
-    estimate_tolerance: float = Field(1e-3, gt=0, description="max |estimate - closed form|")
-    expected: dict[str, Expectation] = Field(
-        description="closed-form MLE of each parameter, as expressions of the family's statistics")
-
-    def compile(self) -> None:
-        family = FAMILIES.get(self.family)
-        if family is None or family.mle_statistics is None:
-            known = sorted(name for name, f in FAMILIES.items() if f.mle_statistics)
-            raise ExprAt(("family",), expr.ExprError(
-                f"no MLE support for family {self.family!r} (known: {', '.join(known)})"))
-        if set(self.model) != set(family.model_params):
-            raise ExprAt(("model",), expr.ExprError(
-                f"{self.family} model takes {', '.join(family.model_params)}, got {', '.join(self.model)}"))
-        if set(self.truth) != set(self.parameters):
-            raise ExprAt(("truth",), expr.ExprError("truth and parameters must name the same parameters"))
-        names = frozenset(self.parameters)
-        for name in self.parameters:
-            self._compile(f"truth.{name}", ("truth", name), self.truth[name], frozenset())
-            self._compile(f"parameters.{name}", ("parameters", name), self.parameters[name], frozenset())
-        for name, source in self.model.items():
-            self._compile(f"model.{name}", ("model", name), source, names)
-        stats = frozenset(family.mle_statistics)
-        for name in names:
-            if name not in self.expected:
-                raise ExprAt(("expected",), expr.ExprError(f"no closed-form expectation for {name!r}"))
-        self._compile_expected(self.expected, stats, names)
 
 
-class ImplicitCase(CaseBase):
-    """dx/dparam of the framework's own sample x, against the implicit function theorem on the CDF.
-
-    Each framework draws its own samples (only properties are compared across
-    frameworks); the oracle at each sample is dx/dtheta = -(dF/dtheta)(x) / f(x).
-    Parameters given as vectors of length m give m independent samples, one each,
-    so the gradient of sum(x) is each sample's own derivative.
-    """
-
-    kind: Literal["implicit"]
-    family: str
-    params: dict[str, Value]
-    seed: int = 0
-    expected: dict[str, Expectation] = Field(default_factory=dict)
-    expected_extra_names: ClassVar[frozenset[str]] = frozenset({"x"})
-
-    def compile(self) -> None:
-        family = _compile_family_params(self, IMPLICIT, "no implicit reparameterization for",
-                                        lambda family: family.params)
-        if family.cdf is None and self.oracle:
-            raise ExprAt(("oracle",), expr.ExprError(
-                f"{self.family} has no per-sample CDF oracle: set oracle: false and check properties"))
-        self._compile_expected(self.expected, frozenset(self.params), frozenset(self.params))
 
 
-class Outcome(Strict):
-    """What a scenario's naive idiom does on one framework (for a version range)."""
-
-    outcome: Literal["ok", "raises"]
-    error: str | None = Field(None, description="a substring of the observed 'ExceptionType: message'")
-    versions: Versions = ""
-    why: str
-    link: str | None = Field(None, description="the upstream doc or issue that documents it")
 
 
-class BehaviourCase(CaseBase):
-    """A named scenario, written in each adapter in that framework's idiom.
-
-    The adapter returns what happened (`outcome`, `error`) and the values the
-    scenario observed (as gradients: a value, disconnected, or an error); the case
-    states, per framework, the outcome and, per value, the expectation
-    (`frameworks:` for the ones that differ by design). Frameworks are not
-    compared with each other: each is checked against its own expectation.
-    """
-
-    kind: Literal["behaviour"]
-    scenario: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    outcomes: dict[str, Outcome | list[Outcome]] = Field(description="per framework: what the naive idiom does")
-    expected: dict[str, Expectation] = Field(default_factory=dict)
-    oracle: bool = False
-    oracle_why: str | None = "a behaviour is a scenario, not a function: nothing to difference"
-
-    def outcomes_for(self, framework: str) -> list[Outcome]:
-        spec = self.outcomes.get(framework, [])
-        return list(spec) if isinstance(spec, list) else [spec]
-
-    def compile(self) -> None:
-        self._compile_expected(self.expected, frozenset(), frozenset(self.expected))
 
 
-Case = Annotated[Union[ReparamCase, FunctionCase, MleCase, ImplicitCase, BehaviourCase],
-                 Field(discriminator="kind")]
 
 
-def _compile_family_params(case: ReparamCase | ImplicitCase, table: dict[str, Any], unknown: str,
+def compile_family_params(case: CaseBase, table: dict[str, Any], unknown: str,
                            accepted: Callable[[Any], tuple[str, ...]]) -> Any:
     """The case's family from `table`, after checking and compiling the params it takes."""
     family = table.get(case.family)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from conformance.verdicts import Job
-from conformance.model import Case
+from conformance.kinds import Case
 
 STARTUP_SECONDS = 300.0  # importing a framework the first time can be slow on a cold disk
 

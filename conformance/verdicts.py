@@ -24,7 +24,8 @@ import numpy as np
 
 from conformance import kinds
 from conformance.adapters import Gradient
-from conformance.model import Case, Convention, Divergence, MleCase, Tolerance
+from conformance.kinds import Case
+from conformance.model import Convention, Divergence, Tolerance
 from conformance.tolerance import classify, errors, within
 from conformance.vocabulary import Class, Expect, Status, Verdict
 
@@ -114,9 +115,9 @@ def judge_job(job: Job, refs: dict[str, kinds.Reference]) -> JobVerdict:
     gradients = {name: judge_gradient(grad, refs.get(name, kinds.Reference()), tol, job.dtype)
                  for name, grad in job.computed.gradients.items()}
     result = JobVerdict(job, Verdict.PASS, gradients)
-    result.failures.extend(kinds.check(case, job.computed, job.framework, job.versions))
-    if isinstance(case, MleCase):
-        result.estimates = _judge_estimates(case, job.computed.estimates, result.failures)
+    checked = kinds.check(case, job.computed, job.framework, job.versions)
+    result.failures.extend(checked.failures)
+    result.estimates = checked.estimates
     _apply_bugs(result, matching_divergences(case, job.framework, job.versions))
     return result
 
@@ -196,18 +197,6 @@ def _misses(grad: Gradient, status: Expect, expected: np.ndarray | None, oracle:
             misses.append(f"oracle (finite differences) gives {_short(oracle)}, got {_short(grad.value)} "
                           f"(max abs error {errors(value[usable], oracle[usable])['max_abs']:.3g})")
     return misses
-
-
-def _judge_estimates(case: MleCase, estimates: dict[str, np.ndarray], failures: list[str]) -> dict[str, Any]:
-    out = {}
-    for name, want in kinds.expected_estimates(case).items():
-        got = np.asarray(estimates.get(name, np.nan), np.float64)
-        err = errors(got, want)
-        out[name] = {"value": got, "expected": want, **err}
-        if not err["max_abs"] <= case.estimate_tolerance:
-            failures.append(f"estimate {name}: closed form {_short(want)}, got {_short(got)} "
-                            f"(max abs error {err['max_abs']:.3g} > {case.estimate_tolerance})")
-    return out
 
 
 def _apply_bugs(result: JobVerdict, marks: list[Divergence]) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from conformance import verdicts, kinds, loader
 from conformance.adapters import BUILTIN, DISCONNECTED, ERROR, VALUE, load
-from tests.conftest import framework_params
+from tests.conftest import REPO, framework_params
 
 
 @pytest.fixture(scope="module", params=framework_params())
@@ -199,3 +199,17 @@ def test_a_stale_divergence_mark_fails_as_stale(adapter, write_case):
     """)
     verdict = _verdict(adapter, path)
     assert verdict.verdict == "stale" and any("remove its divergence mark" in m for m in verdict.failures)
+
+
+def test_a_raising_gradient_does_not_take_the_others_with_it(adapter):
+    """jax.scipy.stats.gumbel_r.logpdf raises when differentiated in scale; loc still gets its own value."""
+    cases, errors = loader.load_file(REPO / "cases" / "reparam" / "location-scale.yaml")
+    case = next(c.case for c in cases if c.case.id == "gumbel-reparam")
+    job = verdicts.Job(case, adapter.name, "float64", kinds.compute(case, adapter, "float64"),
+                       versions=adapter.versions())
+    (verdict,) = verdicts.judge([job])
+    assert verdict.gradients["loc"].status == VALUE and verdict.gradients["loc"].verdict == "pass"
+    if adapter.name == "jax":
+        assert verdict.gradients["scale"].status == ERROR and verdict.gradients["scale"].verdict == "xfail"
+    else:
+        assert verdict.verdict == "pass"

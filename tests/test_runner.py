@@ -21,14 +21,14 @@ def test_crash_and_hang_lose_only_their_own_job(write_case):
     assert not errors
     jobs = runner.plan([c.case for c in cases], ["fake", "broken"])
     runner.run(jobs, FAKE, timeout=3.0)
-    verdicts = {(v.job.case.id, v.job.framework): v for v in verdicts.judge(jobs)}
-    fake = {case: verdicts[(case, "fake")] for case, fw in verdicts if fw == "fake"}
+    by_job = {(v.job.case.id, v.job.framework): v for v in verdicts.judge(jobs)}
+    fake = {case: by_job[(case, "fake")] for case, fw in by_job if fw == "fake"}
     assert fake["crash"].verdict == "error" and "worker crashed (exit code 3)" in fake["crash"].failures[0]
     assert fake["hang"].verdict == "error" and "timeout" in fake["hang"].failures[0]
     assert fake["raise"].verdict == "error" and "RuntimeError: deliberate" in fake["raise"].failures[0]
     for case in ("ok-before", "ok-middle", "ok-after"):
         assert fake[case].verdict == "pass", (case, fake[case].all_failures())
-    broken = [v for (case, fw), v in verdicts.items() if fw == "broken"]
+    broken = [v for (case, fw), v in by_job.items() if fw == "broken"]
     assert len(broken) == 6 and all(v.verdict == "unavailable" for v in broken)
     assert "No module named 'not_a_real_framework_xyz'" in broken[0].failures[0]
 

@@ -1,0 +1,50 @@
+"""Case kinds: one module each (its pydantic model, compute, references, checks), and the registry.
+
+The engine dispatches through `KINDS` and knows no kind by name: adding a kind
+means one module here and one line in the registry.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, Union
+
+from pydantic import Field
+
+from conformance.adapters import Adapter
+from conformance.kinds import behaviour, function, implicit, mle, reparam
+from conformance.kinds.base import (Checked, Computed, ConventionRef, Kind, Reference, for_framework, version_matches,
+                                    vjp_per_input, zero_tolerance)
+from conformance.kinds.behaviour import BehaviourCase, Outcome
+from conformance.kinds.function import JVP_OUTPUTS, FunctionCase
+from conformance.kinds.implicit import ImplicitCase
+from conformance.kinds.mle import MleCase
+from conformance.kinds.reparam import ReparamCase
+
+KINDS: dict[str, Kind] = {
+    "vjp": function.KIND, "grad": function.KIND, "jvp": function.KIND, "hvp": function.KIND,
+    "reparam": reparam.KIND,
+    "mle": mle.KIND,
+    "implicit": implicit.KIND,
+    "behaviour": behaviour.KIND,
+}
+
+Case = Annotated[Union[ReparamCase, FunctionCase, MleCase, ImplicitCase, BehaviourCase], Field(discriminator="kind")]
+
+
+def compute(case: Any, adapter: Adapter, dtype: str) -> Computed:
+    """In a framework's worker: what the framework computes for this case."""
+    return KINDS[case.kind].compute(case, adapter, dtype)
+
+
+def reference(case: Any, details: dict[str, Any] | None = None) -> dict[str, Reference]:
+    """In the engine: what each gradient should be (`details`: the framework's own samples, where it drew them)."""
+    return KINDS[case.kind].references(case, details)
+
+
+def check(case: Any, computed: Computed, framework: str, versions: dict[str, str]) -> Checked:
+    """In the engine: the kind's own checks beyond the gradients."""
+    return KINDS[case.kind].check(case, computed, framework, versions)
+
+
+__all__ = ["KINDS", "Case", "Checked", "Computed", "ConventionRef", "Kind", "Reference", "compute", "reference",
+           "check", "for_framework", "version_matches", "vjp_per_input", "zero_tolerance", "JVP_OUTPUTS",
+           "BehaviourCase", "FunctionCase", "ImplicitCase", "MleCase", "ReparamCase", "Outcome", "mle"]

@@ -1,0 +1,184 @@
+"""What every case kind shares: what a framework computed, what a gradient should be, and helpers.
+
+`compute` runs in a framework's worker and returns what the framework gave;
+`references` runs in the engine, in NumPy float64, and returns what each
+gradient should be: the case's expected value or status, the framework's
+recorded convention, the oracle's finite differences with their error bound,
+and, for gradients that cancel to zero, the size of the terms that cancel
+(from which the zero tolerance follows).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+
+import numpy as np
+from packaging.specifiers import SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from conformance import oracle
+from conformance.adapters import ERROR, Adapter, Gradient
+from conformance.model import CaseBase, Convention, Expectation
+from conformance.vocabulary import Expect
+
+
+@dataclass
+class Computed:
+    """What one framework computed for one case and dtype."""
+
+    gradients: dict[str, Gradient]
+    estimates: dict[str, np.ndarray] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ConventionRef:
+    """A framework's recorded convention for one gradient, its value evaluated."""
+
+    convention: Convention
+    value: np.ndarray | None
+
+
+@dataclass
+class Reference:
+    """What one gradient should be, from the case and the oracle (NumPy float64)."""
+
+    expected: np.ndarray | None = None
+    oracle: np.ndarray | None = None
+    oracle_bound: np.ndarray | None = None
+    #: magnitude of the terms that cancel, elementwise; None where nothing is meant to cancel
+    cancelling: np.ndarray | None = None
+    #: number of terms summed, for the rounding bound of a cancelled sum
+    terms: int = 1
+    #: the expected status: value, disconnected, error, or zero in any representation
+    status: Expect = Expect.VALUE
+    #: per framework, its recorded conventions in order (the first that applies is used)
+    conventions: dict[str, list[ConventionRef]] = field(default_factory=dict)
+    #: for one framework (see `for_framework`): the convention that applies to it, if any
+    convention: ConventionRef | None = None
+    #: why the frameworks' values here cannot be compared with each other (their own samples, own path)
+    not_comparable: str | None = None
+
+    @property
+    def stated(self) -> bool:
+        """Whether there is any reference to judge against (a stated value or status, or the oracle)."""
+        return self.expected is not None or self.oracle is not None or self.status != Expect.VALUE
+
+
+@dataclass
+class Checked:
+    """A kind's own checks of a job beyond its gradients: failures, and an MLE's estimates."""
+
+    failures: list[str] = field(default_factory=list)
+    estimates: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def no_checks(case: Any, computed: Computed, framework: str, versions: dict[str, str]) -> Checked:
+    return Checked()
+
+
+@dataclass(frozen=True)
+class Kind:
+    """Everything about one case kind, in one record (as OpInfo keeps an operator's facts)."""
+
+    model: type[CaseBase]
+    #: in the framework's worker: what it computes
+    compute: Callable[[Any, Adapter, str], Computed]
+    #: in the engine: what each gradient should be (`details`: the framework's own samples, where it drew them)
+    references: Callable[[Any, dict[str, Any] | None], dict[str, Reference]]
+    #: in the engine: the kind's checks beyond the gradients
+    check: Callable[[Any, Computed, str, dict[str, str]], Checked] = no_checks
+
+
+def vjp_per_input(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray],
+                  dtype: str, cotangent: np.ndarray | None) -> tuple[np.ndarray, dict[str, Gradient]]:
+    """The adapter's VJP; where the joint pullback raises, each input differentiated alone.
+
+    The others are then held as constants, which gives the same partial
+    derivative, so a failure lands only on the gradients that fail and the
+    others keep their values.
+    """
+    out, grads = adapter.vjp(fn, primals, dtype, cotangent)
+    if len(primals) < 2 or any(g.status != ERROR for g in grads.values()):
+        return out, grads
+    alone = {}
+    for name in primals:
+        held = {k: adapter.array(v, dtype) for k, v in primals.items() if k != name}
+        _, grad = adapter.vjp(lambda env: fn({**held, **env}), {name: primals[name]}, dtype, cotangent)
+        alone[name] = grad[name]
+    return out, alone
+
+
+def for_framework(refs: dict[str, Reference], framework: str, versions: dict[str, str],
+                  dtype: str) -> dict[str, Reference]:
+    """The references with, for each gradient, the framework's convention that applies here (if any)."""
+    out = {}
+    for name, ref in refs.items():
+        chosen = next((c for c in ref.conventions.get(framework, [])
+                       if c.convention.applies(dtype) and version_matches(c.convention.versions,
+                                                                          versions.get(framework))), None)
+        out[name] = replace(ref, convention=chosen)
+    return out
+
+
+def version_matches(specifier: str, version: str | None) -> bool:
+    """Whether `version` is in the PEP 440 range `specifier` (an empty range holds every version)."""
+    if not specifier:
+        return True
+    if version is None:
+        return False
+    try:
+        return Version(version.split("+")[0]) in SpecifierSet(specifier)
+    except InvalidVersion:
+        return False
+
+
+def oracle_or_nothing(case: CaseBase, differences: Callable[[], dict[str, Any]],
+                      shapes: dict[str, Any]) -> dict[str, tuple[np.ndarray | None, np.ndarray | None]]:
+    """The oracle's finite differences, unless the case turns the oracle off (a kink, a singular point)."""
+    if case.oracle:
+        return differences()
+    return {name: (None, None) for name in shapes}
+
+
+def zero_tolerance(ref: Reference, dtype: str) -> np.ndarray | None:
+    """How far from 0.0 a cancelled sum may land by rounding alone.
+
+    Summing `terms` values of total magnitude S pairwise in precision eps gives
+    an error of at most ceil(log2(terms)) * eps * S; each term carries a few
+    roundings of its own, hence (4 + ceil(log2(terms))) * eps * S.
+    """
+    if ref.cancelling is None:
+        return None
+    eps = float(np.finfo(dtype).eps)
+    return (4 + math.ceil(math.log2(max(ref.terms, 1)))) * eps * ref.cancelling
+
+
+def values(case: CaseBase, prefix: str, names) -> dict[str, np.ndarray]:
+    return {name: oracle.evaluate(case.expr(f"{prefix}.{name}")) for name in names}
+
+
+def references(case: CaseBase, env: dict[str, Any], expected_env: dict[str, np.ndarray],
+               fd: dict[str, tuple[np.ndarray | None, np.ndarray | None]],
+               expected: dict[str, Expectation] | None = None) -> dict[str, Reference]:
+    """`env` gives each gradient's shape (an array or a shape tuple); `fd` the oracle, or (None, None);
+    `expected` the gradients' expectations (default: the case's `expected`)."""
+    expected = getattr(case, "expected", {}) if expected is None else expected
+    refs = {}
+    for name, (grad, bound) in fd.items():
+        shape = env[name] if isinstance(env[name], tuple) or env[name] is None else np.shape(env[name])
+        ref = Reference(oracle=grad, oracle_bound=bound)
+        spec = expected.get(name)
+        if spec is not None:
+            def value(key: str) -> np.ndarray:
+                evaluated = oracle.evaluate(case.expr(key), expected_env)
+                return evaluated if shape is None else np.broadcast_to(evaluated, shape).copy()
+            ref.status = spec.status
+            if spec.value is not None:
+                ref.expected = value(f"expected.{name}")
+            ref.conventions = {fw: [ConventionRef(c, value(f"expected.{name}.{fw}.{i}") if c.value is not None
+                                                  else None) for i, c in enumerate(entries)]
+                               for fw, entries in spec.conventions_for().items()}
+        refs[name] = ref
+    return refs

@@ -1,0 +1,118 @@
+"""The function kinds: a function in the expression language, differentiated.
+
+vjp (with a cotangent), grad (a scalar output), jvp (forward mode along a
+tangent, also rebuilt from reverse-mode VJPs), hvp (Hessian times a tangent).
+They share one model, so they live in one module.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field
+
+from conformance import expr, oracle
+from conformance.adapters import ERROR, VALUE, Adapter, Gradient
+from conformance.kinds.base import Computed, Kind, Reference, oracle_or_nothing, references, values, vjp_per_input
+from conformance.model import CaseBase, Expectation, ExprAt, Value
+
+JVP_OUTPUTS = ("jvp", "jvp_reverse")
+
+
+class FunctionCase(CaseBase):
+    """A function in the expression language, differentiated.
+
+    vjp: with a cotangent; grad: a scalar output; jvp: forward mode along
+    `tangent` (one per input), reported as `jvp` and, the same product built
+    from reverse-mode VJPs, `jvp_reverse`; hvp: the Hessian of a scalar
+    function times `tangent`, per input.
+    """
+
+    kind: Literal["vjp", "grad", "jvp", "hvp"]
+    inputs: dict[str, Value]
+    function: str
+    cotangent: Value | None = None
+    tangent: dict[str, Value] | None = Field(None, description="jvp and hvp: the direction, per input")
+    expected: dict[str, Expectation] = Field(default_factory=dict)
+
+    def compile(self) -> None:
+        if self.kind != "vjp" and self.cotangent is not None:
+            raise ExprAt(("cotangent",), expr.ExprError(f"a {self.kind} case takes no cotangent"))
+        if self.kind == "vjp" and self.cotangent is None:
+            raise ExprAt(("kind",), expr.ExprError("a vjp case needs a cotangent"))
+        if self.kind in ("jvp", "hvp"):
+            if not self.tangent:
+                raise ExprAt(("kind",), expr.ExprError(f"a {self.kind} case needs a tangent (one per input)"))
+            if set(self.tangent) != set(self.inputs):
+                raise ExprAt(("tangent",), expr.ExprError("the tangent must name every input, and only inputs"))
+        elif self.tangent is not None:
+            raise ExprAt(("tangent",), expr.ExprError(f"a {self.kind} case takes no tangent"))
+        for name, value in self.inputs.items():
+            self._compile(f"inputs.{name}", ("inputs", name), value, frozenset())
+        names = frozenset(self.inputs)
+        self._compile("function", ("function",), self.function, names)
+        if self.cotangent is not None:
+            self._compile("cotangent", ("cotangent",), self.cotangent, frozenset())
+        for name, value in (self.tangent or {}).items():
+            self._compile(f"tangent.{name}", ("tangent", name), value, frozenset())
+        self._compile_expected(self.expected, names, frozenset(JVP_OUTPUTS[:1]) if self.kind == "jvp" else names)
+
+
+def compute(case: FunctionCase, adapter: Adapter, dtype: str) -> Computed:
+    inputs = values(case, "inputs", case.inputs)
+    ops = adapter.ops(dtype)
+    def fn(env):
+        return case.expr("function").evaluate(env, ops)
+    if case.kind == "jvp":
+        return _compute_jvp(case, adapter, dtype, fn, inputs)
+    if case.kind == "hvp":
+        _, grads = adapter.hvp(fn, inputs, dtype, values(case, "tangent", case.tangent))
+        return Computed(grads)
+    cotangent = oracle.evaluate(case.expr("cotangent")) if case.cotangent is not None else None
+    _, grads = vjp_per_input(adapter, fn, inputs, dtype, cotangent)
+    return Computed(grads)
+
+
+def reference(case: FunctionCase, details: dict[str, Any] | None = None) -> dict[str, Reference]:
+    inputs = values(case, "inputs", case.inputs)
+    def function(env):
+        return oracle.evaluate(case.expr("function"), env)
+    if case.kind == "jvp":
+        tangent = values(case, "tangent", case.tangent)
+        fd = oracle_or_nothing(case, lambda: {"jvp": oracle.directional(function, inputs, tangent)}, {"jvp": ()})
+        refs = references(case, {"jvp": np.shape(function(inputs))}, inputs, fd)
+        return {name: refs["jvp"] for name in JVP_OUTPUTS}
+    if case.kind == "hvp":
+        tangent = values(case, "tangent", case.tangent)
+        fd = oracle_or_nothing(case, lambda: oracle.hessian_vector(lambda env: np.sum(function(env)), inputs,
+                                                                   tangent), inputs)
+        return references(case, inputs, inputs, fd)
+    weights = oracle.evaluate(case.expr("cotangent")) if case.cotangent is not None else 1.0
+    def f(env):
+        return np.sum(weights * function(env))
+    return references(case, inputs, inputs, oracle_or_nothing(case, lambda: oracle.finite_differences(f, inputs),
+                                                               inputs))
+
+
+def _compute_jvp(case: FunctionCase, adapter: Adapter, dtype: str, fn, inputs: dict[str, np.ndarray]) -> Computed:
+    """Forward mode J t, and the same product from reverse mode: row k of J is the VJP with e_k."""
+    tangent = values(case, "tangent", case.tangent)
+    out, forward = adapter.jvp(fn, inputs, dtype, tangent)
+    shape = np.shape(out)
+    rows = []
+    for k in np.ndindex(shape):
+        basis = None
+        if shape:
+            basis = np.zeros(shape)
+            basis[k] = 1.0
+        _, grads = adapter.vjp(fn, inputs, dtype, basis)
+        failed = [g for g in grads.values() if g.status == ERROR]
+        if failed:
+            return Computed({"jvp": forward, "jvp_reverse": Gradient(ERROR, error=failed[0].error)})
+        rows.append(sum(np.sum(np.asarray(g.value, np.float64) * tangent[name]) for name, g in grads.items()
+                        if g.status == VALUE))
+    typed = np.asarray(rows, np.dtype(dtype)).reshape(shape)
+    return Computed({"jvp": forward, "jvp_reverse": Gradient(VALUE, typed, representation="from VJPs")})
+
+
+KIND = Kind(FunctionCase, compute, reference)

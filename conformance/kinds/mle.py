@@ -1,0 +1,115 @@
+"""mle: recover parameters from data drawn at `truth`, with each framework's own optimizer."""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field
+
+from conformance import expr, oracle
+from conformance.adapters import Adapter
+from conformance.families import FAMILIES
+from conformance.kinds.base import (Checked, Computed, Kind, Reference, oracle_or_nothing, references, values,
+                                    vjp_per_input)
+from conformance.model import CaseBase, Expectation, ExprAt, Value
+from conformance.tolerance import errors
+
+class MleCase(CaseBase):
+    """Maximum likelihood: recover parameters of `family` from data drawn at `truth`."""
+
+    kind: Literal["mle"]
+    family: str
+    model: dict[str, str] = Field(description="the family's params as expressions of the parameters")
+    truth: dict[str, Value] = Field(description="parameter values the data are drawn at")
+    parameters: dict[str, Value] = Field(description="initial values of the parameters")
+    samples: int = Field(1000, ge=2)
+    seed: int = 0
+    optimizer: Literal["lbfgs"] = "lbfgs"
+    max_iterations: int = Field(200, ge=1)
+    estimate_tolerance: float = Field(1e-3, gt=0, description="max |estimate - closed form|")
+    expected: dict[str, Expectation] = Field(
+        description="closed-form MLE of each parameter, as expressions of the family's statistics")
+
+    def compile(self) -> None:
+        family = FAMILIES.get(self.family)
+        if family is None or family.mle_statistics is None:
+            known = sorted(name for name, f in FAMILIES.items() if f.mle_statistics)
+            raise ExprAt(("family",), expr.ExprError(
+                f"no MLE support for family {self.family!r} (known: {', '.join(known)})"))
+        if set(self.model) != set(family.model_params):
+            raise ExprAt(("model",), expr.ExprError(
+                f"{self.family} model takes {', '.join(family.model_params)}, got {', '.join(self.model)}"))
+        if set(self.truth) != set(self.parameters):
+            raise ExprAt(("truth",), expr.ExprError("truth and parameters must name the same parameters"))
+        names = frozenset(self.parameters)
+        for name in self.parameters:
+            self._compile(f"truth.{name}", ("truth", name), self.truth[name], frozenset())
+            self._compile(f"parameters.{name}", ("parameters", name), self.parameters[name], frozenset())
+        for name, source in self.model.items():
+            self._compile(f"model.{name}", ("model", name), source, names)
+        stats = frozenset(family.mle_statistics)
+        for name in names:
+            if name not in self.expected:
+                raise ExprAt(("expected",), expr.ExprError(f"no closed-form expectation for {name!r}"))
+        self._compile_expected(self.expected, stats, names)
+
+
+def _model(case: MleCase, env: dict[str, Any], ops=oracle.NUMPY) -> dict[str, Any]:
+    return {name: case.expr(f"model.{name}").evaluate(env, ops) for name in case.model}
+
+
+def mle_data(case: MleCase) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    truth = values(case, "truth", case.truth)
+    initial = values(case, "parameters", case.parameters)
+    family = FAMILIES[case.family]
+    data = family.sample(np.random.default_rng(case.seed), case.samples,
+                         {k: np.asarray(v) for k, v in _model(case, truth).items()})
+    return data, initial, truth
+
+
+def _compute_mle(case: MleCase, adapter: Adapter, dtype: str) -> Computed:
+    data, initial, _ = mle_data(case)
+    ops, observed = adapter.ops(dtype), adapter.array(data, dtype)
+    mean = ops.functions["mean"]
+    def loss(env):
+        return -mean(adapter.log_prob(case.family, _model(case, env, ops), observed))
+    _, grads = vjp_per_input(adapter, loss, initial, dtype, None)
+    minimum = adapter.minimize(loss, initial, dtype, case.max_iterations)
+    return Computed(grads, estimates=minimum.params,
+                    details={"loss": minimum.loss, "iterations": minimum.iterations, "history": minimum.history,
+                             "trajectory": minimum.trajectory})
+
+
+def reference(case: MleCase, details: dict[str, Any] | None = None) -> dict[str, Reference]:
+    data, initial, _ = mle_data(case)
+    def loss(env):
+        return -np.mean(FAMILIES[case.family].log_prob(_model(case, env), data))
+    fd = oracle_or_nothing(case, lambda: oracle.finite_differences(loss, initial), initial)
+    return references(case, initial, {}, fd, expected={})  # its `expected` are the estimates, checked in `check`
+
+
+def expected_estimates(case: MleCase) -> dict[str, np.ndarray]:
+    """The closed-form MLE of each parameter, from the data's statistics."""
+    data, _, _ = mle_data(case)
+    stats = {name: stat(data) for name, stat in FAMILIES[case.family].mle_statistics.items()}
+    return {name: oracle.evaluate(case.expr(f"expected.{name}"), stats) for name in case.expected}
+
+
+def check(case: MleCase, computed: Computed, framework: str, versions: dict[str, str]) -> Checked:
+    """Each estimate against the closed-form MLE, within the case's estimate tolerance."""
+    checked = Checked()
+    for name, want in expected_estimates(case).items():
+        got = np.asarray(computed.estimates.get(name, np.nan), np.float64)
+        err = errors(got, want)
+        checked.estimates[name] = {"value": got, "expected": want, **err}
+        if not err["max_abs"] <= case.estimate_tolerance:
+            checked.failures.append(f"estimate {name}: closed form {_short(want)}, got {_short(got)} "
+                                    f"(max abs error {err['max_abs']:.3g} > {case.estimate_tolerance})")
+    return checked
+
+
+def _short(value: Any) -> str:
+    return np.array2string(np.asarray(value, np.float64), precision=6, separator=", ", threshold=6)
+
+
+KIND = Kind(MleCase, _compute_mle, reference, check)

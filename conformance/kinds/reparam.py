@@ -1,0 +1,104 @@
+"""reparam: sum(log_prob(x)) of a reparameterized sample x = loc + scale * z, differentiated."""
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field
+
+from conformance import oracle
+from conformance.adapters import Adapter
+from conformance.families import FAMILIES
+from conformance.kinds.base import Computed, Kind, Reference, oracle_or_nothing, references, values, vjp_per_input
+from conformance.model import CaseBase, Expectation, Value, compile_family_params
+from conformance.vocabulary import Expect
+
+class ReparamCase(CaseBase):
+    """sum(log_prob(x)) of a reparameterized sample x = loc + scale * z, differentiated."""
+
+    kind: Literal["reparam"]
+    family: str
+    params: dict[str, Value]
+    samples: int = Field(1, ge=1)
+    seed: int = 0
+    sampler: Literal["shared", "native"] = Field(
+        "shared", description="shared: x built from NumPy noise; native: the framework's own sampler")
+    expected: dict[str, Expectation]
+    #: n: the number of samples; z: the standard noise; x: the samples
+    expected_extra_names: ClassVar[frozenset[str]] = frozenset({"n", "z", "x"})
+
+    def compile(self) -> None:
+        compile_family_params(self, FAMILIES, "unknown family", lambda family: family.reparam_params)
+        self._compile_expected(self.expected, frozenset(self.params), frozenset(self.params))
+
+
+def _reparam_inputs(case: ReparamCase, samples: np.ndarray | None = None
+                    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Parameters and standard noise: ours from the seed, or recovered from a framework's samples."""
+    params = values(case, "params", case.params)
+    family = FAMILIES[case.family]
+    if samples is not None:
+        return params, family.standardize(params, np.asarray(samples, np.float64))
+    return params, family.noise(np.random.default_rng(case.seed), case.samples, params)
+
+
+def _compute_reparam(case: ReparamCase, adapter: Adapter, dtype: str) -> Computed:
+    params, noise = _reparam_inputs(case)
+    family, ops = FAMILIES[case.family], adapter.ops(dtype)
+    total = ops.functions["sum"]
+    if case.sampler == "native":
+        def sample(p):
+            return adapter.sample(case.family, p, case.samples, case.seed)
+    else:
+        z = adapter.array(noise, dtype)
+        def sample(p):
+            return family.transform(p, z, ops)
+    _, grads = vjp_per_input(adapter, lambda p: total(adapter.log_prob(case.family, p, sample(p))), params, dtype,
+                             None)
+    details = {}
+    if case.sampler == "native":
+        typed = {k: adapter.array(v, dtype) for k, v in params.items()}
+        details["samples"] = adapter.numpy(sample(typed))
+    return Computed(grads, details=details)
+
+
+def _reference_reparam(case: ReparamCase, samples: np.ndarray | None) -> dict[str, Reference]:
+    params, noise = _reparam_inputs(case, samples)
+    family = FAMILIES[case.family]
+    def x_of(p):
+        return family.transform(p, noise, oracle.NUMPY)
+    log_prob = lambda p: np.sum(family.log_prob(p, x_of(p)))
+    refs = references(case, params, {**params, "n": np.float64(case.samples), "z": noise, "x": x_of(params)},
+                      oracle_or_nothing(case, lambda: oracle.finite_differences(log_prob, params), params))
+    cancelling = _cancelling_terms(family, params, x_of)
+    for name, ref in refs.items():
+        # native samplers: each framework's own noise, so values are checked against expected and the
+        # oracle on that noise, never against each other
+        if case.sampler == "native":
+            ref.not_comparable = "each framework draws its own samples"
+        if ref.status == Expect.ZERO or (ref.expected is not None and np.any(ref.expected == 0)):
+            ref.cancelling, ref.terms = cancelling[name], case.samples * noise[0].size
+    return refs
+
+
+def _cancelling_terms(family, params: dict[str, np.ndarray], x_of) -> dict[str, np.ndarray]:
+    """Per parameter element: sum over samples of |d log p/dx| * |dx/dparam|.
+
+    These are the terms of the chain rule that cancel against the explicit
+    derivative when the gradient is zero; their size sets the rounding floor.
+    x is affine in each location-scale parameter, so a unit difference gives dx/dparam exactly.
+    """
+    score = np.abs(family.score(params, x_of(params)))
+    out = {}
+    for name, value in params.items():
+        size = np.zeros(np.shape(value))
+        for e in np.ndindex(size.shape):
+            moved = np.array(value, np.float64)
+            moved[e] += 1.0
+            size[e] = np.sum(score * np.abs(x_of({**params, name: moved}) - x_of(params)))
+        out[name] = size
+    return out
+
+
+KIND = Kind(ReparamCase, _compute_reparam,
+            lambda case, details: _reference_reparam(case, (details or {}).get("samples")))
