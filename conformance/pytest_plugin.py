@@ -4,8 +4,10 @@ Registered through the `pytest11` entry point. YAML files inside a folder
 named `cases` are collected; collecting only plans jobs, so no framework is
 imported. The first item to run runs the jobs of every selected item at once,
 like `conformance run` (one worker process per framework, frameworks compared
-with each other); each item then reports its own verdict. A known divergence
-is a strict xfail: a marked job that now agrees fails, so the mark gets removed.
+with each other); each item then reports its own verdict. A convention passes
+with a `convention` line (why and link) in the item's report and user
+properties. A known bug is a strict xfail: once it no longer happens the
+verdict is `stale`, which fails, so the mark gets removed.
 """
 from __future__ import annotations
 
@@ -14,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conformance import adapters, compare, loader, regress, runner
-from conformance.model import DTYPES
+from conformance import adapters, loader, regress, runner, verdicts
+from conformance.model import DTYPES, Divergence
+from conformance.vocabulary import Status, Verdict
 
 _STATE = pytest.StashKey["_State"]()
 
@@ -35,7 +38,8 @@ def pytest_configure(config: pytest.Config) -> None:
     unknown = [fw for fw in frameworks if fw not in known]
     if unknown:
         raise pytest.UsageError(f"unknown framework {', '.join(unknown)} (known: {', '.join(known)})")
-    marks, errors = ({}, [])
+    marks: dict[str, list[Divergence]] = {}
+    errors: list[loader.LoadError] = []
     if config.getoption("expectations"):
         marks, errors = regress.read_expectations(config.getoption("expectations"))
     if errors:
@@ -52,16 +56,17 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 class _State:
     """Options, and the verdicts of items already run (by node id)."""
 
-    def __init__(self, known: dict[str, str], frameworks: list[str], dtypes: list[str] | None, marks) -> None:
+    def __init__(self, known: dict[str, str], frameworks: list[str], dtypes: list[str] | None,
+                 marks: dict[str, list[Divergence]]) -> None:
         self.known, self.frameworks, self.dtypes, self.marks = known, frameworks, dtypes, marks
-        self.verdicts: dict[str, compare.Verdict] = {}
+        self.verdicts: dict[str, verdicts.JobVerdict] = {}
 
-    def verdict(self, item: CaseItem) -> compare.Verdict:
+    def verdict(self, item: CaseItem) -> verdicts.JobVerdict:
         """The item's verdict, running every selected item not yet run together with it."""
         if item.nodeid not in self.verdicts:
             batch = [i for i in item.session.items if isinstance(i, CaseItem) and i.nodeid not in self.verdicts]
             runner.run([i.job for i in batch], self.known)
-            self.verdicts.update(zip((i.nodeid for i in batch), compare.judge([i.job for i in batch])))
+            self.verdicts.update(zip((i.nodeid for i in batch), verdicts.judge([i.job for i in batch])))
         return self.verdicts[item.nodeid]
 
 
@@ -77,24 +82,30 @@ class CaseFile(pytest.File):
 
 
 class CaseFailed(Exception):
-    """The job's verdict is fail or error (or a known divergence, which the xfail mark absorbs)."""
+    """The job's verdict is failing (fail, error, stale), or xfail, which its strict xfail mark absorbs."""
 
 
 class CaseItem(pytest.Item):
-    def __init__(self, *, job: compare.Job, **kwargs) -> None:
+    def __init__(self, *, job: verdicts.Job, **kwargs) -> None:
         super().__init__(**kwargs)
         self.job = job
 
     def setup(self) -> None:
         verdict = self.config.stash[_STATE].verdict(self)
-        if verdict.verdict in (compare.XFAIL, compare.XPASS):  # its last message names the mark
-            self.add_marker(pytest.mark.xfail(strict=True, reason=verdict.messages[-1]))
+        if verdict.verdict == Verdict.XFAIL:
+            reason = "; ".join(f"known bug: {m.why} ({m.issue})" for m in verdict.bugs)
+            self.add_marker(pytest.mark.xfail(strict=True, reason=reason))
 
     def runtest(self) -> None:
         verdict = self.config.stash[_STATE].verdict(self)
-        if verdict.verdict == compare.UNAVAILABLE:
-            pytest.skip(verdict.messages[0])
-        if verdict.verdict in (compare.FAIL, compare.ERROR, compare.XFAIL):
+        if verdict.verdict == Verdict.UNAVAILABLE:
+            pytest.skip(verdict.failures[0])
+        for name, g in verdict.gradients.items():
+            if g.verdict == Verdict.CONVENTION and g.convention:
+                text = f"{name}: {g.convention.why} ({g.convention.link})"
+                self.user_properties.append(("convention", text))
+                self.add_report_section("call", "convention", text)
+        if verdict.verdict.failing or verdict.verdict == Verdict.XFAIL:
             raise CaseFailed(describe(verdict))
 
     def repr_failure(self, excinfo, style=None):
@@ -106,22 +117,22 @@ class CaseItem(pytest.Item):
         return self.path, None, self.name
 
 
-def describe(verdict: compare.Verdict) -> str:
-    """Per gradient: what the framework gave against the expected value and the oracle; then the messages."""
+def describe(verdict: verdicts.JobVerdict) -> str:
+    """Per gradient: what the framework gave against the expected value and the oracle; then the failures."""
     job = verdict.job
-    lines = [f"{job.case.id} [{job.framework}-{job.dtype}]: {verdict.verdict}"]
+    lines = [f"{job.case.id} [{job.framework}-{job.dtype}]: {verdict.verdict.value}"]
     for name, res in verdict.gradients.items():
-        if res.status != "value":
-            got = res.status + (f" ({res.representation})" if res.representation else "") + \
+        if res.status != Status.VALUE:
+            got = res.status.value + (f" ({res.representation})" if res.representation else "") + \
                   (f": {res.error}" if res.error else "")
         else:
-            got = f"{_short(res.value)} ({res.kind})"
+            got = f"{_short(res.value)} ({res.cls})"
         lines.append(f"  {name}: got {got}")
         if res.expected is not None:
             lines.append(f"  {' ' * len(name)}  expected {_short(res.expected)}")
         if res.oracle is not None:
             lines.append(f"  {' ' * len(name)}  oracle   {_short(res.oracle)} (finite differences)")
-    lines += [f"  {message}" for message in verdict.messages if not message.startswith("note:")]
+    lines += [f"  {failure}" for failure in verdict.all_failures()]
     return "\n".join(lines)
 
 

@@ -1,10 +1,12 @@
 """Regressions between reports, merged shard reports, and the expectations file of known divergences.
 
 `diff` says per case, framework and dtype what changed between two reports
-(verdict, a gradient's status or class, a value that moved beyond the dtype's
-tolerance, a job that appeared or vanished) and which changes are regressions.
-Only frameworks that both runs asked for are compared, so reports from envs
-that each installed one framework compare cleanly.
+(verdict, a gradient's status or class, a value that moved beyond the case's
+tolerance, a job that appeared or vanished) and which changes are regressions;
+and per (case, dtype, gradient) where the frameworks started or stopped
+differing from each other (never a regression by itself). Only frameworks that
+both runs asked for are compared, so reports from envs that each installed one
+framework compare cleanly.
 """
 from __future__ import annotations
 
@@ -15,23 +17,27 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pydantic import ValidationError
 
-from conformance.compare import FAILING
+from conformance import tolerance
 from conformance.loader import LoadedCase, LoadError
-from conformance.model import DEFAULT_TOLERANCE, Divergence, Tolerance
+from conformance.model import Divergence, Tolerance
+from conformance.report import AgreementRecord, FrameworkInfo, GradientRecord, JobRecord, Report
+from conformance.vocabulary import Agreement, Status
 
 COMPARE_FORMAT = "gradient-conformance-compare"
 Key = tuple[str, str, str]  # case, framework, dtype
+DIFFERING = (Agreement.DIFFER, Agreement.DIFFER_NO_REFERENCE)
 
 
 @dataclass(frozen=True)
 class Change:
     case: str
-    framework: str
+    framework: str  # for a change of agreement: the frameworks compared
     dtype: str
-    what: str  # verdict | status | class | moved | appeared | vanished
+    #: verdict | status | class | moved | appeared | vanished; across frameworks: started differing,
+    #: stopped differing, difference changed (another kind of difference: status, value, class)
+    what: str
     gradient: str | None
     old: str
     new: str
@@ -39,23 +45,24 @@ class Change:
     detail: str = ""
 
 
-def diff(old: dict[str, Any], new: dict[str, Any], files: tuple[str, str] = ("", "")) -> dict[str, Any]:
-    """Every change from `old` to `new` (both read by report.read; `files` name them), JSON-ready."""
-    old_fw, new_fw = old["environment"]["frameworks"], new["environment"]["frameworks"]
+def diff(old: Report, new: Report, files: tuple[str, str] = ("", "")) -> dict[str, Any]:
+    """Every change from `old` to `new` (`files` name them), JSON-ready."""
+    old_fw, new_fw = old.environment.frameworks, new.environment.frameworks
     shared = [fw for fw in new_fw if fw in old_fw]
     before, after = _jobs(old, shared), _jobs(new, shared)
     changes: list[Change] = []
     for key in [*after, *(k for k in before if k not in after)]:
         if key not in before:
-            changes.append(Change(*key, "appeared", None, "-", after[key]["verdict"], False))
+            changes.append(Change(*key, "appeared", None, "-", after[key].verdict.value, False))
         elif key not in after:
-            changes.append(Change(*key, "vanished", None, before[key]["verdict"], "-", False))
+            changes.append(Change(*key, "vanished", None, before[key].verdict.value, "-", False))
         else:
             changes.extend(_job_changes(key, before[key], after[key]))
+    changes.extend(_agreement_changes(old, new, set(shared)))
     return {
         "format": COMPARE_FORMAT,
         "old": _side(old, files[0]), "new": _side(new, files[1]),
-        "frameworks": {fw: {"old": old_fw[fw]["versions"], "new": new_fw[fw]["versions"]} for fw in shared},
+        "frameworks": {fw: {"old": old_fw[fw].versions, "new": new_fw[fw].versions} for fw in shared},
         "only_old": [fw for fw in old_fw if fw not in new_fw],
         "only_new": [fw for fw in new_fw if fw not in old_fw],
         "compared": len(before.keys() & after.keys()),
@@ -90,97 +97,120 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def _side(report: dict[str, Any], file: str) -> dict[str, Any]:
-    env = report["environment"]
-    return {"file": file, "created": report["created"], "python": env["python"],
-            "platform": env["platform"]}
+def _side(report: Report, file: str) -> dict[str, Any]:
+    env = report.environment
+    return {"file": file, "created": report.created, "python": env.python, "platform": env.platform}
 
 
 def _versions(versions: dict[str, str]) -> str:
     return ", ".join(f"{name} {v}" for name, v in versions.items()) or "not installed"
 
 
-def _jobs(report: dict[str, Any], frameworks: list[str]) -> dict[Key, dict[str, Any]]:
-    return {(j["case"], j["framework"], j["dtype"]): j for j in report["jobs"] if j["framework"] in frameworks}
+def _jobs(report: Report, frameworks: list[str]) -> dict[Key, JobRecord]:
+    return {(j.case, j.framework, j.dtype): j for j in report.jobs if j.framework in frameworks}
 
 
-def _job_changes(key: Key, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+def _job_changes(key: Key, old: JobRecord, new: JobRecord) -> list[Change]:
     changes = []
-    if old["verdict"] != new["verdict"]:
-        stale = next((m for m in new["messages"] if m.startswith("now agrees")), "")
-        changes.append(Change(*key, "verdict", None, old["verdict"], new["verdict"],
-                              new["verdict"] in FAILING and old["verdict"] not in FAILING, stale))
-    for name in dict.fromkeys([*old["gradients"], *new["gradients"]]):
-        a, b = old["gradients"].get(name), new["gradients"].get(name)
-        status_a, status_b = _status(a), _status(b)
-        if status_a != status_b:
-            detail = (b or {}).get("error") or ""
-            changes.append(Change(*key, "status", name, status_a, status_b, status_b.startswith("error"), detail))
-        elif a["status"] == "value":
-            if a["class"] != b["class"]:
-                changes.append(Change(*key, "class", name, a["class"], b["class"], False))
-            moved = _moved(a, b, _tolerance(new, key[2]))
+    if old.verdict != new.verdict:
+        failures = new.failures + [f"{name}: {f}" for name, g in new.gradients.items() for f in g.failures]
+        changes.append(Change(*key, "verdict", None, old.verdict.value, new.verdict.value,
+                              new.verdict.failing and not old.verdict.failing, "; ".join(failures)))
+    for name in dict.fromkeys([*old.gradients, *new.gradients]):
+        a, b = old.gradients.get(name), new.gradients.get(name)
+        if a is None or b is None or _status(a) != _status(b):
+            changes.append(Change(*key, "status", name, _status(a), _status(b),
+                                  b is not None and b.status == Status.ERROR, (b and b.error) or ""))
+        elif a.status == Status.VALUE:
+            if a.cls != b.cls:
+                changes.append(Change(*key, "class", name, str(a.cls), str(b.cls), False))
+            moved = _moved(a, b, new.tolerance)
             if moved:
-                changes.append(Change(*key, "moved", name, _short(a["value"]), _short(b["value"]), True, moved))
+                changes.append(Change(*key, "moved", name, _short(a.value), _short(b.value), True, moved))
     return changes
 
 
-def _status(gradient: dict[str, Any] | None) -> str:
+def _status(gradient: GradientRecord | None) -> str:
     if gradient is None:
         return "absent"
-    return gradient["status"] + (f" ({gradient['representation']})" if gradient["representation"] else "")
+    return gradient.status.value + (f" ({gradient.representation})" if gradient.representation else "")
 
 
-def _tolerance(job: dict[str, Any], dtype: str) -> Tolerance:
-    """The case's own tolerance, as the newer report recorded it (the dtype's default if it did not)."""
-    return Tolerance(**job["tolerance"]) if "tolerance" in job else DEFAULT_TOLERANCE[dtype]
+def _floor(a: GradientRecord, b: GradientRecord) -> np.ndarray | None:
+    """Either side's derived zero tolerance, the larger where both have one."""
+    floors = [_array(z) for z in (a.zero_tolerance, b.zero_tolerance) if z is not None]
+    return np.maximum(*floors) if len(floors) == 2 else next(iter(floors), None)
 
 
-def _moved(a: dict[str, Any], b: dict[str, Any], tol: Tolerance) -> str:
-    """'' when b's value is within the case's tolerance of a's (or its zero tolerance); else how far."""
-    old, new = _array(a["value"]), _array(b["value"])
+def _moved(a: GradientRecord, b: GradientRecord, tol: Tolerance) -> str:
+    """'' when b's value is within the case's tolerance of a's (the one rule); else how far."""
+    old, new = _array(a.value), _array(b.value)
     if old.shape != new.shape:
         return f"shape {old.shape} -> {new.shape}"
-    gap = _gap(old, new)
-    if np.all((gap == 0) | (gap <= _allowed(a, b, tol))):  # gap 0 also where the tolerance is NaN
+    if tolerance.within(new, old, tol.rtol, tol.atol, _floor(a, b)):
         return ""
-    rel = np.max(gap / np.where(old != 0, np.abs(old), np.inf), initial=0)
-    return f"moved by {np.max(gap):.3g} (rel {rel:.3g}; tolerance rtol {tol.rtol:g}, atol {tol.atol:g})"
+    size = tolerance.errors(new, old)
+    return (f"moved by {size['max_abs']:.3g} (rel {size['max_rel']:.3g}; "
+            f"tolerance rtol {tol.rtol:g}, atol {tol.atol:g})")
 
 
-def _allowed(a: dict[str, Any], b: dict[str, Any], tol: Tolerance) -> np.ndarray:
-    """The case's tolerance around the old value, floored by either side's derived zero tolerance."""
-    allowed = tol.atol + tol.rtol * np.abs(_array(a["value"]))
-    for zero_tol in (a["zero_tolerance"], b["zero_tolerance"]):
-        if zero_tol is not None:
-            allowed = np.maximum(allowed, _array(zero_tol))
-    return allowed
-
-
-def _gap(old: np.ndarray, new: np.ndarray) -> np.ndarray:
-    """|new - old| elementwise, 0 where both are the same NaN or infinity."""
-    same = (old == new) | (np.isnan(old) & np.isnan(new))
-    with np.errstate(invalid="ignore"):
-        return np.where(same, 0.0, np.abs(new - old))
-
-
-def _largest_move(before: dict[Key, dict[str, Any]], after: dict[Key, dict[str, Any]]) -> str:
+def _largest_move(before: dict[Key, JobRecord], after: dict[Key, JobRecord]) -> str:
     """The largest move of any gradient as a fraction of its tolerance, so "no change" says how close it was."""
     moves = []
     for key in before.keys() & after.keys():
-        for name, a in before[key]["gradients"].items():
-            b = after[key]["gradients"].get(name)
-            if b and a["status"] == b["status"] == "value":
-                old, new = _array(a["value"]), _array(b["value"])
-                if old.shape == new.shape and np.any(gap := _gap(old, new)):
-                    with np.errstate(invalid="ignore"):
-                        share = float(np.max(np.where(gap == 0, 0.0, gap / _allowed(
-                            a, b, _tolerance(after[key], key[2])))))
-                    moves.append((share, float(np.max(gap)), f"{key[0]}[{key[1]}-{key[2]}] {name}"))
+        tol = after[key].tolerance
+        for name, a in before[key].gradients.items():
+            b = after[key].gradients.get(name)
+            if b is None or not a.status == b.status == Status.VALUE:
+                continue
+            old, new = _array(a.value), _array(b.value)
+            if old.shape == new.shape and np.any(moved := tolerance.gap(new, old)):
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    shares = np.where(moved == 0, 0.0, moved / tolerance.allowed(old, tol.rtol, tol.atol, _floor(a, b)))
+                moves.append((float(np.max(shares)), float(np.max(moved)), f"{key[0]}[{key[1]}-{key[2]}] {name}"))
     if not moves:
         return "every gradient identical"
-    share, gap, where = max(moves)
-    return f"largest move: {where} by {gap:.3g}, {share:.2g} of its tolerance"
+    share, size, where = max(moves)
+    return f"largest move: {where} by {size:.3g}, {share:.2g} of its tolerance"
+
+
+def _agreement_changes(old: Report, new: Report, frameworks: set[str]) -> list[Change]:
+    """Where the frameworks (the same ones, on both sides) started or stopped differing, or differ another way."""
+    before = {(a.case, a.dtype, a.gradient): a for a in old.agreement}
+    changes = []
+    for b in new.agreement:
+        a = before.get((b.case, b.dtype, b.gradient))
+        if a is None or not _comparable(a, b, frameworks):
+            continue
+        was, now = a.result in DIFFERING, b.result in DIFFERING
+        if was == now and (not now or a.difference == b.difference):
+            continue
+        what = "difference changed" if was and now else "started differing" if now else "stopped differing"
+        changes.append(Change(b.case, ", ".join(sorted(_answering(b))), b.dtype, what, b.gradient,
+                              _agreement_text(a), _agreement_text(b), False, _answers(b if now else a)))
+    return changes
+
+
+def _comparable(a: AgreementRecord, b: AgreementRecord, frameworks: set[str]) -> bool:
+    """Both compared the same frameworks, all asked for by both runs."""
+    return Agreement.NOT_COMPARED not in (a.result, b.result) and _answering(a) == _answering(b) <= frameworks
+
+
+def _answering(record: AgreementRecord) -> set[str]:
+    return {x.framework for x in record.answers}
+
+
+def _agreement_text(record: AgreementRecord) -> str:
+    if record.result not in DIFFERING:
+        return record.result.value
+    return f"{record.result.value}: {record.difference.value if record.difference else '?'}"
+
+
+def _answers(record: AgreementRecord) -> str:
+    """Each framework's answer, and the odd ones out."""
+    answers = " | ".join(f"{x.framework} {_short(x.value) if x.status == Status.VALUE else x.status.value}"
+                         for x in record.answers)
+    return answers + (f" (odd: {', '.join(record.odd)})" if record.odd else "")
 
 
 def _array(value: Any) -> np.ndarray:
@@ -191,47 +221,51 @@ def _short(value: Any) -> str:
     return np.array2string(_array(value), precision=6, separator=", ", threshold=6)
 
 
-def merge(reports: list[dict[str, Any]]) -> dict[str, Any]:
+def merge(reports: list[Report]) -> Report:
     """One report from the reports of `conformance run --shard I/N`, i = 1..N, each exactly once."""
-    shards = sorted((r["shard"]["index"], r["shard"]["count"]) for r in reports if r.get("shard"))
+    shards = sorted((r.shard.index, r.shard.count) for r in reports if r.shard)
     if shards != [(i, len(reports)) for i in range(1, len(reports) + 1)]:
-        found = ", ".join(f"{r['shard']['index']}/{r['shard']['count']}" if r.get("shard") else "unsharded"
-                          for r in reports)
+        found = ", ".join(map(_shard, reports))
         raise ValueError(f"need the reports of shards 1/N .. N/N, each once; got {found}")
-    frameworks: dict[str, dict[str, Any]] = {}
+    first = reports[0]
+    for other in reports[1:]:
+        if other.cases.keys() != first.cases.keys():
+            odd = sorted(other.cases.keys() ^ first.cases.keys())
+            raise ValueError(f"shards {_shard(first)} and {_shard(other)} ran different case sets: "
+                             f"{', '.join(odd)} in only one")
+    frameworks: dict[str, FrameworkInfo] = {}
     for report in reports:
-        for fw, info in report["environment"]["frameworks"].items():
+        for fw, info in report.environment.frameworks.items():
             seen = frameworks.setdefault(fw, info)
-            if info["available"] and seen["available"] and info["versions"] != seen["versions"]:
-                raise ValueError(f"{fw}: shards ran different versions: {_versions(seen['versions'])} "
-                                 f"and {_versions(info['versions'])}")
-            if info["available"] and not seen["available"]:
+            if info.available and seen.available and info.versions != seen.versions:
+                raise ValueError(f"{fw}: shards ran different versions: {_versions(seen.versions)} "
+                                 f"and {_versions(info.versions)}")
+            if info.available and not seen.available:
                 frameworks[fw] = info
-    cases = {case: info for report in reports for case, info in report["cases"].items()}
-    jobs: dict[Key, dict[str, Any]] = {}
+    jobs: dict[Key, JobRecord] = {}
     for report in reports:
-        for job in report["jobs"]:
-            key = (job["case"], job["framework"], job["dtype"])
+        for job in report.jobs:
+            key = (job.case, job.framework, job.dtype)
             if key in jobs:
                 raise ValueError(f"job {key[0]}[{key[1]}-{key[2]}] is in two shards")
             jobs[key] = job
-    case_order, fw_order = {c: i for i, c in enumerate(cases)}, {fw: i for i, fw in enumerate(frameworks)}
-    merged_jobs = sorted(jobs.values(), key=lambda j: (case_order[j["case"]], fw_order[j["framework"]], j["dtype"]))
-    findings: dict[str, Counter] = {}
-    for report in reports:
-        for fw, counts_ in report["findings"].items():
-            findings.setdefault(fw, Counter()).update(counts_)
-    first = reports[0]
-    return {
-        **{k: v for k, v in first.items() if k != "shard"},
-        "created": max(r["created"] for r in reports),
-        "environment": {**first["environment"], "frameworks": frameworks},
-        "load_errors": list({tuple(e.values()): e for r in reports for e in r["load_errors"]}.values()),
-        "cases": cases,
-        "jobs": merged_jobs,
-        "summary": dict(Counter(j["verdict"] for j in merged_jobs)),
-        "findings": {fw: dict(c) for fw, c in findings.items()},
-    }
+    case_order, fw_order = {c: i for i, c in enumerate(first.cases)}, {fw: i for i, fw in enumerate(frameworks)}
+    merged = sorted(jobs.values(), key=lambda j: (case_order[j.case], fw_order[j.framework], j.dtype))
+    agreement = {(a.case, a.dtype, a.gradient): a for r in reports for a in r.agreement}
+    return Report(
+        created=max(r.created for r in reports),
+        environment=first.environment.model_copy(update={"frameworks": frameworks}),
+        load_errors=list({(e.file, e.line, e.message): e for r in reports for e in r.load_errors}.values()),
+        cases=first.cases,
+        jobs=merged,
+        summary={fw: dict(Counter(j.verdict for j in merged if j.framework == fw))
+                 for fw in dict.fromkeys(j.framework for j in merged)},
+        agreement=sorted(agreement.values(), key=lambda a: (case_order[a.case], a.dtype)),
+    )
+
+
+def _shard(report: Report) -> str:
+    return f"{report.shard.index}/{report.shard.count}" if report.shard else "unsharded"
 
 
 # An expectations file, like array-api-tests' xfails files: one known divergence a line,
@@ -253,13 +287,12 @@ def read_expectations(path: str | Path) -> tuple[dict[str, list[Divergence]], li
             errors.append(LoadError(str(path), number, "expected '<case>[<framework>]  <versions or *>  "
                                                        "<issue link>  <why>'"))
             continue
-        versions = "" if match["versions"] == "*" else match["versions"]
         try:
-            SpecifierSet(versions)
-            mark = Divergence(framework=match["framework"], versions=versions, issue=match["issue"],
-                              why=match["why"])
-        except (InvalidSpecifier, ValidationError) as err:
-            errors.append(LoadError(str(path), number, f"invalid version range {versions!r}: {err}"))
+            versions = "" if match["versions"] == "*" else match["versions"]
+            mark = Divergence(framework=match["framework"], versions=versions, issue=match["issue"], why=match["why"])
+        except ValidationError as err:
+            errors.extend(LoadError(str(path), number, f"invalid {'.'.join(map(str, e['loc']))}: {e['msg']}")
+                          for e in err.errors())
             continue
         marks.setdefault(match["case"], []).append(mark)
     return marks, errors

@@ -1,7 +1,8 @@
 """A NumPy stand-in adapter for testing the runner's isolation (never used to check a framework).
 
-It crashes the worker process on cases whose id contains "crash", hangs on
-"hang", raises on "raise", and otherwise answers with finite differences.
+It crashes the worker process on cases whose function sums to 13, hangs on 14,
+raises on 15, and otherwise answers with finite differences. TwiceAdapter, a
+newer "version" of it, answers twice that: it disagrees with FakeAdapter.
 """
 from __future__ import annotations
 
@@ -38,6 +39,17 @@ class FakeAdapter(Adapter):
             raise RuntimeError("deliberate")
         grads = oracle.finite_differences(lambda env: np.sum(weights * fn(env)), primals)
         return fn(primals), {k: Gradient(VALUE, g) for k, (g, _) in grads.items()}
+
+
+class TwiceAdapter(FakeAdapter):
+    """FakeAdapter 2.0, with a bug: every gradient is doubled."""
+
+    def versions(self) -> dict[str, str]:
+        return {"fake": "2.0"}
+
+    def vjp(self, fn, primals, dtype, cotangent):
+        value, grads = super().vjp(fn, primals, dtype, cotangent)
+        return value, {k: Gradient(VALUE, 2 * g.value) for k, g in grads.items()}
 
 
 class BrokenAdapter(Adapter):

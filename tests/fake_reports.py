@@ -1,18 +1,16 @@
 """Real reports from the NumPy FakeAdapter (never a framework check): one per verdict, for regress/JUnit tests."""
 from __future__ import annotations
 
-import copy
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from conformance import compare, loader, report, runner
+from conformance import loader, report, runner, verdicts
 
 ADAPTERS = {"fake": "tests.fake_adapter:FakeAdapter", "broken": "tests.fake_adapter:BrokenAdapter"}
 
-# one case per verdict on the fake adapter: pass, fail, error, xfail, xpass (broken: unavailable)
+# one case per verdict on the fake adapter: pass, fail, error, xfail, stale, convention (broken: unavailable)
 CASES = """
 - {id: good, kind: grad, title: t, why: w, inputs: {a: 2.0}, function: a*a, expected: {a: {value: 4, why: 2a}}}
 - {id: wrong, kind: grad, title: t, why: w, inputs: {a: 2.0}, function: a*a, expected: {a: {value: 5, why: wrong}}}
@@ -23,6 +21,10 @@ CASES = """
 - {id: stale, kind: grad, title: t, why: w, inputs: {a: 2.0}, function: a*a, dtypes: [float64],
    expected: {a: {value: 4, why: 2a}},
    divergences: [{framework: fake, versions: ">=1", issue: "https://example.org/2", why: fixed since}]}
+- {id: chosen, kind: grad, title: t, why: w, inputs: {a: 2.0}, function: a*a, dtypes: [float64], oracle: false,
+   oracle_why: the math prefers 5 here,
+   expected: {a: {value: 5, why: preferred,
+                  conventions: {fake: {value: 4, why: fake documents 2a, link: "https://example.org/doc"}}}}}
 """
 
 
@@ -34,22 +36,23 @@ def load(tmp: Path, text: str = CASES) -> list[loader.LoadedCase]:
     return cases
 
 
-def run(cases: list[loader.LoadedCase], frameworks: tuple[str, ...] = ("fake",)) -> list[compare.Job]:
+def run(cases: list[loader.LoadedCase], frameworks: tuple[str, ...] = ("fake",),
+        adapters: dict[str, str] = ADAPTERS) -> list[verdicts.Job]:
     jobs = runner.plan([c.case for c in cases], list(frameworks))
-    return runner.run(jobs, ADAPTERS, timeout=30)
+    return runner.run(jobs, adapters, timeout=30)
 
 
-def build(cases: list[loader.LoadedCase], jobs: list[compare.Job], frameworks=("fake",)) -> dict[str, Any]:
-    return report.build(compare.judge(jobs), cases, [], list(frameworks))
+def build(cases: list[loader.LoadedCase], jobs: list[verdicts.Job], frameworks=("fake",)) -> report.Report:
+    return report.build(verdicts.judge(jobs), cases, [], list(frameworks))
 
 
 @pytest.fixture(scope="session")
-def _sample(tmp_path_factory) -> dict[str, Any]:
+def _sample(tmp_path_factory) -> report.Report:
     cases = load(tmp_path_factory.mktemp("sample"))
     return build(cases, run(cases, ("fake", "broken")), ("fake", "broken"))
 
 
 @pytest.fixture
-def sample(_sample) -> dict[str, Any]:
+def sample(_sample) -> report.Report:
     """A report with every verdict (computed once per session); a deep copy to change freely."""
-    return copy.deepcopy(_sample)
+    return _sample.model_copy(deep=True)

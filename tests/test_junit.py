@@ -1,7 +1,8 @@
-"""JUnit XML: one testcase per job, outcomes by verdict, framework versions as properties."""
+"""JUnit XML: one testcase per job, outcomes by verdict, framework versions and conventions as properties."""
 import xml.etree.ElementTree as ET
 
 from conformance import junit
+from conformance.vocabulary import Verdict
 from tests.fake_reports import _sample, sample  # noqa: F401  (fixtures)
 
 
@@ -12,17 +13,33 @@ def test_verdicts_map_to_junit_outcomes_with_versions_as_properties(sample, tmp_
     suites = {s.get("name"): s for s in root.iter("testsuite")}
     assert set(suites) == {"fake", "broken"}
     fake = suites["fake"]
-    properties = {p.get("name"): p.get("value") for p in fake.iter("property")}
-    assert properties["fake"] == "1.0" and properties["python"] == sample["environment"]["python"]
+    properties = {p.get("name"): p.get("value") for p in fake.find("properties")}
+    assert properties["fake"] == "1.0" and properties["python"] == sample.environment.python
     outcome = {case.get("name"): [(c.tag, c.get("message")) for c in case] for case in fake.iter("testcase")}
     assert outcome["good[fake-float64]"] == []
-    assert outcome["wrong[fake-float64]"][0][0] == "failure"
-    assert outcome["wrong[fake-float64]"][0][1].startswith("fail: a: expected 5., got 4.")
-    assert outcome["raises[fake-float64]"][0] == ("error", "error: RuntimeError: deliberate")
-    assert outcome["known[fake-float64]"][0] == ("skipped", "xfail: known divergence: https://example.org/1")
-    assert outcome["stale[fake-float64]"][0][0] == "failure"
-    assert "now agrees: remove the divergence mark" in outcome["stale[fake-float64]"][0][1]
-    assert (fake.get("tests"), fake.get("failures"), fake.get("errors"), fake.get("skipped")) == ("7", "3", "1", "1")
+    assert outcome["wrong[fake-float64]"] == [("failure", "fail: a: expected 5., got 4. (max abs error 1)")]
+    assert outcome["raises[fake-float64]"] == [("error", "error: RuntimeError: deliberate")]
+    assert outcome["known[fake-float64]"] == [("skipped", "xfail: known bug: known (https://example.org/1)")]
+    assert outcome["stale[fake-float64]"] == [
+        ("failure", "stale: the known bug no longer happens: remove its divergence mark (https://example.org/2)")]
+    assert (fake.get("tests"), fake.get("failures"), fake.get("errors"), fake.get("skipped")) == ("8", "3", "1", "1")
     broken = suites["broken"]
     assert {p.get("name") for p in broken.iter("property")} >= {"unavailable"}
     assert all(case[0].tag == "skipped" for case in broken.iter("testcase"))
+
+
+def test_a_convention_is_a_passing_testcase_with_its_why_and_link(sample):
+    root = ET.fromstring(junit.xml(sample))
+    case = next(c for c in root.iter("testcase") if c.get("name") == "chosen[fake-float64]")
+    assert [child.tag for child in case] == ["properties"]  # no failure, error or skipped: it passes
+    assert [(p.get("name"), p.get("value")) for p in case.iter("property")] == [
+        ("convention", "fake documents 2a (https://example.org/doc)")]
+
+
+def test_a_stale_convention_fails_with_its_reason(sample):
+    job = next(j for j in sample.jobs if (j.case, j.framework) == ("chosen", "fake"))
+    job.verdict = job.gradients["a"].verdict = Verdict.STALE
+    job.gradients["a"].failures = ["now matches the math: remove the recorded convention (https://example.org/doc)"]
+    case = next(c for c in ET.fromstring(junit.xml(sample)).iter("testcase") if c.get("name") == "chosen[fake-float64]")
+    assert [(child.tag, child.get("message")) for child in case] == [
+        ("failure", "stale: a: now matches the math: remove the recorded convention (https://example.org/doc)")]

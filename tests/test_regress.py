@@ -6,29 +6,35 @@ import sys
 import pytest
 
 from conformance import regress, report
+from conformance.model import Tolerance
+from conformance.vocabulary import Agreement, Class, Difference, Status, Verdict
 from tests.conftest import REPO, installed
 from tests.fake_reports import _sample, build, load, run, sample  # noqa: F401  (fixtures)
 
 
 def job(rep, case, framework="fake", dtype="float64"):
-    return next(j for j in rep["jobs"] if (j["case"], j["framework"], j["dtype"]) == (case, framework, dtype))
+    return next(j for j in rep.jobs if (j.case, j.framework, j.dtype) == (case, framework, dtype))
 
 
 def changes(old, new):
     return {(c["case"], c["dtype"], c["what"], c["gradient"]): c for c in regress.diff(old, new)["changes"]}
 
 
+def copy(rep):
+    return rep.model_copy(deep=True)
+
+
 def test_identical_reports_show_no_change(sample):
     result = regress.diff(sample, sample)
     assert result["changes"] == [] and not result["regressed"]
-    assert result["compared"] == len(sample["jobs"])
+    assert result["compared"] == len(sample.jobs)
     assert "no change beyond tolerance; every gradient identical" in regress.table(result)
 
 
 def test_a_value_that_moved_beyond_tolerance_is_a_regression_with_its_size(sample):
-    new = json.loads(json.dumps(sample))
-    job(new, "good")["gradients"]["a"]["value"] = 4.001
-    job(new, "good", dtype="float32")["gradients"]["a"]["value"] += 1e-7  # within float32's tolerance
+    new = copy(sample)
+    job(new, "good").gradients["a"].value = 4.001
+    job(new, "good", dtype="float32").gradients["a"].value = 4.0 + 1e-7  # within float32's tolerance
     found = changes(sample, new)
     assert list(found) == [("good", "float64", "moved", "a")]
     moved = found["good", "float64", "moved", "a"]
@@ -36,46 +42,53 @@ def test_a_value_that_moved_beyond_tolerance_is_a_regression_with_its_size(sampl
     assert "moved by 0.001" in moved["detail"]
     text = regress.table(regress.diff(sample, new))
     assert "REGRESSED moved by 0.001" in text and "1 regressed" in text
+    assert "largest move: good[fake-float64] a by 0.001" in text
 
 
 def test_a_move_is_judged_by_the_case_tolerance_the_report_records(sample):
-    new = json.loads(json.dumps(sample))
-    job(new, "good")["gradients"]["a"]["value"] = 4.001
-    job(new, "good")["tolerance"] = {"rtol": 1e-3, "atol": 0.0}  # the case's own, looser than float64's default
+    new = copy(sample)
+    job(new, "good").gradients["a"].value = 4.001
+    job(new, "good").tolerance = Tolerance(rtol=1e-3, atol=0.0)  # the case's own, looser than float64's default
     assert changes(sample, new) == {}
-    job(new, "good")["tolerance"] = {"rtol": 1e-4, "atol": 0.0}
+    job(new, "good").tolerance = Tolerance(rtol=1e-4, atol=0.0)
     assert "rtol 0.0001" in changes(sample, new)["good", "float64", "moved", "a"]["detail"]
 
 
 def test_nan_staying_nan_is_no_move_but_nan_becoming_a_number_is(sample):
-    old = json.loads(json.dumps(sample))
-    job(old, "good")["gradients"]["a"]["value"] = "nan"
-    job(old, "wrong")["gradients"]["a"]["value"] = "nan"
-    new = json.loads(json.dumps(old))
-    job(new, "wrong")["gradients"]["a"]["value"] = 4.0
+    old = copy(sample)
+    job(old, "good").gradients["a"].value = "nan"
+    job(old, "wrong").gradients["a"].value = "nan"
+    new = copy(old)
+    job(new, "wrong").gradients["a"].value = 4.0
     assert list(changes(old, new)) == [("wrong", "float64", "moved", "a")]
+    assert "moved by inf" in changes(old, new)["wrong", "float64", "moved", "a"]["detail"]
 
 
-def test_verdict_changes_regress_only_when_newly_failing(sample):
-    new = json.loads(json.dumps(sample))
-    job(new, "good")["verdict"] = "fail"
-    job(new, "wrong")["verdict"] = "pass"
-    job(new, "known")["verdict"] = "xpass"
-    job(new, "known")["messages"].append("now agrees: remove the divergence mark (x)")
+def test_verdict_changes_regress_only_into_a_failing_verdict(sample):
+    new = copy(sample)
+    job(new, "good").verdict = Verdict.FAIL
+    job(new, "wrong").verdict = Verdict.PASS
+    job(new, "chosen").verdict = Verdict.PASS
+    job(new, "known").verdict = Verdict.STALE
+    job(new, "known").failures = ["the known bug no longer happens: remove its divergence mark (https://x.org/1)"]
     found = changes(sample, new)
     assert found["good", "float64", "verdict", None]["regressed"]
     assert not found["wrong", "float64", "verdict", None]["regressed"]
+    assert (found["chosen", "float64", "verdict", None]["old"], found["chosen", "float64", "verdict", None]["new"],
+            found["chosen", "float64", "verdict", None]["regressed"]) == ("convention", "pass", False)
     stale = found["known", "float64", "verdict", None]
-    assert stale["regressed"] and stale["detail"].startswith("now agrees")
+    assert (stale["old"], stale["new"], stale["regressed"]) == ("xfail", "stale", True)
+    assert stale["detail"].startswith("the known bug no longer happens")
+    assert not changes(new, sample)["known", "float64", "verdict", None]["regressed"]  # stale -> xfail
 
 
 def test_status_and_class_changes(sample):
-    new = json.loads(json.dumps(sample))
-    grad = job(new, "good")["gradients"]["a"]
-    grad.update(status="error", error="TypeError: boom", value=None, **{"class": None})
-    job(new, "wrong")["gradients"]["a"]["class"] = "tolerance_zero"
-    old_none = job(sample, "good", dtype="float32")["gradients"]["a"]
-    old_none.update(status="disconnected", representation="None", value=None)
+    new = copy(sample)
+    grad = job(new, "good").gradients["a"]
+    grad.status, grad.error, grad.value, grad.cls = Status.ERROR, "TypeError: boom", None, None
+    job(new, "wrong").gradients["a"].cls = Class.TOLERANCE_ZERO
+    old_none = job(sample, "good", dtype="float32").gradients["a"]
+    old_none.status, old_none.representation, old_none.value = Status.DISCONNECTED, "None", None
     found = changes(sample, new)
     status = found["good", "float64", "status", "a"]
     assert (status["old"], status["new"], status["regressed"], status["detail"]) == (
@@ -88,9 +101,9 @@ def test_status_and_class_changes(sample):
 
 
 def test_cases_that_appear_or_vanish_and_frameworks_on_one_side(sample):
-    new = json.loads(json.dumps(sample))
-    new["jobs"] = [j for j in new["jobs"] if j["case"] != "good" and j["framework"] != "broken"]
-    del new["environment"]["frameworks"]["broken"]
+    new = copy(sample)
+    new.jobs = [j for j in new.jobs if j.case != "good" and j.framework != "broken"]
+    del new.environment.frameworks["broken"]
     vanished = regress.diff(sample, new)
     assert {(c["case"], c["what"]) for c in vanished["changes"]} == {("good", "vanished")}
     assert vanished["only_old"] == ["broken"] and not vanished["regressed"]
@@ -100,12 +113,58 @@ def test_cases_that_appear_or_vanish_and_frameworks_on_one_side(sample):
 
 
 def test_versions_of_each_side(sample):
-    new = json.loads(json.dumps(sample))
-    new["environment"]["frameworks"]["fake"]["versions"] = {"fake": "2.0"}
-    new["environment"]["platform"] = "another-machine"
+    new = copy(sample)
+    new.environment.frameworks["fake"].versions = {"fake": "2.0"}
+    new.environment.platform = "another-machine"
     text = regress.table(regress.diff(sample, new, ("a.json", "b.json")))
     assert "fake: fake 1.0 -> fake 2.0" in text
     assert "new: b.json" in text and "another-machine" in text
+
+
+AGREEMENT_CASES = """
+- {id: good, kind: grad, title: t, why: w, inputs: {a: 2.0}, function: a*a, dtypes: [float64],
+   expected: {a: {value: 4, why: 2a}}}
+- {id: free, kind: grad, title: t, why: w, inputs: {a: 2.0}, function: a*a, dtypes: [float64], oracle: false,
+   oracle_why: nothing judges it}
+"""
+FAKE = "tests.fake_adapter:FakeAdapter"
+
+
+@pytest.fixture(scope="module")
+def agreeing_then_differing(tmp_path_factory):
+    """Two frameworks that agree, then the same two where `other` doubles every gradient (its 2.0)."""
+    cases = load(tmp_path_factory.mktemp("agreement"), AGREEMENT_CASES)
+    frameworks = ("fake", "other")
+    old = build(cases, run(cases, frameworks, {"fake": FAKE, "other": FAKE}), frameworks)
+    new = build(cases, run(cases, frameworks, {"fake": FAKE, "other": "tests.fake_adapter:TwiceAdapter"}), frameworks)
+    return old, new
+
+
+def test_compare_reports_where_the_frameworks_started_or_stopped_differing(agreeing_then_differing):
+    old, new = agreeing_then_differing
+    assert {a.result for a in old.agreement} == {Agreement.AGREE}
+    found = changes(old, new)
+    started = found["free", "float64", "started differing", "a"]
+    assert (started["framework"], started["old"], started["new"], started["regressed"]) == (
+        "fake, other", "agree", "differ (no reference): value", False)  # nobody to blame: no regression
+    assert started["detail"] == "fake 4. | other 8."
+    blamed = found["good", "float64", "started differing", "a"]
+    assert (blamed["new"], blamed["detail"]) == ("differ: value", "fake 4. | other 8. (odd: other)")
+    assert found["good", "float64", "verdict", None]["regressed"]  # other's own verdict: pass -> fail
+    back = changes(new, old)["free", "float64", "stopped differing", "a"]
+    assert (back["old"], back["new"], back["detail"]) == ("differ (no reference): value", "agree", "fake 4. | other 8.")
+    text = regress.table(regress.diff(old, new))
+    assert any(line.split()[:6] == ["free", "fake,", "other", "float64", "started", "differing"]
+               for line in text.splitlines()), text
+
+
+def test_a_change_of_difference_kind_is_reported(agreeing_then_differing):
+    _, new = agreeing_then_differing
+    changed = copy(new)
+    next(a for a in changed.agreement if a.case == "free").difference = Difference.CLASS
+    found = changes(new, changed)
+    assert list(found) == [("free", "float64", "difference changed", "a")]
+    assert found["free", "float64", "difference changed", "a"]["new"] == "differ (no reference): class"
 
 
 def conformance(*args):
@@ -116,13 +175,13 @@ def conformance(*args):
 def test_compare_command_exit_codes_json_and_old_formats(sample, tmp_path):
     old, new, ancient = tmp_path / "old.json", tmp_path / "new.json", tmp_path / "ancient.json"
     report.write(sample, old)
-    job(sample, "good")["gradients"]["a"]["value"] = 4.5
+    job(sample, "good").gradients["a"].value = 4.5
     report.write(sample, new)
     assert conformance("compare", str(old), str(old)).returncode == 0
     moved = conformance("compare", str(old), str(new), "--json")
     assert moved.returncode == 1
     assert json.loads(moved.stdout)["changes"][0]["what"] == "moved"
-    ancient.write_text(json.dumps({**sample, "version": 0}))
+    ancient.write_text(json.dumps({**sample.model_dump(mode="json", by_alias=True), "version": 0}))
     refused = conformance("compare", str(ancient), str(new))
     assert refused.returncode == 2 and "report format version 0" in refused.stderr
 
@@ -134,18 +193,23 @@ def test_expectations_file_marks_divergences_and_names_bad_lines(tmp_path):
                           "good[fake]  *  https://example.org/10  fixed upstream\n"
                           "missing-brackets  *  x  y\n"
                           "good[fake]  >=banana  https://example.org/11  z\n"
-                          "nowhere[fake]  *  x  not in this run\n")
+                          "good[fake]  *  example.org/12  not a link\n"
+                          "nowhere[fake]  *  https://example.org/13  not in this run\n")
     marks, errors = regress.read_expectations(marks_file)
-    assert [(e.line, e.message.split(":")[0]) for e in errors] == [
-        (4, "expected '<case>[<framework>]  <versions or *>  <issue link>  <why>'"),
-        (5, "invalid version range '>=banana'")]
+    assert [str(e).split(":")[1:3] for e in errors] == [
+        ["4", " expected '<case>[<framework>]  <versions or *>  <issue link>  <why>'"],
+        ["5", " invalid versions"],
+        ["6", " invalid issue"]]
+    assert "not a PEP 440 version range: '>=banana'" in errors[1].message
+    assert "should match pattern" in errors[2].message
     assert marks["wrong"][0].issue == "https://example.org/9#c" and marks["good"][0].versions == ""
     cases, unmatched = regress.with_expectations(load(tmp_path), marks)
     assert unmatched == ["nowhere"]
-    verdicts = {(j["case"], j["dtype"]): j for j in build(cases, run(cases))["jobs"]}
-    assert verdicts["wrong", "float64"]["verdict"] == "xfail"
-    assert verdicts["good", "float64"]["verdict"] == "xpass"
-    assert "now agrees: remove the divergence mark (https://example.org/10)" in verdicts["good", "float64"]["messages"]
+    verdicts = {(j.case, j.dtype): j for j in build(cases, run(cases)).jobs}
+    assert verdicts["wrong", "float64"].verdict == Verdict.XFAIL
+    assert verdicts["good", "float64"].verdict == Verdict.STALE
+    assert verdicts["good", "float64"].failures == [
+        "the known bug no longer happens: remove its divergence mark (https://example.org/10)"]
 
 
 @pytest.mark.skipif(not installed("torch"), reason="torch not installed")
@@ -156,7 +220,7 @@ def test_run_with_a_baseline_reports_what_moved_and_exits_1(tmp_path):
     data = report.read(base)
     assert conformance("run", "cases/vjp", "--framework", "torch", "--dtype", "float64",
                        "--baseline", str(base)).returncode == 0
-    job(data, "seed-vjp", "torch")["gradients"]["a"]["value"][0] = 0.25
+    job(data, "seed-vjp", "torch").gradients["a"].value[0] = 0.25
     report.write(data, base)
     second = conformance("run", "cases/vjp", "--framework", "torch", "--dtype", "float64", "--baseline", str(base))
     assert second.returncode == 1

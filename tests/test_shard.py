@@ -1,5 +1,4 @@
 """`run --shard I/N` splits the plan deterministically; `merge` puts the shard reports back together."""
-import json
 import subprocess
 import sys
 
@@ -9,7 +8,10 @@ from conformance import regress, report, runner
 from tests.conftest import REPO
 from tests.fake_reports import build, load, run
 
-CASES = "\n".join(f"- {{id: c{i}, kind: grad, title: t, why: w, inputs: {{a: {i}.5}}, function: a*a}}" for i in range(5))
+CASES = "\n".join(f"- {{id: c{i}, kind: grad, title: t, why: w, inputs: {{a: {i}.5}}, function: a*a}}"
+                  for i in range(5))
+FAKE = "tests.fake_adapter:FakeAdapter"
+TWO = ("fake", "other")  # two frameworks (both the fake adapter), so the reports carry agreement records
 
 
 def test_shards_partition_the_plan_keeping_each_case_and_dtype_whole(tmp_path):
@@ -23,32 +25,54 @@ def test_shards_partition_the_plan_keeping_each_case_and_dtype_whole(tmp_path):
     assert [(j.case.id, j.dtype) for j in runner.shard(jobs, 2, 3)] == [(j.case.id, j.dtype) for j in shards[1]]
 
 
+def shard_reports(cases, count: int = 2, order=(2, 1)) -> list[report.Report]:
+    parts = []
+    for i in order:
+        jobs = runner.shard(runner.plan([c.case for c in cases], list(TWO)), i, count)
+        part = build(cases, runner.run(jobs, {"fake": FAKE, "other": FAKE}), TWO)
+        part.shard = report.Shard(index=i, count=count)
+        parts.append(part)
+    return parts
+
+
 def test_merged_shard_reports_equal_the_unsharded_run(tmp_path):
     cases = load(tmp_path, CASES)
-    whole = build(cases, run(cases))
-    parts = []
-    for i in (2, 1):  # any order
-        jobs = runner.shard(runner.plan([c.case for c in cases], ["fake"]), i, 2)
-        part = build(cases, runner.run(jobs, {"fake": "tests.fake_adapter:FakeAdapter"}))
-        parts.append({**part, "shard": {"index": i, "count": 2}})
+    whole = build(cases, run(cases, TWO, {"fake": FAKE, "other": FAKE}), TWO)
+    parts = shard_reports(cases)  # in any order
     merged = regress.merge(parts)
-    assert "shard" not in merged
-    assert [(j["case"], j["dtype"], j["verdict"]) for j in merged["jobs"]] == [
-        (j["case"], j["dtype"], j["verdict"]) for j in whole["jobs"]]
-    assert merged["summary"] == whole["summary"] and merged["findings"] == whole["findings"]
+    assert merged.shard is None
+    assert [(j.case, j.framework, j.dtype, j.verdict) for j in merged.jobs] == [
+        (j.case, j.framework, j.dtype, j.verdict) for j in whole.jobs]
+    assert merged.summary == whole.summary == {"fake": {"pass": 10}, "other": {"pass": 10}}
+    assert len(whole.agreement) == 10
+    assert [a.model_dump() for a in merged.agreement] == [a.model_dump() for a in whole.agreement]
     assert regress.diff(whole, merged)["changes"] == []
+
+
+def test_merge_refuses_missing_foreign_or_overlapping_shards(tmp_path):
+    cases = load(tmp_path, CASES)
+    parts = shard_reports(cases)
     with pytest.raises(ValueError, match="shards 1/N .. N/N, each once; got 2/2"):
         regress.merge(parts[:1])
+    unsharded = parts[1].model_copy(update={"shard": None})
     with pytest.raises(ValueError, match="got 2/2, unsharded"):
-        regress.merge([parts[0], whole])
-    other = json.loads(json.dumps(parts[1]))
-    other["environment"]["frameworks"]["fake"]["versions"] = {"fake": "2.0"}
+        regress.merge([parts[0], unsharded])
+    other = parts[1].model_copy(deep=True)
+    other.environment.frameworks["fake"].versions = {"fake": "2.0"}
     with pytest.raises(ValueError, match="fake: shards ran different versions: fake 1.0 and fake 2.0"):
         regress.merge([parts[0], other])
-    twice = json.loads(json.dumps(parts[1]))
-    twice["jobs"].append(parts[0]["jobs"][0])
+    twice = parts[1].model_copy(deep=True)
+    twice.jobs.append(parts[0].jobs[0])
     with pytest.raises(ValueError, match=r"job c0\[fake-float64\] is in two shards"):
         regress.merge([parts[0], twice])
+
+
+def test_merge_refuses_shards_of_different_case_sets(tmp_path):
+    cases = load(tmp_path, CASES)
+    first = shard_reports(cases, order=(1,))[0]
+    fewer = shard_reports(cases[:4], order=(2,))[0]  # another run: c4 not loaded
+    with pytest.raises(ValueError, match="shards 1/2 and 2/2 ran different case sets: c4 in only one"):
+        regress.merge([first, fewer])
 
 
 def conformance(*args):
@@ -69,10 +93,12 @@ def test_merge_command_writes_one_report(tmp_path):
     for i in (1, 2):
         mine = {id(j) for j in runner.shard(jobs, i, 2)}
         path = tmp_path / f"shard{i}.json"
-        report.write({**build(cases, [j for j in jobs if id(j) in mine]), "shard": {"index": i, "count": 2}}, path)
+        part = build(cases, [j for j in jobs if id(j) in mine])
+        part.shard = report.Shard(index=i, count=2)
+        report.write(part, path)
         shards.append(str(path))
     out = tmp_path / "merged.json"
     result = conformance("merge", *shards, "--report", str(out))
     assert result.returncode == 0, result.stderr
-    assert len(report.read(out)["jobs"]) == 10 and "10 jobs: 10 pass" in result.stdout
+    assert len(report.read(out).jobs) == 10 and "10 jobs: 10 pass" in result.stdout
     assert conformance("merge", shards[0], "--report", str(out)).returncode == 2
