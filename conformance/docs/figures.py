@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from conformance.docs.values import array  # noqa: E402
+from conformance.report import JobRecord  # noqa: E402
 
 COLOURS = {"torch": "#ee4c2c", "tensorflow": "#ff8f00", "jax": "#4a7bd0"}
 MARKERS = {"float32": "o", "float64": "s"}
@@ -30,14 +31,14 @@ def _save(fig: Any, path: Path, rect: tuple[float, ...] = (0, 0, 1, 1)) -> Path:
     return path
 
 
-def oracle_errors(jobs: list[dict[str, Any]], frameworks: list[str], path: Path) -> Path | None:
+def oracle_errors(jobs: list[JobRecord], frameworks: list[str], path: Path) -> Path | None:
     """Per framework, |gradient - oracle| for every element, float32 and float64 side by side."""
     labels: list[str] = []
     series: dict[str, list[tuple[str, np.ndarray]]] = {}
     for job in jobs:
         points = []
-        for name, grad in job["gradients"].items():
-            value, oracle = array(grad.get("value")), array(grad.get("oracle"))
+        for name, grad in job.gradients.items():
+            value, oracle = array(grad.value), array(grad.oracle)
             if value is None or oracle is None or value.shape != oracle.shape:
                 continue
             flat = np.abs(value - oracle).ravel()
@@ -45,7 +46,7 @@ def oracle_errors(jobs: list[dict[str, Any]], frameworks: list[str], path: Path)
             labels.extend(n for n in names if n not in labels)
             points.extend(zip(names, flat))
         if points:
-            series.setdefault(job["framework"], []).append((job["dtype"], dict(points)))
+            series.setdefault(job.framework, []).append((job.dtype, dict(points)))
     shown = [fw for fw in frameworks if fw in series]
     if not shown:
         return None
@@ -67,10 +68,10 @@ def oracle_errors(jobs: list[dict[str, Any]], frameworks: list[str], path: Path)
     return _save(fig, path)
 
 
-def mle_paths(jobs: list[dict[str, Any]], truth: dict[str, np.ndarray], closed_form: dict[str, np.ndarray],
+def mle_paths(jobs: list[JobRecord], truth: dict[str, np.ndarray], closed_form: dict[str, np.ndarray],
               path: Path) -> Path | None:
     """Loss and each parameter element against the iteration, one line per framework and dtype."""
-    runs = [j for j in jobs if j.get("details", {}).get("history")]
+    runs = [j for j in jobs if j.details.get("history")]
     if not runs:
         return None
     panels = [("loss", None)] + [(f"{n}" if np.size(v) == 1 else f"{n}[{i}]", (n, i))
@@ -78,15 +79,15 @@ def mle_paths(jobs: list[dict[str, Any]], truth: dict[str, np.ndarray], closed_f
     cols = min(3, len(panels))
     rows = -(-len(panels) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.6 * rows), squeeze=False)
-    best = min(min(j["details"]["history"]) for j in runs)
+    best = min(min(j.details["history"]) for j in runs)
     for ax, (title, key) in zip(axes.ravel(), panels):
         for job in runs:
-            style = dict(color=colour(job["framework"]), lw=1.2, ls="-" if job["dtype"] == "float64" else "--",
-                         label=f"{job['framework']} {job['dtype']}")
+            style = dict(color=colour(job.framework), lw=1.2, ls="-" if job.dtype == "float64" else "--",
+                         label=f"{job.framework} {job.dtype}")
             if key is None:
-                ax.plot(np.maximum(np.asarray(job["details"]["history"], float) - best, FLOOR), **style)
+                ax.plot(np.maximum(np.asarray(job.details["history"], float) - best, FLOOR), **style)
             else:
-                trajectory = job["details"].get("trajectory", {}).get(key[0])
+                trajectory = job.details.get("trajectory", {}).get(key[0])
                 if trajectory:
                     ax.plot([np.ravel(p)[key[1]] for p in trajectory], **style)
         if key is None:

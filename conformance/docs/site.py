@@ -1,7 +1,16 @@
-"""Build the site: gather each page's data from cases and report, render HTML and Markdown, draw figures."""
+"""Build the site: gather each page's data from cases and report, render HTML and Markdown, draw figures.
+
+Findings first: the index opens on where the frameworks differ (the report's
+`agreement`), then lists every case; a case page shows per framework its
+verdicts and the convention or known bug behind them, and the case's agreement
+rows; the conventions page collects the recorded conventions, the known bugs
+and the agreement by theme.
+"""
 from __future__ import annotations
 
+import re
 import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,12 +26,125 @@ from conformance import oracle
 from conformance.docs import figures, snippets, syntax
 from conformance.docs.values import array, text
 from conformance.loader import LoadedCase
+from conformance.model import Convention
+from conformance.report import AgreementRecord, AnswerRecord, CaseRecord, GradientRecord, JobRecord, Report
+from conformance.vocabulary import Agreement, Class, Difference, Expect, Status, Verdict
 
 TEMPLATES = Path(__file__).parent / "templates"
-CLASS_LABEL = {"exact_zero": "exact zero", "tolerance_zero": "tolerance zero", "nan": "NaN", "inf": "inf",
-               "finite": "finite"}
+CLASS_LABEL = {Class.EXACT_ZERO: "exact zero", Class.TOLERANCE_ZERO: "tolerance zero", Class.NAN: "NaN",
+               Class.INF: "inf", Class.FINITE: "finite"}
+MEANING = {Verdict.PASS: "matches the math", Verdict.CONVENTION: "the framework's recorded, linked choice",
+           Verdict.XFAIL: "a known bug, linked", Verdict.UNAVAILABLE: "the framework is not installed",
+           Verdict.STALE: "a recorded convention or bug that no longer happens", Verdict.FAIL: "differs from the "
+           "math, unexplained", Verdict.ERROR: "raised where a value was expected, or the job crashed"}
+DIFFERING = (Agreement.DIFFER, Agreement.DIFFER_NO_REFERENCE)
 # the fields every case has; whatever else a case says is its kind's own definition
 _COMMON_FIELDS = {"id", "kind", "title", "why", "tags", "dtypes", "tolerance", "divergences", "expected"}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A gradient as a table shows it: its value and class, or what stood in for it."""
+
+    css: str
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Chip:
+    verdict: Verdict
+    label: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One framework's answer in an agreement row."""
+
+    cell: Cell
+    verdict: Verdict
+    matches_math: bool | None
+    odd: bool
+    why: str | None
+    link: str | None
+
+
+@dataclass
+class Row:
+    """One gradient of a case across the frameworks; dtypes with the same answers share the row."""
+
+    case: str
+    title: str
+    gradient: str
+    dtypes: list[str]
+    result: Agreement
+    difference: Difference | None
+    answers: tuple[Answer | None, ...]  # one per framework column
+    reason: str | None
+
+    @property
+    def css(self) -> str:
+        return self.result.name.lower()
+
+    @property
+    def differs(self) -> str:
+        """What the row says of the frameworks: agree, differ in value, not compared, ..."""
+        if self.result not in DIFFERING:
+            return self.result.value
+        return f"differ in {self.difference}" + (" (no reference)" if self.result != Agreement.DIFFER else "")
+
+
+@dataclass
+class Explained:
+    """A gradient whose verdict a recorded convention or known bug explains; dtypes with the same answer merged."""
+
+    framework: str
+    case: str
+    title: str
+    gradient: str
+    dtypes: list[str]
+    verdict: Verdict
+    cell: Cell
+    math: str
+    kind: str  # "convention", "known bug", or "" where nothing is recorded
+    why: str
+    link: str
+
+
+@dataclass
+class Record:
+    """A convention or known bug as the case file records it."""
+
+    framework: str
+    kind: str  # "convention" or "known bug"
+    gradients: str
+    versions: str
+    says: str
+    why: str
+    link: str
+
+
+@dataclass
+class ResultRow:
+    framework: str
+    version: str
+    dtype: str
+    verdict: Verdict
+    cells: list[Cell | None]
+    failures: list[str]
+    notes: list[str]
+
+
+@dataclass
+class FrameworkView:
+    """One framework on a case page: its verdicts and what explains them."""
+
+    name: str
+    version: str
+    chips: list[Chip]
+    gradients: list[Explained]
+    bugs: list[tuple[str, str]]  # (why, link) of the job's known bugs that no gradient shows
 
 
 @dataclass
@@ -34,7 +156,7 @@ class Page:
     kind: str
     why: str
     file: str
-    line: int | None
+    line: int
     topic: str
     tags: list[str]
     math: list[dict[str, str]] = field(default_factory=list)
@@ -42,32 +164,45 @@ class Page:
     inputs: list[dict[str, str]] = field(default_factory=list)
     definition: str = ""
     dtypes: list[str] = field(default_factory=list)
-    results: list[dict[str, Any]] = field(default_factory=list)
+    results: list[ResultRow] = field(default_factory=list)
     reference: list[dict[str, Any]] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     estimates: list[dict[str, Any]] = field(default_factory=list)
-    divergences: list[dict[str, Any]] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
     code: list[dict[str, Any]] = field(default_factory=list)
     figures: list[dict[str, str]] = field(default_factory=list)
-    verdicts: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    chips: dict[str, list[Chip]] = field(default_factory=dict)
+    frameworks: list[FrameworkView] = field(default_factory=list)
+    agreement: list[Row] = field(default_factory=list)
+    differs: int = 0  # its (dtype, gradient)s on which the frameworks differ
 
 
-def generate(report: dict[str, Any], cases: list[LoadedCase], out: str | Path) -> list[Path]:
+def generate(report: Report, cases: list[LoadedCase], out: str | Path) -> list[Path]:
     """Write the site under `out`; return every file written."""
     out = Path(out)
     for sub in ("cases", "figures", "markdown/cases"):
         (out / sub).mkdir(parents=True, exist_ok=True)
-    frameworks = list(report["environment"]["frameworks"])
+    frameworks = list(report.environment.frameworks)
+    versions = {fw: ", ".join(f"{k} {v}" for k, v in info.versions.items()) or info.reason or ""
+                for fw, info in report.environment.frameworks.items()}
     loaded = {c.case.id: c for c in cases}
-    ids = list(dict.fromkeys([*loaded, *report["cases"]]))
-    pages = [_page(cid, loaded.get(cid), report, frameworks, out) for cid in ids]
+    ids = list(dict.fromkeys([*loaded, *report.cases]))
+    titles = {cid: loaded[cid].case.title if cid in loaded else report.cases[cid].title for cid in ids}
+    by_case: dict[str, list[AgreementRecord]] = {}
+    for a in report.agreement:
+        by_case.setdefault(a.case, []).append(a)
+    pages = [_page(cid, loaded.get(cid), report, frameworks, versions,
+                   _rows(by_case.get(cid, []), frameworks, titles), out) for cid in ids]
     pages.sort(key=lambda p: (p.topic, p.id))
-    context = {"report": report, "frameworks": frameworks, "pages": pages,
+    differences = report.differences()
+    compared = [a for a in report.agreement if a.result != Agreement.NOT_COMPARED]
+    context = {"report": report, "frameworks": frameworks, "pages": pages, "versions": versions,
                "topics": sorted({p.topic for p in pages}), "tags": sorted({t for p in pages for t in p.tags}),
-               "conventions": _conventions(report, frameworks, {p.id: p for p in pages}),
-               "versions": {fw: ", ".join(f"{k} {v}" for k, v in info["versions"].items()) or info["reason"]
-                            for fw, info in report["environment"]["frameworks"].items()},
-               "class_label": CLASS_LABEL}
+               "differences": _rows(differences, frameworks, titles), "differ_count": len(differences),
+               "compared_count": len(compared), "not_compared_count": len(report.agreement) - len(compared),
+               "differing_cases": sum(1 for p in pages if p.differs), "shown_verdicts": _shown(report),
+               "explained": _explained(report, titles), "themes": _themes(report, frameworks, titles),
+               "tally": _tally(report, frameworks), "meaning": MEANING}
     written = [shutil.copyfile(TEMPLATES / "style.css", out / "style.css")]
     for name in ("index", "conventions"):
         written.append(_render(f"{name}.html.j2", out / f"{name}.html", context, root=""))
@@ -81,8 +216,21 @@ def generate(report: dict[str, Any], cases: list[LoadedCase], out: str | Path) -
     return [Path(p) for p in written]
 
 
+def link_label(url: str) -> str:
+    """A short name for a link: owner/repo#123 for a GitHub issue or pull request, else its last path part."""
+    found = re.match(r"https?://github\.com/([^/]+/[^/]+)/(?:issues|pull)/(\d+)", url)
+    if found:
+        return f"{found[1]}#{found[2]}"
+    found = re.match(r"https?://github\.com/([^/]+/[^/]+)/blob/[^/]+/(?:.*/)?([^/#]+)", url)
+    if found:
+        return f"{found[1]}: {found[2]}"
+    host, _, path = url.split("://", 1)[-1].partition("/")
+    return f"{host}: {path.rstrip('/').rsplit('/', 1)[-1]}" if path.strip("/") else host
+
+
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape(["html.j2"]),
                           undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+_ENV.filters["linklabel"] = link_label
 
 
 def _render(template: str, path: Path, context: dict[str, Any], root: str) -> Path:
@@ -96,28 +244,31 @@ def _topic(file: str) -> str:
     return parts[parts.index("cases") + 1] if "cases" in parts[:-2] else Path(file).parent.name or "cases"
 
 
-def _page(cid: str, loaded: LoadedCase | None, report: dict[str, Any], frameworks: list[str], out: Path) -> Page:
-    meta = report["cases"].get(cid) or {}
+def _page(cid: str, loaded: LoadedCase | None, report: Report, frameworks: list[str], versions: dict[str, str],
+          agreement: list[Row], out: Path) -> Page:
+    meta = report.cases.get(cid) or CaseRecord(title=cid, kind="?", why="", file="", line=0, tags=[])
     case = loaded.case if loaded else None
-    file = loaded.file if loaded else meta.get("file", "")
-    page = Page(id=cid, title=case.title if case else meta.get("title", cid), kind=case.kind if case else
-                meta.get("kind", "?"), why=case.why if case else meta.get("why", ""), file=file,
-                line=loaded.line if loaded else meta.get("line"), topic=_topic(file),
-                tags=list(case.tags if case else meta.get("tags", [])))
-    jobs = [j for j in report["jobs"] if j["case"] == cid]
-    page.dtypes = list(dict.fromkeys(j["dtype"] for j in jobs))
-    page.verdicts = {fw: [{"dtype": j["dtype"], "verdict": j["verdict"]} for j in jobs if j["framework"] == fw]
-                     for fw in frameworks}
+    said = case or meta
+    file = loaded.file if loaded else meta.file
+    page = Page(id=cid, title=said.title, kind=said.kind, why=said.why, file=file,
+                line=loaded.line if loaded else meta.line, topic=_topic(file), tags=list(said.tags),
+                agreement=agreement)
+    jobs = [j for j in report.jobs if j.case == cid]
+    page.dtypes = list(dict.fromkeys(j.dtype for j in jobs))
+    page.chips = {fw: _chips([j for j in jobs if j.framework == fw]) for fw in frameworks}
+    page.frameworks = [_framework(fw, versions[fw], [j for j in jobs if j.framework == fw], page.title)
+                       for fw in frameworks]
+    page.differs = sum(len(r.dtypes) for r in agreement if r.result in DIFFERING)
     if case is not None:
         _describe(page, case)
         page.code = _code(case)
-        page.divergences = _divergences(case, jobs)
+        page.records = _records(case)
     _results(page, jobs, report)
     _figures(page, case, jobs, frameworks, out)
     return page
 
 
-# --- the case: math, inputs, definition ----------------------------------------------------------
+# --- the case: math, inputs, definition, records ---------------------------------------------------
 
 def _expr(case: Any, key: str):
     try:
@@ -141,8 +292,10 @@ def _describe(page: Page, case: Any) -> None:
         page.math.append(_math(rf"L = \sum_{{i=1}}^{{n}} \log p_{{\mathrm{{{case.family}}}}}\left(x_i ; {args}\right),"
                                rf" \quad x_i = {transform}, \quad n = {case.samples}"))
     elif kind == "mle":
-        page.math.append(_math(rf"\mathcal{{L}} = -\frac{{1}}{{n}} \sum_{{i=1}}^{{n}} \log p_{{\mathrm{{{case.family}}}}}"
-                               rf"\left(x_i ; {', '.join(map(syntax.latex_name, case.model))}\right), \quad n = {case.samples}"))
+        args = ", ".join(map(syntax.latex_name, case.model))
+        page.math.append(_math(rf"\mathcal{{L}} = -\frac{{1}}{{n}} \sum_{{i=1}}^{{n}} "
+                               rf"\log p_{{\mathrm{{{case.family}}}}}\left(x_i ; {args}\right), "
+                               rf"\quad n = {case.samples}"))
         page.math.extend(_math(f"{syntax.latex_name(n)} = {syntax.latex(case.expr(f'model.{n}'))}") for n in case.model)
     elif function is not None:
         page.math.append(_math(f"y = {syntax.latex(function)}"))
@@ -151,15 +304,16 @@ def _describe(page: Page, case: Any) -> None:
     for name, expectation in (getattr(case, "expected", None) or {}).items():
         value = _expr(case, f"expected.{name}")
         rhs = syntax.latex(value) if value is not None else None
-        entry = {"name": name, "why": getattr(expectation, "why", ""),
-                 "value": text(getattr(expectation, "value", expectation))}
+        shown = text(expectation.value) if expectation.status == Expect.VALUE else expectation.status.value
+        entry = {"name": name, "why": expectation.why, "value": shown}
         if rhs is not None:
             entry.update(_math(f"{_gradient_lhs(kind, syntax.latex_name(name))} = {rhs}"))
         page.gradients.append(entry)
     for prefix in ("inputs", "params", "parameters", "truth"):
         for name in getattr(case, prefix, None) or {}:
             value = oracle.evaluate(case.expr(f"{prefix}.{name}"))
-            page.inputs.append({"name": name, "role": prefix, "shape": str(np.shape(value)), "value": text(value, limit=12)})
+            page.inputs.append({"name": name, "role": prefix, "shape": str(np.shape(value)),
+                                "value": text(value, limit=12)})
     own = {k: v for k, v in case.model_dump(mode="json").items() if k not in _COMMON_FIELDS}
     page.definition = yaml.safe_dump(own, sort_keys=False, default_flow_style=None, width=100).strip()
 
@@ -186,58 +340,123 @@ def _code(case: Any) -> list[dict[str, Any]]:
             found = snippets.adapter_functions(fw, str(scenario))
             if found:
                 blocks.append({"framework": fw, "source": f"the {fw} adapter's own code for `{scenario}`",
-                               "parts": [{"label": name, "code": code, "html": highlight(code, PythonLexer(), formatter)}
+                               "parts": [{"label": name, "code": code,
+                                          "html": highlight(code, PythonLexer(), formatter)}
                                          for name, code in found.items()], "given": {}})
     return blocks
 
 
-def _divergences(case: Any, jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"framework": d.framework, "versions": d.versions or "all versions", "issue": d.issue, "why": d.why,
-             "verdicts": sorted({f"{j['dtype']}: {j['verdict']}" for j in jobs if j["framework"] == d.framework})}
-            for d in case.divergences]
+def _says(convention: Convention) -> str:
+    said = []
+    if convention.value is not None:
+        said.append(f"value {text(convention.value)}")
+    if convention.status is not None:
+        said.append(f"status {convention.status.value}")
+    said.extend(f"{dtype} tolerance rtol {t.rtol:g}, atol {t.atol:g}" for dtype, t in convention.tolerance.items())
+    if convention.dtypes:
+        said.append(f"in {', '.join(convention.dtypes)}")
+    return "; ".join(said)
 
 
-# --- the report: results, reference values, estimates ------------------------------------------
-
-def _cell(grad: dict[str, Any]) -> dict[str, str]:
-    """A gradient as the results table shows it: its value and its class, or what stood in for it."""
-    status = grad.get("status")
-    if status == "error":
-        return {"css": "error", "label": "error", "text": grad.get("error") or ""}
-    if status == "disconnected":
-        rep = grad.get("representation") or ""
-        return {"css": "disconnected", "label": "disconnected", "text": f"{rep}" + (
-            f" = {text(grad['value'])}" if grad.get("value") is not None else "")}
-    label = CLASS_LABEL.get(grad.get("class") or "", grad.get("class") or "")
-    return {"css": grad.get("class") or "", "label": label, "text": text(grad.get("value"))}
+def _records(case: Any) -> list[Record]:
+    """The case file's conventions (per gradient) and known bugs, with the versions they hold for."""
+    records = [Record(fw, "convention", name, c.versions or "all versions", _says(c), c.why, c.link)
+               for name, expectation in (getattr(case, "expected", None) or {}).items()
+               for fw, specs in expectation.conventions_for().items() for c in specs]
+    records.extend(Record(d.framework, "known bug", ", ".join(d.gradients) or "all", d.versions or "all versions",
+                          "", d.why, d.issue) for d in case.divergences)
+    return sorted(records, key=lambda r: r.framework)
 
 
-def _results(page: Page, jobs: list[dict[str, Any]], report: dict[str, Any]) -> None:
-    page.columns = list(dict.fromkeys(n for j in jobs for n in j["gradients"]))
-    env = report["environment"]["frameworks"]
+# --- the report: verdicts, explanations, results, agreement ----------------------------------------
+
+def _cell(grad: GradientRecord | AnswerRecord) -> Cell:
+    if grad.status == Status.ERROR:
+        return Cell("error", "error", grad.error or "")
+    if grad.status == Status.DISCONNECTED:
+        value = f" = {text(grad.value)}" if grad.value is not None else ""
+        return Cell("disconnected", "disconnected", f"{grad.representation or ''}{value}")
+    return Cell(grad.cls.value if grad.cls else "", CLASS_LABEL[grad.cls] if grad.cls else "", text(grad.value))
+
+
+def _chips(jobs: list[JobRecord]) -> list[Chip]:
+    """One chip per verdict; the dtypes are named only where they differ."""
+    groups: dict[Verdict, list[str]] = {}
     for job in jobs:
-        page.results.append({
-            "framework": job["framework"], "dtype": job["dtype"], "verdict": job["verdict"],
-            "version": ", ".join(f"{v}" for v in env.get(job["framework"], {}).get("versions", {}).values()),
-            "cells": [_cell(job["gradients"][n]) if n in job["gradients"] else None for n in page.columns],
-            "messages": job["messages"]})
-        for name, est in (job.get("estimates") or {}).items():
-            page.estimates.append({"framework": job["framework"], "dtype": job["dtype"], "name": name,
-                                   "value": text(est.get("value")), "expected": text(est.get("expected")),
-                                   "error": text(est.get("max_abs"), 3),
-                                   "iterations": (job.get("details") or {}).get("iterations", "")})
+        groups.setdefault(job.verdict, []).append(job.dtype)
+    return [Chip(v, v.value if len(groups) == 1 else f"{' '.join(d.replace('float', 'f') for d in dtypes)} {v}",
+                 ", ".join(dtypes)) for v, dtypes in groups.items()]
+
+
+def _explain(job: JobRecord, name: str, g: GradientRecord, title: str) -> Explained:
+    explanation, kind = (g.convention, "convention") if g.convention else (g.bug, "known bug") if g.bug else (None, "")
+    math = text(g.expected) if g.expected is not None else g.expected_status.value
+    return Explained(job.framework, job.case, title, name, [job.dtype], g.verdict, _cell(g), math, kind,
+                     explanation.why if explanation else "", explanation.link if explanation else "")
+
+
+def _merge(items: Iterable[Explained], by_value: bool = True) -> list[Explained]:
+    """Items that differ only in dtype (and, unless `by_value`, in value), as one."""
+    merged: dict[tuple, Explained] = {}
+    for e in items:
+        key = (e.framework, e.case, e.gradient, e.verdict, e.why, e.link, *((e.cell, e.math) if by_value else ()))
+        if key in merged:
+            merged[key].dtypes.extend(e.dtypes)
+        else:
+            merged[key] = e
+    return list(merged.values())
+
+
+def _framework(fw: str, version: str, jobs: list[JobRecord], title: str) -> FrameworkView:
+    gradients = _merge((_explain(j, name, g, title) for j in jobs for name, g in j.gradients.items()),
+                       by_value=False)
+    shown = {e.link for e in gradients}
+    bugs = list(dict.fromkeys((b.why, b.link) for j in jobs for b in j.bugs if b.link not in shown))
+    return FrameworkView(fw, version, _chips(jobs), gradients, bugs)
+
+
+def _rows(records: Iterable[AgreementRecord], frameworks: list[str], titles: dict[str, str]) -> list[Row]:
+    """One row per (case, gradient) and answers; the dtypes with the same answers share it."""
+    rows: dict[tuple, Row] = {}
+    for a in records:
+        by_fw = {x.framework: Answer(_cell(x), x.verdict, x.matches_math, x.framework in a.odd, x.why, x.link)
+                 for x in a.answers}
+        answers = tuple(by_fw.get(fw) for fw in frameworks)
+        key = (a.case, a.gradient, a.result, a.difference, answers, a.reason)
+        if key in rows:
+            rows[key].dtypes.append(a.dtype)
+        else:
+            rows[key] = Row(a.case, titles.get(a.case, a.case), a.gradient, [a.dtype], a.result, a.difference,
+                            answers, a.reason)
+    return list(rows.values())
+
+
+def _results(page: Page, jobs: list[JobRecord], report: Report) -> None:
+    page.columns = list(dict.fromkeys(n for j in jobs for n in j.gradients))
+    env = report.environment.frameworks
+    for job in jobs:
+        info = env.get(job.framework)
+        page.results.append(ResultRow(
+            job.framework, ", ".join(info.versions.values()) if info else "", job.dtype, job.verdict,
+            [_cell(job.gradients[n]) if n in job.gradients else None for n in page.columns],
+            job.failures + [f"{n}: {f}" for n, g in job.gradients.items() for f in g.failures],
+            job.notes + [f"{n}: {x}" for n, g in job.gradients.items() for x in g.notes]))
+        for name, est in job.estimates.items():
+            page.estimates.append({"framework": job.framework, "dtype": job.dtype, "name": name,
+                                   "value": text(est.value), "expected": text(est.expected),
+                                   "error": text(est.max_abs, 3), "iterations": job.details.get("iterations", "")})
     for dtype in page.dtypes:
-        first = next((j for j in jobs if j["dtype"] == dtype and j["gradients"]), None)
+        first = next((j for j in jobs if j.dtype == dtype and j.gradients), None)
         if first is None:
             continue
         for what in ("expected", "oracle"):
-            cells = [text(first["gradients"].get(n, {}).get(what)) for n in page.columns]
+            cells = [text(getattr(first.gradients[n], what)) if n in first.gradients else "" for n in page.columns]
             if any(cells):
                 page.reference.append({"label": what, "cells": cells})
     page.reference = [r for i, r in enumerate(page.reference) if r not in page.reference[:i]]  # the oracle is float64
 
 
-def _figures(page: Page, case: Any, jobs: list[dict[str, Any]], frameworks: list[str], out: Path) -> None:
+def _figures(page: Page, case: Any, jobs: list[JobRecord], frameworks: list[str], out: Path) -> None:
     errors = figures.oracle_errors(jobs, frameworks, out / "figures" / f"{page.id}-oracle-error.svg")
     if errors:
         page.figures.append({"file": f"figures/{errors.name}", "caption":
@@ -245,7 +464,7 @@ def _figures(page: Page, case: Any, jobs: list[dict[str, Any]], frameworks: list
                              "framework (hollow: float32, filled: float64; the dotted line stands for an exact 0)."})
     if case is not None and case.kind == "mle":
         truth = {n: oracle.evaluate(case.expr(f"truth.{n}")) for n in case.truth}
-        closed = {n: array(e["expected"]) for j in jobs for n, e in (j.get("estimates") or {}).items()}
+        closed = {n: e for j in jobs for n, est in j.estimates.items() if (e := array(est.expected)) is not None}
         paths = figures.mle_paths(jobs, truth, closed, out / "figures" / f"{page.id}-optimizer.svg")
         if paths:
             page.figures.append({"file": f"figures/{paths.name}", "caption":
@@ -254,47 +473,58 @@ def _figures(page: Page, case: Any, jobs: list[dict[str, Any]], frameworks: list
                                  "torch and TF record every objective evaluation, JAX every iteration."})
 
 
-# --- conventions ---------------------------------------------------------------------------------
+# --- the whole run: verdicts, conventions, themes -------------------------------------------------
 
-CONVENTIONS = [
+def _shown(report: Report) -> list[Verdict]:
+    """The verdicts the run gave, and pass and fail always."""
+    totals = report.totals()
+    return [v for v in Verdict if totals[v] or v in (Verdict.PASS, Verdict.FAIL)]
+
+
+def _explained(report: Report, titles: dict[str, str]) -> dict[str, list[Explained]]:
+    """Every gradient a recorded convention or a known bug explains, by which."""
+    found = [(g, _explain(j, name, g, titles.get(j.case, j.case))) for j in report.jobs
+             for name, g in j.gradients.items() if g.convention or g.bug]
+    return {"conventions": _merge(e for g, e in found if g.convention), "bugs": _merge(e for g, e in found if g.bug)}
+
+
+THEMES: list[tuple[str, str, str, Callable[[AgreementRecord], bool]]] = [
+    ("differ", "Where the frameworks differ",
+     ("The same gradient, different answers: by status (a value against None or an error), by value (beyond the "
+      "case's tolerance of each other) or by class (the same value, exact 0.0 against a rounding-level zero). "
+      "✓ and ✗ say which match the math; a difference never fails a framework that matches it."),
+     lambda a: a.result in DIFFERING),
     ("zeros", "Exact and numerical zeros",
-     "Where the algebra gives 0, does the framework return exactly 0.0, or a rounding-level number within the "
-     "derived zero tolerance? Both pass; the difference comes from the order the cancelling terms are summed in.",
-     lambda g: g.get("class") in ("exact_zero", "tolerance_zero")),
+     ("Where the algebra gives 0, does the framework return exactly 0.0, or a rounding-level number within the "
+      "derived zero tolerance? Both match the math; the difference comes from the order the cancelling terms are "
+      "summed in."), lambda a: any(x.cls == Class.TOLERANCE_ZERO for x in a.answers)),
     ("disconnected", "None vs zero for disconnected inputs",
      "An input the output does not depend on: torch and TensorFlow return None, JAX a (symbolic) zero.",
-     lambda g: g.get("status") == "disconnected"),
+     lambda a: any(x.status == Status.DISCONNECTED for x in a.answers)),
     ("nonfinite", "NaN and inf (for example through where)",
      "A NaN or inf in a branch that where() does not select still poisons the gradient in some frameworks.",
-     lambda g: g.get("class") in ("nan", "inf")),
+     lambda a: any(x.cls in (Class.NAN, Class.INF) for x in a.answers)),
     ("errors", "What a framework refuses",
      "The framework raised instead of returning a gradient; the message is the framework's own.",
-     lambda g: g.get("status") == "error"),
+     lambda a: any(x.status == Status.ERROR for x in a.answers)),
 ]
-KINKS = ("kinks", "Subgradients at kinks and other choices",
-         "Where frameworks return different values for the same gradient (a kink of abs, maximum or relu, "
-         "where any subgradient is correct) or a case marks a known divergence.")
 
 
-def _conventions(report: dict[str, Any], frameworks: list[str], pages: dict[str, Page]) -> list[dict[str, Any]]:
-    """Per theme, one row per (case, gradient, dtype) where some framework showed it; a cell per framework."""
-    by_key: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = {}
-    for job in report["jobs"]:
-        for name, grad in job["gradients"].items():
-            by_key.setdefault((job["case"], name, job["dtype"]), {})[job["framework"]] = grad
-    sections = []
-    for key, title, why, test in [*CONVENTIONS, (*KINKS, None)]:
-        rows = []
-        for (cid, name, dtype), grads in by_key.items():
-            page = pages.get(cid)
-            if test is None:
-                disagree = any(p.get("agree") is False for g in grads.values() for p in g.get("peers", {}).values())
-                kink = page is not None and (page.divergences or {"kink", "subgradient"} & set(page.tags))
-                hit = disagree or bool(kink)
-            else:
-                hit = any(test(g) for g in grads.values())
-            if hit:
-                rows.append({"case": cid, "title": page.title if page else cid, "gradient": name, "dtype": dtype,
-                             "cells": [_cell(grads[fw]) if fw in grads else None for fw in frameworks]})
-        sections.append({"key": key, "title": title, "why": why, "rows": rows})
-    return sections
+def _themes(report: Report, frameworks: list[str], titles: dict[str, str]) -> list[dict[str, Any]]:
+    """Per theme, the agreement rows (case, gradient; dtypes merged) that show it."""
+    return [{"key": key, "title": title, "why": why,
+             "rows": _rows(filter(test, report.agreement), frameworks, titles)} for key, title, why, test in THEMES]
+
+
+def _tally(report: Report, frameworks: list[str]) -> list[tuple[str, list[int]]]:
+    """Per framework, how many gradients (case, dtype) show each finding."""
+    tests: dict[str, Callable[[GradientRecord], bool]] = {
+        "convention": lambda g: g.verdict == Verdict.CONVENTION, "known bug": lambda g: g.bug is not None,
+        "stale record": lambda g: g.verdict == Verdict.STALE, "exact zero": lambda g: g.cls == Class.EXACT_ZERO,
+        "tolerance zero": lambda g: g.cls == Class.TOLERANCE_ZERO,
+        "disconnected": lambda g: g.status == Status.DISCONNECTED}
+    rows = [(label, [sum(test(g) for j in report.jobs if j.framework == fw for g in j.gradients.values())
+                     for fw in frameworks]) for label, test in tests.items()]
+    differences = report.differences()
+    rows.append(("odd one out where they differ", [sum(fw in a.odd for a in differences) for fw in frameworks]))
+    return rows

@@ -83,7 +83,8 @@ def mvn_tril_logpdf(x, loc, tril):  # solve against the Cholesky factor, as TFP 
     d = tril.shape[-1]
     return -0.5 * jnp.sum(z * z, axis=0) - jnp.sum(jnp.log(jnp.diagonal(tril))) - 0.5 * d * jnp.log(2 * jnp.pi)
 '''}
-_JAX_SAMPLER = {"Normal": "loc + scale * jax.random.normal(jax.random.key({seed}), ({samples}, *jnp.shape(loc)), loc.dtype)"}
+_JAX_SAMPLER = {"Normal": "loc + scale * jax.random.normal(jax.random.key({seed}), ({samples}, *jnp.shape(loc)), "
+                          "loc.dtype)"}
 
 
 class Unsupported(Exception):
