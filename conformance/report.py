@@ -155,8 +155,8 @@ class Shard(Record):
 
 
 class Report(Record):
-    format: Literal["gradient-conformance-report"] = FORMAT
-    version: Literal[2] = VERSION
+    format: Literal["gradient-conformance-report"] = "gradient-conformance-report"
+    version: Literal[2] = 2
     created: str
     environment: Environment
     load_errors: list[LoadErrorRecord]
@@ -266,7 +266,7 @@ def _job(v: JobVerdict) -> JobRecord:
     details = v.job.computed.details if v.job.computed else {}
     return JobRecord(
         case=v.job.case.id, framework=v.job.framework, dtype=v.job.dtype, verdict=v.verdict,
-        failures=v.failures, notes=v.notes, bugs=[_explain(m) for m in v.bugs], seconds=round(v.job.seconds, 4),
+        failures=v.failures, notes=v.notes, bugs=[Explanation(why=m.why, link=m.issue) for m in v.bugs], seconds=round(v.job.seconds, 4),
         tolerance=v.job.case.tolerance_for(v.job.dtype),
         gradients={name: _gradient(g) for name, g in v.gradients.items()},
         estimates=plain(v.estimates),
