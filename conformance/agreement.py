@@ -24,13 +24,10 @@ from conformance.vocabulary import Agreement, Difference, Status, Verdict
 
 @dataclass
 class Answer:
-    """One framework's answer for a gradient, with its verdict and how it is explained."""
+    """One framework's answer for a gradient, with its verdict (and its convention or bug, if any)."""
 
     framework: str
     gradient: GradientVerdict
-    #: the recorded convention's or known bug's link; None where nothing is recorded
-    link: str | None = None
-    why: str | None = None
 
 
 @dataclass
@@ -59,19 +56,10 @@ def agreement(verdicts: list[JobVerdict]) -> list[GradientAgreement]:
             continue
         tol = jobs[0].job.case.tolerance_for(dtype)
         for name in dict.fromkeys(n for v in jobs for n in v.gradients):
-            answers = [_answer(v, name) for v in jobs if name in v.gradients]
+            answers = [Answer(v.job.framework, v.gradients[name]) for v in jobs if name in v.gradients]
             if len(answers) >= 2:
                 out.append(_agree(case, dtype, name, answers, tol.rtol, tol.atol))
     return out
-
-
-def _answer(v: JobVerdict, name: str) -> Answer:
-    g = v.gradients[name]
-    if g.convention is not None:
-        return Answer(v.job.framework, g, g.convention.link, g.convention.why)
-    if g.bug is not None:
-        return Answer(v.job.framework, g, g.bug.issue, g.bug.why)
-    return Answer(v.job.framework, g)
 
 
 def _agree(case: str, dtype: str, name: str, answers: list[Answer], rtol: float, atol: float) -> GradientAgreement:

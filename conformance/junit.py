@@ -51,7 +51,7 @@ def xml(report: Report) -> str:
 def _reasons(job: JobRecord) -> list[str]:
     """Why the job did not pass: its failures and its gradients', after the known bugs that explain an xfail."""
     bugs = [f"known bug: {b.why} ({b.link})" for b in job.bugs] if job.verdict == Verdict.XFAIL else []
-    return bugs + job.failures + [f"{name}: {f}" for name, g in job.gradients.items() for f in g.failures]
+    return bugs + job.all_failures()
 
 
 def write(report: Report, path: str | Path) -> None:

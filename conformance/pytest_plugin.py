@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from conformance import adapters, loader, regress, runner, verdicts
 from conformance.model import DTYPES, Divergence
+from conformance.tolerance import short
 from conformance.vocabulary import Status, Verdict
 
 _STATE = pytest.StashKey["_State"]()
@@ -126,15 +126,11 @@ def describe(verdict: verdicts.JobVerdict) -> str:
             got = res.status.value + (f" ({res.representation})" if res.representation else "") + \
                   (f": {res.error}" if res.error else "")
         else:
-            got = f"{_short(res.value)} ({res.cls})"
+            got = f"{short(res.value)} ({res.cls})"
         lines.append(f"  {name}: got {got}")
         if res.expected is not None:
-            lines.append(f"  {' ' * len(name)}  expected {_short(res.expected)}")
+            lines.append(f"  {' ' * len(name)}  expected {short(res.expected)}")
         if res.oracle is not None:
-            lines.append(f"  {' ' * len(name)}  oracle   {_short(res.oracle)} (finite differences)")
+            lines.append(f"  {' ' * len(name)}  oracle   {short(res.oracle)} (finite differences)")
     lines += [f"  {failure}" for failure in verdict.all_failures()]
     return "\n".join(lines)
-
-
-def _short(value) -> str:
-    return np.array2string(np.asarray(value, np.float64), precision=6, separator=", ", threshold=6)

@@ -23,6 +23,7 @@ from conformance import tolerance
 from conformance.loader import LoadedCase, LoadError
 from conformance.model import Divergence, Tolerance
 from conformance.report import AgreementRecord, FrameworkInfo, GradientRecord, JobRecord, Report
+from conformance.tolerance import short
 from conformance.vocabulary import Agreement, Status
 
 COMPARE_FORMAT = "gradient-conformance-compare"
@@ -113,7 +114,7 @@ def _jobs(report: Report, frameworks: list[str]) -> dict[Key, JobRecord]:
 def _job_changes(key: Key, old: JobRecord, new: JobRecord) -> list[Change]:
     changes = []
     if old.verdict != new.verdict:
-        failures = new.failures + [f"{name}: {f}" for name, g in new.gradients.items() for f in g.failures]
+        failures = new.all_failures()
         changes.append(Change(*key, "verdict", None, old.verdict.value, new.verdict.value,
                               new.verdict.failing and not old.verdict.failing, "; ".join(failures)))
     for name in dict.fromkeys([*old.gradients, *new.gradients]):
@@ -126,7 +127,7 @@ def _job_changes(key: Key, old: JobRecord, new: JobRecord) -> list[Change]:
                 changes.append(Change(*key, "class", name, str(a.cls), str(b.cls), False))
             moved = _moved(a, b, new.tolerance)
             if moved:
-                changes.append(Change(*key, "moved", name, _short(a.value), _short(b.value), True, moved))
+                changes.append(Change(*key, "moved", name, short(a.value), short(b.value), True, moved))
     return changes
 
 
@@ -208,17 +209,13 @@ def _agreement_text(record: AgreementRecord) -> str:
 
 def _answers(record: AgreementRecord) -> str:
     """Each framework's answer, and the odd ones out."""
-    answers = " | ".join(f"{x.framework} {_short(x.value) if x.status == Status.VALUE else x.status.value}"
+    answers = " | ".join(f"{x.framework} {short(x.value) if x.status == Status.VALUE else x.status.value}"
                          for x in record.answers)
     return answers + (f" (odd: {', '.join(record.odd)})" if record.odd else "")
 
 
 def _array(value: Any) -> np.ndarray:
     return np.asarray(value, np.float64)  # also parses the report's "nan" / "inf" / "-inf" strings
-
-
-def _short(value: Any) -> str:
-    return np.array2string(_array(value), precision=6, separator=", ", threshold=6)
 
 
 def merge(reports: list[Report]) -> Report:

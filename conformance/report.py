@@ -94,6 +94,10 @@ class JobRecord(Record):
     estimates: dict[str, EstimateRecord]
     details: dict[str, Any]
 
+    def all_failures(self) -> list[str]:
+        """The job's failures and each failing gradient's, as in `JobVerdict.all_failures`."""
+        return self.failures + [f"{name}: {f}" for name, g in self.gradients.items() for f in g.failures]
+
 
 class AnswerRecord(Record):
     framework: str
@@ -252,6 +256,11 @@ def _explain(record: Convention | Divergence | None) -> Explanation | None:
     return None
 
 
+def _explained(record: Convention | Divergence | None) -> dict[str, str | None]:
+    explanation = _explain(record)
+    return {"why": explanation.why, "link": explanation.link} if explanation else {"why": None, "link": None}
+
+
 def _gradient(g: GradientVerdict) -> GradientRecord:
     return GradientRecord(
         status=g.status, cls=g.cls, representation=g.representation, value=plain(g.value), error=g.error,
@@ -266,7 +275,8 @@ def _job(v: JobVerdict) -> JobRecord:
     details = v.job.computed.details if v.job.computed else {}
     return JobRecord(
         case=v.job.case.id, framework=v.job.framework, dtype=v.job.dtype, verdict=v.verdict,
-        failures=v.failures, notes=v.notes, bugs=[Explanation(why=m.why, link=m.issue) for m in v.bugs], seconds=round(v.job.seconds, 4),
+        failures=v.failures, notes=v.notes, bugs=[Explanation(why=m.why, link=m.issue) for m in v.bugs],
+        seconds=round(v.job.seconds, 4),
         tolerance=v.job.case.tolerance_for(v.job.dtype),
         gradients={name: _gradient(g) for name, g in v.gradients.items()},
         estimates=plain(v.estimates),
@@ -279,7 +289,8 @@ def _agreement(a: GradientAgreement) -> AgreementRecord:
         answers=[AnswerRecord(framework=x.framework, status=x.gradient.status, cls=x.gradient.cls,
                               representation=x.gradient.representation, value=plain(x.gradient.value),
                               error=x.gradient.error, verdict=x.gradient.verdict,
-                              matches_math=x.gradient.matches_math, why=x.why, link=x.link) for x in a.answers],
+                              matches_math=x.gradient.matches_math,
+                              **_explained(x.gradient.convention or x.gradient.bug)) for x in a.answers],
         groups=a.groups, odd=a.odd, reason=a.reason)
 
 

@@ -8,11 +8,11 @@
 """
 from __future__ import annotations
 
-import numpy as np
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from conformance.tolerance import short
 from conformance.report import AgreementRecord, AnswerRecord, Report
 from conformance.vocabulary import Agreement, Status, Verdict
 
@@ -41,7 +41,7 @@ def render(report: Report, console: Console, full_table: bool = False) -> None:
         console.print()
         console.print(Text(f"Failures ({len(failing)} jobs)", style="bold red"))
         for job in failing:
-            reasons = job.failures + [f"{name}: {f}" for name, g in job.gradients.items() for f in g.failures]
+            reasons = job.all_failures()
             line = Text(f"  {job.case} [{job.framework}-{job.dtype}] ")
             line.append(job.verdict.value, style=STYLE[job.verdict])
             line.append(": " + "; ".join(reasons or ["-"]))
@@ -59,7 +59,8 @@ def render(report: Report, console: Console, full_table: bool = False) -> None:
 def verdict_table(report: Report) -> Table:
     table = Table(title="Verdicts against the math", title_justify="left")
     table.add_column("framework")
-    shown = [v for v in Verdict if report.totals()[v] or v in (Verdict.PASS, Verdict.FAIL)]
+    totals = report.totals()
+    shown = [v for v in Verdict if totals[v] or v in (Verdict.PASS, Verdict.FAIL)]
     for verdict in shown:
         table.add_column(verdict.value, justify="right", style=STYLE[verdict])
     for fw, counts in report.summary.items():
@@ -116,14 +117,7 @@ def _value(answer: AnswerRecord) -> str:
         return answer.representation or "disconnected"
     if answer.status == Status.ERROR:
         return f"error ({(answer.error or '').split(':')[0]})"
-    return short(answer.value)
-
-
-def short(value: object) -> str:
-    array = np.asarray(value, np.float64)
-    if array.ndim == 0:
-        return f"{float(array):.6g}"
-    return np.array2string(array, precision=4, separator=", ", threshold=6, max_line_width=10_000).replace("\n", "")
+    return short(answer.value, precision=4)
 
 
 def job_table(report: Report) -> Table:

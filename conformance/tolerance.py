@@ -55,6 +55,13 @@ def errors(got: Any, want: Any) -> dict[str, float]:
     return {"max_abs": float(np.max(diff, initial=0)), "max_rel": float(np.max(rel, initial=0))}
 
 
+def short(value: Any, precision: int = 6) -> str:
+    """A value for a message, on one line (the report's "nan"/"inf" strings parse too)."""
+    array = np.asarray(value, np.float64)
+    text = np.array2string(array, precision=precision, separator=", ", threshold=6, max_line_width=10_000)
+    return text.replace("\n", "")
+
+
 def classify(value: Any, zero_tolerance: np.ndarray | None) -> Class:
     """The class of a whole array: its most notable element decides."""
     value = np.asarray(value, np.float64)

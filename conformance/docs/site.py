@@ -439,7 +439,7 @@ def _results(page: Page, jobs: list[JobRecord], report: Report) -> None:
         page.results.append(ResultRow(
             job.framework, ", ".join(info.versions.values()) if info else "", job.dtype, job.verdict,
             [_cell(job.gradients[n]) if n in job.gradients else None for n in page.columns],
-            job.failures + [f"{n}: {f}" for n, g in job.gradients.items() for f in g.failures],
+            job.all_failures(),
             job.notes + [f"{n}: {x}" for n, g in job.gradients.items() for x in g.notes]))
         for name, est in job.estimates.items():
             page.estimates.append({"framework": job.framework, "dtype": job.dtype, "name": name,

@@ -12,7 +12,7 @@ from conformance.families import FAMILIES
 from conformance.kinds.base import (Checked, Computed, Kind, Reference, oracle_or_nothing, references, values,
                                     vjp_per_input)
 from conformance.model import CaseBase, Expectation, ExprAt, Value
-from conformance.tolerance import errors
+from conformance.tolerance import errors, short
 
 class MleCase(CaseBase):
     """Maximum likelihood: recover parameters of `family` from data drawn at `truth`."""
@@ -103,13 +103,9 @@ def check(case: MleCase, computed: Computed, framework: str, versions: dict[str,
         err = errors(got, want)
         checked.estimates[name] = {"value": got, "expected": want, **err}
         if not err["max_abs"] <= case.estimate_tolerance:
-            checked.failures.append(f"estimate {name}: closed form {_short(want)}, got {_short(got)} "
+            checked.failures.append(f"estimate {name}: closed form {short(want)}, got {short(got)} "
                                     f"(max abs error {err['max_abs']:.3g} > {case.estimate_tolerance})")
     return checked
-
-
-def _short(value: Any) -> str:
-    return np.array2string(np.asarray(value, np.float64), precision=6, separator=", ", threshold=6)
 
 
 KIND = Kind(MleCase, _compute_mle, reference, check)
