@@ -58,6 +58,8 @@ def errors(got: Any, want: Any) -> dict[str, float]:
 def short(value: Any, precision: int = 6) -> str:
     """A value for a message, on one line (the report's "nan"/"inf" strings parse too)."""
     array = np.asarray(value, np.float64)
+    if array.ndim == 0:
+        return f"{float(array):.{precision}g}"
     text = np.array2string(array, precision=precision, separator=", ", threshold=6, max_line_width=10_000)
     return text.replace("\n", "")
 

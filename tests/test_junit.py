@@ -17,7 +17,7 @@ def test_verdicts_map_to_junit_outcomes_with_versions_as_properties(sample, tmp_
     assert properties["fake"] == "1.0" and properties["python"] == sample.environment.python
     outcome = {case.get("name"): [(c.tag, c.get("message")) for c in case] for case in fake.iter("testcase")}
     assert outcome["good[fake-float64]"] == []
-    assert outcome["wrong[fake-float64]"] == [("failure", "fail: a: expected 5., got 4. (max abs error 1)")]
+    assert outcome["wrong[fake-float64]"] == [("failure", "fail: a: expected 5, got 4 (max abs error 1)")]
     assert outcome["raises[fake-float64]"] == [("error", "error: RuntimeError: deliberate")]
     assert outcome["known[fake-float64]"] == [("skipped", "xfail: known bug: known (https://example.org/1)")]
     assert outcome["stale[fake-float64]"] == [
