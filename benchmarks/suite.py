@@ -61,7 +61,7 @@ def per_check() -> dict[str, float]:
     from conformance import verdicts, kinds, loader
     from conformance.adapters import BUILTIN, load
 
-    cases = {c.case.id: c.case for c in loader.load([REPO / "cases" / "vjp" / "seed.yaml"])[0]}
+    cases = {c.case.id: c.case for c in loader.load([REPO / "conformance" / "cases" / "vjp" / "seed.yaml"])[0]}
     results: dict[str, float] = {}
     for fw in ("torch", "jax"):
         adapter = load(BUILTIN[fw])
@@ -109,7 +109,7 @@ def _median_ms(fn, repeats: int = 30) -> float:
 
 
 def main() -> None:
-    cases = sys.argv[1] if len(sys.argv) > 1 else "cases"
+    cases = sys.argv[1] if len(sys.argv) > 1 else str(loader.LIBRARY)
     figures = {**suite_against_floor(cases), **per_check()}
     width = max(map(len, figures))
     for name, value in figures.items():

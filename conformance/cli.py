@@ -13,7 +13,7 @@ from conformance.kinds import Case
 from conformance.model import DTYPES
 
 OK, FAILED, USAGE = 0, 1, 2
-DEFAULT_CASES = "cases"
+_PATHS_HELP = "case files or folders (default: ./cases if present, else the shipped library)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run cases on every installed framework")
-    run.add_argument("paths", nargs="*", default=[DEFAULT_CASES], help="case files or folders (default: cases)")
+    run.add_argument("paths", nargs="*", help=_PATHS_HELP)
     run.add_argument("--framework", action="append", choices=None, metavar="NAME",
                      help="run only this framework (repeatable); default: all adapters")
     run.add_argument("--dtype", action="append", choices=DTYPES, help="run only this dtype (repeatable)")
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     schema.add_argument("--report", action="store_true", help="the report's schema instead")
 
     docs = commands.add_parser("docs", help="generate the reference pages (HTML and Markdown)")
-    docs.add_argument("paths", nargs="*", default=[DEFAULT_CASES], help="case files or folders (default: cases)")
+    docs.add_argument("paths", nargs="*", help=_PATHS_HELP)
     docs.add_argument("--report", metavar="FILE", help="a run's JSON report (default: run the suite first)")
     docs.add_argument("--out", metavar="DIR", required=True, help="write the site here")
 
@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     merge.add_argument("--report", metavar="FILE", required=True, help="write the merged report here")
 
     args = parser.parse_args(argv)
+    if getattr(args, "paths", None) == []:
+        args.paths = loader.default_paths()
     if args.command == "schema":
         return _schema(args.report)
     if args.command == "docs":
@@ -79,7 +81,7 @@ def _docs(args: argparse.Namespace) -> int:
         return USAGE
     if args.report is None:
         args.report = str(Path(args.out) / "report.json")
-        main(["run", *args.paths, "--report", args.report, "--quiet"])  # failures are results the pages show
+        main(["run", *map(str, args.paths), "--report", args.report, "--quiet"])  # failures are results the pages show
     try:
         result = report.read(args.report)
     except (OSError, ValueError) as err:

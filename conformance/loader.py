@@ -18,6 +18,12 @@ from conformance.model import ExprAt
 _CASE = TypeAdapter(Case)
 _KINDS = ("reparam", "vjp", "grad", "jvp", "hvp", "mle", "implicit", "behaviour")
 SUFFIXES = (".yaml", ".yml")
+LIBRARY = Path(__file__).parent / "cases"  # the case library, shipped in the wheel as package data
+
+
+def default_paths() -> list[Path]:
+    """`./cases` when the working folder has one (a project's own cases), else the shipped library."""
+    return [Path("cases")] if Path("cases").is_dir() else [LIBRARY]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ def conformance(*args: str, cwd=REPO) -> subprocess.CompletedProcess:
 @pytest.mark.skipif(not installed("torch"), reason="torch not installed")
 def test_passing_run_exits_0_and_writes_the_report(tmp_path):
     out = tmp_path / "r.json"
-    result = conformance("run", "cases/vjp", "--framework", "torch", "--report", str(out), "--table")
+    result = conformance("run", "conformance/cases/vjp", "--framework", "torch", "--report", str(out), "--table")
     assert result.returncode == 0, result.stdout + result.stderr
     data = json.loads(out.read_text())
     assert {(j["case"], j["dtype"]) for j in data["jobs"]} == {

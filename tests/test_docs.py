@@ -43,8 +43,8 @@ def small(tmp_path_factory):
     """The seed function cases and the kinks on the NumPy fake adapter twice: as `fake`, and as a `jax` that gives
     JAX's recorded abs'(0) = 1 (so the frameworks differ, by a convention with its link); plus an MLE case with a
     recorded optimizer run and a case of a kind the generator does not know."""
-    cases, errors = loader.load([REPO / "cases" / "vjp", REPO / "cases" / "mle",
-                                 REPO / "cases" / "conventions" / "kinks.yaml"])
+    cases, errors = loader.load([REPO / "conformance" / "cases" / "vjp", REPO / "conformance" / "cases" / "mle",
+                                 REPO / "conformance" / "cases" / "conventions" / "kinks.yaml"])
     function_cases = [c.case for c in cases if c.case.kind in ("vjp", "grad")]
     jobs = runner.run(runner.plan(function_cases, ["fake", "jax"]), {"fake": FAKE, "jax": FAKE})
     for job in jobs:
@@ -168,7 +168,7 @@ def test_an_unknown_kind_still_gets_a_page(small):
 def test_docs_command_writes_the_site(small, tmp_path):
     built, _, _, _ = small
     report.write(built, tmp_path / "report.json")
-    code = cli.main(["docs", str(REPO / "cases" / "vjp"), "--report", str(tmp_path / "report.json"),
+    code = cli.main(["docs", str(REPO / "conformance" / "cases" / "vjp"), "--report", str(tmp_path / "report.json"),
                      "--out", str(tmp_path / "site")])
     assert code == cli.OK and (tmp_path / "site" / "cases" / "seed-grad.html").is_file()
 
@@ -198,7 +198,7 @@ def real_report(tmp_path_factory):
     if not frameworks:
         pytest.skip("no framework installed")
     path = tmp_path_factory.mktemp("real") / "report.json"
-    cli.main(["run", str(REPO / "cases"), "--dtype", "float64", "--report", str(path), "--quiet",
+    cli.main(["run", str(REPO / "conformance" / "cases"), "--dtype", "float64", "--report", str(path), "--quiet",
               *[a for fw in frameworks for a in ("--framework", fw)]])
     return report.read(path)
 
@@ -206,7 +206,7 @@ def real_report(tmp_path_factory):
 @pytest.mark.parametrize("framework", [pytest.param(fw, marks=pytest.mark.skipif(
     not installed(fw), reason=f"{fw} not installed")) for fw in snippets.FRAMEWORKS])
 def test_snippets_compute_what_the_report_says(framework, real_report, tmp_path):
-    cases = {c.case.id: c.case for c in loader.load([REPO / "cases"])[0]}
+    cases = {c.case.id: c.case for c in loader.load([REPO / "conformance" / "cases"])[0]}
     items = []
     for cid, case in cases.items():
         snippet = snippets.snippets(case).get(framework)

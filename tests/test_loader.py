@@ -89,5 +89,5 @@ def test_duplicate_ids_are_errors(write_case, tmp_path):
 
 
 def test_the_shipped_library_loads_cleanly():
-    cases, errors = loader.load([Path(__file__).resolve().parent.parent / "cases"])
+    cases, errors = loader.load([loader.LIBRARY])
     assert errors == [] and len(cases) >= 7

@@ -86,7 +86,7 @@ def test_collecting_imports_no_framework(pytester):
                                        if m in sys.modules))
     """)
     (pytester.path / "cases").mkdir()
-    (pytester.path / "cases" / "seed.yaml").write_text((REPO / "cases" / "vjp" / "seed.yaml").read_text())
+    (pytester.path / "cases" / "seed.yaml").write_text((REPO / "conformance" / "cases" / "vjp" / "seed.yaml").read_text())
     result = pytester.runpytest_subprocess("--collect-only", "-q", "cases")
     result.stdout.fnmatch_lines(["*seed-vjp[[]torch-float32[]]*", "*seed-vjp[[]jax-float64[]]*", "FRAMEWORKS []"])
 

@@ -8,9 +8,9 @@ from conformance.adapters import BUILTIN, DISCONNECTED, ERROR, VALUE, load
 from tests.conftest import REPO, framework_params
 
 # the core cases, whose every gradient is a value (the whole library runs through the CLI and the runner)
-SEED_CASES = {c.case.id: c.case for c in loader.load([REPO / "cases" / "vjp", REPO / "cases" / "mle",
-                                                       REPO / "cases" / "reparam" / "normal.yaml",
-                                                       REPO / "cases" / "reparam" / "mvn.yaml"])[0]}
+SEED_CASES = {c.case.id: c.case for c in loader.load([REPO / "conformance" / "cases" / "vjp", REPO / "conformance" / "cases" / "mle",
+                                                       REPO / "conformance" / "cases" / "reparam" / "normal.yaml",
+                                                       REPO / "conformance" / "cases" / "reparam" / "mvn.yaml"])[0]}
 
 
 @pytest.fixture(scope="module", params=framework_params())
