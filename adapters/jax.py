@@ -1,12 +1,22 @@
 """JAX with jax.numpy, jax.scipy.stats and jax.random; jax.vjp for gradients, optax's L-BFGS to minimize."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+from conformance.adapters import (
+    DISCONNECTED,
+    ERROR,
+    VALUE,
+    Adapter,
+    Gradient,
+    Minimum,
+    describe_error,
+    failed,
+    observed,
+)
 
-from conformance.adapters import (DISCONNECTED, ERROR, VALUE, Adapter, Gradient, Minimum, describe_error, failed,
-                                  observed)
 from conformance.expr import Ops, ops_from_namespace
 
 
@@ -19,10 +29,10 @@ class JaxAdapter(Adapter):
 
         jax.config.update("jax_enable_x64", True)  # float64 on request; float32 arrays stay float32
         jax.config.update("jax_platforms", "cpu")
-        import jax.extend  # noqa: F401  (jaxpr_as_fun, to compile a traced program)
+        import jax.extend
         import jax.numpy as jnp
         import jax.scipy as jsp
-        import jax.scipy.stats  # noqa: F401
+        import jax.scipy.stats
 
         self.jax, self.jnp, self.jsp = jax, jnp, jsp
         self._programs: dict[tuple, Callable] = {}

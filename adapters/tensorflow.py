@@ -2,12 +2,23 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+from conformance.adapters import (
+    DISCONNECTED,
+    ERROR,
+    VALUE,
+    Adapter,
+    Gradient,
+    Minimum,
+    describe_error,
+    failed,
+    flatten,
+    observed,
+)
 
-from conformance.adapters import (DISCONNECTED, ERROR, VALUE, Adapter, Gradient, Minimum, describe_error, failed,
-                                  flatten, observed)
 from conformance.expr import Ops, ops_from_namespace
 
 

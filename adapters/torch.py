@@ -2,12 +2,22 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+from conformance.adapters import (
+    DISCONNECTED,
+    ERROR,
+    VALUE,
+    Adapter,
+    Gradient,
+    Minimum,
+    describe_error,
+    failed,
+    observed,
+)
 
-from conformance.adapters import (DISCONNECTED, ERROR, VALUE, Adapter, Gradient, Minimum, describe_error, failed,
-                                  observed)
 from conformance.expr import Ops, ops_from_namespace
 
 

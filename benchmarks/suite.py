@@ -58,8 +58,9 @@ def suite_against_floor(cases: str) -> dict[str, float]:
 
 def per_check() -> dict[str, float]:
     """Median seconds per check of the seed functions: ours against gradcheck and check_grads."""
-    from conformance import verdicts, kinds, loader
     from conformance.adapters import BUILTIN, load
+
+    from conformance import kinds, loader, verdicts
 
     cases = {c.case.id: c.case for c in loader.load([REPO / "conformance" / "cases" / "vjp" / "seed.yaml"])[0]}
     results: dict[str, float] = {}

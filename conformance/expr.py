@@ -10,8 +10,9 @@ from __future__ import annotations
 import ast
 import math
 import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 # name -> number of positional arguments (a tuple lists every accepted arity).
 FUNCTIONS: dict[str, tuple[int, ...]] = {

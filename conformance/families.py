@@ -7,8 +7,9 @@ and sampler. Adapters supply only `log_prob` and a native sampler per family.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from scipy import special, stats

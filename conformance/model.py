@@ -7,7 +7,8 @@ an expression error can be reported with its file and line.
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, Callable, ClassVar, Literal, Union
+from collections.abc import Callable
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -79,7 +80,7 @@ class Convention(Strict):
     link: Link
 
     @model_validator(mode="after")
-    def _says_something(self) -> "Convention":
+    def _says_something(self) -> Convention:
         if self.value is None and self.status is None and not self.tolerance:
             raise ValueError("a convention needs a value, a status or a tolerance")
         return self
@@ -100,7 +101,7 @@ class Expectation(Strict):
                     "(verdict `convention`); a list for several version ranges, the first that matches applies")
 
     @model_validator(mode="after")
-    def _needs_value(self) -> "Expectation":
+    def _needs_value(self) -> Expectation:
         if self.status == Expect.VALUE and self.value is None and not self.conventions:
             raise ValueError("an expectation with status 'value' needs a value (or, to let the oracle judge, "
                              "conventions to record)")
@@ -143,7 +144,7 @@ class CaseBase(Strict):
     expected_extra_names: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="after")
-    def _oracle_reason(self) -> "CaseBase":
+    def _oracle_reason(self) -> CaseBase:
         if not self.oracle and not self.oracle_why:
             raise ValueError("a case with oracle: false needs an oracle_why (why finite differences do not apply)")
         return self

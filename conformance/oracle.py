@@ -15,7 +15,7 @@ eps**(2/3) ~ 4e-11 relative to the function's scale.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from scipy import special

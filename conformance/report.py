@@ -13,7 +13,7 @@ import platform
 import sys
 import tempfile
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Literal, Union
@@ -31,7 +31,7 @@ from conformance.vocabulary import Agreement, Class, Difference, Expect, Status,
 FORMAT, VERSION = "gradient-conformance-report", 2
 
 Number = Union[float, Literal["nan", "inf", "-inf"]]
-Array = TypeAliasType("Array", "Union[Number, list[Array]]")  # type: ignore[misc]
+Array = TypeAliasType("Array", "Number | list[Array]")  # type: ignore[misc]
 
 
 class Record(BaseModel):
@@ -183,7 +183,7 @@ class Report(Record):
 def build(verdicts: list[JobVerdict], cases: list[LoadedCase], load_errors: list[LoadError],
           frameworks: list[str]) -> Report:
     return Report(
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
         environment=_environment(verdicts, frameworks),
         load_errors=[LoadErrorRecord(file=e.file, line=e.line, message=e.message) for e in load_errors],
         cases={c.case.id: CaseRecord(title=c.case.title, kind=c.case.kind, why=c.case.why, file=c.file,

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import time
-from multiprocessing.connection import Connection, wait
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from multiprocessing.connection import Connection, wait
 
-from conformance.verdicts import Job
 from conformance.kinds import Case
+from conformance.verdicts import Job
 
 STARTUP_SECONDS = 300.0  # importing a framework the first time can be slow on a cold disk
 

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from conformance.tolerance import short
 from conformance.report import AgreementRecord, AnswerRecord, Report
+from conformance.tolerance import short
 from conformance.vocabulary import Agreement, Status, Verdict
 
 STYLE = {Verdict.PASS: "green", Verdict.CONVENTION: "cyan", Verdict.XFAIL: "yellow", Verdict.UNAVAILABLE: "dim",

@@ -10,9 +10,9 @@ import os
 import time
 
 import numpy as np
+from conformance.adapters import VALUE, Adapter, Gradient
 
 from conformance import oracle
-from conformance.adapters import VALUE, Adapter, Gradient
 
 
 class FakeAdapter(Adapter):

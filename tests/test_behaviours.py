@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from conformance import verdicts, kinds, loader
 from conformance.adapters import BUILTIN, DISCONNECTED, ERROR, VALUE, load
+
+from conformance import kinds, loader, verdicts
 from tests.conftest import REPO, framework_params
 
 

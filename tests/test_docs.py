@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conformance.adapters import VALUE, Gradient
 
 from conformance import cli, kinds, loader, oracle, report, runner, verdicts
-from conformance.adapters import VALUE, Gradient
 from conformance.docs import generate, snippets
 from conformance.docs.values import array
 from conformance.families import FAMILIES

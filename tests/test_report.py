@@ -2,7 +2,6 @@ import json
 
 import numpy as np
 import pytest
-
 from rich.console import Console
 
 from conformance import loader, report, runner, summary, verdicts

@@ -1,6 +1,6 @@
 import textwrap
 
-from conformance import verdicts, loader, runner
+from conformance import loader, runner, verdicts
 
 FAKE = {"fake": "tests.fake_adapter:FakeAdapter", "broken": "tests.fake_adapter:BrokenAdapter"}
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conformance.adapters import Gradient
 
 from conformance import kinds, loader
-from conformance.adapters import Gradient
 from conformance.agreement import agreement
 from conformance.kinds import Computed, ConventionRef, Reference
 from conformance.model import DEFAULT_TOLERANCE, Convention

@@ -7,11 +7,11 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from conformance.docs.values import array  # noqa: E402
-from conformance.report import JobRecord  # noqa: E402
+from conformance.docs.values import array
+from conformance.report import JobRecord
 
 COLOURS = {"torch": "#ee4c2c", "tensorflow": "#ff8f00", "jax": "#4a7bd0"}
 MARKERS = {"float32": "o", "float64": "s"}

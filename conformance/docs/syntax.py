@@ -8,8 +8,9 @@ so the rendering cannot disagree with what the suite computes: a snippet says
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import latex2mathml.converter
 

@@ -11,8 +11,17 @@ from pydantic import Field
 
 from conformance.adapters import Adapter
 from conformance.kinds import behaviour, function, implicit, mle, reparam
-from conformance.kinds.base import (Checked, Computed, ConventionRef, Kind, Reference, for_framework, version_matches,
-                                    vjp_per_input, zero_tolerance)
+from conformance.kinds.base import (
+    Checked,
+    Computed,
+    ConventionRef,
+    Kind,
+    Reference,
+    for_framework,
+    version_matches,
+    vjp_per_input,
+    zero_tolerance,
+)
 from conformance.kinds.behaviour import BehaviourCase, Outcome
 from conformance.kinds.function import JVP_OUTPUTS, FunctionCase
 from conformance.kinds.implicit import ImplicitCase
@@ -27,7 +36,7 @@ KINDS: dict[str, Kind] = {
     "behaviour": behaviour.KIND,
 }
 
-Case = Annotated[Union[ReparamCase, FunctionCase, MleCase, ImplicitCase, BehaviourCase], Field(discriminator="kind")]
+Case = Annotated[ReparamCase | FunctionCase | MleCase | ImplicitCase | BehaviourCase, Field(discriminator="kind")]
 
 
 def compute(case: Any, adapter: Adapter, dtype: str) -> Computed:
@@ -45,6 +54,27 @@ def check(case: Any, computed: Computed, framework: str, versions: dict[str, str
     return KINDS[case.kind].check(case, computed, framework, versions)
 
 
-__all__ = ["KINDS", "Case", "Checked", "Computed", "ConventionRef", "Kind", "Reference", "compute", "reference",
-           "check", "for_framework", "version_matches", "vjp_per_input", "zero_tolerance", "JVP_OUTPUTS",
-           "BehaviourCase", "FunctionCase", "ImplicitCase", "MleCase", "ReparamCase", "Outcome", "mle"]
+__all__ = [
+    "JVP_OUTPUTS",
+    "KINDS",
+    "BehaviourCase",
+    "Case",
+    "Checked",
+    "Computed",
+    "ConventionRef",
+    "FunctionCase",
+    "ImplicitCase",
+    "Kind",
+    "MleCase",
+    "Outcome",
+    "Reference",
+    "ReparamCase",
+    "check",
+    "compute",
+    "for_framework",
+    "mle",
+    "reference",
+    "version_matches",
+    "vjp_per_input",
+    "zero_tolerance",
+]

@@ -10,8 +10,9 @@ and, for gradients that cancel to zero, the size of the terms that cancel
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from packaging.specifiers import SpecifierSet

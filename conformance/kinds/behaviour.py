@@ -9,6 +9,7 @@ from conformance.adapters import Adapter
 from conformance.kinds.base import Checked, Computed, Kind, Reference, references, version_matches
 from conformance.model import CaseBase, Expectation, Strict, Versions
 
+
 class Outcome(Strict):
     """What a scenario's naive idiom does on one framework (for a version range)."""
 

@@ -12,6 +12,7 @@ from conformance.families import IMPLICIT, implicit_derivative
 from conformance.kinds.base import Computed, Kind, Reference, oracle_or_nothing, references, values
 from conformance.model import CaseBase, Expectation, ExprAt, Value, compile_family_params
 
+
 class ImplicitCase(CaseBase):
     """dx/dparam of the framework's own sample x, against the implicit function theorem on the CDF.
 

@@ -9,10 +9,19 @@ from pydantic import Field
 from conformance import expr, oracle
 from conformance.adapters import Adapter
 from conformance.families import FAMILIES
-from conformance.kinds.base import (Checked, Computed, Kind, Reference, oracle_or_nothing, references, values,
-                                    vjp_per_input)
+from conformance.kinds.base import (
+    Checked,
+    Computed,
+    Kind,
+    Reference,
+    oracle_or_nothing,
+    references,
+    values,
+    vjp_per_input,
+)
 from conformance.model import CaseBase, Expectation, ExprAt, Value
 from conformance.tolerance import errors, short
+
 
 class MleCase(CaseBase):
     """Maximum likelihood: recover parameters of `family` from data drawn at `truth`."""

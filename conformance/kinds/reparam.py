@@ -13,6 +13,7 @@ from conformance.kinds.base import Computed, Kind, Reference, oracle_or_nothing,
 from conformance.model import CaseBase, Expectation, Value, compile_family_params
 from conformance.vocabulary import Expect
 
+
 class ReparamCase(CaseBase):
     """sum(log_prob(x)) of a reparameterized sample x = loc + scale * z, differentiated."""
 

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-
-from conformance import verdicts, expr, kinds, loader
 from conformance.adapters import BUILTIN, DISCONNECTED, ERROR, VALUE, load
+
+from conformance import expr, kinds, loader, verdicts
 from tests.conftest import REPO, framework_params
 
 # the core cases, whose every gradient is a value (the whole library runs through the CLI and the runner)
