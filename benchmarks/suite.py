@@ -58,16 +58,15 @@ def suite_against_floor(cases: str) -> dict[str, float]:
 
 def per_check() -> dict[str, float]:
     """Median seconds per check of the seed functions: ours against gradcheck and check_grads."""
-    from conformance.adapters import BUILTIN, load
-
     from conformance import kinds, loader, verdicts
+    from conformance.adapters import BUILTIN, Adapter, load
 
     cases = {c.case.id: c.case for c in loader.load([REPO / "conformance" / "cases" / "vjp" / "seed.yaml"])[0]}
     results: dict[str, float] = {}
     for fw in ("torch", "jax"):
         adapter = load(BUILTIN[fw])
 
-        def ours() -> None:
+        def ours(fw: str = fw, adapter: Adapter = adapter) -> None:
             for case in cases.values():
                 job = verdicts.Job(case, fw, "float64", kinds.compute(case, adapter, "float64"))
                 assert verdicts.judge([job])[0].verdict == "pass"
@@ -110,7 +109,7 @@ def _median_ms(fn, repeats: int = 30) -> float:
 
 
 def main() -> None:
-    cases = sys.argv[1] if len(sys.argv) > 1 else str(loader.LIBRARY)
+    cases = sys.argv[1] if len(sys.argv) > 1 else str(REPO / "conformance" / "cases")
     figures = {**suite_against_floor(cases), **per_check()}
     width = max(map(len, figures))
     for name, value in figures.items():

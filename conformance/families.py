@@ -196,17 +196,18 @@ def implicit_derivative(family: Implicit, params: Params, x: np.ndarray) -> dict
     """
     eps = float(np.finfo(np.float64).eps)
     params = {k: np.asarray(v, np.float64) for k, v in params.items()}
-    density = family.pdf(params, x)
+    assert family.cdf is not None and family.pdf is not None, "a family with no per-sample CDF has no derivative here"
+    cdf_of, density = family.cdf, family.pdf(params, x)
     out = {}
     for name, theta in params.items():
         value, bound = np.zeros(theta.shape), np.zeros(theta.shape)
         for e in np.ndindex(theta.shape):
             h = eps ** (1 / 3) * max(abs(theta[e]), 1e-3)
 
-            def cdf(step: float) -> np.ndarray:
+            def cdf(step: float, theta: np.ndarray = theta, e: tuple[int, ...] = e, name: str = name) -> np.ndarray:
                 moved = theta.copy()
                 moved[e] += step
-                return family.cdf({**params, name: moved}, x)
+                return cdf_of({**params, name: moved}, x)
 
             d1 = -np.sum((cdf(h) - cdf(-h)) / (2 * h) / density)
             d2 = -np.sum((cdf(2 * h) - cdf(-2 * h)) / (4 * h) / density)

@@ -91,7 +91,7 @@ def table(result: dict[str, Any]) -> str:
     body = [[c["case"], c["framework"], c["dtype"], c["what"], c["gradient"] or "", c["old"], c["new"],
              ("REGRESSED " if c["regressed"] else "") + c["detail"]] for c in changes]
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
-    out += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *body]]
+    out += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in [header, *body]]
     regressions = sum(c["regressed"] for c in changes)
     out.append(f"{result['compared']} jobs compared: {len(changes)} changes, {regressions} regressed; "
                f"{result['largest_move']}")

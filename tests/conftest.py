@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.fake_reports"]  # the `sample` report fixture, shared by regress and JUnit tests
+
 FRAMEWORK_MODULES = {"torch": "torch", "tensorflow": "tensorflow_probability", "jax": "jax"}
 REPO = Path(__file__).resolve().parent.parent
 

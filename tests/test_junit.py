@@ -3,7 +3,6 @@ import xml.etree.ElementTree as ET
 
 from conformance import junit
 from conformance.vocabulary import Verdict
-from tests.fake_reports import _sample, sample  # noqa: F401  (fixtures)
 
 
 def test_verdicts_map_to_junit_outcomes_with_versions_as_properties(sample, tmp_path):
@@ -13,7 +12,7 @@ def test_verdicts_map_to_junit_outcomes_with_versions_as_properties(sample, tmp_
     suites = {s.get("name"): s for s in root.iter("testsuite")}
     assert set(suites) == {"fake", "broken"}
     fake = suites["fake"]
-    properties = {p.get("name"): p.get("value") for p in fake.find("properties")}
+    properties = {p.get("name"): p.get("value") for p in fake.iterfind("properties/property")}
     assert properties["fake"] == "1.0" and properties["python"] == sample.environment.python
     outcome = {case.get("name"): [(c.tag, c.get("message")) for c in case] for case in fake.iter("testcase")}
     assert outcome["good[fake-float64]"] == []

@@ -9,7 +9,7 @@ from conformance import regress, report
 from conformance.model import Tolerance
 from conformance.vocabulary import Agreement, Class, Difference, Status, Verdict
 from tests.conftest import REPO, installed
-from tests.fake_reports import _sample, build, load, run, sample  # noqa: F401  (fixtures)
+from tests.fake_reports import build, load, run
 
 
 def job(rep, case, framework="fake", dtype="float64"):
@@ -215,14 +215,14 @@ def test_expectations_file_marks_divergences_and_names_bad_lines(tmp_path):
 @pytest.mark.skipif(not installed("torch"), reason="torch not installed")
 def test_run_with_a_baseline_reports_what_moved_and_exits_1(tmp_path):
     base = tmp_path / "base.json"
-    first = conformance("run", "conformance/cases/vjp", "--framework", "torch", "--dtype", "float64", "--report", str(base))
+    vjp_on_torch = ("run", "conformance/cases/vjp", "--framework", "torch", "--dtype", "float64")
+    first = conformance(*vjp_on_torch, "--report", str(base))
     assert first.returncode == 0, first.stdout + first.stderr
     data = report.read(base)
-    assert conformance("run", "conformance/cases/vjp", "--framework", "torch", "--dtype", "float64",
-                       "--baseline", str(base)).returncode == 0
+    assert conformance(*vjp_on_torch, "--baseline", str(base)).returncode == 0
     job(data, "seed-vjp", "torch").gradients["a"].value[0] = 0.25
     report.write(data, base)
-    second = conformance("run", "conformance/cases/vjp", "--framework", "torch", "--dtype", "float64", "--baseline", str(base))
+    second = conformance(*vjp_on_torch, "--baseline", str(base))
     assert second.returncode == 1
     assert "against the baseline:" in second.stdout
     row = next(line for line in second.stdout.splitlines() if line.startswith("seed-vjp") and "moved" in line)

@@ -14,6 +14,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from conformance.expr import Ops
 from conformance.vocabulary import Status
@@ -63,7 +64,7 @@ class Adapter:
         """The expression language's function table, evaluating in `dtype`."""
         raise NotImplementedError
 
-    def array(self, value: np.ndarray, dtype: str) -> Any:
+    def array(self, value: npt.ArrayLike, dtype: str) -> Any:
         raise NotImplementedError
 
     def vjp(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
@@ -157,7 +158,7 @@ def flatten(values: dict[str, np.ndarray]) -> tuple[np.ndarray, Callable[[Any, C
 
     def unflatten(vector: Any, reshape: Callable[[Any, tuple], Any]) -> dict[str, Any]:
         out, start = {}, 0
-        for name, shape, size in zip(names, shapes, sizes):
+        for name, shape, size in zip(names, shapes, sizes, strict=True):
             out[name] = reshape(vector[start:start + size], shape)
             start += size
         return out

@@ -5,6 +5,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+
 from conformance.adapters import (
     DISCONNECTED,
     ERROR,
@@ -16,7 +18,6 @@ from conformance.adapters import (
     failed,
     observed,
 )
-
 from conformance.expr import Ops, ops_from_namespace
 
 
@@ -53,7 +54,7 @@ class JaxAdapter(Adapter):
             "det": linalg.det,
         }, const=lambda v: jnp.asarray(v, dtype=dtype), stack=jnp.stack)
 
-    def array(self, value: np.ndarray, dtype: str) -> Any:
+    def array(self, value: npt.ArrayLike, dtype: str) -> Any:
         return self.jnp.asarray(np.asarray(value), dtype=dtype)
 
     def vjp(self, fn: Callable, primals: dict[str, np.ndarray], dtype: str,
@@ -61,7 +62,7 @@ class JaxAdapter(Adapter):
         jax = self.jax
         names = list(primals)
         args = [self.array(primals[k], dtype) for k in names]
-        f = lambda *xs: fn(dict(zip(names, xs)))
+        f = lambda *xs: fn(dict(zip(names, xs, strict=True)))
 
         def forward_and_pullback(ct: Any, *xs: Any) -> tuple[Any, Any]:
             out, pullback = jax.vjp(f, *xs)
@@ -81,12 +82,12 @@ class JaxAdapter(Adapter):
         return np.asarray(out), {
             k: Gradient(VALUE, np.asarray(g)) if linked
             else Gradient(DISCONNECTED, np.asarray(g), representation="symbolic zero")
-            for k, g, linked in zip(names, grads, connected)}
+            for k, g, linked in zip(names, grads, connected, strict=True)}
 
     def jvp(self, fn: Callable, primals: dict[str, np.ndarray], dtype: str,
             tangents: dict[str, np.ndarray]) -> tuple[np.ndarray, Gradient]:
         jax, names = self.jax, list(primals)
-        f = lambda *xs: fn(dict(zip(names, xs)))
+        f = lambda *xs: fn(dict(zip(names, xs, strict=True)))
         xs = tuple(self.array(primals[k], dtype) for k in names)
         ts = tuple(self.array(tangents[k], dtype) for k in names)
         try:
@@ -99,7 +100,7 @@ class JaxAdapter(Adapter):
             tangents: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, Gradient]]:
         """Forward over reverse, jax.jvp of jax.grad: the JAX autodiff cookbook's hvp."""
         jax, names = self.jax, list(primals)
-        f = lambda *xs: fn(dict(zip(names, xs)))
+        f = lambda *xs: fn(dict(zip(names, xs, strict=True)))
         xs = tuple(self.array(primals[k], dtype) for k in names)
         ts = tuple(self.array(tangents[k], dtype) for k in names)
         grad = jax.grad(f, argnums=tuple(range(len(names))))
@@ -107,7 +108,7 @@ class JaxAdapter(Adapter):
             _, (out, *hv) = self._run(lambda xs, ts: (f(*xs), jax.jvp(lambda *a: grad(*a), xs, ts)[1]), xs, ts)
         except Exception as err:
             return np.array(np.nan), {k: failed(err) for k in names}
-        return np.asarray(out), {k: Gradient(VALUE, np.asarray(g)) for k, g in zip(names, hv)}
+        return np.asarray(out), {k: Gradient(VALUE, np.asarray(g)) for k, g in zip(names, hv, strict=True)}
 
     def _run(self, f: Callable, *args: Any) -> tuple[Any, list[Any]]:
         """f(*args) jitted, as JAX code normally runs: its traced program and its flat outputs.
@@ -220,7 +221,7 @@ class JaxAdapter(Adapter):
 
     # --- behaviours: each scenario in JAX's own idiom (functions in, functions out) --------------
 
-    def _grads(self, fn: Callable, primals: dict[str, float], dtype: str) -> dict[str, Gradient]:
+    def _grads(self, fn: Callable, primals: dict[str, Any], dtype: str) -> dict[str, Gradient]:
         """Gradients through the adapter's own vjp, so a symbolic zero shows as disconnected."""
         return self.vjp(fn, {k: np.asarray(v) for k, v in primals.items()}, dtype, None)[1]
 
@@ -236,7 +237,7 @@ class JaxAdapter(Adapter):
                 [[s0 ** 2, rho * s0 * s1], [rho * s0 * s1, s1 ** 2]]))))(*(self.array(v, dtype) for v in at.values()))
         except Exception as err:
             error = err
-        naive = failed(error) if error else Gradient(VALUE, np.nan)
+        naive = failed(error) if error else Gradient(VALUE, np.asarray(np.nan))
         return observed(error, rebuilt_s0=naive, rebuilt_rho=naive, stacked_s0=stacked["s0"],
                         stacked_s1=stacked["s1"], stacked_rho=stacked["rho"])
 
@@ -328,8 +329,9 @@ class JaxAdapter(Adapter):
             return f
         values["bernoulli_score"] = self._grads(surrogate(lambda p, k: stats.bernoulli.logpmf(k, p["p"]),
                                                           jnp.arange(2, dtype=dtype)), {"p": at["p"]}, dtype)["p"]
-        values["poisson_score"] = self._grads(surrogate(lambda p, k: stats.poisson.logpmf(k, p["rate"]),
-                                                        jnp.arange(60, dtype=dtype)), {"rate": at["rate"]}, dtype)["rate"]
+        counts = jnp.arange(60, dtype=dtype)
+        values["poisson_score"] = self._grads(surrogate(lambda p, k: stats.poisson.logpmf(k, p["rate"]), counts),
+                                              {"rate": at["rate"]}, dtype)["rate"]
         values["categorical_score"] = self._grads(surrogate(lambda p, k: jax.nn.log_softmax(p["logits"])[k],
                                                             jnp.arange(3)), {"logits": at["logits"]}, dtype)["logits"]
         return observed(None, **values)

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+
 from conformance.adapters import (
     DISCONNECTED,
     ERROR,
@@ -18,7 +20,6 @@ from conformance.adapters import (
     flatten,
     observed,
 )
-
 from conformance.expr import Ops, ops_from_namespace
 
 
@@ -62,7 +63,7 @@ class TensorFlowAdapter(Adapter):
             return tf.linalg.matvec(b, a, transpose_a=True)
         return tf.linalg.matmul(a, b)
 
-    def array(self, value: np.ndarray, dtype: str) -> Any:
+    def array(self, value: npt.ArrayLike, dtype: str) -> Any:
         return self.tf.constant(np.asarray(value), dtype=dtype)
 
     def numpy(self, value: Any) -> np.ndarray:
@@ -80,7 +81,7 @@ class TensorFlowAdapter(Adapter):
             grads = tape.gradient(out, list(variables.values()), output_gradients=grad_out)
         except Exception as err:  # a framework's refusal is a result, recorded per gradient
             return self.numpy(out), {k: Gradient(ERROR, error=describe_error(err)) for k in variables}
-        return self.numpy(out), {k: self._gradient(g) for k, g in zip(variables, grads)}
+        return self.numpy(out), {k: self._gradient(g) for k, g in zip(variables, grads, strict=True)}
 
     def _gradient(self, grad: Any) -> Gradient:
         if grad is None:
@@ -95,7 +96,7 @@ class TensorFlowAdapter(Adapter):
         xs = [self.array(primals[k], dtype) for k in names]
         try:
             with tf.autodiff.ForwardAccumulator(xs, [self.array(tangents[k], dtype) for k in names]) as acc:
-                out = fn(dict(zip(names, xs)))
+                out = fn(dict(zip(names, xs, strict=True)))
             tangent = acc.jvp(out)
         except Exception as err:
             return np.array(np.nan), failed(err)
@@ -112,12 +113,12 @@ class TensorFlowAdapter(Adapter):
             with tf.autodiff.ForwardAccumulator(xs, [self.array(tangents[k], dtype) for k in names]) as acc:
                 with tf.GradientTape() as tape:
                     tape.watch(xs)
-                    out = fn(dict(zip(names, xs)))
+                    out = fn(dict(zip(names, xs, strict=True)))
                 grads = tape.gradient(out, xs)
             hv = [None if g is None else acc.jvp(g) for g in grads]
         except Exception as err:
             return np.array(np.nan), {k: failed(err) for k in names}
-        return self.numpy(out), {k: self._gradient(g) for k, g in zip(names, hv)}
+        return self.numpy(out), {k: self._gradient(g) for k, g in zip(names, hv, strict=True)}
 
     def _distribution(self, family: str, params: dict[str, Any]) -> Any:
         if family == "MultivariateNormalDiag":
@@ -179,7 +180,8 @@ class TensorFlowAdapter(Adapter):
         fixed = tape.gradient(loss_stacked, [s0, s1, rho])
         naive = tape.gradient(loss_rebuilt, [s0, s1, rho])
         return observed(None, rebuilt_s0=self._value(naive[0]), rebuilt_rho=self._value(naive[2]),
-                        stacked_s0=self.numpy(fixed[0]), stacked_s1=self.numpy(fixed[1]), stacked_rho=self.numpy(fixed[2]))
+                        stacked_s0=self.numpy(fixed[0]), stacked_s1=self.numpy(fixed[1]),
+                        stacked_rho=self.numpy(fixed[2]))
 
     def scenario_distribution_reused_across_steps(self, dtype: str) -> dict:
         tf, tfp = self.tf, self.tfp
@@ -199,7 +201,7 @@ class TensorFlowAdapter(Adapter):
                 loss = -tf.reduce_sum(normal.log_prob(x))
             variables = [loc, scale.trainable_variables[0]]
             grads = tape.gradient(loss, variables)
-            for v, g in zip(variables, grads):
+            for v, g in zip(variables, grads, strict=True):
                 v.assign_sub(0.1 * g)
         return observed(None, step1_loc=self._value(naive[0]), step1_log_scale=self._value(naive[1]),
                         step2_loc=self.numpy(grads[0]), step2_log_scale=self.numpy(grads[1]))

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+
 from conformance.adapters import (
     DISCONNECTED,
     ERROR,
@@ -17,7 +19,6 @@ from conformance.adapters import (
     failed,
     observed,
 )
-
 from conformance.expr import Ops, ops_from_namespace
 
 
@@ -52,7 +53,7 @@ class TorchAdapter(Adapter):
             "eigvalsh": linalg.eigvalsh, "det": linalg.det,
         }, const=lambda v: torch.tensor(v, dtype=self._dtype(dtype)), stack=torch.stack)
 
-    def array(self, value: np.ndarray, dtype: str) -> Any:
+    def array(self, value: npt.ArrayLike, dtype: str) -> Any:
         return self.torch.tensor(np.asarray(value), dtype=self._dtype(dtype))
 
     def numpy(self, value: Any) -> np.ndarray:
@@ -72,7 +73,7 @@ class TorchAdapter(Adapter):
             return self.numpy(out), {k: Gradient(ERROR, error=describe_error(err)) for k in leaves}
         return self.numpy(out), {
             k: Gradient(DISCONNECTED, representation="None") if g is None else Gradient(VALUE, self.numpy(g))
-            for k, g in zip(leaves, grads)}
+            for k, g in zip(leaves, grads, strict=True)}
 
     def jvp(self, fn: Callable, primals: dict[str, np.ndarray], dtype: str,
             tangents: dict[str, np.ndarray]) -> tuple[np.ndarray, Gradient]:
@@ -80,7 +81,7 @@ class TorchAdapter(Adapter):
         xs = tuple(self.array(primals[k], dtype) for k in names)
         ts = tuple(self.array(tangents[k], dtype) for k in names)
         try:
-            out, tangent = torch.func.jvp(lambda *a: fn(dict(zip(names, a))), xs, ts)
+            out, tangent = torch.func.jvp(lambda *a: fn(dict(zip(names, a, strict=True))), xs, ts)
         except Exception as err:
             return np.array(np.nan), failed(err)
         return self.numpy(out), Gradient(VALUE, self.numpy(tangent))
@@ -93,7 +94,8 @@ class TorchAdapter(Adapter):
         try:
             out = fn(leaves)
             grads = torch.autograd.grad(out, list(leaves.values()), create_graph=True, allow_unused=True)
-            dot = sum((g * self.array(tangents[k], dtype)).sum() for k, g in zip(leaves, grads) if g is not None)
+            dot = sum((g * self.array(tangents[k], dtype)).sum()
+                      for k, g in zip(leaves, grads, strict=True) if g is not None)
             if not getattr(dot, "requires_grad", False):
                 return self.numpy(out), {k: Gradient(DISCONNECTED, representation="None") for k in leaves}
             hv = torch.autograd.grad(dot, list(leaves.values()), allow_unused=True)
@@ -101,7 +103,7 @@ class TorchAdapter(Adapter):
             return np.array(np.nan), {k: failed(err) for k in leaves}
         return self.numpy(out), {
             k: Gradient(DISCONNECTED, representation="None") if g is None else Gradient(VALUE, self.numpy(g))
-            for k, g in zip(leaves, hv)}
+            for k, g in zip(leaves, hv, strict=True)}
 
     def _distribution(self, family: str, params: dict[str, Any]) -> Any:
         D = self.torch.distributions
@@ -109,8 +111,9 @@ class TorchAdapter(Adapter):
             return D.Independent(D.Normal(params["loc"], params["scale_diag"]), 1)
         if family == "Logistic":  # torch has no Logistic: the TransformedDistribution recipe of its docs
             loc, scale = params["loc"], params["scale"]
-            return D.TransformedDistribution(D.Uniform(self.torch.zeros_like(loc), self.torch.ones_like(loc)),
-                                             [D.transforms.SigmoidTransform().inv, D.transforms.AffineTransform(loc, scale)])
+            uniform = D.Uniform(self.torch.zeros_like(loc), self.torch.ones_like(loc))
+            return D.TransformedDistribution(uniform, [D.transforms.SigmoidTransform().inv,
+                                                       D.transforms.AffineTransform(loc, scale)])
         return getattr(D, family)(**params)
 
     def log_prob(self, family: str, params: dict[str, Any], x: Any) -> Any:
@@ -267,7 +270,8 @@ class TorchAdapter(Adapter):
         torch.manual_seed(0)
         p, rate = self._leaf(0.3, dtype), self._leaf(2.0, dtype)
         logits = self.array(np.log([0.2, 0.3, 0.5]), dtype).requires_grad_(True)
-        samples = {"bernoulli": (D.Bernoulli(probs=p).sample((10,)), p), "poisson": (D.Poisson(rate).sample((10,)), rate),
+        samples = {"bernoulli": (D.Bernoulli(probs=p).sample((10,)), p),
+                   "poisson": (D.Poisson(rate).sample((10,)), rate),
                    "categorical": (D.Categorical(logits=logits).sample((10,)).to(p.dtype), logits)}
         values = {}
         for name, (sample, param) in samples.items():
