@@ -1,9 +1,21 @@
 """Framework adapters: the contract every framework implements, and where to find them.
 
-One class per framework, a handful of methods, NumPy arrays in and out. The
-framework is imported in the adapter's `__init__`, which only a worker
-process calls: importing this package imports no framework. Adapters from
-other packages register under the `conformance.adapters` entry point group.
+`Adapter` is the contract: a handful of methods, NumPy arrays in and out. The
+built-in frameworks are packages with the same file names (`FrameworkAdapter`
+wires them), each implementing small primitives only; the marshalling they
+share (names to positions, arrays to NumPy, a raise to a per-gradient error,
+None to disconnected) is written once, here:
+
+    core.py           import and configure the framework; versions; arrays in and out
+    ops.py            how the framework spells each function of the language (data, no import)
+    autodiff.py       pullback, pushforward, hessian_vector on positional arrays
+    distributions.py  log_prob and reparameterized samples from its distribution library
+    optimize.py       its own L-BFGS
+    scenarios.py      the behaviour scenarios, in its own idiom
+
+Only a worker process constructs an adapter, which imports the framework:
+importing this package imports none. Adapters from other packages register
+under the `conformance.adapters` entry point group.
 """
 from __future__ import annotations
 
@@ -16,7 +28,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from conformance import spelling
 from conformance.expr import Ops
+from conformance.functions import FUNCTIONS
 from conformance.vocabulary import Status
 
 BUILTIN = {
@@ -108,6 +122,90 @@ class Adapter:
 
     def numpy(self, value: Any) -> np.ndarray:
         return np.asarray(value)
+
+
+class FrameworkAdapter(Adapter):
+    """A built-in adapter: its package's modules (see the module docstring) behind the contract."""
+
+    def __init__(self) -> None:
+        package = type(self).__module__
+        load = lambda name: importlib.import_module(f"{package}.{name}")
+        self.core, self.autodiff = load("core"), load("autodiff")  # core imports the framework
+        self.spellings: dict[str, str] = load("ops").SPELLINGS
+        self.library, self.optimize, self.scenarios = load("distributions"), load("optimize"), load("scenarios")
+        self._ops: dict[str, Ops] = {}
+
+    def versions(self) -> dict[str, str]:
+        return self.core.versions()
+
+    def ops(self, dtype: str) -> Ops:
+        if dtype not in self._ops:
+            namespace = self.core.NAMESPACE
+            functions = {name: spelling.to_callable(self.spellings[name], function, namespace)
+                         for name, function in FUNCTIONS.items()}
+            self._ops[dtype] = Ops(functions, const=lambda v: self.core.const(v, dtype), stack=self.core.stack)
+        return self._ops[dtype]
+
+    def array(self, value: npt.ArrayLike, dtype: str) -> Any:
+        return self.core.array(value, dtype)
+
+    def numpy(self, value: Any) -> np.ndarray:
+        return self.core.numpy(value)
+
+    def gradient(self, raw: Any) -> Gradient:
+        """A primitive's gradient as a Gradient: None is disconnected; a Gradient says its own status."""
+        if raw is None:
+            return Gradient(DISCONNECTED, representation="None")
+        return raw if isinstance(raw, Gradient) else Gradient(VALUE, self.numpy(raw))
+
+    def vjp(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
+            cotangent: np.ndarray | None) -> tuple[np.ndarray, dict[str, Gradient]]:
+        names, xs, f = self._positional(fn, primals, dtype)
+        try:
+            out, grads = self.autodiff.pullback(f, xs, None if cotangent is None else self.array(cotangent, dtype))
+        except Exception as err:  # a framework's refusal is a result, recorded per gradient
+            return np.array(np.nan), {k: failed(err) for k in names}
+        return self.numpy(out), {k: self.gradient(g) for k, g in zip(names, grads, strict=True)}
+
+    def jvp(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
+            tangents: dict[str, np.ndarray]) -> tuple[np.ndarray, Gradient]:
+        names, xs, f = self._positional(fn, primals, dtype)
+        try:
+            out, tangent = self.autodiff.pushforward(f, xs, [self.array(tangents[k], dtype) for k in names])
+        except Exception as err:
+            return np.array(np.nan), failed(err)
+        return self.numpy(out), self.gradient(tangent)
+
+    def hvp(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
+            tangents: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, Gradient]]:
+        names, xs, f = self._positional(fn, primals, dtype)
+        try:
+            out, hv = self.autodiff.hessian_vector(f, xs, [self.array(tangents[k], dtype) for k in names])
+        except Exception as err:
+            return np.array(np.nan), {k: failed(err) for k in names}
+        return self.numpy(out), {k: self.gradient(g) for k, g in zip(names, hv, strict=True)}
+
+    def _positional(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray],
+                    dtype: str) -> tuple[list[str], list[Any], Callable[..., Any]]:
+        """Named inputs as the framework's arrays in a fixed order, and fn taking them positionally."""
+        names = list(primals)
+        return names, [self.array(primals[k], dtype) for k in names], \
+            lambda *xs: fn(dict(zip(names, xs, strict=True)))
+
+    def behaviour(self, scenario: str, dtype: str) -> dict[str, Any]:
+        if scenario not in self.scenarios.__all__:
+            raise NotImplementedError(f"{self.name} adapter has no scenario {scenario!r}")
+        return getattr(self.scenarios, scenario)(self, dtype)
+
+    def log_prob(self, family: str, params: dict[str, Any], x: Any) -> Any:
+        return self.library.log_prob(family, params, x)
+
+    def sample(self, family: str, params: dict[str, Any], n: int, seed: int) -> Any:
+        return self.library.sample(family, params, n, seed)
+
+    def minimize(self, fn: Callable[[dict[str, Any]], Any], initial: dict[str, np.ndarray], dtype: str,
+                 max_iterations: int) -> Minimum:
+        return self.optimize.minimize(self, fn, initial, dtype, max_iterations)
 
 
 def observed(error: BaseException | None = None, **values: Any) -> dict[str, Any]:

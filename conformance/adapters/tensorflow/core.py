@@ -1,0 +1,38 @@
+"""Import and configure TensorFlow and TensorFlow-Probability; arrays in and out."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+tf.config.threading.set_inter_op_parallelism_threads(1)  # one core per worker: workers run side by side
+tf.config.threading.set_intra_op_parallelism_threads(1)
+
+#: the names spellings may use (ops.py)
+NAMESPACE = {"tf": tf}
+
+
+def versions() -> dict[str, str]:
+    return {"tensorflow": tf.__version__, "tensorflow_probability": tfp.__version__}
+
+
+def array(value: npt.ArrayLike, dtype: str) -> tf.Tensor:
+    return tf.constant(np.asarray(value), dtype=dtype)
+
+
+def numpy(value: Any) -> np.ndarray:
+    return tf.convert_to_tensor(value).numpy()
+
+
+def const(value: float, dtype: str) -> tf.Tensor:
+    return tf.constant(value, dtype=dtype)
+
+
+def stack(values: list[Any]) -> tf.Tensor:
+    return tf.stack(values)

@@ -1,0 +1,37 @@
+"""Import and configure torch; arrays in and out."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+torch.set_num_threads(1)  # one core per worker: workers run side by side
+
+#: the names spellings may use (ops.py)
+NAMESPACE = {"torch": torch}
+
+
+def versions() -> dict[str, str]:
+    return {"torch": torch.__version__}
+
+
+def dtype_of(dtype: str) -> torch.dtype:
+    return getattr(torch, dtype)
+
+
+def array(value: npt.ArrayLike, dtype: str) -> torch.Tensor:
+    return torch.tensor(np.asarray(value), dtype=dtype_of(dtype))
+
+
+def numpy(value: Any) -> np.ndarray:
+    return value.detach().cpu().numpy()
+
+
+def const(value: float, dtype: str) -> torch.Tensor:
+    return torch.tensor(value, dtype=dtype_of(dtype))
+
+
+def stack(values: list[Any]) -> torch.Tensor:
+    return torch.stack(values)

@@ -1,0 +1,142 @@
+"""The expression language's functions: one record each, everything about it in one place.
+
+A record names the function (the Array API standard's name where the standard
+has it, `scipy.special`'s otherwise), its parameters and optional arguments,
+the dtypes it takes, its LaTeX form and its NumPy spelling (the oracle's).
+Each framework's spelling is data beside its adapter
+(`conformance/adapters/<framework>/ops.py`); the adapters' ops, the oracle and
+the docs' snippets are all compiled or rendered from these spellings
+(`conformance.spelling`), so they cannot drift apart.
+
+Adding a function: a record here, one spelling line per framework, and its cases.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class Standard(StrEnum):
+    """Where a function's name and signature come from."""
+
+    ARRAY_API = "array-api"  # the Python Array API standard (2024.12)
+    SPECIAL = "scipy.special"
+    EXTENSION = "extension"  # in neither: named as NumPy, torch and JAX agree, with its reason
+
+
+class Domain(StrEnum):
+    """A kind of dtype a function takes."""
+
+    REAL = "real"
+    COMPLEX = "complex"
+    INTEGER = "integer"
+
+
+REAL = frozenset({Domain.REAL})
+REAL_COMPLEX = frozenset({Domain.REAL, Domain.COMPLEX})
+
+
+@dataclass(frozen=True)
+class Function:
+    """One function of the language.
+
+    `params` are required and positional; `options` are optional, positional
+    after them (as `sum(x, 0)`), each with its default. Spellings use these
+    names: `torch.sum(x, dim=axis)`.
+    """
+
+    name: str
+    params: tuple[str, ...]
+    #: LaTeX with `$name` placeholders (string.Template), e.g. r"\\sqrt{$x}"
+    latex: str
+    #: the oracle's spelling: a dotted path (called with the parameters) or an expression over them
+    numpy: str
+    standard: Standard
+    options: Mapping[str, int | None] = field(default_factory=lambda: MappingProxyType({}))
+    domains: frozenset[Domain] = REAL
+    #: options that must be integer literals in an expression (an axis), checked at load
+    literal: frozenset[str] = frozenset()
+    #: for an extension: why it is in the language although neither standard has it
+    why: str = ""
+
+    @property
+    def arity(self) -> tuple[int, ...]:
+        """The accepted numbers of positional arguments."""
+        return tuple(range(len(self.params), len(self.params) + len(self.options) + 1))
+
+    @property
+    def signature(self) -> tuple[str, ...]:
+        return (*self.params, *self.options)
+
+
+_AXIS = MappingProxyType({"axis": None})
+
+
+def _unary(name: str, latex: str, numpy: str | None = None, standard: Standard = Standard.ARRAY_API,
+           domains: frozenset[Domain] = REAL_COMPLEX, why: str = "") -> Function:
+    return Function(name, ("x",), latex, numpy or f"np.{name}", standard, domains=domains, why=why)
+
+
+def _reduction(name: str, latex: str, numpy: str | None = None) -> Function:
+    return Function(name, ("x",), latex, numpy or f"np.{name}(x, axis=axis)", Standard.ARRAY_API, options=_AXIS,
+                    literal=frozenset({"axis"}))
+
+
+_FUNCTIONS = (
+    # elementwise (Array API)
+    _unary("exp", r"\exp\left($x\right)"),
+    _unary("log", r"\log\left($x\right)"),
+    _unary("log1p", r"\operatorname{log1p}\left($x\right)"),
+    _unary("expm1", r"\operatorname{expm1}\left($x\right)"),
+    _unary("sin", r"\sin\left($x\right)"),
+    _unary("cos", r"\cos\left($x\right)"),
+    _unary("tanh", r"\tanh\left($x\right)"),
+    _unary("atanh", r"\operatorname{artanh}\left($x\right)", "np.arctanh"),
+    _unary("sqrt", r"\sqrt{$x}"),
+    _unary("abs", r"\left|$x\right|"),
+    _unary("square", r"\left($x\right)^{2}"),
+    Function("maximum", ("x1", "x2"), r"\max\left($x1, $x2\right)", "np.maximum", Standard.ARRAY_API),
+    Function("minimum", ("x1", "x2"), r"\min\left($x1, $x2\right)", "np.minimum", Standard.ARRAY_API),
+    Function("clip", ("x", "min", "max"), r"\operatorname{clip}\left($x, $min, $max\right)", "np.clip",
+             Standard.ARRAY_API),
+    Function("where", ("condition", "x1", "x2"), r"\operatorname{where}\left($condition, $x1, $x2\right)",
+             "np.where", Standard.ARRAY_API, domains=REAL_COMPLEX),
+    # reductions (Array API; an optional integer axis)
+    _reduction("sum", r"\sum\left($x\right)"),
+    _reduction("prod", r"\prod\left($x\right)"),
+    _reduction("mean", r"\operatorname{mean}\left($x\right)"),
+    _reduction("max", r"\max\left($x\right)"),
+    _reduction("min", r"\min\left($x\right)"),
+    # linear algebra (Array API and its linalg extension)
+    Function("matmul", ("x1", "x2"), r"$x1 \, $x2", "np.matmul", Standard.ARRAY_API, domains=REAL_COMPLEX),
+    Function("transpose", ("x",), r"{$x}^{\top}", "np.swapaxes(x, -1, -2)", Standard.EXTENSION,
+             why="the Array API's matrix_transpose; renamed with the breadth work"),
+    Function("cholesky", ("x",), r"\operatorname{chol}\left($x\right)", "np.linalg.cholesky", Standard.ARRAY_API),
+    Function("solve", ("x1", "x2"), r"{$x1}^{-1} $x2", "np.linalg.solve", Standard.ARRAY_API),
+    Function("det", ("x",), r"\det\left($x\right)", "np.linalg.det", Standard.ARRAY_API),
+    Function("logdet", ("x",), r"\log\left|\det\left($x\right)\right|", "np.linalg.slogdet(x)[1]",
+             Standard.EXTENSION, why="the second output of the Array API's slogdet (the language has no tuples)"),
+    Function("eigvalsh", ("x",), r"\lambda\left($x\right)", "np.linalg.eigvalsh", Standard.ARRAY_API),
+    Function("norm", ("x",), r"\left\|$x\right\|", "np.linalg.norm", Standard.EXTENSION,
+             why="the Array API's vector_norm for a vector; renamed with the breadth work"),
+    Function("diag", ("x",), r"\operatorname{diag}\left($x\right)", "np.diag", Standard.EXTENSION,
+             why="NumPy's diag: a vector to a diagonal matrix, a matrix to its diagonal"),
+    Function("tril", ("x",), r"\operatorname{tril}\left($x\right)", "np.tril", Standard.EXTENSION,
+             why="NumPy's tril: the lower triangle, for Cholesky factors built in a case"),
+    # special functions (scipy.special) and activations
+    Function("logsumexp", ("x",), r"\log \sum \exp\left($x\right)", "special.logsumexp", Standard.SPECIAL),
+    Function("xlogy", ("x", "y"), r"$x \log $y", "special.xlogy", Standard.SPECIAL),
+    _unary("lgamma", r"\log\Gamma\left($x\right)", "special.gammaln", Standard.SPECIAL, REAL,
+           why="scipy.special.gammaln; renamed with the breadth work"),
+    _unary("digamma", r"\psi\left($x\right)", "special.digamma", Standard.SPECIAL, REAL),
+    _unary("sigmoid", r"\sigma\left($x\right)", "special.expit", Standard.EXTENSION, REAL,
+           why="scipy.special.expit; every framework calls it sigmoid"),
+    _unary("softplus", r"\operatorname{softplus}\left($x\right)", "np.logaddexp(0.0, x)", Standard.EXTENSION, REAL,
+           why="log(1 + exp(x)), the activation every framework ships"),
+    _unary("relu", r"\max\left($x, 0\right)", "np.maximum(x, 0.0)", Standard.EXTENSION, REAL,
+           why="max(x, 0), the activation every framework ships, with its own choice at 0"),
+)
+
+FUNCTIONS: Mapping[str, Function] = MappingProxyType({f.name: f for f in _FUNCTIONS})

@@ -1,0 +1,61 @@
+"""Spellings: every function spelled once per framework, compiled into ops and rendered into code alike."""
+import ast
+import importlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conformance import spelling
+from conformance.adapters import BUILTIN
+from conformance.functions import FUNCTIONS
+
+SPELLINGS = {fw: importlib.import_module(f"conformance.adapters.{fw}.ops").SPELLINGS for fw in BUILTIN}
+ROOTS = {"torch": {"torch"}, "tensorflow": {"tf"}, "jax": {"jax", "jnp"}}
+
+
+@pytest.mark.parametrize("framework", list(BUILTIN))
+def test_each_framework_spells_every_function_once_and_nothing_else(framework):
+    assert sorted(SPELLINGS[framework]) == sorted(FUNCTIONS)
+
+
+@pytest.mark.parametrize("framework", list(BUILTIN))
+def test_a_spelling_names_only_its_parameters_and_the_framework(framework):
+    for name, text in SPELLINGS[framework].items():
+        names = {n.id for n in ast.walk(ast.parse(text, mode="eval")) if isinstance(n, ast.Name)}
+        allowed = ROOTS[framework] | set(FUNCTIONS[name].signature)
+        assert names <= allowed, (name, names - allowed)
+
+
+def test_importing_the_spellings_imports_no_framework():
+    """The docs read the spellings in the main process, which never imports a framework."""
+    code = ("import sys, conformance.adapters.torch.ops, conformance.adapters.tensorflow.ops, "
+            "conformance.adapters.jax.ops\nprint(sorted({'torch', 'tensorflow', 'jax'} & set(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_render_writes_the_call_with_defaults_resolved():
+    total, largest, logdet = FUNCTIONS["sum"], FUNCTIONS["max"], FUNCTIONS["logdet"]
+    torch = SPELLINGS["torch"]
+    assert spelling.render(torch["sum"], total, ["a"]) == "torch.sum(a)"
+    assert spelling.render(torch["sum"], total, ["a", "0"]) == "torch.sum(a, dim=0)"
+    assert spelling.render(torch["max"], largest, ["a"]) == "torch.max(a)"
+    assert spelling.render(torch["max"], largest, ["a", "1"]) == "torch.max(a, 1).values"
+    assert spelling.render(torch["logdet"], logdet, ["a + b"]) == "torch.linalg.slogdet(a + b)[1]"
+    assert spelling.render("torch.exp", FUNCTIONS["exp"], ["x * y"]) == "torch.exp(x * y)"
+
+
+def test_to_callable_resolves_a_path_and_compiles_an_expression():
+    namespace = {"np": np}
+    assert spelling.to_callable("np.linalg.det", FUNCTIONS["det"], namespace) is np.linalg.det
+    total = spelling.to_callable("np.sum(x, axis=axis)", FUNCTIONS["sum"], namespace)
+    assert total(np.ones((2, 3))) == 6 and list(total(np.ones((2, 3)), 0)) == [2, 2, 2]
+
+
+def test_the_oracle_spelling_of_every_function_compiles():
+    from scipy import special
+
+    for function in FUNCTIONS.values():
+        assert callable(spelling.to_callable(function.numpy, function, {"np": np, "special": special}))
