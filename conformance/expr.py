@@ -12,7 +12,7 @@ import math
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 # name -> number of positional arguments (a tuple lists every accepted arity).
 FUNCTIONS: dict[str, tuple[int, ...]] = {
@@ -32,6 +32,25 @@ FUNCTIONS: dict[str, tuple[int, ...]] = {
 _AXIS_FUNCTIONS = frozenset({"sum", "prod", "mean", "max", "min"})
 #: names every expression may use without declaring them
 CONSTANTS: dict[str, float] = {"pi": math.pi, "inf": math.inf, "nan": math.nan}
+
+# Limits, so that a hostile expression is an error and not a crash. Python's parser raises RecursionError near
+# 1,000 nested operators and MemoryError near 6,000 nested unary minuses, and the checker and the evaluators
+# recurse once per level; the library's deepest expression is 8 levels.
+#: nesting levels of an expression (operators, calls, lists, indexing)
+MAX_DEPTH = 100
+#: characters of an expression's text (a list literal of 100,000 numbers is about 2.5 million)
+MAX_LENGTH = 10_000_000
+#: elements of any value an expression computes, its inputs included (8 MB in float64)
+MAX_ELEMENTS = 1_000_000
+#: what evaluating one node costs beyond its elements, in element operations: NumPy's call overhead (about 3 us)
+#: is worth about 1,000 elementwise operations (about 2 ns each)
+NODE_WORK = 1_000
+
+_ELEMENTWISE = frozenset({"exp", "log", "log1p", "expm1", "sin", "cos", "tanh", "atanh", "sqrt", "abs", "square",
+                          "sigmoid", "softplus", "relu", "lgamma", "digamma"})
+_BROADCASTING = frozenset({"maximum", "minimum", "where", "clip", "xlogy"})
+
+Shape: TypeAlias = tuple[int, ...]
 
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
@@ -92,25 +111,51 @@ class Expr:
 def parse(source: str | int | float, names: frozenset[str] | set[str] = frozenset()) -> Expr:
     """Parse and check `source`; raise ExprError naming the offending token and its line."""
     text = str(source)
+    if len(text) > MAX_LENGTH:
+        raise ExprError(f"an expression of {len(text):,} characters is longer than the limit of {MAX_LENGTH:,}")
     try:
         module = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
-        raise ExprError(f"not a valid expression: {err.msg} in {text!r}", err.lineno or 1) from None
+        raise ExprError(f"not a valid expression: {err.msg} in {_abridged(repr(text))}", err.lineno or 1) from None
+    except (RecursionError, MemoryError):  # CPython's parser gives up on deep nesting with these, not SyntaxError
+        raise ExprError(f"an expression nested more than {MAX_DEPTH} levels deep (the limit)") from None
+    _check_depth(module.body)
     used: set[str] = set()
     tree = _check(module.body, frozenset(names), used)
     return Expr(text, tree, frozenset(used))
 
 
+def _abridged(text: str, keep: int = 60, unit: str = "characters") -> str:
+    """`text` with its middle cut out when long, so that an error message stays readable."""
+    return text if len(text) <= keep else f"{text[:keep // 2]}...{text[-keep // 2:]} ({len(text):,} {unit})"
+
+
+def _check_depth(root: ast.expr) -> None:
+    """Refuse nesting beyond MAX_DEPTH before the recursive checker meets it (iteratively: no recursion here)."""
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ExprError(f"an expression nested more than {MAX_DEPTH} levels deep (the limit)",
+                            getattr(node, "lineno", 1))
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
+
+
 def _fail(node: ast.AST, what: str) -> ExprError:
-    return ExprError(f"{what} is not allowed in an expression (column {node.col_offset + 1})",
+    return ExprError(f"{what} is not allowed in an expression (column {getattr(node, 'col_offset', 0) + 1})",
                      getattr(node, "lineno", 1))
 
 
 def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-            raise _fail(node, f"the constant {node.value!r}")
-        return ("num", float(node.value))
+            raise _fail(node, f"the constant {_abridged(repr(node.value))}")
+        try:
+            return ("num", float(node.value))
+        except OverflowError:  # an integer literal beyond float64, e.g. 400 hex digits
+            digits = _abridged(str(node.value), unit="digits")
+            raise ExprError(f"the integer {digits} is beyond float64's range (about 1.8e308) "
+                            f"(column {node.col_offset + 1})", node.lineno) from None
     if isinstance(node, ast.Name):
         if node.id in CONSTANTS and node.id not in names:
             return ("num", CONSTANTS[node.id])
@@ -130,7 +175,7 @@ def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
     if isinstance(node, ast.Subscript):
         index = node.slice
         negative = isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub)
-        literal = index.operand if negative else index
+        literal = index.operand if isinstance(index, ast.UnaryOp) and negative else index
         if not (isinstance(literal, ast.Constant) and type(literal.value) is int):
             raise _fail(index, "an index other than an integer literal")
         return ("index", _check(node.value, names, used), -literal.value if negative else literal.value)
@@ -152,9 +197,10 @@ def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
                             f"got {len(node.args)}", node.lineno)
         args = [_check(a, names, used) for a in node.args]
         if name in _AXIS_FUNCTIONS and len(args) == 2:
-            if args[1][0] != "num" or args[1][1] != int(args[1][1]):
+            axis = args[1][1] if args[1][0] == "num" else math.nan
+            if not (math.isfinite(axis) and axis == int(axis) and 0 <= axis < MAX_DEPTH):  # inf and nan too
                 raise _fail(node.args[1], f"an axis of {name}() other than an integer literal")
-            args[1] = ("axis", int(args[1][1]))
+            args[1] = ("axis", int(axis))
         return ("call", name, tuple(args))
     kind = {ast.Attribute: "attribute access", ast.Lambda: "a lambda",
             ast.ListComp: "a comprehension", ast.GeneratorExp: "a comprehension",
@@ -185,3 +231,138 @@ def _evaluate(tree: tuple, env: Mapping[str, Any], ops: Ops) -> Any:
         args = [a[1] if a[0] == "axis" else _evaluate(a, env, ops) for a in tree[2]]
         return ops.functions[tree[1]](*args)
     raise AssertionError(f"unknown node {tag}")
+
+
+@dataclass(frozen=True)
+class Size:
+    """What evaluating an expression gives and costs, known without evaluating it."""
+
+    shape: Shape
+    #: element operations of one evaluation: every node's elements plus NODE_WORK for the call
+    work: int
+
+
+def describe(shape: Shape) -> str:
+    return "a scalar" if shape == () else f"shape {shape}"
+
+
+def measure(expression: Expr, shapes: Mapping[str, Shape]) -> Size:
+    """The shape and cost of `expression` given its names' shapes, by NumPy's rules, computing no value.
+
+    Raises ExprError where NumPy would raise (shapes that do not broadcast, an index or an axis out of range,
+    a list of unequal shapes, a matrix function of a vector) or where a value would exceed MAX_ELEMENTS.
+    """
+    work = [0]
+
+    def visit(tree: tuple) -> Shape:
+        shape = _node_shape(tree, shapes, visit)
+        size = math.prod(shape)
+        if size > MAX_ELEMENTS:
+            raise ExprError(f"a value of {describe(shape)} ({size:,} elements) is larger than the limit of "
+                            f"{MAX_ELEMENTS:,} elements")
+        work[0] += NODE_WORK + size
+        return shape
+
+    shape = visit(expression.tree)
+    return Size(shape, work[0])
+
+
+def broadcast(*shapes: Shape) -> Shape:
+    """NumPy's broadcasting of `shapes`, or ExprError."""
+    out = []
+    for i in range(-max(map(len, shapes)), 0):
+        dims = {s[i] for s in shapes if len(s) >= -i} - {1}
+        if len(dims) > 1:
+            raise ExprError(f"shapes {', '.join(map(str, shapes))} do not broadcast together")
+        out.append(dims.pop() if dims else 1)
+    return tuple(out)
+
+
+def _node_shape(tree: tuple, shapes: Mapping[str, Shape], visit: Callable[[tuple], Shape]) -> Shape:
+    tag = tree[0]
+    if tag == "num":
+        return ()
+    if tag == "name":
+        return shapes[tree[1]]
+    if tag in ("bin", "cmp"):
+        return broadcast(visit(tree[2]), visit(tree[3]))
+    if tag == "neg":
+        return visit(tree[1])
+    if tag == "index":
+        shape, i = visit(tree[1]), tree[2]
+        if not shape or not -shape[0] <= i < shape[0]:
+            raise ExprError(f"index {i} is out of range for a value of {describe(shape)}")
+        return shape[1:]
+    if tag == "stack":
+        parts = [visit(e) for e in tree[1]]
+        if len(set(parts)) > 1:
+            raise ExprError(f"a list of values of different shapes ({', '.join(map(str, dict.fromkeys(parts)))})")
+        return (len(parts), *parts[0])
+    if tag == "call":
+        name, args = tree[1], tree[2]
+        operands = [visit(a) for a in args if a[0] != "axis"]
+        axis = args[1][1] if len(args) == 2 and args[1][0] == "axis" else None
+        return _call_shape(name, operands, axis)
+    raise AssertionError(f"unknown node {tag}")
+
+
+def _call_shape(name: str, operands: list[Shape], axis: int | None) -> Shape:
+    first = operands[0]
+    if name in _ELEMENTWISE:
+        return first
+    if name in _BROADCASTING:
+        return broadcast(*operands)
+    if name in _AXIS_FUNCTIONS:
+        if axis is None:
+            return ()
+        if axis >= len(first):
+            raise ExprError(f"axis {axis} of {name}() is out of range for a value of {describe(first)}")
+        return first[:axis] + first[axis + 1:]
+    if name in ("logsumexp", "norm"):
+        return ()
+    if name == "diag":
+        if len(first) not in (1, 2):
+            raise ExprError(f"diag() takes a vector or a matrix, not a value of {describe(first)}")
+        return (first[0], first[0]) if len(first) == 1 else (min(first),)
+    if name == "tril":
+        if not first:
+            raise ExprError("tril() takes a vector or a matrix, not a scalar")
+        return (first[0], first[0]) if len(first) == 1 else first
+    if name == "transpose":
+        if len(first) < 2:
+            raise ExprError(f"transpose() takes a matrix, not a value of {describe(first)}")
+        return (*first[:-2], first[-1], first[-2])
+    if name == "matmul":
+        return _matmul_shape(*operands)
+    # linear algebra: square matrices in the last two axes
+    if len(first) < 2 or first[-1] != first[-2]:
+        raise ExprError(f"{name}() takes a square matrix, not a value of {describe(first)}")
+    if name == "cholesky":
+        return first
+    if name in ("logdet", "det"):
+        return first[:-2]
+    if name == "eigvalsh":
+        return first[:-1]
+    if name == "solve":
+        b, n = operands[1], first[-1]
+        if len(b) == 1:  # NumPy 2: a 1-d right-hand side is one vector
+            if b[0] != n:
+                raise ExprError(f"solve() of a {first} matrix and a vector of {describe(b)}")
+            return (*first[:-2], n)
+        if len(b) < 2 or b[-2] != n:
+            raise ExprError(f"solve() of a {first} matrix and a right-hand side of {describe(b)}")
+        return (*broadcast(first[:-2], b[:-2]), n, b[-1])
+    raise AssertionError(f"no shape rule for {name}")
+
+
+def _matmul_shape(a: Shape, b: Shape) -> Shape:
+    if not a or not b:
+        raise ExprError("matmul() of a scalar (use *)")
+    left = (1, *a) if len(a) == 1 else a
+    right = (*b, 1) if len(b) == 1 else b
+    if left[-1] != right[-2]:
+        raise ExprError(f"matmul() of shapes {a} and {b}: inner dimensions {left[-1]} and {right[-2]} differ")
+    out = (*broadcast(left[:-2], right[:-2]), left[-2], right[-1])
+    if len(a) == 1:
+        out = (*out[:-2], out[-1])
+    return out[:-1] if len(b) == 1 else out

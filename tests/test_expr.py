@@ -62,3 +62,87 @@ def test_parsing_never_runs_code(tmp_path):
 
 def test_every_table_function_has_a_numpy_implementation():
     assert set(oracle.NUMPY.functions) == set(expr.FUNCTIONS)
+
+
+@pytest.mark.parametrize("source, fragment", [
+    ("sum(a, inf)", "an axis of sum() other than an integer literal"),
+    ("sum(a, nan)", "an axis of sum() other than an integer literal"),
+    ("max(a, 1e300)", "an axis of max() other than an integer literal"),
+    ("a * 1" + "0" * 309, "beyond float64's range (about 1.8e308)"),
+    ("a * 0x" + "f" * 400, "(482 digits) is beyond float64's range"),
+    ("a" + "+a" * expr.MAX_DEPTH, f"nested more than {expr.MAX_DEPTH} levels"),
+    ("a" + "+a" * 1000, f"nested more than {expr.MAX_DEPTH} levels"),  # past 1,000 Python's parser recurses out
+    ("a" + "+a" * 100_000, f"nested more than {expr.MAX_DEPTH} levels"),
+    ("-" * expr.MAX_DEPTH + "a", f"nested more than {expr.MAX_DEPTH} levels"),
+    ("-" * 100_000 + "a", f"nested more than {expr.MAX_DEPTH} levels"),  # MemoryError in Python's parser
+    ("exp(" * 300 + "a" + ")" * 300, "too many nested parentheses"),
+    ("a" * (expr.MAX_LENGTH + 1), "longer than the limit"),
+])
+def test_hostile_expressions_are_errors_not_crashes(source, fragment):
+    with pytest.raises(expr.ExprError) as err:
+        expr.parse(source, {"a"})
+    assert fragment in str(err.value)
+    assert len(str(err.value)) < 300  # the message quotes no 100,000-character expression
+
+
+def test_the_deepest_expression_allowed_evaluates():
+    deepest = expr.parse("-" * (expr.MAX_DEPTH - 1) + "a", {"a"})
+    assert oracle.evaluate(deepest, {"a": np.float64(2.0)}) == -2.0
+    chain = expr.parse("a" + "+a" * (expr.MAX_DEPTH - 1), {"a"})
+    assert oracle.evaluate(chain, {"a": np.float64(1.0)}) == expr.MAX_DEPTH
+
+
+SHAPES = {"s": (), "v": (3,), "w": (2,), "m": (2, 3), "q": (3, 3), "b": (4, 3, 3), "c": (1, 3)}
+
+
+def _matrices(shape: tuple[int, ...], fill: float) -> np.ndarray:
+    """`fill` everywhere, plus 3 on the diagonal of square matrices (positive definite, for cholesky and solve)."""
+    square = len(shape) >= 2 and shape[-1] == shape[-2]
+    return np.full(shape, fill) + (3 * np.eye(shape[-1]) if square else 0.0)
+
+
+@pytest.mark.parametrize("source", [
+    "s + v", "v * m", "-m", "v > 0", "m[1]", "m[-2][2]", "[v, v]", "[[s, s], [s, s]]", "exp(m)", "lgamma(v)",
+    "sum(m)", "sum(m, 1)", "prod(b, 2)", "mean(b, 0)", "max(m, 0)", "min(v)", "logsumexp(m)", "norm(v)",
+    "maximum(c, m)", "where(v > 0, m, s)", "clip(m, 0, v)", "xlogy(v, c)", "diag(v)", "diag(m)", "tril(q)", "tril(v)",
+    "transpose(m)", "transpose(b)", "matmul(m, v)", "matmul(w, m)", "matmul(v, v)", "matmul(m, q)", "matmul(b, q)",
+    "matmul(b, v)", "cholesky(q)", "cholesky(b)", "logdet(b)", "det(q)", "eigvalsh(b)", "solve(q, v)", "solve(b, v)",
+    "solve(q, transpose(m))", "solve(b, transpose(m))",
+])
+def test_measure_gives_numpys_shape_without_computing(source):
+    env = {name: _matrices(shape, 0.5) for name, shape in SHAPES.items()}
+    parsed = expr.parse(source, set(SHAPES))
+    size = expr.measure(parsed, SHAPES)
+    assert size.shape == np.shape(oracle.evaluate(parsed, env))
+    assert size.work >= expr.NODE_WORK * 2
+
+
+@pytest.mark.parametrize("source, fragment", [
+    ("v + w", "do not broadcast"),
+    ("m[2]", "index 2 is out of range for a value of shape (2, 3)"),
+    ("v[-4]", "index -4 is out of range"),
+    ("s[0]", "index 0 is out of range for a value of a scalar"),
+    ("[v, w]", "a list of values of different shapes"),
+    ("sum(v, 1)", "axis 1 of sum() is out of range"),
+    ("diag(b)", "diag() takes a vector or a matrix"),
+    ("transpose(v)", "transpose() takes a matrix"),
+    ("matmul(m, m)", "inner dimensions 3 and 2 differ"),
+    ("matmul(s, v)", "matmul() of a scalar"),
+    ("cholesky(m)", "cholesky() takes a square matrix"),
+    ("solve(q, w)", "solve() of a (3, 3) matrix and a vector"),
+])
+def test_measure_refuses_what_numpy_would_raise_on(source, fragment):
+    env = {name: _matrices(shape, 1.0) for name, shape in SHAPES.items()}
+    parsed = expr.parse(source, set(SHAPES))
+    with pytest.raises(expr.ExprError) as err:
+        expr.measure(parsed, SHAPES)
+    assert fragment in str(err.value)
+    with pytest.raises((ValueError, IndexError)):  # NumPy's own errors (AxisError and LinAlgError are ValueErrors)
+        oracle.evaluate(parsed, env)
+
+
+def test_measure_refuses_a_value_beyond_the_element_limit():
+    square = expr.parse("matmul(transpose([v]), [v])", {"v"})
+    assert expr.measure(square, {"v": (1000,)}).shape == (1000, 1000)
+    with pytest.raises(expr.ExprError, match="larger than the limit of 1,000,000 elements"):
+        expr.measure(square, {"v": (1001,)})
