@@ -1,4 +1,4 @@
-# Two entry points for a fresh machine; each sets up .venv first if needed.
+# Two entry points for a fresh machine; each sets up .venv first if needed (pip >= 25.1 for --group).
 #   make run    install everything, run the whole suite, write out/report.json
 #   make test   install everything, run the tests
 PYTHON ?= python3.11
@@ -10,8 +10,8 @@ STAMP = $(VENV)/.installed
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[all,test,docs]" -c constraints.txt
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet -e ".[all,docs]" --group test -c constraints.txt
 	touch $(STAMP)
 
 run: $(STAMP)
