@@ -2,23 +2,41 @@
 
 A bad file never stops the others from loading: `load` returns every good
 case and every error, and the caller decides (the CLI runs the good ones and
-exits 2).
+exits 2). Hostile files are errors too, within bounded time and memory: only
+regular files are read, up to MAX_FILE_BYTES; they must be UTF-8; nesting,
+duplicate keys and what YAML aliases expand to are bounded by a SafeLoader
+subclass before anything is built from them.
 """
 from __future__ import annotations
 
+import codecs
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from conformance.kinds import Case
 from conformance.model import ExprAt
 
-_CASE = TypeAdapter(Case)
+_CASE: TypeAdapter[Any] = TypeAdapter(Case)
 _KINDS = ("reparam", "vjp", "grad", "jvp", "hvp", "mle", "implicit", "behaviour")
 SUFFIXES = (".yaml", ".yml")
 LIBRARY = Path(__file__).parent / "cases"  # the case library, shipped in the wheel as package data
+
+# Limits on one case file. The library's largest file is 8.5 KB, 9 levels deep, with about 1,000 values.
+#: bytes of a case file
+MAX_FILE_BYTES = 1 << 20
+#: nesting of lists and mappings, counted through aliases (PyYAML's own recursion fails near 1,000)
+MAX_DEPTH = 32
+#: values (scalars, lists, mappings) a file expands to, each alias counted as a copy of its anchor
+MAX_VALUES = 100_000
+#: bytes of scalar text a file expands to, each alias counted as a copy of its anchor
+MAX_EXPANDED_BYTES = 4 << 20
 
 
 def default_paths() -> list[Path]:
@@ -44,11 +62,15 @@ class LoadedCase:
 
 
 def case_files(paths: list[str | Path]) -> list[Path]:
-    """Every case file under `paths` (files or folders), sorted for a stable order."""
+    """Every case file under `paths` (files or folders), sorted for a stable order.
+
+    Anything with a case suffix that is not a folder is listed, so that a pipe or a
+    device named `*.yaml` is reported as an error rather than skipped in silence.
+    """
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES))
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and not p.is_dir()))
         else:
             files.append(path)
     return files
@@ -72,24 +94,33 @@ def load(paths: list[str | Path]) -> tuple[list[LoadedCase], list[LoadError]]:
     return cases, errors
 
 
+class _Refused(Exception):
+    """A file refused before it is parsed; `line` is 1 where the whole file is at fault."""
+
+    def __init__(self, message: str, line: int = 1):
+        super().__init__(message)
+        self.line = line
+
+
 def load_file(file: Path) -> tuple[list[LoadedCase], list[LoadError]]:
     name = str(file)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = _read(file)
     except OSError as err:
-        return [], [LoadError(name, 0, f"cannot read: {err.strerror or err}")]
+        return [], [LoadError(name, 1, f"cannot read: {err.strerror or err}")]
+    except _Refused as err:
+        return [], [LoadError(name, err.line, str(err))]
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root, data = _parse(text)
+    except _Limit as err:
+        return [], [LoadError(name, _yaml_line(err, text), str(err.problem))]
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        problem = getattr(err, "problem", None) or str(err)
-        return [], [LoadError(name, mark.line + 1 if mark else 1, f"invalid YAML: {problem}")]
+        return [], [LoadError(name, _yaml_line(err, text), f"invalid YAML: {_yaml_problem(err)}")]
     if root is None:
         return [], [LoadError(name, 1, "empty case file")]
     items, nodes = (data, root.value) if isinstance(data, list) else ([data], [root])
     cases, errors = [], []
-    for item, node in zip(items, nodes):
+    for item, node in zip(items, nodes, strict=True):
         line = node.start_mark.line + 1
         if not isinstance(item, dict):
             errors.append(LoadError(name, line, f"a case is a mapping, got {type(item).__name__}"))
@@ -98,29 +129,210 @@ def load_file(file: Path) -> tuple[list[LoadedCase], list[LoadError]]:
             case = _CASE.validate_python(item)
             case.compile()
         except ValidationError as err:
-            errors.extend(LoadError(name, _line_of(node, _path(e)), _describe(e)) for e in err.errors())
+            errors.extend(LoadError(name, _line_of(node, path), message) for path, message in _errors(err, item))
             continue
         except ExprAt as err:
             errors.append(LoadError(name, _line_of(node, err.path) + err.line - 1, f"{_dotted(err.path)}: {err}"))
+            continue
+        except Exception as err:  # the promise is an error per bad case, never a crashed run; but this is our bug
+            errors.append(LoadError(name, line, f"the loader failed on this case ({type(err).__name__}: {err}); "
+                                                "this is a bug in conformance: please report it"))
             continue
         cases.append(LoadedCase(case, name, line))
     return cases, errors
 
 
-def _path(error: dict) -> tuple:
-    """The error's location in the case, without pydantic's leading union tag."""
-    loc = error["loc"]
-    return loc[1:] if loc and loc[0] in _KINDS else loc
+def _parse(text: str) -> tuple[yaml.Node | None, Any]:
+    """The document's root node (for lines) and its data, within the limits on nesting and expansion."""
+    loader = _Loader(text)  # checks the characters first
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None, None
+        _check_expansion(root)
+        return root, loader.construct_document(root)
+    finally:
+        loader.dispose()
 
 
-def _describe(error: dict) -> str:
-    loc = _path(error)
-    message = error["msg"]
+def _read(file: Path) -> str:
+    """The file's text: a regular file (never a pipe or a device, which can block or never end), at most
+    MAX_FILE_BYTES, in UTF-8 (a UTF-8 byte-order mark is allowed)."""
+    # O_NONBLOCK: opening a named pipe would otherwise wait for a writer; it changes nothing for a regular file
+    fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(fd, "rb") as stream:  # closes fd
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _Refused(f"not a regular file but {_file_kind(mode)}: case files are regular files")
+        data = stream.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise _Refused(f"larger than {MAX_FILE_BYTES:,} bytes, the limit for a case file")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise _Refused("not UTF-8 but UTF-16 (it starts with a UTF-16 byte-order mark): case files are UTF-8")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        raise _Refused(f"not UTF-8: byte 0x{data[err.start]:02x} at column {column} is not valid UTF-8 "
+                       "(case files are UTF-8)", line) from None
+
+
+def _file_kind(mode: int) -> str:
+    kinds = [(stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")]
+    return next((what for test, what in kinds if test(mode)), "a special file")
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's SafeLoader that refuses duplicate keys and nesting beyond MAX_DEPTH.
+
+    PyYAML keeps the last of two equal keys in silence, and composes nested nodes by
+    recursion, which fails with RecursionError near 1,000 levels: both are refused
+    here while composing, with the line, before anything is built.
+    """
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        if self._depth >= MAX_DEPTH:
+            raise _Limit(None, None, f"nested deeper than {MAX_DEPTH} levels, the limit for a case file",
+                         self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def compose_mapping_node(self, anchor: str | None) -> yaml.MappingNode:
+        node = super().compose_mapping_node(anchor)
+        first: dict[tuple[str, str], int] = {}
+        for key, _ in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                continue
+            if (key.tag, key.value) in first:
+                raise yaml.composer.ComposerError(None, None, f"duplicate key {key.value!r} (first at line "
+                                                  f"{first[key.tag, key.value]})", key.start_mark)
+            first[key.tag, key.value] = key.start_mark.line + 1
+        return node
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as err:  # a scalar Python refuses: an int of 5,000 digits, month 13
+            raise yaml.constructor.ConstructorError(None, None, f"cannot read this value: {err}",
+                                                    node.start_mark) from None
+def _check_expansion(root: yaml.Node) -> None:
+    """Refuse a document that expands, through its aliases, beyond MAX_VALUES, MAX_EXPANDED_BYTES or MAX_DEPTH.
+
+    PyYAML builds an alias as a reference to its anchor's object, so a "billion laughs" file builds
+    quickly; it is whatever walks the data later (validation, expression text) that expands it.
+    The walk memoizes each node's expanded size, so it costs one visit per node, whatever the
+    expansion; an alias inside its own anchor (a cycle) is refused too.
+    """
+    sizes: dict[int, tuple[int, int, int] | None] = {}  # id -> (values, bytes, height); None while visiting
+
+    def walk(node: yaml.Node, level: int, parent: yaml.Node) -> tuple[int, int, int]:
+        # an anchor comes before its aliases, so a node seen before is an alias: it is reported where it is used
+        # (in `parent`); a node seen for the first time is on its own path, at most MAX_DEPTH deep (see _Loader)
+        if id(node) in sizes:
+            known = sizes[id(node)]
+            anchor = f"the anchor on line {node.start_mark.line + 1}"
+            if known is None:
+                raise _limit(parent, f"an alias inside its own anchor ({anchor}): a structure that contains itself")
+            if level + known[2] > MAX_DEPTH:
+                raise _limit(parent, f"nested deeper than {MAX_DEPTH} levels once aliases are expanded (an alias "
+                                     f"of {anchor}), the limit for a case file")
+            return known
+        sizes[id(node)] = None
+        values, size, height = 1, len(node.value) if isinstance(node, yaml.ScalarNode) else 0, 0
+        children = [] if isinstance(node, yaml.ScalarNode) else \
+            [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else node.value
+        for child in children:
+            v, b, h = walk(child, level + 1, node)
+            values, size, height = values + v, size + b, max(height, h + 1)
+            if values > MAX_VALUES:
+                raise _limit(node, f"more than {MAX_VALUES:,} values once aliases are expanded, the limit for a "
+                                   "case file")
+            if size > MAX_EXPANDED_BYTES:
+                raise _limit(node, f"more than {MAX_EXPANDED_BYTES:,} bytes of text once aliases are expanded, "
+                                   "the limit for a case file")
+        sizes[id(node)] = (values, size, height)
+        return values, size, height
+
+    walk(root, 1, root)
+
+
+class _Limit(yaml.MarkedYAMLError):
+    """A file beyond a limit of ours (nesting, expansion): valid YAML, refused all the same."""
+
+
+def _limit(node: yaml.Node, problem: str) -> _Limit:
+    return _Limit(None, None, problem, node.start_mark)
+
+
+def _yaml_line(err: yaml.YAMLError, text: str) -> int:
+    """The 1-based line of a YAML error: its mark, or for a reader error its character position."""
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    if mark is not None:
+        return int(mark.line) + 1
+    position = getattr(err, "position", None)
+    return text.count("\n", 0, position) + 1 if isinstance(position, int) else 1
+
+
+def _yaml_problem(err: yaml.YAMLError) -> str:
+    if isinstance(err, yaml.reader.ReaderError):
+        return f"the character #x{err.character:04x} is not allowed in YAML"
+    context, problem = getattr(err, "context", None), getattr(err, "problem", None)
+    return ", ".join(filter(None, (context, problem))) or str(err)
+
+
+def _errors(err: ValidationError, item: dict[str, Any]) -> list[tuple[tuple, str]]:
+    """Pydantic's errors as (path in the case, message), with the noise of unions taken out.
+
+    A field that takes a value or a list of them (a convention, an outcome) fails in both
+    branches; where one branch names a real problem, the other's "should be a valid list"
+    is dropped.
+    """
+    found = [(_path(e["loc"], item), e) for e in err.errors()]
+    kept = []
+    for (path, labelled), e in found:
+        mismatch = labelled and e["type"] in ("list_type", "model_type", "dict_type", "model_attributes_type")
+        if mismatch and any(other[:len(path)] == path and o is not e for (other, _), o in found):
+            continue
+        kept.append((path, _describe(e, path)))
+    return kept
+
+
+def _path(loc: tuple, item: Any) -> tuple[tuple, bool]:
+    """The error's location in the case, without pydantic's union labels (a kind, `list[Convention]`);
+    and whether its last step was such a label (the error is about one branch of a union)."""
+    path: list[str | int] = []
+    data, labelled = item, False
+    for step in loc:
+        if isinstance(data, dict) and step in data:
+            data = data[step]
+        elif isinstance(data, list) and isinstance(step, int):
+            data = data[step] if step < len(data) else None
+        elif isinstance(step, str) and (step in _KINDS or "[" in step or step[:1].isupper()):
+            labelled = True  # a union's label: field names are lower case, labels are kinds, types or classes
+            continue
+        else:
+            data = None  # a key the case lacks ("Field required")
+        path.append(step)
+        labelled = False
+    return tuple(path), labelled
+
+
+def _describe(error: ErrorDetails, path: tuple) -> str:
+    message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown key"
     elif error["type"] == "union_tag_invalid":
         message = f"unknown kind {error['input'].get('kind')!r} (known: {', '.join(_KINDS)})"
-    return f"{_dotted(loc)}: {message}" if loc else message
+    return f"{_dotted(path)}: {message}" if path else message
 
 
 def _dotted(path) -> str:

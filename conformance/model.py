@@ -7,19 +7,24 @@ an expression error can be reported with its file and line.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, ClassVar, Literal, Union
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, ClassVar, Literal
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from conformance import expr
+from conformance.expr import Shape, Size
 from conformance.vocabulary import Expect
 
-DTYPES = ("float32", "float64")
 Dtype = Literal["float32", "float64"]
-Value = Union[float, str, list[Any]]
+DTYPES: tuple[Dtype, ...] = ("float32", "float64")
+Value = float | str | list[Any]
 Path = tuple[str | int, ...]
+
+#: the finite-difference oracle's budget for one case, in element operations (see expr.NODE_WORK): 1 to 2 s of
+#: NumPy here. The library's dearest case needs 5e6; 10,000 scalar inputs summed need 4e11.
+MAX_ORACLE_WORK = 1_000_000_000
 
 
 class ExprAt(expr.ExprError):
@@ -52,7 +57,7 @@ def _specifier(text: str) -> str:
     try:
         SpecifierSet(text)
     except InvalidSpecifier:
-        raise ValueError(f"not a PEP 440 version range: {text!r} (e.g. '>=2.1,<2.3'; empty for all versions)")
+        raise ValueError(f"not a PEP 440 version range: {text!r} (e.g. '>=2.1,<2.3'; empty for all versions)") from None
     return text
 
 
@@ -150,7 +155,7 @@ class CaseBase(Strict):
         return self
 
     def tolerance_for(self, dtype: str) -> Tolerance:
-        return self.tolerance.get(dtype, DEFAULT_TOLERANCE[dtype])
+        return next((tol for d, tol in self.tolerance.items() if d == dtype), DEFAULT_TOLERANCE[dtype])
 
     def expr(self, key: str) -> expr.Expr:
         return self._compiled[key]
@@ -160,6 +165,43 @@ class CaseBase(Strict):
             self._compiled[key] = expr.parse(_as_source(value), names)
         except expr.ExprError as err:
             raise ExprAt(path, err) from None
+
+    def _measure(self, key: str, path: Path, shapes: Mapping[str, Shape]) -> Size:
+        """The shape and cost of a compiled value, or the error where NumPy would raise (see `expr.measure`)."""
+        try:
+            return expr.measure(self._compiled[key], shapes)
+        except expr.ExprError as err:
+            raise ExprAt(path, err) from None
+
+    def _shapes(self, prefix: str, names: Mapping[str, Any]) -> dict[str, Shape]:
+        """The shapes of the compiled values `prefix.name` (inputs, params: they use no names)."""
+        return {name: self._measure(f"{prefix}.{name}", (prefix, name), {}).shape for name in names}
+
+    def _check_expected(self, expected: dict[str, Expectation], gradients: Mapping[str, Shape],
+                        shapes: Mapping[str, Shape]) -> None:
+        """Every expected value and convention value fits its gradient's shape (broadcasts to it) where known."""
+        for name, expectation in expected.items():
+            values: list[tuple[str, Path, Value | None]] = [
+                (f"expected.{name}", ("expected", name, "value"), expectation.value)]
+            values += [(f"expected.{name}.{fw}.{i}", ("expected", name, "conventions", fw), spec.value)
+                       for fw, specs in expectation.conventions_for().items() for i, spec in enumerate(specs)]
+            for key, path, value in values:
+                if value is None:
+                    continue
+                got, want = self._measure(key, path, shapes).shape, gradients.get(name)
+                if want is not None and (len(got) > len(want) or _broadcasts(got, want) != want):
+                    raise ExprAt(path, expr.ExprError(
+                        f"{expr.describe(got)} where the gradient of {name!r} has {expr.describe(want)} "
+                        "(an expected value must broadcast to its gradient's shape)"))
+
+    def _check_oracle(self, path: Path, evaluations: int, work: int) -> None:
+        """Refuse a case whose finite differences would cost more than MAX_ORACLE_WORK (unless the oracle is off)."""
+        total = evaluations * work
+        if self.oracle and total > MAX_ORACLE_WORK:
+            raise ExprAt(path, expr.ExprError(
+                f"the finite-difference oracle would evaluate this case {evaluations:,} times at about {work:.2g} "
+                f"element operations each ({total:.2g} in all), above the limit of {MAX_ORACLE_WORK:.0e} per case: "
+                "use fewer or smaller inputs, or set oracle: false with an oracle_why"))
 
     def _compile_expected(self, expected: dict[str, Expectation], names: frozenset[str],
                           wrt: frozenset[str]) -> None:
@@ -178,34 +220,33 @@ class CaseBase(Strict):
                                       spec.value, names | self.expected_extra_names)
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-def compile_family_params(case: CaseBase, table: dict[str, Any], unknown: str,
-                           accepted: Callable[[Any], tuple[str, ...]]) -> Any:
-    """The case's family from `table`, after checking and compiling the params it takes."""
-    family = table.get(case.family)
+def compile_family_params(case: CaseBase, name: str, params: dict[str, Value], table: dict[str, Any], unknown: str,
+                          accepted: Callable[[Any], tuple[str, ...]]) -> Any:
+    """The family `name` from `table`, after checking and compiling the `params` it takes."""
+    family = table.get(name)
     if family is None:
-        raise ExprAt(("family",), expr.ExprError(f"{unknown} {case.family!r} (known: {', '.join(sorted(table))})"))
-    if set(case.params) != set(accepted(family)):
+        raise ExprAt(("family",), expr.ExprError(f"{unknown} {name!r} (known: {', '.join(sorted(table))})"))
+    if set(params) != set(accepted(family)):
         raise ExprAt(("params",), expr.ExprError(
-            f"{case.family} takes params {', '.join(accepted(family))}, got {', '.join(case.params)}"))
-    for name, value in case.params.items():
+            f"{name} takes params {', '.join(accepted(family))}, got {', '.join(params)}"))
+    for name, value in params.items():
         case._compile(f"params.{name}", ("params", name), value, frozenset())
     return family
+
+
+def _broadcasts(got: Shape, want: Shape) -> Shape | None:
+    """The broadcast of two shapes, or None where they do not broadcast."""
+    try:
+        return expr.broadcast(got, want)
+    except expr.ExprError:
+        return None
+
+
+def check_size(path: Path, what: str, elements: int) -> None:
+    """Refuse data (samples, noise) larger than expr.MAX_ELEMENTS, as an expression's values are."""
+    if elements > expr.MAX_ELEMENTS:
+        raise ExprAt(path, expr.ExprError(f"{what} make {elements:,} elements, above the limit of "
+                                          f"{expr.MAX_ELEMENTS:,} for one value"))
 
 
 def _as_source(value: Value) -> str:

@@ -5,7 +5,7 @@ means one module here and one line in the registry.
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 
 from pydantic import Field
 

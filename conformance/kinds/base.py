@@ -10,18 +10,24 @@ and, for gradients that cancel to zero, the size of the terms that cancel
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from conformance import oracle
+from conformance import expr, oracle
 from conformance.adapters import ERROR, Adapter, Gradient
-from conformance.model import CaseBase, Convention, Expectation
+from conformance.model import CaseBase, Convention, Expectation, ExprAt, Path
 from conformance.vocabulary import Expect
+
+T = TypeVar("T")
+#: element operations per sample of a family's log-density, transform or CDF in NumPy, for the oracle's budget
+FAMILY_WORK = 20
+SPECIAL_WORK = 100  # a CDF through scipy.special (gammainc, betainc, the t CDF)
 
 
 @dataclass
@@ -106,7 +112,9 @@ def vjp_per_input(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], primals
     alone = {}
     for name in primals:
         held = {k: adapter.array(v, dtype) for k, v in primals.items() if k != name}
-        _, grad = adapter.vjp(lambda env: fn({**held, **env}), {name: primals[name]}, dtype, cotangent)
+        def with_held(env: dict[str, Any], held: dict[str, Any] = held) -> Any:
+            return fn({**held, **env})
+        _, grad = adapter.vjp(with_held, {name: primals[name]}, dtype, cotangent)
         alone[name] = grad[name]
     return out, alone
 
@@ -133,6 +141,22 @@ def version_matches(specifier: str, version: str | None) -> bool:
         return Version(version.split("+")[0]) in SpecifierSet(specifier)
     except InvalidVersion:
         return False
+
+
+def probe(path: Path, what: str, run: Callable[[], T]) -> T:
+    """A family's forward pass in NumPy on one or two samples, at load.
+
+    Params a family cannot take (a scalar where it needs a vector, shapes that do not
+    broadcast, a matrix that is not positive definite) then show as a load error with
+    file and line, not as an exception in the reference; it also gives the shapes
+    of samples and statistics, which expected values are checked against.
+    """
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return run()
+    except Exception as err:  # whatever NumPy or SciPy raise on these params, the case cannot run
+        raise ExprAt(path, expr.ExprError(f"{what}: {type(err).__name__}: {err}")) from None
 
 
 def oracle_or_nothing(case: CaseBase, differences: Callable[[], dict[str, Any]],
@@ -172,7 +196,7 @@ def references(case: CaseBase, env: dict[str, Any], expected_env: dict[str, np.n
         ref = Reference(oracle=grad, oracle_bound=bound)
         spec = expected.get(name)
         if spec is not None:
-            def value(key: str) -> np.ndarray:
+            def value(key: str, shape: Any = shape) -> np.ndarray:
                 evaluated = oracle.evaluate(case.expr(key), expected_env)
                 return evaluated if shape is None else np.broadcast_to(evaluated, shape).copy()
             ref.status = spec.status

@@ -6,6 +6,7 @@ They share one model, so they live in one module.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 import numpy as np
@@ -56,6 +57,33 @@ class FunctionCase(CaseBase):
         for name, value in (self.tangent or {}).items():
             self._compile(f"tangent.{name}", ("tangent", name), value, frozenset())
         self._compile_expected(self.expected, names, frozenset(JVP_OUTPUTS[:1]) if self.kind == "jvp" else names)
+        self._check_shapes()
+
+    def _check_shapes(self) -> None:
+        """Shapes the frameworks and the oracle would refuse, found at load; and the oracle's cost bounded."""
+        shapes = self._shapes("inputs", self.inputs)
+        out = self._measure("function", ("function",), shapes)
+        if self.kind in ("grad", "hvp") and out.shape != ():
+            raise ExprAt(("function",), expr.ExprError(
+                f"a {self.kind} case's function gives a scalar, this one {expr.describe(out.shape)}"
+                + (" (for a vector output, use kind vjp with a cotangent)" if self.kind == "grad" else "")))
+        if self.cotangent is not None:
+            got = self._measure("cotangent", ("cotangent",), {}).shape
+            if got != out.shape:
+                raise ExprAt(("cotangent",), expr.ExprError(
+                    f"the cotangent has {expr.describe(got)}, the function's output {expr.describe(out.shape)}: "
+                    "they must be the same"))
+        for name in self.tangent or {}:
+            got = self._measure(f"tangent.{name}", ("tangent", name), {}).shape
+            if got != shapes[name]:
+                raise ExprAt(("tangent", name), expr.ExprError(
+                    f"the tangent has {expr.describe(got)}, the input {expr.describe(shapes[name])}: "
+                    "they must be the same"))
+        self._check_expected(self.expected, {"jvp": out.shape} if self.kind == "jvp" else shapes, shapes)
+        elements = sum(math.prod(shape) for shape in shapes.values())
+        evaluations = {"jvp": 4, "hvp": 8 * elements}.get(self.kind, 4 * elements)
+        largest = max(map(math.prod, shapes.values()), default=1)
+        self._check_oracle(("inputs",), evaluations, out.work + 2 * expr.NODE_WORK + math.prod(out.shape) + largest)
 
 
 def compute(case: FunctionCase, adapter: Adapter, dtype: str) -> Computed:

@@ -1,6 +1,7 @@
 """implicit: dx/dparam of the framework's own sample x, against the implicit function theorem on the CDF."""
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -9,8 +10,8 @@ from pydantic import Field
 from conformance import expr
 from conformance.adapters import Adapter
 from conformance.families import IMPLICIT, implicit_derivative
-from conformance.kinds.base import Computed, Kind, Reference, oracle_or_nothing, references, values
-from conformance.model import CaseBase, Expectation, ExprAt, Value, compile_family_params
+from conformance.kinds.base import SPECIAL_WORK, Computed, Kind, Reference, oracle_or_nothing, references, values
+from conformance.model import CaseBase, Expectation, ExprAt, Value, check_size, compile_family_params
 
 
 class ImplicitCase(CaseBase):
@@ -30,12 +31,21 @@ class ImplicitCase(CaseBase):
     expected_extra_names: ClassVar[frozenset[str]] = frozenset({"x"})
 
     def compile(self) -> None:
-        family = compile_family_params(self, IMPLICIT, "no implicit reparameterization for",
-                                        lambda family: family.params)
+        family = compile_family_params(self, self.family, self.params, IMPLICIT,
+                                       "no implicit reparameterization for", lambda family: family.params)
         if family.cdf is None and self.oracle:
             raise ExprAt(("oracle",), expr.ExprError(
                 f"{self.family} has no per-sample CDF oracle: set oracle: false and check properties"))
         self._compile_expected(self.expected, frozenset(self.params), frozenset(self.params))
+        shapes = self._shapes("params", self.params)
+        try:
+            batch = expr.broadcast(*shapes.values())
+        except expr.ExprError as err:
+            raise ExprAt(("params",), err) from None
+        check_size(("params",), f"params of {expr.describe(batch)}", math.prod(batch))
+        self._check_expected(self.expected, shapes, {**shapes, "x": (1, *batch)})
+        elements = sum(map(math.prod, shapes.values()))
+        self._check_oracle(("params",), 4 * elements, SPECIAL_WORK * (math.prod(batch) + expr.NODE_WORK))
 
 
 def _compute_implicit(case: ImplicitCase, adapter: Adapter, dtype: str) -> Computed:

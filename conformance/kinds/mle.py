@@ -1,6 +1,7 @@
 """mle: recover parameters from data drawn at `truth`, with each framework's own optimizer."""
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 import numpy as np
@@ -10,16 +11,18 @@ from conformance import expr, oracle
 from conformance.adapters import Adapter
 from conformance.families import FAMILIES
 from conformance.kinds.base import (
+    FAMILY_WORK,
     Checked,
     Computed,
     Kind,
     Reference,
     oracle_or_nothing,
+    probe,
     references,
     values,
     vjp_per_input,
 )
-from conformance.model import CaseBase, Expectation, ExprAt, Value
+from conformance.model import CaseBase, Expectation, ExprAt, Value, check_size
 from conformance.tolerance import errors, short
 
 
@@ -61,6 +64,30 @@ class MleCase(CaseBase):
             if name not in self.expected:
                 raise ExprAt(("expected",), expr.ExprError(f"no closed-form expectation for {name!r}"))
         self._compile_expected(self.expected, stats, names)
+        self._check_shapes()
+
+    def _check_shapes(self) -> None:
+        """Shapes the oracle and the optimizers would refuse, from two samples at load; the oracle's cost bounded."""
+        shapes = self._shapes("parameters", self.parameters)
+        for name, shape in self._shapes("truth", self.truth).items():
+            if shape != shapes[name]:
+                raise ExprAt(("truth", name), expr.ExprError(
+                    f"the truth has {expr.describe(shape)}, the initial value {expr.describe(shapes[name])}: "
+                    "they must be the same"))
+        work = sum(self._measure(f"model.{name}", ("model", name), shapes).work for name in self.model)
+        family = FAMILIES[self.family]
+
+        def two_samples() -> tuple[np.ndarray, dict[str, np.ndarray]]:
+            model = _model(self, values(self, "truth", self.truth))
+            data = family.sample(np.random.default_rng(self.seed), 2, {k: np.asarray(v) for k, v in model.items()})
+            family.log_prob(model, data)
+            return data, {name: np.asarray(stat(data)) for name, stat in (family.mle_statistics or {}).items()}
+
+        data, stats = probe(("model",), f"{self.family} cannot take this model at the truth", two_samples)
+        check_size(("samples",), f"{self.samples:,} samples of {data[0].size:,} elements", self.samples * data[0].size)
+        self._check_expected(self.expected, shapes, {name: stat.shape for name, stat in stats.items()})
+        elements = sum(map(math.prod, shapes.values()))
+        self._check_oracle(("parameters",), 4 * elements, FAMILY_WORK * self.samples * data[0].size + work)
 
 
 def _model(case: MleCase, env: dict[str, Any], ops=oracle.NUMPY) -> dict[str, Any]:
@@ -100,7 +127,7 @@ def reference(case: MleCase, details: dict[str, Any] | None = None) -> dict[str,
 def expected_estimates(case: MleCase) -> dict[str, np.ndarray]:
     """The closed-form MLE of each parameter, from the data's statistics."""
     data, _, _ = mle_data(case)
-    stats = {name: stat(data) for name, stat in FAMILIES[case.family].mle_statistics.items()}
+    stats = {name: stat(data) for name, stat in (FAMILIES[case.family].mle_statistics or {}).items()}
     return {name: oracle.evaluate(case.expr(f"expected.{name}"), stats) for name in case.expected}
 
 

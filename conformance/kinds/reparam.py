@@ -1,16 +1,27 @@
 """reparam: sum(log_prob(x)) of a reparameterized sample x = loc + scale * z, differentiated."""
 from __future__ import annotations
 
+import math
 from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
 
-from conformance import oracle
+from conformance import expr, oracle
 from conformance.adapters import Adapter
 from conformance.families import FAMILIES
-from conformance.kinds.base import Computed, Kind, Reference, oracle_or_nothing, references, values, vjp_per_input
-from conformance.model import CaseBase, Expectation, Value, compile_family_params
+from conformance.kinds.base import (
+    FAMILY_WORK,
+    Computed,
+    Kind,
+    Reference,
+    oracle_or_nothing,
+    probe,
+    references,
+    values,
+    vjp_per_input,
+)
+from conformance.model import CaseBase, Expectation, Value, check_size, compile_family_params
 from conformance.vocabulary import Expect
 
 
@@ -29,8 +40,25 @@ class ReparamCase(CaseBase):
     expected_extra_names: ClassVar[frozenset[str]] = frozenset({"n", "z", "x"})
 
     def compile(self) -> None:
-        compile_family_params(self, FAMILIES, "unknown family", lambda family: family.reparam_params)
+        family = compile_family_params(self, self.family, self.params, FAMILIES, "unknown family",
+                                       lambda family: family.reparam_params)
         self._compile_expected(self.expected, frozenset(self.params), frozenset(self.params))
+        shapes = self._shapes("params", self.params)
+
+        def one_sample() -> tuple[np.ndarray, np.ndarray]:
+            params = values(self, "params", self.params)
+            z = family.noise(np.random.default_rng(self.seed), 1, params)
+            x = np.asarray(family.transform(params, z, oracle.NUMPY))
+            family.log_prob(params, x)
+            return z, x
+
+        z, x = probe(("params",), f"{self.family} cannot take these params", one_sample)
+        n, per_sample = self.samples, max(z[0].size, x[0].size)
+        check_size(("samples",), f"{n:,} samples of {per_sample:,} elements", n * per_sample)
+        self._check_expected(self.expected, shapes, {**shapes, "n": (), "z": (n, *z.shape[1:]),
+                                                     "x": (n, *x.shape[1:])})
+        elements = sum(map(math.prod, shapes.values()))
+        self._check_oracle(("params",), 5 * elements, FAMILY_WORK * (n * per_sample + expr.NODE_WORK))
 
 
 def _reparam_inputs(case: ReparamCase, samples: np.ndarray | None = None
@@ -69,8 +97,9 @@ def _reference_reparam(case: ReparamCase, samples: np.ndarray | None) -> dict[st
     def x_of(p):
         return family.transform(p, noise, oracle.NUMPY)
     log_prob = lambda p: np.sum(family.log_prob(p, x_of(p)))
-    refs = references(case, params, {**params, "n": np.float64(case.samples), "z": noise, "x": x_of(params)},
-                      oracle_or_nothing(case, lambda: oracle.finite_differences(log_prob, params), params))
+    env = {**params, "n": np.asarray(case.samples, np.float64), "z": noise, "x": x_of(params)}
+    fd = oracle_or_nothing(case, lambda: oracle.finite_differences(log_prob, params), params)
+    refs = references(case, params, env, fd)
     cancelling = _cancelling_terms(family, params, x_of)
     for name, ref in refs.items():
         # native samplers: each framework's own noise, so values are checked against expected and the
