@@ -1,29 +1,58 @@
-"""The `conformance` command. Exit codes: 0 all pass, 1 any failure, 2 usage or load error."""
+"""The `conformance` command.
+
+Exit codes: 0 all pass, 1 any failure, 2 usage or load error, 3 nothing ran (no job, every job
+unavailable, or a framework named with --framework unavailable), 141 stdout closed early (`| head`).
+"""
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
+import math
+import os
 import sys
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
+from typing import Any, NoReturn
 
 from rich.console import Console
 
-from conformance import adapters, junit, loader, regress, report, runner, summary, verdicts
-from conformance.kinds import Case
+from conformance import adapters, junit, loader, progress, regress, report, runner, summary, verdicts
+from conformance.kinds import KINDS, Case
 from conformance.model import DTYPES
+from conformance.vocabulary import Verdict
 
-OK, FAILED, USAGE = 0, 1, 2
+OK, FAILED, USAGE, NOTHING_RAN = 0, 1, 2, 3
+BROKEN_PIPE = 128 + 13  # what a shell reports for a process ended by SIGPIPE
+# The distributions whose versions `--version` shows per built-in framework (read from metadata, never imported).
+FRAMEWORK_PACKAGES = {"torch": ("torch",), "tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-probability"),
+                      "jax": ("jax", "jaxlib")}
 _PATHS_HELP = "case files or folders (default: ./cases if present, else the shipped library)"
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 on usage errors too; keep its message
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 on usage errors too; keep its message
         self.print_usage(sys.stderr)
         self.exit(USAGE, f"{self.prog}: error: {message}\n")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(prog="conformance", description=__doc__)
+    """The command; a reader that closes stdout early (`conformance run | head`) ends it quietly."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's last flush does not raise again at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = _Parser(prog="conformance", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="print this package's version and each installed framework's, then exit")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run cases on every installed framework")
@@ -31,12 +60,17 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--framework", action="append", choices=None, metavar="NAME",
                      help="run only this framework (repeatable); default: all adapters")
     run.add_argument("--dtype", action="append", choices=DTYPES, help="run only this dtype (repeatable)")
-    run.add_argument("--report", metavar="FILE", help="write the JSON report here")
-    run.add_argument("--timeout", type=float, default=120.0, help="seconds per job (default 120)")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("-k", "--case", action="append", metavar="PATTERN",
+                     help="run only cases whose id matches (repeatable): a glob if it has * ? [, else a substring")
+    run.add_argument("--tag", action="append", metavar="TAG", help="run only cases with this tag (repeatable: any)")
+    run.add_argument("--report", metavar="FILE", type=_output_file, help="write the JSON report here")
+    run.add_argument("--json", action="store_true",
+                     help="print the JSON report on stdout; the summary goes to stderr")
+    run.add_argument("--timeout", type=_timeout, default=120.0, help="seconds per job (default 120)")
+    run.add_argument("--quiet", action="store_true", help="no progress display")
     run.add_argument("--table", "-v", action="store_true", help="also print every job's verdict")
     run.add_argument("--baseline", metavar="FILE", help="compare with this saved report; exit 1 if anything regressed")
-    run.add_argument("--junit", metavar="FILE", help="write JUnit XML here")
+    run.add_argument("--junit", metavar="FILE", type=_output_file, help="write JUnit XML here")
     run.add_argument("--shard", type=_shard, metavar="I/N", help="run only shard I of N (1 <= I <= N)")
     run.add_argument("--expectations", metavar="FILE",
                      help="known divergences, one a line: <case>[<framework>] <versions or *> <issue> <why>")
@@ -47,7 +81,14 @@ def main(argv: list[str] | None = None) -> int:
     docs = commands.add_parser("docs", help="generate the reference pages (HTML and Markdown)")
     docs.add_argument("paths", nargs="*", help=_PATHS_HELP)
     docs.add_argument("--report", metavar="FILE", help="a run's JSON report (default: run the suite first)")
-    docs.add_argument("--out", metavar="DIR", required=True, help="write the site here")
+    docs.add_argument("--out", metavar="DIR", type=_output_dir, required=True, help="write the site here")
+
+    listing = commands.add_parser("list", help="list the cases: id, kind, tags, file:line")
+    listing.add_argument("paths", nargs="*", help=_PATHS_HELP)
+    listing.add_argument("--kind", action="append", choices=list(KINDS), help="only this kind (repeatable)")
+    listing.add_argument("--tag", action="append", metavar="TAG", help="only cases with this tag (repeatable: any)")
+    listing.add_argument("-k", "--case", action="append", metavar="PATTERN",
+                         help="only cases whose id matches (repeatable): a glob if it has * ? [, else a substring")
 
     diff = commands.add_parser("compare", help="what changed between two reports; exit 1 if anything regressed")
     diff.add_argument("old", metavar="OLD.json")
@@ -56,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
 
     merge = commands.add_parser("merge", help="merge the reports of `run --shard I/N` into one")
     merge.add_argument("reports", nargs="+", metavar="SHARD.json")
-    merge.add_argument("--report", metavar="FILE", required=True, help="write the merged report here")
+    merge.add_argument("--report", metavar="FILE", type=_output_file, required=True,
+                       help="write the merged report here")
 
     args = parser.parse_args(argv)
     if getattr(args, "paths", None) == []:
@@ -69,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         return _compare(args)
     if args.command == "merge":
         return _merge(args)
+    if args.command == "list":
+        return _list(args)
     return _run(args)
 
 
@@ -129,11 +173,15 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{args.expectations}: note: no case {case_id!r} in this run", file=sys.stderr)
     for error in load_errors:
         print(f"load error: {error}", file=sys.stderr)
+    cases = select(cases, args.case, args.tag)
     jobs = runner.plan([c.case for c in cases], frameworks, args.dtype)
     if args.shard:
         jobs = runner.shard(jobs, *args.shard)
-    progress = None if args.quiet or not sys.stderr.isatty() else _progress_bar
-    runner.run(jobs, known, timeout=args.timeout, progress=progress)
+    if args.quiet:
+        runner.run(jobs, known, timeout=args.timeout)
+    else:
+        with progress.Display() as show:
+            runner.run(jobs, known, timeout=args.timeout, progress=show)
     result = report.build(verdicts.judge(jobs), cases, load_errors, frameworks)
     if args.shard:
         result.shard = report.Shard(index=args.shard[0], count=args.shard[1])
@@ -141,17 +189,22 @@ def _run(args: argparse.Namespace) -> int:
         report.write(result, args.report)
     if args.junit:
         junit.write(result, args.junit)
-    summary.render(result, _console(), full_table=args.table)
+    human = sys.stderr if args.json else sys.stdout  # with --json, stdout carries the report alone
+    summary.render(result, _console(stderr=args.json), full_table=args.table)
     if args.report:
-        print(f"report: {args.report}")
+        print(f"report: {args.report}", file=human)
     regressed = False
     if baseline is not None:
         changes = regress.diff(baseline, result, (args.baseline, args.report or "this run"))
-        print(f"against the baseline:\n{regress.table(changes)}")
+        print(f"against the baseline:\n{regress.table(changes)}", file=human)
         regressed = changes["regressed"]
+    if args.json:
+        print(json.dumps(result.model_dump(mode="json", by_alias=True), indent=1, allow_nan=False))
     if load_errors:
         return USAGE
-    return FAILED if result.failed() or regressed else OK
+    if result.failed() or regressed:
+        return FAILED
+    return _nothing_ran(result, args.framework or [])
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -184,15 +237,130 @@ def _merge(args: argparse.Namespace) -> int:
     return FAILED if merged.failed() else OK
 
 
-def _console() -> Console:
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """rich would exit 1, which reads as a failed job; `main` exits quietly with BROKEN_PIPE instead."""
+        raise BrokenPipeError
+
+
+def _console(stderr: bool = False) -> Console:
     """Colour on a terminal (unless NO_COLOR), plain text into a pipe or file."""
-    return Console(highlight=False)
+    return _Console(highlight=False, stderr=stderr)
 
 
-def _progress_bar(done: int, total: int) -> None:
-    width = 30
-    filled = width * done // max(total, 1)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} jobs")
-    if done == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+def select(cases: list[loader.LoadedCase], patterns: Sequence[str] | None = None, tags: Sequence[str] | None = None,
+           kinds: Sequence[str] | None = None) -> list[loader.LoadedCase]:
+    """The cases that `-k`, `--tag` and `--kind` keep; each option repeated means any of its values.
+
+    A pattern with a glob character matches the whole id (`fnmatch`), any other is a substring,
+    both ignoring case, as pytest's `-k` reads a plain word.
+    """
+    def matches(case_id: str, pattern: str) -> bool:
+        case_id, pattern = case_id.lower(), pattern.lower()
+        return fnmatch.fnmatchcase(case_id, pattern) if any(c in pattern for c in "*?[") else pattern in case_id
+
+    return [c for c in cases
+            if (not patterns or any(matches(c.case.id, p) for p in patterns))
+            and (not tags or set(tags) & set(c.case.tags))
+            and (not kinds or c.case.kind in kinds)]
+
+
+def _nothing_ran(result: report.Report, named: list[str]) -> int:
+    """NOTHING_RAN where the run checked nothing it was asked to: a CI job missing its framework must not pass."""
+    reasons = []
+    if not any(job.verdict != Verdict.UNAVAILABLE for job in result.jobs):
+        reasons.append("no job ran" if not result.jobs else "every job was unavailable")
+    missing = [fw for fw in named if not result.environment.frameworks[fw].available]
+    if missing and result.jobs:
+        reasons.append(f"--framework {', '.join(missing)} unavailable")
+    if not reasons:
+        return OK
+    print(f"conformance: nothing ran: {'; '.join(reasons)} (exit {NOTHING_RAN})", file=sys.stderr)
+    return NOTHING_RAN
+
+
+def _list(args: argparse.Namespace) -> int:
+    """One case a line, in columns: id, kind, tags, file:line; the count and load errors on stderr."""
+    missing = [str(p) for p in args.paths if not Path(p).exists()]
+    if missing:
+        print(f"conformance: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return USAGE
+    cases, errors = loader.load(args.paths)
+    cases = select(cases, args.case, args.tag, args.kind)
+    rows = [(c.case.id, c.case.kind, ",".join(c.case.tags) or "-", f"{c.file}:{c.line}") for c in cases]
+    widths = [max((len(row[i]) for row in rows), default=0) for i in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[3])
+    for error in errors:
+        print(f"load error: {error}", file=sys.stderr)
+    print(f"{len(rows)} cases", file=sys.stderr)
+    return USAGE if errors else OK
+
+
+def _timeout(text: str) -> float:
+    """Seconds per job: positive and finite (-1 would kill every job, nan and inf would disable the limit)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number of seconds, got {text!r}")
+    return seconds
+
+
+def _output_file(text: str) -> str:
+    """A file the run can write, checked before the run so a bad path cannot lose its results."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder, expected a file name")
+    _writable_parent(path.parent, text)
+    return text
+
+
+def _output_dir(text: str) -> str:
+    """A folder the command can create or write into, checked before it runs the suite."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, expected a folder")
+    _writable_parent(path, text)
+    return text
+
+
+def _writable_parent(folder: Path, text: str) -> None:
+    """The nearest existing folder on the way up must be a writable folder (the writers create the rest)."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write {text}: {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"cannot write {text}: {folder} is not writable")
+
+
+class _Version(argparse.Action):
+    """`--version`: computed only when asked, from installed metadata; no framework is imported."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(versions_text())
+        parser.exit(OK)
+
+
+def versions_text() -> str:
+    """`gradient-conformance 0.1.0` and one line per framework adapter with its packages' versions."""
+    lines = [f"gradient-conformance {_installed('gradient-conformance') or 'unknown'}"]
+    plugins = {e.name: e for e in entry_points(group="conformance.adapters")}
+    for name in adapters.available():
+        packages = FRAMEWORK_PACKAGES.get(name)
+        if packages is None:
+            dist = getattr(plugins.get(name), "dist", None)
+            packages = (dist.name,) if dist is not None else ()
+        found = [f"{p} {v}" for p in packages if (v := _installed(p))]
+        lines.append(f"{name}: {', '.join(found) if found else 'not installed'}")
+    return "\n".join(lines)
+
+
+def _installed(distribution: str) -> str | None:
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return None

@@ -1,10 +1,15 @@
-"""The command line, end to end in subprocesses: exit codes 0 / 1 / 2, the report file, the schema."""
+"""The command line, end to end in subprocesses: exit codes 0 / 1 / 2 / 3, the report file, the schema, list,
+selection, output paths checked before the run, the progress display."""
+import io
 import json
+import os
 import subprocess
 import sys
 
 import pytest
+from rich.console import Console
 
+from conformance import progress
 from tests.conftest import REPO, installed
 
 
@@ -104,3 +109,171 @@ def test_importing_the_engine_imports_no_framework():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr
 
+
+
+# --- issue 12 §3: options, exit codes, output paths, timeout, progress -------------------------------------------
+
+FAKE = {"fake": "tests.fake_adapter:FakeAdapter"}
+GHOST = {"ghost": "no_such_module_anywhere:Ghost"}  # an adapter whose framework is not installed
+
+
+def conformance_with(known: dict[str, str], *args: str, cwd=REPO) -> subprocess.CompletedProcess:
+    """The command with these adapters instead of the installed ones: the NumPy fake runs in a second, not a minute."""
+    code = (f"import sys, conformance.adapters as a; a.available = lambda: {known!r}\n"
+            "from conformance.cli import main; raise SystemExit(main(sys.argv[1:]))")
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture
+def three_cases(write_case, tmp_path):
+    write_case("""
+        - {id: alpha-one, kind: grad, title: t, why: w, tags: [kink], inputs: {a: 2.0}, function: a*a,
+           dtypes: [float64], expected: {a: {value: 4, why: 2a}}}
+        - {id: alpha-two, kind: grad, title: t, why: w, tags: [smooth], inputs: {a: 2.0}, function: a*a,
+           dtypes: [float64]}
+        - {id: beta, kind: vjp, title: t, why: w, tags: [kink, smooth], inputs: {a: [2.0]}, function: a*a,
+           cotangent: [1.0], dtypes: [float64]}
+    """, "cases.yaml")
+    return tmp_path
+
+
+def test_version_names_each_framework_from_metadata_without_importing_it():
+    result = conformance("--version")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("gradient-conformance ")
+    assert [line.split(":")[0] for line in lines[1:4]] == ["torch", "tensorflow", "jax"]
+    code = ("import sys\nfrom conformance.cli import main\n"
+            "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('torch', 'tensorflow', 'jax', 'tensorflow_probability') if m in sys.modules))")
+    imported = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert imported.stdout.splitlines()[-1] == "[]", imported.stderr
+
+
+@pytest.mark.parametrize(("args", "ids"), [
+    ([], ["alpha-one", "alpha-two", "beta"]),
+    (["-k", "alpha"], ["alpha-one", "alpha-two"]),
+    (["-k", "ALPHA-T"], ["alpha-two"]),  # a substring, ignoring case, as pytest's -k
+    (["-k", "*-one"], ["alpha-one"]),  # a glob matches the whole id
+    (["-k", "*-o"], []),
+    (["-k", "beta", "-k", "alpha-one"], ["alpha-one", "beta"]),  # repeated: any
+    (["--tag", "kink"], ["alpha-one", "beta"]),
+    (["--tag", "kink", "--tag", "smooth"], ["alpha-one", "alpha-two", "beta"]),
+    (["--tag", "smooth", "-k", "alpha"], ["alpha-two"]),  # different options: all
+    (["--kind", "vjp"], ["beta"]),
+])
+def test_list_selects_by_pattern_tag_and_kind(three_cases, args, ids):
+    result = conformance("list", str(three_cases), *args)
+    assert result.returncode == 0, result.stderr
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ids
+    assert result.stderr.strip() == f"{len(ids)} cases"
+
+
+def test_list_shows_kind_tags_and_file_line(three_cases):
+    lines = conformance("list", str(three_cases)).stdout.splitlines()
+    assert lines[0].split() == ["alpha-one", "grad", "kink", f"{three_cases / 'cases.yaml'}:1"]
+    assert lines[2].split() == ["beta", "vjp", "kink,smooth", f"{three_cases / 'cases.yaml'}:5"]
+
+
+def test_list_without_paths_lists_the_shipped_library(tmp_path):
+    result = conformance("list", cwd=tmp_path)
+    assert result.returncode == 0
+    assert any(line.startswith("seed-vjp ") for line in result.stdout.splitlines())
+
+
+def test_run_selects_cases_and_json_puts_the_report_alone_on_stdout(three_cases, tmp_path):
+    result = conformance_with(FAKE, "run", str(three_cases), "-k", "alpha", "--tag", "kink", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [(j["case"], j["verdict"]) for j in data["jobs"]] == [("alpha-one", "pass")]
+    assert "Verdicts against the math" in result.stderr
+
+
+@pytest.mark.parametrize(("known", "args", "reason"), [
+    (FAKE, ["-k", "no-such-case"], "no job ran"),
+    (GHOST, [], "every job was unavailable"),
+    ({**FAKE, **GHOST}, ["--framework", "fake", "--framework", "ghost"], "--framework ghost unavailable"),
+])
+def test_a_run_that_checked_nothing_exits_3(three_cases, known, args, reason):
+    result = conformance_with(known, "run", str(three_cases), "--quiet", *args)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert f"nothing ran: {reason}" in result.stderr
+
+
+def test_a_framework_not_named_may_be_unavailable(three_cases):
+    result = conformance_with({**FAKE, **GHOST}, "run", str(three_cases), "--quiet")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ghost: unavailable" in result.stdout
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(three_cases):
+    process = subprocess.Popen([sys.executable, "-m", "conformance", "list", str(REPO / "conformance" / "cases")],
+                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # `| head -0`: gone before the command writes
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == 141, stderr
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["run", "--report", "{dir}"],
+    ["run", "--junit", "{file}/junit.xml"],
+    ["run", "--report", "{file}/deeper/r.json"],
+    ["merge", "{file}", "--report", "{dir}"],
+    ["docs", "--out", "{file}"],
+    ["docs", "--out", "{file}/site"],
+])
+def test_an_output_path_that_cannot_be_written_is_a_usage_error_before_the_run(tmp_path, args):
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "a-file").write_text("{}")
+    args = [a.format(dir=tmp_path / "folder", file=tmp_path / "a-file") for a in args]
+    result = conformance_with(FAKE, *args)
+    assert result.returncode == 2
+    assert "Verdicts" not in result.stdout and "Traceback" not in result.stderr
+    assert "is a folder, expected a file" in result.stderr or "is a file, expected a folder" in result.stderr \
+        or "is not a folder" in result.stderr, result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
+def test_an_unwritable_folder_is_a_usage_error(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    result = conformance_with(FAKE, "run", "--report", str(locked / "r.json"))
+    assert result.returncode == 2 and "is not writable" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "nan", "inf", "-inf", "soon"])
+def test_timeout_must_be_a_positive_finite_number(value):
+    result = conformance("run", "--timeout", value)
+    assert result.returncode == 2
+    assert "argument --timeout" in result.stderr
+
+
+def test_progress_is_plain_lines_when_stderr_is_not_a_terminal(three_cases):
+    result = conformance_with(FAKE, "run", str(three_cases))
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("progress: ")]
+    assert lines and lines[-1].startswith("progress: 3/3 jobs, 0:00:") and lines[-1].endswith("elapsed")
+    assert "\x1b[" not in result.stderr and "\r" not in result.stderr
+
+
+def test_plain_progress_line_has_eta_and_the_current_label():
+    assert progress.plain_line(5, 20, 50.0, "seed-vjp torch float64") == \
+        "progress: 5/20 jobs, 0:00:50 elapsed, ETA 0:02:30, seed-vjp torch float64"
+    assert progress.plain_line(20, 20, 3725.0, "last") == "progress: 20/20 jobs, 1:02:05 elapsed"
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+def test_progress_on_a_terminal_is_a_live_bar_with_the_label_and_honours_no_color(monkeypatch, no_color):
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    out = io.StringIO()
+    with progress.Display(Console(file=out, force_terminal=True, width=120)) as show:
+        show(0, 4)  # the runner before its label argument
+        show(2, 4, "seed-vjp torch float64")
+    text = out.getvalue()
+    assert "2/4" in text and "seed-vjp torch float64" in text and "ETA" in text
+    assert ("\x1b[3" in text) is not no_color  # colour codes (30-37, 38;5;n) only without NO_COLOR
