@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 from rich.console import Console
 
 from conformance import adapters, junit, loader, progress, regress, report, runner, summary, verdicts
-from conformance.kinds import KINDS, Case
+from conformance.kinds import KINDS
 from conformance.model import DTYPES
 from conformance.vocabulary import Verdict
 
@@ -138,14 +138,10 @@ def _docs(args: argparse.Namespace) -> int:
 
 
 def _schema(of_report: bool) -> int:
-    from pydantic import TypeAdapter
+    """The text of schema/case.schema.json (or report.schema.json), generated from the models."""
+    from conformance import schemas
 
-    if of_report:
-        schema = report.schema()
-    else:
-        schema = TypeAdapter(list[Case] | Case).json_schema()
-        schema["title"] = "gradient conformance case file"
-    print(json.dumps(schema, indent=2))
+    sys.stdout.write(schemas.text(schemas.report_schema() if of_report else schemas.case_schema()))
     return OK
 
 

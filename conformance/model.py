@@ -42,8 +42,8 @@ class Strict(BaseModel):
 class Tolerance(Strict):
     """|got - want| <= atol + rtol * |want|, elementwise."""
 
-    rtol: float = Field(ge=0)
-    atol: float = Field(ge=0)
+    rtol: float = Field(ge=0, description="relative tolerance, times |want|")
+    atol: float = Field(ge=0, description="absolute tolerance")
 
 
 DEFAULT_TOLERANCE = {
@@ -122,27 +122,32 @@ class Expectation(Strict):
 class Divergence(Strict):
     """A known bug of one framework: its failures are xfail, with the link."""
 
-    framework: str
+    framework: str = Field(description="the framework with the bug: torch, tensorflow or jax (or another adapter)")
     versions: Versions = ""
     gradients: list[str] = Field(default_factory=list, description="the gradients it affects; default: all")
     issue: Link
-    why: str
+    why: str = Field(description="what goes wrong, in a sentence")
 
     def covers(self, gradient: str) -> bool:
         return not self.gradients or gradient in self.gradients
 
 
 class CaseBase(Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
-    title: str
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$",
+                    description="unique across the run: lower case, digits, '_', '.' and '-'; names the case "
+                                "in reports, test ids and docs pages")
+    title: str = Field(description="one line: what is differentiated, and where")
     why: str = Field(description="one or two sentences, with the algebra, printed in the docs")
-    tags: list[str] = Field(default_factory=list)
-    dtypes: list[Dtype] = Field(default_factory=lambda: list(DTYPES))
-    tolerance: dict[Dtype, Tolerance] = Field(default_factory=dict)
-    divergences: list[Divergence] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list, description="free labels, for filters in the docs and pytest -m")
+    dtypes: list[Dtype] = Field(default_factory=lambda: list(DTYPES), description="the dtypes it runs in")
+    tolerance: dict[Dtype, Tolerance] = Field(
+        default_factory=dict, description="per dtype, instead of the default (rtol 1e-5, atol 1e-6 in float32; "
+                                          "rtol 1e-10, atol 1e-12 in float64)")
+    divergences: list[Divergence] = Field(default_factory=list,
+                                          description="known bugs: the failures they cover are xfail")
     oracle: bool = Field(True, description="false where finite differences are meaningless (a kink, "
                                           "a singular point); give the reason in oracle_why")
-    oracle_why: str | None = None
+    oracle_why: str | None = Field(None, description="why the oracle is off (required with oracle: false)")
 
     _compiled: dict[str, expr.Expr] = PrivateAttr(default_factory=dict)
     #: names (besides the case's own) that expected-value expressions may use

@@ -13,10 +13,10 @@ from conformance.model import CaseBase, Expectation, Strict, Versions
 class Outcome(Strict):
     """What a scenario's naive idiom does on one framework (for a version range)."""
 
-    outcome: Literal["ok", "raises"]
+    outcome: Literal["ok", "raises"] = Field(description="whether the naive idiom runs (ok) or raises")
     error: str | None = Field(None, description="a substring of the observed 'ExceptionType: message'")
     versions: Versions = ""
-    why: str
+    why: str = Field(description="why the framework behaves so")
     link: str | None = Field(None, description="the upstream doc or issue that documents it")
 
 
@@ -26,16 +26,21 @@ class BehaviourCase(CaseBase):
     The adapter returns what happened (`outcome`, `error`) and the values the
     scenario observed (as gradients: a value, disconnected, or an error); the case
     states, per framework, the outcome and, per value, the expectation
-    (`frameworks:` for the ones that differ by design). Frameworks are not
+    (with conventions per framework where they differ by design). Frameworks are not
     compared with each other: each is checked against its own expectation.
     """
 
-    kind: Literal["behaviour"]
-    scenario: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    outcomes: dict[str, Outcome | list[Outcome]] = Field(description="per framework: what the naive idiom does")
-    expected: dict[str, Expectation] = Field(default_factory=dict)
-    oracle: bool = False
-    oracle_why: str | None = "a behaviour is a scenario, not a function: nothing to difference"
+    kind: Literal["behaviour"] = Field(description="a named scenario in each framework's own idiom")
+    scenario: str = Field(pattern=r"^[a-z][a-z0-9_]*$",
+                          description="names the method scenario_<name> that each adapter implements")
+    outcomes: dict[str, Outcome | list[Outcome]] = Field(
+        description="per framework: what the naive idiom does; a list for several version ranges")
+    expected: dict[str, Expectation] = Field(
+        default_factory=dict, description="per value the scenario observes, what it should be (conventions per "
+                                          "framework where they differ by design)")
+    oracle: bool = Field(False, description="always false: a scenario is not a function to difference")
+    oracle_why: str | None = Field("a behaviour is a scenario, not a function: nothing to difference",
+                                   description="why the oracle is off")
 
     def outcomes_for(self, framework: str) -> list[Outcome]:
         spec = self.outcomes.get(framework, [])

@@ -29,12 +29,18 @@ class FunctionCase(CaseBase):
     function times `tangent`, per input.
     """
 
-    kind: Literal["vjp", "grad", "jvp", "hvp"]
-    inputs: dict[str, Value]
-    function: str
-    cotangent: Value | None = None
+    kind: Literal["vjp", "grad", "jvp", "hvp"] = Field(
+        description="vjp: a VJP with a cotangent; grad: the gradient of a scalar function; jvp: forward mode along "
+                    "a tangent; hvp: a Hessian-vector product")
+    inputs: dict[str, Value] = Field(description="name -> value (a number, a list or an expression of constants); "
+                                                 "the function is differentiated with respect to each")
+    function: str = Field(description="an expression of the inputs in the case language")
+    cotangent: Value | None = Field(None, description="vjp only: the vector the Jacobian is multiplied by, of the "
+                                                      "function's output shape")
     tangent: dict[str, Value] | None = Field(None, description="jvp and hvp: the direction, per input")
-    expected: dict[str, Expectation] = Field(default_factory=dict)
+    expected: dict[str, Expectation] = Field(
+        default_factory=dict, description="per input (for jvp: `jvp`), what its gradient should be; a gradient "
+                                          "left out is judged by the oracle alone")
 
     def compile(self) -> None:
         if self.kind != "vjp" and self.cotangent is not None:

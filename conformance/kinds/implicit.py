@@ -23,11 +23,14 @@ class ImplicitCase(CaseBase):
     so the gradient of sum(x) is each sample's own derivative.
     """
 
-    kind: Literal["implicit"]
-    family: str
-    params: dict[str, Value]
-    seed: int = 0
-    expected: dict[str, Expectation] = Field(default_factory=dict)
+    kind: Literal["implicit"] = Field(description="d sample / d parameter, against the implicit function theorem")
+    family: str = Field(description="the family: Gamma, Beta, StudentT or Dirichlet")
+    params: dict[str, Value] = Field(description="the family's parameters, differentiated; vectors of length m "
+                                                 "draw m independent samples")
+    seed: int = Field(0, description="the seed of each framework's own sampler")
+    expected: dict[str, Expectation] = Field(
+        default_factory=dict, description="per parameter, a property of its gradient; expressions may use x (the "
+                                          "framework's samples)")
     expected_extra_names: ClassVar[frozenset[str]] = frozenset({"x"})
 
     def compile(self) -> None:

@@ -29,15 +29,15 @@ from conformance.tolerance import errors, short
 class MleCase(CaseBase):
     """Maximum likelihood: recover parameters of `family` from data drawn at `truth`."""
 
-    kind: Literal["mle"]
-    family: str
+    kind: Literal["mle"] = Field(description="maximum likelihood with each framework's own optimizer")
+    family: str = Field(description="the family the data are drawn from: Normal or MultivariateNormal")
     model: dict[str, str] = Field(description="the family's params as expressions of the parameters")
     truth: dict[str, Value] = Field(description="parameter values the data are drawn at")
     parameters: dict[str, Value] = Field(description="initial values of the parameters")
-    samples: int = Field(1000, ge=2)
-    seed: int = 0
-    optimizer: Literal["lbfgs"] = "lbfgs"
-    max_iterations: int = Field(200, ge=1)
+    samples: int = Field(1000, ge=2, description="how many data points are drawn")
+    seed: int = Field(0, description="the seed of the NumPy generator that draws the data")
+    optimizer: Literal["lbfgs"] = Field("lbfgs", description="the optimizer: each framework's L-BFGS")
+    max_iterations: int = Field(200, ge=1, description="the optimizer's iteration limit")
     estimate_tolerance: float = Field(1e-3, gt=0, description="max |estimate - closed form|")
     expected: dict[str, Expectation] = Field(
         description="closed-form MLE of each parameter, as expressions of the family's statistics")

@@ -28,14 +28,15 @@ from conformance.vocabulary import Expect
 class ReparamCase(CaseBase):
     """sum(log_prob(x)) of a reparameterized sample x = loc + scale * z, differentiated."""
 
-    kind: Literal["reparam"]
-    family: str
-    params: dict[str, Value]
-    samples: int = Field(1, ge=1)
-    seed: int = 0
+    kind: Literal["reparam"] = Field(description="sum(log_prob(x)) of a reparameterized sample, differentiated")
+    family: str = Field(description="the distribution family, e.g. Normal, LogNormal, MultivariateNormal")
+    params: dict[str, Value] = Field(description="the family's parameters (e.g. loc, scale), differentiated")
+    samples: int = Field(1, ge=1, description="how many samples x are drawn")
+    seed: int = Field(0, description="the seed of the shared NumPy noise (or of the native sampler)")
     sampler: Literal["shared", "native"] = Field(
         "shared", description="shared: x built from NumPy noise; native: the framework's own sampler")
-    expected: dict[str, Expectation]
+    expected: dict[str, Expectation] = Field(
+        description="per parameter, its gradient; expressions may use n (samples), z (the noise) and x (the samples)")
     #: n: the number of samples; z: the standard noise; x: the samples
     expected_extra_names: ClassVar[frozenset[str]] = frozenset({"n", "z", "x"})
 
