@@ -1,8 +1,14 @@
 """pytest plugin: `pytest cases/` runs every case x framework x dtype as its own test item.
 
-Registered through the `pytest11` entry point. YAML files inside a folder
-named `cases` are collected; collecting only plans jobs, so no framework is
-imported. The first item to run runs the jobs of every selected item at once,
+Registered through the `pytest11` entry point, so it is active in every pytest
+session of the environment: it collects only YAML files inside a folder named
+`cases` whose top level is a case (a mapping with `kind` and `id`) or a list of
+them, and leaves any other YAML to its project. Collecting only plans jobs, so
+no framework is imported. Items carry markers for `-m`:
+`framework(name=...)`, `dtype(name=...)`, `kind(name=...)`, `topic(name=...)`
+(the folder under `cases/`) and one `tag(name=...)` per tag, e.g.
+`-m "framework(name='jax') and tag(name='kink')"`; the values are `-k` keywords too.
+The first item to run runs the jobs of every selected item at once,
 like `conformance run` (one worker process per framework, frameworks compared
 with each other); each item then reports its own verdict. A convention passes
 with a `convention` line (why and link) in the item's report and user
@@ -11,9 +17,11 @@ verdict is `stale`, which fails, so the mark gets removed.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conformance import adapters, loader, regress, runner, verdicts
 from conformance.model import DTYPES, Divergence
@@ -21,6 +29,14 @@ from conformance.tolerance import short
 from conformance.vocabulary import Status, Verdict
 
 _STATE = pytest.StashKey["_State"]()
+MARKERS = {
+    "framework": "framework(name): a gradient conformance case run on this framework (torch, tensorflow, jax, ...)",
+    "dtype": "dtype(name): a gradient conformance case run in this dtype (float32, float64)",
+    "kind": "kind(name): the gradient conformance case's kind (vjp, grad, reparam, mle, ...)",
+    "topic": "topic(name): the folder of the gradient conformance case under cases/",
+    "tag": "tag(name): one of the gradient conformance case's tags",
+}
+_TOP_LEVEL_KEY = r"^(?:- |  )?{}\s*:"  # a key of a top-level mapping, or of a top-level list's mapping
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -33,6 +49,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    for line in MARKERS.values():
+        config.addinivalue_line("markers", line)
     known = adapters.available()
     frameworks = config.getoption("framework") or list(known)
     unknown = [fw for fw in frameworks if fw not in known]
@@ -48,9 +66,32 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.suffix in loader.SUFFIXES and "cases" in file_path.parent.parts:
+    if file_path.suffix in loader.SUFFIXES and "cases" in file_path.parent.parts and is_case_file(file_path):
         return CaseFile.from_parent(parent, path=file_path)
     return None
+
+
+def is_case_file(path: Path) -> bool:
+    """Whether the YAML's top level is a case or a list of cases: another project's YAML under a `cases`
+    folder is not ours to collect (or to fail). A file that does not parse is ours when its top-level
+    keys read `id:` and `kind:`, so a broken case file still fails collection with its error."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return all(re.search(_TOP_LEVEL_KEY.format(key), text, re.MULTILINE) for key in ("id", "kind"))
+    items = data if isinstance(data, list) else [data]
+    return any(isinstance(item, dict) and "kind" in item and "id" in item for item in items)
+
+
+def topic(path: Path) -> str | None:
+    """The folder under the nearest `cases` folder (`conventions` for cases/conventions/kinks.yaml)."""
+    parts = path.parent.parts
+    below = parts[len(parts) - parts[::-1].index("cases"):] if "cases" in parts else ()
+    return below[0] if below else None
 
 
 class _State:
@@ -66,7 +107,7 @@ class _State:
         if item.nodeid not in self.verdicts:
             batch = [i for i in item.session.items if isinstance(i, CaseItem) and i.nodeid not in self.verdicts]
             runner.run([i.job for i in batch], self.known)
-            self.verdicts.update(zip((i.nodeid for i in batch), verdicts.judge([i.job for i in batch])))
+            self.verdicts.update(zip((i.nodeid for i in batch), verdicts.judge([i.job for i in batch]), strict=True))
         return self.verdicts[item.nodeid]
 
 
@@ -77,8 +118,17 @@ class CaseFile(pytest.File):
         if errors:
             raise self.CollectError("\n".join(map(str, errors)))
         cases, _ = regress.with_expectations(cases, state.marks)
+        lines = {c.case.id: c.line for c in cases}
+        folder = topic(self.path)
         for job in runner.plan([c.case for c in cases], state.frameworks, state.dtypes):
-            yield CaseItem.from_parent(self, name=f"{job.case.id}[{job.framework}-{job.dtype}]", job=job)
+            item = CaseItem.from_parent(self, name=f"{job.case.id}[{job.framework}-{job.dtype}]", job=job,
+                                        line=lines[job.case.id])
+            marks = [("framework", job.framework), ("dtype", job.dtype), ("kind", job.case.kind),
+                     *([("topic", folder)] if folder else []), *(("tag", tag) for tag in job.case.tags)]
+            for marker, value in marks:
+                item.add_marker(getattr(pytest.mark, marker)(name=value))
+                item.extra_keyword_matches.add(value)
+            yield item
 
 
 class CaseFailed(Exception):
@@ -86,9 +136,10 @@ class CaseFailed(Exception):
 
 
 class CaseItem(pytest.Item):
-    def __init__(self, *, job: verdicts.Job, **kwargs) -> None:
+    def __init__(self, *, job: verdicts.Job, line: int = 1, **kwargs) -> None:
         super().__init__(**kwargs)
         self.job = job
+        self.line = line  # 1-based, where the case starts in its file
 
     def setup(self) -> None:
         verdict = self.config.stash[_STATE].verdict(self)
@@ -114,7 +165,7 @@ class CaseItem(pytest.Item):
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):
-        return self.path, None, self.name
+        return self.path, self.line - 1, self.name  # pytest counts lines from 0
 
 
 def describe(verdict: verdicts.JobVerdict) -> str:

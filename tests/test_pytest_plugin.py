@@ -86,7 +86,8 @@ def test_collecting_imports_no_framework(pytester):
                                        if m in sys.modules))
     """)
     (pytester.path / "cases").mkdir()
-    (pytester.path / "cases" / "seed.yaml").write_text((REPO / "conformance" / "cases" / "vjp" / "seed.yaml").read_text())
+    seed = REPO / "conformance" / "cases" / "vjp" / "seed.yaml"
+    (pytester.path / "cases" / "seed.yaml").write_text(seed.read_text())
     result = pytester.runpytest_subprocess("--collect-only", "-q", "cases")
     result.stdout.fnmatch_lines(["*seed-vjp[[]torch-float32[]]*", "*seed-vjp[[]jax-float64[]]*", "FRAMEWORKS []"])
 
@@ -100,3 +101,71 @@ def test_a_real_framework_runs_through_the_plugin(pytester):
     result = pytester.runpytest_subprocess("cases", "--framework", "jax", "-v")
     result.stdout.fnmatch_lines(["*square.yaml::square[[]jax-float32[]] PASSED*", "*square[[]jax-float64[]] PASSED*"])
     assert result.ret == 0
+
+
+def test_yaml_under_a_cases_folder_that_is_no_case_file_is_left_to_its_project(pytester):
+    """Another project in the same environment, with its own YAML under `cases/`, collects as if we were absent."""
+    (pytester.path / "cases").mkdir()
+    (pytester.path / "cases" / "config.yaml").write_text("name: a fixture of another project\nitems: [1, 2]\n")
+    (pytester.path / "cases" / "list.yaml").write_text("- {id: 1, value: 2}\n- plain\n")
+    (pytester.path / "cases" / "template.yaml").write_text("name: {{ .Values.name }}\nkind: Deployment\n")
+    (pytester.path / "cases" / "empty.yml").write_text("")
+    pytester.makepyfile(test_theirs="def test_theirs():\n    pass\n")
+    result = pytester.runpytest_subprocess("-q", "--strict-markers")
+    result.assert_outcomes(passed=1)
+    assert result.ret == 0
+
+
+def test_a_broken_case_file_still_fails_collection_with_its_error(pytester):
+    (pytester.path / "cases").mkdir()
+    (pytester.path / "cases" / "bad.yaml").write_text("id: bad\nkind: grad\ntitle: [unclosed\n")
+    result = pytester.runpytest_subprocess("--collect-only", "-q", "cases")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*bad.yaml:*invalid YAML*"])
+
+
+TAGGED = """
+- {id: kink-case, kind: grad, title: t, why: w, tags: [kink, relu], inputs: {a: 2.0}, function: a*a, dtypes: [float64],
+   expected: {a: {value: 4, why: 2a}}}
+- {id: plain-vjp, kind: vjp, title: t, why: w, inputs: {a: [2.0]}, function: a*a, cotangent: [1.0],
+   expected: {a: {value: [4], why: 2a}}}
+"""
+
+
+@pytest.fixture
+def tagged_cases(fake_cases):
+    (fake_cases.path / "cases" / "kinks").mkdir()
+    (fake_cases.path / "cases" / "kinks" / "tagged.yaml").write_text(TAGGED)
+    return fake_cases
+
+
+@pytest.mark.parametrize(("expression", "selected"), [
+    ("tag(name='kink')", ["kink-case[[]fake-float64[]]"]),
+    ("topic(name='kinks') and dtype(name='float32')", ["plain-vjp[[]fake-float32[]]"]),
+    ("kind(name='vjp')", ["plain-vjp[[]fake-float32[]]", "plain-vjp[[]fake-float64[]]"]),
+    ("framework(name='fake') and tag(name='relu')", ["kink-case[[]fake-float64[]]"]),
+])
+def test_markers_select_by_framework_dtype_kind_topic_and_tag(tagged_cases, expression, selected):
+    result = tagged_cases.runpytest_subprocess("--collect-only", "-q", "--strict-markers", "cases/kinks",
+                                               "-m", expression)
+    result.stdout.fnmatch_lines([f"cases/kinks/tagged.yaml::{name}" for name in selected]
+                                + [f"{len(selected)}/3 tests collected*"])
+
+
+def test_markers_are_registered_and_tags_are_keywords(tagged_cases):
+    result = tagged_cases.runpytest_subprocess("--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.framework(name):*", "@pytest.mark.dtype(name):*",
+                                 "@pytest.mark.kind(name):*", "@pytest.mark.topic(name):*", "@pytest.mark.tag(name):*"])
+    result = tagged_cases.runpytest_subprocess("--collect-only", "-q", "cases", "-k", "relu")
+    result.stdout.fnmatch_lines(["cases/kinks/tagged.yaml::kink-case[[]fake-float64[]]", "1/9 tests collected*"])
+
+
+def test_an_item_points_at_its_case_line(tagged_cases):
+    tagged_cases.makeconftest(FAKE_CONFTEST + """
+def pytest_collection_finish(session):
+    for item in session.items:
+        print("LOCATION", item.location[0], item.location[1] + 1, item.location[2])
+""")
+    result = tagged_cases.runpytest_subprocess("--collect-only", "-q", "cases/kinks")
+    result.stdout.fnmatch_lines(["LOCATION cases/kinks/tagged.yaml 2 kink-case[[]fake-float64[]]",
+                                 "LOCATION cases/kinks/tagged.yaml 4 plain-vjp[[]fake-float32[]]"])
