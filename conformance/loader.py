@@ -94,8 +94,9 @@ def load(paths: list[str | Path]) -> tuple[list[LoadedCase], list[LoadError]]:
     return cases, errors
 
 
-class _Refused(Exception):
-    """A file refused before it is parsed; `line` is 1 where the whole file is at fault."""
+class Unreadable(ValueError):
+    """A file refused before it is parsed (a pipe, too large, not UTF-8); `line` is 1 where the whole file is
+    at fault."""
 
     def __init__(self, message: str, line: int = 1):
         super().__init__(message)
@@ -105,13 +106,13 @@ class _Refused(Exception):
 def load_file(file: Path) -> tuple[list[LoadedCase], list[LoadError]]:
     name = str(file)
     try:
-        text = _read(file)
+        text = read_text(file)
     except OSError as err:
         return [], [LoadError(name, 1, f"cannot read: {err.strerror or err}")]
-    except _Refused as err:
+    except Unreadable as err:
         return [], [LoadError(name, err.line, str(err))]
     try:
-        root, data = _parse(text)
+        root, data = parse(text)
     except _Limit as err:
         return [], [LoadError(name, _yaml_line(err, text), str(err.problem))]
     except yaml.YAMLError as err:
@@ -142,8 +143,9 @@ def load_file(file: Path) -> tuple[list[LoadedCase], list[LoadError]]:
     return cases, errors
 
 
-def _parse(text: str) -> tuple[yaml.Node | None, Any]:
-    """The document's root node (for lines) and its data, within the limits on nesting and expansion."""
+def parse(text: str) -> tuple[yaml.Node | None, Any]:
+    """The document's root node (for lines) and its data, within the limits on nesting and expansion;
+    raises yaml.YAMLError (for the limits, a subclass whose `problem` is the message)."""
     loader = _Loader(text)  # checks the characters first
     try:
         root = loader.get_single_node()
@@ -155,7 +157,7 @@ def _parse(text: str) -> tuple[yaml.Node | None, Any]:
         loader.dispose()
 
 
-def _read(file: Path) -> str:
+def read_text(file: Path) -> str:
     """The file's text: a regular file (never a pipe or a device, which can block or never end), at most
     MAX_FILE_BYTES, in UTF-8 (a UTF-8 byte-order mark is allowed)."""
     # O_NONBLOCK: opening a named pipe would otherwise wait for a writer; it changes nothing for a regular file
@@ -163,19 +165,19 @@ def _read(file: Path) -> str:
     with open(fd, "rb") as stream:  # closes fd
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise _Refused(f"not a regular file but {_file_kind(mode)}: case files are regular files")
+            raise Unreadable(f"not a regular file but {_file_kind(mode)}: case files are regular files")
         data = stream.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise _Refused(f"larger than {MAX_FILE_BYTES:,} bytes, the limit for a case file")
+        raise Unreadable(f"larger than {MAX_FILE_BYTES:,} bytes, the limit for a case file")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise _Refused("not UTF-8 but UTF-16 (it starts with a UTF-16 byte-order mark): case files are UTF-8")
+        raise Unreadable("not UTF-8 but UTF-16 (it starts with a UTF-16 byte-order mark): case files are UTF-8")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
-        raise _Refused(f"not UTF-8: byte 0x{data[err.start]:02x} at column {column} is not valid UTF-8 "
-                       "(case files are UTF-8)", line) from None
+        raise Unreadable(f"not UTF-8: byte 0x{data[err.start]:02x} at column {column} is not valid UTF-8 "
+                         "(case files are UTF-8)", line) from None
 
 
 def _file_kind(mode: int) -> str:
