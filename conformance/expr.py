@@ -12,24 +12,14 @@ import math
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any
 
-# name -> number of positional arguments (a tuple lists every accepted arity).
-FUNCTIONS: dict[str, tuple[int, ...]] = {
-    "exp": (1,), "log": (1,), "log1p": (1,), "expm1": (1,),
-    "sin": (1,), "cos": (1,), "tanh": (1,), "atanh": (1,),
-    "sqrt": (1,), "abs": (1,), "square": (1,),
-    "sigmoid": (1,), "softplus": (1,),
-    "sum": (1, 2), "prod": (1, 2), "mean": (1, 2),  # optional second argument: the axis
-    "maximum": (2,), "minimum": (2,), "where": (3,),
-    "diag": (1,), "tril": (1,), "matmul": (2,), "transpose": (1,),
-    # conventions at kinks and singular points
-    "relu": (1,), "clip": (3,), "max": (1, 2), "min": (1, 2),  # max/min: reductions, optional axis
-    "logsumexp": (1,), "norm": (1,), "xlogy": (2,), "lgamma": (1,), "digamma": (1,),
-    # linear algebra (matrices built in the case, e.g. from a list literal)
-    "cholesky": (1,), "solve": (2,), "logdet": (1,), "eigvalsh": (1,), "det": (1,),
-}
-_AXIS_FUNCTIONS = frozenset({"sum", "prod", "mean", "max", "min"})
+from conformance import functions
+from conformance.functions import FUNCTIONS as TABLE
+from conformance.functions import Shape, ShapeError, describe
+
+# name -> the accepted numbers of positional arguments, from the function table
+FUNCTIONS: dict[str, tuple[int, ...]] = {name: f.arity for name, f in TABLE.items()}
 #: names every expression may use without declaring them
 CONSTANTS: dict[str, float] = {"pi": math.pi, "inf": math.inf, "nan": math.nan}
 
@@ -46,11 +36,6 @@ MAX_ELEMENTS = 1_000_000
 #: is worth about 1,000 elementwise operations (about 2 ns each)
 NODE_WORK = 1_000
 
-_ELEMENTWISE = frozenset({"exp", "log", "log1p", "expm1", "sin", "cos", "tanh", "atanh", "sqrt", "abs", "square",
-                          "sigmoid", "softplus", "relu", "lgamma", "digamma"})
-_BROADCASTING = frozenset({"maximum", "minimum", "where", "clip", "xlogy"})
-
-Shape: TypeAlias = tuple[int, ...]
 
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
@@ -196,11 +181,12 @@ def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
             raise ExprError(f"{name}() takes {' or '.join(map(str, FUNCTIONS[name]))} argument(s), "
                             f"got {len(node.args)}", node.lineno)
         args = [_check(a, names, used) for a in node.args]
-        if name in _AXIS_FUNCTIONS and len(args) == 2:
-            axis = args[1][1] if args[1][0] == "num" else math.nan
-            if not (math.isfinite(axis) and axis == int(axis) and 0 <= axis < MAX_DEPTH):  # inf and nan too
-                raise _fail(node.args[1], f"an axis of {name}() other than an integer literal")
-            args[1] = ("axis", int(axis))
+        for i, option in enumerate(TABLE[name].signature[:len(args)]):
+            if option in TABLE[name].literal:  # an integer literal, kept as a Python int (an axis)
+                value = args[i][1] if args[i][0] == "num" else math.nan
+                if not (math.isfinite(value) and value == int(value) and 0 <= value < MAX_DEPTH):  # inf and nan too
+                    raise _fail(node.args[i], f"an {option} of {name}() other than an integer literal")
+                args[i] = ("literal", int(value))
         return ("call", name, tuple(args))
     kind = {ast.Attribute: "attribute access", ast.Lambda: "a lambda",
             ast.ListComp: "a comprehension", ast.GeneratorExp: "a comprehension",
@@ -228,7 +214,7 @@ def _evaluate(tree: tuple, env: Mapping[str, Any], ops: Ops) -> Any:
     if tag == "stack":
         return ops.stack([_evaluate(e, env, ops) for e in tree[1]])
     if tag == "call":
-        args = [a[1] if a[0] == "axis" else _evaluate(a, env, ops) for a in tree[2]]
+        args = [a[1] if a[0] == "literal" else _evaluate(a, env, ops) for a in tree[2]]
         return ops.functions[tree[1]](*args)
     raise AssertionError(f"unknown node {tag}")
 
@@ -240,10 +226,6 @@ class Size:
     shape: Shape
     #: element operations of one evaluation: every node's elements plus NODE_WORK for the call
     work: int
-
-
-def describe(shape: Shape) -> str:
-    return "a scalar" if shape == () else f"shape {shape}"
 
 
 def measure(expression: Expr, shapes: Mapping[str, Shape]) -> Size:
@@ -263,19 +245,19 @@ def measure(expression: Expr, shapes: Mapping[str, Shape]) -> Size:
         work[0] += NODE_WORK + size
         return shape
 
-    shape = visit(expression.tree)
+    try:
+        shape = visit(expression.tree)
+    except ShapeError as err:
+        raise ExprError(str(err)) from None
     return Size(shape, work[0])
 
 
 def broadcast(*shapes: Shape) -> Shape:
     """NumPy's broadcasting of `shapes`, or ExprError."""
-    out = []
-    for i in range(-max(map(len, shapes)), 0):
-        dims = {s[i] for s in shapes if len(s) >= -i} - {1}
-        if len(dims) > 1:
-            raise ExprError(f"shapes {', '.join(map(str, shapes))} do not broadcast together")
-        out.append(dims.pop() if dims else 1)
-    return tuple(out)
+    try:
+        return functions.broadcast(*shapes)
+    except ShapeError as err:
+        raise ExprError(str(err)) from None
 
 
 def _node_shape(tree: tuple, shapes: Mapping[str, Shape], visit: Callable[[tuple], Shape]) -> Shape:
@@ -285,7 +267,7 @@ def _node_shape(tree: tuple, shapes: Mapping[str, Shape], visit: Callable[[tuple
     if tag == "name":
         return shapes[tree[1]]
     if tag in ("bin", "cmp"):
-        return broadcast(visit(tree[2]), visit(tree[3]))
+        return functions.broadcast(visit(tree[2]), visit(tree[3]))
     if tag == "neg":
         return visit(tree[1])
     if tag == "index":
@@ -300,69 +282,8 @@ def _node_shape(tree: tuple, shapes: Mapping[str, Shape], visit: Callable[[tuple
         return (len(parts), *parts[0])
     if tag == "call":
         name, args = tree[1], tree[2]
-        operands = [visit(a) for a in args if a[0] != "axis"]
-        axis = args[1][1] if len(args) == 2 and args[1][0] == "axis" else None
-        return _call_shape(name, operands, axis)
+        function = TABLE[name]
+        operands = [visit(a) for a in args if a[0] != "literal"]
+        options = {option: a[1] for option, a in zip(function.signature, args, strict=False) if a[0] == "literal"}
+        return function.shape(name, operands, options)
     raise AssertionError(f"unknown node {tag}")
-
-
-def _call_shape(name: str, operands: list[Shape], axis: int | None) -> Shape:
-    first = operands[0]
-    if name in _ELEMENTWISE:
-        return first
-    if name in _BROADCASTING:
-        return broadcast(*operands)
-    if name in _AXIS_FUNCTIONS:
-        if axis is None:
-            return ()
-        if axis >= len(first):
-            raise ExprError(f"axis {axis} of {name}() is out of range for a value of {describe(first)}")
-        return first[:axis] + first[axis + 1:]
-    if name in ("logsumexp", "norm"):
-        return ()
-    if name == "diag":
-        if len(first) not in (1, 2):
-            raise ExprError(f"diag() takes a vector or a matrix, not a value of {describe(first)}")
-        return (first[0], first[0]) if len(first) == 1 else (min(first),)
-    if name == "tril":
-        if not first:
-            raise ExprError("tril() takes a vector or a matrix, not a scalar")
-        return (first[0], first[0]) if len(first) == 1 else first
-    if name == "transpose":
-        if len(first) < 2:
-            raise ExprError(f"transpose() takes a matrix, not a value of {describe(first)}")
-        return (*first[:-2], first[-1], first[-2])
-    if name == "matmul":
-        return _matmul_shape(*operands)
-    # linear algebra: square matrices in the last two axes
-    if len(first) < 2 or first[-1] != first[-2]:
-        raise ExprError(f"{name}() takes a square matrix, not a value of {describe(first)}")
-    if name == "cholesky":
-        return first
-    if name in ("logdet", "det"):
-        return first[:-2]
-    if name == "eigvalsh":
-        return first[:-1]
-    if name == "solve":
-        b, n = operands[1], first[-1]
-        if len(b) == 1:  # NumPy 2: a 1-d right-hand side is one vector
-            if b[0] != n:
-                raise ExprError(f"solve() of a {first} matrix and a vector of {describe(b)}")
-            return (*first[:-2], n)
-        if len(b) < 2 or b[-2] != n:
-            raise ExprError(f"solve() of a {first} matrix and a right-hand side of {describe(b)}")
-        return (*broadcast(first[:-2], b[:-2]), n, b[-1])
-    raise AssertionError(f"no shape rule for {name}")
-
-
-def _matmul_shape(a: Shape, b: Shape) -> Shape:
-    if not a or not b:
-        raise ExprError("matmul() of a scalar (use *)")
-    left = (1, *a) if len(a) == 1 else a
-    right = (*b, 1) if len(b) == 1 else b
-    if left[-1] != right[-2]:
-        raise ExprError(f"matmul() of shapes {a} and {b}: inner dimensions {left[-1]} and {right[-2]} differ")
-    out = (*broadcast(left[:-2], right[:-2]), left[-2], right[-1])
-    if len(a) == 1:
-        out = (*out[:-2], out[-1])
-    return out[:-1] if len(b) == 1 else out

@@ -12,10 +12,112 @@ Adding a function: a record here, one spelling line per framework, and its cases
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import TypeAlias
+
+Shape: TypeAlias = tuple[int, ...]
+Options: TypeAlias = Mapping[str, int | None]
+
+
+class ShapeError(ValueError):
+    """Operands a function cannot take, found from their shapes alone (where NumPy would raise)."""
+
+
+def describe(shape: Shape) -> str:
+    return "a scalar" if shape == () else f"shape {shape}"
+
+
+def broadcast(*shapes: Shape) -> Shape:
+    """NumPy's broadcasting of `shapes`, or ShapeError."""
+    out = []
+    for i in range(-max(map(len, shapes)), 0):
+        dims = {s[i] for s in shapes if len(s) >= -i} - {1}
+        if len(dims) > 1:
+            raise ShapeError(f"shapes {', '.join(map(str, shapes))} do not broadcast together")
+        out.append(dims.pop() if dims else 1)
+    return tuple(out)
+
+
+# Shape rules: (function name, operand shapes, literal options) -> the result's shape, by NumPy's rules.
+ShapeRule: TypeAlias = Callable[[str, list[Shape], Options], Shape]
+
+
+def elementwise(name: str, operands: list[Shape], options: Options) -> Shape:
+    return broadcast(*operands)
+
+
+def reduction(name: str, operands: list[Shape], options: Options) -> Shape:
+    first, axis = operands[0], options.get("axis")
+    if axis is None:
+        return ()
+    if not -len(first) <= axis < len(first):
+        raise ShapeError(f"axis {axis} of {name}() is out of range for a value of {describe(first)}")
+    axis %= len(first)
+    return first[:axis] + first[axis + 1:]
+
+
+def to_scalar(name: str, operands: list[Shape], options: Options) -> Shape:
+    return ()
+
+
+def _diag(name: str, operands: list[Shape], options: Options) -> Shape:
+    first = operands[0]
+    if len(first) not in (1, 2):
+        raise ShapeError(f"diag() takes a vector or a matrix, not a value of {describe(first)}")
+    return (first[0], first[0]) if len(first) == 1 else (min(first),)
+
+
+def _tril(name: str, operands: list[Shape], options: Options) -> Shape:
+    first = operands[0]
+    if not first:
+        raise ShapeError(f"{name}() takes a vector or a matrix, not a scalar")
+    return (first[0], first[0]) if len(first) == 1 else first
+
+
+def _transpose(name: str, operands: list[Shape], options: Options) -> Shape:
+    first = operands[0]
+    if len(first) < 2:
+        raise ShapeError(f"{name}() takes a matrix, not a value of {describe(first)}")
+    return (*first[:-2], first[-1], first[-2])
+
+
+def _matmul(name: str, operands: list[Shape], options: Options) -> Shape:
+    a, b = operands
+    if not a or not b:
+        raise ShapeError(f"{name}() of a scalar (use *)")
+    left = (1, *a) if len(a) == 1 else a
+    right = (*b, 1) if len(b) == 1 else b
+    if left[-1] != right[-2]:
+        raise ShapeError(f"{name}() of shapes {a} and {b}: inner dimensions {left[-1]} and {right[-2]} differ")
+    out = (*broadcast(left[:-2], right[:-2]), left[-2], right[-1])
+    if len(a) == 1:
+        out = (*out[:-2], out[-1])
+    return out[:-1] if len(b) == 1 else out
+
+
+def square(result: Callable[[Shape], Shape]) -> ShapeRule:
+    """A function of square matrices in the last two axes, `result` giving its shape from the operand's."""
+    def rule(name: str, operands: list[Shape], options: Options) -> Shape:
+        first = operands[0]
+        if len(first) < 2 or first[-1] != first[-2]:
+            raise ShapeError(f"{name}() takes a square matrix, not a value of {describe(first)}")
+        return result(first)
+    return rule
+
+
+def _solve(name: str, operands: list[Shape], options: Options) -> Shape:
+    first, b = square(lambda s: s)(name, operands, options), operands[1]
+    n = first[-1]
+    if len(b) == 1:  # NumPy 2: a 1-d right-hand side is one vector
+        if b[0] != n:
+            raise ShapeError(f"{name}() of a {first} matrix and a vector of {describe(b)}")
+        return (*first[:-2], n)
+    if len(b) < 2 or b[-2] != n:
+        raise ShapeError(f"{name}() of a {first} matrix and a right-hand side of {describe(b)}")
+    return (*broadcast(first[:-2], b[:-2]), n, b[-1])
 
 
 class Standard(StrEnum):
@@ -58,6 +160,8 @@ class Function:
     domains: frozenset[Domain] = REAL
     #: options that must be integer literals in an expression (an axis), checked at load
     literal: frozenset[str] = frozenset()
+    #: the result's shape from the operands' (ShapeError where NumPy would raise), checked at load
+    shape: ShapeRule = elementwise
     #: for an extension: why it is in the language although neither standard has it
     why: str = ""
 
@@ -81,7 +185,7 @@ def _unary(name: str, latex: str, numpy: str | None = None, standard: Standard =
 
 def _reduction(name: str, latex: str, numpy: str | None = None) -> Function:
     return Function(name, ("x",), latex, numpy or f"np.{name}(x, axis=axis)", Standard.ARRAY_API, options=_AXIS,
-                    literal=frozenset({"axis"}))
+                    literal=frozenset({"axis"}), shape=reduction)
 
 
 _FUNCTIONS = (
@@ -110,23 +214,28 @@ _FUNCTIONS = (
     _reduction("max", r"\max\left($x\right)"),
     _reduction("min", r"\min\left($x\right)"),
     # linear algebra (Array API and its linalg extension)
-    Function("matmul", ("x1", "x2"), r"$x1 \, $x2", "np.matmul", Standard.ARRAY_API, domains=REAL_COMPLEX),
-    Function("transpose", ("x",), r"{$x}^{\top}", "np.swapaxes(x, -1, -2)", Standard.EXTENSION,
+    Function("matmul", ("x1", "x2"), r"$x1 \, $x2", "np.matmul", Standard.ARRAY_API, domains=REAL_COMPLEX,
+             shape=_matmul),
+    Function("transpose", ("x",), r"{$x}^{\top}", "np.swapaxes(x, -1, -2)", Standard.EXTENSION, shape=_transpose,
              why="the Array API's matrix_transpose; renamed with the breadth work"),
-    Function("cholesky", ("x",), r"\operatorname{chol}\left($x\right)", "np.linalg.cholesky", Standard.ARRAY_API),
-    Function("solve", ("x1", "x2"), r"{$x1}^{-1} $x2", "np.linalg.solve", Standard.ARRAY_API),
-    Function("det", ("x",), r"\det\left($x\right)", "np.linalg.det", Standard.ARRAY_API),
+    Function("cholesky", ("x",), r"\operatorname{chol}\left($x\right)", "np.linalg.cholesky", Standard.ARRAY_API,
+             shape=square(lambda s: s)),
+    Function("solve", ("x1", "x2"), r"{$x1}^{-1} $x2", "np.linalg.solve", Standard.ARRAY_API, shape=_solve),
+    Function("det", ("x",), r"\det\left($x\right)", "np.linalg.det", Standard.ARRAY_API,
+             shape=square(lambda s: s[:-2])),
     Function("logdet", ("x",), r"\log\left|\det\left($x\right)\right|", "np.linalg.slogdet(x)[1]",
-             Standard.EXTENSION, why="the second output of the Array API's slogdet (the language has no tuples)"),
-    Function("eigvalsh", ("x",), r"\lambda\left($x\right)", "np.linalg.eigvalsh", Standard.ARRAY_API),
-    Function("norm", ("x",), r"\left\|$x\right\|", "np.linalg.norm", Standard.EXTENSION,
+             Standard.EXTENSION, shape=square(lambda s: s[:-2]),
+             why="the second output of the Array API's slogdet (the language has no tuples)"),
+    Function("eigvalsh", ("x",), r"\lambda\left($x\right)", "np.linalg.eigvalsh", Standard.ARRAY_API,
+             shape=square(lambda s: s[:-1])),
+    Function("norm", ("x",), r"\left\|$x\right\|", "np.linalg.norm", Standard.EXTENSION, shape=to_scalar,
              why="the Array API's vector_norm for a vector; renamed with the breadth work"),
-    Function("diag", ("x",), r"\operatorname{diag}\left($x\right)", "np.diag", Standard.EXTENSION,
+    Function("diag", ("x",), r"\operatorname{diag}\left($x\right)", "np.diag", Standard.EXTENSION, shape=_diag,
              why="NumPy's diag: a vector to a diagonal matrix, a matrix to its diagonal"),
-    Function("tril", ("x",), r"\operatorname{tril}\left($x\right)", "np.tril", Standard.EXTENSION,
-             why="NumPy's tril: the lower triangle, for Cholesky factors built in a case"),
+    Function("tril", ("x",), r"\operatorname{tril}\left($x\right)", "np.tril", Standard.ARRAY_API, shape=_tril),
     # special functions (scipy.special) and activations
-    Function("logsumexp", ("x",), r"\log \sum \exp\left($x\right)", "special.logsumexp", Standard.SPECIAL),
+    Function("logsumexp", ("x",), r"\log \sum \exp\left($x\right)", "special.logsumexp", Standard.SPECIAL,
+             shape=to_scalar),
     Function("xlogy", ("x", "y"), r"$x \log $y", "special.xlogy", Standard.SPECIAL),
     _unary("lgamma", r"\log\Gamma\left($x\right)", "special.gammaln", Standard.SPECIAL, REAL,
            why="scipy.special.gammaln; renamed with the breadth work"),
