@@ -76,11 +76,10 @@ def is_case_file(path: Path) -> bool:
     folder is not ours to collect (or to fail). A file that does not parse is ours when its top-level
     keys read `id:` and `kind:`, so a broken case file still fails collection with its error."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = loader.read_text(path)  # the loader's limits: a pipe, a huge file or an alias bomb is refused
+        _, data = loader.parse(text)
+    except (OSError, ValueError):
         return False
-    try:
-        data = yaml.safe_load(text)
     except yaml.YAMLError:
         return all(re.search(_TOP_LEVEL_KEY.format(key), text, re.MULTILINE) for key in ("id", "kind"))
     items = data if isinstance(data, list) else [data]
