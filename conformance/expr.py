@@ -58,7 +58,8 @@ class ExprError(ValueError):
 class Ops:
     """What an evaluator needs from an array library.
 
-    `functions` implements every name in FUNCTIONS; `const` turns a Python
+    `functions` implements every name in FUNCTIONS (compiled from spellings,
+    see conformance/spelling.py); `const` turns a Python
     number into an array of the evaluation dtype; `stack` turns a list of
     arrays into one array (list literals mean stack).
     """
@@ -66,19 +67,6 @@ class Ops:
     functions: Mapping[str, Callable[..., Any]]
     const: Callable[[float], Any]
     stack: Callable[[list[Any]], Any]
-
-
-def ops_from_namespace(namespace: Any, renames: Mapping[str, Any], const: Callable[[float], Any],
-                       stack: Callable[[list[Any]], Any]) -> Ops:
-    """Build an Ops table from a module that names most functions as we do.
-
-    `renames` maps our name to either the module's attribute name or a callable.
-    """
-    functions = {}
-    for name in FUNCTIONS:
-        target = renames.get(name, name)
-        functions[name] = target if callable(target) else getattr(namespace, target)
-    return Ops(functions, const, stack)
 
 
 @dataclass(frozen=True)

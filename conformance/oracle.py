@@ -20,18 +20,16 @@ from collections.abc import Callable
 import numpy as np
 from scipy import special
 
-from conformance.expr import ops_from_namespace
+from conformance import spelling
+from conformance.expr import Ops
+from conformance.functions import FUNCTIONS
 
 EPS = float(np.finfo(np.float64).eps)
 
-NUMPY = ops_from_namespace(np, {
-    "atanh": "arctanh", "sigmoid": special.expit, "softplus": lambda x: np.logaddexp(0.0, x),
-    "transpose": lambda x: np.swapaxes(x, -1, -2),
-    "relu": lambda x: np.maximum(x, 0.0), "logsumexp": special.logsumexp, "norm": np.linalg.norm,
-    "xlogy": special.xlogy, "lgamma": special.gammaln, "digamma": special.digamma,
-    "cholesky": np.linalg.cholesky, "solve": np.linalg.solve, "logdet": lambda a: np.linalg.slogdet(a)[1],
-    "eigvalsh": np.linalg.eigvalsh, "det": np.linalg.det,
-}, const=lambda v: np.float64(v), stack=lambda xs: np.stack([np.asarray(x, np.float64) for x in xs]))
+#: the language in NumPy float64, compiled from each function's NumPy spelling (conformance/functions.py)
+NUMPY = Ops({name: spelling.to_callable(f.numpy, f, {"np": np, "special": special}, "NumPy")
+             for name, f in FUNCTIONS.items()},
+            const=lambda v: np.float64(v), stack=lambda xs: np.stack([np.asarray(x, np.float64) for x in xs]))
 
 
 def evaluate(expression, env: dict | None = None) -> np.ndarray:

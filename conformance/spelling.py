@@ -23,13 +23,27 @@ def is_path(spelling: str) -> bool:
     return all(part.isidentifier() for part in spelling.split("."))
 
 
-def to_callable(spelling: str, function: Function, namespace: Mapping[str, Any]) -> Callable[..., Any]:
-    """The callable a spelling denotes, its names resolved in `namespace` (the library's modules)."""
+def to_callable(spelling: str | None, function: Function, namespace: Mapping[str, Any],
+                library: str = "this library") -> Callable[..., Any]:
+    """The callable a spelling denotes, its names resolved in `namespace` (the library's modules).
+
+    No spelling (None) means the library has no such function: calling it raises, and the
+    framework's answer for that case is the error.
+    """
+    if spelling is None:
+        def missing(*args: Any) -> Any:
+            raise NotImplementedError(f"{library} has no {function.name}")
+        return missing
     if is_path(spelling):
-        root, *attributes = spelling.split(".")
-        target = namespace[root]
-        for attribute in attributes:
-            target = getattr(target, attribute)
+        try:
+            root, *attributes = spelling.split(".")
+            target = namespace[root]
+            for attribute in attributes:
+                target = getattr(target, attribute)
+        except (KeyError, AttributeError) as err:  # this version lacks it: only the cases calling it fail
+            def absent(*args: Any, error: Exception = err) -> Any:
+                raise error
+            return absent
         return target
     defaults = "".join(f", {name}={value!r}" for name, value in function.options.items())
     source = f"lambda {', '.join(function.params)}{defaults}: {spelling}"

@@ -131,7 +131,7 @@ class FrameworkAdapter(Adapter):
         package = type(self).__module__
         load = lambda name: importlib.import_module(f"{package}.{name}")
         self.core, self.autodiff = load("core"), load("autodiff")  # core imports the framework
-        self.spellings: dict[str, str] = load("ops").SPELLINGS
+        self.spellings: dict[str, str | None] = load("ops").SPELLINGS
         self.library, self.optimize, self.scenarios = load("distributions"), load("optimize"), load("scenarios")
         self._ops: dict[str, Ops] = {}
 
@@ -141,7 +141,7 @@ class FrameworkAdapter(Adapter):
     def ops(self, dtype: str) -> Ops:
         if dtype not in self._ops:
             namespace = self.core.NAMESPACE
-            functions = {name: spelling.to_callable(self.spellings[name], function, namespace)
+            functions = {name: spelling.to_callable(self.spellings[name], function, namespace, self.name)
                          for name, function in FUNCTIONS.items()}
             self._ops[dtype] = Ops(functions, const=lambda v: self.core.const(v, dtype), stack=self.core.stack)
         return self._ops[dtype]

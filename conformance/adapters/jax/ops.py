@@ -1,6 +1,17 @@
 """How JAX spells each function of the language (conformance/functions.py): data, compiled by the adapter."""
 
-SPELLINGS = {
+SPELLINGS: dict[str, str | None] = {
+    "tan": "jnp.tan", "sinh": "jnp.sinh", "cosh": "jnp.cosh", "asin": "jnp.arcsin", "acos": "jnp.arccos",
+    "atan": "jnp.arctan", "asinh": "jnp.arcsinh", "acosh": "jnp.arccosh", "log2": "jnp.log2", "log10": "jnp.log10",
+    "reciprocal": "jnp.reciprocal", "floor": "jnp.floor", "ceil": "jnp.ceil", "round": "jnp.round",
+    "trunc": "jnp.trunc", "sign": "jnp.sign", "atan2": "jnp.arctan2", "hypot": "jnp.hypot",
+    "copysign": "jnp.copysign", "logaddexp": "jnp.logaddexp", "remainder": "jnp.remainder",
+    "floor_divide": "jnp.floor_divide",
+    "erf": "jax.scipy.special.erf", "erfc": "jax.scipy.special.erfc", "erfinv": "jax.scipy.special.erfinv",
+    "log_ndtr": "jax.scipy.special.log_ndtr", "i0e": "jax.scipy.special.i0e", "i1e": "jax.scipy.special.i1e",
+    "polygamma": "jax.scipy.special.polygamma", "xlog1py": "jax.scipy.special.xlog1py",
+    "gammainc": "jax.scipy.special.gammainc", "gammaincc": "jax.scipy.special.gammaincc",
+    "betainc": "jax.scipy.special.betainc", "stop_gradient": "jax.lax.stop_gradient",
     "exp": "jnp.exp", "log": "jnp.log", "log1p": "jnp.log1p", "expm1": "jnp.expm1",
     "sin": "jnp.sin", "cos": "jnp.cos", "tanh": "jnp.tanh", "atanh": "jnp.arctanh",
     "sqrt": "jnp.sqrt", "abs": "jnp.abs", "square": "jnp.square",

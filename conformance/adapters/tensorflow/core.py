@@ -15,7 +15,7 @@ tf.config.threading.set_inter_op_parallelism_threads(1)  # one core per worker: 
 tf.config.threading.set_intra_op_parallelism_threads(1)
 
 #: the names spellings may use (ops.py)
-NAMESPACE = {"tf": tf}
+NAMESPACE = {"tf": tf, "tfp": tfp}
 
 
 def versions() -> dict[str, str]:

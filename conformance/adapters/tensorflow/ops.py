@@ -4,7 +4,22 @@ Where TF's function wants other ranks than NumPy's (matmul and solve with a
 vector, diag both ways), the spelling picks by rank, visibly.
 """
 
-SPELLINGS = {
+SPELLINGS: dict[str, str | None] = {
+    "tan": "tf.math.tan", "sinh": "tf.math.sinh", "cosh": "tf.math.cosh", "asin": "tf.math.asin",
+    "acos": "tf.math.acos", "atan": "tf.math.atan", "asinh": "tf.math.asinh", "acosh": "tf.math.acosh",
+    "log2": "tf.experimental.numpy.log2", "log10": "tf.experimental.numpy.log10", "reciprocal": "tf.math.reciprocal",
+    "floor": "tf.math.floor", "ceil": "tf.math.ceil", "round": "tf.math.round",
+    # TF has no trunc and no copysign: the compositions a TF user writes
+    "trunc": "tf.where(x < 0, tf.math.ceil(x), tf.math.floor(x))", "sign": "tf.math.sign",
+    "atan2": "tf.math.atan2", "hypot": "tf.experimental.numpy.hypot",
+    "copysign": "tf.where(tf.experimental.numpy.signbit(x2), -tf.abs(x1), tf.abs(x1))",
+    "logaddexp": "tf.experimental.numpy.logaddexp", "remainder": "tf.math.floormod",
+    "floor_divide": "tf.math.floordiv",
+    "erf": "tf.math.erf", "erfc": "tf.math.erfc", "erfinv": "tf.math.erfinv", "log_ndtr": "tfp.distributions.Normal(tf.zeros_like(x), tf.ones_like(x)).log_cdf(x)",
+    "i0e": "tf.math.bessel_i0e", "i1e": "tf.math.bessel_i1e",
+    "polygamma": "tf.math.polygamma(tf.constant(n, x.dtype), x)", "xlog1py": "tf.math.xlog1py",
+    "gammainc": "tf.math.igamma", "gammaincc": "tf.math.igammac", "betainc": "tf.math.betainc",
+    "stop_gradient": "tf.stop_gradient",
     "exp": "tf.math.exp", "log": "tf.math.log", "log1p": "tf.math.log1p", "expm1": "tf.math.expm1",
     "sin": "tf.math.sin", "cos": "tf.math.cos", "tanh": "tf.math.tanh", "atanh": "tf.math.atanh",
     "sqrt": "tf.sqrt", "abs": "tf.abs", "square": "tf.math.square",

@@ -1,6 +1,18 @@
 """How torch spells each function of the language (conformance/functions.py): data, compiled by the adapter."""
 
-SPELLINGS = {
+SPELLINGS: dict[str, str | None] = {
+    "tan": "torch.tan", "sinh": "torch.sinh", "cosh": "torch.cosh", "asin": "torch.asin", "acos": "torch.acos",
+    "atan": "torch.atan", "asinh": "torch.asinh", "acosh": "torch.acosh", "log2": "torch.log2", "log10": "torch.log10",
+    "reciprocal": "torch.reciprocal", "floor": "torch.floor", "ceil": "torch.ceil", "round": "torch.round",
+    "trunc": "torch.trunc", "sign": "torch.sign", "atan2": "torch.atan2", "hypot": "torch.hypot",
+    "copysign": "torch.copysign", "logaddexp": "torch.logaddexp", "remainder": "torch.remainder",
+    "floor_divide": "torch.floor_divide",
+    "erf": "torch.special.erf", "erfc": "torch.special.erfc", "erfinv": "torch.special.erfinv",
+    "log_ndtr": "torch.special.log_ndtr", "i0e": "torch.special.i0e", "i1e": "torch.special.i1e",
+    "polygamma": "torch.special.polygamma", "xlog1py": "torch.special.xlog1py", "gammainc": "torch.special.gammainc",
+    "gammaincc": "torch.special.gammaincc",
+    "betainc": None,  # not in torch: https://github.com/pytorch/pytorch/issues/129085
+    "stop_gradient": "x.detach()",
     "exp": "torch.exp", "log": "torch.log", "log1p": "torch.log1p", "expm1": "torch.expm1",
     "sin": "torch.sin", "cos": "torch.cos", "tanh": "torch.tanh", "atanh": "torch.atanh",
     "sqrt": "torch.sqrt", "abs": "torch.abs", "square": "torch.square",
