@@ -41,6 +41,8 @@ _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
     ast.Div: operator.truediv, ast.Pow: operator.pow,
 }
+#: the Array API's names of the arithmetic operators
+_OPERATOR_NAMES = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide", ast.Pow: "pow"}
 _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
     ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Lt: operator.lt, ast.LtE: operator.le,
 }
@@ -79,6 +81,33 @@ class Expr:
 
     def evaluate(self, env: Mapping[str, Any], ops: Ops) -> Any:
         return _evaluate(self.tree, env, ops)
+
+    def calls(self) -> frozenset[str]:
+        """The functions it calls, with its arithmetic operators under the Array API's names (add, pow, ...)."""
+        found: set[str] = set()
+
+        def walk(tree: tuple) -> None:
+            tag = tree[0]
+            if tag == "call":
+                found.add(tree[1])
+            elif tag == "bin":
+                found.add(_OPERATOR_NAMES[tree[1]])
+            elif tag == "neg":
+                found.add("negative")
+            match tree:
+                case ("bin" | "cmp", _, left, right):
+                    children: tuple = (left, right)
+                case ("neg", operand) | ("index", operand, _):
+                    children = (operand,)
+                case ("stack", items) | ("call", _, items):
+                    children = items
+                case _:
+                    children = ()
+            for child in children:
+                walk(child)
+
+        walk(self.tree)
+        return frozenset(found)
 
 
 def parse(source: str | int | float, names: frozenset[str] | set[str] = frozenset()) -> Expr:

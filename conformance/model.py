@@ -165,6 +165,11 @@ class CaseBase(Strict):
     def expr(self, key: str) -> expr.Expr:
         return self._compiled[key]
 
+    def exercised(self) -> frozenset[str]:
+        """The functions whose derivatives the case checks: those its function or model calls (not its math)."""
+        return frozenset().union(*(e.calls() for key, e in self._compiled.items()
+                                   if key == "function" or key.startswith("model.")))
+
     def _compile(self, key: str, path: Path, value: Value, names: frozenset[str]) -> None:
         try:
             self._compiled[key] = expr.parse(_as_source(value), names)

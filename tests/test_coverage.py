@@ -1,0 +1,47 @@
+"""Coverage counts the functions a case's function calls (operators by the Array API's names), not its math."""
+import json
+import subprocess
+import sys
+
+from conformance import coverage, loader
+from conformance.functions import Domain
+from tests.conftest import REPO
+from tests.fake_reports import build, load, run
+
+CASES = """
+- {id: angle, kind: grad, title: t, why: w, inputs: {y: 1.0, x: 2.0}, function: "atan2(y, x) * 2",
+   expected: {y: {value: "2 * x / (x**2 + y**2)", why: algebra}}}
+"""
+
+
+def rows(measured: coverage.Coverage) -> dict[str, coverage.Row]:
+    return {row.name: row for row in measured.rows}
+
+
+def test_a_case_covers_the_functions_and_operators_it_calls_on_every_framework(tmp_path):
+    measured = rows(coverage.measure(load(tmp_path, CASES), ["a", "b"]))
+    assert measured["atan2"].covered("a") and measured["atan2"].covered("b")
+    assert measured["multiply"].covered("a")
+    assert not measured["divide"].covered("a")  # only in the expected value: the math, not what is tested
+    assert not measured["atan2"].covered("a", Domain.COMPLEX)
+    assert not measured["equal"].differentiable and measured["equal"].cases == {}
+    assert measured["xlog1py"].source == "scipy.special"
+
+
+def test_with_a_report_only_jobs_that_ran_count(tmp_path):
+    cases = load(tmp_path, CASES)
+    report = build(cases, run(cases, ("fake", "broken")), ("fake", "broken"))
+    measured = rows(coverage.measure(cases, ["fake", "broken"], report))
+    assert measured["atan2"].covered("fake") and not measured["atan2"].covered("broken")
+
+
+def test_the_library_figure_and_the_formats_agree():
+    measured = coverage.measure(loader.load([loader.LIBRARY])[0], ["torch", "tensorflow", "jax"])
+    covered, total = measured.share(measured.array_api())
+    assert total == len(coverage.array_api.differentiable()) and 0 < covered <= total
+    data = json.loads(measured.to_json())
+    assert (data["array_api_differentiable_covered"], data["array_api_differentiable"]) == (covered, total)
+    assert measured.markdown().startswith(f"{covered} of {total} differentiable functions")
+    cli = subprocess.run([sys.executable, "-m", "conformance", "coverage", "--format", "json"], cwd=REPO,
+                         capture_output=True, text=True)
+    assert cli.returncode == 0 and json.loads(cli.stdout)["array_api_differentiable_covered"] == covered
