@@ -4,13 +4,14 @@ One testsuite per framework; each job is a testcase named like the pytest
 plugin's items (`normal-reparam[torch-float32]`). pass and convention pass (a
 convention shows as a `convention` property of its testcase: why and link);
 fail and stale are failures, error is an error, xfail and unavailable are skipped.
+An interrupted run's suites carry a `partial` property.
 """
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from conformance.report import JobRecord, Report
+from conformance.report import JobRecord, Report, write_text
 from conformance.vocabulary import Verdict
 
 _OUTCOME = {Verdict.FAIL: "failure", Verdict.STALE: "failure", Verdict.ERROR: "error",
@@ -31,7 +32,10 @@ def xml(report: Report) -> str:
             ET.SubElement(properties, "property", name=name, value=value)
         if info.reason:
             ET.SubElement(properties, "property", name="unavailable", value=info.reason)
-        for job, outcome in zip(jobs, outcomes):
+        if report.partial:  # an interrupted run: the jobs that did not finish are missing, not passing
+            ET.SubElement(properties, "property", name="partial",
+                          value=f"{report.partial.reason}: {report.partial.finished} of {report.partial.planned} jobs")
+        for job, outcome in zip(jobs, outcomes, strict=True):
             case = ET.SubElement(suite, "testcase", classname=f"{fw}.{job.case}",
                                  name=f"{job.case}[{fw}-{job.dtype}]", time=f"{job.seconds:.3f}")
             conventions = dict.fromkeys(f"{g.convention.why} ({g.convention.link})" for g in job.gradients.values()
@@ -55,6 +59,5 @@ def _reasons(job: JobRecord) -> list[str]:
 
 
 def write(report: Report, path: str | Path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(xml(report), encoding="utf-8")
+    """Atomically, like the report: a CI reading it never sees half a file."""
+    write_text(xml(report), path)

@@ -8,6 +8,7 @@ convention or known bug, and an `agreement` section across frameworks.
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import sys
@@ -16,7 +17,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -30,8 +31,8 @@ from conformance.vocabulary import Agreement, Class, Difference, Expect, Status,
 
 FORMAT, VERSION = "gradient-conformance-report", 2
 
-Number = Union[float, Literal["nan", "inf", "-inf"]]
-Array = TypeAliasType("Array", "Number | list[Array]")  # type: ignore[misc]
+Number = float | Literal["nan", "inf", "-inf"]
+Array = TypeAliasType("Array", "Number | list[Array]")
 
 
 class Record(BaseModel):
@@ -158,6 +159,14 @@ class Shard(Record):
     count: int
 
 
+class Partial(Record):
+    """A run stopped early (SIGINT, SIGTERM): its report holds only the jobs that finished."""
+
+    reason: str = Field(description="why the run stopped, e.g. 'interrupted by SIGTERM'")
+    finished: int = Field(description="jobs that finished, all of them in this report")
+    planned: int = Field(description="jobs the run was asked to do")
+
+
 class Report(Record):
     format: Literal["gradient-conformance-report"] = "gradient-conformance-report"
     version: Literal[2] = 2
@@ -169,6 +178,7 @@ class Report(Record):
     summary: dict[str, dict[Verdict, int]] = Field(description="per framework: jobs per verdict")
     agreement: list[AgreementRecord]
     shard: Shard | None = None
+    partial: Partial | None = Field(None, description="set when the run was interrupted: not every job is here")
 
     def totals(self) -> Counter[Verdict]:
         return sum((Counter(counts) for counts in self.summary.values()), Counter())
@@ -197,13 +207,19 @@ def build(verdicts: list[JobVerdict], cases: list[LoadedCase], load_errors: list
 
 def write(report: Report, path: str | Path) -> None:
     """Write atomically: a reader sees the old file or the new one, never half of one."""
+    write_text(json.dumps(report.model_dump(mode="json", by_alias=True), indent=1, allow_nan=False) + "\n", path)
+
+
+def write_text(text: str, path: str | Path) -> None:
+    """Write `text` atomically (a temporary file renamed over `path`), with the mode a plain open() would give:
+    0666 less the umask (mkstemp's 0600 would hide a CI artifact from the other users who read it)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(report.model_dump(mode="json", by_alias=True), f, indent=1, allow_nan=False)
-            f.write("\n")
+            f.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
@@ -211,10 +227,11 @@ def write(report: Report, path: str | Path) -> None:
 
 
 def read(path: str | Path) -> Report:
-    """Load a report, refusing with a ValueError naming the file anything that is not a valid one."""
+    """Load a report, refusing with a ValueError naming the file anything that is not a valid one
+    (not UTF-8, not strict JSON, truncated, nested too deep, missing keys, wrong types)."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        data = json.loads(Path(path).read_text(encoding="utf-8"), parse_constant=_no_constant, parse_float=_finite)
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
         raise ValueError(f"{path}: not a gradient conformance report (not JSON: {err})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError(f"{path}: not a gradient conformance report")
@@ -227,6 +244,30 @@ def read(path: str | Path) -> Report:
         first = err.errors()[0] if isinstance(err, ValidationError) else {"loc": (), "msg": str(err)}
         where = ".".join(str(p) for p in first["loc"])
         raise ValueError(f"{path}: not a valid report: {where}: {first['msg']}") from None
+
+
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON; the report writes them as strings."""
+    raise ValueError(f"{name} is not strict JSON")
+
+
+def _finite(text: str) -> float:
+    """A number too large for a float (1e999) would read as inf, which the report writes as a string."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} does not fit in a float")
+    return value
+
+
+def _umask() -> int:
+    """The process's umask: read from /proc where it can be, else set and restored (which a thread could race)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            return next(int(line.split()[1], 8) for line in f if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        mask = os.umask(0o22)
+        os.umask(mask)
+        return mask
 
 
 def schema() -> dict[str, Any]:

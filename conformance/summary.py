@@ -1,6 +1,7 @@
 """The terminal view of a report, findings first (rich; plain text when not a terminal, honours NO_COLOR).
 
-1. Verdicts per framework.
+0. An interrupted run's report says first that it is partial, and how much finished.
+1. Verdicts per framework (a framework that is not installed: one line saying so, never one per job).
 2. Where the frameworks differ: one line per (case, gradient), with each
    framework's answer, whether it matches the math, and its convention or bug link.
 3. The failures, with their reasons.
@@ -21,6 +22,8 @@ STYLE = {Verdict.PASS: "green", Verdict.CONVENTION: "cyan", Verdict.XFAIL: "yell
 
 
 def render(report: Report, console: Console, full_table: bool = False) -> None:
+    if report.partial:
+        console.print(Text(partial_line(report), style="bold yellow"), soft_wrap=True)
     console.print(verdict_table(report))
     differences = report.differences()
     compared = [a for a in report.agreement if a.result != Agreement.NOT_COMPARED]
@@ -53,7 +56,16 @@ def render(report: Report, console: Console, full_table: bool = False) -> None:
         console.print(f"load error: {error.file}:{error.line}: {error.message}", markup=False, soft_wrap=True)
     if full_table:
         console.print(job_table(report))
-    console.print(f"{len(report.jobs)} jobs: {counts_line(report) or 'none'}", markup=False)
+    console.print(f"{len(report.jobs)} jobs: {counts_line(report) or 'none'}"
+                  + (f" (partial: {report.partial.reason})" if report.partial else ""), markup=False)
+
+
+def partial_line(report: Report) -> str:
+    """What an interrupted run's report holds, said before anything else."""
+    assert report.partial is not None
+    p = report.partial
+    return (f"Partial report ({p.reason}): {p.finished} of {p.planned} jobs finished; "
+            f"the other {p.planned - p.finished} are not in it")
 
 
 def verdict_table(report: Report) -> Table:
@@ -121,8 +133,9 @@ def _value(answer: AnswerRecord) -> str:
 
 
 def job_table(report: Report) -> Table:
-    """Every (case, dtype) against every framework."""
-    frameworks = list(report.environment.frameworks)
+    """Every (case, dtype) against every framework; an unavailable framework has no column (its line says so once)."""
+    frameworks = [fw for fw, info in report.environment.frameworks.items()
+                  if info.available or any(j.framework == fw and j.verdict != Verdict.UNAVAILABLE for j in report.jobs)]
     table = Table(title="Every job", title_justify="left")
     for column in ("case", "dtype", *frameworks):
         table.add_column(column)

@@ -1,10 +1,13 @@
 import json
+import os
+import re
+import stat
 
 import numpy as np
 import pytest
 from rich.console import Console
 
-from conformance import loader, report, runner, summary, verdicts
+from conformance import junit, loader, report, runner, summary, verdicts
 
 CASES = """
 - {id: square, kind: grad, title: t, why: w, inputs: {a: [2.0, -1.0]}, function: sum(a*a), dtypes: [float64],
@@ -68,7 +71,7 @@ def test_a_damaged_report_is_a_clear_error_naming_the_file(built, tmp_path):
     with pytest.raises(ValueError, match=r"damaged.json: not a valid report: jobs.0.gradients.a.value"):
         report.read(path)
     path.write_text(json.dumps(data)[:100])
-    with pytest.raises(ValueError, match="damaged.json: not a gradient conformance report"):
+    with pytest.raises(ValueError, match=r"damaged\.json: not a gradient conformance report"):
         report.read(path)
 
 
@@ -78,3 +81,76 @@ def test_the_summary_shows_each_failure_with_its_reason(built):
     text = console.export_text()
     assert "wrong [fake-float64] fail: a: expected 7" in text and "2 jobs: 1 pass, 1 fail" in text
     assert text.index("Verdicts against the math") < text.index("Failures")
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "1.0" + "]" * depth
+
+
+def _once(text: str, old: str, new: str) -> str:
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+# each a way a file can be damaged: (name, how to make its text from the report's text and data)
+DAMAGED = {
+    "nested too deep for JSON": lambda text, data: _nested(100_000),
+    "a value nested deep": lambda text, data: _once(text, '"value": [', f'"value": [{_nested(900)}, '),
+    "truncated": lambda text, data: text[: len(text) // 2],
+    "missing key": lambda text, data: json.dumps({**data, "jobs": [{k: v for k, v in data["jobs"][0].items()
+                                                                    if k != "verdict"}]}),
+    "non-numeric seconds": lambda text, data: _once(text, '"seconds": ', '"seconds": "slow", "x": '),
+    "non-numeric count": lambda text, data: json.dumps({**data, "summary": {"fake": {"pass": "many"}}}),
+    "NaN": lambda text, data: _once(text, '"seconds": ', '"seconds": NaN, "x": '),
+    "a number beyond float": lambda text, data: _once(text, '"seconds": ', '"seconds": 1e999, "x": '),
+    "not UTF-8": lambda text, data: "\udcff",
+}
+
+
+@pytest.mark.parametrize("how", DAMAGED)
+def test_every_damaged_report_is_a_value_error_naming_the_file(built, tmp_path, how):
+    path = tmp_path / "damaged report.json"
+    report.write(built, path)
+    text = DAMAGED[how](path.read_text(), json.loads(path.read_text()))
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    with pytest.raises(ValueError, match=re.escape(str(path))):
+        report.read(path)
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_report_and_junit_files_honour_the_umask(built, tmp_path, umask, mode):
+    old = os.umask(umask)
+    try:
+        report.write(built, tmp_path / "out" / "r.json")
+        junit.write(built, tmp_path / "out" / "j.xml")
+    finally:
+        os.umask(old)
+    out = tmp_path / "out"
+    assert [stat.S_IMODE((out / name).stat().st_mode) for name in ("r.json", "j.xml")] == [mode, mode]
+    assert sorted(p.name for p in out.iterdir()) == ["j.xml", "r.json"]  # no temporary file left
+
+
+def test_a_partial_report_says_so_first_in_the_summary_and_in_junit(built, tmp_path):
+    built.partial = report.Partial(reason="interrupted by SIGTERM", finished=2, planned=5)
+    path = tmp_path / "p.json"
+    report.write(built, path)
+    assert report.read(path).partial == built.partial
+    data = json.loads(path.read_text())
+    del data["partial"]  # a report from before the field reads as complete
+    path.write_text(json.dumps(data))
+    assert report.read(path).partial is None
+    console = Console(record=True, width=200)
+    summary.render(built, console)
+    lines = console.export_text().splitlines()
+    assert lines[0] == "Partial report (interrupted by SIGTERM): 2 of 5 jobs finished; the other 3 are not in it"
+    assert lines[-1].endswith("(partial: interrupted by SIGTERM)")
+    assert '<property name="partial" value="interrupted by SIGTERM: 2 of 5 jobs" />' in junit.xml(built)
+
+
+def test_an_unavailable_framework_is_said_once_not_once_per_job(sample):
+    console = Console(record=True, width=200)
+    summary.render(sample, console, full_table=True)
+    text = console.export_text()
+    assert text.count("No module named 'not_a_real_framework_xyz'") == 1
+    every_job = text[text.index("Every job"):]
+    assert "unavailable" not in every_job.split("jobs:")[0] and "broken" not in every_job
