@@ -1,36 +1,110 @@
-"""Run jobs: one worker process per framework, all in parallel, each job under a timeout.
+"""Run jobs: one worker process per framework and one for the references, in parallel, each task under a timeout.
 
 Frameworks never share a process (each brings its own thread pools and
-allocators). A worker that crashes or hangs is killed; its current job gets an
-error verdict and a fresh worker takes the remaining jobs, so nothing else is lost.
-Workers report over their own pipe, whose sends are synchronous: a result sent
-before a crash is never lost in a buffer.
+allocators), and the main process imports none. The references (the NumPy
+oracle, `verdicts.references`) run in a worker of their own, under the same
+timeout and a memory limit, so a case whose oracle raises, hangs or grows is
+that case's error, never the run's. A worker that crashes or hangs is killed;
+its current task gets an error and a fresh worker takes the remaining ones, so
+nothing else is lost.
+
+Workers get one task at a time over their own pipe and answer on it; sends are
+synchronous, so a result sent before a crash is never lost in a buffer. Each
+worker writes its stdout and stderr into a log file of its own (TensorFlow's
+start-up log would otherwise land in the progress bar); a crash or a timeout
+quotes the log's last lines and names the file.
+
+Workers die with the run. They leave the terminal's process group, so Ctrl-C
+and a SIGTERM to the group reach only the main process, which stops them; on
+Linux the kernel kills them when the main process dies, even by SIGKILL
+(PR_SET_PDEATHSIG); elsewhere a watchdog thread notices within half a second.
 """
 from __future__ import annotations
 
+import ctypes
+import faulthandler
+import io
 import multiprocessing as mp
+import os
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from types import FrameType
+from typing import Any
 
-from conformance.kinds import Case
-from conformance.verdicts import Job
+from conformance import adapters, kinds
+from conformance.kinds import Case, Reference
+from conformance.verdicts import Job, Referenced, references, uses_own_samples
 
 STARTUP_SECONDS = 300.0  # importing a framework the first time can be slow on a cold disk
+#: Bytes of address space the reference worker may add to its start-up footprint (Linux). A case's values are at
+#: most expr.MAX_ELEMENTS (8 MB in float64) and the whole library's references need under 1 MiB and 0.2 s, so
+#: 1 GiB stops only a runaway, before it takes the machine (a 10,000-input case once held a run at 1.8 GB).
+REFERENCE_MEMORY = 1 << 30
+#: the reference worker's name among the workers: with a space, which no framework's (entry point) name should have,
+#: so an adapter named "reference" is still a framework
+REFERENCE = "numpy reference"
+TAIL_LINES = 6
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+#: `progress(done, total, label)`: done counts jobs ready to judge; label names the task just started or finished
+Progress = Callable[[int, int, str], None]
+#: a framework worker's task is a job index; the reference worker's a case id (its shared references) or a job
+#: index (references from that job's own samples)
+Key = int | str
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped by SIGINT or SIGTERM: the finished jobs keep their results, the others have none."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"interrupted by {signal.Signals(signum).name}")
+        self.signum = signum
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """SIGINT and SIGTERM raise `Interrupted` inside, so `run` stops its workers and the caller reports what
+    finished (SIGTERM would otherwise end the process at once and lose it all)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise Interrupted(signum)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 @dataclass
 class _Worker:
-    framework: str
-    target: str
-    jobs: list[int]  # indexes into the job list, in order
-    process: mp.Process
+    name: str  # the framework, or REFERENCE
+    target: str | None  # the adapter's "module:Class"; None for the reference worker
+    tasks: list[Key]  # not finished yet, in order; tasks[0] is running once sent
+    process: BaseProcess
     connection: Connection
+    log: Path
     started: float
-    current: int | None = None  # job index being computed
-    current_since: float = 0.0
+    ready: bool = False
+    sent: float | None = None  # when tasks[0] was sent
     closed: bool = False  # the pipe reached EOF: everything the worker sent has been read
+    problem: str | None = None  # why it must be stopped although it runs (a result that cannot be read)
 
 
 def plan(cases: list[Case], frameworks: list[str], dtypes: list[str] | None = None) -> list[Job]:
@@ -47,109 +121,337 @@ def shard(jobs: list[Job], index: int, count: int) -> list[Job]:
     return [job for job in jobs if (job.case.id, job.dtype) in mine]
 
 
-def run(jobs: list[Job], adapters: dict[str, str], timeout: float = 120.0,
-        progress: Callable[[int, int], None] | None = None) -> list[Job]:
-    """Fill in each job's result. `adapters` maps framework name to "module:Class"."""
-    ctx = mp.get_context("spawn")
-    workers: dict[str, _Worker] = {}
-    for fw in dict.fromkeys(job.framework for job in jobs):
-        indexes = [i for i, job in enumerate(jobs) if job.framework == fw]
-        if fw not in adapters:
-            for i in indexes:
-                jobs[i].unavailable = f"unavailable: no adapter named {fw!r}"
-            continue
-        workers[fw] = _start(ctx, fw, adapters[fw], indexes, jobs)
-    done = sum(job.unavailable is not None for job in jobs)
-    if progress:
-        progress(done, len(jobs))
-    while workers:
-        by_connection = {w.connection: w for w in workers.values()}
-        for connection in wait(list(by_connection), timeout=0.2):
-            worker = by_connection[connection]
-            try:
-                what, index, payload = connection.recv()
-            except EOFError:  # the worker is gone; the liveness check below handles it
-                worker.closed = True
-                continue
-            if what == "start":
-                worker.current, worker.current_since = index, time.monotonic()
-            elif what == "versions":
-                for i in worker.jobs:
-                    jobs[i].versions = payload
-            elif what == "unavailable":
-                for i in worker.jobs:
-                    jobs[i].unavailable = payload
-                done += len(worker.jobs)
-                worker.jobs = []
-            else:  # "done"
-                jobs[index].computed, jobs[index].error, jobs[index].seconds = payload
-                worker.jobs.remove(index)
-                worker.current = None
-                done += 1
-            if progress:
-                progress(done, len(jobs))
-        for fw, worker in list(workers.items()):
-            if not worker.jobs:
-                worker.process.join(timeout=5)
-                worker.connection.close()
-                del workers[fw]
-                continue
-            failure = _failure(worker, timeout)
-            if failure is None:
-                continue
-            worker.process.kill()
-            worker.process.join()
-            worker.connection.close()
-            lost = worker.current if worker.current is not None else worker.jobs[0]
-            jobs[lost].error = failure
-            worker.jobs.remove(lost)
-            done += 1
-            if progress:
-                progress(done, len(jobs))
-            if worker.jobs:
-                workers[fw] = _start(ctx, fw, worker.target, worker.jobs, jobs)
-            else:
-                del workers[fw]
+def run(jobs: list[Job], adapters: dict[str, str], timeout: float = 120.0, progress: Progress | None = None,
+        memory: int | None = REFERENCE_MEMORY, logs: str | Path | None = None) -> list[Job]:
+    """Fill in each job's result and references. `adapters` maps framework name to "module:Class".
+
+    `progress(done, total, label)` is called once at the start (label "") and as each task starts and finishes:
+    `done` counts the jobs ready to judge (no result, or a result and its references); `label` is
+    "case-id [framework dtype]" for a job and "case-id [reference]" for its references. `memory`: bytes the
+    reference worker may add to its footprint (None: no limit). `logs`: a folder for the workers' logs, kept;
+    by default a temporary one, kept only when a worker crashed or timed out (the job's error names it).
+    On an exception (`Interrupted` too) every worker is killed before it propagates.
+    """
+    pool = _Pool(jobs, adapters, timeout, progress, memory, logs)
+    try:
+        pool.loop()
+    finally:
+        pool.stop()
     return jobs
 
 
-def _failure(worker: _Worker, timeout: float) -> str | None:
-    """Why a worker must be stopped, or None while it is healthy."""
-    now = time.monotonic()
-    if worker.closed:
-        worker.process.join(timeout=5)  # EOF can arrive before the exit is reaped
-        return f"worker crashed (exit code {worker.process.exitcode})"
-    if worker.current is not None and now - worker.current_since > timeout:
-        return f"timeout: no result after {timeout:g} s"
-    if worker.current is None and now - worker.started > STARTUP_SECONDS:
-        return f"timeout: worker did not start within {STARTUP_SECONDS:g} s"
-    return None
+class _Pool:
+    def __init__(self, jobs: list[Job], adapters: dict[str, str], timeout: float, progress: Progress | None,
+                 memory: int | None, logs: str | Path | None) -> None:
+        self.jobs, self.adapters, self.timeout, self.progress, self.memory = jobs, adapters, timeout, progress, memory
+        self.ctx = mp.get_context("spawn")
+        self.keep_logs = logs is not None
+        self.logs = Path(logs) if logs is not None else Path(tempfile.mkdtemp(prefix="conformance-logs-"))
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.workers: dict[str, _Worker] = {}
+        self.cases = {job.case.id: job.case for job in jobs}
+        self.shared: dict[str, Referenced] = {}  # case id -> (references, error), once computed
+        self.waiting: dict[str, list[int]] = {}  # case id -> jobs waiting for its shared references
+        self.done = 0
 
+    def loop(self) -> None:
+        for fw in dict.fromkeys(job.framework for job in self.jobs):
+            indexes = [i for i, job in enumerate(self.jobs) if job.framework == fw]
+            if fw in self.adapters:
+                self.workers[fw] = self._start(fw, self.adapters[fw], indexes)
+                continue
+            for i in indexes:
+                self.jobs[i].unavailable = f"unavailable: no adapter named {fw!r}"
+            self.done += len(indexes)
+        if self.workers:  # started now, it is ready by the first result
+            self.workers[REFERENCE] = self._start(REFERENCE, None, [])
+        self._count(0, "")
+        while self.workers:
+            live = {w.connection: w for w in self.workers.values() if not w.closed}
+            for connection in wait(list(live), timeout=0.2):
+                self._receive(live[connection])  # type: ignore[index]
+            for worker in list(self.workers.values()):
+                self._tend(worker)
 
-def _start(ctx, framework: str, target: str, indexes: list[int], jobs: list[Job]) -> _Worker:
-    tasks = [(i, jobs[i].case, jobs[i].dtype) for i in indexes]
-    receiver, sender = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_work, args=(target, tasks, sender), daemon=True)
-    process.start()
-    sender.close()  # the child holds the only send end: its exit shows as EOF here
-    return _Worker(framework, target, list(indexes), process, receiver, time.monotonic())
-
-
-def _work(target: str, tasks: list, results: Connection) -> None:
-    """The worker: import the framework once, then compute each job and send it back."""
-    from conformance import adapters, kinds
-
-    try:
-        adapter = adapters.load(target)
-    except Exception as err:  # not installed, or installed but broken: either way it cannot run
-        results.send(("unavailable", None, f"unavailable: {adapters.describe_error(err)}"))
-        return
-    results.send(("versions", None, adapter.versions()))
-    for index, case, dtype in tasks:
-        results.send(("start", index, None))
-        started = time.perf_counter()
+    def stop(self) -> None:
+        """Kill every worker still running, then remove the logs unless an error names them."""
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) \
+            if hasattr(signal, "pthread_sigmask") else None  # a second Ctrl-C must not cut this short
         try:
-            computed, error = kinds.compute(case, adapter, dtype), None
-        except Exception as err:  # the job's result is the error; the worker goes on
-            computed, error = None, adapters.describe_error(err)
-        results.send(("done", index, (computed, error, time.perf_counter() - started)))
+            for worker in self.workers.values():
+                _kill(worker)
+            self.workers.clear()
+            if not self.keep_logs:
+                shutil.rmtree(self.logs, ignore_errors=True)
+        finally:
+            if blocked is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+    def _start(self, name: str, target: str | None, tasks: Sequence[Key]) -> _Worker:
+        log = self.logs / (f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.log" if target else "numpy-reference.log")
+        connection, child = self.ctx.Pipe()
+        memory = self.memory if target is None else None
+        process = self.ctx.Process(target=_serve, args=(name, target, os.getpid(), str(log), memory, child),
+                                   daemon=True, name=f"conformance-{name}")
+        process.start()
+        child.close()  # the worker holds the only other end: its exit shows as EOF here
+        return _Worker(name, target, list(tasks), process, connection, log, time.monotonic())
+
+    def _receive(self, worker: _Worker) -> None:
+        try:
+            what, key, payload = worker.connection.recv()
+        except (EOFError, OSError):  # the worker is gone; _tend handles it
+            worker.closed = True
+            return
+        except Exception as err:  # a result that cannot be unpickled: that task's error
+            worker.problem = f"its result could not be read: {type(err).__name__}: {err}"
+            return
+        if what == "ready":
+            worker.ready = True
+            if worker.target is not None:
+                for key in worker.tasks:
+                    self._job(key).versions = payload
+        elif what == "unavailable":
+            for key in worker.tasks:
+                self._job(key).unavailable = payload
+            lost, worker.tasks = len(worker.tasks), []
+            self._count(lost, f"{worker.name}: unavailable")
+        else:  # "done": the answer to tasks[0]
+            worker.tasks.pop(0)
+            worker.sent = None
+            if worker.target is None:
+                self._referenced(key, *payload)
+            else:
+                self._computed(key, payload)
+
+    def _tend(self, worker: _Worker) -> None:
+        """Stop a worker that crashed or hangs, close one with nothing left to do, or give it its next task."""
+        failure = self._failure(worker)
+        if failure is not None:
+            self._lose(worker, failure)
+        elif not worker.tasks and (worker.closed or worker.target is not None or len(self.workers) == 1):
+            _close(worker)  # the reference worker stays while a framework may still need it
+            del self.workers[worker.name]
+        elif worker.ready and worker.tasks and worker.sent is None and not worker.closed:
+            self._send(worker)
+
+    def _failure(self, worker: _Worker) -> str | None:
+        """Why a worker must be stopped, or None while it is healthy."""
+        now = time.monotonic()
+        if worker.problem:
+            return worker.problem
+        if worker.closed and worker.tasks:
+            worker.process.join(timeout=5)  # EOF can arrive before the exit is reaped
+            return f"worker crashed (exit code {worker.process.exitcode})"
+        if worker.sent is not None and now - worker.sent > self.timeout:
+            return f"timeout: no result after {self.timeout:g} s"
+        if not worker.ready and worker.tasks and now - worker.started > STARTUP_SECONDS:
+            return f"timeout: worker did not start within {STARTUP_SECONDS:g} s"
+        return None
+
+    def _lose(self, worker: _Worker, failure: str) -> None:
+        """Kill the worker; its current task gets the failure, with the log's tail; a fresh worker takes the rest."""
+        _kill(worker)
+        self.keep_logs = True  # the error names the log
+        message = failure + _tail(worker.log)
+        lost = worker.tasks.pop(0)
+        if worker.target is None:
+            self._referenced(lost, None, message)
+        else:
+            self._job(lost).error = message
+            self._count(1, self._label(worker, lost))
+        del self.workers[worker.name]
+        if worker.tasks:
+            self.workers[worker.name] = self._start(worker.name, worker.target, worker.tasks)
+
+    def _send(self, worker: _Worker) -> None:
+        key = worker.tasks[0]
+        if worker.target is not None:
+            task: tuple[Any, ...] = (self._job(key).case, self._job(key).dtype)
+        elif isinstance(key, str):
+            task = (self.cases[key], None)
+        else:
+            computed = self._job(key).computed
+            task = (self._job(key).case, computed.details if computed else None)
+        try:
+            worker.connection.send((key, task))
+        except OSError:  # it died meanwhile: _failure reports the crash
+            worker.closed = True
+            return
+        worker.sent = time.monotonic()
+        self._count(0, self._label(worker, key))
+
+    def _computed(self, index: int, payload: tuple[Any, str | None, float]) -> None:
+        """A job's result is in: done if it failed, else waiting for its references (shared or its own)."""
+        job = self.jobs[index]
+        job.computed, job.error, job.seconds = payload
+        label = f"{job.case.id} [{job.framework} {job.dtype}]"
+        if job.computed is None:
+            self._count(1, label)
+        elif uses_own_samples(job.computed):
+            self._ask_reference(index)
+            self._count(0, label)
+        elif job.case.id in self.shared:
+            job.references, job.reference_error = self.shared[job.case.id]
+            self._count(1, label)
+        else:
+            if job.case.id not in self.waiting:
+                self.waiting[job.case.id] = []
+                self._ask_reference(job.case.id)
+            self.waiting[job.case.id].append(index)
+            self._count(0, label)
+
+    def _referenced(self, key: Key, refs: dict[str, Reference] | None, error: str | None) -> None:
+        """References are in (or failed): every job waiting for them is done."""
+        if isinstance(key, str):
+            self.shared[key] = (refs, error)
+            indexes = self.waiting.pop(key, [])
+        else:
+            indexes = [key]
+        for i in indexes:
+            self.jobs[i].references, self.jobs[i].reference_error = refs, error
+        self._count(len(indexes), self._reference_label(key))
+
+    def _ask_reference(self, key: Key) -> None:
+        if REFERENCE in self.workers:
+            self.workers[REFERENCE].tasks.append(key)
+        else:  # the last one crashed with nothing left to do
+            self.workers[REFERENCE] = self._start(REFERENCE, None, [key])
+
+    def _label(self, worker: _Worker, key: Key) -> str:
+        if worker.target is None:
+            return self._reference_label(key)
+        job = self._job(key)
+        return f"{job.case.id} [{job.framework} {job.dtype}]"
+
+    def _reference_label(self, key: Key) -> str:
+        return f"{key if isinstance(key, str) else self._job(key).case.id} [reference]"
+
+    def _job(self, key: Key) -> Job:
+        assert isinstance(key, int), key
+        return self.jobs[key]
+
+    def _count(self, finished: int, label: str) -> None:
+        self.done += finished
+        if self.progress:
+            self.progress(self.done, len(self.jobs), label)
+
+
+def _close(worker: _Worker) -> None:
+    """A worker with nothing left to do: closing its pipe ends it."""
+    worker.connection.close()
+    worker.process.join(timeout=5)
+    if worker.process.is_alive():
+        _kill(worker)
+
+
+def _kill(worker: _Worker) -> None:
+    worker.process.kill()
+    worker.process.join()
+    worker.connection.close()
+
+
+def _tail(log: Path) -> str:
+    """The last lines the worker wrote, for its error; from a fatal error's dump, that dump's first lines."""
+    try:
+        with open(log, "rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - 8192))
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return f"; log {log} (unreadable)"
+    lines = [line.strip()[:200] for line in text.splitlines() if line.strip()]
+    lines = lines[next((i for i, line in enumerate(lines) if line.startswith("--- worker ")), -1) + 1:]
+    fatal = next((i for i, line in enumerate(lines) if line.startswith("Fatal Python error")), None)
+    shown = lines[fatal:fatal + TAIL_LINES] if fatal is not None else lines[-TAIL_LINES:]
+    return f"; log {log}" + (": " + " | ".join(shown) if shown else " (empty)")
+
+
+def _serve(name: str, target: str | None, parent: int, log: str, memory: int | None, connection: Connection) -> None:
+    """A worker: bound to its parent, its output into its log; then one task at a time until the pipe closes.
+
+    A framework worker imports its framework once, after its output is redirected; the reference worker
+    runs under its memory limit.
+    """
+    _bind_to_parent(parent)
+    _capture_output(log, name)
+    compute: Callable[..., Any]
+    if target is None:
+        _limit_memory(memory)
+        compute, info = _reference, {}
+    else:
+        try:
+            adapter = adapters.load(target)
+        except Exception as err:  # not installed, or installed but broken: either way it cannot run
+            connection.send(("unavailable", None, f"unavailable: {adapters.describe_error(err)}"))
+            return
+        compute, info = partial(_compute, adapter), adapter.versions()
+    connection.send(("ready", None, info))
+    while True:
+        try:
+            key, task = connection.recv()
+        except EOFError:  # the main process closed the pipe (nothing left) or is gone
+            return
+        connection.send(("done", key, compute(*task)))
+
+
+def _compute(adapter: adapters.Adapter, case: Case, dtype: str) -> tuple[kinds.Computed | None, str | None, float]:
+    """One job in a framework's worker: (computed, None, seconds), or (None, the error, seconds)."""
+    started = time.perf_counter()
+    try:
+        computed, error = kinds.compute(case, adapter, dtype), None
+    except Exception as err:  # the job's result is the error; the worker goes on
+        computed, error = None, adapters.describe_error(err)
+    return computed, error, time.perf_counter() - started
+
+
+def _reference(case: Case, details: dict[str, Any] | None) -> Referenced:
+    """One case's references in the reference worker: (references, None), or (None, the error)."""
+    try:
+        return references(case, details), None
+    except Exception as err:  # LinAlgError, bad shapes, MemoryError under the limit: that case's error
+        return None, adapters.describe_error(err)
+
+
+def _bind_to_parent(parent: int) -> None:
+    """No worker may outlive the run: one in a hung job would otherwise run forever."""
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()  # out of the terminal's process group: signals to it reach the main process, which stops us
+    if sys.platform.startswith("linux"):
+        with suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # it died before the signal was armed
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="parent-watchdog").start()
+
+
+def _watch_parent(parent: int) -> None:
+    """Where the kernel sends no signal: a dead parent's children are re-parented, so the parent id changes."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _capture_output(log: str, name: str) -> None:
+    """Send the worker's stdout and stderr (file descriptors 1 and 2, so C libraries' writes too) to its log."""
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(line_buffering=True)  # a crash must not lose what was printed
+    print(f"--- worker {name}, pid {os.getpid()}, {time.strftime('%Y-%m-%d %H:%M:%S')}", flush=True)
+    faulthandler.enable()  # a segfault's Python stack goes to the log
+
+
+def _limit_memory(memory: int | None) -> None:
+    """Cap the address space at the current footprint plus `memory` (Linux): a runaway raises MemoryError."""
+    if memory is None or not sys.platform.startswith("linux"):
+        return
+    import resource
+
+    with open("/proc/self/statm") as f:
+        footprint = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = footprint + memory if hard == resource.RLIM_INFINITY else min(footprint + memory, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))

@@ -17,17 +17,21 @@ outcome, an MLE's estimates). How the frameworks compare with each other is
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from conformance import kinds
-from conformance.adapters import Gradient
+from conformance.adapters import Gradient, describe_error
 from conformance.kinds import Case
 from conformance.model import Convention, Divergence, Tolerance
 from conformance.tolerance import classify, errors, short, within
 from conformance.vocabulary import Class, Expect, Status, Verdict
+
+#: a case's references, or None and why they could not be computed
+Referenced = tuple[dict[str, kinds.Reference] | None, str | None]
 
 
 @dataclass
@@ -42,6 +46,17 @@ class Job:
     unavailable: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    #: what each gradient should be, from the runner's reference worker (None: `judge` computes them)
+    references: dict[str, kinds.Reference] | None = None
+    #: why the references could not be computed (raised, timed out, out of memory): the job's error
+    reference_error: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        """Whether it can be judged as it stands: it failed, or its result and its references are in."""
+        if self.computed is None:
+            return self.error is not None or self.unavailable is not None
+        return self.references is not None or self.reference_error is not None
 
 
 @dataclass
@@ -90,23 +105,58 @@ class JobVerdict:
         return self.failures + [f"{name}: {f}" for name, g in self.gradients.items() for f in g.failures]
 
 
-def judge(jobs: list[Job]) -> list[JobVerdict]:
-    """Verdicts for all jobs, each against its case's references (the oracle computed once per case)."""
-    shared_refs: dict[str, dict[str, kinds.Reference]] = {}
+def references(case: Case, details: dict[str, Any] | None = None) -> dict[str, kinds.Reference]:
+    """What each gradient should be, in NumPy (`details`: a job's own samples). The runner calls it in a worker
+    of its own, under a timeout and a memory limit: the oracle is the dearest code and a case can make it raise."""
+    return kinds.reference(case, details)
+
+
+def uses_own_samples(computed: kinds.Computed) -> bool:
+    """Whether the framework drew its own samples: then its references are computed from them, for it alone."""
+    return computed.details.get("samples") is not None
+
+
+def judge(jobs: list[Job], where: Mapping[str, str] | None = None) -> list[JobVerdict]:
+    """Verdicts for all jobs, each against its case's references.
+
+    The runner gives each job its references; for a job without them they are computed here, once per case.
+    A case whose references cannot be computed, or whose judgement raises, is the error of its jobs, never
+    the caller's: the message starts with `where[case id]` (its "file:line") when given.
+    """
+    shared: dict[str, Referenced] = {}
     verdicts = []
     for job in jobs:
         if job.computed is None:
             verdict = Verdict.UNAVAILABLE if job.unavailable else Verdict.ERROR
             verdicts.append(JobVerdict(job, verdict, failures=[job.unavailable or job.error or "no result"]))
             continue
-        if job.computed.details.get("samples") is not None:  # the framework's own samples: references from them
-            refs = kinds.reference(job.case, job.computed.details)
-        else:
-            if job.case.id not in shared_refs:
-                shared_refs[job.case.id] = kinds.reference(job.case)
-            refs = shared_refs[job.case.id]
-        verdicts.append(judge_job(job, kinds.for_framework(refs, job.framework, job.versions, job.dtype)))
+        place = f"{where[job.case.id]}: " if where and job.case.id in where else ""
+        refs, failure = job.references, job.reference_error
+        if refs is None and failure is None:
+            refs, failure = _references_here(job, job.computed, shared)
+        if refs is None:
+            verdicts.append(JobVerdict(job, Verdict.ERROR,
+                                       failures=[f"{place}the reference (NumPy oracle) failed: {failure}"]))
+            continue
+        try:
+            verdicts.append(judge_job(job, kinds.for_framework(refs, job.framework, job.versions, job.dtype)))
+        except Exception as err:  # a check the case makes impossible: its error, not the run's
+            verdicts.append(JobVerdict(job, Verdict.ERROR, failures=[f"{place}judging failed: {describe_error(err)}"]))
     return verdicts
+
+
+def _references_here(job: Job, computed: kinds.Computed, shared: dict[str, Referenced]) -> Referenced:
+    """References for a job given without them: (references, None) or (None, why not)."""
+    own = uses_own_samples(computed)
+    if not own and job.case.id in shared:
+        return shared[job.case.id]
+    try:
+        result: Referenced = references(job.case, computed.details if own else None), None
+    except Exception as err:
+        result = None, describe_error(err)
+    if not own:
+        shared[job.case.id] = result
+    return result
 
 
 def judge_job(job: Job, refs: dict[str, kinds.Reference]) -> JobVerdict:
@@ -171,8 +221,8 @@ def _misses(grad: Gradient, status: Expect, expected: np.ndarray | None, oracle:
     if status == Expect.ZERO:
         if grad.status == Status.DISCONNECTED:
             return []
-        if grad.status == Status.VALUE and within(grad.value, np.zeros(np.shape(grad.value)), tol.rtol, tol.atol,
-                                                  zero_tol):
+        if grad.status == Status.VALUE and grad.value is not None and \
+                within(grad.value, np.zeros(np.shape(grad.value)), tol.rtol, tol.atol, zero_tol):
             return []
         return [f"expected zero in any representation, got {short(grad.value) if grad.value is not None else got}"]
     if grad.status == status != Expect.VALUE:
@@ -182,13 +232,14 @@ def _misses(grad: Gradient, status: Expect, expected: np.ndarray | None, oracle:
         unstated = status == Expect.VALUE and grad.status == Status.DISCONNECTED and expected is None and oracle is None
         return [] if unstated else [f"expected {status}, got {got}"]
     misses = []
+    got_value = np.asarray(grad.value)  # a value: the status is VALUE here
     if expected is not None:
-        if np.shape(grad.value) != np.shape(expected):
-            misses.append(f"shape {np.shape(grad.value)}, expected {np.shape(expected)}")
-        elif not within(grad.value, expected, tol.rtol, tol.atol, zero_tol):
-            misses.append(f"expected {short(expected)}, got {short(grad.value)} "
-                          f"(max abs error {errors(grad.value, expected)['max_abs']:.3g})")
-    if oracle is not None and np.shape(grad.value) == np.shape(oracle):
+        if np.shape(got_value) != np.shape(expected):
+            misses.append(f"shape {np.shape(got_value)}, expected {np.shape(expected)}")
+        elif not within(got_value, expected, tol.rtol, tol.atol, zero_tol):
+            misses.append(f"expected {short(expected)}, got {short(got_value)} "
+                          f"(max abs error {errors(got_value, expected)['max_abs']:.3g})")
+    if oracle is not None and np.shape(got_value) == np.shape(oracle):
         usable = np.isfinite(oracle) & np.isfinite(bound if bound is not None else 0.0)
         if not usable.all():
             notes.append(f"the oracle cannot judge {int((~usable).sum())} element(s): non-finite differences")

@@ -1,18 +1,24 @@
 """A NumPy stand-in adapter for testing the runner's isolation (never used to check a framework).
 
-It crashes the worker process on cases whose function sums to 13, hangs on 14,
-raises on 15, and otherwise answers with finite differences. TwiceAdapter, a
-newer "version" of it, answers twice that: it disagrees with FakeAdapter.
+It crashes the worker process on cases whose function sums to 13 (saying so on
+stderr first), hangs on 14 (touching the file $FAKE_ADAPTER_HANGING names, so a
+test knows the worker is inside the job), raises on 15, and otherwise answers
+with finite differences. TwiceAdapter, a newer "version" of it, answers twice
+that: it disagrees with FakeAdapter. BlindAdapter answers without evaluating the
+function, so the oracle can fail alone; NoisyAdapter writes to stdout and stderr
+when it starts, as TensorFlow does.
 """
 from __future__ import annotations
 
 import os
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
-from conformance.adapters import VALUE, Adapter, Gradient
 
 from conformance import oracle
+from conformance.adapters import VALUE, Adapter, Gradient
 
 
 class FakeAdapter(Adapter):
@@ -32,8 +38,11 @@ class FakeAdapter(Adapter):
         # the case id is not passed to adapters; the function's value tells the cases apart
         marker = float(np.sum(fn(primals)))
         if marker == 13.0:
+            print("fake adapter: crashing on purpose", file=sys.stderr, flush=True)
             os._exit(3)
         if marker == 14.0:
+            if os.environ.get("FAKE_ADAPTER_HANGING"):
+                Path(os.environ["FAKE_ADAPTER_HANGING"]).touch()
             time.sleep(3600)
         if marker == 15.0:
             raise RuntimeError("deliberate")
@@ -56,4 +65,22 @@ class BrokenAdapter(Adapter):
     """An adapter whose framework is missing."""
 
     def __init__(self):
-        import not_a_real_framework_xyz  # noqa: F401
+        import not_a_real_framework_xyz  # type: ignore[import-not-found]  # noqa: F401
+
+
+class BlindAdapter(FakeAdapter):
+    """Gradients of ones, without evaluating the function: a case the NumPy oracle cannot evaluate still has a
+    framework result, so the reference's failure is seen alone."""
+
+    def vjp(self, fn, primals, dtype, cotangent):
+        return np.zeros(()), {k: Gradient(VALUE, np.ones_like(np.asarray(v, np.float64))) for k, v in primals.items()}
+
+
+class NoisyAdapter(FakeAdapter):
+    """Prints at start-up, through Python and straight into the file descriptors (as C++ logging does)."""
+
+    def __init__(self):
+        print("noisy: hello on stdout")
+        print("noisy: hello on stderr", file=sys.stderr)
+        os.write(1, b"noisy: C-level stdout\n")
+        os.write(2, b"noisy: C-level stderr\n")

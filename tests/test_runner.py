@@ -40,3 +40,20 @@ def test_plan_respects_case_and_requested_dtypes(write_case):
     """))])
     jobs = runner.plan([c.case for c in cases], ["x", "y"], ["float32"])
     assert [(j.case.id, j.framework, j.dtype) for j in jobs] == [("both", "x", "float32"), ("both", "y", "float32")]
+
+
+def test_progress_names_each_job_and_its_references_and_counts_jobs_ready_to_judge(write_case):
+    cases, _ = loader.load([write_case("""
+        - {id: ok-before, kind: grad, title: t, why: w, inputs: {a: 2.0}, function: a*a, dtypes: [float64]}
+        - {id: raise, kind: grad, title: t, why: w, inputs: {a: 15.0}, function: a, dtypes: [float64]}
+        - {id: ok-after, kind: grad, title: t, why: w, inputs: {a: 5.0}, function: a*a, dtypes: [float64]}
+    """)])
+    jobs = runner.plan([c.case for c in cases], ["fake"])
+    calls: list[tuple[int, int, str]] = []
+    runner.run(jobs, FAKE, timeout=60, progress=lambda done, total, label: calls.append((done, total, label)))
+    assert calls[0] == (0, 3, "")
+    labels = {label for _, _, label in calls}
+    assert {"ok-before [fake float64]", "ok-before [reference]", "raise [fake float64]"} <= labels
+    assert "raise [reference]" not in labels  # a job that raised needs no reference
+    done = [d for d, _, _ in calls]
+    assert done == sorted(done) and done[-1] == 3 and {t for _, t, _ in calls} == {3}

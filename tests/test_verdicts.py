@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conformance.adapters import Gradient
 
 from conformance import kinds, loader
+from conformance.adapters import Adapter, Gradient
 from conformance.agreement import agreement
 from conformance.kinds import Computed, ConventionRef, Reference
 from conformance.model import DEFAULT_TOLERANCE, Convention
@@ -140,7 +140,7 @@ def test_a_known_bug_covers_only_its_gradients_and_goes_stale(write_case):
     assert v.verdict == Verdict.STALE and "remove its divergence mark" in v.failures[0]
 
 
-class _RaisesJointly:
+class _RaisesJointly(Adapter):
     """A stand-in adapter whose pullback raises whenever `b` is differentiated, alone or with others."""
 
     def array(self, value, dtype):
@@ -155,5 +155,29 @@ class _RaisesJointly:
 def test_when_the_joint_pullback_raises_each_input_is_differentiated_alone():
     _, grads = kinds.vjp_per_input(_RaisesJointly(), lambda env: env["a"] ** 2 + env["b"],
                                    {"a": np.asarray(3.0), "b": np.asarray(1.0)}, "float64", None)
-    assert grads["a"].status == Status.VALUE and float(grads["a"].value) == 6.0
+    assert grads["a"].status == Status.VALUE and float(np.asarray(grads["a"].value)) == 6.0
     assert grads["b"].status == Status.ERROR
+
+
+def test_references_given_by_the_runner_are_used_and_a_job_is_finished_only_with_them(write_case):
+    (job,) = _jobs(write_case, {"kink": {"a": {"x": value(0.0)}}})
+    assert not job.finished  # a result without its references: judging it would run the oracle here
+    job.references = {"x": Reference(expected=np.asarray(5.0))}  # not the case's 0: the given ones are used
+    assert job.finished and judge([job])[0].verdict == Verdict.FAIL
+    job.references, job.reference_error = None, "timeout: no result after 1 s"
+    (v,) = judge([job], {"kink": "cases.yaml:2"})
+    assert job.finished and v.verdict == Verdict.ERROR
+    assert v.failures == ["cases.yaml:2: the reference (NumPy oracle) failed: timeout: no result after 1 s"]
+    assert Job(job.case, "a", "float64", error="boom").finished and not Job(job.case, "a", "float64").finished
+
+
+def test_a_reference_that_raises_while_judging_is_the_jobs_error_never_the_callers(write_case):
+    cases, _ = loader.load([write_case("""
+        - {id: not-pd, kind: grad, title: t, why: w, inputs: {m: [[1.0, 2.0], [2.0, 1.0]]}, function: sum(cholesky(m)),
+           dtypes: [float64]}
+    """)])
+    jobs = [Job(cases[0].case, fw, "float64", Computed({"m": value(np.ones((2, 2)))})) for fw in ("a", "b")]
+    verdicts = judge(jobs, {"not-pd": "x.yaml:7"})
+    assert [v.verdict for v in verdicts] == [Verdict.ERROR, Verdict.ERROR]
+    assert verdicts[1].failures == ["x.yaml:7: the reference (NumPy oracle) failed: "
+                                    "LinAlgError: Matrix is not positive definite"]
