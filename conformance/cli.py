@@ -173,29 +173,45 @@ def _run(args: argparse.Namespace) -> int:
     jobs = runner.plan([c.case for c in cases], frameworks, args.dtype)
     if args.shard:
         jobs = runner.shard(jobs, *args.shard)
-    if args.quiet:
-        runner.run(jobs, known, timeout=args.timeout)
-    else:
-        with progress.Display() as show:
-            runner.run(jobs, known, timeout=args.timeout, progress=show)
-    result = report.build(verdicts.judge(jobs), cases, load_errors, frameworks)
+    stopped: runner.Interrupted | None = None
+    try:
+        with runner.interruptible():  # SIGINT and SIGTERM stop the workers; what finished is reported, as partial
+            if args.quiet:
+                runner.run(jobs, known, timeout=args.timeout)
+            else:
+                with progress.Display() as show:
+                    runner.run(jobs, known, timeout=args.timeout, progress=show)
+    except runner.Interrupted as interruption:
+        stopped = interruption
+    finished = [job for job in jobs if job.finished] if stopped else jobs
+    where = {c.case.id: f"{c.file}:{c.line}" for c in cases}  # a case's reference error names its file and line
+    result = report.build(verdicts.judge(finished, where), cases, load_errors, frameworks)
+    if stopped:
+        result.partial = report.Partial(reason=str(stopped), finished=len(finished), planned=len(jobs))
+    # A partial report goes only where --report names (no earlier report is overwritten otherwise); --no-partial
+    # (when the option is there) keeps even that file as it was.
+    write = not (stopped and getattr(args, "no_partial", False))
     if args.shard:
         result.shard = report.Shard(index=args.shard[0], count=args.shard[1])
-    if args.report:
+    if args.report and write:
         report.write(result, args.report)
-    if args.junit:
+    if args.junit and write:
         junit.write(result, args.junit)
     human = sys.stderr if args.json else sys.stdout  # with --json, stdout carries the report alone
     summary.render(result, _console(stderr=args.json), full_table=args.table)
-    if args.report:
-        print(f"report: {args.report}", file=human)
+    if args.report and write:
+        print(f"report: {args.report}" + (" (partial)" if stopped else ""), file=human)
     regressed = False
-    if baseline is not None:
+    if baseline is not None and stopped:
+        print("against the baseline: not compared, the run is partial", file=human)
+    elif baseline is not None:
         changes = regress.diff(baseline, result, (args.baseline, args.report or "this run"))
         print(f"against the baseline:\n{regress.table(changes)}", file=human)
         regressed = changes["regressed"]
     if args.json:
         print(json.dumps(result.model_dump(mode="json", by_alias=True), indent=1, allow_nan=False))
+    if stopped:
+        return 128 + stopped.signum  # as a shell reports a process ended by that signal: 130, 143
     if load_errors:
         return USAGE
     if result.failed() or regressed:
