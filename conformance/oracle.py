@@ -47,7 +47,7 @@ def finite_differences(f: Callable[[dict[str, np.ndarray]], float],
         for e in np.ndindex(x.shape):
             h = EPS ** (1 / 3) * max(abs(x[e]), 1e-3)
 
-            def shifted(step: float) -> float:
+            def shifted(step: float, x: np.ndarray = x, e: tuple = e, name: str = name) -> float:  # bound now
                 moved = x.copy()
                 moved[e] += step
                 return float(f({**at, name: moved}))
@@ -105,7 +105,7 @@ def hessian_vector(f: Callable[[dict[str, np.ndarray]], float], at: dict[str, np
         for e in np.ndindex(x.shape):
             h, k = EPS ** 0.25 * max(abs(x[e]), 1e-3), EPS ** 0.25 * vscale
 
-            def mixed(h: float, k: float) -> tuple[float, float]:
+            def mixed(h: float, k: float, name: str = name, e: tuple = e) -> tuple[float, float]:  # bound now
                 corners = [value(name, e, h, k), value(name, e, h, -k), value(name, e, -h, k), value(name, e, -h, -k)]
                 return (corners[0] - corners[1] - corners[2] + corners[3]) / (4 * h * k), max(map(abs, corners))
 

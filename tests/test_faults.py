@@ -185,7 +185,7 @@ def test_a_reference_over_its_memory_limit_is_its_cases_error_and_the_next_case_
     assert jobs[0].references is None and jobs[1].references is not None
 
 
-def test_a_reference_that_outlasts_the_timeout_is_its_cases_error(write_case):
+def test_a_reference_that_outlasts_the_timeout_is_its_cases_error(write_case, tmp_path):
     # 7,200 evaluations of a 60 x 60 product for the oracle, near the loader's budget: about 1 s here, where the
     # blind job takes a millisecond
     slow = write_case(f"""
@@ -195,7 +195,7 @@ def test_a_reference_that_outlasts_the_timeout_is_its_cases_error(write_case):
     """)
     cases, errors = loader.load([slow])
     assert not errors, errors
-    jobs = runner.run(runner.plan([c.case for c in cases], ["blind"]), BLIND, timeout=0.25)
+    jobs = runner.run(runner.plan([c.case for c in cases], ["blind"]), BLIND, timeout=0.25, logs=tmp_path / "logs")
     (judged,) = verdicts.judge(jobs)
     assert judged.verdict == "error" and "timeout: no result after 0.25 s" in judged.failures[0], judged.failures
 

@@ -16,11 +16,11 @@ CASES = """
 """
 
 
-def test_crash_and_hang_lose_only_their_own_job(write_case):
+def test_crash_and_hang_lose_only_their_own_job(write_case, tmp_path):
     cases, errors = loader.load([write_case(CASES)])
     assert not errors
     jobs = runner.plan([c.case for c in cases], ["fake", "broken"])
-    runner.run(jobs, FAKE, timeout=3.0)
+    runner.run(jobs, FAKE, timeout=3.0, logs=tmp_path / "logs")
     by_job = {(v.job.case.id, v.job.framework): v for v in verdicts.judge(jobs)}
     fake = {case: by_job[(case, "fake")] for case, fw in by_job if fw == "fake"}
     assert fake["crash"].verdict == "error" and "worker crashed (exit code 3)" in fake["crash"].failures[0]
