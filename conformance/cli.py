@@ -68,6 +68,7 @@ def _main(argv: list[str] | None) -> int:
                      help="print the JSON report on stdout; the summary goes to stderr")
     run.add_argument("--timeout", type=_timeout, default=120.0, help="seconds per job (default 120)")
     run.add_argument("--quiet", action="store_true", help="no progress display")
+    run.add_argument("--no-partial", action="store_true", help="if interrupted, write no report or JUnit file")
     run.add_argument("--table", "-v", action="store_true", help="also print every job's verdict")
     run.add_argument("--baseline", metavar="FILE", help="compare with this saved report; exit 1 if anything regressed")
     run.add_argument("--junit", metavar="FILE", type=_output_file, help="write JUnit XML here")
@@ -89,6 +90,11 @@ def _main(argv: list[str] | None) -> int:
     listing.add_argument("--tag", action="append", metavar="TAG", help="only cases with this tag (repeatable: any)")
     listing.add_argument("-k", "--case", action="append", metavar="PATTERN",
                          help="only cases whose id matches (repeatable): a glob if it has * ? [, else a substring")
+
+    cover = commands.add_parser("coverage", help="which functions (Array API, table) the cases check, per framework")
+    cover.add_argument("paths", nargs="*", help=_PATHS_HELP)
+    cover.add_argument("--report", metavar="FILE", help="count only the jobs this run's report shows ran")
+    cover.add_argument("--format", choices=("table", "json", "markdown"), default="table", help="default: table")
 
     diff = commands.add_parser("compare", help="what changed between two reports; exit 1 if anything regressed")
     diff.add_argument("old", metavar="OLD.json")
@@ -113,6 +119,8 @@ def _main(argv: list[str] | None) -> int:
         return _merge(args)
     if args.command == "list":
         return _list(args)
+    if args.command == "coverage":
+        return _coverage(args)
     return _run(args)
 
 
@@ -158,6 +166,8 @@ def _run(args: argparse.Namespace) -> int:
         return USAGE
     try:
         baseline = report.read(args.baseline) if args.baseline else None
+        if baseline is not None and baseline.partial is not None:
+            raise ValueError(f"{args.baseline} is partial ({baseline.partial.reason}): a baseline must be complete")
         marks, mark_errors = regress.read_expectations(args.expectations) if args.expectations else ({}, [])
     except (OSError, ValueError) as err:
         print(f"conformance: {err}", file=sys.stderr)
@@ -189,8 +199,8 @@ def _run(args: argparse.Namespace) -> int:
     if stopped:
         result.partial = report.Partial(reason=str(stopped), finished=len(finished), planned=len(jobs))
     # A partial report goes only where --report names (no earlier report is overwritten otherwise); --no-partial
-    # (when the option is there) keeps even that file as it was.
-    write = not (stopped and getattr(args, "no_partial", False))
+    # keeps even that file as it was.
+    write = not (stopped and args.no_partial)
     if args.shard:
         result.shard = report.Shard(index=args.shard[0], count=args.shard[1])
     if args.report and write:
@@ -229,10 +239,10 @@ def _shard(text: str) -> tuple[int, int]:
 def _compare(args: argparse.Namespace) -> int:
     try:
         old, new = report.read(args.old), report.read(args.new)
+        result = regress.diff(old, new, (args.old, args.new))
     except (OSError, ValueError) as err:
         print(f"conformance: {err}", file=sys.stderr)
         return USAGE
-    result = regress.diff(old, new, (args.old, args.new))
     print(json.dumps(result, indent=1) if args.json else regress.table(result))
     return FAILED if result["regressed"] else OK
 
@@ -306,6 +316,28 @@ def _list(args: argparse.Namespace) -> int:
     for error in errors:
         print(f"load error: {error}", file=sys.stderr)
     print(f"{len(rows)} cases", file=sys.stderr)
+    return USAGE if errors else OK
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    """Each function of the Array API standard and of the table: checked by how many cases, where."""
+    from conformance import coverage
+
+    try:
+        result = report.read(args.report) if args.report else None
+    except (OSError, ValueError) as err:
+        print(f"conformance: {err}", file=sys.stderr)
+        return USAGE
+    cases, errors = loader.load(args.paths)
+    for error in errors:
+        print(f"load error: {error}", file=sys.stderr)
+    measured = coverage.measure(cases, list(adapters.available()), result)
+    if args.format == "json":
+        print(measured.to_json())
+    elif args.format == "markdown":
+        print(measured.markdown(), end="")
+    else:
+        _console().print(measured.table())
     return USAGE if errors else OK
 
 

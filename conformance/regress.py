@@ -47,7 +47,12 @@ class Change:
 
 
 def diff(old: Report, new: Report, files: tuple[str, str] = ("", "")) -> dict[str, Any]:
-    """Every change from `old` to `new` (`files` name them), JSON-ready."""
+    """Every change from `old` to `new` (`files` name them), JSON-ready. A partial (interrupted) report is refused:
+    its missing jobs would read as vanished."""
+    for report, file in zip((old, new), files, strict=True):
+        if report.partial is not None:
+            raise ValueError(f"{file or 'a report'} is partial ({report.partial.reason}, {report.partial.finished} "
+                             f"of {report.partial.planned} jobs): compare complete runs")
     old_fw, new_fw = old.environment.frameworks, new.environment.frameworks
     shared = [fw for fw in new_fw if fw in old_fw]
     before, after = _jobs(old, shared), _jobs(new, shared)
@@ -219,7 +224,10 @@ def _array(value: Any) -> np.ndarray:
 
 
 def merge(reports: list[Report]) -> Report:
-    """One report from the reports of `conformance run --shard I/N`, i = 1..N, each exactly once."""
+    """One report from the reports of `conformance run --shard I/N`, i = 1..N, each exactly once, none partial."""
+    partial = [_shard(r) for r in reports if r.partial is not None]
+    if partial:
+        raise ValueError(f"shard {', '.join(partial)} is partial (interrupted): rerun it before merging")
     shards = sorted((r.shard.index, r.shard.count) for r in reports if r.shard)
     if shards != [(i, len(reports)) for i in range(1, len(reports) + 1)]:
         found = ", ".join(map(_shard, reports))

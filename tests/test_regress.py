@@ -228,3 +228,13 @@ def test_run_with_a_baseline_reports_what_moved_and_exits_1(tmp_path):
     row = next(line for line in second.stdout.splitlines() if line.startswith("seed-vjp") and "moved" in line)
     assert row.split()[:6] == ["seed-vjp", "torch", "float64", "moved", "a", "[2.5e-01,"], row
     assert "REGRESSED moved by 0.05" in row
+
+
+def test_partial_reports_are_refused_by_compare_and_merge(sample):
+    partial = sample.model_copy(deep=True)
+    partial.partial = report.Partial(reason="interrupted by SIGTERM", finished=3, planned=9)
+    with pytest.raises(ValueError, match=r"new\.json is partial \(interrupted by SIGTERM, 3 of 9 jobs\)"):
+        regress.diff(sample, partial, ("old.json", "new.json"))
+    partial.shard = report.Shard(index=1, count=1)
+    with pytest.raises(ValueError, match="shard 1/1 is partial"):
+        regress.merge([partial])
