@@ -1,32 +1,44 @@
-"""The docs generator: every page, link and figure; findings first (where the frameworks differ, each
-framework's convention with its link); pages that follow the report; snippets that match the frameworks; and the
-index as a browser renders it."""
+"""The docs generator: a Sphinx site (furo) from MyST Markdown; every page, link and figure; findings first (where
+the frameworks differ, each framework's convention with its link); pages that follow the report; URLs in `why`s as
+links; long errors folded; behaviour pages with the idiom beside its fix; snippets that match the frameworks; and
+the pages as a browser renders them, on a 400 px phone, with matrix brackets that span their rows."""
 from __future__ import annotations
 
+import contextlib
+import html
+import io
 import json
 import re
 import shutil
 import subprocess
 import sys
+import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
-from conformance.adapters import VALUE, Gradient
 
 from conformance import cli, kinds, loader, oracle, report, runner, verdicts
-from conformance.docs import generate, snippets
+from conformance.adapters import VALUE, Gradient
+from conformance.docs import generate, markup, snippets, syntax
 from conformance.docs.values import array
 from conformance.families import FAMILIES
+from conformance.kinds.behaviour import BehaviourCase, expected_outcome
 from conformance.report import CaseRecord, EstimateRecord, JobRecord
 from conformance.tolerance import within
 from conformance.vocabulary import Agreement, Status, Verdict
 from tests.conftest import REPO, installed
 
-CHROMIUM = shutil.which("chromium")
+CHROMIUM = shutil.which("chromium") or ""
 ARTIFACTS = REPO / "test-artifacts"
+CASES = REPO / "conformance" / "cases"
 FAKE = "tests.fake_adapter:FakeAdapter"
 JAX_ABS = "https://github.com/jax-ml/jax/issues/37820"  # JAX's recorded convention for abs'(0) in kinks.yaml
+# JAX's own message for a float0 cotangent: three sentences, 290 characters
+FLOAT0 = ("TypeError: Called multiply with a float0 array. float0s do not support any operations by design because "
+          "they are not compatible with non-trivial vector spaces. No implicit dtype conversion is done. You can use "
+          "np.zeros_like(arr, dtype=np.float) to cast a float0 array to a regular zeros array. ")
 
 
 def _mle_job(framework: str, dtype: str, estimates: dict[str, EstimateRecord]) -> JobRecord:
@@ -40,16 +52,18 @@ def _mle_job(framework: str, dtype: str, estimates: dict[str, EstimateRecord]) -
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
-    """The seed function cases and the kinks on the NumPy fake adapter twice: as `fake`, and as a `jax` that gives
-    JAX's recorded abs'(0) = 1 (so the frameworks differ, by a convention with its link); plus an MLE case with a
-    recorded optimizer run and a case of a kind the generator does not know."""
-    cases, errors = loader.load([REPO / "conformance" / "cases" / "vjp", REPO / "conformance" / "cases" / "mle",
-                                 REPO / "conformance" / "cases" / "conventions" / "kinks.yaml"])
-    function_cases = [c.case for c in cases if c.case.kind in ("vjp", "grad")]
+    """The seed function cases, the kinks and singular points on the NumPy fake adapter twice: as `fake`, and as a
+    `jax` that gives JAX's recorded abs'(0) = 1 (so the frameworks differ, by a convention with its link); plus an
+    MLE case with a recorded optimizer run, the behaviour cases (pages from their case files, no run) and a case of
+    a kind the generator does not know. Sphinx's warnings are kept: a clean build has none."""
+    cases, errors = loader.load([CASES / "vjp", CASES / "mle", CASES / "behaviours",
+                                 CASES / "conventions" / "kinks.yaml", CASES / "conventions" / "singular.yaml"])
+    function_cases: list[Any] = [c.case for c in cases if c.case.kind in ("vjp", "grad")]
     jobs = runner.run(runner.plan(function_cases, ["fake", "jax"]), {"fake": FAKE, "jax": FAKE})
     for job in jobs:
         if job.framework == "jax" and job.case.id == "abs-at-zero":
-            job.computed.gradients["x"] = Gradient(VALUE, np.float64(1.0))
+            assert job.computed is not None
+            job.computed.gradients["x"] = Gradient(VALUE, np.asarray(1.0))
     built = report.build(verdicts.judge(jobs), cases, errors, ["fake", "jax"])
     mle = next(c.case for c in cases if c.case.kind == "mle")
     closed = {k: EstimateRecord(value=v.tolist(), expected=v.tolist(), max_abs=0.0, max_rel=0.0)
@@ -59,39 +73,67 @@ def small(tmp_path_factory):
                                                why="Pages must not depend on knowing every kind.",
                                                file="cases/behaviour/x.yaml", line=1, tags=["pitfall"])
     out = tmp_path_factory.mktemp("site")
-    return built, cases, out, generate(built, cases, out)
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        written = generate(built, cases, out)
+    return built, cases, out, written, stderr.getvalue()
 
 
 def _links(page: Path) -> list[str]:
     text = page.read_text(encoding="utf-8")
     if page.suffix == ".html":
-        return re.findall(r'(?:href|src)="([^"]+)"', text)
-    return re.findall(r"\]\(([^)]+)\)", text)
+        return [html.unescape(link) for link in re.findall(r'(?:href|src)="([^"]+)"', text)]
+    return re.findall(r"\]\(<?([^)>]+)>?\)", text)
+
+
+def _pages(out: Path) -> list[Path]:
+    """The site's own pages: index, conventions and one per case, in HTML and in Markdown."""
+    return [out / "index.html", out / "conventions.html", *(out / "cases").glob("*.html"),
+            *(out / "markdown").rglob("*.md")]
 
 
 def test_every_page_link_and_figure_is_there(small):
-    built, _, out, written = small
+    built, _, out, written, _ = small
     assert all(p.is_file() and p.stat().st_size > 0 for p in written)
     for cid in built.cases:
         assert (out / "cases" / f"{cid}.html").is_file() and (out / "markdown" / "cases" / f"{cid}.md").is_file()
-    pages = [*out.rglob("*.html"), *out.rglob("*.md")]
+    pages = _pages(out)
     assert len(pages) == 2 * (len(built.cases) + 2)
     for page in pages:
         text = page.read_text(encoding="utf-8")
         assert not re.search(r'(src|rel="stylesheet" href)="(https?:)?//', text), f"{page} fetches from the network"
         for link in _links(page):
-            if link.startswith(("http:", "https:")):  # upstream issue links: not ours to resolve offline
+            if link.startswith(("http:", "https:", "mailto:")):  # upstream links: not ours to resolve offline
                 continue
             path, _, anchor = link.partition("#")
+            path = path.partition("?")[0]
             target = (page.parent / path).resolve() if path else page
             assert target.is_file() and target.stat().st_size > 0, f"{page}: broken link {link}"
-            assert not anchor or f'id="{anchor}"' in target.read_text(encoding="utf-8"), f"{page}: no #{anchor}"
-    figures = sorted(p.name for p in (out / "figures").iterdir())
+            said = target.read_text(encoding="utf-8")  # an anchor: an id in HTML, a MyST label in Markdown
+            assert not anchor or f'id="{anchor}"' in said or f"({anchor})=" in said, f"{page}: no #{anchor}"
+    figures = sorted(p.name for p in (out / "markdown" / "figures").iterdir())
     assert "mvn2-mle-optimizer.svg" in figures and "seed-vjp-oracle-error.svg" in figures
+    assert (out / "_images" / "seed-vjp-oracle-error.svg").is_file()
+
+
+def test_the_site_is_a_sphinx_site_with_search_dark_mode_anchors_and_an_inventory(small):
+    """What readers of the JAX, PyTorch and NumPy docs expect, and what lets another project link to the pages."""
+    built, _, out, _, warnings = small
+    assert "WARNING" not in warnings and "ERROR" not in warnings, warnings
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "<!-- Generated with Sphinx" in index and "_static/styles/furo.css" in index
+    assert "theme-toggle" in index and 'name="viewport"' in index  # dark mode, the mobile layout
+    assert 'class="headerlink"' in index and "searchindex.js" in (out / "search.html").read_text(encoding="utf-8")
+    assert (out / "searchindex.js").stat().st_size > 1000
+    lines = zlib.decompress((out / "objects.inv").read_bytes().split(b"\n", 4)[4]).decode().splitlines()
+    labels = {line.split()[0]: line.split()[3] for line in lines if line.split()[1] == "std:label"}  # name: uri
+    for cid in built.cases:  # each case page is a label another project can :ref: through intersphinx
+        assert labels[cid].startswith(f"cases/{cid}.html"), labels.get(cid)
+    assert {"differences", "conventions", "bugs"} <= set(labels)
 
 
 def test_index_opens_on_where_the_frameworks_differ(small):
-    built, _, out, _ = small
+    built, _, out, _, _ = small
     differences = built.differences()
     compared = [a for a in built.agreement if a.result != Agreement.NOT_COMPARED]
     assert any(a.case == "abs-at-zero" for a in differences) and len(compared) > len(differences)
@@ -99,28 +141,30 @@ def test_index_opens_on_where_the_frameworks_differ(small):
     index = (out / "index.html").read_text(encoding="utf-8")
     assert count in index and index.index('id="differences"') < index.index('id="cases"')
     section = index[index.index('id="differences"'):index.index('id="all-cases"')]
-    row = re.search(r'<tr class="r-differ">.*?abs-at-zero.*?</tr>', section, re.DOTALL)[0]
+    found = re.search(r'<tr class="r-differ">.*?abs-at-zero.*?</tr>', section, re.DOTALL)
+    assert found
+    row = found[0]
     assert f'<a href="{JAX_ABS}">jax-ml/jax#37820</a>' in row and "✗" in row and "✓" in row
     assert "chip v-convention" in row and "float32, float64" in row  # the dtypes merged: the same answers
     differing = {a.case for a in differences}
     assert f"differs ({len(differing)} cases)" in index
     assert len(re.findall(r'<tr data-topic="[^"]*" data-tags="[^"]*" data-differs="1"', index)) == len(differing)
     markdown = (out / "markdown" / "index.md").read_text(encoding="utf-8")
-    assert f"**{count}**" in markdown and f"[jax-ml/jax#37820]({JAX_ABS})" in markdown
+    assert f"**{count}**" in markdown and f'<a href="{JAX_ABS}">jax-ml/jax#37820</a>' in markdown
     assert markdown.index("## Where the frameworks differ") < markdown.index("## All cases")
 
 
 def test_case_page_shows_each_framework_convention_and_agreement(small):
-    built, _, out, _ = small
+    built, _, out, _, _ = small
     page = (out / "cases" / "abs-at-zero.html").read_text(encoding="utf-8")
     frameworks = page[page.index('id="frameworks"'):page.index('id="agreement"')]
-    jax = frameworks[frameworks.index("<h3>jax"):]
+    jax = frameworks[frameworks.index("<strong>jax</strong>"):]
     assert "chip v-convention" in jax and f'<a href="{JAX_ABS}">' in jax and "select(x &gt;= 0, g, -g)" in jax
-    assert "chip v-pass" in frameworks[:frameworks.index("<h3>jax")]
+    assert "chip v-pass" in frameworks[:frameworks.index("<strong>jax</strong>")]
     agreement = page[page.index('id="agreement"'):]
     assert '<tr class="r-differ">' in agreement and "differ in value" in agreement
     markdown = (out / "markdown" / "cases" / "abs-at-zero.md").read_text(encoding="utf-8")
-    assert "convention: the abs JVP" in markdown and f"({JAX_ABS})" in markdown
+    assert "<strong>convention</strong>: the abs JVP" in markdown and f'href="{JAX_ABS}"' in markdown
     conventions = (out / "conventions.html").read_text(encoding="utf-8")
     recorded = conventions[conventions.index('id="conventions"'):conventions.index('id="bugs"')]
     assert f'<a href="{JAX_ABS}">' in recorded and "cases/abs-at-zero.html" in recorded
@@ -128,18 +172,19 @@ def test_case_page_shows_each_framework_convention_and_agreement(small):
 
 
 def test_case_page_shows_math_results_and_code(small):
-    _, _, out, _ = small
+    _, _, out, _, _ = small
     page = (out / "cases" / "seed-vjp.html").read_text(encoding="utf-8")
     assert page.count("<math") >= 5  # the function, the cotangent, three gradients
-    assert "v * 4b = [0.1*12, 1*16, 1e-4*20]" in page  # the expected value's why
+    assert "v * 4b = [0.1*12, 1*16, 1e-4*20]" in page  # the expected value's why, Markdown's marks escaped
     assert "[1.2, 16, 0.002]" in page and "fake" in page
-    markdown = (out / "markdown" / "cases" / "seed-vjp.md").read_text(encoding="utf-8")  # code not highlighted
+    assert 'class="highlight-python' in page  # the snippets, highlighted by Sphinx
+    markdown = (out / "markdown" / "cases" / "seed-vjp.md").read_text(encoding="utf-8")
     assert "torch.autograd.grad" in markdown and "tape.gradient" in markdown and "jax.vjp" in markdown
-    assert "$$\ny = 3 \\, a" in markdown
+    assert "$$\ny = 3 \\, a" in markdown and "```python\n" in markdown  # TeX and code, for another project
 
 
 def test_page_follows_the_report(small, tmp_path):
-    built, cases, out, _ = small
+    built, cases, out, _, _ = small
     changed = built.model_copy(deep=True)
     job = next(j for j in changed.jobs if j.case == "seed-vjp" and j.framework == "jax")
     error = {"status": Status.ERROR, "error": "RuntimeError: Mismatch in shape", "value": None, "cls": None,
@@ -160,17 +205,113 @@ def test_page_follows_the_report(small, tmp_path):
 
 
 def test_an_unknown_kind_still_gets_a_page(small):
-    _, _, out, _ = small
+    _, _, out, _, _ = small
     page = (out / "cases" / "some-behaviour.html").read_text(encoding="utf-8")
     assert "A kind this generator has never seen" in page and "no results for this case" in page
 
 
 def test_docs_command_writes_the_site(small, tmp_path):
-    built, _, _, _ = small
+    built, _, _, _, _ = small
     report.write(built, tmp_path / "report.json")
-    code = cli.main(["docs", str(REPO / "conformance" / "cases" / "vjp"), "--report", str(tmp_path / "report.json"),
+    code = cli.main(["docs", str(CASES / "vjp"), "--report", str(tmp_path / "report.json"),
                      "--out", str(tmp_path / "site")])
     assert code == cli.OK and (tmp_path / "site" / "cases" / "seed-grad.html").is_file()
+    assert (tmp_path / "site" / "markdown" / "cases" / "seed-grad.md").is_file()
+
+
+# --- the issue's defects, each with the test that failed on the old pages ---------------------------
+
+def _text(page: str) -> str:
+    """A page's text, as a reader sees it (tags dropped, entities decoded)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+def _whys(value: Any) -> list[str]:
+    """Every `why` a case file says, at any depth (the case's, each expectation's, convention's, bug's, outcome's)."""
+    if isinstance(value, dict):
+        return [v for k, v in value.items() if k == "why" and isinstance(v, str)] + \
+            [w for v in value.values() for w in _whys(v)]
+    return [w for v in value for w in _whys(v)] if isinstance(value, list) else []
+
+
+def test_urls_in_whys_are_links(small):
+    """Every URL a case file writes into a `why` is a link on that case's page (most were plain text)."""
+    _, cases, out, _, _ = small
+    urls = 0
+    for loaded in cases:
+        page = (out / "cases" / f"{loaded.case.id}.html").read_text(encoding="utf-8")
+        for why in _whys(loaded.case.model_dump(mode="json")):
+            for url, is_url in markup.pieces(why):
+                if is_url:
+                    urls += 1
+                    assert f'<a href="{html.escape(url)}"' in page or f'href="{url}"' in page, \
+                        f"{loaded.case.id}: {url} is not a link"
+    assert urls >= 8  # kinks.yaml's, singular.yaml's and the behaviours' links to their docs
+    assert markup.pieces("see (https://github.com/tensorflow/probability/issues/1190).") == [
+        ("see (", False), ("https://github.com/tensorflow/probability/issues/1190", True), (").", False)]
+
+
+def test_long_errors_show_their_first_sentence_and_fold_the_rest(small, tmp_path):
+    built, cases, _, _, _ = small
+    assert markup.fold(FLOAT0) == ("TypeError: Called multiply with a float0 array.", FLOAT0[48:].strip())
+    assert markup.fold("ValueError: unexpected JAX type (e.g. shape/dtype) for argument", 40)[0].startswith(
+        "ValueError: unexpected JAX type (e.g. …")  # no sentence ends in "e.g."
+    tf = ("InvalidArgumentError: {{function_node __wrapped__Reshape_device_/job:localhost/replica:0/task:0/device:"
+          "CPU:0}} Input to reshape is a tensor with 3 values, but the requested shape has 1 [Op:Reshape] name:")
+    assert markup.fold(tf) == ("InvalidArgumentError: Input to reshape is a tensor with 3 values, but the requested "
+                               "shape has 1 [Op:Reshape] name:", tf)  # shortened, so the fold keeps all of it
+    assert markup.fold("RuntimeError: short") == ("RuntimeError: short", "")
+    changed = built.model_copy(deep=True)
+    job = next(j for j in changed.jobs if j.case == "seed-vjp" and j.framework == "jax" and j.dtype == "float64")
+    job.gradients["b"] = job.gradients["b"].model_copy(update={"status": Status.ERROR, "error": FLOAT0, "value": None,
+                                                               "cls": None, "verdict": Verdict.ERROR})
+    job.failures = [f"b: expected value, got error ({FLOAT0})"]
+    generate(changed, cases, tmp_path)
+    page = (tmp_path / "cases" / "seed-vjp.html").read_text(encoding="utf-8")
+    results = page[page.index("<table class=\"docutils results\">"):]
+    assert FLOAT0.strip() not in re.sub(r"<details.*?</details>", "", results, flags=re.DOTALL)  # never in full
+    failure = re.search(r'<div class="failure"><details class="message"><summary>(.*?)</summary><pre>(.*?)</pre>',
+                        results, re.DOTALL)
+    assert failure and failure[1] == "b: expected value, got error (TypeError: Called multiply with a float0 array."
+    assert "No implicit dtype conversion is done." in failure[2]
+    cell = re.search(r'<td class="g-error"><details class="message"><summary>(.*?)</summary>', results)
+    assert cell and len(cell[1]) <= markup.FOLD_IN_CELL + 2 and cell[1].startswith("TypeError: Called multiply")
+
+
+def test_behaviour_pages_show_the_idiom_beside_its_fix(small):
+    """What the user writes and how to fix it, per framework; not the adapter's code that measures the scenario."""
+    _, cases, out, _, _ = small
+    behaviours = [c.case for c in cases if isinstance(c.case, BehaviourCase)]
+    assert len(behaviours) >= 7
+    for case in behaviours:
+        written = snippets.behaviour(case.scenario)
+        assert set(written) == set(snippets.FRAMEWORKS), f"{case.id}: {set(snippets.FRAMEWORKS) - set(written)}"
+        page = (out / "cases" / f"{case.id}.html").read_text(encoding="utf-8")
+        assert "adapter: Adapter" not in page and "observed(" not in page
+        assert page.count('class="idiom-fix') == sum(1 for b in written.values() if b.fix)
+        for fw, b in written.items():
+            section = _text(page[page.index(f'<section id="{fw}">'):])
+            assert all(part.strip().splitlines()[-1] in section for part in (b.idiom, b.fix) if part), (case.id, fw)
+    page = (out / "cases" / "rebuilt-tensor-cuts-graph.html").read_text(encoding="utf-8")
+    torch = page[page.index('id="torch"'):page.index('id="tensorflow"')]
+    idiom, fix = torch.index("The idiom</strong>"), torch.index("The fix</strong>")
+    text = _text(torch)
+    assert idiom < fix and "cov = torch.tensor([[s0**2" in text and "torch.stack([torch.stack([s0**2" in text
+    assert "The idiom raises RuntimeError: element 0 of tensors does not require grad" in " ".join(text.split())
+    assert 'href="https://pytorch.org/docs/stable/generated/torch.tensor.html"' in torch
+
+
+def test_matrices_are_drawn_with_brackets_that_stretch():
+    """latex2mathml writes bmatrix's brackets as plain <mo>[</mo>, which stay one line tall; a matrix's brackets
+    are drawn on its <mtable> instead (the browser test measures them)."""
+    expr = loader.load([CASES / "linalg"])[0]
+    det = next(c.case for c in expr if c.case.id == "det-grad")
+    tex = syntax.latex(det.expr("expected.A"))
+    assert tex.startswith(r"\left[\begin{matrix}") and tex.endswith(r"\end{matrix}\right]")
+    math = syntax.mathml(tex)
+    assert '<mtable class="bracketed">' in math and "<mo>[</mo>" not in math and "&#x0005B;" not in math
+    css = (REPO / "conformance" / "docs" / "conf" / "_static" / "conformance.css").read_text(encoding="utf-8")
+    assert "mtable.bracketed" in css
 
 
 # --- the snippets, run in the real frameworks ------------------------------------------------------
@@ -178,17 +319,28 @@ def test_docs_command_writes_the_site(small, tmp_path):
 _EXEC = """
 import json, sys
 import numpy as np
+def plain(value):
+    value = value.detach() if hasattr(value, "detach") else value
+    return None if value is None else np.asarray(value, np.float64).tolist()
 out = {}
 for item in json.load(open(sys.argv[1])):
     ns = {name: np.load(file) for name, file in item["given"].items()}
     try:
         exec(compile(item["code"], item["case"], "exec"), ns)
-        out[item["case"]] = {k: None if ns[k] is None else np.asarray(ns[k], np.float64).tolist()
-                             for k in item["names"]}
+        error = None
     except Exception as err:  # one broken snippet must not hide the others
-        out[item["case"]] = f"{type(err).__name__}: {err}"
+        error = f"{type(err).__name__}: {err}"
+    out[item["case"]] = {"error": error, "values": {k: plain(ns[k]) for k in item["names"] if k in ns}}
 json.dump(out, open(sys.argv[2], "w"))
 """
+
+
+def _execute(items: list[dict[str, Any]], tmp_path: Path) -> dict[str, dict[str, Any]]:
+    """Run each snippet in a fresh process with the frameworks (never in the test's own): its error, its values."""
+    (tmp_path / "snippets.json").write_text(json.dumps(items))
+    subprocess.run([sys.executable, "-c", _EXEC, tmp_path / "snippets.json", tmp_path / "out.json"], check=True,
+                   cwd=tmp_path, timeout=300)
+    return json.loads((tmp_path / "out.json").read_text())
 
 
 @pytest.fixture(scope="module")
@@ -206,7 +358,7 @@ def real_report(tmp_path_factory):
 @pytest.mark.parametrize("framework", [pytest.param(fw, marks=pytest.mark.skipif(
     not installed(fw), reason=f"{fw} not installed")) for fw in snippets.FRAMEWORKS])
 def test_snippets_compute_what_the_report_says(framework, real_report, tmp_path):
-    cases = {c.case.id: c.case for c in loader.load([REPO / "conformance" / "cases"])[0]}
+    cases: dict[str, Any] = {c.case.id: c.case for c in loader.load([CASES])[0]}
     items = []
     for cid, case in cases.items():
         snippet = snippets.snippets(case).get(framework)
@@ -225,26 +377,65 @@ def test_snippets_compute_what_the_report_says(framework, real_report, tmp_path)
         names += [f"{n}_hat" for n in case.expected] if case.kind == "mle" else []
         items.append({"case": cid, "code": snippet.code, "given": given, "names": names})
     assert items
-    (tmp_path / "snippets.json").write_text(json.dumps(items))
-    subprocess.run([sys.executable, "-c", _EXEC, tmp_path / "snippets.json", tmp_path / "out.json"], check=True,
-                   cwd=tmp_path, timeout=300)
-    got = json.loads((tmp_path / "out.json").read_text())
-    broken = {cid: result for cid, result in got.items() if isinstance(result, str)}
+    got = _execute(items, tmp_path)
+    raised = {j.case: {g.error.split(":")[0] for g in j.gradients.values() if g.error} for j in real_report.jobs
+              if j.framework == framework}  # where the report has the framework raise, the snippet raises alike
+    broken = {cid: result["error"] for cid, result in got.items()
+              if result["error"] and result["error"].split(":")[0] not in raised.get(cid, set())}
     assert not broken, f"snippets that do not run in {framework}: {broken}"
     for job in real_report.jobs:
-        if job.framework != framework or job.case not in got:
+        if job.framework != framework or job.case not in got or got[job.case]["error"]:
             continue
-        case, values, tol = cases[job.case], got[job.case], job.tolerance
+        case, values, tol = cases[job.case], got[job.case]["values"], job.tolerance
         for name, grad in job.gradients.items():
             if grad.status != Status.VALUE:
                 continue
             ok = within(values[f"{name}_grad"], array(grad.value), tol.rtol, tol.atol, array(grad.zero_tolerance))
             assert ok, f"{job.case} {name}: snippet {values[f'{name}_grad']}, report {grad.value}"
         for name, est in job.estimates.items():
-            assert np.max(np.abs(np.subtract(values[f"{name}_hat"], array(est.value)))) <= case.estimate_tolerance
+            error = np.abs(np.asarray(values[f"{name}_hat"]) - np.asarray(array(est.value)))
+            assert np.max(error) <= case.estimate_tolerance
 
 
-# --- the index in a browser -------------------------------------------------------------------------
+@pytest.mark.parametrize("framework", [pytest.param(fw, marks=pytest.mark.skipif(
+    not installed(fw), reason=f"{fw} not installed")) for fw in snippets.FRAMEWORKS])
+def test_behaviour_idioms_and_fixes_do_what_the_case_says(framework, real_report, tmp_path):
+    """The idiom raises where the case's outcome says it raises (with its error), and runs where it says ok; the
+    fix runs; every value either binds that the scenario also observes (a value, or disconnected) matches the
+    report."""
+    cases = [c.case for c in loader.load([CASES / "behaviours"])[0] if isinstance(c.case, BehaviourCase)]
+    items = [{"case": f"{case.id}:{part}", "code": code, "given": {}, "names": list(case.expected)}
+             for case in cases if framework in (written := snippets.behaviour(case.scenario))
+             for part, code in (("idiom", written[framework].idiom), ("fix", written[framework].fix)) if code]
+    assert len(items) >= len(cases)
+    got = _execute(items, tmp_path)
+    versions = real_report.environment.frameworks[framework].versions
+    jobs = {j.case: j for j in real_report.jobs if j.framework == framework}
+    checked = 0
+    for case in cases:
+        outcome = expected_outcome(case, framework, {framework: next(iter(versions.values()), "")})
+        assert outcome is not None, case.id
+        idiom, fix = got[f"{case.id}:idiom"], got.get(f"{case.id}:fix", {"error": None, "values": {}})
+        if outcome.outcome == "raises":
+            assert idiom["error"] and (outcome.error or "") in idiom["error"], f"{case.id}: {idiom['error']}"
+        else:
+            assert idiom["error"] is None, f"{case.id}: {idiom['error']}"
+        assert fix["error"] is None, f"{case.id} fix: {fix['error']}"
+        for name, value in {**idiom["values"], **fix["values"]}.items():
+            grad, tol = jobs[case.id].gradients.get(name), jobs[case.id].tolerance
+            if grad is None or grad.status == Status.ERROR:  # observed by other frameworks only, or no value
+                continue
+            if grad.status == Status.DISCONNECTED:  # None, or JAX's symbolic zero
+                assert value is None or not np.any(value), f"{case.id} {name}: {value}"
+            else:
+                assert value is not None and within(value, array(grad.value), tol.rtol, tol.atol,
+                                                    array(grad.zero_tolerance)), \
+                    f"{case.id} {name}: snippet {value}, report {grad.value}"
+            checked += 1
+    assert checked >= 10
+
+
+# --- the pages in a browser -------------------------------------------------------------------------
 
 def _chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
     return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -252,18 +443,110 @@ def _chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
                            f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (.ci/run installs it)")
+# Loads each page in a 400 px wide frame (so the page's own media queries see a phone) and measures it: how far
+# the page scrolls sideways, which elements stick out (outside any scrolling box), and for each matrix in its math,
+# how tall the matrix and its bracket are. --allow-file-access-from-files lets the probe read the frames' DOM.
+_PROBE = """<!DOCTYPE html><html><body><pre id="probe"></pre><script>
+var pages = PAGES, out = {}, i = 0;
+function scrolls(e) {
+  for (; e && e !== e.ownerDocument.body; e = e.parentElement) {
+    var s = getComputedStyle(e);
+    if (/auto|scroll|hidden/.test(s.overflowX) || s.position === "fixed") return true;
+  }
+  return false;
+}
+function measure(doc) {
+  var root = doc.documentElement, width = root.clientWidth, wide = [], matrices = [];
+  doc.querySelectorAll("body *").forEach(function (e) {
+    var r = e.getBoundingClientRect();
+    if (r.width && r.right > width + 1 && !scrolls(e.parentElement))
+      wide.push(e.tagName + "." + e.className + " " + Math.round(r.right));
+  });
+  doc.querySelectorAll("math mtable").forEach(function (t) {
+    var h = t.getBoundingClientRect().height, s = getComputedStyle(t), before = t.previousElementSibling, bracket = 0;
+    if (parseFloat(s.borderLeftWidth) >= 1 && parseFloat(s.borderRightWidth) >= 1) bracket = h;
+    else if (before && before.tagName.toLowerCase() === "mo") bracket = before.getBoundingClientRect().height;
+    matrices.push([Math.round(h), Math.round(bracket)]);
+  });
+  return {scroll: root.scrollWidth, width: width, wide: wide.slice(0, 8), matrices: matrices};
+}
+function next() {
+  if (i >= pages.length) { document.getElementById("probe").textContent = JSON.stringify(out); return; }
+  var frame = document.createElement("iframe");
+  frame.style.cssText = "width: 400px; height: 900px; border: 0";
+  frame.onload = function () {
+    try { out[pages[i]] = measure(frame.contentDocument); } catch (err) { out[pages[i]] = String(err); }
+    frame.remove(); i++; next();
+  };
+  frame.src = pages[i];
+  document.body.appendChild(frame);
+}
+next();
+</script></body></html>
+"""
+
+
+def _probe(out: Path, pages: list[str], tmp_path: Path) -> dict[str, Any]:
+    """Each page's measures at 400 px, from one headless Chromium run over a copy of the site."""
+    site = tmp_path / "site"
+    shutil.copytree(out, site, ignore=shutil.ignore_patterns(".doctrees", "markdown"))
+    (site / "probe.html").write_text(_PROBE.replace("PAGES", json.dumps(pages)), encoding="utf-8")
+    dom = _chromium("--allow-file-access-from-files", "--virtual-time-budget=60000", "--window-size=1280,900",
+                    "--dump-dom", (site / "probe.html").as_uri(), profile=tmp_path / "probe").stdout
+    found = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.DOTALL)
+    assert found and found[1], f"the probe did not finish: {dom[-500:]}"
+    return json.loads(html.unescape(found[1]))
+
+
+@pytest.mark.skipif(not CHROMIUM, reason="chromium not installed (.ci/run installs it)")
+def test_every_page_fits_a_400px_phone(small, tmp_path):
+    """No page scrolls sideways at 400 px: wide tables scroll in their own wrapper, formulas in theirs, long words
+    break (the old pages all scrolled, the conventions page past 1,100 px)."""
+    built, _, out, _, _ = small
+    pages = ["index.html", "conventions.html", *(f"cases/{cid}.html" for cid in built.cases)]
+    measured = _probe(out, pages, tmp_path)
+    assert set(measured) == set(pages)
+    wide = {page: m for page, m in measured.items() if isinstance(m, str) or m["scroll"] > m["width"]}
+    assert not wide, f"pages wider than a 400 px phone: {wide}"
+    assert all(m["width"] <= 400 for m in measured.values())
+
+
+@pytest.mark.skipif(not CHROMIUM, reason="chromium not installed (.ci/run installs it)")
+def test_matrix_brackets_span_their_rows_in_a_browser(small, tmp_path):
+    """Each matrix's bracket is as tall as the matrix: a browser stretches a MathML <mo>[</mo> only with a math font,
+    so the old pages showed one-line brackets beside a two-row matrix."""
+    _, _, out, _, _ = small
+    page = (out / "cases" / "max-axis-ties.html").read_text(encoding="utf-8")
+    assert "<mtable" in page  # a 2x3 matrix in its expected gradient
+    measured = _probe(out, ["cases/max-axis-ties.html"], tmp_path)["cases/max-axis-ties.html"]
+    assert measured["matrices"], measured
+    for height, bracket in measured["matrices"]:
+        assert height > 20 and bracket >= 0.95 * height, f"a {height} px matrix with a {bracket} px bracket"
+
+
+@pytest.mark.skipif(not CHROMIUM, reason="chromium not installed (.ci/run installs it)")
 def test_index_renders_in_headless_chromium(small, tmp_path):
-    built, _, out, _ = small
+    built, _, out, _, _ = small
     url = (out / "index.html").as_uri()
     dom = _chromium("--dump-dom", url, profile=tmp_path / "dom").stdout
     rows = re.findall(r'<tr data-topic="([^"]*)"', dom)
-    assert len(rows) == len(built.cases) and {"vjp", "mle", "conventions"} <= set(rows)
+    assert len(rows) == len(built.cases) and {"vjp", "mle", "conventions", "behaviours"} <= set(rows)
     assert "<th>fake</th>" in dom and "<th>jax</th>" in dom and 'class="chip v-pass"' in dom
     assert f"{len(built.differences())} of " in dom[dom.index('id="differences"'):dom.index('id="all-cases"')]
     ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "docs-index.png"
-    shot.unlink(missing_ok=True)
-    _chromium(f"--screenshot={shot}", "--window-size=1280,900", url, profile=tmp_path / "shot")
-    assert shot.is_file() and shot.stat().st_size > 10_000
-    print(f"screenshot: {shot}")
+    for name, size in (("docs-index.png", "1280,900"), ("docs-index-phone.png", "400,900")):
+        shot = ARTIFACTS / name
+        shot.unlink(missing_ok=True)
+        _chromium(f"--screenshot={shot}", f"--window-size={size}", url, profile=tmp_path / "shot")
+        assert shot.is_file() and shot.stat().st_size > 10_000
+        print(f"screenshot: {shot}")
+
+
+@pytest.mark.skipif(not CHROMIUM, reason="chromium not installed (.ci/run installs it)")
+def test_search_works_from_disk(small, tmp_path):
+    """Sphinx's search page finds a case with no server: its index loads as a script, not by fetch."""
+    _, _, out, _, _ = small
+    url = (out / "search.html").as_uri() + "?q=cotangent"
+    dom = _chromium("--virtual-time-budget=20000", "--dump-dom", url, profile=tmp_path / "search").stdout
+    results = dom[dom.index('id="search-results"'):]
+    assert re.search(r'href="[^"]*cases/seed-vjp\.html', results), results[:2000]

@@ -34,9 +34,9 @@ def _save(fig: Any, path: Path, rect: tuple[float, ...] = (0, 0, 1, 1)) -> Path:
 def oracle_errors(jobs: list[JobRecord], frameworks: list[str], path: Path) -> Path | None:
     """Per framework, |gradient - oracle| for every element, float32 and float64 side by side."""
     labels: list[str] = []
-    series: dict[str, list[tuple[str, np.ndarray]]] = {}
+    series: dict[str, list[tuple[str, dict[str, float]]]] = {}  # framework: (dtype, {element: error})
     for job in jobs:
-        points = []
+        points: list[tuple[str, float]] = []
         for name, grad in job.gradients.items():
             value, oracle = array(grad.value), array(grad.oracle)
             if value is None or oracle is None or value.shape != oracle.shape:
@@ -44,21 +44,21 @@ def oracle_errors(jobs: list[JobRecord], frameworks: list[str], path: Path) -> P
             flat = np.abs(value - oracle).ravel()
             names = [name] if flat.size == 1 else [f"{name}[{i}]" for i in range(flat.size)]
             labels.extend(n for n in names if n not in labels)
-            points.extend(zip(names, flat))
+            points.extend(zip(names, map(float, flat), strict=True))
         if points:
             series.setdefault(job.framework, []).append((job.dtype, dict(points)))
     shown = [fw for fw in frameworks if fw in series]
     if not shown:
         return None
     fig, axes = plt.subplots(1, len(shown), figsize=(3.2 * len(shown), 2.8), sharey=True, squeeze=False)
-    for ax, fw in zip(axes[0], shown):
-        for dtype, points in series[fw]:
-            xs = [labels.index(n) for n in points]
-            ys = [max(e, FLOOR) if np.isfinite(e) else np.nan for e in points.values()]
+    for ax, fw in zip(axes[0], shown, strict=True):
+        for dtype, errors in series[fw]:
+            xs = [labels.index(n) for n in errors]
+            ys = [max(e, FLOOR) if np.isfinite(e) else np.nan for e in errors.values()]
             ax.scatter(xs, ys, marker=MARKERS.get(dtype, "^"), color=colour(fw), label=dtype,
                        facecolors="none" if dtype == "float32" else colour(fw))
         ax.set_yscale("log")
-        if any(e == 0 for _, points in series[fw] for e in points.values()):
+        if any(e == 0 for _, errors in series[fw] for e in errors.values()):
             ax.axhline(FLOOR, color="#999", lw=0.6, ls=":")
         ax.set_title(fw)
         ax.set_xticks(range(len(labels)), labels, rotation=45 if len(labels) > 4 else 0, ha="right"
@@ -80,7 +80,7 @@ def mle_paths(jobs: list[JobRecord], truth: dict[str, np.ndarray], closed_form: 
     rows = -(-len(panels) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.6 * rows), squeeze=False)
     best = min(min(j.details["history"]) for j in runs)
-    for ax, (title, key) in zip(axes.ravel(), panels):
+    for ax, (title, key) in zip(axes.ravel(), panels, strict=False):  # spare axes stay empty
         for job in runs:
             style = dict(color=colour(job.framework), lw=1.2, ls="-" if job.dtype == "float64" else "--",
                          label=f"{job.framework} {job.dtype}")

@@ -1,15 +1,16 @@
-"""Build the site: gather each page's data from cases and report, render HTML and Markdown, draw figures.
+"""Build the site: gather each page's data from cases and report, write MyST Markdown, draw figures, run Sphinx.
 
-Findings first: the index opens on where the frameworks differ (the report's
-`agreement`), then lists every case; a case page shows per framework its
-verdicts and the convention or known bug behind them, and the case's agreement
-rows; the conventions page collects the recorded conventions, the known bugs
-and the agreement by theme.
+The Markdown (under out/markdown/, with the figures) builds with the package's conf/conf.py; Sphinx runs
+in-process with the furo theme and writes out/ (index.html, cases/<id>.html, conventions.html).
+
+Findings first: the index opens on where the frameworks differ (the report's `agreement`), then lists every case;
+a case page shows per framework its verdicts and the convention or known bug behind them, and the case's agreement
+rows; the conventions page collects the recorded conventions, the known bugs and the agreement by theme. Tables
+are HTML inside the Markdown (chips, folded messages, links), each in furo's scrolling wrapper.
 """
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,12 +19,10 @@ from typing import Any
 import jinja2
 import numpy as np
 import yaml
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import PythonLexer
+from markupsafe import Markup
 
 from conformance import oracle
-from conformance.docs import figures, snippets, syntax
+from conformance.docs import build, figures, markup, snippets, syntax
 from conformance.docs.values import array, text
 from conformance.loader import LoadedCase
 from conformance.model import Convention
@@ -31,6 +30,7 @@ from conformance.report import AgreementRecord, AnswerRecord, CaseRecord, Gradie
 from conformance.vocabulary import Agreement, Class, Difference, Expect, Status, Verdict
 
 TEMPLATES = Path(__file__).parent / "templates"
+CONF = Path(__file__).parent / "conf"  # conf.py and _static/: `sphinx-build -c` this folder to build the Markdown
 CLASS_LABEL = {Class.EXACT_ZERO: "exact zero", Class.TOLERANCE_ZERO: "tolerance zero", Class.NAN: "NaN",
                Class.INF: "inf", Class.FINITE: "finite"}
 MEANING = {Verdict.PASS: "matches the math", Verdict.CONVENTION: "the framework's recorded, linked choice",
@@ -170,6 +170,7 @@ class Page:
     estimates: list[dict[str, Any]] = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
     code: list[dict[str, Any]] = field(default_factory=list)
+    behaviour: list[dict[str, Any]] = field(default_factory=list)  # per framework: outcomes, idiom, fix
     figures: list[dict[str, str]] = field(default_factory=list)
     chips: dict[str, list[Chip]] = field(default_factory=dict)
     frameworks: list[FrameworkView] = field(default_factory=list)
@@ -178,10 +179,12 @@ class Page:
 
 
 def generate(report: Report, cases: list[LoadedCase], out: str | Path) -> list[Path]:
-    """Write the site under `out`; return every file written."""
+    """Write the Markdown sources under `out`/markdown and build the HTML into `out`; return the files written
+    (the sources, the figures and the HTML pages)."""
     out = Path(out)
-    for sub in ("cases", "figures", "markdown/cases"):
-        (out / sub).mkdir(parents=True, exist_ok=True)
+    source = out / "markdown"
+    for sub in ("cases", "figures"):
+        (source / sub).mkdir(parents=True, exist_ok=True)
     frameworks = list(report.environment.frameworks)
     versions = {fw: ", ".join(f"{k} {v}" for k, v in info.versions.items()) or info.reason or ""
                 for fw, info in report.environment.frameworks.items()}
@@ -192,7 +195,7 @@ def generate(report: Report, cases: list[LoadedCase], out: str | Path) -> list[P
     for a in report.agreement:
         by_case.setdefault(a.case, []).append(a)
     pages = [_page(cid, loaded.get(cid), report, frameworks, versions,
-                   _rows(by_case.get(cid, []), frameworks, titles), out) for cid in ids]
+                   _rows(by_case.get(cid, []), frameworks, titles), source) for cid in ids]
     pages.sort(key=lambda p: (p.topic, p.id))
     differences = report.differences()
     compared = [a for a in report.agreement if a.result != Agreement.NOT_COMPARED]
@@ -203,38 +206,43 @@ def generate(report: Report, cases: list[LoadedCase], out: str | Path) -> list[P
                "differing_cases": sum(1 for p in pages if p.differs), "shown_verdicts": _shown(report),
                "explained": _explained(report, titles), "themes": _themes(report, frameworks, titles),
                "tally": _tally(report, frameworks), "meaning": MEANING}
-    written = [shutil.copyfile(TEMPLATES / "style.css", out / "style.css")]
-    for name in ("index", "conventions"):
-        written.append(_render(f"{name}.html.j2", out / f"{name}.html", context, root=""))
-        written.append(_render(f"{name}.md.j2", out / "markdown" / f"{name}.md", context, root="../"))
+    written = [_render(f"{name}.md.j2", source / f"{name}.md", context) for name in ("index", "conventions")]
     for page in pages:
-        written.append(_render("case.html.j2", out / "cases" / f"{page.id}.html", {**context, "page": page},
-                               root="../"))
-        written.append(_render("case.md.j2", out / "markdown" / "cases" / f"{page.id}.md",
-                               {**context, "page": page}, root="../../"))
-        written.extend(out / f["file"] for f in page.figures)
-    return [Path(p) for p in written]
+        written.append(_render("case.md.j2", source / "cases" / f"{page.id}.md", {**context, "page": page}))
+        written.extend(source / f["file"] for f in page.figures)
+    build.html(source, CONF, out)
+    written += [out / "index.html", out / "conventions.html", *(out / "cases" / f"{p.id}.html" for p in pages)]
+    return written
 
 
-def link_label(url: str) -> str:
-    """A short name for a link: owner/repo#123 for a GitHub issue or pull request, else its last path part."""
-    found = re.match(r"https?://github\.com/([^/]+/[^/]+)/(?:issues|pull)/(\d+)", url)
-    if found:
-        return f"{found[1]}#{found[2]}"
-    found = re.match(r"https?://github\.com/([^/]+/[^/]+)/blob/[^/]+/(?:.*/)?([^/#]+)", url)
-    if found:
-        return f"{found[1]}: {found[2]}"
-    host, _, path = url.split("://", 1)[-1].partition("/")
-    return f"{host}: {path.rstrip('/').rsplit('/', 1)[-1]}" if path.strip("/") else host
+link_label = markup.link_label
+
+
+def _code_span(text: str) -> str:
+    """`text` as a Markdown code span, fenced by more backticks than it holds."""
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _block(html: str) -> str:
+    """An HTML fragment as one Markdown raw-HTML block: a blank line would end the block early."""
+    return "\n".join(line for line in str(html).strip().splitlines() if line.strip())
+
+
+def _pre(text: str) -> Markup:
+    """Text for a <pre> inside a raw-HTML block: escaped, URLs linked, newlines as &#10; so no line is blank."""
+    return Markup(str(markup.html(text)).replace("\n", "&#10;"))
 
 
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape(["html.j2"]),
                           undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-_ENV.filters["linklabel"] = link_label
+_ENV.filters.update(linklabel=link_label, md=markup.md, md_text=markup.md_text, linked=markup.html, fold=markup.fold,
+                    code=_code_span, block=_block, pre=_pre)
 
 
-def _render(template: str, path: Path, context: dict[str, Any], root: str) -> Path:
-    path.write_text(_ENV.get_template(template).render(**context, root=root), encoding="utf-8")
+def _render(template: str, path: Path, context: dict[str, Any]) -> Path:
+    path.write_text(_ENV.get_template(template).render(**context), encoding="utf-8")
     return path
 
 
@@ -262,6 +270,7 @@ def _page(cid: str, loaded: LoadedCase | None, report: Report, frameworks: list[
     if case is not None:
         _describe(page, case)
         page.code = _code(case)
+        page.behaviour = _behaviour(case)
         page.records = _records(case)
     _results(page, jobs, report)
     _figures(page, case, jobs, frameworks, out)
@@ -278,7 +287,8 @@ def _expr(case: Any, key: str):
 
 
 def _math(tex: str) -> dict[str, str]:
-    return {"tex": tex, "mathml": syntax.mathml(tex)}
+    """A formula as the Markdown carries it: TeX, turned into MathML when Sphinx builds the page."""
+    return {"tex": tex}
 
 
 def _describe(page: Page, case: Any) -> None:
@@ -326,24 +336,17 @@ def _gradient_lhs(kind: str, name: str) -> str:
 
 
 def _code(case: Any) -> list[dict[str, Any]]:
-    """Per framework, the generated snippet; for kinds the adapters implement themselves, their source."""
-    formatter = HtmlFormatter(nowrap=True)
-    blocks = []
-    for fw, snippet in snippets.snippets(case).items():
-        blocks.append({"framework": fw, "source": "generated from the case; executed against the report by the tests",
-                       "parts": [{"label": "", "code": snippet.code,
-                                  "html": highlight(snippet.code, PythonLexer(), formatter)}],
-                       "given": snippet.given})
-    scenario = getattr(case, "scenario", None)
-    if not blocks and scenario:
-        for fw in snippets.FRAMEWORKS:
-            found = snippets.adapter_functions(fw, str(scenario))
-            if found:
-                blocks.append({"framework": fw, "source": f"the {fw} adapter's own code for `{scenario}`",
-                               "parts": [{"label": name, "code": code,
-                                          "html": highlight(code, PythonLexer(), formatter)}
-                                         for name, code in found.items()], "given": {}})
-    return blocks
+    """Per framework, the snippet generated from the case (function, reparam and mle kinds)."""
+    return [{"framework": fw, "code": snippet.code, "given": snippet.given,
+             "source": "generated from the case; executed against the report by the tests"}
+            for fw, snippet in snippets.snippets(case).items()]
+
+
+def _behaviour(case: Any) -> list[dict[str, Any]]:
+    """Per framework, what the scenario's idiom does (from the case's outcomes) and the idiom beside its fix."""
+    written = snippets.behaviour(case.scenario) if case.kind == "behaviour" else {}
+    return [{"framework": fw, "idiom": b.idiom, "fix": b.fix, "outcomes": case.outcomes_for(fw)}
+            for fw, b in written.items()]
 
 
 def _says(convention: Convention) -> str:

@@ -2,62 +2,39 @@
 
 Each (kind, framework) has a template in templates/snippets/; expressions are
 written out by evaluating the case's expression on symbols with that
-framework's function names (see `syntax`), mirroring each adapter's op table.
+framework's spellings (see `syntax` and conformance/spelling.py): the very
+text each adapter compiles into its ops.
 Every snippet binds `<name>_grad` for each gradient (and `<name>_hat` for each
 MLE estimate), so tests/test_docs.py can execute the snippets in the real
 frameworks and check them against the report: a snippet that drifts from what
-the adapter computes fails that test. Nothing here imports a framework.
+the adapter computes fails that test. Behaviour scenarios are written by hand in
+templates/behaviours/<scenario>.yaml, per framework the idiom a user writes and
+its fix; the tests run those too. Nothing here imports a framework.
 """
 from __future__ import annotations
 
 import ast
-import importlib.util
-from collections.abc import Callable
+import importlib
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 import numpy as np
+import yaml
 
-from conformance import oracle
+from conformance import oracle, spelling
 from conformance.docs import syntax
 from conformance.families import FAMILIES
+from conformance.functions import FUNCTIONS
 
 TEMPLATES = Path(__file__).parent / "templates" / "snippets"
+BEHAVIOURS = Path(__file__).parent / "templates" / "behaviours"
 FRAMEWORKS = ("torch", "tensorflow", "jax")
 KIND_TEMPLATE = {"vjp": "function", "grad": "function", "reparam": "reparam", "mle": "mle"}
 
-# The adapters' op tables: namespace prefix, and renames ("{0}" marks a method-like spelling).
-_NAMESPACE = {"torch": "torch", "tensorflow": "tf.math", "jax": "jnp"}
-
-
-def _reduction(spelled: str, along: str) -> Callable[[list[str]], str]:
-    """torch.max(x) over everything, torch.max(x, axis).values along an axis (as the torch adapter)."""
-    return lambda args: f"{spelled}({args[0]})" if len(args) == 1 else along.format(*args)
-
-
-# None: the adapter picks the spelling by the operands' ranks, which a template cannot see: no snippet.
-_RENAMES: dict[str, dict[str, str | Callable[[list[str]], str] | None]] = {
-    "torch": {"softplus": "torch.nn.functional.softplus", "transpose": "{0}.mT", "clip": "torch.clamp",
-              "max": _reduction("torch.max", "torch.max({0}, {1}).values"),
-              "min": _reduction("torch.min", "torch.min({0}, {1}).values"),
-              "logsumexp": "torch.logsumexp({0}.reshape(-1), 0)", "norm": "torch.linalg.norm",
-              "cholesky": "torch.linalg.cholesky", "solve": "torch.linalg.solve", "eigvalsh": "torch.linalg.eigvalsh",
-              "det": "torch.linalg.det", "logdet": "torch.linalg.slogdet({0})[1]"},
-    "tensorflow": {"sum": "tf.reduce_sum", "prod": "tf.reduce_prod", "mean": "tf.reduce_mean",
-                   "sqrt": "tf.sqrt", "abs": "tf.abs", "where": "tf.where", "diag": None,
-                   "tril": "tf.linalg.band_part({0}, -1, 0)", "matmul": None, "solve": None,
-                   "transpose": "tf.linalg.matrix_transpose", "relu": "tf.nn.relu", "clip": "tf.clip_by_value",
-                   "max": "tf.reduce_max", "min": "tf.reduce_min", "logsumexp": "tf.reduce_logsumexp",
-                   "norm": "tf.norm", "cholesky": "tf.linalg.cholesky",
-                   "eigvalsh": "tf.linalg.eigvalsh", "det": "tf.linalg.det", "logdet": "tf.linalg.slogdet({0})[1]"},
-    "jax": {"atanh": "jnp.arctanh", "sigmoid": "jax.nn.sigmoid", "softplus": "jax.nn.softplus",
-            "transpose": "jnp.swapaxes({0}, -1, -2)", "relu": "jax.nn.relu",
-            "logsumexp": "jax.scipy.special.logsumexp", "xlogy": "jax.scipy.special.xlogy",
-            "lgamma": "jax.scipy.special.gammaln", "digamma": "jax.scipy.special.digamma",
-            "norm": "jnp.linalg.norm", "cholesky": "jnp.linalg.cholesky", "solve": "jnp.linalg.solve",
-            "eigvalsh": "jnp.linalg.eigvalsh", "det": "jnp.linalg.det", "logdet": "jnp.linalg.slogdet({0})[1]"},
-}
+_NUMBER = re.compile(r'^-?(\d[\d.e+-]*|float\("-?(inf|nan)"\))$')  # a literal as syntax.format_number writes it
 _STACK = {"torch": "torch.stack", "tensorflow": "tf.stack", "jax": "jnp.stack"}
 
 # Distributions as each adapter builds them: "{params}" is "name=value, ..."; JAX takes positions.
@@ -99,16 +76,37 @@ class Snippet:
     given: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class Idiom:
+    """A behaviour scenario in one framework: the code a user writes, and the fix ("" where it needs none)."""
+
+    framework: str
+    idiom: str
+    fix: str
+
+
 def python_syntax(framework: str) -> syntax.Syntax:
+    """Calls spelled as the adapter spells them (conformance/adapters/<framework>/ops.py), so a snippet calls
+    exactly what the suite ran; a function the framework lacks (spelled None) leaves the case without a snippet."""
+    spellings = spellings_of(framework)
+
     def call(name: str, args: list[str]) -> str:
-        spelled = _RENAMES[framework].get(name, f"{_NAMESPACE[framework]}.{name}")
+        spelled = spellings.get(name)
         if spelled is None:
-            raise Unsupported(f"{framework} spells {name}() by its operands' ranks")
-        if callable(spelled):
-            return spelled(args)
-        return spelled.format(*args) if "{0}" in spelled else f"{spelled}({', '.join(args)})"
+            raise Unsupported(f"{framework} has no {name}()")
+        function = FUNCTIONS[name]
+        if framework == "torch" and args and _NUMBER.match(args[0]) and function.signature[0] not in function.literal:
+            args = [f"torch.tensor({args[0]}, dtype=dtype)", *args[1:]]  # torch.special.* want a tensor input
+        text = spelling.render(spelled, function, args)
+        atomic = isinstance(ast.parse(text, mode="eval").body, (ast.Call, ast.Name, ast.Attribute, ast.Subscript))
+        return text if atomic else f"({text})"  # a conditional spelling (TF picks by rank) inside an expression
 
     return syntax.Syntax(call=call, stack=lambda items: f"{_STACK[framework]}([{', '.join(map(str, items))}])")
+
+
+def spellings_of(framework: str) -> Mapping[str, str | None]:
+    """The framework's SPELLINGS table: plain data, importable without the framework."""
+    return importlib.import_module(f"conformance.adapters.{framework}.ops").SPELLINGS
 
 
 def snippets(case) -> dict[str, Snippet]:
@@ -130,19 +128,15 @@ def snippets(case) -> dict[str, Snippet]:
     return out
 
 
-def adapter_functions(framework: str, name: str) -> dict[str, str]:
-    """Source of the adapter's functions whose name contains `name`: what it actually runs.
-
-    For kinds implemented per adapter (behaviour scenarios), this is the code to
-    show; it is read from the adapter's file, so the framework is not imported.
-    """
-    spec = importlib.util.find_spec(f"conformance.adapters.{framework}")
-    if spec is None or spec.origin is None:
+def behaviour(scenario: str) -> dict[str, Idiom]:
+    """Per framework, a behaviour scenario as a user writes it (the idiom) and its fix, from
+    templates/behaviours/<scenario>.yaml; empty where none is written. The adapter's own code measures the
+    scenario and is no reading for users; these are, and tests/test_docs.py runs them against the report."""
+    path = BEHAVIOURS / f"{scenario}.yaml"
+    if not path.is_file():
         return {}
-    source = Path(spec.origin).read_text(encoding="utf-8")
-    key = name.replace("-", "_").lower()
-    return {node.name: ast.get_source_segment(source, node) for node in ast.walk(ast.parse(source))
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and key in node.name.lower()}
+    written = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {fw: Idiom(fw, written[fw]["idiom"], written[fw].get("fix", "")) for fw in FRAMEWORKS if fw in written}
 
 
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), keep_trailing_newline=True,
@@ -152,7 +146,7 @@ _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), keep_traili
 def _literal(value: np.ndarray) -> str:
     value = np.asarray(value, np.float64)
     if value.ndim == 0:
-        return syntax.format_number(value)
+        return syntax.format_number(float(value))
     return "[" + ", ".join(_literal(v) for v in value) + "]"
 
 
@@ -176,6 +170,7 @@ def _context(case, fw: str) -> dict | None:
 def _common(case, values: dict[str, np.ndarray]) -> dict:
     names = list(values)
     return {"dtype": _dtype(case), "inputs": {n: _literal(v) for n, v in values.items()},
+            "fn": next(name for name in ("f", "fn", "func", "function") if name not in names),  # not an input's
             "names": ", ".join(names), "argnums": repr(tuple(range(len(names)))),
             "grads": _unpacked(f"{n}_grad" for n in names), "hats": _unpacked(f"{n}_hat" for n in names)}
 

@@ -8,6 +8,7 @@ so the rendering cannot disagree with what the suite computes: a snippet says
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -166,8 +167,11 @@ def _latex_call(name: str, args: list[str]) -> str:
 
 
 def _latex_stack(items: list[Sym]) -> str:
+    """A list as [a, b]; a list of lists as a matrix in \\left[ \\right], brackets that stretch over its rows
+    (latex2mathml writes bmatrix's as plain <mo>[</mo>, which no browser stretches; see `mathml`)."""
     if all(item.rows for item in items):
-        return r"\begin{bmatrix}" + r" \\ ".join(" & ".join(map(str, row.rows)) for row in items) + r"\end{bmatrix}"
+        rows = r" \\ ".join(" & ".join(map(str, row.rows or [])) for row in items)
+        return r"\left[\begin{matrix}" + rows + r"\end{matrix}\right]"
     return r"\left[" + ", ".join(map(str, items)) + r"\right]"
 
 
@@ -189,6 +193,16 @@ def latex(expr: Expr) -> str:
     return render(expr, LATEX, {name: latex_name(name) for name in expr.names})
 
 
+# latex2mathml's \left[ matrix \right]: a browser stretches these <mo> only with an OpenType MATH font installed
+_FENCED_MATRIX = re.compile(r'<mo stretchy="true" fence="true" form="prefix">\[</mo><mtable>(.*?)</mtable>'
+                            r'<mo stretchy="true" fence="true" form="postfix">\]</mo>', re.DOTALL)
+
+
 def mathml(tex: str, display: bool = True) -> str:
-    """MathML the browser renders natively: no script, no font download, no network."""
-    return latex2mathml.converter.convert(tex, display="block" if display else "inline")
+    """MathML the browser renders natively: no script, no font download, no network.
+
+    A matrix's brackets are drawn by CSS on its <mtable class="bracketed"> (conformance.css), so they span its
+    rows with any font; a stretchy <mo> needs a math font, which many machines (and headless CI) lack.
+    """
+    converted = latex2mathml.converter.convert(tex, display="block" if display else "inline")
+    return _FENCED_MATRIX.sub(r'<mtable class="bracketed">\1</mtable>', converted)
