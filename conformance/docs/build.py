@@ -1,9 +1,16 @@
 """The HTML, built from the Markdown by Sphinx in this process: no sphinx-build on PATH, no server, no network."""
 from __future__ import annotations
 
+import importlib
 import io
 import sys
 from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.util.docutils import docutils_namespace, patch_docutils
+
+for _extension in ("myst_parser", "furo"):  # named by conf/conf.py: missing, they are a missing docs extra, and
+    importlib.import_module(_extension)  # an ImportError here lets `conformance docs` say so before any work
 
 
 class BuildError(RuntimeError):
@@ -15,11 +22,8 @@ def html(source: Path, conf: Path, out: Path) -> None:
 
     Sphinx's warnings go to stderr; a page Sphinx cannot build is an error, not a silently missing page.
     """
-    from sphinx.application import Sphinx  # imported here: only a docs build needs it
-    from sphinx.util.docutils import docutils_namespace, patch_docutils
-
     warnings = io.StringIO()
-    with patch_docutils(source), docutils_namespace():
+    with patch_docutils(conf), docutils_namespace():
         app = Sphinx(source, conf, out, out / ".doctrees", "html", status=None, warning=warnings)
         app.build()
     if warnings.getvalue():

@@ -185,6 +185,8 @@ def generate(report: Report, cases: list[LoadedCase], out: str | Path) -> list[P
     source = out / "markdown"
     for sub in ("cases", "figures"):
         (source / sub).mkdir(parents=True, exist_ok=True)
+    for stale in [*source.glob("*.md"), *source.glob("cases/*.md"), *source.glob("figures/*.svg")]:
+        stale.unlink()  # a page of an earlier report's case would stay in the site and its search
     frameworks = list(report.environment.frameworks)
     versions = {fw: ", ".join(f"{k} {v}" for k, v in info.versions.items()) or info.reason or ""
                 for fw, info in report.environment.frameworks.items()}
