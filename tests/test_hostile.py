@@ -160,25 +160,35 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
 
 
+# Linux starts a process's peak RSS at its parent's when it forks and execs (the old mm's high-water mark is
+# kept at exec), so a run forked from a pytest that has imported frameworks would report pytest's size. A small
+# launcher, itself a fresh process, runs the command and reports that child's peak through wait4.
+LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+open(sys.argv[1], "w").write(str(usage.ru_maxrss * 1024))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_bounded(args: list[str], folder: Path) -> tuple[int, str, float, int]:
     """Run under the address-space limit and the timeout: exit code, stderr, seconds and the peak resident memory
     of the largest process (from wait4, which counts the run's own workers)."""
     started = time.monotonic()
+    peak = folder / "peak.txt"
     with open(folder / "stderr.txt", "w+") as err:
-        process = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=err, preexec_fn=_limit_memory,
+        process = subprocess.Popen([sys.executable, "-c", LAUNCHER, str(peak), *args], cwd=REPO,
+                                   stdout=subprocess.DEVNULL, stderr=err, preexec_fn=_limit_memory,
                                    start_new_session=True)
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - started > TIMEOUT:
-                os.killpg(process.pid, 9)
-                os.wait4(process.pid, 0)
-                pytest.fail(f"the run took more than {TIMEOUT:g} s")
-            time.sleep(0.1)
-        process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again for a reaped child
+        try:
+            returncode = process.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait()
+            pytest.fail(f"the run took more than {TIMEOUT:g} s")
         err.seek(0)
-        return process.returncode, err.read(), time.monotonic() - started, usage.ru_maxrss * 1024
+        return returncode, err.read(), time.monotonic() - started, int(peak.read_text())
 
 
 @pytest.fixture(scope="module")
