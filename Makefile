@@ -1,12 +1,13 @@
 # Two entry points for a fresh machine; each sets up .venv first if needed (pip >= 25.1 for --group).
 #   make run    install everything, run the whole suite, write out/report.json
 #   make test   install everything, run the tests
+#   make lint   ruff and mypy over the repository (CI runs it before the tests)
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed
 
-.PHONY: run test bench
+.PHONY: run test lint bench
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +20,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/suite.py

@@ -15,7 +15,9 @@ SPELLINGS: dict[str, str | None] = {
     "copysign": "tf.where(tf.experimental.numpy.signbit(x2), -tf.abs(x1), tf.abs(x1))",
     "logaddexp": "tf.experimental.numpy.logaddexp", "remainder": "tf.math.floormod",
     "floor_divide": "tf.math.floordiv",
-    "erf": "tf.math.erf", "erfc": "tf.math.erfc", "erfinv": "tf.math.erfinv", "log_ndtr": "tfp.distributions.Normal(tf.zeros_like(x), tf.ones_like(x)).log_cdf(x)",
+    "erf": "tf.math.erf", "erfc": "tf.math.erfc", "erfinv": "tf.math.erfinv",
+    # TF has no log_ndtr of its own: TFP's standard normal log CDF (its special_math.log_ndtr)
+    "log_ndtr": "tfp.distributions.Normal(tf.zeros_like(x), tf.ones_like(x)).log_cdf(x)",
     "i0e": "tf.math.bessel_i0e", "i1e": "tf.math.bessel_i1e",
     "polygamma": "tf.math.polygamma(tf.constant(n, x.dtype), x)", "xlog1py": "tf.math.xlog1py",
     "gammainc": "tf.math.igamma", "gammaincc": "tf.math.igammac", "betainc": "tf.math.betainc",
