@@ -16,7 +16,7 @@ from typing import Any
 
 from conformance import functions
 from conformance.functions import FUNCTIONS as TABLE
-from conformance.functions import Shape, ShapeError, describe
+from conformance.functions import Function, Shape, ShapeError, describe
 
 # name -> the accepted numbers of positional arguments, from the function table
 FUNCTIONS: dict[str, tuple[int, ...]] = {name: f.arity for name, f in TABLE.items()}
@@ -192,17 +192,26 @@ def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
         if name not in FUNCTIONS:
             raise ExprError(f"unknown function {name!r} (allowed: {', '.join(sorted(FUNCTIONS))})",
                             node.lineno)
-        if node.keywords:
-            raise _fail(node, f"a keyword argument to {name}()")
+        function = TABLE[name]
+        given = _keyword_arguments(node, function)
+        twice = [k for k in given if function.signature.index(k) < len(node.args)]
+        if twice:
+            raise _fail(node, f"{name}() given {twice[0]} twice")
         if len(node.args) not in FUNCTIONS[name]:
             raise ExprError(f"{name}() takes {' or '.join(map(str, FUNCTIONS[name]))} argument(s), "
                             f"got {len(node.args)}", node.lineno)
-        args = [_check(a, names, used) for a in node.args]
+        # keyword options become positions; an option skipped before one given takes its default
+        last = max((function.signature.index(k) for k in given), default=len(node.args) - 1)
+        arg_nodes: list[ast.expr | None] = [*node.args, *(given.get(option) for option in
+                                                           function.signature[len(node.args):last + 1])]
+        args = [("literal", function.options[function.signature[i]]) if a is None else _check(a, names, used)
+                for i, a in enumerate(arg_nodes)]
         for i, option in enumerate(TABLE[name].signature[:len(args)]):
-            if option in TABLE[name].literal:  # an integer literal, kept as a Python int (an axis)
+            if option in TABLE[name].literal and arg_nodes[i] is not None:  # an integer literal, as a Python int
                 value = args[i][1] if args[i][0] == "num" else math.nan
                 if not (math.isfinite(value) and value == int(value) and 0 <= value < MAX_DEPTH):  # inf and nan too
-                    raise _fail(node.args[i], f"an {option} of {name}() other than an integer literal")
+                    article = "an" if option[0] in "aeiou" else "a"
+                    raise _fail(arg_nodes[i] or node, f"{article} {option} of {name}() other than an integer literal")
                 args[i] = ("literal", int(value))
         return ("call", name, tuple(args))
     kind = {ast.Attribute: "attribute access", ast.Lambda: "a lambda",
@@ -212,6 +221,18 @@ def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
             ast.IfExp: "a conditional expression (use where())", ast.BoolOp: "and/or",
             ast.Starred: "unpacking"}.get(type(node), f"{type(node).__name__}")
     raise _fail(node, kind)
+
+
+def _keyword_arguments(node: ast.Call, function: Function) -> dict[str, ast.expr]:
+    """A call's keyword arguments, each one of the function's options (`var(x, correction=1)`)."""
+    given: dict[str, ast.expr] = {}
+    for keyword in node.keywords:
+        if keyword.arg is None or keyword.arg not in function.options:
+            options = ", ".join(function.options) or "none"
+            raise _fail(keyword.value, f"a keyword argument {keyword.arg or '**'!s} to {function.name}() "
+                                       f"(its options: {options})")
+        given[keyword.arg] = keyword.value
+    return given
 
 
 def _evaluate(tree: tuple, env: Mapping[str, Any], ops: Ops) -> Any:

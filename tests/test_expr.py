@@ -146,3 +146,22 @@ def test_measure_refuses_a_value_beyond_the_element_limit():
     assert expr.measure(square, {"v": (1000,)}).shape == (1000, 1000)
     with pytest.raises(expr.ExprError, match="larger than the limit of 1,000,000 elements"):
         expr.measure(square, {"v": (1001,)})
+
+
+def test_options_may_be_given_by_keyword_as_the_array_api_writes_them():
+    both = expr.parse("var(x, correction=1) + sum(x, axis=0)", {"x"})
+    x = np.array([1.0, 2.0, 4.0])
+    assert oracle.evaluate(both, {"x": x}) == pytest.approx(np.var(x, ddof=1) + 7)
+    assert expr.measure(expr.parse("std(m, axis=1, correction=1)", {"m"}), {"m": (2, 3)}).shape == (2,)
+
+
+@pytest.mark.parametrize("source, fragment", [
+    ("sum(x, foo=1)", "a keyword argument foo to sum() (its options: axis)"),
+    ("exp(x, axis=1)", "its options: none"),
+    ("sum(x, 0, axis=0)", "sum() given axis twice"),
+    ("var(x, correction=0.5)", "a correction of var() other than an integer literal"),
+])
+def test_keyword_arguments_are_only_a_functions_options(source, fragment):
+    with pytest.raises(expr.ExprError) as err:
+        expr.parse(source, {"x"})
+    assert fragment in str(err.value)

@@ -1,6 +1,8 @@
 """How JAX spells each function of the language (conformance/functions.py): data, compiled by the adapter."""
 
 SPELLINGS: dict[str, str | None] = {
+    "std": "jnp.std(x, axis=axis, correction=correction)", "var": "jnp.var(x, axis=axis, correction=correction)",
+    "cumulative_sum": "jnp.cumulative_sum(x, axis=axis)", "cumulative_prod": "jnp.cumulative_prod(x, axis=axis)",
     "tan": "jnp.tan", "sinh": "jnp.sinh", "cosh": "jnp.cosh", "asin": "jnp.arcsin", "acos": "jnp.arccos",
     "atan": "jnp.arctan", "asinh": "jnp.arcsinh", "acosh": "jnp.arccosh", "log2": "jnp.log2", "log10": "jnp.log10",
     "reciprocal": "jnp.reciprocal", "floor": "jnp.floor", "ceil": "jnp.ceil", "round": "jnp.round",

@@ -5,6 +5,13 @@ vector, diag both ways), the spelling picks by rank, visibly.
 """
 
 SPELLINGS: dict[str, str | None] = {
+    # TF's reduce_std and reduce_variance have no correction: the composition a TF user writes
+    "var": "tf.reduce_sum(tf.square(x - tf.reduce_mean(x, axis=axis, keepdims=True)), axis=axis) "
+           "/ (tf.cast(tf.size(x) if axis is None else tf.shape(x)[axis], x.dtype) - correction)",
+    "std": "tf.sqrt(tf.reduce_sum(tf.square(x - tf.reduce_mean(x, axis=axis, keepdims=True)), axis=axis) "
+           "/ (tf.cast(tf.size(x) if axis is None else tf.shape(x)[axis], x.dtype) - correction))",
+    "cumulative_sum": "tf.math.cumsum(x, axis=0 if axis is None else axis)",
+    "cumulative_prod": "tf.math.cumprod(x, axis=0 if axis is None else axis)",
     "tan": "tf.math.tan", "sinh": "tf.math.sinh", "cosh": "tf.math.cosh", "asin": "tf.math.asin",
     "acos": "tf.math.acos", "atan": "tf.math.atan", "asinh": "tf.math.asinh", "acosh": "tf.math.acosh",
     "log2": "tf.experimental.numpy.log2", "log10": "tf.experimental.numpy.log10", "reciprocal": "tf.math.reciprocal",

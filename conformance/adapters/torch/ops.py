@@ -1,6 +1,9 @@
 """How torch spells each function of the language (conformance/functions.py): data, compiled by the adapter."""
 
 SPELLINGS: dict[str, str | None] = {
+    "std": "torch.std(x, dim=axis, correction=correction)", "var": "torch.var(x, dim=axis, correction=correction)",
+    "cumulative_sum": "torch.cumsum(x, dim=0 if axis is None else axis)",
+    "cumulative_prod": "torch.cumprod(x, dim=0 if axis is None else axis)",
     "tan": "torch.tan", "sinh": "torch.sinh", "cosh": "torch.cosh", "asin": "torch.asin", "acos": "torch.acos",
     "atan": "torch.atan", "asinh": "torch.asinh", "acosh": "torch.acosh", "log2": "torch.log2", "log10": "torch.log10",
     "reciprocal": "torch.reciprocal", "floor": "torch.floor", "ceil": "torch.ceil", "round": "torch.round",
