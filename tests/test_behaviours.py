@@ -213,3 +213,10 @@ def test_a_raising_gradient_does_not_take_the_others_with_it(adapter):
         assert verdict.gradients["scale"].status == ERROR and verdict.gradients["scale"].verdict == "xfail"
     else:
         assert verdict.verdict == "pass"
+
+
+def test_only_the_scenarios_modules_own_public_functions_are_scenarios(adapter):
+    """An import (`numpy`, `observed`) or a helper (`_sine_loss`) in scenarios.py is not a scenario to run."""
+    for name in ("observed", "failed", "_sine_loss", "not_a_scenario"):
+        with pytest.raises(NotImplementedError, match=f"has no scenario '{name}'"):
+            adapter.behaviour(name, "float64")

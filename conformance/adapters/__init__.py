@@ -193,9 +193,11 @@ class FrameworkAdapter(Adapter):
             lambda *xs: fn(dict(zip(names, xs, strict=True)))
 
     def behaviour(self, scenario: str, dtype: str) -> dict[str, Any]:
-        if scenario not in self.scenarios.__all__:
+        """A scenario is a public function defined in the framework's scenarios module (not one it imports)."""
+        run = getattr(self.scenarios, scenario, None)
+        if not callable(run) or scenario.startswith("_") or run.__module__ != self.scenarios.__name__:
             raise NotImplementedError(f"{self.name} adapter has no scenario {scenario!r}")
-        return getattr(self.scenarios, scenario)(self, dtype)
+        return run(self, dtype)
 
     def log_prob(self, family: str, params: dict[str, Any], x: Any) -> Any:
         return self.library.log_prob(family, params, x)

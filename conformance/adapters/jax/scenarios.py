@@ -13,22 +13,10 @@ import numpy as np
 
 from conformance.adapters import VALUE, Adapter, Gradient, failed, observed
 
-__all__ = [
-    "distribution_reused_across_steps",
-    "gradients_accumulate",
-    "loss_computed_outside_loop",
-    "non_reparameterizable_samples",
-    "rebuilt_tensor_cuts_graph",
-    "symmetric_start",
-    "vector_gradient_for_scalar",
-]
-
 
 def _grads(adapter: Adapter, fn: Callable, primals: dict[str, Any], dtype: str) -> dict[str, Gradient]:
     """Gradients through the adapter's own vjp, so a symbolic zero shows as disconnected."""
     return adapter.vjp(fn, {k: np.asarray(v) for k, v in primals.items()}, dtype, None)[1]
-
-
 
 
 def rebuilt_tensor_cuts_graph(adapter: Adapter, dtype: str) -> dict:
@@ -46,6 +34,7 @@ def rebuilt_tensor_cuts_graph(adapter: Adapter, dtype: str) -> dict:
     return observed(error, rebuilt_s0=naive, rebuilt_rho=naive, stacked_s0=stacked["s0"],
                     stacked_s1=stacked["s1"], stacked_rho=stacked["rho"])
 
+
 def distribution_reused_across_steps(adapter: Adapter, dtype: str) -> dict:
     x = adapter.array(np.array([1.0, 2.0, 3.0]), dtype)
     # the loss is a function of the parameters: the distribution is rebuilt on every call by construction
@@ -58,6 +47,7 @@ def distribution_reused_across_steps(adapter: Adapter, dtype: str) -> dict:
     return observed(None, step1_loc=first["loc"], step1_log_scale=first["log_scale"],
                     step2_loc=second["loc"], step2_log_scale=second["log_scale"])
 
+
 def gradients_accumulate(adapter: Adapter, dtype: str) -> dict:
     f = lambda p: 3 * p["a"] + 2 * p["b"] * p["b"] + jnp.log(p["c"])
     at = {"a": 1.0, "b": 1.0, "c": 1.0}
@@ -65,6 +55,7 @@ def gradients_accumulate(adapter: Adapter, dtype: str) -> dict:
     twice = _grads(adapter, f, at, dtype)  # a function of its inputs: no state to accumulate into
     return observed(None, **{f"twice_{k}": g for k, g in twice.items()},
                     **{f"zeroed_{k}": g for k, g in _grads(adapter, f, at, dtype).items()})
+
 
 def vector_gradient_for_scalar(adapter: Adapter, dtype: str) -> dict:
     _, pullback = jax.vjp(lambda a: jnp.sum(3 * a), jnp.ones(3, dtype))
@@ -74,9 +65,11 @@ def vector_gradient_for_scalar(adapter: Adapter, dtype: str) -> dict:
         return observed(err, a=failed(err))
     return observed(None, a=np.asarray(grad))
 
+
 def _sine_loss(theta: Any, s: int) -> Any:
     t = jnp.linspace(0, 2 * np.pi, s, dtype=theta.dtype)
     return jnp.sum(jnp.sum(jnp.sin(t[:, None] + theta[None, :]), 1) ** 2) / s
+
 
 def loss_computed_outside_loop(adapter: Adapter, dtype: str) -> dict:
     theta = adapter.array(np.array([0.0, 0.5]), dtype)
@@ -93,6 +86,7 @@ def loss_computed_outside_loop(adapter: Adapter, dtype: str) -> dict:
     return observed(None, naive_loss_change=naive_change, naive_gradient=naive,
                     fixed_loss_decreased=float(float(_sine_loss(theta, 64)) < start))
 
+
 def symmetric_start(adapter: Adapter, dtype: str) -> dict:
     grad_fn = jax.jit(jax.grad(lambda th: _sine_loss(th, 64)))
     grad = np.asarray(grad_fn(adapter.array(np.zeros(2), dtype)))
@@ -103,6 +97,7 @@ def symmetric_start(adapter: Adapter, dtype: str) -> dict:
     residual = jnp.max(jnp.abs(jnp.sum(jnp.sin(t[:, None] + theta[None, :]), 1)))
     return observed(None, symmetric_grad_0=grad[0], symmetric_grad_1=grad[1],
                     symmetric_grad_difference=grad[0] - grad[1], perturbed_max_abs_sum=np.asarray(residual))
+
 
 def non_reparameterizable_samples(adapter: Adapter, dtype: str) -> dict:
     key = jax.random.key(0)

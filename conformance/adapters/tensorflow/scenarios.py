@@ -12,24 +12,16 @@ from conformance.adapters.tensorflow.core import numpy
 
 tfd = tfp.distributions
 
-__all__ = [
-    "distribution_reused_across_steps",
-    "gradients_accumulate",
-    "loss_computed_outside_loop",
-    "non_reparameterizable_samples",
-    "rebuilt_tensor_cuts_graph",
-    "symmetric_start",
-    "vector_gradient_for_scalar",
-]
-
 
 def _watched(tape: Any, *values: float, dtype: str) -> list[Any]:
     xs = [tf.constant(v, dtype=dtype) for v in values]
     tape.watch(xs)
     return xs
 
+
 def _value(grad: Any) -> Any:
     return None if grad is None else numpy(grad)
+
 
 def rebuilt_tensor_cuts_graph(adapter: Adapter, dtype: str) -> dict:
     with tf.GradientTape(persistent=True) as tape:
@@ -44,6 +36,7 @@ def rebuilt_tensor_cuts_graph(adapter: Adapter, dtype: str) -> dict:
     return observed(None, rebuilt_s0=_value(naive[0]), rebuilt_rho=_value(naive[2]),
                     stacked_s0=numpy(fixed[0]), stacked_s1=numpy(fixed[1]),
                     stacked_rho=numpy(fixed[2]))
+
 
 def distribution_reused_across_steps(adapter: Adapter, dtype: str) -> dict:
     x = adapter.array(np.array([1.0, 2.0, 3.0]), dtype)
@@ -67,6 +60,7 @@ def distribution_reused_across_steps(adapter: Adapter, dtype: str) -> dict:
     return observed(None, step1_loc=_value(naive[0]), step1_log_scale=_value(naive[1]),
                     step2_loc=numpy(grads[0]), step2_log_scale=numpy(grads[1]))
 
+
 def gradients_accumulate(adapter: Adapter, dtype: str) -> dict:
     with tf.GradientTape(persistent=True) as tape:
         a, b, c = _watched(tape, 1.0, 1.0, 1.0, dtype=dtype)
@@ -80,6 +74,7 @@ def gradients_accumulate(adapter: Adapter, dtype: str) -> dict:
     return observed(None, twice_a=numpy(twice[0]), twice_b=numpy(twice[1]), twice_c=numpy(twice[2]),
                     zeroed_a=numpy(once[0]), zeroed_b=numpy(once[1]), zeroed_c=numpy(once[2]))
 
+
 def vector_gradient_for_scalar(adapter: Adapter, dtype: str) -> dict:
     a = tf.ones(3, dtype=dtype)
     with tf.GradientTape() as tape:
@@ -91,9 +86,11 @@ def vector_gradient_for_scalar(adapter: Adapter, dtype: str) -> dict:
         return observed(err, a=failed(err))
     return observed(None, a=_value(grad))
 
+
 def _sine_loss(theta: Any, s: int) -> Any:
     t = tf.linspace(tf.constant(0.0, theta.dtype), tf.constant(2 * np.pi, theta.dtype), s)
     return tf.reduce_sum(tf.reduce_sum(tf.sin(t[:, None] + theta[None, :]), 1) ** 2) / s
+
 
 def loss_computed_outside_loop(adapter: Adapter, dtype: str) -> dict:
     theta = tf.Variable(np.array([0.0, 0.5]), dtype=dtype)
@@ -112,6 +109,7 @@ def loss_computed_outside_loop(adapter: Adapter, dtype: str) -> dict:
     return observed(None, naive_loss_change=naive_change, naive_gradient=_value(grads[-1]),
                     fixed_loss_decreased=float(float(_sine_loss(theta, 64)) < start))
 
+
 def symmetric_start(adapter: Adapter, dtype: str) -> dict:
     theta = tf.Variable(np.zeros(2), dtype=dtype)
     with tf.GradientTape() as tape:
@@ -126,6 +124,7 @@ def symmetric_start(adapter: Adapter, dtype: str) -> dict:
     residual = tf.reduce_max(tf.abs(tf.reduce_sum(tf.sin(t[:, None] + theta[None, :]), 1)))
     return observed(None, symmetric_grad_0=grad[0], symmetric_grad_1=grad[1],
                     symmetric_grad_difference=grad[0] - grad[1], perturbed_max_abs_sum=numpy(residual))
+
 
 def non_reparameterizable_samples(adapter: Adapter, dtype: str) -> dict:
     p, rate = tf.constant(0.3, dtype), tf.constant(2.0, dtype)
@@ -143,6 +142,7 @@ def non_reparameterizable_samples(adapter: Adapter, dtype: str) -> dict:
               for name, (_, param) in samples.items()}
     values.update({f"{name}_score": numpy(tape.gradient(scores[name], samples[name][1])) for name in scores})
     return observed(None, **values)
+
 
 def _surrogate(dist: Any, support: Any) -> Any:
     """sum_x p(x) f(x) log p(x) with f(x) = x and p(x) held constant: its gradient is d/dtheta E[x]."""

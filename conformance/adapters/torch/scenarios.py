@@ -10,22 +10,14 @@ import torch
 from conformance.adapters import Adapter, failed, observed
 from conformance.adapters.torch.core import dtype_of, numpy
 
-__all__ = [
-    "distribution_reused_across_steps",
-    "gradients_accumulate",
-    "loss_computed_outside_loop",
-    "non_reparameterizable_samples",
-    "rebuilt_tensor_cuts_graph",
-    "symmetric_start",
-    "vector_gradient_for_scalar",
-]
-
 
 def _leaf(value: float, dtype: str) -> Any:
     return torch.tensor(value, dtype=dtype_of(dtype), requires_grad=True)
 
+
 def _grad(leaf: Any) -> Any:
     return None if leaf.grad is None else numpy(leaf.grad)
+
 
 def rebuilt_tensor_cuts_graph(adapter: Adapter, dtype: str) -> dict:
     s0, s1, rho = (_leaf(v, dtype) for v in (1.5, 0.5, 0.6))
@@ -42,6 +34,7 @@ def rebuilt_tensor_cuts_graph(adapter: Adapter, dtype: str) -> dict:
     return observed(error, rebuilt_requires_grad=float(rebuilt.requires_grad), rebuilt_s0=_grad(s0),
                     rebuilt_rho=_grad(rho), stacked_s0=numpy(fixed[0]), stacked_s1=numpy(fixed[1]),
                     stacked_rho=numpy(fixed[2]))
+
 
 def distribution_reused_across_steps(adapter: Adapter, dtype: str) -> dict:
     x = adapter.array(np.array([1.0, 2.0, 3.0]), dtype)
@@ -67,6 +60,7 @@ def distribution_reused_across_steps(adapter: Adapter, dtype: str) -> dict:
         optimizer.step()
     return observed(error, **step1, step2_loc=_grad(loc), step2_log_scale=_grad(log_scale))
 
+
 def gradients_accumulate(adapter: Adapter, dtype: str) -> dict:
     a, b, c = (_leaf(1.0, dtype) for _ in range(3))
     y = 3 * a + 2 * b * b + c.log()
@@ -78,6 +72,7 @@ def gradients_accumulate(adapter: Adapter, dtype: str) -> dict:
     (3 * a + 2 * b * b + c.log()).backward()
     return observed(None, **twice, zeroed_a=_grad(a), zeroed_b=_grad(b), zeroed_c=_grad(c))
 
+
 def vector_gradient_for_scalar(adapter: Adapter, dtype: str) -> dict:
     a = torch.ones(3, dtype=dtype_of(dtype), requires_grad=True)
     y = (3 * a).sum()
@@ -87,9 +82,11 @@ def vector_gradient_for_scalar(adapter: Adapter, dtype: str) -> dict:
         return observed(err, a=failed(err))
     return observed(None, a=_grad(a))
 
+
 def _sine_loss(theta: Any, s: int) -> Any:
     t = torch.linspace(0, 2 * np.pi, s, dtype=theta.dtype)
     return (torch.sin(t[:, None] + theta[None, :]).sum(1) ** 2).sum() / s
+
 
 def loss_computed_outside_loop(adapter: Adapter, dtype: str) -> dict:
     theta = adapter.array(np.array([0.0, 0.5]), dtype).requires_grad_(True)
@@ -113,6 +110,7 @@ def loss_computed_outside_loop(adapter: Adapter, dtype: str) -> dict:
     return observed(error, naive_loss_change=naive_change,
                     fixed_loss_decreased=float(_sine_loss(theta, 64).item() < start))
 
+
 def symmetric_start(adapter: Adapter, dtype: str) -> dict:
     theta = adapter.array(np.zeros(2), dtype).requires_grad_(True)
     grad = numpy(torch.autograd.grad(_sine_loss(theta, 64), theta)[0])
@@ -127,6 +125,7 @@ def symmetric_start(adapter: Adapter, dtype: str) -> dict:
         residual = torch.sin(t[:, None] + theta[None, :]).sum(1).abs().max()
     return observed(None, symmetric_grad_0=grad[0], symmetric_grad_1=grad[1],
                     symmetric_grad_difference=grad[0] - grad[1], perturbed_max_abs_sum=numpy(residual))
+
 
 def non_reparameterizable_samples(adapter: Adapter, dtype: str) -> dict:
     D = torch.distributions
@@ -151,6 +150,7 @@ def non_reparameterizable_samples(adapter: Adapter, dtype: str) -> dict:
     except NotImplementedError as err:
         error = err
     return observed(error, **values)
+
 
 def _score(dist: Any, support: Any, param: Any) -> np.ndarray:
     """sum_x p(x) f(x) d log p(x)/dtheta with f(x) = x and p(x) held constant: the REINFORCE expectation."""
