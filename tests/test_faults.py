@@ -186,11 +186,11 @@ def test_a_reference_over_its_memory_limit_is_its_cases_error_and_the_next_case_
 
 
 def test_a_reference_that_outlasts_the_timeout_is_its_cases_error(write_case, tmp_path):
-    # 7,200 evaluations of a 60 x 60 product for the oracle, near the loader's budget: about 1 s here, where the
-    # blind job takes a millisecond
+    # 16,000 evaluations of an 80 x 80 product for the oracle, within the loader's budget: about 1.5 s on an idle
+    # machine here (six times the timeout plus the runner's 0.2 s polling), where the blind job takes a millisecond
     slow = write_case(f"""
         - {{id: slow, kind: grad, title: t, why: w, dtypes: [float64],
-           inputs: {{a: {[[0.01 * (i + j) for j in range(60)] for i in range(30)]}}},
+           inputs: {{a: {[[0.01 * (i + j) for j in range(80)] for i in range(50)]}}},
            function: "sum(exp(matmul(transpose(a), a)))"}}
     """)
     cases, errors = loader.load([slow])
