@@ -12,6 +12,7 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import suppress
 from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
 from typing import Any, NoReturn
@@ -68,6 +69,10 @@ def _main(argv: list[str] | None) -> int:
                      help="print the JSON report on stdout; the summary goes to stderr")
     run.add_argument("--timeout", type=_timeout, default=120.0, help="seconds per job (default 120)")
     run.add_argument("--quiet", action="store_true", help="no progress display")
+    run.add_argument("--workers", type=_positive, metavar="N",
+                     help="framework workers at once (default: the cores, as far as the memory holds 1 GiB each)")
+    run.add_argument("--no-compile-cache", action="store_true",
+                     help=f"compile every program afresh (default: JAX keeps them in {runner.COMPILE_CACHE})")
     run.add_argument("--no-partial", action="store_true", help="if interrupted, write no report or JUnit file")
     run.add_argument("--table", "-v", action="store_true", help="also print every job's verdict")
     run.add_argument("--baseline", metavar="FILE", help="compare with this saved report; exit 1 if anything regressed")
@@ -186,11 +191,13 @@ def _run(args: argparse.Namespace) -> int:
     stopped: runner.Interrupted | None = None
     try:
         with runner.interruptible():  # SIGINT and SIGTERM stop the workers; what finished is reported, as partial
+            options = {"timeout": args.timeout, "workers": args.workers, "costs": _costs(args.report, args.baseline),
+                       "compile_cache": None if args.no_compile_cache else runner.COMPILE_CACHE}
             if args.quiet:
-                runner.run(jobs, known, timeout=args.timeout)
+                runner.run(jobs, known, **options)
             else:
                 with progress.Display() as show:
-                    runner.run(jobs, known, timeout=args.timeout, progress=show)
+                    runner.run(jobs, known, progress=show, **options)
     except runner.Interrupted as interruption:
         stopped = interruption
     finished = [job for job in jobs if job.finished] if stopped else jobs
@@ -339,6 +346,22 @@ def _coverage(args: argparse.Namespace) -> int:
     else:
         _console().print(measured.table())
     return USAGE if errors else OK
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return int(text)
+
+
+def _costs(*paths: str | None) -> runner.Costs:
+    """Each job's seconds as an earlier report measured them (the report about to be replaced, the baseline), so
+    the run starts the dearest jobs first; a missing or unreadable report teaches nothing and is no error."""
+    costs: runner.Costs = {}
+    for path in filter(None, paths):
+        with suppress(OSError, ValueError):
+            costs |= {(job.case, job.framework, job.dtype): job.seconds for job in report.read(path).jobs}
+    return costs
 
 
 def _timeout(text: str) -> float:

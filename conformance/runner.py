@@ -1,7 +1,12 @@
-"""Run jobs: one worker process per framework and one for the references, in parallel, each task under a timeout.
+"""Run jobs: worker processes for the frameworks and one for the references, in parallel, each task under a timeout.
 
-Frameworks never share a process (each brings its own thread pools and
-allocators), and the main process imports none. The references (the NumPy
+As many framework workers run at once as there are cores (`workers`). Each
+framework's jobs wait in a queue, dearest first (their cost is learned from the
+last report where there is one); every framework with jobs gets a worker, and a
+core that comes free splits the framework with the most work left, while that
+saves more than the worker's start-up (importing the framework) costs. Frameworks
+never share a process (each brings its own thread pools and allocators), and the
+main process imports none: versions travel as plain strings. The references (the NumPy
 oracle, `verdicts.references`) run in a worker of their own, under the same
 timeout and a memory limit, so a case whose oracle raises, hangs or grows is
 that case's error, never the run's. A worker that crashes or hangs is killed;
@@ -24,6 +29,7 @@ from __future__ import annotations
 import ctypes
 import faulthandler
 import io
+import itertools
 import multiprocessing as mp
 import os
 import re
@@ -43,11 +49,19 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import platformdirs
+
 from conformance import adapters, kinds
 from conformance.kinds import Case, Reference
 from conformance.verdicts import Job, Referenced, references, uses_own_samples
 
 STARTUP_SECONDS = 300.0  # importing a framework the first time can be slow on a cold disk
+#: a framework worker's memory at most, with its framework imported and its caches full (measured: benchmarks/)
+WORKER_MEMORY = 1 << 30
+#: where a framework keeps compiled programs between runs (JAX's persistent compilation cache), by default
+COMPILE_CACHE = Path(platformdirs.user_cache_dir("gradient-conformance")) / "compiled"
+#: what a job and a worker's start-up are assumed to cost until this run or the last report has measured them
+GUESSED_JOB_SECONDS, GUESSED_STARTUP_SECONDS = 0.1, 5.0
 #: Bytes of address space the reference worker may add to its start-up footprint (Linux). A case's values are at
 #: most expr.MAX_ELEMENTS (8 MB in float64) and the whole library's references need under 1 MiB and 0.2 s, so
 #: 1 GiB stops only a runaway, before it takes the machine (a 10,000-input case once held a run at 1.8 GB).
@@ -94,9 +108,10 @@ def interruptible() -> Iterator[None]:
 
 @dataclass
 class _Worker:
-    name: str  # the framework, or REFERENCE
+    name: str  # unique among the live workers: the framework (a second one "jax-2"), or REFERENCE
+    framework: str  # the framework, or REFERENCE
     target: str | None  # the adapter's "module:Class"; None for the reference worker
-    tasks: list[Key]  # not finished yet, in order; tasks[0] is running once sent
+    tasks: list[Key]  # not finished yet, in order; tasks[0] is running once sent (a framework worker holds one)
     process: BaseProcess
     connection: Connection
     log: Path
@@ -121,8 +136,24 @@ def shard(jobs: list[Job], index: int, count: int) -> list[Job]:
     return [job for job in jobs if (job.case.id, job.dtype) in mine]
 
 
+def default_workers() -> int:
+    """One framework worker per core, but no more than the available memory holds (WORKER_MEMORY each)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        with open("/proc/meminfo") as f:
+            available = next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration, ValueError):  # not Linux: the cores decide
+        return cores
+    return max(1, min(cores, available // WORKER_MEMORY))
+
+
+#: a job's cost in seconds, by (case id, framework, dtype), as a previous report measured it
+Costs = dict[tuple[str, str, str], float]
+
+
 def run(jobs: list[Job], adapters: dict[str, str], timeout: float = 120.0, progress: Progress | None = None,
-        memory: int | None = REFERENCE_MEMORY, logs: str | Path | None = None) -> list[Job]:
+        memory: int | None = REFERENCE_MEMORY, logs: str | Path | None = None, workers: int | None = None,
+        costs: Costs | None = None, compile_cache: Path | None = None) -> list[Job]:
     """Fill in each job's result and references. `adapters` maps framework name to "module:Class".
 
     `progress(done, total, label)` is called once at the start (label "") and as each task starts and finishes:
@@ -130,9 +161,14 @@ def run(jobs: list[Job], adapters: dict[str, str], timeout: float = 120.0, progr
     "case-id [framework dtype]" for a job and "case-id [reference]" for its references. `memory`: bytes the
     reference worker may add to its footprint (None: no limit). `logs`: a folder for the workers' logs, kept;
     by default a temporary one, kept only when a worker crashed or timed out (the job's error names it).
+    `workers`: framework workers at once (default `default_workers()`; the reference worker is not counted: it
+    needs 0.2 s for the whole library). `costs`: the jobs' costs as a previous run measured them, to start the
+    dearest first and to split the framework with the most work left; by default they are learned as jobs finish.
+    `compile_cache`: a folder where frameworks keep compiled programs between runs (None: compile afresh).
     On an exception (`Interrupted` too) every worker is killed before it propagates.
     """
-    pool = _Pool(jobs, adapters, timeout, progress, memory, logs)
+    pool = _Pool(jobs, adapters, timeout, progress, memory, logs, workers or default_workers(), costs or {},
+                 compile_cache)
     try:
         pool.loop()
     finally:
@@ -142,8 +178,11 @@ def run(jobs: list[Job], adapters: dict[str, str], timeout: float = 120.0, progr
 
 class _Pool:
     def __init__(self, jobs: list[Job], adapters: dict[str, str], timeout: float, progress: Progress | None,
-                 memory: int | None, logs: str | Path | None) -> None:
+                 memory: int | None, logs: str | Path | None, slots: int, costs: Costs,
+                 compile_cache: Path | None) -> None:
+        self.compile_cache = compile_cache
         self.jobs, self.adapters, self.timeout, self.progress, self.memory = jobs, adapters, timeout, progress, memory
+        self.slots = max(1, slots)
         self.ctx = mp.get_context("spawn")
         self.keep_logs = logs is not None
         self.logs = Path(logs) if logs is not None else Path(tempfile.mkdtemp(prefix="conformance-logs-"))
@@ -153,25 +192,60 @@ class _Pool:
         self.shared: dict[str, Referenced] = {}  # case id -> (references, error), once computed
         self.waiting: dict[str, list[int]] = {}  # case id -> jobs waiting for its shared references
         self.done = 0
+        self.known = {i: costs[key] for i, job in enumerate(jobs)
+                      if (key := (job.case.id, job.framework, job.dtype)) in costs}
+        #: per framework, the jobs no worker has taken yet, dearest first (unmeasured ones at the known mean)
+        self.pending: dict[str, list[int]] = {}
+        for fw in dict.fromkeys(job.framework for job in jobs):
+            indexes = [i for i, job in enumerate(jobs) if job.framework == fw]
+            self.pending[fw] = sorted(indexes, key=lambda i: -self.known.get(i, 0.0))
+        self.versions: dict[str, dict[str, str]] = {}
+        self.startup: dict[str, float] = {}  # seconds from a framework worker's start to ready, measured
 
     def loop(self) -> None:
-        for fw in dict.fromkeys(job.framework for job in self.jobs):
-            indexes = [i for i, job in enumerate(self.jobs) if job.framework == fw]
-            if fw in self.adapters:
-                self.workers[fw] = self._start(fw, self.adapters[fw], indexes)
-                continue
-            for i in indexes:
-                self.jobs[i].unavailable = f"unavailable: no adapter named {fw!r}"
-            self.done += len(indexes)
-        if self.workers:  # started now, it is ready by the first result
-            self.workers[REFERENCE] = self._start(REFERENCE, None, [])
+        for fw in list(self.pending):
+            if fw not in self.adapters:
+                self._unavailable(fw, f"unavailable: no adapter named {fw!r}", [])
         self._count(0, "")
+        self._schedule()
         while self.workers:
             live = {w.connection: w for w in self.workers.values() if not w.closed}
             for connection in wait(list(live), timeout=0.2):
                 self._receive(live[connection])  # type: ignore[index]
             for worker in list(self.workers.values()):
                 self._tend(worker)
+            self._schedule()
+
+    def _schedule(self) -> None:
+        """Give each free core a framework worker: first to each framework with jobs and no worker (the dearest
+        first), then to the one with the most work left per worker, while splitting it saves more than the new
+        worker's start-up costs (R/n - R/(n+1) > start-up, for R seconds left over n workers)."""
+        while sum(w.framework != REFERENCE for w in self.workers.values()) < self.slots:
+            waiting = [fw for fw, queue in self.pending.items() if queue]
+            if not waiting:
+                return
+            count = {fw: sum(w.framework == fw for w in self.workers.values()) for fw in waiting}
+            alone = [fw for fw in waiting if not count[fw]]
+            if alone:
+                self._start_framework(max(alone, key=self._remaining))
+                continue
+            ready = [fw for fw in waiting if fw in self.startup]  # split only a framework known to start
+            fw = max(ready, key=lambda fw: self._remaining(fw) / (count[fw] * (count[fw] + 1)), default=None)
+            if fw is None or self._remaining(fw) / (count[fw] * (count[fw] + 1)) <= self.startup[fw]:
+                return
+            self._start_framework(fw)
+
+    def _remaining(self, fw: str) -> float:
+        """Seconds of work no worker of `fw` has taken yet, as measured or estimated."""
+        done = [job.seconds for job in self.jobs if job.framework == fw and job.computed is not None]
+        guess = sum(done) / len(done) if done else GUESSED_JOB_SECONDS
+        return sum(self.known.get(i, guess) for i in self.pending[fw])
+
+    def _start_framework(self, fw: str) -> None:
+        if REFERENCE not in self.workers:  # started now, it is ready by the first result
+            self.workers[REFERENCE] = self._start(REFERENCE, REFERENCE, None, [])
+        name = next(n for k in itertools.count(1) if (n := fw if k == 1 else f"{fw}-{k}") not in self.workers)
+        self.workers[name] = self._start(name, fw, self.adapters[fw], [self.pending[fw].pop(0)])
 
     def stop(self) -> None:
         """Kill every worker still running, then remove the logs unless an error names them."""
@@ -187,15 +261,16 @@ class _Pool:
             if blocked is not None:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
-    def _start(self, name: str, target: str | None, tasks: Sequence[Key]) -> _Worker:
+    def _start(self, name: str, framework: str, target: str | None, tasks: Sequence[Key]) -> _Worker:
         log = self.logs / (f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.log" if target else "numpy-reference.log")
         connection, child = self.ctx.Pipe()
         memory = self.memory if target is None else None
-        process = self.ctx.Process(target=_serve, args=(name, target, os.getpid(), str(log), memory, child),
+        process = self.ctx.Process(target=_serve, args=(name, target, os.getpid(), str(log), memory,
+                                                        self.compile_cache, child),
                                    daemon=True, name=f"conformance-{name}")
         process.start()
         child.close()  # the worker holds the only other end: its exit shows as EOF here
-        return _Worker(name, target, list(tasks), process, connection, log, time.monotonic())
+        return _Worker(name, framework, target, list(tasks), process, connection, log, time.monotonic())
 
     def _receive(self, worker: _Worker) -> None:
         try:
@@ -209,13 +284,11 @@ class _Pool:
         if what == "ready":
             worker.ready = True
             if worker.target is not None:
-                for key in worker.tasks:
-                    self._job(key).versions = payload
+                self.versions[worker.framework] = payload
+                self.startup.setdefault(worker.framework, time.monotonic() - worker.started)
         elif what == "unavailable":
-            for key in worker.tasks:
-                self._job(key).unavailable = payload
-            lost, worker.tasks = len(worker.tasks), []
-            self._count(lost, f"{worker.name}: unavailable")
+            self._unavailable(worker.framework, payload, worker.tasks)
+            worker.tasks = []
         else:  # "done": the answer to tasks[0]
             worker.tasks.pop(0)
             worker.sent = None
@@ -223,17 +296,30 @@ class _Pool:
                 self._referenced(key, *payload)
             else:
                 self._computed(key, payload)
+                if self.pending[worker.framework]:  # the next job of its framework, dearest first
+                    worker.tasks.append(self.pending[worker.framework].pop(0))
+
+    def _unavailable(self, fw: str, reason: str, taken: list[Key]) -> None:
+        """The framework cannot run here: every job of it not started yet gets the reason."""
+        lost = [*taken, *self.pending.get(fw, [])]
+        self.pending[fw] = []
+        for key in lost:
+            self._job(key).unavailable = reason
+        self._count(len(lost), f"{fw}: unavailable")
 
     def _tend(self, worker: _Worker) -> None:
         """Stop a worker that crashed or hangs, close one with nothing left to do, or give it its next task."""
         failure = self._failure(worker)
         if failure is not None:
             self._lose(worker, failure)
-        elif not worker.tasks and (worker.closed or worker.target is not None or len(self.workers) == 1):
+        elif not worker.tasks and (worker.closed or worker.target is not None or self._only_references_left()):
             _close(worker)  # the reference worker stays while a framework may still need it
             del self.workers[worker.name]
         elif worker.ready and worker.tasks and worker.sent is None and not worker.closed:
             self._send(worker)
+
+    def _only_references_left(self) -> bool:
+        return len(self.workers) == 1 and not any(self.pending.values())
 
     def _failure(self, worker: _Worker) -> str | None:
         """Why a worker must be stopped, or None while it is healthy."""
@@ -250,24 +336,27 @@ class _Pool:
         return None
 
     def _lose(self, worker: _Worker, failure: str) -> None:
-        """Kill the worker; its current task gets the failure, with the log's tail; a fresh worker takes the rest."""
+        """Kill the worker; its current task gets the failure, with the log's tail. A framework's other jobs stay
+        in its queue for a fresh worker; the reference worker's other tasks go to a fresh one at once."""
         _kill(worker)
         self.keep_logs = True  # the error names the log
         message = failure + _tail(worker.log)
         lost = worker.tasks.pop(0)
+        del self.workers[worker.name]
         if worker.target is None:
             self._referenced(lost, None, message)
+            if worker.tasks:
+                self.workers[worker.name] = self._start(worker.name, REFERENCE, None, worker.tasks)
         else:
             self._job(lost).error = message
             self._count(1, self._label(worker, lost))
-        del self.workers[worker.name]
-        if worker.tasks:
-            self.workers[worker.name] = self._start(worker.name, worker.target, worker.tasks)
 
     def _send(self, worker: _Worker) -> None:
         key = worker.tasks[0]
         if worker.target is not None:
-            task: tuple[Any, ...] = (self._job(key).case, self._job(key).dtype)
+            job = self._job(key)
+            job.versions = self.versions[worker.framework]
+            task: tuple[Any, ...] = (job.case, job.dtype)
         elif isinstance(key, str):
             task = (self.cases[key], None)
         else:
@@ -316,7 +405,7 @@ class _Pool:
         if REFERENCE in self.workers:
             self.workers[REFERENCE].tasks.append(key)
         else:  # the last one crashed with nothing left to do
-            self.workers[REFERENCE] = self._start(REFERENCE, None, [key])
+            self.workers[REFERENCE] = self._start(REFERENCE, REFERENCE, None, [key])
 
     def _label(self, worker: _Worker, key: Key) -> str:
         if worker.target is None:
@@ -366,7 +455,8 @@ def _tail(log: Path) -> str:
     return f"; log {log}" + (": " + " | ".join(shown) if shown else " (empty)")
 
 
-def _serve(name: str, target: str | None, parent: int, log: str, memory: int | None, connection: Connection) -> None:
+def _serve(name: str, target: str | None, parent: int, log: str, memory: int | None, compile_cache: Path | None,
+           connection: Connection) -> None:
     """A worker: bound to its parent, its output into its log; then one task at a time until the pipe closes.
 
     A framework worker imports its framework once, after its output is redirected; the reference worker
@@ -381,10 +471,12 @@ def _serve(name: str, target: str | None, parent: int, log: str, memory: int | N
     else:
         try:
             adapter = adapters.load(target)
+            adapter.cache_compiled(compile_cache)
         except Exception as err:  # not installed, or installed but broken: either way it cannot run
             connection.send(("unavailable", None, f"unavailable: {adapters.describe_error(err)}"))
             return
-        compute, info = partial(_compute, adapter), adapter.versions()
+        # plain strings: a str subclass (torch's TorchVersion) would import its framework in the main process
+        compute, info = partial(_compute, adapter), {str(k): str(v) for k, v in adapter.versions().items()}
     connection.send(("ready", None, info))
     while True:
         try:

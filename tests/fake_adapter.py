@@ -84,3 +84,13 @@ class NoisyAdapter(FakeAdapter):
         print("noisy: hello on stderr", file=sys.stderr)
         os.write(1, b"noisy: C-level stdout\n")
         os.write(2, b"noisy: C-level stderr\n")
+
+
+class SlowAdapter(FakeAdapter):
+    """Each job takes 0.5 s: enough work that the runner should split it over several workers."""
+
+    name = "slow"
+
+    def vjp(self, fn, primals, dtype, cotangent):
+        time.sleep(0.5)
+        return super().vjp(fn, primals, dtype, cotangent)

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from conformance import oracle
 
@@ -10,5 +11,36 @@ def test_finite_differences_meet_their_bound():
     exact = {"x": np.cos(x["x"]) * np.exp(0.5), "y": np.sum(np.sin(x["x"])) * np.exp(0.5)}
     for name, (grad, bound) in got.items():
         assert np.all(np.abs(grad - exact[name]) <= bound), name
-        assert np.all(bound < 1e-8), name  # and the bound is tight enough to be useful
+        assert np.all(bound < 1e-11), name  # Richardson: tight enough to judge float64 to about 1e-11
 
+
+@pytest.mark.parametrize("at", [
+    {"a": 0.1, "b": 1.0, "c": 0.1},  # the seed case: f's terms (0.3, 2, -2.3) cancel to -0.003, yet still round
+    {"a": 1e6, "b": 1e-3, "c": 1e3},  # 3a's rounding hides 2b^2's change: the bound says so (it is wide)
+    {"a": -2.0, "b": 0.5, "c": 1e-2},
+])
+def test_the_bound_holds_where_the_terms_of_f_cancel_or_differ_in_scale(at):
+    inputs = {k: np.array(v) for k, v in at.items()}
+    got = oracle.finite_differences(lambda env: 3 * env["a"] + 2 * env["b"] ** 2 + np.log(env["c"]), inputs)
+    exact = {"a": 3.0, "b": 4 * at["b"], "c": 1 / at["c"]}
+    for name, (grad, bound) in got.items():
+        assert abs(grad - exact[name]) <= bound, (name, grad - exact[name], bound)
+        if at["a"] < 1e3:
+            assert bound <= 1e-10 * max(1.0, abs(exact[name])), name
+
+
+def test_terms_of_f_the_step_leaves_alone_do_not_loosen_the_bound():
+    """f returns its terms: a huge term of another element differences to exactly zero."""
+    x = {"x": np.array([1.0, 1e12])}
+    got, bound = oracle.finite_differences(lambda env: env["x"] ** 2, x)["x"]
+    _, summed_bound = oracle.finite_differences(lambda env: np.sum(env["x"] ** 2), x)["x"]
+    assert abs(got[0] - 2.0) <= bound[0] < 1e-11
+    assert summed_bound[0] > 1e3 * bound[0]  # summed first, the 1e24 term's rounding swamps the first element's
+
+
+def test_a_directional_derivative_meets_its_bound():
+    at = {"x": np.array([0.3, 1.7]), "y": np.array(2.0)}
+    tangent = {"x": np.array([1.0, -0.5]), "y": np.array(0.25)}
+    value, bound = oracle.directional(lambda env: np.exp(env["x"]) * env["y"] ** 3, at, tangent)
+    exact = np.exp(at["x"]) * tangent["x"] * 8 + np.exp(at["x"]) * 3 * 4 * 0.25
+    assert np.all(np.abs(value - exact) <= bound) and np.all(bound < 1e-10)

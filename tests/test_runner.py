@@ -1,6 +1,11 @@
+import subprocess
+import sys
 import textwrap
 
+import pytest
+
 from conformance import loader, runner, verdicts
+from tests.conftest import REPO, installed
 
 FAKE = {"fake": "tests.fake_adapter:FakeAdapter", "broken": "tests.fake_adapter:BrokenAdapter"}
 
@@ -57,3 +62,59 @@ def test_progress_names_each_job_and_its_references_and_counts_jobs_ready_to_jud
     assert "raise [reference]" not in labels  # a job that raised needs no reference
     done = [d for d, _, _ in calls]
     assert done == sorted(done) and done[-1] == 3 and {t for _, t, _ in calls} == {3}
+
+
+# --- issue 10: scheduling over the cores --------------------------------------------------------------------------
+
+def _cases(write_case, count: int):
+    lines = [f"- {{id: c{i:02d}, kind: grad, title: t, why: w, inputs: {{a: {i + 2}.0}}, function: a*a, "
+             f"dtypes: [float64]}}" for i in range(count)]
+    cases, errors = loader.load([write_case("\n".join(lines))])
+    assert not errors
+    return [c.case for c in cases]
+
+
+def test_the_dearest_jobs_of_the_last_report_run_first(write_case):
+    cases = _cases(write_case, 6)
+    jobs = runner.plan(cases, ["fake"])
+    costs = {(c.id, "fake", "float64"): float(i) for i, c in enumerate(cases)}  # the last case was the dearest
+    labels: list[str] = []
+    runner.run(jobs, FAKE, timeout=60, workers=1, costs=costs,
+               progress=lambda done, total, label: labels.append(label))
+    started = list(dict.fromkeys(label.split(" ")[0] for label in labels if label.endswith("[fake float64]")))
+    assert started == [c.id for c in reversed(cases)]
+    assert all(v.verdict == "pass" for v in verdicts.judge(jobs))
+
+
+def test_a_framework_with_much_work_left_is_split_over_the_free_cores(write_case, tmp_path):
+    cases = _cases(write_case, 20)  # 20 x 0.5 s, against a worker's start-up of about 1 s
+    jobs = runner.plan(cases, ["slow"])
+    runner.run(jobs, {"slow": "tests.fake_adapter:SlowAdapter"}, timeout=60, workers=2, logs=tmp_path / "logs",
+               costs={(c.id, "slow", "float64"): 0.5 for c in cases})
+    assert sorted(p.name for p in (tmp_path / "logs").iterdir()) == ["numpy-reference.log", "slow-2.log", "slow.log"]
+    assert all(v.verdict == "pass" for v in verdicts.judge(jobs))
+    assert all(job.versions == {"fake": "1.0"} for job in jobs)
+
+
+def test_one_worker_runs_the_frameworks_one_after_another(write_case):
+    jobs = runner.plan(_cases(write_case, 3), ["fake", "slow"])
+    labels: list[str] = []
+    runner.run(jobs, {**FAKE, "slow": "tests.fake_adapter:SlowAdapter"}, timeout=60, workers=1,
+               progress=lambda done, total, label: labels.append(label))
+    order = [label.split("[")[1].split(" ")[0] for label in labels if label.endswith(" float64]")]
+    assert len(set(order)) == 2 and order == sorted(order, key=order.index)  # one block per framework
+    assert all(v.verdict == "pass" for v in verdicts.judge(jobs))
+
+
+@pytest.mark.skipif(not installed("torch"), reason="torch not installed")
+def test_the_main_process_never_imports_a_framework(tmp_path):
+    """Versions travel as plain strings: torch's TorchVersion, unpickled, would import torch here."""
+    code = ("import sys\nfrom conformance import adapters, loader, runner\n"
+            "if __name__ == '__main__':\n"
+            f"    cases = [c.case for c in loader.load([{str(REPO / 'conformance/cases/vjp/seed.yaml')!r}])[0]]\n"
+            "    jobs = runner.run(runner.plan(cases, ['torch']), adapters.BUILTIN)\n"
+            "    assert all(job.computed for job in jobs) and type(jobs[0].versions['torch']) is str\n"
+            "    print(sorted(m for m in ('torch', 'tensorflow', 'jax') if m in sys.modules))\n")
+    (tmp_path / "main.py").write_text(code)
+    result = subprocess.run([sys.executable, str(tmp_path / "main.py")], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr

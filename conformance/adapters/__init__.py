@@ -23,6 +23,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,19 @@ class Gradient:
     representation: str | None = None
 
 
+@dataclass(frozen=True)
+class Program:
+    """A function with what identifies its computation: two with the same key compute the same thing from inputs
+    of the same shapes and dtypes, so an adapter may reuse what it compiled for one on the other (the key of a
+    case's function is its expression tree and dtype). A plain function has no key: nothing is reused across it."""
+
+    key: str
+    fn: Callable[..., Any]
+
+    def __call__(self, *args: Any) -> Any:
+        return self.fn(*args)
+
+
 @dataclass
 class Minimum:
     params: dict[str, np.ndarray]
@@ -73,6 +87,10 @@ class Adapter:
 
     def versions(self) -> dict[str, str]:
         raise NotImplementedError
+
+    def cache_compiled(self, folder: Path | None) -> None:
+        """Keep compiled programs in `folder` between runs, so a repeated run does not compile again (None: do
+        not). A framework that compiles nothing in its default regime ignores it."""
 
     def ops(self, dtype: str) -> Ops:
         """The expression language's function table, evaluating in `dtype`."""
@@ -138,6 +156,9 @@ class FrameworkAdapter(Adapter):
     def versions(self) -> dict[str, str]:
         return self.core.versions()
 
+    def cache_compiled(self, folder: Path | None) -> None:
+        self.core.cache_compiled(folder)
+
     def ops(self, dtype: str) -> Ops:
         if dtype not in self._ops:
             namespace = self.core.NAMESPACE
@@ -189,8 +210,10 @@ class FrameworkAdapter(Adapter):
                     dtype: str) -> tuple[list[str], list[Any], Callable[..., Any]]:
         """Named inputs as the framework's arrays in a fixed order, and fn taking them positionally."""
         names = list(primals)
-        return names, [self.array(primals[k], dtype) for k in names], \
-            lambda *xs: fn(dict(zip(names, xs, strict=True)))
+        def positional(*xs: Any) -> Any:
+            return fn(dict(zip(names, xs, strict=True)))
+        keyed = Program(f"{fn.key} {names}", positional) if isinstance(fn, Program) else positional
+        return names, [self.array(primals[k], dtype) for k in names], keyed
 
     def behaviour(self, scenario: str, dtype: str) -> dict[str, Any]:
         """A scenario is a public function defined in the framework's scenarios module (not one it imports)."""

@@ -13,7 +13,7 @@ import numpy as np
 from pydantic import Field
 
 from conformance import expr, oracle
-from conformance.adapters import ERROR, VALUE, Adapter, Gradient
+from conformance.adapters import ERROR, VALUE, Adapter, Gradient, Program
 from conformance.kinds.base import Computed, Kind, Reference, oracle_or_nothing, references, values, vjp_per_input
 from conformance.model import CaseBase, Expectation, ExprAt, Value
 
@@ -94,9 +94,8 @@ class FunctionCase(CaseBase):
 
 def compute(case: FunctionCase, adapter: Adapter, dtype: str) -> Computed:
     inputs = values(case, "inputs", case.inputs)
-    ops = adapter.ops(dtype)
-    def fn(env):
-        return case.expr("function").evaluate(env, ops)
+    ops, function = adapter.ops(dtype), case.expr("function")
+    fn = Program(f"{dtype} {function.tree!r}", lambda env: function.evaluate(env, ops))  # the tree is the whole program
     if case.kind == "jvp":
         return _compute_jvp(case, adapter, dtype, fn, inputs)
     if case.kind == "hvp":
@@ -122,8 +121,8 @@ def reference(case: FunctionCase, details: dict[str, Any] | None = None) -> dict
                                                                    tangent), inputs)
         return references(case, inputs, inputs, fd)
     weights = oracle.evaluate(case.expr("cotangent")) if case.cotangent is not None else 1.0
-    def f(env):
-        return np.sum(weights * function(env))
+    def f(env):  # the terms of the weighted sum: the oracle differences them before summing
+        return weights * function(env)
     return references(case, inputs, inputs, oracle_or_nothing(case, lambda: oracle.finite_differences(f, inputs),
                                                                inputs))
 

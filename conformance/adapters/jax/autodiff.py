@@ -1,7 +1,7 @@
 """JAX's autodiff primitives, jitted as JAX code normally runs: jax.vjp, jax.jvp, and jvp of grad for HVPs."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import jax
@@ -9,9 +9,28 @@ import jax.extend
 import jax.numpy as jnp
 import numpy as np
 
-from conformance.adapters import DISCONNECTED, Gradient
+from conformance.adapters import DISCONNECTED, Gradient, Program
 
-_PROGRAMS: dict[tuple, Callable] = {}
+#: distinct programs kept compiled; past that all are dropped, JAX's own caches too, so a worker's memory stays
+#: flat however many jobs it runs (about 1.8 MB each otherwise); a suite's reuse is within a case, never that far
+PROGRAMS_KEPT = 256
+
+
+class _Compiled:
+    """Compiled programs by what identifies them, bounded by PROGRAMS_KEPT."""
+
+    def __init__(self) -> None:
+        self.by_text: dict[tuple, Callable] = {}  # (jaxpr text, constants) -> jitted program
+        self.by_key: dict[Hashable, tuple[Any, Callable]] = {}  # (Program key, argument types) -> (jaxpr, program)
+
+    def flush_if_full(self) -> None:
+        if max(len(self.by_text), len(self.by_key)) >= PROGRAMS_KEPT:
+            self.by_text.clear()
+            self.by_key.clear()
+            jax.clear_caches()
+
+
+_PROGRAMS = _Compiled()
 
 
 def pullback(f: Callable[..., Any], xs: list[Any], cotangent: Any) -> tuple[Any, list[Any]]:
@@ -20,50 +39,77 @@ def pullback(f: Callable[..., Any], xs: list[Any], cotangent: Any) -> tuple[Any,
         out, pull = jax.vjp(f, *xs)
         return out, pull(ct)
 
+    key = _key("pullback", f)
     if cotangent is None:
-        if jax.eval_shape(f, *xs).shape != ():
-            jax.grad(f)(*xs)  # raises jax.grad's own error for a non-scalar output
         cotangent = jnp.ones((), xs[0].dtype if xs else float)
-    program, (out, *grads) = _run(forward_and_pullback, cotangent, *xs)
+        # a program found by its key was traced with this scalar cotangent: its output is a scalar
+        if _typed(key, (cotangent, *xs)) not in _PROGRAMS.by_key and jax.eval_shape(f, *xs).shape != ():
+            jax.grad(f)(*xs)  # raises jax.grad's own error for a non-scalar output
+    program, (out, *grads) = _run(forward_and_pullback, cotangent, *xs, key=key)
     connected = _depends_on_first_input(program.jaxpr)[1:]
     return out, [g if linked else Gradient(DISCONNECTED, np.asarray(g), representation="symbolic zero")
                  for g, linked in zip(grads, connected, strict=True)]
 
 
 def pushforward(f: Callable[..., Any], xs: list[Any], tangents: list[Any]) -> tuple[Any, Any]:
-    _, (out, tangent) = _run(lambda xs, ts: jax.jvp(f, xs, ts), tuple(xs), tuple(tangents))
+    _, (out, tangent) = _run(lambda xs, ts: jax.jvp(f, xs, ts), tuple(xs), tuple(tangents),
+                             key=_key("pushforward", f))
     return out, tangent
 
 
 def hessian_vector(f: Callable[..., Any], xs: list[Any], tangents: list[Any]) -> tuple[Any, list[Any]]:
     """Forward over reverse, jax.jvp of jax.grad: the JAX autodiff cookbook's hvp."""
     grad = jax.grad(f, argnums=tuple(range(len(xs))))
-    _, (out, *hv) = _run(lambda xs, ts: (f(*xs), jax.jvp(lambda *a: grad(*a), xs, ts)[1]), tuple(xs), tuple(tangents))
+    _, (out, *hv) = _run(lambda xs, ts: (f(*xs), jax.jvp(lambda *a: grad(*a), xs, ts)[1]), tuple(xs), tuple(tangents),
+                         key=_key("hessian_vector", f))
     return out, hv
 
 
-def _run(f: Callable, *args: Any) -> tuple[Any, list[Any]]:
+def _key(primitive: str, f: Callable[..., Any]) -> Hashable | None:
+    return (primitive, f.key) if isinstance(f, Program) else None
+
+
+def _run(f: Callable, *args: Any, key: Hashable | None) -> tuple[Any, list[Any]]:
     """f(*args) jitted, as JAX code normally runs: its traced program and its flat outputs.
 
     One XLA compilation per distinct program (not one per primitive, as in
-    eager mode), cached by the program's text and constants: checking the
-    same function again, at new values of the same shapes, reuses it. The
-    program is traced after jax.vjp/jvp, so its text is the whole computation.
+    eager mode), found by the program's text and its constants' types: the
+    constants are the compiled program's arguments, so checking the same
+    function again at new values, or a function that differs only in its
+    constants, reuses it. The program is traced after jax.vjp/jvp, so its text is
+    the whole computation. Where the function has a key (a `Program`), the
+    program is also found by that key and the arguments' types, which skips
+    tracing it again.
     """
+    leaves, typed = jax.tree.leaves(args), _typed(key, args)
+    if typed is not None and typed in _PROGRAMS.by_key:
+        program, compiled = _PROGRAMS.by_key[typed]
+        return program, compiled(program.consts, *leaves)
+    _PROGRAMS.flush_if_full()
     program = jax.make_jaxpr(f)(*args)
-    key = (str(program.jaxpr), tuple(map(_fingerprint, program.consts)))
-    if key not in _PROGRAMS:
-        _PROGRAMS[key] = jax.jit(jax.extend.core.jaxpr_as_fun(program))
-    return program, _PROGRAMS[key](*jax.tree.leaves(args))
+    text = (str(program.jaxpr), tuple(map(_type, program.consts)))
+    if text not in _PROGRAMS.by_text:
+        _PROGRAMS.by_text[text] = jax.jit(_with_constants_as_arguments(program.jaxpr))
+    if typed is not None:
+        _PROGRAMS.by_key[typed] = program, _PROGRAMS.by_text[text]
+    return program, _PROGRAMS.by_text[text](program.consts, *leaves)
 
 
-def _fingerprint(constant: Any) -> tuple:
-    """A constant's identity by value (a PRNG key by its key data)."""
-    dtype = str(getattr(constant, "dtype", type(constant)))
-    if hasattr(constant, "dtype") and jax.dtypes.issubdtype(constant.dtype, jax.dtypes.prng_key):
-        constant = jax.random.key_data(constant)
-    value = np.asarray(constant)
-    return dtype, value.shape, value.tobytes()
+def _typed(key: Hashable | None, args: tuple) -> Hashable | None:
+    """A keyed program's identity with its arguments' structure and types."""
+    return None if key is None else (key, jax.tree.structure(args), tuple(map(_type, jax.tree.leaves(args))))
+
+
+def _with_constants_as_arguments(jaxpr: Any) -> Callable:
+    def run(consts: list[Any], *args: Any) -> list[Any]:
+        return jax.extend.core.jaxpr_as_fun(jax.extend.core.ClosedJaxpr(jaxpr, consts))(*args)
+    return run
+
+
+def _type(value: Any) -> tuple:
+    """What a compiled program's argument must match: shape, dtype and weak type (a PRNG key's dtype names its
+    implementation)."""
+    return np.shape(value), str(value.dtype), bool(getattr(value, "weak_type", False))
 
 
 def _depends_on_first_input(jaxpr: Any) -> list[bool]:

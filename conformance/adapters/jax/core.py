@@ -1,6 +1,7 @@
 """Import and configure JAX (float64 on request, CPU); arrays in and out."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import jax
@@ -15,6 +16,23 @@ import numpy.typing as npt  # noqa: E402
 
 #: the names spellings may use (ops.py)
 NAMESPACE = {"jax": jax, "jnp": jnp}
+
+
+def cache_compiled(folder: Path | None) -> None:
+    """JAX's persistent compilation cache in `folder`, for every program however quick to compile (its defaults
+    keep only those over a second): a repeated run loads them instead of compiling. JAX keys each entry by the
+    program's text, the compile options and the jax/jaxlib versions and backend, so an entry is never used for
+    another computation (https://docs.jax.dev/en/latest/persistent_compilation_cache.html)."""
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:  # an unwritable cache costs speed, never the run
+        print(f"compilation cache off: {err}", flush=True)
+        return
+    jax.config.update("jax_compilation_cache_dir", str(folder))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 
 def versions() -> dict[str, str]:

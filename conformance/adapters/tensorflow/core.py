@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,10 @@ tf.config.threading.set_intra_op_parallelism_threads(1)
 
 #: the names spellings may use (ops.py)
 NAMESPACE = {"tf": tf, "tfp": tfp}
+
+
+def cache_compiled(folder: Path | None) -> None:
+    """Nothing to do: TensorFlow runs eagerly by default: it compiles nothing to keep."""
 
 
 def versions() -> dict[str, str]:

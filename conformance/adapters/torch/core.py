@@ -1,6 +1,7 @@
 """Import and configure torch; arrays in and out."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,11 @@ torch.set_num_threads(1)  # one core per worker: workers run side by side
 
 #: the names spellings may use (ops.py)
 NAMESPACE = {"torch": torch}
+
+
+def cache_compiled(folder: Path | None) -> None:
+    """Nothing to do: torch runs eagerly by default: it compiles nothing to keep (torch.compile, with its own cache, is
+    another regime)."""
 
 
 def versions() -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""JAX's autodiff module compiles each traced program once and never confuses two programs."""
+"""JAX's autodiff module compiles each traced program once, never confuses two programs, and keeps a bounded number."""
 import numpy as np
 import pytest
 
@@ -18,7 +18,7 @@ def adapter():
 def programs() -> int:
     from conformance.adapters.jax import autodiff
 
-    return len(autodiff._PROGRAMS)
+    return len(autodiff._PROGRAMS.by_text)
 
 
 def gradient(adapter, source: str, a: list[float], constant: list[float] | None = None) -> np.ndarray:
@@ -36,7 +36,41 @@ def test_same_program_at_new_values_reuses_its_compilation(adapter):
     assert programs() == before + 1
 
 
-def test_programs_that_differ_only_in_an_operation_or_a_constant_stay_apart(adapter):
+def test_programs_that_differ_in_an_operation_stay_apart_and_in_an_array_constant_share_a_compilation(adapter):
     np.testing.assert_allclose(gradient(adapter, "sum(cos(a))", [0.1, 0.2]), -np.sin([0.1, 0.2]))
+    before = programs()
     np.testing.assert_allclose(gradient(adapter, "sum(a)", [0.1, 0.2], constant=[1.0, 2.0]), [3.0, 3.0])
     np.testing.assert_allclose(gradient(adapter, "sum(a)", [0.1, 0.2], constant=[1.0, 5.0]), [6.0, 6.0])
+    assert programs() == before + 1  # the constant is the compiled program's argument, not part of it
+
+
+def test_a_keyed_program_is_traced_once_and_a_new_key_or_shape_is_traced_again(adapter):
+    from conformance.adapters import Program
+
+    calls = []
+    f = expr.parse("sum(a * a)", {"a"})
+
+    def traced(env):
+        calls.append(1)
+        return f.evaluate(env, adapter.ops("float64"))
+
+    def keyed(key: str, a: list[float]) -> np.ndarray:
+        fn = Program(key, traced)
+        return adapter.vjp(fn, {"a": np.array(a)}, "float64", None)[1]["a"].value
+
+    np.testing.assert_allclose(keyed("square-test", [1.0, 2.0]), [2.0, 4.0])
+    once = len(calls)
+    np.testing.assert_allclose(keyed("square-test", [3.0, 4.0]), [6.0, 8.0])
+    assert len(calls) == once  # found by its key: not traced again
+    np.testing.assert_allclose(keyed("square-test", [1.0, 2.0, 3.0]), [2.0, 4.0, 6.0])
+    np.testing.assert_allclose(keyed("another-key", [3.0, 4.0]), [6.0, 8.0])
+    assert len(calls) > once
+
+
+def test_the_compiled_programs_kept_are_bounded(adapter, monkeypatch):
+    from conformance.adapters.jax import autodiff
+
+    monkeypatch.setattr(autodiff, "PROGRAMS_KEPT", 4)
+    for k in range(1, 11):
+        np.testing.assert_allclose(gradient(adapter, f"sum(a ** {k})", [1.5]), [k * 1.5 ** (k - 1)])
+        assert programs() <= 4
