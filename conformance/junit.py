@@ -28,7 +28,8 @@ def xml(report: Report) -> str:
                               failures=str(outcomes.count("failure")), errors=str(outcomes.count("error")),
                               skipped=str(outcomes.count("skipped")), time=f"{sum(j.seconds for j in jobs):.3f}")
         properties = ET.SubElement(suite, "properties")
-        for name, value in [*info.versions.items(), ("python", env.python), ("platform", env.platform)]:
+        regime = [("regime", info.regime)] if info.regime else []
+        for name, value in [*info.versions.items(), *regime, ("python", env.python), ("platform", env.platform)]:
             ET.SubElement(properties, "property", name=name, value=value)
         if info.reason:
             ET.SubElement(properties, "property", name="unavailable", value=info.reason)

@@ -129,6 +129,7 @@ class FrameworkInfo(Record):
     available: bool
     versions: dict[str, str]
     reason: str | None
+    regime: str | None = Field(None, description="how the framework executed the jobs: eager (op by op) or jit")
 
 
 class Environment(Record):
@@ -283,7 +284,8 @@ def _environment(verdicts: list[JobVerdict], frameworks: list[str]) -> Environme
         versions = next((j.versions for j in jobs if j.versions), {})
         reason = next((j.unavailable for j in jobs if j.unavailable), None)
         info[fw] = FrameworkInfo(available=reason is None and bool(versions), versions=versions,
-                                 reason=reason if reason or versions else "no jobs ran")
+                                 reason=reason if reason or versions else "no jobs ran",
+                                 regime=next((j.regime for j in jobs if j.regime), None))
     return Environment(python=platform.python_version(), platform=platform.platform(), executable=sys.executable,
                        packages={name: _version(name) for name in ("gradient-conformance", "numpy", "scipy")},
                        frameworks=info)

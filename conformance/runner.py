@@ -106,6 +106,15 @@ def interruptible() -> Iterator[None]:
             signal.signal(s, handler)
 
 
+@dataclass(frozen=True)
+class Ready:
+    """A framework worker's first message: its framework's versions, as plain strings (a str subclass such as
+    torch's TorchVersion would import its framework in the main process), and its execution regime."""
+
+    versions: dict[str, str]
+    regime: str
+
+
 @dataclass
 class _Worker:
     name: str  # unique among the live workers: the framework (a second one "jax-2"), or REFERENCE
@@ -199,7 +208,7 @@ class _Pool:
         for fw in dict.fromkeys(job.framework for job in jobs):
             indexes = [i for i, job in enumerate(jobs) if job.framework == fw]
             self.pending[fw] = sorted(indexes, key=lambda i: -self.known.get(i, 0.0))
-        self.versions: dict[str, dict[str, str]] = {}
+        self.ready: dict[str, Ready] = {}  # per framework, what its first worker said
         self.startup: dict[str, float] = {}  # seconds from a framework worker's start to ready, measured
 
     def loop(self) -> None:
@@ -284,7 +293,7 @@ class _Pool:
         if what == "ready":
             worker.ready = True
             if worker.target is not None:
-                self.versions[worker.framework] = payload
+                self.ready[worker.framework] = payload
                 self.startup.setdefault(worker.framework, time.monotonic() - worker.started)
         elif what == "unavailable":
             self._unavailable(worker.framework, payload, worker.tasks)
@@ -355,7 +364,7 @@ class _Pool:
         key = worker.tasks[0]
         if worker.target is not None:
             job = self._job(key)
-            job.versions = self.versions[worker.framework]
+            job.versions, job.regime = self.ready[worker.framework].versions, self.ready[worker.framework].regime
             task: tuple[Any, ...] = (job.case, job.dtype)
         elif isinstance(key, str):
             task = (self.cases[key], None)
@@ -465,9 +474,10 @@ def _serve(name: str, target: str | None, parent: int, log: str, memory: int | N
     _bind_to_parent(parent)
     _capture_output(log, name)
     compute: Callable[..., Any]
+    info: Ready | None
     if target is None:
         _limit_memory(memory)
-        compute, info = _reference, {}
+        compute, info = _reference, None
     else:
         try:
             adapter = adapters.load(target)
@@ -475,8 +485,8 @@ def _serve(name: str, target: str | None, parent: int, log: str, memory: int | N
         except Exception as err:  # not installed, or installed but broken: either way it cannot run
             connection.send(("unavailable", None, f"unavailable: {adapters.describe_error(err)}"))
             return
-        # plain strings: a str subclass (torch's TorchVersion) would import its framework in the main process
-        compute, info = partial(_compute, adapter), {str(k): str(v) for k, v in adapter.versions().items()}
+        versions = {str(k): str(v) for k, v in adapter.versions().items()}
+        compute, info = partial(_compute, adapter), Ready(versions, str(adapter.regime))
     connection.send(("ready", None, info))
     while True:
         try:

@@ -78,7 +78,8 @@ def verdict_table(report: Report) -> Table:
     for fw, counts in report.summary.items():
         info = report.environment.frameworks.get(fw)
         versions = " ".join(info.versions.values()) if info and info.versions else ""
-        table.add_row(f"{fw} {versions}".strip(), *(str(counts.get(v, 0)) for v in shown))
+        regime = f"({info.regime})" if info and info.regime else ""
+        table.add_row(" ".join(f"{fw} {versions} {regime}".split()), *(str(counts.get(v, 0)) for v in shown))
     return table
 
 

@@ -45,6 +45,7 @@ class Job:
     error: str | None = None  # the job as a whole failed: exception, crash, timeout
     unavailable: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
+    regime: str = ""  # how the framework executed it (eager, jit)
     seconds: float = 0.0
     #: what each gradient should be, from the runner's reference worker (None: `judge` computes them)
     references: dict[str, kinds.Reference] | None = None

@@ -44,7 +44,7 @@ def test_jobs_carry_the_promised_keys(built, tmp_path):
     assert grad["expected"] == [4.0, -2.0]
     assert grad["expected_error"]["max_abs"] < 1e-6 and "max_rel" in grad["oracle_error"]
     assert built.environment.frameworks["fake"].model_dump() == {
-        "available": True, "versions": {"fake": "1.0"}, "reason": None}
+        "available": True, "versions": {"fake": "1.0"}, "reason": None, "regime": "eager"}
     assert built.summary == {"fake": {"pass": 1, "fail": 1}}
     assert built.failed()
 

@@ -114,6 +114,7 @@ def test_the_main_process_never_imports_a_framework(tmp_path):
             f"    cases = [c.case for c in loader.load([{str(REPO / 'conformance/cases/vjp/seed.yaml')!r}])[0]]\n"
             "    jobs = runner.run(runner.plan(cases, ['torch']), adapters.BUILTIN)\n"
             "    assert all(job.computed for job in jobs) and type(jobs[0].versions['torch']) is str\n"
+            "    assert jobs[0].regime == 'eager'\n"
             "    print(sorted(m for m in ('torch', 'tensorflow', 'jax') if m in sys.modules))\n")
     (tmp_path / "main.py").write_text(code)
     result = subprocess.run([sys.executable, str(tmp_path / "main.py")], capture_output=True, text=True, cwd=REPO)

@@ -82,6 +82,9 @@ class Adapter:
     """The contract. `fn` arguments take and return the framework's own arrays."""
 
     name = "base"
+    #: how the framework executes the jobs by default (torch and TF "eager", JAX "jit"): recorded in the report,
+    #: since execution regimes can give different gradients
+    regime = ""
     #: distribution library whose version the report records, besides the framework's
     distributions = ""
 
@@ -149,6 +152,7 @@ class FrameworkAdapter(Adapter):
         package = type(self).__module__
         load = lambda name: importlib.import_module(f"{package}.{name}")
         self.core, self.autodiff = load("core"), load("autodiff")  # core imports the framework
+        self.regime = self.core.REGIME
         self.spellings: dict[str, str | None] = load("ops").SPELLINGS
         self.library, self.optimize, self.scenarios = load("distributions"), load("optimize"), load("scenarios")
         self._ops: dict[str, Ops] = {}

@@ -14,6 +14,8 @@ import jaxlib  # noqa: E402
 import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
 
+#: the default execution regime every job runs in: jax.jit: one XLA program per computation, as JAX code normally runs
+REGIME = "jit"
 #: the names spellings may use (ops.py)
 NAMESPACE = {"jax": jax, "jnp": jnp}
 

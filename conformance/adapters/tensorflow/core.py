@@ -15,6 +15,8 @@ import tensorflow_probability as tfp
 tf.config.threading.set_inter_op_parallelism_threads(1)  # one core per worker: workers run side by side
 tf.config.threading.set_intra_op_parallelism_threads(1)
 
+#: the default execution regime every job runs in: op by op: TF 2's default (no tf.function)
+REGIME = "eager"
 #: the names spellings may use (ops.py)
 NAMESPACE = {"tf": tf, "tfp": tfp}
 

@@ -10,6 +10,8 @@ import torch
 
 torch.set_num_threads(1)  # one core per worker: workers run side by side
 
+#: the default execution regime every job runs in: op by op, as torch runs by default
+REGIME = "eager"
 #: the names spellings may use (ops.py)
 NAMESPACE = {"torch": torch}
 
