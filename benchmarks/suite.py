@@ -1,59 +1,107 @@
-"""Benchmarks, each figure a ratio against a peer measured in the same run.
+"""Benchmarks, each figure a ratio against a peer measured in the same run, each with its goal (issue 10).
 
-1. The whole suite against its floor. The floor is what no runner can beat:
-   for each framework, a fresh process that imports it and makes the
-   adapter's gradient calls for all that framework's jobs, one after another,
-   with no loader, oracle, comparison, report or worker management; the
-   slowest framework's time is the floor (workers run in parallel).
-   Goal: `conformance run` within 1.5x of the floor.
-2. The cost of one check (gradient + oracle + verdict) on the seed functions,
-   against torch.autograd.gradcheck and jax.test_util.check_grads (rev mode)
-   on the same functions and inputs. Goal: no dearer than gradcheck.
+1. The suite against the ideal: per framework, a fresh process imports it (its
+   start-up) and makes the adapter's gradient calls for all its jobs (its work),
+   with no loader, oracle, comparison, report or worker management. The ideal
+   is the frameworks' work spread evenly over the cores plus one start-up:
+   sum(work) / cores + max(start-up). Goal: within 1.15x. Also against the
+   slowest framework alone (its start-up and work).
+2. A warm run (JAX's compilation cache filled by the run before) against a cold
+   one (an empty cache). Goal: at most 0.5x.
+3. The cost of one check (gradient + oracle + verdict) of the seed cases against
+   torch.autograd.gradcheck (goal: at most 0.5x) and jax.test_util.check_grads
+   in rev mode (goal: at most 1.0x) on the same functions and inputs.
+4. 1,000 generated cases (float64) on all three frameworks against the same on
+   torch alone. Goal: within 4x.
+5. The JAX worker's memory after 2,000 distinct jobs against after 100. Goal:
+   flat, within 10%.
+6. The oracle (Richardson extrapolation) against the plain central difference
+   with a D(2h) check it replaced: the largest error bound on the seed cases
+   (goal: at most 1e-11) and the cost per case (goal: at most 2x).
 
-Run: .venv/bin/python benchmarks/suite.py [CASES]   (or `make bench`)
+Run: .venv/bin/python benchmarks/suite.py [CASES]   (or `make bench`; about 10 minutes on 2 cores)
 """
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+import generated  # noqa: E402
+
 FRAMEWORKS = ("torch", "tensorflow", "jax")
+SEED = REPO / "conformance" / "cases" / "vjp" / "seed.yaml"
 
 FLOOR = """
 import sys, time
-started = time.perf_counter()
 from conformance import adapters, kinds, loader, runner
 cases = [c.case for c in loader.load([sys.argv[2]])[0]]
+jobs = runner.plan(cases, [sys.argv[1]])
+started = time.perf_counter()
 adapter = adapters.load(adapters.BUILTIN[sys.argv[1]])
-for job in runner.plan(cases, [sys.argv[1]]):
+loaded = time.perf_counter()
+for job in jobs:
+    try:
+        kinds.compute(job.case, adapter, job.dtype)
+    except Exception:
+        pass
+print(loaded - started, time.perf_counter() - loaded)
+"""
+
+MEMORY = """
+import sys
+from conformance import adapters, kinds, loader, runner
+def rss():
+    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS:")) / 1024
+cases = [c.case for c in loader.load([sys.argv[1]])[0]]
+jobs = runner.plan(cases, ["jax"])
+adapter = adapters.load(adapters.BUILTIN["jax"])
+marks = {}
+for i, job in enumerate(jobs, 1):
     kinds.compute(job.case, adapter, job.dtype)
-print(time.perf_counter() - started)
+    if i in (100, len(jobs)):
+        marks[i] = rss()
+print(len(jobs), marks[100], marks[len(jobs)])
 """
 
 
-def wall(command: list[str]) -> float:
+def conformance(*args: str, env: dict[str, str] | None = None) -> float:
+    """Seconds of one `conformance run`, as a user starts it."""
     started = time.perf_counter()
-    subprocess.run(command, cwd=REPO, check=False, capture_output=True)
+    subprocess.run([sys.executable, "-m", "conformance", "run", "--quiet", *args], cwd=REPO, check=False,
+                   capture_output=True, env={**os.environ, **(env or {})})
     return time.perf_counter() - started
 
 
-def suite_against_floor(cases: str) -> dict[str, float]:
-    floors = {}
+def suite_against_ideal(cases: str) -> dict[str, float]:
+    start, work = {}, {}
     for fw in FRAMEWORKS:
-        out = subprocess.run([sys.executable, "-c", FLOOR, fw, cases], cwd=REPO, capture_output=True, text=True)
-        floors[fw] = float(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else float("nan")
+        out = subprocess.run([sys.executable, "-c", FLOOR, fw, cases], cwd=REPO, capture_output=True, text=True,
+                             env={**os.environ, "XDG_CACHE_HOME": tempfile.mkdtemp()})
+        start[fw], work[fw] = map(float, out.stdout.split()[-2:])
+    cores = len(os.sched_getaffinity(0))
+    ideal = sum(work.values()) / cores + max(start.values())
+    slowest = max(FRAMEWORKS, key=lambda fw: start[fw] + work[fw])
     with tempfile.TemporaryDirectory() as tmp:
-        suite = wall([sys.executable, "-m", "conformance", "run", cases, "--quiet", "--report", f"{tmp}/r.json"])
+        cache = {"XDG_CACHE_HOME": tmp}
+        cold = conformance(cases, "--report", f"{tmp}/r.json", env=cache)
+        warm = conformance(cases, "--report", f"{tmp}/r.json", env=cache)
         jobs = len(json.loads(Path(f"{tmp}/r.json").read_text())["jobs"])
-    floor = max(floors.values())
-    return {"jobs": jobs, "suite_s": suite, **{f"floor_{fw}_s": t for fw, t in floors.items()},
-            "floor_s": floor, "suite_over_floor": suite / floor}
+    return {"jobs": jobs, "cores": cores, **{f"{fw}_startup_s": start[fw] for fw in FRAMEWORKS},
+            **{f"{fw}_work_s": work[fw] for fw in FRAMEWORKS}, "ideal_s": ideal, "suite_cold_s": cold,
+            "suite_over_ideal": cold / ideal, "slowest_alone_s": start[slowest] + work[slowest],
+            "suite_over_slowest_alone": cold / (start[slowest] + work[slowest]),
+            "suite_warm_s": warm, "warm_over_cold": warm / cold}
 
 
 def per_check() -> dict[str, float]:
@@ -61,7 +109,7 @@ def per_check() -> dict[str, float]:
     from conformance import kinds, loader, verdicts
     from conformance.adapters import BUILTIN, Adapter, load
 
-    cases = {c.case.id: c.case for c in loader.load([REPO / "conformance" / "cases" / "vjp" / "seed.yaml"])[0]}
+    cases = {c.case.id: c.case for c in loader.load([SEED])[0]}
     results: dict[str, float] = {}
     for fw in ("torch", "jax"):
         adapter = load(BUILTIN[fw])
@@ -98,7 +146,70 @@ def per_check() -> dict[str, float]:
     return results
 
 
-def _median_ms(fn, repeats: int = 30) -> float:
+def generated_against_torch(count: int = 1000) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(generated.write(Path(tmp), count))
+        cache = {"XDG_CACHE_HOME": tmp}  # a cold compilation cache
+        everyone = conformance(path, "--dtype", "float64", env=cache)
+        torch_alone = conformance(path, "--dtype", "float64", "--framework", "torch", env=cache)
+    return {"generated_cases": count, "generated_all_s": everyone, "generated_torch_s": torch_alone,
+            "generated_all_over_torch": everyone / torch_alone}
+
+
+def memory(count: int = 1000) -> dict[str, float]:
+    """RSS of a JAX worker after 100 jobs and after all (both dtypes of `count` generated cases)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(generated.write(Path(tmp), count, seed=1))
+        out = subprocess.run([sys.executable, "-c", MEMORY, path], cwd=REPO, capture_output=True, text=True,
+                             env={**os.environ, "XDG_CACHE_HOME": tmp})
+    jobs, at_100, at_all = out.stdout.split()[-3:]
+    return {"memory_jobs": int(jobs), "jax_rss_100_mb": float(at_100), "jax_rss_all_mb": float(at_all),
+            "jax_rss_all_over_100": float(at_all) / float(at_100)}
+
+
+def central(f: Callable, at: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The oracle's previous scheme, the peer: D(h) with h = eps**(1/3) scale, bound |D(h) - D(2h)| + rounding."""
+    eps, out = 2.0 ** -52, {}
+    for name, x in at.items():
+        x = np.asarray(x, np.float64)
+        grad, bound = np.zeros_like(x), np.zeros_like(x)
+        for e in np.ndindex(x.shape):
+            h = eps ** (1 / 3) * max(abs(x[e]), 1e-3)
+
+            def shifted(step: float, x: np.ndarray = x, e: tuple = e, name: str = name) -> float:
+                moved = x.copy()
+                moved[e] += step
+                return float(np.sum(f({**at, name: moved})))
+
+            plus, minus = shifted(h), shifted(-h)
+            grad[e] = (plus - minus) / (2 * h)
+            d2 = (shifted(2 * h) - shifted(-2 * h)) / (4 * h)
+            bound[e] = abs(grad[e] - d2) + 4 * eps * max(abs(plus), abs(minus)) / h
+        out[name] = (grad, bound)
+    return out
+
+
+def oracle_against_central() -> dict[str, float]:
+    from conformance import loader, oracle
+    from conformance.kinds.base import values
+
+    results: dict[str, float] = {}
+    for scheme, differences in (("richardson", oracle.finite_differences), ("central", central)):
+        worst, seconds = 0.0, 0.0
+        for loaded in loader.load([SEED])[0]:
+            case = loaded.case
+            inputs = values(case, "inputs", case.inputs)
+            weights = oracle.evaluate(case.expr("cotangent")) if case.cotangent is not None else 1.0
+            f = lambda env, case=case, weights=weights: weights * oracle.evaluate(case.expr("function"), env)
+            worst = max(worst, *(float(np.max(b)) for _, b in differences(f, inputs).values()))
+            seconds += _median_ms(lambda f=f, inputs=inputs, d=differences: d(f, inputs), repeats=50) / 1000
+        results[f"oracle_{scheme}_bound"], results[f"oracle_{scheme}_ms"] = worst, seconds * 1000
+    results["oracle_bound_ratio"] = results["oracle_richardson_bound"] / results["oracle_central_bound"]
+    results["oracle_cost_ratio"] = results["oracle_richardson_ms"] / results["oracle_central_ms"]
+    return results
+
+
+def _median_ms(fn: Callable[[], object], repeats: int = 30) -> float:
     fn()  # warm: compile and cache once, as every repeated check would
     times = []
     for _ in range(repeats):
@@ -110,10 +221,11 @@ def _median_ms(fn, repeats: int = 30) -> float:
 
 def main() -> None:
     cases = sys.argv[1] if len(sys.argv) > 1 else str(REPO / "conformance" / "cases")
-    figures = {**suite_against_floor(cases), **per_check()}
-    width = max(map(len, figures))
-    for name, value in figures.items():
-        print(f"{name.ljust(width)}  {value:.3f}" if isinstance(value, float) else f"{name.ljust(width)}  {value}")
+    for measure in (oracle_against_central, per_check, lambda: suite_against_ideal(cases), generated_against_torch,
+                    memory):
+        for name, value in measure().items():
+            print(f"{name.ljust(28)}  {value:.4g}" if isinstance(value, float) else f"{name.ljust(28)}  {value}",
+                  flush=True)
 
 
 if __name__ == "__main__":
