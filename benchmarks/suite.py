@@ -192,17 +192,25 @@ def central(f: Callable, at: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarra
 def oracle_against_central() -> dict[str, float]:
     from conformance import loader, oracle
     from conformance.kinds.base import values
+    from conformance.kinds.function import FunctionCase
 
     results: dict[str, float] = {}
     for scheme, differences in (("richardson", oracle.finite_differences), ("central", central)):
         worst, seconds = 0.0, 0.0
         for loaded in loader.load([SEED])[0]:
             case = loaded.case
+            assert isinstance(case, FunctionCase)
             inputs = values(case, "inputs", case.inputs)
             weights = oracle.evaluate(case.expr("cotangent")) if case.cotangent is not None else 1.0
-            f = lambda env, case=case, weights=weights: weights * oracle.evaluate(case.expr("function"), env)
+
+            def f(env: dict, case: FunctionCase = case, weights: object = weights) -> np.ndarray:
+                return weights * oracle.evaluate(case.expr("function"), env)
+
+            def check(f: Callable = f, inputs: dict = inputs, differences: Callable = differences) -> object:
+                return differences(f, inputs)
+
             worst = max(worst, *(float(np.max(b)) for _, b in differences(f, inputs).values()))
-            seconds += _median_ms(lambda f=f, inputs=inputs, d=differences: d(f, inputs), repeats=50) / 1000
+            seconds += _median_ms(check, repeats=50) / 1000
         results[f"oracle_{scheme}_bound"], results[f"oracle_{scheme}_ms"] = worst, seconds * 1000
     results["oracle_bound_ratio"] = results["oracle_richardson_bound"] / results["oracle_central_bound"]
     results["oracle_cost_ratio"] = results["oracle_richardson_ms"] / results["oracle_central_ms"]
