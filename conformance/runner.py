@@ -60,8 +60,9 @@ STARTUP_SECONDS = 300.0  # importing a framework the first time can be slow on a
 WORKER_MEMORY = 1 << 30
 #: where a framework keeps compiled programs between runs (JAX's persistent compilation cache), by default
 COMPILE_CACHE = Path(platformdirs.user_cache_dir("gradient-conformance")) / "compiled"
-#: what a job and a worker's start-up are assumed to cost until this run or the last report has measured them
-GUESSED_JOB_SECONDS, GUESSED_STARTUP_SECONDS = 0.1, 5.0
+#: what a job is assumed to cost until this run or the last report has measured it (a start-up is never guessed:
+#: a framework is split only once its first worker has started)
+GUESSED_JOB_SECONDS = 0.1
 #: Bytes of address space the reference worker may add to its start-up footprint (Linux). A case's values are at
 #: most expr.MAX_ELEMENTS (8 MB in float64) and the whole library's references need under 1 MiB and 0.2 s, so
 #: 1 GiB stops only a runaway, before it takes the machine (a 10,000-input case once held a run at 1.8 GB).
