@@ -101,10 +101,14 @@ def _tril(name: str, operands: list[Shape], options: Options) -> Shape:
     return (first[0], first[0]) if len(first) == 1 else first
 
 
+def _matrix(name: str, shape: Shape) -> Shape:
+    if len(shape) < 2:
+        raise ShapeError(f"{name}() takes a matrix, not a value of {describe(shape)}")
+    return shape
+
+
 def _transpose(name: str, operands: list[Shape], options: Options) -> Shape:
-    first = operands[0]
-    if len(first) < 2:
-        raise ShapeError(f"{name}() takes a matrix, not a value of {describe(first)}")
+    first = _matrix(name, operands[0])
     return (*first[:-2], first[-1], first[-2])
 
 
@@ -142,12 +146,6 @@ def _solve(name: str, operands: list[Shape], options: Options) -> Shape:
     if len(b) < 2 or b[-2] != n:
         raise ShapeError(f"{name}() of a {first} matrix and a right-hand side of {describe(b)}")
     return (*broadcast(first[:-2], b[:-2]), n, b[-1])
-
-
-def _matrix(name: str, shape: Shape) -> Shape:
-    if len(shape) < 2:
-        raise ShapeError(f"{name}() takes a matrix, not a value of {describe(shape)}")
-    return shape
 
 
 #: the orders of the Array API's matrix_norm
