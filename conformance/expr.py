@@ -16,7 +16,7 @@ from typing import Any
 
 from conformance import functions
 from conformance.functions import FUNCTIONS as TABLE
-from conformance.functions import Function, Shape, ShapeError, describe
+from conformance.functions import Function, Kind, Shape, ShapeError, describe
 
 # name -> the accepted numbers of positional arguments, from the function table
 FUNCTIONS: dict[str, tuple[int, ...]] = {name: f.arity for name, f in TABLE.items()}
@@ -99,7 +99,7 @@ class Expr:
                     children: tuple = (left, right)
                 case ("neg", operand) | ("index", operand, _):
                     children = (operand,)
-                case ("stack", items) | ("call", _, items):
+                case ("stack" | "list", items) | ("call", _, items):
                     children = items
                 case _:
                     children = ()
@@ -197,23 +197,16 @@ def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
         twice = [k for k in given if function.signature.index(k) < len(node.args)]
         if twice:
             raise _fail(node, f"{name}() given {twice[0]} twice")
-        if len(node.args) not in FUNCTIONS[name]:
-            raise ExprError(f"{name}() takes {' or '.join(map(str, FUNCTIONS[name]))} argument(s), "
-                            f"got {len(node.args)}", node.lineno)
-        # keyword options become positions; an option skipped before one given takes its default
+        # keyword arguments become positions; an option skipped before one given takes its default
         last = max((function.signature.index(k) for k in given), default=len(node.args) - 1)
         arg_nodes: list[ast.expr | None] = [*node.args, *(given.get(option) for option in
                                                            function.signature[len(node.args):last + 1])]
-        args = [("literal", function.options[function.signature[i]]) if a is None else _check(a, names, used)
-                for i, a in enumerate(arg_nodes)]
-        for i, option in enumerate(TABLE[name].signature[:len(args)]):
-            if option in TABLE[name].literal and arg_nodes[i] is not None:  # an integer literal, as a Python int
-                value = args[i][1] if args[i][0] == "num" else math.nan
-                if not (math.isfinite(value) and value == int(value) and 0 <= value < MAX_DEPTH):  # inf and nan too
-                    article = "an" if option[0] in "aeiou" else "a"
-                    raise _fail(arg_nodes[i] or node, f"{article} {option} of {name}() other than an integer literal")
-                args[i] = ("literal", int(value))
-        return ("call", name, tuple(args))
+        required = arg_nodes[:len(function.params)]
+        if len(node.args) > len(function.signature) or len(required) < len(function.params) or None in required:
+            raise ExprError(f"{name}() takes {' or '.join(map(str, FUNCTIONS[name]))} argument(s), "
+                            f"got {len(node.args)}", node.lineno)
+        return ("call", name, tuple(_argument(function, parameter, a, names, used)
+                                    for parameter, a in zip(function.signature, arg_nodes, strict=False)))
     kind = {ast.Attribute: "attribute access", ast.Lambda: "a lambda",
             ast.ListComp: "a comprehension", ast.GeneratorExp: "a comprehension",
             ast.DictComp: "a comprehension", ast.SetComp: "a comprehension",
@@ -223,14 +216,68 @@ def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
     raise _fail(node, kind)
 
 
+def _argument(function: Function, parameter: str, node: ast.expr | None, names: frozenset[str],
+              used: set[str]) -> tuple:
+    """One argument of a call: a literal (an option left out takes its default), a list of arrays, or an operand."""
+    if node is None:
+        return ("literal", function.options[parameter])
+    if parameter in function.literal:
+        kind = function.literal[parameter]
+        value = _literal(node)
+        if not _is_kind(value, kind):
+            article = "an" if parameter[0] in "aeiou" else "a"
+            raise _fail(node, f"{article} {parameter} of {function.name}() other than {kind}")
+        return ("literal", value)
+    if parameter in function.lists:
+        if not isinstance(node, ast.List) or not node.elts:
+            raise _fail(node, f"{function.name}()'s {parameter} other than a list literal of arrays")
+        return ("list", tuple(_check(e, names, used) for e in node.elts))
+    return _check(node, names, used)
+
+
+#: a literal the parser cannot read (an expression, a name): no kind admits it
+_NOT_LITERAL = object()
+
+
+def _literal(node: ast.expr) -> object:
+    """A literal argument's Python value: a number (with its sign), inf, a string, True/False, a tuple of those."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name) and node.id == "inf":
+        return math.inf
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        value = _literal(node.operand)
+        return -value if isinstance(value, int | float) and not isinstance(value, bool) else _NOT_LITERAL
+    if isinstance(node, ast.Tuple):
+        return tuple(_literal(e) for e in node.elts)
+    return _NOT_LITERAL
+
+
+def _is_kind(value: object, kind: Kind) -> bool:
+    """Whether a literal's value is of `kind`; integers within MAX_ELEMENTS, so that none is absurd."""
+    def integer(v: object) -> bool:
+        return type(v) is int and abs(v) <= MAX_ELEMENTS
+
+    if kind == Kind.INTEGER:
+        return integer(value)
+    if kind == Kind.SHAPE:
+        return isinstance(value, tuple) and all(map(integer, value))
+    if kind == Kind.INTEGERS:
+        return integer(value) or (isinstance(value, tuple) and bool(value) and all(map(integer, value)))
+    if kind == Kind.BOOLEAN:
+        return type(value) is bool
+    return (type(value) is float and not math.isnan(value)) or integer(value) or value in ("fro", "nuc")
+
+
 def _keyword_arguments(node: ast.Call, function: Function) -> dict[str, ast.expr]:
-    """A call's keyword arguments, each one of the function's options (`var(x, correction=1)`)."""
+    """A call's keyword arguments: its options and literal parameters, as the Array API writes them
+    (`var(x, correction=1)`, `squeeze(x, axis=0)`)."""
+    keywords = [*function.options, *(p for p in function.params if p in function.literal)]
     given: dict[str, ast.expr] = {}
     for keyword in node.keywords:
-        if keyword.arg is None or keyword.arg not in function.options:
-            options = ", ".join(function.options) or "none"
+        if keyword.arg is None or keyword.arg not in keywords:
             raise _fail(keyword.value, f"a keyword argument {keyword.arg or '**'!s} to {function.name}() "
-                                       f"(its options: {options})")
+                                       f"(its options: {', '.join(keywords) or 'none'})")
         given[keyword.arg] = keyword.value
     return given
 
@@ -251,6 +298,8 @@ def _evaluate(tree: tuple, env: Mapping[str, Any], ops: Ops) -> Any:
         return _evaluate(tree[1], env, ops)[tree[2]]
     if tag == "stack":
         return ops.stack([_evaluate(e, env, ops) for e in tree[1]])
+    if tag == "list":  # a list of arrays, one argument (concat's)
+        return [_evaluate(e, env, ops) for e in tree[1]]
     if tag == "call":
         args = [a[1] if a[0] == "literal" else _evaluate(a, env, ops) for a in tree[2]]
         return ops.functions[tree[1]](*args)
@@ -321,7 +370,8 @@ def _node_shape(tree: tuple, shapes: Mapping[str, Shape], visit: Callable[[tuple
     if tag == "call":
         name, args = tree[1], tree[2]
         function = TABLE[name]
-        operands = [visit(a) for a in args if a[0] != "literal"]
-        options = {option: a[1] for option, a in zip(function.signature, args, strict=False) if a[0] == "literal"}
+        operands = [visit(e) for a in args if a[0] != "literal" for e in (a[1] if a[0] == "list" else [a])]
+        options = {**function.options,
+                   **{option: a[1] for option, a in zip(function.signature, args, strict=False) if a[0] == "literal"}}
         return function.shape(name, operands, options)
     raise AssertionError(f"unknown node {tag}")

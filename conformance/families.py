@@ -150,7 +150,7 @@ FAMILIES: dict[str, Family] = {
         model_params=("loc", "covariance_matrix"),
         noise=lambda rng, n, p: rng.standard_normal((n, np.shape(p["loc"])[-1])),
         transform=lambda p, z, ops: p["loc"] + ops.functions["matmul"](
-            z, ops.functions["transpose"](ops.functions["tril"](p["scale_tril"]))),
+            z, ops.functions["matrix_transpose"](ops.functions["tril"](p["scale_tril"]))),
         standardize=lambda p, x: np.linalg.solve(_tril(p), (x - p["loc"]).T).T,
         log_prob=_mvn_log_prob,
         score=_mvn_score,

@@ -12,6 +12,7 @@ Adding a function: a record here, one spelling line per framework, and its cases
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -19,11 +20,23 @@ from types import MappingProxyType
 from typing import TypeAlias
 
 Shape: TypeAlias = tuple[int, ...]
-Options: TypeAlias = Mapping[str, int | None]
+#: the value of a literal argument: an axis, a shape, a norm's order, a flag
+Literal: TypeAlias = int | float | str | bool | tuple[int, ...] | None
+Options: TypeAlias = Mapping[str, Literal]
 
 
 class ShapeError(ValueError):
     """Operands a function cannot take, found from their shapes alone (where NumPy would raise)."""
+
+
+class Kind(StrEnum):
+    """What a literal argument may be written as; the value names it in the parser's error message."""
+
+    INTEGER = "an integer literal"
+    INTEGERS = "an integer literal or a tuple of them"
+    SHAPE = "a tuple of integer literals"
+    BOOLEAN = "True or False"
+    ORDER = "a norm's order (a number, inf, -inf, 'fro' or 'nuc')"
 
 
 def describe(shape: Shape) -> str:
@@ -41,6 +54,18 @@ def broadcast(*shapes: Shape) -> Shape:
     return tuple(out)
 
 
+def axes(name: str, shape: Shape, axis: Literal, extra: int = 0) -> tuple[int, ...]:
+    """`axis` (an int or a tuple) as non-negative axes of a value of `shape` (`extra` more, for an inserted axis)."""
+    given = axis if isinstance(axis, tuple) else (axis,)
+    rank = len(shape) + extra
+    if not all(isinstance(a, int) and -rank <= a < rank for a in given):
+        raise ShapeError(f"axis {axis} of {name}() is out of range for a value of {describe(shape)}")
+    out = tuple(a % rank for a in given if isinstance(a, int))
+    if len(set(out)) < len(out):
+        raise ShapeError(f"axis {axis} of {name}() repeats an axis")
+    return out
+
+
 # Shape rules: (function name, operand shapes, literal options) -> the result's shape, by NumPy's rules.
 ShapeRule: TypeAlias = Callable[[str, list[Shape], Options], Shape]
 
@@ -50,13 +75,12 @@ def elementwise(name: str, operands: list[Shape], options: Options) -> Shape:
 
 
 def reduction(name: str, operands: list[Shape], options: Options) -> Shape:
+    """Reduced over `axis` (None: all), the reduced axes kept as 1 with `keepdims`."""
     first, axis = operands[0], options.get("axis")
-    if axis is None:
-        return ()
-    if not -len(first) <= axis < len(first):
-        raise ShapeError(f"axis {axis} of {name}() is out of range for a value of {describe(first)}")
-    axis %= len(first)
-    return first[:axis] + first[axis + 1:]
+    reduced = range(len(first)) if axis is None else axes(name, first, axis)
+    if options.get("keepdims"):
+        return tuple(1 if i in reduced else n for i, n in enumerate(first))
+    return tuple(n for i, n in enumerate(first) if i not in reduced)
 
 
 def to_scalar(name: str, operands: list[Shape], options: Options) -> Shape:
@@ -77,10 +101,14 @@ def _tril(name: str, operands: list[Shape], options: Options) -> Shape:
     return (first[0], first[0]) if len(first) == 1 else first
 
 
+def _matrix(name: str, shape: Shape) -> Shape:
+    if len(shape) < 2:
+        raise ShapeError(f"{name}() takes a matrix, not a value of {describe(shape)}")
+    return shape
+
+
 def _transpose(name: str, operands: list[Shape], options: Options) -> Shape:
-    first = operands[0]
-    if len(first) < 2:
-        raise ShapeError(f"{name}() takes a matrix, not a value of {describe(first)}")
+    first = _matrix(name, operands[0])
     return (*first[:-2], first[-1], first[-2])
 
 
@@ -120,6 +148,170 @@ def _solve(name: str, operands: list[Shape], options: Options) -> Shape:
     return (*broadcast(first[:-2], b[:-2]), n, b[-1])
 
 
+#: the orders of the Array API's matrix_norm
+MATRIX_ORDERS: tuple[Literal, ...] = ("fro", "nuc", 1, -1, 2, -2, float("inf"), float("-inf"))
+
+
+def _matrix_norm(name: str, operands: list[Shape], options: Options) -> Shape:
+    if options["ord"] not in MATRIX_ORDERS:
+        raise ShapeError(f"ord {options['ord']!r} of {name}() is not one of {', '.join(map(repr, MATRIX_ORDERS))}")
+    return _matrix(name, operands[0])[:-2]
+
+
+def _vector_norm(name: str, operands: list[Shape], options: Options) -> Shape:
+    if isinstance(options["ord"], str):
+        raise ShapeError(f"ord {options['ord']!r} of {name}() is a matrix norm's (use matrix_norm)")
+    return reduction(name, operands, options)
+
+
+def _diagonal(name: str, operands: list[Shape], options: Options) -> Shape:
+    first = _matrix(name, operands[0])
+    n, m, k = first[-2], first[-1], options["offset"]
+    assert isinstance(k, int)
+    return (*first[:-2], max(0, min(n, m - k) if k >= 0 else min(n + k, m)))
+
+
+def _trace(name: str, operands: list[Shape], options: Options) -> Shape:
+    return _diagonal(name, operands, options)[:-1]
+
+
+def _cross(name: str, operands: list[Shape], options: Options) -> Shape:
+    out = broadcast(*operands)
+    if not all(s[axes(name, s, options["axis"])[0]] == 3 for s in operands):
+        raise ShapeError(f"{name}() of shapes {', '.join(map(str, operands))}: axis {options['axis']} must have "
+                         "size 3 in both")
+    return out
+
+
+def _vecdot(name: str, operands: list[Shape], options: Options) -> Shape:
+    a, b = operands
+    i, j = axes(name, a, options["axis"])[0] - len(a), axes(name, b, options["axis"])[0] - len(b)
+    if a[i] != b[j]:
+        raise ShapeError(f"{name}() of shapes {a} and {b}: axis {options['axis']} differs in size")
+    return reduction(name, [broadcast(a, b)], {"axis": options["axis"]})
+
+
+def _outer(name: str, operands: list[Shape], options: Options) -> Shape:
+    if any(len(s) != 1 for s in operands):
+        raise ShapeError(f"{name}() takes two vectors, not shapes {operands[0]} and {operands[1]}")
+    return (operands[0][0], operands[1][0])
+
+
+def _tensordot(name: str, operands: list[Shape], options: Options) -> Shape:
+    a, b = operands
+    n = options["axes"]
+    assert isinstance(n, int)
+    if not 0 <= n <= min(len(a), len(b)) or a[len(a) - n:] != b[:n]:
+        raise ShapeError(f"{name}() of shapes {a} and {b} cannot contract {n} axes")
+    return (*a[:len(a) - n], *b[n:])
+
+
+def _svdvals(name: str, operands: list[Shape], options: Options) -> Shape:
+    first = _matrix(name, operands[0])
+    return (*first[:-2], min(first[-2:]))
+
+
+def _concat(name: str, operands: list[Shape], options: Options) -> Shape:
+    first = operands[0]
+    axis = axes(name, first, options["axis"])[0]
+    if any(len(s) != len(first) or s[:axis] + s[axis + 1:] != first[:axis] + first[axis + 1:] for s in operands):
+        raise ShapeError(f"{name}() of shapes {', '.join(map(str, operands))}: they differ beyond axis {axis}")
+    return (*first[:axis], sum(s[axis] for s in operands), *first[axis + 1:])
+
+
+def _stack(name: str, operands: list[Shape], options: Options) -> Shape:
+    first = operands[0]
+    if len(set(operands)) > 1:
+        raise ShapeError(f"{name}() of different shapes ({', '.join(map(str, dict.fromkeys(operands)))})")
+    axis = axes(name, first, options["axis"], extra=1)[0]
+    return (*first[:axis], len(operands), *first[axis:])
+
+
+def _reshape(name: str, operands: list[Shape], options: Options) -> Shape:
+    first, shape = operands[0], options["shape"]
+    assert isinstance(shape, tuple)
+    known, free = math.prod(n for n in shape if n != -1), shape.count(-1)
+    size = math.prod(first)
+    fits = size % known == 0 if free and known else size == known and not free
+    if free > 1 or any(n < -1 for n in shape) or not fits:
+        raise ShapeError(f"{name}() cannot make a value of {describe(first)} into shape {shape}")
+    return tuple(size // known if n == -1 else n for n in shape)
+
+
+def _same(name: str, operands: list[Shape], options: Options) -> Shape:
+    """The operand's shape, with its `axis` (if any) checked."""
+    if options.get("axis") is not None:
+        axes(name, operands[0], options["axis"])
+    return operands[0]
+
+
+def _roll(name: str, operands: list[Shape], options: Options) -> Shape:
+    shift, axis = options["shift"], options["axis"]
+    if isinstance(shift, tuple) and (not isinstance(axis, tuple) or len(axis) != len(shift)):
+        raise ShapeError(f"{name}() of shift {shift} needs a tuple of as many axes, not {axis}")
+    return _same(name, operands, options)
+
+
+def _tile(name: str, operands: list[Shape], options: Options) -> Shape:
+    first, reps = operands[0], options["repetitions"]
+    assert isinstance(reps, tuple)
+    rank = max(len(first), len(reps))
+    padded, times = (1,) * (rank - len(first)) + first, (1,) * (rank - len(reps)) + reps
+    if any(r < 0 for r in reps):
+        raise ShapeError(f"{name}() of negative repetitions {reps}")
+    return tuple(n * r for n, r in zip(padded, times, strict=True))
+
+
+def _repeat(name: str, operands: list[Shape], options: Options) -> Shape:
+    first, repeats, axis = operands[0], options["repeats"], options["axis"]
+    assert isinstance(repeats, int)
+    if repeats < 0:
+        raise ShapeError(f"{name}() of a negative count {repeats}")
+    if axis is None:
+        return (math.prod(first) * repeats,)
+    i = axes(name, first, axis)[0]
+    return (*first[:i], first[i] * repeats, *first[i + 1:])
+
+
+def _expand_dims(name: str, operands: list[Shape], options: Options) -> Shape:
+    first = operands[0]
+    i = axes(name, first, options["axis"], extra=1)[0]
+    return (*first[:i], 1, *first[i:])
+
+
+def _squeeze(name: str, operands: list[Shape], options: Options) -> Shape:
+    first = operands[0]
+    gone = axes(name, first, options["axis"])
+    if any(first[i] != 1 for i in gone):
+        raise ShapeError(f"{name}() of axis {options['axis']} of a value of {describe(first)}: not of size 1")
+    return tuple(n for i, n in enumerate(first) if i not in gone)
+
+
+def _moveaxis(name: str, operands: list[Shape], options: Options) -> Shape:
+    first = operands[0]
+    source, destination = axes(name, first, options["source"]), axes(name, first, options["destination"])
+    if len(source) != len(destination):
+        raise ShapeError(f"{name}() of {len(source)} source and {len(destination)} destination axes")
+    rest = iter(i for i in range(len(first)) if i not in source)
+    order = dict(zip(destination, source, strict=True))
+    return tuple(first[order[i] if i in order else next(rest)] for i in range(len(first)))
+
+
+def _permute_dims(name: str, operands: list[Shape], options: Options) -> Shape:
+    first, order = operands[0], options["axes"]
+    if not isinstance(order, tuple) or sorted(axes(name, first, order)) != list(range(len(first))):
+        raise ShapeError(f"{name}() of axes {order}: not a permutation of the {len(first)} axes")
+    return tuple(first[i] for i in order)
+
+
+def _broadcast_to(name: str, operands: list[Shape], options: Options) -> Shape:
+    shape = options["shape"]
+    assert isinstance(shape, tuple)
+    if len(operands[0]) > len(shape) or broadcast(operands[0], shape) != shape:
+        raise ShapeError(f"{name}() cannot broadcast a value of {describe(operands[0])} to shape {shape}")
+    return shape
+
+
 class Standard(StrEnum):
     """Where a function's name and signature come from."""
 
@@ -156,10 +348,12 @@ class Function:
     #: the oracle's spelling: a dotted path (called with the parameters) or an expression over them
     numpy: str
     standard: Standard
-    options: Mapping[str, int | None] = field(default_factory=lambda: MappingProxyType({}))
+    options: Options = field(default_factory=lambda: MappingProxyType({}))
     domains: frozenset[Domain] = REAL
-    #: options that must be integer literals in an expression (an axis), checked at load
-    literal: frozenset[str] = frozenset()
+    #: parameters and options written as literals in an expression (an axis, a shape, an order), checked at load
+    literal: Mapping[str, Kind] = field(default_factory=lambda: MappingProxyType({}))
+    #: parameters that take a list of arrays, written as a list literal (`concat([a, b])`)
+    lists: frozenset[str] = frozenset()
     #: the result's shape from the operands' (ShapeError where NumPy would raise), checked at load
     shape: ShapeRule = elementwise
     #: for an extension: why it is in the language although neither standard has it
@@ -176,6 +370,11 @@ class Function:
 
 
 _AXIS = MappingProxyType({"axis": None})
+_FIRST_AXIS = MappingProxyType({"axis": 0})
+_LAST_AXIS = MappingProxyType({"axis": -1})
+_INTEGER_AXIS = MappingProxyType({"axis": Kind.INTEGER})
+_OFFSET = MappingProxyType({"offset": 0})
+_INTEGER_OFFSET = MappingProxyType({"offset": Kind.INTEGER})
 
 
 def _unary(name: str, latex: str, numpy: str | None = None, standard: Standard = Standard.ARRAY_API,
@@ -185,7 +384,7 @@ def _unary(name: str, latex: str, numpy: str | None = None, standard: Standard =
 
 def _reduction(name: str, latex: str, numpy: str | None = None) -> Function:
     return Function(name, ("x",), latex, numpy or f"np.{name}(x, axis=axis)", Standard.ARRAY_API, options=_AXIS,
-                    literal=frozenset({"axis"}), shape=reduction)
+                    literal=_INTEGER_AXIS, shape=reduction)
 
 
 _FUNCTIONS = (
@@ -239,24 +438,28 @@ _FUNCTIONS = (
     _reduction("min", r"\min\left($x\right)"),
     Function("std", ("x",), r"\operatorname{std}\left($x\right)", "np.std(x, axis=axis, ddof=correction)",
              Standard.ARRAY_API, options=MappingProxyType({"axis": None, "correction": 0}),
-             literal=frozenset({"axis", "correction"}), shape=reduction),
+             literal={"axis": Kind.INTEGER, "correction": Kind.INTEGER}, shape=reduction),
     Function("var", ("x",), r"\operatorname{var}\left($x\right)", "np.var(x, axis=axis, ddof=correction)",
              Standard.ARRAY_API, options=MappingProxyType({"axis": None, "correction": 0}),
-             literal=frozenset({"axis", "correction"}), shape=reduction),
+             literal={"axis": Kind.INTEGER, "correction": Kind.INTEGER}, shape=reduction),
     Function("cumulative_sum", ("x",), r"\operatorname{cumsum}\left($x\right)",
              "np.cumsum(x, axis=0 if axis is None else axis)", Standard.ARRAY_API, options=_AXIS,
-             literal=frozenset({"axis"})),
+             literal=_INTEGER_AXIS),
     Function("cumulative_prod", ("x",), r"\operatorname{cumprod}\left($x\right)",
              "np.cumprod(x, axis=0 if axis is None else axis)", Standard.ARRAY_API, options=_AXIS,
-             literal=frozenset({"axis"})),
-    # linear algebra (Array API and its linalg extension)
+             literal=_INTEGER_AXIS),
+    # linear algebra (Array API and its linalg extension); matrix norms of order 2 and 'nuc' go through the SVD
     Function("matmul", ("x1", "x2"), r"$x1 \, $x2", "np.matmul", Standard.ARRAY_API, domains=REAL_COMPLEX,
              shape=_matmul),
-    Function("transpose", ("x",), r"{$x}^{\top}", "np.swapaxes(x, -1, -2)", Standard.EXTENSION, shape=_transpose,
-             why="the Array API's matrix_transpose; renamed with the breadth work"),
+    Function("matrix_transpose", ("x",), r"{$x}^{\top}", "np.matrix_transpose", Standard.ARRAY_API,
+             shape=_transpose),
     Function("cholesky", ("x",), r"\operatorname{chol}\left($x\right)", "np.linalg.cholesky", Standard.ARRAY_API,
              shape=square(lambda s: s)),
     Function("solve", ("x1", "x2"), r"{$x1}^{-1} $x2", "np.linalg.solve", Standard.ARRAY_API, shape=_solve),
+    Function("inv", ("x",), r"{$x}^{-1}", "np.linalg.inv", Standard.ARRAY_API, shape=square(lambda s: s)),
+    Function("pinv", ("x",), r"{$x}^{+}", "np.linalg.pinv", Standard.ARRAY_API, shape=_transpose),
+    Function("matrix_power", ("x", "n"), r"{$x}^{$n}", "np.linalg.matrix_power", Standard.ARRAY_API,
+             literal={"n": Kind.INTEGER}, shape=square(lambda s: s)),
     Function("det", ("x",), r"\det\left($x\right)", "np.linalg.det", Standard.ARRAY_API,
              shape=square(lambda s: s[:-2])),
     Function("logdet", ("x",), r"\log\left|\det\left($x\right)\right|", "np.linalg.slogdet(x)[1]",
@@ -264,17 +467,67 @@ _FUNCTIONS = (
              why="the second output of the Array API's slogdet (the language has no tuples)"),
     Function("eigvalsh", ("x",), r"\lambda\left($x\right)", "np.linalg.eigvalsh", Standard.ARRAY_API,
              shape=square(lambda s: s[:-1])),
-    Function("norm", ("x",), r"\left\|$x\right\|", "np.linalg.norm", Standard.EXTENSION, shape=to_scalar,
-             why="the Array API's vector_norm for a vector; renamed with the breadth work"),
+    Function("svdvals", ("x",), r"\sigma\left($x\right)", "np.linalg.svdvals", Standard.ARRAY_API, shape=_svdvals),
+    Function("trace", ("x",), r"\operatorname{tr}\left($x\right)", "np.linalg.trace(x, offset=offset)",
+             Standard.ARRAY_API, options=_OFFSET, literal=_INTEGER_OFFSET, shape=_trace),
+    Function("diagonal", ("x",), r"\operatorname{diagonal}\left($x\right)", "np.linalg.diagonal(x, offset=offset)",
+             Standard.ARRAY_API, options=_OFFSET, literal=_INTEGER_OFFSET, shape=_diagonal),
+    Function("outer", ("x1", "x2"), r"$x1 \otimes $x2", "np.linalg.outer", Standard.ARRAY_API, shape=_outer),
+    Function("tensordot", ("x1", "x2"), r"$x1 \cdot_{$axes} $x2", "np.linalg.tensordot(x1, x2, axes=axes)",
+             Standard.ARRAY_API, options=MappingProxyType({"axes": 2}), literal={"axes": Kind.INTEGER},
+             shape=_tensordot),
+    Function("vecdot", ("x1", "x2"), r"\langle $x1, $x2 \rangle", "np.linalg.vecdot(x1, x2, axis=axis)",
+             Standard.ARRAY_API, options=_LAST_AXIS, literal=_INTEGER_AXIS, shape=_vecdot),
+    Function("cross", ("x1", "x2"), r"$x1 \times $x2", "np.linalg.cross(x1, x2, axis=axis)", Standard.ARRAY_API,
+             options=_LAST_AXIS, literal=_INTEGER_AXIS, shape=_cross),
+    Function("vector_norm", ("x",), r"\left\|$x\right\|_{$ord}",
+             "np.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord)", Standard.ARRAY_API,
+             options=MappingProxyType({"axis": None, "keepdims": False, "ord": 2}),
+             literal={"axis": Kind.INTEGER, "keepdims": Kind.BOOLEAN, "ord": Kind.ORDER}, shape=_vector_norm),
+    Function("matrix_norm", ("x",), r"\left\|$x\right\|_{$ord}", "np.linalg.matrix_norm(x, ord=ord)",
+             Standard.ARRAY_API, options=MappingProxyType({"ord": "fro"}), literal={"ord": Kind.ORDER},
+             shape=_matrix_norm),
     Function("diag", ("x",), r"\operatorname{diag}\left($x\right)", "np.diag", Standard.EXTENSION, shape=_diag,
              why="NumPy's diag: a vector to a diagonal matrix, a matrix to its diagonal"),
     Function("tril", ("x",), r"\operatorname{tril}\left($x\right)", "np.tril", Standard.ARRAY_API, shape=_tril),
+    # manipulation (Array API); concat and stack take a list literal of arrays
+    Function("concat", ("arrays",), r"\operatorname{concat}\left($arrays\right)", "np.concat(arrays, axis=axis)",
+             Standard.ARRAY_API, options=_FIRST_AXIS, literal=_INTEGER_AXIS, lists=frozenset({"arrays"}),
+             shape=_concat),
+    Function("stack", ("arrays",), r"\operatorname{stack}\left($arrays\right)", "np.stack(arrays, axis=axis)",
+             Standard.ARRAY_API, options=_FIRST_AXIS, literal=_INTEGER_AXIS, lists=frozenset({"arrays"}),
+             shape=_stack),
+    Function("reshape", ("x", "shape"), r"\operatorname{reshape}\left($x, $shape\right)", "np.reshape",
+             Standard.ARRAY_API, literal={"shape": Kind.SHAPE}, shape=_reshape),
+    Function("broadcast_to", ("x", "shape"), r"\operatorname{broadcast}\left($x, $shape\right)", "np.broadcast_to",
+             Standard.ARRAY_API, literal={"shape": Kind.SHAPE}, shape=_broadcast_to),
+    Function("expand_dims", ("x",), r"\operatorname{expand\_dims}\left($x\right)", "np.expand_dims(x, axis)",
+             Standard.ARRAY_API, options=_FIRST_AXIS, literal=_INTEGER_AXIS, shape=_expand_dims),
+    Function("squeeze", ("x", "axis"), r"\operatorname{squeeze}\left($x\right)", "np.squeeze(x, axis)",
+             Standard.ARRAY_API, literal={"axis": Kind.INTEGERS}, shape=_squeeze),
+    Function("flip", ("x",), r"\operatorname{flip}\left($x\right)", "np.flip(x, axis=axis)", Standard.ARRAY_API,
+             options=_AXIS, literal={"axis": Kind.INTEGERS}, shape=_same),
+    Function("roll", ("x", "shift"), r"\operatorname{roll}\left($x, $shift\right)", "np.roll(x, shift, axis=axis)",
+             Standard.ARRAY_API, options=_AXIS, literal={"shift": Kind.INTEGERS, "axis": Kind.INTEGERS}, shape=_roll),
+    Function("tile", ("x", "repetitions"), r"\operatorname{tile}\left($x, $repetitions\right)", "np.tile",
+             Standard.ARRAY_API, literal={"repetitions": Kind.SHAPE}, shape=_tile),
+    Function("repeat", ("x", "repeats"), r"\operatorname{repeat}\left($x, $repeats\right)",
+             "np.repeat(x, repeats, axis=axis)", Standard.ARRAY_API, options=_AXIS,
+             literal={"repeats": Kind.INTEGER, "axis": Kind.INTEGER}, shape=_repeat),
+    Function("moveaxis", ("x", "source", "destination"), r"\operatorname{moveaxis}\left($x\right)", "np.moveaxis",
+             Standard.ARRAY_API, literal={"source": Kind.INTEGERS, "destination": Kind.INTEGERS}, shape=_moveaxis),
+    Function("permute_dims", ("x", "axes"), r"\operatorname{permute}\left($x, $axes\right)", "np.permute_dims",
+             Standard.ARRAY_API, literal={"axes": Kind.SHAPE}, shape=_permute_dims),
+    # sorting (Array API): the values only; at a tie, which equal element goes where is the derivative's choice
+    Function("sort", ("x",), r"\operatorname{sort}\left($x\right)",
+             "-np.sort(-x, axis=axis) if descending else np.sort(x, axis=axis)", Standard.ARRAY_API,
+             options=MappingProxyType({"axis": -1, "descending": False, "stable": True}),
+             literal={"axis": Kind.INTEGER, "descending": Kind.BOOLEAN, "stable": Kind.BOOLEAN}, shape=_same),
     # special functions (scipy.special) and activations
     Function("logsumexp", ("x",), r"\log \sum \exp\left($x\right)", "special.logsumexp", Standard.SPECIAL,
              shape=to_scalar),
     Function("xlogy", ("x", "y"), r"$x \log $y", "special.xlogy", Standard.SPECIAL),
-    _unary("lgamma", r"\log\Gamma\left($x\right)", "special.gammaln", Standard.SPECIAL, REAL,
-           why="scipy.special.gammaln; renamed with the breadth work"),
+    _unary("gammaln", r"\log\Gamma\left($x\right)", "special.gammaln", Standard.SPECIAL, REAL),
     _unary("digamma", r"\psi\left($x\right)", "special.digamma", Standard.SPECIAL, REAL),
     _unary("erf", r"\operatorname{erf}\left($x\right)", "special.erf", Standard.SPECIAL, REAL),
     _unary("erfc", r"\operatorname{erfc}\left($x\right)", "special.erfc", Standard.SPECIAL, REAL),
@@ -283,7 +536,7 @@ _FUNCTIONS = (
     _unary("i0e", r"e^{-|$x|} I_0\left($x\right)", "special.i0e", Standard.SPECIAL, REAL),
     _unary("i1e", r"e^{-|$x|} I_1\left($x\right)", "special.i1e", Standard.SPECIAL, REAL),
     Function("polygamma", ("n", "x"), r"\psi^{($n)}\left($x\right)", "special.polygamma", Standard.SPECIAL,
-             literal=frozenset({"n"})),
+             literal={"n": Kind.INTEGER}),
     Function("xlog1py", ("x", "y"), r"$x \log\left(1 + $y\right)", "special.xlog1py", Standard.SPECIAL),
     Function("gammainc", ("a", "x"), r"P\left($a, $x\right)", "special.gammainc", Standard.SPECIAL),
     Function("gammaincc", ("a", "x"), r"Q\left($a, $x\right)", "special.gammaincc", Standard.SPECIAL),

@@ -12,15 +12,21 @@ nothing from a case file is ever compiled.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Mapping
+import math
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from conformance.functions import Function
 
+#: names every spelling may use besides its parameters and its library, as the case language's constants
+CONSTANTS: Mapping[str, float] = {"inf": math.inf}
 
-def is_path(spelling: str) -> bool:
-    """Whether the spelling is a dotted path such as `torch.linalg.det`."""
-    return all(part.isidentifier() for part in spelling.split("."))
+
+def is_path(spelling: str, function: Function) -> bool:
+    """Whether the spelling is a dotted path such as `torch.linalg.det` (`x.mT` is an attribute of a parameter)."""
+    parts = spelling.split(".")
+    return all(part.isidentifier() for part in parts) and parts[0] not in function.signature
 
 
 def to_callable(spelling: str | None, function: Function, namespace: Mapping[str, Any],
@@ -34,7 +40,7 @@ def to_callable(spelling: str | None, function: Function, namespace: Mapping[str
         def missing(*args: Any) -> Any:
             raise NotImplementedError(f"{library} has no {function.name}")
         return missing
-    if is_path(spelling):
+    if is_path(spelling, function):
         try:
             root, *attributes = spelling.split(".")
             target = namespace[root]
@@ -48,23 +54,41 @@ def to_callable(spelling: str | None, function: Function, namespace: Mapping[str
     defaults = "".join(f", {name}={value!r}" for name, value in function.options.items())
     source = f"lambda {', '.join(function.params)}{defaults}: {spelling}"
     # our own spelling text (see the module docstring), never a case file's
-    return eval(compile(source, f"<{function.name} spelled>", "eval"), dict(namespace))
+    return eval(compile(source, f"<{function.name} spelled>", "eval"), {**namespace, **CONSTANTS})
 
 
-def render(spelling: str, function: Function, args: list[str]) -> str:
-    """The code of one call: `spelling` with `args` (source text, positional) in place of its names.
+def render(spelling: str, function: Function, args: Sequence[object]) -> str:
+    """The code of one call: `spelling` with `args` in place of its names.
 
-    Options not given take their defaults; a keyword argument that is None is
-    left out, and a conditional on a known value keeps only its branch, so
+    An operand is source text (or anything whose str() is), a list parameter a list of those, a literal its
+    Python value. Options not given take their defaults; a keyword argument that is None is left out, and a
+    conditional whose test involves only literals keeps only its branch, so
     `torch.max(x) if axis is None else torch.max(x, axis).values` renders as `torch.max(a)`.
     """
-    if is_path(spelling):
-        return f"{spelling}({', '.join(args)})"
-    given = dict(zip(function.signature, args, strict=False))
-    values = {name: ast.parse(text, mode="eval").body for name, text in given.items()}
-    values.update({name: ast.Constant(default) for name, default in function.options.items() if name not in given})
+    if is_path(spelling, function):
+        texts = (ast.unparse(_Infinite().visit(_node(function, p, a)))
+                 for p, a in zip(function.signature, args, strict=False))
+        return f"{spelling}({', '.join(texts)})"
+    values = {name: _node(function, name, arg) for name, arg in zip(function.signature, args, strict=False)}
+    values.update({name: _constant(default) for name, default in function.options.items() if name not in values})
     tree = _Simplify().visit(_Substitute(values).visit(ast.parse(spelling, mode="eval")))
-    return ast.unparse(tree)
+    return ast.unparse(_Infinite().visit(tree))
+
+
+def _node(function: Function, parameter: str, arg: object) -> ast.expr:
+    if parameter in function.literal:
+        return _constant(arg)
+    if parameter in function.lists and isinstance(arg, list):
+        return ast.List([ast.parse(str(item), mode="eval").body for item in arg], ast.Load())
+    return ast.parse(str(arg), mode="eval").body
+
+
+def _constant(value: object) -> ast.expr:
+    """A literal's value as a node (a tuple of them as a tuple)."""
+    if isinstance(value, tuple):
+        return ast.Tuple([_constant(v) for v in value], ast.Load())
+    assert value is None or isinstance(value, str | int | float), value  # the kinds of functions.Literal
+    return ast.Constant(value)
 
 
 class _Substitute(ast.NodeTransformer):
@@ -75,8 +99,13 @@ class _Substitute(ast.NodeTransformer):
         return self.values.get(node.id, node)
 
 
+#: the nodes of a test that involves only literals (and CONSTANTS), so that it can be decided while rendering
+_DECIDABLE = (ast.Constant, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Tuple, ast.cmpop, ast.boolop, ast.unaryop,
+              ast.expr_context)
+
+
 class _Simplify(ast.NodeTransformer):
-    """Drop `keyword=None` and pick the branch of a conditional whose test compares constants by identity."""
+    """Drop `keyword=None` and pick the branch of a conditional whose test involves only literals."""
 
     def visit_Call(self, node: ast.Call) -> ast.Call:
         self.generic_visit(node)
@@ -85,9 +114,20 @@ class _Simplify(ast.NodeTransformer):
 
     def visit_IfExp(self, node: ast.IfExp) -> ast.expr:
         self.generic_visit(node)
-        test = node.test
-        if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot))
-                and isinstance(test.left, ast.Constant) and isinstance(test.comparators[0], ast.Constant)):
-            same = test.left.value is test.comparators[0].value
-            return node.body if same == isinstance(test.ops[0], ast.Is) else node.orelse
+        if all(isinstance(n, _DECIDABLE) or (isinstance(n, ast.Name) and n.id in CONSTANTS)
+               for n in ast.walk(node.test)):
+            # literals, constants and operators only (checked just above): nothing to call, no other name
+            test = ast.fix_missing_locations(ast.Expression(node.test))
+            with warnings.catch_warnings(action="ignore", category=SyntaxWarning):  # `0 is None`: meant so
+                decided = eval(compile(test, "<test>", "eval"), {"__builtins__": {}, **CONSTANTS})
+            return node.body if decided else node.orelse
+        return node
+
+
+class _Infinite(ast.NodeTransformer):
+    """inf as `float('inf')`: ast.unparse would write the constant as 1e309."""
+
+    def visit_Constant(self, node: ast.Constant) -> ast.expr:
+        if isinstance(node.value, float) and math.isinf(node.value):
+            return ast.Call(ast.Name("float", ast.Load()), [ast.Constant(str(node.value))], [])
         return node

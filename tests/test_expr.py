@@ -102,12 +102,22 @@ def _matrices(shape: tuple[int, ...], fill: float) -> np.ndarray:
 
 
 @pytest.mark.parametrize("source", [
-    "s + v", "v * m", "-m", "v > 0", "m[1]", "m[-2][2]", "[v, v]", "[[s, s], [s, s]]", "exp(m)", "lgamma(v)",
-    "sum(m)", "sum(m, 1)", "prod(b, 2)", "mean(b, 0)", "max(m, 0)", "min(v)", "logsumexp(m)", "norm(v)",
+    "s + v", "v * m", "-m", "v > 0", "m[1]", "m[-2][2]", "[v, v]", "[[s, s], [s, s]]", "exp(m)", "gammaln(v)",
+    "sum(m)", "sum(m, 1)", "prod(b, 2)", "mean(b, 0)", "max(m, 0)", "min(v)", "logsumexp(m)", "vector_norm(v)",
     "maximum(c, m)", "where(v > 0, m, s)", "clip(m, 0, v)", "xlogy(v, c)", "diag(v)", "diag(m)", "tril(q)", "tril(v)",
-    "transpose(m)", "transpose(b)", "matmul(m, v)", "matmul(w, m)", "matmul(v, v)", "matmul(m, q)", "matmul(b, q)",
-    "matmul(b, v)", "cholesky(q)", "cholesky(b)", "logdet(b)", "det(q)", "eigvalsh(b)", "solve(q, v)", "solve(b, v)",
-    "solve(q, transpose(m))", "solve(b, transpose(m))",
+    "matrix_transpose(m)", "matrix_transpose(b)", "matmul(m, v)", "matmul(w, m)", "matmul(v, v)", "matmul(m, q)",
+    "matmul(b, q)", "matmul(b, v)", "cholesky(q)", "cholesky(b)", "logdet(b)", "det(q)", "eigvalsh(b)", "solve(q, v)",
+    "solve(b, v)", "solve(q, matrix_transpose(m))", "solve(b, matrix_transpose(m))",
+    "inv(b)", "pinv(m)", "matrix_power(q, -2)", "svdvals(m)", "trace(b)", "trace(m, offset=1)", "diagonal(m, -1)",
+    "diagonal(m, offset=2)", "outer(v, w)", "tensordot(m, q, axes=1)", "tensordot(q, q)", "tensordot(v, w, 0)",
+    "vecdot(m, c)", "vecdot(m, m, axis=0)", "cross(v, q)", "cross(q, q, axis=0)", "vector_norm(m, axis=-1)",
+    "vector_norm(b, axis=1, keepdims=True, ord=inf)", "vector_norm(v, ord=-1.5)", "matrix_norm(b, ord='nuc')",
+    "matrix_norm(m, ord=-inf)", "concat([m, m])", "concat([m, c], axis=0)", "concat([v, v, v], axis=-1)",
+    "stack([v, v])", "stack([m, m], axis=-1)", "reshape(m, (3, -1))", "reshape(b, (-1,))", "broadcast_to(c, (2, 3))",
+    "expand_dims(m, axis=-1)", "squeeze(c, 0)", "squeeze(c, axis=(0,))", "flip(m)", "flip(b, axis=(0, 2))",
+    "roll(m, -1)", "roll(m, (1, 2), axis=(0, 1))", "tile(m, (2, 1))", "tile(v, (2, 2))", "repeat(m, 2)",
+    "repeat(m, 3, axis=0)", "moveaxis(b, 0, -1)", "moveaxis(b, (0, 1), (2, 0))", "permute_dims(b, (2, 0, 1))",
+    "sort(m)", "sort(m, axis=0, descending=True)",
 ])
 def test_measure_gives_numpys_shape_without_computing(source):
     env = {name: _matrices(shape, 0.5) for name, shape in SHAPES.items()}
@@ -125,11 +135,27 @@ def test_measure_gives_numpys_shape_without_computing(source):
     ("[v, w]", "a list of values of different shapes"),
     ("sum(v, 1)", "axis 1 of sum() is out of range"),
     ("diag(b)", "diag() takes a vector or a matrix"),
-    ("transpose(v)", "transpose() takes a matrix"),
+    ("matrix_transpose(v)", "matrix_transpose() takes a matrix"),
     ("matmul(m, m)", "inner dimensions 3 and 2 differ"),
     ("matmul(s, v)", "matmul() of a scalar"),
     ("cholesky(m)", "cholesky() takes a square matrix"),
     ("solve(q, w)", "solve() of a (3, 3) matrix and a vector"),
+    ("inv(m)", "inv() takes a square matrix"),
+    ("tensordot(m, m, axes=1)", "cannot contract 1 axes"),
+    ("vecdot(m, q)", "do not broadcast"),
+    ("cross(m, m, axis=0)", "must have size 3"),
+    ("outer(m, v)", "outer() takes two vectors"),
+    ("matrix_norm(m, ord=3)", "ord 3 of matrix_norm() is not one of"),
+    ("vector_norm(v, ord='fro')", "a matrix norm's"),
+    ("concat([m, v])", "they differ beyond axis 0"),
+    ("stack([m, c])", "stack() of different shapes"),
+    ("reshape(m, (4, -1))", "cannot make a value of shape (2, 3) into shape (4, -1)"),
+    ("broadcast_to(m, (3,))", "cannot broadcast a value of shape (2, 3) to shape (3,)"),
+    ("squeeze(m, 0)", "not of size 1"),
+    ("flip(m, axis=(0, 0))", "repeats an axis"),
+    ("expand_dims(m, axis=3)", "axis 3 of expand_dims() is out of range"),
+    ("permute_dims(b, (0, 1))", "not a permutation"),
+    ("sort(v, axis=1)", "axis 1 of sort() is out of range"),
 ])
 def test_measure_refuses_what_numpy_would_raise_on(source, fragment):
     env = {name: _matrices(shape, 1.0) for name, shape in SHAPES.items()}
@@ -142,7 +168,7 @@ def test_measure_refuses_what_numpy_would_raise_on(source, fragment):
 
 
 def test_measure_refuses_a_value_beyond_the_element_limit():
-    square = expr.parse("matmul(transpose([v]), [v])", {"v"})
+    square = expr.parse("matmul(matrix_transpose([v]), [v])", {"v"})
     assert expr.measure(square, {"v": (1000,)}).shape == (1000, 1000)
     with pytest.raises(expr.ExprError, match="larger than the limit of 1,000,000 elements"):
         expr.measure(square, {"v": (1001,)})
@@ -164,4 +190,40 @@ def test_options_may_be_given_by_keyword_as_the_array_api_writes_them():
 def test_keyword_arguments_are_only_a_functions_options(source, fragment):
     with pytest.raises(expr.ExprError) as err:
         expr.parse(source, {"x"})
+    assert fragment in str(err.value)
+
+
+@pytest.mark.parametrize("source, want", [
+    ("sum(m, -1)", [6, 15]),
+    ("matrix_norm(m, ord='nuc')", np.linalg.matrix_norm(np.arange(1.0, 7).reshape(2, 3), ord="nuc")),
+    ("vector_norm(v, ord=-inf) + vector_norm(v, ord=inf)", 4.0),
+    ("sort(v, descending=True)", [3, 2, 1]),
+    ("reshape(m, (3, 2))[2]", [5, 6]),
+    ("squeeze(expand_dims(v, axis=0), axis=0)", [1, 2, 3]),
+    ("concat([v, 2 * v])", [1, 2, 3, 2, 4, 6]),
+    ("stack([v, v], axis=1)[0]", [1, 1]),
+])
+def test_literal_arguments_and_lists_of_arrays(source, want):
+    """Literals of every kind (a negative axis, inf, a string, a flag, a tuple) and a list literal of arrays."""
+    env = {"v": np.array([1.0, 2.0, 3.0]), "m": np.arange(1.0, 7).reshape(2, 3)}
+    np.testing.assert_allclose(oracle.evaluate(expr.parse(source, set(env)), env), want, rtol=1e-14)
+
+
+@pytest.mark.parametrize("source, fragment", [
+    ("reshape(m, 6)", "a shape of reshape() other than a tuple of integer literals"),
+    ("reshape(m, (2, v))", "a shape of reshape() other than a tuple of integer literals"),
+    ("sort(v, descending=1)", "a descending of sort() other than True or False"),
+    ("matrix_norm(m, ord='max')", "an ord of matrix_norm() other than a norm's order"),
+    ("vector_norm(v, ord=nan)", "an ord of vector_norm() other than a norm's order"),
+    ("squeeze(m, axis=())", "an axis of squeeze() other than an integer literal or a tuple of them"),
+    ("roll(m, 10 ** 7)", "a shift of roll() other than an integer literal or a tuple of them"),
+    ("roll(m, 10000000)", "a shift of roll() other than an integer literal or a tuple of them"),  # beyond any size
+    ("concat(v)", "concat()'s arrays other than a list literal of arrays"),
+    ("concat([])", "other than a list literal of arrays"),
+    ("squeeze(m)", "squeeze() takes 2 argument(s), got 1"),
+    ("exp('fro')", "the constant 'fro'"),
+])
+def test_literals_must_be_of_their_kind(source, fragment):
+    with pytest.raises(expr.ExprError) as err:
+        expr.parse(source, {"v", "m"})
     assert fragment in str(err.value)

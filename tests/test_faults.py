@@ -191,7 +191,7 @@ def test_a_reference_that_outlasts_the_timeout_is_its_cases_error(write_case, tm
     slow = write_case(f"""
         - {{id: slow, kind: grad, title: t, why: w, dtypes: [float64],
            inputs: {{a: {[[0.01 * (i + j) for j in range(80)] for i in range(50)]}}},
-           function: "sum(exp(matmul(transpose(a), a)))"}}
+           function: "sum(exp(matmul(matrix_transpose(a), a)))"}}
     """)
     cases, errors = loader.load([slow])
     assert not errors, errors

@@ -75,7 +75,7 @@ TABLE = [
     Hostile("inputs-330-deep.yaml", case("deep-inputs", f"inputs: {{a: {nested(330)}}}\nfunction: a\n"), 5,
             "nested deeper than 32 levels"),
     Hostile("big-intermediate.yaml", case("big-intermediate", "inputs: {a: [" + ", ".join(["1"] * 2000) + "]}\n"
-                                          "function: sum(matmul(transpose([a]), [a]))\n"), 6,
+                                          "function: sum(matmul(matrix_transpose([a]), [a]))\n"), 6,
             "larger than the limit of 1,000,000 elements"),
     # the file itself
     Hostile("yaml-2000-deep.yaml", nested(2000).encode(), 1, "nested deeper than 32 levels"),

@@ -26,7 +26,7 @@ def test_a_spelling_names_only_its_parameters_and_the_framework(framework):
         if text is None:  # the framework has no such function
             continue
         names = {n.id for n in ast.walk(ast.parse(text, mode="eval")) if isinstance(n, ast.Name)}
-        allowed = ROOTS[framework] | set(FUNCTIONS[name].signature)
+        allowed = ROOTS[framework] | set(FUNCTIONS[name].signature) | set(spelling.CONSTANTS)
         assert names <= allowed, (name, names - allowed)
 
 
@@ -42,9 +42,9 @@ def test_render_writes_the_call_with_defaults_resolved():
     total, largest, logdet = FUNCTIONS["sum"], FUNCTIONS["max"], FUNCTIONS["logdet"]
     torch = SPELLINGS["torch"]
     assert spelling.render(torch["sum"], total, ["a"]) == "torch.sum(a)"
-    assert spelling.render(torch["sum"], total, ["a", "0"]) == "torch.sum(a, dim=0)"
+    assert spelling.render(torch["sum"], total, ["a", 0]) == "torch.sum(a, dim=0)"  # a literal is its value
     assert spelling.render(torch["max"], largest, ["a"]) == "torch.max(a)"
-    assert spelling.render(torch["max"], largest, ["a", "1"]) == "torch.max(a, 1).values"
+    assert spelling.render(torch["max"], largest, ["a", 1]) == "torch.max(a, 1).values"
     assert spelling.render(torch["logdet"], logdet, ["a + b"]) == "torch.linalg.slogdet(a + b)[1]"
     assert spelling.render("torch.exp", FUNCTIONS["exp"], ["x * y"]) == "torch.exp(x * y)"
 
@@ -67,3 +67,19 @@ def test_a_function_a_library_lacks_raises_when_called():
     missing = spelling.to_callable(None, FUNCTIONS["betainc"], {}, "torch")
     with pytest.raises(NotImplementedError, match="torch has no betainc"):
         missing(1.0, 2.0, 0.5)
+
+
+@pytest.mark.parametrize("framework, name, args, code", [
+    ("tensorflow", "matrix_norm", ["a", "nuc"], "tf.reduce_sum(tf.linalg.svd(a, compute_uv=False), -1)"),
+    ("tensorflow", "matrix_norm", ["a", float("-inf")], "tf.reduce_min(tf.reduce_sum(tf.abs(a), -1), -1)"),
+    ("tensorflow", "matrix_norm", ["a", 2], "tf.norm(a, ord=2, axis=[-2, -1])"),
+    ("tensorflow", "vector_norm", ["a", None, False, float("inf")], "tf.norm(a, ord=float('inf'), keepdims=False)"),
+    ("tensorflow", "sort", ["a", 0, True], "tf.sort(a, axis=0, direction='DESCENDING')"),
+    ("torch", "matrix_norm", ["a", float("-inf")], "torch.linalg.matrix_norm(a, ord=float('-inf'))"),
+    ("torch", "concat", [["a", "b * c"], 1], "torch.cat([a, b * c], dim=1)"),
+    ("torch", "flip", ["a"], "a.reshape(-1).flip(0).reshape(a.shape)"),
+    ("torch", "reshape", ["a + 1", (2, -1)], "torch.reshape(a + 1, (2, -1))"),
+])
+def test_render_decides_conditionals_on_literals_and_writes_them_as_python(framework, name, args, code):
+    """A test on literals (an order, a flag, an axis left out) keeps one branch; inf is float('inf'), not 1e309."""
+    assert spelling.render(SPELLINGS[framework][name], FUNCTIONS[name], args) == code

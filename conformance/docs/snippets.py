@@ -36,6 +36,9 @@ KIND_TEMPLATE = {"vjp": "function", "grad": "function", "reparam": "reparam", "m
 
 _NUMBER = re.compile(r'^-?(\d[\d.e+-]*|float\("-?(inf|nan)"\))$')  # a literal as syntax.format_number writes it
 _STACK = {"torch": "torch.stack", "tensorflow": "tf.stack", "jax": "jnp.stack"}
+#: a list literal of numbers: torch.stack and tf.stack take tensors (and tf.stack would make Python ints int32)
+_NUMBERS = {"torch": "torch.tensor([{}], dtype=dtype)", "tensorflow": "tf.constant([{}], dtype=dtype)",
+            "jax": "jnp.stack([{}])"}
 
 # Distributions as each adapter builds them: "{params}" is "name=value, ..."; JAX takes positions.
 # Families whose class has the same name and parameters in the framework as in the suite.
@@ -90,18 +93,25 @@ def python_syntax(framework: str) -> syntax.Syntax:
     exactly what the suite ran; a function the framework lacks (spelled None) leaves the case without a snippet."""
     spellings = spellings_of(framework)
 
-    def call(name: str, args: list[str]) -> str:
+    def call(name: str, args: list) -> str:
         spelled = spellings.get(name)
         if spelled is None:
             raise Unsupported(f"{framework} has no {name}()")
         function = FUNCTIONS[name]
-        if framework == "torch" and args and _NUMBER.match(args[0]) and function.signature[0] not in function.literal:
+        operand = function.signature[0] not in function.literal and function.signature[0] not in function.lists
+        if framework == "torch" and operand and _NUMBER.match(str(args[0])):
             args = [f"torch.tensor({args[0]}, dtype=dtype)", *args[1:]]  # torch.special.* want a tensor input
         text = spelling.render(spelled, function, args)
         atomic = isinstance(ast.parse(text, mode="eval").body, (ast.Call, ast.Name, ast.Attribute, ast.Subscript))
         return text if atomic else f"({text})"  # a conditional spelling (TF picks by rank) inside an expression
 
-    return syntax.Syntax(call=call, stack=lambda items: f"{_STACK[framework]}([{', '.join(map(str, items))}])")
+    def stack(items: list[syntax.Sym]) -> str:
+        listed = ", ".join(map(str, items))
+        if all(_NUMBER.match(str(item)) for item in items):
+            return _NUMBERS[framework].format(listed)
+        return f"{_STACK[framework]}([{listed}])"
+
+    return syntax.Syntax(call=call, stack=stack)
 
 
 def spellings_of(framework: str) -> Mapping[str, str | None]:

@@ -23,9 +23,12 @@ ATOM, POW, UNARY, MUL, ADD, CMP = 100, 80, 70, 60, 50, 40
 
 @dataclass(frozen=True)
 class Syntax:
-    """How one target language spells numbers, calls, stacks and operators."""
+    """How one target language spells numbers, calls, stacks and operators.
 
-    call: Callable[[str, list[str]], str]
+    A call's arguments are Syms (operands), lists of Syms (concat's arrays) and literal values (an axis, an order).
+    """
+
+    call: Callable[[str, list[Any]], str]
     stack: Callable[[list[Sym]], str]
     number: Callable[[float], str] = lambda v: format_number(v)
     latex: bool = False
@@ -112,7 +115,7 @@ def format_number(value: float) -> str:
 def _ops(syntax: Syntax) -> Ops:
     class Calls(dict):  # every name in the function table, built on demand
         def __missing__(self, name: str) -> Callable[..., Sym]:
-            return lambda *args: Sym(syntax.call(name, [str(a) for a in args]), syntax)
+            return lambda *args: Sym(syntax.call(name, list(args)), syntax)
 
     return Ops(Calls(), const=lambda v: Sym(syntax.number(v), syntax),
                stack=lambda items: Sym(syntax.stack(items), syntax, rows=items))
@@ -153,14 +156,28 @@ def latex_name(name: str) -> str:
     return r"\mathrm{" + name.replace("_", r"\_") + "}"
 
 
-def _latex_call(name: str, args: list[str]) -> str:
+def _latex_argument(arg: Any) -> str:
+    """An operand as it is; a list of them in brackets; a literal as LaTeX (inf as \\infty, 'fro' upright)."""
+    if isinstance(arg, Sym):
+        return str(arg)
+    if isinstance(arg, list):
+        return r"\left[" + ", ".join(map(_latex_argument, arg)) + r"\right]"
+    if isinstance(arg, tuple):
+        return r"\left(" + ", ".join(map(_latex_argument, arg)) + r"\right)"
+    if isinstance(arg, float):
+        return _latex_number(arg)
+    return rf"\mathrm{{{arg}}}" if isinstance(arg, str | bool) else str(arg)
+
+
+def _latex_call(name: str, arguments: list[Any]) -> str:
+    args = [_latex_argument(a) for a in arguments]
     if name == "sqrt":
         return rf"\sqrt{{{args[0]}}}"
     if name == "abs":
         return rf"\left|{args[0]}\right|"
     if name == "square":
         return rf"\left({args[0]}\right)^{{2}}"
-    if name == "transpose":
+    if name == "matrix_transpose":
         return rf"{{{args[0]}}}^{{\top}}"
     head = _LATEX_CALLS.get(name) or rf"\operatorname{{{name}}}"
     return rf"{head}\left({', '.join(args)}\right)"

@@ -37,14 +37,41 @@ SPELLINGS: dict[str, str | None] = {
     "mean": "tf.reduce_mean(x, axis=axis)", "max": "tf.reduce_max(x, axis=axis)", "min": "tf.reduce_min(x, axis=axis)",
     "matmul": "tf.linalg.matvec(x1, x2) if x2.shape.rank == 1 else "
               "tf.linalg.matvec(x2, x1, transpose_a=True) if x1.shape.rank == 1 else tf.linalg.matmul(x1, x2)",
-    "transpose": "tf.linalg.matrix_transpose",
+    "matrix_transpose": "tf.linalg.matrix_transpose",
     "cholesky": "tf.linalg.cholesky",
     "solve": "tf.linalg.solve(x1, x2[..., None])[..., 0] if x2.shape.rank == x1.shape.rank - 1 "
              "else tf.linalg.solve(x1, x2)",
-    "det": "tf.linalg.det", "logdet": "tf.linalg.slogdet(x)[1]", "eigvalsh": "tf.linalg.eigvalsh", "norm": "tf.norm",
+    "det": "tf.linalg.det", "logdet": "tf.linalg.slogdet(x)[1]", "eigvalsh": "tf.linalg.eigvalsh",
+    "inv": "tf.linalg.inv", "pinv": "tf.linalg.pinv",
+    "matrix_power": None,  # not in TF: https://www.tensorflow.org/api_docs/python/tf/linalg lists no matrix power
+    "svdvals": "tf.linalg.svd(x, compute_uv=False)", "outer": "tf.tensordot(x1, x2, axes=0)",
+    "trace": "tf.reduce_sum(tf.linalg.diag_part(x, k=offset), -1)", "diagonal": "tf.linalg.diag_part(x, k=offset)",
+    "tensordot": "tf.tensordot(x1, x2, axes=axes)",
+    # TF has no vecdot, and tf.linalg.cross takes no axis
+    "vecdot": "tf.reduce_sum(x1 * x2, axis=axis)", "cross": "tf.experimental.numpy.cross(x1, x2, axis=axis)",
+    # tf.norm has no order -inf (nor 'nuc' and the negative matrix orders): the compositions a TF user writes
+    "vector_norm": "tf.reduce_min(tf.abs(x), axis=axis, keepdims=keepdims) if ord == -inf "
+                   "else tf.norm(x, ord=ord, axis=axis, keepdims=keepdims)",
+    "matrix_norm": "tf.reduce_sum(tf.linalg.svd(x, compute_uv=False), -1) if ord == 'nuc' "
+                   "else tf.reduce_min(tf.linalg.svd(x, compute_uv=False), -1) if ord == -2 "
+                   "else tf.reduce_min(tf.reduce_sum(tf.abs(x), -2), -1) if ord == -1 "
+                   "else tf.reduce_min(tf.reduce_sum(tf.abs(x), -1), -1) if ord == -inf "
+                   "else tf.norm(x, ord=ord, axis=[-2, -1])",
     "diag": "tf.linalg.diag(x) if x.shape.rank == 1 else tf.linalg.diag_part(x)",
     "tril": "tf.linalg.band_part(x, -1, 0)",
-    "logsumexp": "tf.reduce_logsumexp", "xlogy": "tf.math.xlogy", "lgamma": "tf.math.lgamma",
+    "concat": "tf.concat(arrays, axis=axis)", "stack": "tf.stack(arrays, axis=axis)",
+    "reshape": "tf.reshape", "broadcast_to": "tf.broadcast_to", "expand_dims": "tf.expand_dims",
+    "squeeze": "tf.squeeze", "repeat": "tf.repeat(x, repeats, axis=axis)", "permute_dims": "tf.transpose",
+    # tf.tile wants one count per axis; NumPy's tile (and the Array API's) pads the shorter with ones
+    "tile": "tf.experimental.numpy.tile", "moveaxis": "tf.experimental.numpy.moveaxis",
+    # tf.roll and tf.reverse need their axes; every axis is the flattened array
+    "roll": "tf.roll(x, shift, axis) if axis is not None else tf.reshape(tf.roll(tf.reshape(x, [-1]), shift, 0), "
+            "tf.shape(x))",
+    "flip": "tf.reverse(x, tf.reshape(axis, [-1])) if axis is not None "
+            "else tf.reshape(tf.reverse(tf.reshape(x, [-1]), [0]), tf.shape(x))",
+    # tf.sort has no stable flag: its values are the same either way
+    "sort": "tf.sort(x, axis=axis, direction='DESCENDING' if descending else 'ASCENDING')",
+    "logsumexp": "tf.reduce_logsumexp", "xlogy": "tf.math.xlogy", "gammaln": "tf.math.lgamma",
     "digamma": "tf.math.digamma",
     "sigmoid": "tf.math.sigmoid", "softplus": "tf.math.softplus", "relu": "tf.nn.relu",
 }
