@@ -158,13 +158,13 @@ class DataInput(Strict):
         bad = next((v for v in leaves(self.value) if type(v) is not wanted), None)
         if bad is not None:
             what = "true or false" if self.dtype == "bool" else "an integer"
-            raise ValueError(f"a {self.dtype} input holds {bad!r}, not {what}")
+            raise ValueError(f"{self.dtype} data holds {bad!r}, not {what}")
         try:
             out = np.array(self.value, dtype=object)
         except ValueError:  # NumPy refuses some ragged nestings outright
             out = np.array(None)
         if out.dtype != object or (out.ndim and any(isinstance(v, list) for v in out.flat)) or out.size == 0:
-            raise ValueError(f"a {self.dtype} input must be rectangular and not empty: nested lists of equal lengths")
+            raise ValueError(f"{self.dtype} data must be rectangular and not empty: nested lists of equal lengths")
         if out.size > expr.MAX_ELEMENTS:
             raise ValueError(f"a value of {out.size:,} elements is larger than the limit of {expr.MAX_ELEMENTS:,}")
         if self.dtype != "bool":

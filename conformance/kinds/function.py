@@ -99,11 +99,11 @@ class FunctionCase(CaseBase):
         if value.differentiate:
             if self.kind not in ("vjp", "grad"):
                 raise ExprAt(("inputs", name, "differentiate"), expr.ExprError(
-                    f"only a vjp or grad case can ask for the gradient of a {value.dtype} input"))
+                    f"only a vjp or grad case can ask for the gradient of {value.dtype} data"))
             spec = self.expected.get(name)
             if spec is None or spec.status == Expect.VALUE:
                 raise ExprAt(("inputs", name, "differentiate"), expr.ExprError(
-                    f"a {value.dtype} input asked to be differentiated needs an expected status (disconnected, "
+                    f"{value.dtype} data asked to be differentiated needs an expected status (disconnected, "
                     "error or zero): there is no derivative with respect to it, nor an oracle"))
 
     def _check_shapes(self) -> None:
