@@ -114,8 +114,9 @@ def data_cases(tmp_path_factory):
 def test_a_repeated_index_accumulates_its_cotangents(adapter, data_cases, dtype):
     """take's VJP is a scatter-add: index 2 is read twice, so x_2 gets 1 + 100 (TF's IndexedSlices made dense)."""
     grads = kinds.compute(data_cases["repeated"], adapter, dtype).gradients
-    assert grads["x"].status == VALUE and grads["x"].value.dtype == np.dtype(dtype)
-    np.testing.assert_array_equal(grads["x"].value, [10.0, 0.0, 101.0])
+    value = grads["x"].value
+    assert grads["x"].status == VALUE and value is not None and value.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(value, [10.0, 0.0, 101.0])
     assert set(grads) == {"x"}  # the index array is data: not differentiated
 
 
@@ -130,6 +131,6 @@ def test_the_gradient_of_an_integer_input_is_each_frameworks_answer(adapter, dat
 
 
 def test_a_cast_s_gradient_is_cast_back_to_the_input_s_dtype(adapter, data_cases):
-    grads = kinds.compute(data_cases["cast"], adapter, "float32").gradients
-    assert grads["x"].value.dtype == np.dtype("float32")
-    np.testing.assert_array_equal(grads["x"].value, [1.0, -2.5])
+    value = kinds.compute(data_cases["cast"], adapter, "float32").gradients["x"].value
+    assert value is not None and value.dtype == np.dtype("float32")
+    np.testing.assert_array_equal(value, [1.0, -2.5])
