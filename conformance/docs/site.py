@@ -323,8 +323,10 @@ def _describe(page: Page, case: Any) -> None:
         page.gradients.append(entry)
     for prefix in ("inputs", "params", "parameters", "truth"):
         for name in getattr(case, prefix, None) or {}:
-            value = oracle.evaluate(case.expr(f"{prefix}.{name}"))
-            page.inputs.append({"name": name, "role": prefix, "shape": str(np.shape(value)),
+            data = getattr(case, "data", {})
+            value = data[name] if name in data else oracle.evaluate(case.expr(f"{prefix}.{name}"))
+            page.inputs.append({"name": name, "role": prefix if name not in data else f"{prefix} ({value.dtype})",
+                                "shape": str(np.shape(value)),
                                 "value": text(value, limit=12)})
     own = {k: v for k, v in case.model_dump(mode="json").items() if k not in _COMMON_FIELDS}
     page.definition = yaml.safe_dump(own, sort_keys=False, default_flow_style=None, width=100).strip()
