@@ -266,6 +266,8 @@ def _is_kind(value: object, kind: Kind) -> bool:
         return integer(value) or (isinstance(value, tuple) and bool(value) and all(map(integer, value)))
     if kind == Kind.BOOLEAN:
         return type(value) is bool
+    if kind == Kind.DTYPE:
+        return value in ("float32", "float64")
     return (type(value) is float and not math.isnan(value)) or integer(value) or value in ("fro", "nuc")
 
 

@@ -37,6 +37,7 @@ class Kind(StrEnum):
     SHAPE = "a tuple of integer literals"
     BOOLEAN = "True or False"
     ORDER = "a norm's order (a number, inf, -inf, 'fro' or 'nuc')"
+    DTYPE = "a floating-point dtype's name ('float32' or 'float64')"
 
 
 def describe(shape: Shape) -> str:
@@ -312,6 +313,37 @@ def _broadcast_to(name: str, operands: list[Shape], options: Options) -> Shape:
     return shape
 
 
+def _take(name: str, operands: list[Shape], options: Options) -> Shape:
+    """The Array API's take: a one-dimensional index array along `axis` (optional only for a vector)."""
+    first, indices, axis = operands[0], operands[1], options["axis"]
+    if len(indices) != 1:
+        raise ShapeError(f"{name}() takes a one-dimensional index array, not one of {describe(indices)}")
+    if axis is None and len(first) != 1:
+        raise ShapeError(f"{name}() of a value of {describe(first)} needs an axis")
+    i = 0 if axis is None else axes(name, first, axis)[0]
+    return (*first[:i], indices[0], *first[i + 1:])
+
+
+def _take_along_axis(name: str, operands: list[Shape], options: Options) -> Shape:
+    """Indices of the same rank as x, broadcast with it along every other axis; `axis` gets the indices' length."""
+    first, indices = operands
+    if len(indices) != len(first):
+        raise ShapeError(f"{name}() of a value of {describe(first)} takes indices of the same rank, not "
+                         f"{describe(indices)}")
+    i = axes(name, first, options["axis"])[0]
+    rest = broadcast(first[:i] + first[i + 1:], indices[:i] + indices[i + 1:])
+    return (*rest[:i], indices[i], *rest[i:])
+
+
+def _diff(name: str, operands: list[Shape], options: Options) -> Shape:
+    first, n = operands[0], options["n"]
+    assert isinstance(n, int)
+    if not first or n < 0:
+        raise ShapeError(f"{name}() takes an array of at least one dimension and n >= 0")
+    i = axes(name, first, options["axis"])[0]
+    return (*first[:i], max(0, first[i] - n), *first[i + 1:])
+
+
 class Standard(StrEnum):
     """Where a function's name and signature come from."""
 
@@ -424,6 +456,11 @@ _FUNCTIONS = (
     _unary("sqrt", r"\sqrt{$x}"),
     _unary("abs", r"\left|$x\right|"),
     _unary("square", r"\left($x\right)^{2}"),
+    _unary("positive", r"+$x"),
+    # a cast: its derivative is the identity, cast back to the input's dtype; the oracle computes in float64
+    # throughout (as for every function), where the cast's math is the identity
+    Function("astype", ("x", "dtype"), r"\operatorname{astype}\left($x, \mathrm{$dtype}\right)",
+             "np.asarray(x, np.float64)", Standard.ARRAY_API, literal={"dtype": Kind.DTYPE}),
     Function("maximum", ("x1", "x2"), r"\max\left($x1, $x2\right)", "np.maximum", Standard.ARRAY_API),
     Function("minimum", ("x1", "x2"), r"\min\left($x1, $x2\right)", "np.minimum", Standard.ARRAY_API),
     Function("clip", ("x", "min", "max"), r"\operatorname{clip}\left($x, $min, $max\right)", "np.clip",
@@ -490,6 +527,7 @@ _FUNCTIONS = (
     Function("diag", ("x",), r"\operatorname{diag}\left($x\right)", "np.diag", Standard.EXTENSION, shape=_diag,
              why="NumPy's diag: a vector to a diagonal matrix, a matrix to its diagonal"),
     Function("tril", ("x",), r"\operatorname{tril}\left($x\right)", "np.tril", Standard.ARRAY_API, shape=_tril),
+    Function("triu", ("x",), r"\operatorname{triu}\left($x\right)", "np.triu", Standard.ARRAY_API, shape=_tril),
     # manipulation (Array API); concat and stack take a list literal of arrays
     Function("concat", ("arrays",), r"\operatorname{concat}\left($arrays\right)", "np.concat(arrays, axis=axis)",
              Standard.ARRAY_API, options=_FIRST_AXIS, literal=_INTEGER_AXIS, lists=frozenset({"arrays"}),
@@ -518,6 +556,15 @@ _FUNCTIONS = (
              Standard.ARRAY_API, literal={"source": Kind.INTEGERS, "destination": Kind.INTEGERS}, shape=_moveaxis),
     Function("permute_dims", ("x", "axes"), r"\operatorname{permute}\left($x, $axes\right)", "np.permute_dims",
              Standard.ARRAY_API, literal={"axes": Kind.SHAPE}, shape=_permute_dims),
+    Function("diff", ("x",), r"\Delta^{$n}\left($x\right)", "np.diff(x, n=n, axis=axis)", Standard.ARRAY_API,
+             options=MappingProxyType({"axis": -1, "n": 1}), literal={"axis": Kind.INTEGER, "n": Kind.INTEGER},
+             shape=_diff),
+    # indexing (Array API): an integer index array is data (a case input with an integer dtype)
+    Function("take", ("x", "indices"), r"\operatorname{take}\left($x, $indices\right)",
+             "np.take(x, indices, axis=axis)", Standard.ARRAY_API, options=_AXIS, literal=_INTEGER_AXIS, shape=_take),
+    Function("take_along_axis", ("x", "indices"), r"\operatorname{take\_along\_axis}\left($x, $indices\right)",
+             "np.take_along_axis(x, indices, axis=axis)", Standard.ARRAY_API, options=_LAST_AXIS,
+             literal=_INTEGER_AXIS, shape=_take_along_axis),
     # sorting (Array API): the values only; at a tie, which equal element goes where is the derivative's choice
     Function("sort", ("x",), r"\operatorname{sort}\left($x\right)",
              "-np.sort(-x, axis=axis) if descending else np.sort(x, axis=axis)", Standard.ARRAY_API,

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
+import numpy as np
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, model_validator
 
 from conformance import expr
 from conformance.expr import Shape, Size
@@ -20,6 +21,8 @@ from conformance.vocabulary import Expect
 Dtype = Literal["float32", "float64"]
 DTYPES: tuple[Dtype, ...] = ("float32", "float64")
 Value = float | str | list[Any]
+#: the dtypes of data inputs: indices, masks, counts (never differentiated unless a case asks what happens then)
+DataDtype = Literal["int32", "int64", "bool"]
 Path = tuple[str | int, ...]
 
 #: the finite-difference oracle's budget for one case, in element operations (see expr.NODE_WORK): 1 to 2 s of
@@ -130,6 +133,56 @@ class Divergence(Strict):
 
     def covers(self, gradient: str) -> bool:
         return not self.gradients or gradient in self.gradients
+
+
+class DataInput(Strict):
+    """An input that is data, not a variable: indices, a mask, a count.
+
+    Handed to every framework (and the oracle) in its own integer or boolean dtype and not differentiated;
+    `differentiate: true` asks each framework for its gradient anyway, so that its answer (an error, None,
+    JAX's float0) is recorded as a result. Checked at load by `array()`.
+    """
+
+    value: int | bool | list[Any] = Field(description="an integer, true/false, or nested lists of them (no "
+                                                      "expressions: data is written out)")
+    dtype: DataDtype = Field(description="int32, int64 or bool")
+    differentiate: bool = Field(False, description="ask each framework for this input's gradient anyway (its "
+                                                   "answer is the result: an error, None or JAX's float0)")
+
+    def array(self) -> np.ndarray:
+        """The value as a NumPy array of `dtype`; ValueError naming what is wrong (ragged, a float, out of range)."""
+        def leaves(v: Any) -> list[Any]:
+            return [x for item in v for x in leaves(item)] if isinstance(v, list) else [v]
+
+        wanted = bool if self.dtype == "bool" else int
+        bad = next((v for v in leaves(self.value) if type(v) is not wanted), None)
+        if bad is not None:
+            what = "true or false" if self.dtype == "bool" else "an integer"
+            raise ValueError(f"{self.dtype} data holds {bad!r}, not {what}")
+        try:
+            out = np.array(self.value, dtype=object)
+        except ValueError:  # NumPy refuses some ragged nestings outright
+            out = np.array(None)
+        if out.dtype != object or (out.ndim and any(isinstance(v, list) for v in out.flat)) or out.size == 0:
+            raise ValueError(f"{self.dtype} data must be rectangular and not empty: nested lists of equal lengths")
+        if out.size > expr.MAX_ELEMENTS:
+            raise ValueError(f"a value of {out.size:,} elements is larger than the limit of {expr.MAX_ELEMENTS:,}")
+        if self.dtype != "bool":
+            info = np.iinfo(self.dtype)
+            outside = next((v for v in out.flat if not info.min <= v <= info.max), None)
+            if outside is not None:
+                raise ValueError(f"{outside} is out of range for {self.dtype} ({info.min} to {info.max})")
+        return out.astype(self.dtype)
+
+
+def _input_kind(value: Any) -> str:
+    """A mapping is a data input; anything else is a value."""
+    return "DataInput" if isinstance(value, dict | DataInput) else "Value"
+
+
+#: an input: a differentiable value, or data of an integer or boolean dtype
+Input = Annotated[Annotated[Value, Tag("Value")] | Annotated[DataInput, Tag("DataInput")],
+                  Discriminator(_input_kind)]
 
 
 class CaseBase(Strict):

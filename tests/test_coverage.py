@@ -57,3 +57,13 @@ def test_every_linear_algebra_manipulation_and_sorting_function_of_the_table_has
             if f.category in categories and f.name.removeprefix("linalg.") in FUNCTIONS]
     assert {"matmul", "concat", "sort", "linalg.matrix_norm"} <= set(ours)  # the filter finds them
     assert [name for name in ours if not all(measured[name].covered(fw) for fw in frameworks)] == []
+
+
+def test_the_indexing_data_type_and_remaining_real_functions_have_a_case_on_every_framework():
+    """Issue 9's breadth: the indexing functions (with integer index data), where with a boolean mask, astype, and
+    the real functions that were in the table but in no case."""
+    frameworks = ["torch", "tensorflow", "jax"]
+    measured = rows(coverage.measure(loader.load([loader.LIBRARY])[0], frameworks))
+    names = ["take", "take_along_axis", "where", "triu", "tril", "diff", "positive", "astype", "cos", "atanh",
+             "square", "mean", "prod", "sigmoid"]
+    assert [name for name in names if not all(measured[name].covered(fw) for fw in frameworks)] == []

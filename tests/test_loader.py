@@ -1,6 +1,7 @@
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conformance import loader, model
@@ -219,3 +220,36 @@ def test_a_convention_list_names_the_entry_without_pydantics_union_labels(write_
                       "        - {value: 3, why: w, link: 'https://example.org/2', versions: '>=x'}\n")
     assert errors_of(path) == [f"{path}:14: expected.a.conventions.jax.1.versions: not a PEP 440 version range: "
                                "'>=x' (e.g. '>=2.1,<2.3'; empty for all versions)"]
+
+
+DATA = "id: x\nkind: grad\ntitle: t\nwhy: w\ninputs:\n  a: [1.0, 2.0]\n  i: {value: %s, dtype: %s}\nfunction: %s\n"
+
+
+@pytest.mark.parametrize("value, dtype, function, more, line, fragment", [
+    ("[1, 2.5]", "int64", "sum(take(a, i))", "", 7, "inputs.i.value: int64 data holds 2.5, not an integer"),
+    ("[1, 0]", "bool", "sum(where(i, a, 0))", "", 7, "bool data holds 1, not true or false"),
+    ("[true, 1]", "int32", "sum(take(a, i))", "", 7, "int32 data holds True, not an integer"),
+    ("[[1, 0], [1]]", "int64", "sum(take(a, i))", "", 7, "must be rectangular"),
+    ("[]", "int64", "sum(take(a, i))", "", 7, "must be rectangular and not empty"),
+    ("[3000000000]", "int32", "sum(take(a, i))", "", 7, "3000000000 is out of range for int32"),
+    ("[1]", "float16", "sum(take(a, i))", "", 7, "inputs.i.dtype: Input should be 'int32', 'int64' or 'bool'"),
+    ("[[1, 0]]", "int64", "sum(take(a, i))", "", 8, "one-dimensional index array"),
+    ("[1]", "int64", "sum(take(a, i))", "expected:\n  i: {status: disconnected, why: w}\n", 10, "not differentiated"),
+])
+def test_a_bad_data_input_is_an_error_naming_its_line(write_case, value, dtype, function, more, line, fragment):
+    path = write_case(DATA % (value, dtype, function) + more)
+    errors = errors_of(path)
+    assert any(e.startswith(f"{path}:{line}: ") and fragment in e for e in errors), errors
+
+
+def test_a_data_input_asked_to_be_differentiated_needs_a_status(write_case):
+    text = ("id: x\nkind: grad\ntitle: t\nwhy: w\ninputs:\n  a: [1.0, 2.0]\n"
+            "  i: {value: [1], dtype: int64, differentiate: true}\nfunction: sum(take(a, i))\n")
+    path = write_case(text)
+    assert any(e.startswith(f"{path}:7: inputs.i.differentiate: int64 data asked to be differentiated needs an "
+                            "expected status") for e in errors_of(path))
+    path = write_case(text + "expected:\n  i: {status: disconnected, why: no derivative}\n")
+    cases, errors = loader.load([path])
+    case = cases[0].case
+    assert errors == [] and isinstance(case, FunctionCase)
+    assert case.differentiated() == ["a", "i"] and case.data["i"].dtype == np.dtype("int64")

@@ -217,7 +217,7 @@ class FrameworkAdapter(Adapter):
         def positional(*xs: Any) -> Any:
             return fn(dict(zip(names, xs, strict=True)))
         keyed = Program(f"{fn.key} {names}", positional) if isinstance(fn, Program) else positional
-        return names, [self.array(primals[k], dtype) for k in names], keyed
+        return names, [self.array(primals[k], handed_over(primals[k], dtype)) for k in names], keyed
 
     def behaviour(self, scenario: str, dtype: str) -> dict[str, Any]:
         """A scenario is a public function defined in the framework's scenarios module (not one it imports)."""
@@ -291,6 +291,13 @@ def flatten(values: dict[str, np.ndarray]) -> tuple[np.ndarray, Callable[[Any, C
         return out
 
     return flat, unflatten
+
+
+def handed_over(value: np.ndarray, dtype: str) -> str:
+    """The dtype an input is handed to a framework in: data (integer or boolean) keeps its own, a variable takes the
+    job's floating-point dtype."""
+    own = np.asarray(value).dtype
+    return own.name if own.kind in "biu" else dtype
 
 
 def describe_error(err: BaseException) -> str:

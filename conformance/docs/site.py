@@ -321,11 +321,14 @@ def _describe(page: Page, case: Any) -> None:
         if rhs is not None:
             entry.update(_math(f"{_gradient_lhs(kind, syntax.latex_name(name))} = {rhs}"))
         page.gradients.append(entry)
+    data = getattr(case, "data", {})  # a function case's integer and boolean inputs
     for prefix in ("inputs", "params", "parameters", "truth"):
         for name in getattr(case, prefix, None) or {}:
-            value = oracle.evaluate(case.expr(f"{prefix}.{name}"))
-            page.inputs.append({"name": name, "role": prefix, "shape": str(np.shape(value)),
-                                "value": text(value, limit=12)})
+            value = data[name] if name in data else oracle.evaluate(case.expr(f"{prefix}.{name}"))
+            page.inputs.append({"name": name, "role": prefix if name not in data else f"{prefix} ({value.dtype})",
+                                "shape": str(np.shape(value)),
+                                "value": repr(value.tolist()) if name in data and value.size <= 12
+                                else text(value, limit=12)})  # data as written: integers, True and False
     own = {k: v for k, v in case.model_dump(mode="json").items() if k not in _COMMON_FIELDS}
     page.definition = yaml.safe_dump(own, sort_keys=False, default_flow_style=None, width=100).strip()
 

@@ -160,6 +160,10 @@ def _literal(value: np.ndarray) -> str:
     return "[" + ", ".join(_literal(v) for v in value) + "]"
 
 
+#: a data input's dtype as each framework names it, where the name differs from NumPy's
+_DATA_DTYPES: dict[str, dict[str, str]] = {"torch": {}, "tensorflow": {}, "jax": {"bool": "bool_"}}
+
+
 def _dtype(case) -> str:
     return "float64" if "float64" in case.dtypes else case.dtypes[0]
 
@@ -167,8 +171,11 @@ def _dtype(case) -> str:
 def _context(case, fw: str) -> dict | None:
     py = python_syntax(fw)
     if case.kind in ("vjp", "grad"):
-        values = {n: oracle.evaluate(case.expr(f"inputs.{n}")) for n in case.inputs}
+        values = {n: oracle.evaluate(case.expr(f"inputs.{n}")) for n in case.variables}
         ctx = _common(case, values)
+        # integer and boolean data: arrays of their own dtype, never differentiated in the code a user writes
+        ctx["data"] = {n: (repr(a.tolist()), _DATA_DTYPES[fw].get(str(a.dtype), str(a.dtype)))
+                       for n, a in case.data.items()}
         ctx.update(function=syntax.render(case.expr("function"), py), output="out" if "y" in values else "y",
                    cotangent=_literal(oracle.evaluate(case.expr("cotangent"))) if case.cotangent is not None else None)
         return ctx

@@ -20,7 +20,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from conformance import expr, oracle
-from conformance.adapters import ERROR, Adapter, Gradient
+from conformance.adapters import ERROR, Adapter, Gradient, handed_over
 from conformance.model import CaseBase, Convention, Expectation, ExprAt, Path
 from conformance.vocabulary import Expect
 
@@ -111,7 +111,7 @@ def vjp_per_input(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], primals
         return out, grads
     alone = {}
     for name in primals:
-        held = {k: adapter.array(v, dtype) for k, v in primals.items() if k != name}
+        held = {k: adapter.array(v, handed_over(v, dtype)) for k, v in primals.items() if k != name}
         def with_held(env: dict[str, Any], held: dict[str, Any] = held) -> Any:
             return fn({**held, **env})
         _, grad = adapter.vjp(with_held, {name: primals[name]}, dtype, cotangent)

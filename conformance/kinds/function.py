@@ -6,16 +6,18 @@ They share one model, so they live in one module.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from conformance import expr, oracle
 from conformance.adapters import ERROR, VALUE, Adapter, Gradient, Program
 from conformance.kinds.base import Computed, Kind, Reference, oracle_or_nothing, references, values, vjp_per_input
-from conformance.model import CaseBase, Expectation, ExprAt, Value
+from conformance.model import CaseBase, DataInput, Expectation, ExprAt, Input, Value
+from conformance.vocabulary import Expect
 
 JVP_OUTPUTS = ("jvp", "jvp_reverse")
 
@@ -32,8 +34,10 @@ class FunctionCase(CaseBase):
     kind: Literal["vjp", "grad", "jvp", "hvp"] = Field(
         description="vjp: a VJP with a cotangent; grad: the gradient of a scalar function; jvp: forward mode along "
                     "a tangent; hvp: a Hessian-vector product")
-    inputs: dict[str, Value] = Field(description="name -> value (a number, a list or an expression of constants); "
-                                                 "the function is differentiated with respect to each")
+    inputs: dict[str, Input] = Field(
+        description="name -> value (a number, a list or an expression of constants): the function is "
+                    "differentiated with respect to each; or name -> {value, dtype: int32 | int64 | bool}: data "
+                    "(indices, a mask), handed over in that dtype and not differentiated")
     function: str = Field(description="an expression of the inputs in the case language")
     cotangent: Value | None = Field(None, description="vjp only: the vector the Jacobian is multiplied by, of the "
                                                       "function's output shape")
@@ -41,6 +45,22 @@ class FunctionCase(CaseBase):
     expected: dict[str, Expectation] = Field(
         default_factory=dict, description="per input (for jvp: `jvp`), what its gradient should be; a gradient "
                                           "left out is judged by the oracle alone")
+
+    _data: dict[str, np.ndarray] = PrivateAttr(default_factory=dict)
+
+    @property
+    def variables(self) -> dict[str, Value]:
+        """The floating-point inputs, which are differentiated."""
+        return {name: v for name, v in self.inputs.items() if not isinstance(v, DataInput)}
+
+    @property
+    def data(self) -> dict[str, np.ndarray]:
+        """The integer and boolean inputs, as NumPy arrays of their dtypes (after `compile`)."""
+        return dict(self._data)
+
+    def differentiated(self) -> list[str]:
+        """The inputs whose gradients are asked for: the variables, and data marked `differentiate`."""
+        return [name for name, v in self.inputs.items() if not isinstance(v, DataInput) or v.differentiate]
 
     def compile(self) -> None:
         if self.kind != "vjp" and self.cotangent is not None:
@@ -50,24 +70,45 @@ class FunctionCase(CaseBase):
         if self.kind in ("jvp", "hvp"):
             if not self.tangent:
                 raise ExprAt(("kind",), expr.ExprError(f"a {self.kind} case needs a tangent (one per input)"))
-            if set(self.tangent) != set(self.inputs):
-                raise ExprAt(("tangent",), expr.ExprError("the tangent must name every input, and only inputs"))
+            if set(self.tangent) != set(self.variables):
+                raise ExprAt(("tangent",), expr.ExprError("the tangent must name every floating-point input, and "
+                                                          "only those"))
         elif self.tangent is not None:
             raise ExprAt(("tangent",), expr.ExprError(f"a {self.kind} case takes no tangent"))
         for name, value in self.inputs.items():
-            self._compile(f"inputs.{name}", ("inputs", name), value, frozenset())
+            if isinstance(value, DataInput):
+                self._compile_data(name, value)
+            else:
+                self._compile(f"inputs.{name}", ("inputs", name), value, frozenset())
         names = frozenset(self.inputs)
         self._compile("function", ("function",), self.function, names)
         if self.cotangent is not None:
             self._compile("cotangent", ("cotangent",), self.cotangent, frozenset())
         for name, value in (self.tangent or {}).items():
             self._compile(f"tangent.{name}", ("tangent", name), value, frozenset())
-        self._compile_expected(self.expected, names, frozenset(JVP_OUTPUTS[:1]) if self.kind == "jvp" else names)
+        wrt = frozenset(JVP_OUTPUTS[:1]) if self.kind == "jvp" else frozenset(self.differentiated())
+        self._compile_expected(self.expected, names, wrt)
         self._check_shapes()
+
+    def _compile_data(self, name: str, value: DataInput) -> None:
+        """A data input's array; one asked to be differentiated needs a status to judge its answer by."""
+        try:
+            self._data[name] = value.array()
+        except ValueError as err:
+            raise ExprAt(("inputs", name, "value"), expr.ExprError(str(err))) from None
+        if value.differentiate:
+            if self.kind not in ("vjp", "grad"):
+                raise ExprAt(("inputs", name, "differentiate"), expr.ExprError(
+                    f"only a vjp or grad case can ask for the gradient of {value.dtype} data"))
+            spec = self.expected.get(name)
+            if spec is None or spec.status == Expect.VALUE:
+                raise ExprAt(("inputs", name, "differentiate"), expr.ExprError(
+                    f"{value.dtype} data asked to be differentiated needs an expected status (disconnected, "
+                    "error or zero): there is no derivative with respect to it, nor an oracle"))
 
     def _check_shapes(self) -> None:
         """Shapes the frameworks and the oracle would refuse, found at load; and the oracle's cost bounded."""
-        shapes = self._shapes("inputs", self.inputs)
+        shapes = {**self._shapes("inputs", self.variables), **{n: a.shape for n, a in self._data.items()}}
         out = self._measure("function", ("function",), shapes)
         if self.kind in ("grad", "hvp") and out.shape != ():
             raise ExprAt(("function",), expr.ExprError(
@@ -86,16 +127,21 @@ class FunctionCase(CaseBase):
                     f"the tangent has {expr.describe(got)}, the input {expr.describe(shapes[name])}: "
                     "they must be the same"))
         self._check_expected(self.expected, {"jvp": out.shape} if self.kind == "jvp" else shapes, shapes)
-        elements = sum(math.prod(shape) for shape in shapes.values())
+        elements = sum(math.prod(shapes[name]) for name in self.variables)
         evaluations = {"jvp": 4, "hvp": 8 * elements}.get(self.kind, 4 * elements)
         largest = max(map(math.prod, shapes.values()), default=1)
         self._check_oracle(("inputs",), evaluations, out.work + 2 * expr.NODE_WORK + math.prod(out.shape) + largest)
 
 
 def compute(case: FunctionCase, adapter: Adapter, dtype: str) -> Computed:
-    inputs = values(case, "inputs", case.inputs)
+    inputs = values(case, "inputs", case.variables)
+    data = case.data
+    inputs.update({name: data.pop(name) for name in case.differentiated() if name in data})
+    held = {name: adapter.array(value, value.dtype.name) for name, value in data.items()}
     ops, function = adapter.ops(dtype), case.expr("function")
-    fn = Program(f"{dtype} {function.tree!r}", lambda env: function.evaluate(env, ops))  # the tree is the whole program
+    # the tree and the data held are the whole program
+    fn = Program(f"{dtype} {function.tree!r} {_fingerprint(data)}",
+                 lambda env: function.evaluate({**held, **env}, ops))
     if case.kind == "jvp":
         return _compute_jvp(case, adapter, dtype, fn, inputs)
     if case.kind == "hvp":
@@ -107,9 +153,9 @@ def compute(case: FunctionCase, adapter: Adapter, dtype: str) -> Computed:
 
 
 def reference(case: FunctionCase, details: dict[str, Any] | None = None) -> dict[str, Reference]:
-    inputs = values(case, "inputs", case.inputs)
+    inputs, data = values(case, "inputs", case.variables), case.data
     def function(env):
-        return oracle.evaluate(case.expr("function"), env)
+        return oracle.evaluate(case.expr("function"), {**data, **env})
     if case.kind == "jvp":
         tangent = values(case, "tangent", case.tangent)
         fd = oracle_or_nothing(case, lambda: {"jvp": oracle.directional(function, inputs, tangent)}, {"jvp": ()})
@@ -123,8 +169,18 @@ def reference(case: FunctionCase, details: dict[str, Any] | None = None) -> dict
     weights = oracle.evaluate(case.expr("cotangent")) if case.cotangent is not None else 1.0
     def f(env):  # the terms of the weighted sum: the oracle differences them before summing
         return weights * function(env)
-    return references(case, inputs, inputs, oracle_or_nothing(case, lambda: oracle.finite_differences(f, inputs),
-                                                               inputs))
+    fd = oracle_or_nothing(case, lambda: oracle.finite_differences(f, inputs), inputs)
+    asked = {name: data[name] for name in case.differentiated() if name in data}
+    fd.update({name: (None, None) for name in asked})  # no finite difference in an integer: the stated status judges
+    return references(case, {**inputs, **asked}, {**data, **inputs}, fd)
+
+
+def _fingerprint(data: dict[str, np.ndarray]) -> str:
+    """What identifies the data a program holds: a program found again by its key must hold the same data."""
+    digest = hashlib.sha256()
+    for name, value in sorted(data.items()):
+        digest.update(f"{name} {value.dtype} {value.shape} ".encode() + value.tobytes())
+    return digest.hexdigest()[:16] if data else ""
 
 
 def _compute_jvp(case: FunctionCase, adapter: Adapter, dtype: str, fn, inputs: dict[str, np.ndarray]) -> Computed:

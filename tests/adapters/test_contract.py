@@ -75,3 +75,62 @@ def test_gradient_of_a_vector_output_without_cotangent_is_an_error(adapter):
 def test_versions_name_the_framework_and_its_distribution_library(adapter):
     versions = adapter.versions()
     assert adapter.name in versions and all(versions.values())
+
+
+DATA_CASES = """
+- id: repeated
+  kind: vjp
+  title: t
+  why: w
+  inputs: {x: [1.0, 2.0, 3.0], i: {value: [2, 0, 2], dtype: int64}}
+  function: take(x, i)
+  cotangent: [1.0, 10.0, 100.0]
+- id: asked
+  kind: grad
+  title: t
+  why: w
+  inputs: {x: [1.0, 2.0, 3.0], i: {value: [1], dtype: int32, differentiate: true}}
+  function: sum(take(x, i))
+  expected: {i: {status: disconnected, why: w}}
+- id: cast
+  kind: grad
+  title: t
+  why: w
+  inputs: {x: [0.5, -1.25]}
+  function: sum(astype(square(astype(x, 'float64')), 'float32'))
+"""
+
+
+@pytest.fixture(scope="module")
+def data_cases(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cases") / "data.yaml"
+    path.write_text(DATA_CASES, encoding="utf-8")
+    cases, errors = loader.load([path])
+    assert not errors, errors
+    return {c.case.id: c.case for c in cases}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_repeated_index_accumulates_its_cotangents(adapter, data_cases, dtype):
+    """take's VJP is a scatter-add: index 2 is read twice, so x_2 gets 1 + 100 (TF's IndexedSlices made dense)."""
+    grads = kinds.compute(data_cases["repeated"], adapter, dtype).gradients
+    value = grads["x"].value
+    assert grads["x"].status == VALUE and value is not None and value.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(value, [10.0, 0.0, 101.0])
+    assert set(grads) == {"x"}  # the index array is data: not differentiated
+
+
+def test_the_gradient_of_an_integer_input_is_each_frameworks_answer(adapter, data_cases):
+    grads = kinds.compute(data_cases["asked"], adapter, "float64").gradients
+    np.testing.assert_array_equal(grads["x"].value, [0.0, 1.0, 0.0])  # x keeps its gradient either way
+    status, representation = {"torch": (ERROR, None), "tensorflow": (DISCONNECTED, "None"),
+                              "jax": (DISCONNECTED, "float0 of shape (1,)")}[adapter.name]
+    assert (grads["i"].status, grads["i"].representation) == (status, representation)
+    if adapter.name == "torch":
+        assert "only Tensors of floating point dtype can require gradients" in (grads["i"].error or "")
+
+
+def test_a_cast_s_gradient_is_cast_back_to_the_input_s_dtype(adapter, data_cases):
+    value = kinds.compute(data_cases["cast"], adapter, "float32").gradients["x"].value
+    assert value is not None and value.dtype == np.dtype("float32")
+    np.testing.assert_array_equal(value, [1.0, -2.5])

@@ -41,14 +41,22 @@ def pullback(f: Callable[..., Any], xs: list[Any], cotangent: Any) -> tuple[Any,
 
     key = _key("pullback", f)
     if cotangent is None:
-        cotangent = jnp.ones((), xs[0].dtype if xs else float)
+        cotangent = jnp.ones((), next((x.dtype for x in xs if jnp.issubdtype(x.dtype, jnp.inexact)), float))
         # a program found by its key was traced with this scalar cotangent: its output is a scalar
         if _typed(key, (cotangent, *xs)) not in _PROGRAMS.by_key and jax.eval_shape(f, *xs).shape != ():
             jax.grad(f)(*xs)  # raises jax.grad's own error for a non-scalar output
     program, (out, *grads) = _run(forward_and_pullback, cotangent, *xs, key=key)
     connected = _depends_on_first_input(program.jaxpr)[1:]
-    return out, [g if linked else Gradient(DISCONNECTED, np.asarray(g), representation="symbolic zero")
+    return out, [_float0(g) if g.dtype == jax.dtypes.float0 else
+                 g if linked else Gradient(DISCONNECTED, np.asarray(g), representation="symbolic zero")
                  for g, linked in zip(grads, connected, strict=True)]
+
+
+def _float0(grad: Any) -> Gradient:
+    """An integer or boolean input's cotangent: JAX's float0, the tangent type with no values
+    (https://docs.jax.dev/en/latest/notebooks/autodiff_cookbook.html): nothing flows to it, as to a disconnected
+    input."""
+    return Gradient(DISCONNECTED, representation=f"float0 of shape {tuple(np.shape(grad))}")
 
 
 def pushforward(f: Callable[..., Any], xs: list[Any], tangents: list[Any]) -> tuple[Any, Any]:

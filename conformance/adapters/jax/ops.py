@@ -38,4 +38,10 @@ SPELLINGS: dict[str, str | None] = {
     "logsumexp": "jax.scipy.special.logsumexp", "xlogy": "jax.scipy.special.xlogy",
     "gammaln": "jax.scipy.special.gammaln", "digamma": "jax.scipy.special.digamma",
     "sigmoid": "jax.nn.sigmoid", "softplus": "jax.nn.softplus", "relu": "jax.nn.relu",
+    "positive": "jnp.positive",
+    "astype": "jnp.astype(x, dtype)",
+    "triu": "jnp.triu",
+    "diff": "jnp.diff(x, n=n, axis=axis)",
+    "take": "jnp.take(x, indices, axis=axis)",
+    "take_along_axis": "jnp.take_along_axis(x, indices, axis=axis)",
 }

@@ -37,5 +37,6 @@ def hessian_vector(f: Callable[..., Any], xs: list[Any], tangents: list[Any]) ->
         with tf.GradientTape() as tape:
             tape.watch(xs)
             out = f(*xs)
-        grads = tape.gradient(out, xs)
+        # made dense while the accumulator watches: its jvp takes no IndexedSlices (tf.gather's gradient)
+        grads = [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in tape.gradient(out, xs)]
     return out, [None if g is None else _gradient(accumulator.jvp(g)) for g in grads]

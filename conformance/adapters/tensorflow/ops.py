@@ -74,4 +74,12 @@ SPELLINGS: dict[str, str | None] = {
     "logsumexp": "tf.reduce_logsumexp", "xlogy": "tf.math.xlogy", "gammaln": "tf.math.lgamma",
     "digamma": "tf.math.digamma",
     "sigmoid": "tf.math.sigmoid", "softplus": "tf.math.softplus", "relu": "tf.nn.relu",
+    "positive": "tf.experimental.numpy.positive",
+    "astype": "tf.cast(x, dtype)",
+    # TF has no triu: the band from the diagonal up, as tril is the band from it down
+    "triu": "tf.linalg.band_part(x, 0, -1)",
+    "diff": "tf.experimental.numpy.diff(x, n=n, axis=axis)",
+    # tf.gather's gradient is a tf.IndexedSlices (autodiff.py makes it dense)
+    "take": "tf.gather(x, indices, axis=0 if axis is None else axis)",
+    "take_along_axis": "tf.experimental.numpy.take_along_axis(x, indices, axis=axis)",
 }

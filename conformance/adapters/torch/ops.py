@@ -48,4 +48,12 @@ SPELLINGS: dict[str, str | None] = {
     "logsumexp": "torch.logsumexp(x.reshape(-1), 0)", "xlogy": "torch.xlogy",
     "gammaln": "torch.special.gammaln", "digamma": "torch.digamma",
     "sigmoid": "torch.sigmoid", "softplus": "torch.nn.functional.softplus", "relu": "torch.relu",
+    "positive": "torch.positive",
+    # Tensor.to takes a torch.dtype, not its name
+    "astype": "x.to(torch.float64 if dtype == 'float64' else torch.float32)",
+    "triu": "torch.triu",
+    "diff": "torch.diff(x, n=n, dim=axis)",
+    # torch.take indexes the flattened array; the Array API's take along an axis is index_select
+    "take": "torch.index_select(x, 0 if axis is None else axis, indices)",
+    "take_along_axis": "torch.take_along_dim(x, indices, dim=axis)",
 }

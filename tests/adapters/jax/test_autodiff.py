@@ -74,3 +74,18 @@ def test_the_compiled_programs_kept_are_bounded(adapter, monkeypatch):
     for k in range(1, 11):
         np.testing.assert_allclose(gradient(adapter, f"sum(a ** {k})", [1.5]), [k * 1.5 ** (k - 1)])
         assert programs() <= 4
+
+
+def test_a_program_holding_data_is_found_again_only_with_the_same_data(adapter, tmp_path):
+    """Two cases with the same expression and different index arrays are different programs (the data is part of
+    the program's key), so the second never runs with the first one's indices."""
+    from conformance import kinds, loader
+
+    path = tmp_path / "take.yaml"
+    path.write_text("".join(
+        f"- {{id: t{k}, kind: grad, title: t, why: w, function: 'sum(take(x, i))',\n"
+        f"   inputs: {{x: [1.0, 2.0, 3.0], i: {{value: [{k}], dtype: int64}}}}}}\n" for k in (0, 2)), encoding="utf-8")
+    cases, errors = loader.load([path])
+    assert not errors
+    for loaded, want in zip(cases, ([1.0, 0.0, 0.0], [0.0, 0.0, 1.0]), strict=True):
+        np.testing.assert_array_equal(kinds.compute(loaded.case, adapter, "float64").gradients["x"].value, want)

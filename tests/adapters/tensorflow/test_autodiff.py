@@ -1,0 +1,38 @@
+"""TF's sparse gradients: tf.gather's tf.IndexedSlices is made dense, repeated indices summed, and recorded."""
+import numpy as np
+import pytest
+
+from tests.conftest import installed
+
+pytestmark = pytest.mark.skipif(not installed("tensorflow"), reason="tensorflow not installed")
+
+
+def test_indexed_slices_are_made_dense_with_repeated_indices_summed():
+    import tensorflow as tf
+
+    from conformance.adapters import VALUE, Gradient
+    from conformance.adapters.tensorflow import autodiff
+
+    x, indices = tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), tf.constant([2, 0, 2])
+    with tf.GradientTape() as tape:  # what the tape gives by itself: the sparse form
+        tape.watch(x)
+        raw = tape.gradient(tf.gather(x, indices), x)
+    assert isinstance(raw, tf.IndexedSlices) and list(raw.indices.numpy()) == [2, 0, 2]
+    cotangent = tf.constant([[1.0, 2.0], [10.0, 20.0], [100.0, 200.0]])
+    _, (grad,) = autodiff.pullback(lambda x: tf.gather(x, indices), [x], cotangent)
+    assert isinstance(grad, Gradient) and grad.status == VALUE and grad.representation == "IndexedSlices"
+    np.testing.assert_array_equal(grad.value, [[10.0, 20.0], [0.0, 0.0], [101.0, 202.0]])
+
+
+def test_a_hessian_vector_product_through_a_gather_is_dense():
+    """Forward over reverse: the reverse pass's IndexedSlices is made dense where the ForwardAccumulator sees it."""
+    import tensorflow as tf
+
+    from conformance.adapters import Gradient
+    from conformance.adapters.tensorflow import autodiff
+
+    x, indices = tf.constant([1.0, 2.0, 3.0]), tf.constant([2, 2, 0])
+    _, (hv,) = autodiff.hessian_vector(lambda x: tf.reduce_sum(tf.gather(x, indices) ** 2), [x],
+                                       [tf.constant([1.0, 10.0, 100.0])])
+    value = hv.value if isinstance(hv, Gradient) else np.asarray(hv)
+    np.testing.assert_array_equal(value, [2.0, 0.0, 400.0])  # H = diag(2 * uses) = diag(2, 0, 4)
