@@ -7,6 +7,7 @@ They share one model, so they live in one module.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -120,11 +121,20 @@ def reference(case: FunctionCase, details: dict[str, Any] | None = None) -> dict
         fd = oracle_or_nothing(case, lambda: oracle.hessian_vector(lambda env: np.sum(function(env)), inputs,
                                                                    tangent), inputs)
         return references(case, inputs, inputs, fd)
-    weights = oracle.evaluate(case.expr("cotangent")) if case.cotangent is not None else 1.0
-    def f(env):  # the terms of the weighted sum: the oracle differences them before summing
-        return weights * function(env)
+    f = weighted_terms(case)
     return references(case, inputs, inputs, oracle_or_nothing(case, lambda: oracle.finite_differences(f, inputs),
                                                                inputs))
+
+
+def weighted_terms(case: FunctionCase) -> Callable[[dict[str, np.ndarray]], np.ndarray]:
+    """The terms of the sum whose gradient a vjp or grad case asks for: each summand of the function times the
+    cotangent, elementwise. The oracle differences the terms before summing them (oracle.finite_differences)."""
+    weights = oracle.evaluate(case.expr("cotangent")) if case.cotangent is not None else np.float64(1.0)
+    summands = case.expr("function").terms()
+
+    def f(env: dict[str, np.ndarray]) -> np.ndarray:
+        return np.stack(np.broadcast_arrays(weights, *(oracle.evaluate(term, env) for term in summands))[1:]) * weights
+    return f
 
 
 def _compute_jvp(case: FunctionCase, adapter: Adapter, dtype: str, fn, inputs: dict[str, np.ndarray]) -> Computed:
