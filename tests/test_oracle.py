@@ -73,9 +73,10 @@ def test_a_case_is_differenced_term_by_term():
     for the rounding of 40; term by term, only for 3a's."""
     from conformance import loader
     from conformance.kinds.base import values
-    from conformance.kinds.function import weighted_terms
+    from conformance.kinds.function import FunctionCase, weighted_terms
 
     case = next(c.case for c in loader.load([SEED])[0] if c.case.id == "seed-vjp")
+    assert isinstance(case, FunctionCase)
     inputs = values(case, "inputs", case.inputs)
     terms = weighted_terms(case)
     whole = lambda env: oracle.evaluate(case.expr("cotangent")) * oracle.evaluate(case.expr("function"), env)
