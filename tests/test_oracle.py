@@ -1,7 +1,12 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
+from scipy import special
 
 from conformance import oracle
+
+SEED = Path(__file__).parents[1] / "conformance" / "cases" / "vjp" / "seed.yaml"
 
 
 def test_finite_differences_meet_their_bound():
@@ -44,3 +49,38 @@ def test_a_directional_derivative_meets_its_bound():
     value, bound = oracle.directional(lambda env: np.exp(env["x"]) * env["y"] ** 3, at, tangent)
     exact = np.exp(at["x"]) * tangent["x"] * 8 + np.exp(at["x"]) * 3 * 4 * 0.25
     assert np.all(np.abs(value - exact) <= bound) and np.all(bound < 1e-10)
+
+
+@pytest.mark.parametrize(("f", "derivative", "draw"), [
+    (np.log, lambda x: 1 / x, lambda r: np.exp(r.uniform(-8, 8))),
+    (np.sin, np.cos, lambda r: r.uniform(-50, 50)),
+    (np.exp, np.exp, lambda r: r.uniform(-20, 20)),
+    (special.gammaln, special.digamma, lambda r: np.exp(r.uniform(-3, 4))),
+    (special.erf, lambda x: 2 / np.sqrt(np.pi) * np.exp(-x * x), lambda r: r.uniform(-4, 4)),
+    (lambda x: x ** 3 - 3 * x, lambda x: 3 * x * x - 3, lambda r: r.uniform(-3, 3)),  # cancels near x = 0, 1.7
+], ids=["log", "sin", "exp", "gammaln", "erf", "x^3-3x"])
+def test_the_bound_holds_at_random_points(f, derivative, draw):
+    """The rounding allowance (4 noise / h) is measured, not guessed: the error stays inside it everywhere."""
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        x = np.array(draw(rng))
+        grad, bound = oracle.finite_differences(lambda env: f(env["x"]), {"x": x})["x"]
+        assert abs(grad - derivative(x)) <= bound, (x, grad - derivative(x), bound)
+
+
+def test_a_case_is_differenced_term_by_term():
+    """The seed case: 3a + 2b^2 + log(c) at a = 0.1 is about 40 where d/da = 3. Summed first, the step in a pays
+    for the rounding of 40; term by term, only for 3a's."""
+    from conformance import loader
+    from conformance.kinds.base import values
+    from conformance.kinds.function import FunctionCase, weighted_terms
+
+    case = next(c.case for c in loader.load([SEED])[0] if c.case.id == "seed-vjp")
+    assert isinstance(case, FunctionCase)
+    inputs = values(case, "inputs", case.inputs)
+    terms = weighted_terms(case)
+    whole = lambda env: oracle.evaluate(case.expr("cotangent")) * oracle.evaluate(case.expr("function"), env)
+    assert np.allclose(np.sum(terms(inputs), axis=0), whole(inputs))
+    (grad, bound), (_, whole_bound) = (oracle.finite_differences(f, inputs)["a"] for f in (terms, whole))
+    assert np.all(np.abs(grad - [0.3, 3, 3e-4]) <= bound)
+    assert bound[1] < 0.2 * whole_bound[1] and bound[1] < 1e-11

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -166,9 +167,7 @@ def reference(case: FunctionCase, details: dict[str, Any] | None = None) -> dict
         fd = oracle_or_nothing(case, lambda: oracle.hessian_vector(lambda env: np.sum(function(env)), inputs,
                                                                    tangent), inputs)
         return references(case, inputs, inputs, fd)
-    weights = oracle.evaluate(case.expr("cotangent")) if case.cotangent is not None else 1.0
-    def f(env):  # the terms of the weighted sum: the oracle differences them before summing
-        return weights * function(env)
+    f = weighted_terms(case)
     fd = oracle_or_nothing(case, lambda: oracle.finite_differences(f, inputs), inputs)
     asked = {name: data[name] for name in case.differentiated() if name in data}
     fd.update({name: (None, None) for name in asked})  # no finite difference in an integer: the stated status judges
@@ -181,6 +180,18 @@ def _fingerprint(data: dict[str, np.ndarray]) -> str:
     for name, value in sorted(data.items()):
         digest.update(f"{name} {value.dtype} {value.shape} ".encode() + value.tobytes())
     return digest.hexdigest()[:16] if data else ""
+
+
+def weighted_terms(case: FunctionCase) -> Callable[[dict[str, np.ndarray]], np.ndarray]:
+    """The terms of the sum whose gradient a vjp or grad case asks for: each summand of the function times the
+    cotangent, elementwise. The oracle differences the terms before summing them (oracle.finite_differences)."""
+    weights = oracle.evaluate(case.expr("cotangent")) if case.cotangent is not None else np.float64(1.0)
+    summands, data = case.expr("function").terms(), case.data
+
+    def f(env: dict[str, np.ndarray]) -> np.ndarray:
+        terms = (oracle.evaluate(term, {**data, **env}) for term in summands)
+        return np.stack(np.broadcast_arrays(weights, *terms)[1:]) * weights
+    return f
 
 
 def _compute_jvp(case: FunctionCase, adapter: Adapter, dtype: str, fn, inputs: dict[str, np.ndarray]) -> Computed:
