@@ -202,11 +202,12 @@ def _latex_call(name: str, arguments: list[Any]) -> str:
 
 
 def _latex_select(name: str, arguments: list[Any], index: int) -> str:
-    """One array of a tuple, subscripted by its name where the tuple's are fixed: slogdet(A)_logabsdet, svd(A)_U."""
+    """One array of a tuple, subscripted by its name where the tuple's are fixed: slogdet(A)_logabsdet, svd(A)_U;
+    in braces, so that an index after it (eigh(S)[1][0]) subscripts the group, not the subscript again."""
     outputs = FUNCTIONS[name].outputs
     assert outputs is not None
     label = rf"\mathrm{{{outputs.names[index]}}}" if outputs.fixed else str(index)
-    return rf"{_latex_call(name, arguments)}_{{{label}}}"
+    return rf"{{{_latex_call(name, arguments)}_{{{label}}}}}"
 
 
 def _latex_stack(items: list[Sym]) -> str:
