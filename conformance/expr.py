@@ -12,7 +12,7 @@ import math
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from conformance import functions
 from conformance.functions import CHOICES, Function, Kind, Shape, ShapeError, describe
@@ -182,7 +182,6 @@ def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
             raise _fail(index, "an index other than an integer literal")
         k = -literal.value if negative else literal.value
         if _returns_tuple(node.value):  # one array of a tuple, selected at once: slogdet(x)[1]
-            assert isinstance(node.value, ast.Call)
             return ("index", _call(node.value, names, used, k), k)
         return ("index", _check(node.value, names, used), k)
     if isinstance(node, ast.List):
@@ -200,7 +199,7 @@ def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
     raise _fail(node, kind)
 
 
-def _returns_tuple(node: ast.expr) -> bool:
+def _returns_tuple(node: ast.expr) -> TypeGuard[ast.Call]:
     """Whether `node` calls a function of the table that returns a tuple."""
     return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in TABLE
             and TABLE[node.func.id].outputs is not None)
