@@ -12,11 +12,11 @@ import math
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from conformance import functions
+from conformance.functions import CHOICES, Function, Kind, Shape, ShapeError, describe
 from conformance.functions import FUNCTIONS as TABLE
-from conformance.functions import Function, Kind, Shape, ShapeError, describe
 
 # name -> the accepted numbers of positional arguments, from the function table
 FUNCTIONS: dict[str, tuple[int, ...]] = {name: f.arity for name, f in TABLE.items()}
@@ -188,33 +188,16 @@ def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
         literal = index.operand if isinstance(index, ast.UnaryOp) and negative else index
         if not (isinstance(literal, ast.Constant) and type(literal.value) is int):
             raise _fail(index, "an index other than an integer literal")
-        return ("index", _check(node.value, names, used), -literal.value if negative else literal.value)
+        k = -literal.value if negative else literal.value
+        if _returns_tuple(node.value):  # one array of a tuple, selected at once: slogdet(x)[1]
+            return ("index", _call(node.value, names, used, k), k)
+        return ("index", _check(node.value, names, used), k)
     if isinstance(node, ast.List):
         if not node.elts:
             raise _fail(node, "an empty list")
         return ("stack", tuple(_check(e, names, used) for e in node.elts))
     if isinstance(node, ast.Call):
-        if not isinstance(node.func, ast.Name):
-            raise _fail(node.func, "calling anything but a function name")
-        name = node.func.id
-        if name not in FUNCTIONS:
-            raise ExprError(f"unknown function {name!r} (allowed: {', '.join(sorted(FUNCTIONS))})",
-                            node.lineno)
-        function = TABLE[name]
-        given = _keyword_arguments(node, function)
-        twice = [k for k in given if function.signature.index(k) < len(node.args)]
-        if twice:
-            raise _fail(node, f"{name}() given {twice[0]} twice")
-        # keyword arguments become positions; an option skipped before one given takes its default
-        last = max((function.signature.index(k) for k in given), default=len(node.args) - 1)
-        arg_nodes: list[ast.expr | None] = [*node.args, *(given.get(option) for option in
-                                                           function.signature[len(node.args):last + 1])]
-        required = arg_nodes[:len(function.params)]
-        if len(node.args) > len(function.signature) or len(required) < len(function.params) or None in required:
-            raise ExprError(f"{name}() takes {' or '.join(map(str, FUNCTIONS[name]))} argument(s), "
-                            f"got {len(node.args)}", node.lineno)
-        return ("call", name, tuple(_argument(function, parameter, a, names, used)
-                                    for parameter, a in zip(function.signature, arg_nodes, strict=False)))
+        return _call(node, names, used)
     kind = {ast.Attribute: "attribute access", ast.Lambda: "a lambda",
             ast.ListComp: "a comprehension", ast.GeneratorExp: "a comprehension",
             ast.DictComp: "a comprehension", ast.SetComp: "a comprehension",
@@ -222,6 +205,44 @@ def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
             ast.IfExp: "a conditional expression (use where())", ast.BoolOp: "and/or",
             ast.Starred: "unpacking"}.get(type(node), f"{type(node).__name__}")
     raise _fail(node, kind)
+
+
+def _returns_tuple(node: ast.expr) -> TypeGuard[ast.Call]:
+    """Whether `node` calls a function of the table that returns a tuple."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in TABLE
+            and TABLE[node.func.id].outputs is not None)
+
+
+def _call(node: ast.Call, names: frozenset[str], used: set[str], selected: int | None = None) -> tuple:
+    """A call of the table; `selected`, the index right after it, picks one array of a function returning a tuple
+    (which is refused without one)."""
+    if not isinstance(node.func, ast.Name):
+        raise _fail(node.func, "calling anything but a function name")
+    name = node.func.id
+    if name not in FUNCTIONS:
+        raise ExprError(f"unknown function {name!r} (allowed: {', '.join(sorted(FUNCTIONS))})",
+                        node.lineno)
+    function = TABLE[name]
+    if function.outputs is not None:
+        returns = f"{name}() returns ({', '.join(function.outputs.names)})"
+        if selected is None:
+            raise ExprError(f"{returns}: select one, as {_abridged(ast.unparse(node))}[0]", node.lineno)
+        if function.outputs.fixed and not -len(function.outputs.names) <= selected < len(function.outputs.names):
+            raise ExprError(f"{returns}: index {selected} is out of range", node.lineno)
+    given = _keyword_arguments(node, function)
+    twice = [k for k in given if function.signature.index(k) < len(node.args)]
+    if twice:
+        raise _fail(node, f"{name}() given {twice[0]} twice")
+    # keyword arguments become positions; an option skipped before one given takes its default
+    last = max((function.signature.index(k) for k in given), default=len(node.args) - 1)
+    arg_nodes: list[ast.expr | None] = [*node.args, *(given.get(option) for option in
+                                                       function.signature[len(node.args):last + 1])]
+    required = arg_nodes[:len(function.params)]
+    if len(node.args) > len(function.signature) or len(required) < len(function.params) or None in required:
+        raise ExprError(f"{name}() takes {' or '.join(map(str, FUNCTIONS[name]))} argument(s), "
+                        f"got {len(node.args)}", node.lineno)
+    return ("call", name, tuple(_argument(function, parameter, a, names, used)
+                                for parameter, a in zip(function.signature, arg_nodes, strict=False)))
 
 
 def _argument(function: Function, parameter: str, node: ast.expr | None, names: frozenset[str],
@@ -274,8 +295,8 @@ def _is_kind(value: object, kind: Kind) -> bool:
         return integer(value) or (isinstance(value, tuple) and bool(value) and all(map(integer, value)))
     if kind == Kind.BOOLEAN:
         return type(value) is bool
-    if kind == Kind.DTYPE:
-        return value in ("float32", "float64")
+    if kind in CHOICES:
+        return isinstance(value, str) and value in CHOICES[kind]
     return (type(value) is float and not math.isnan(value)) or integer(value) or value in ("fro", "nuc")
 
 
@@ -344,14 +365,17 @@ def measure(expression: Expr, shapes: Mapping[str, Shape]) -> Size:
     """
     work = [0]
 
-    def visit(tree: tuple) -> Shape:
-        shape = _node_shape(tree, shapes, visit)
+    def account(shape: Shape) -> Shape:
+        """One value computed: bounded, and its cost counted."""
         size = math.prod(shape)
         if size > MAX_ELEMENTS:
             raise ExprError(f"a value of {describe(shape)} ({size:,} elements) is larger than the limit of "
                             f"{MAX_ELEMENTS:,} elements")
         work[0] += NODE_WORK + size
         return shape
+
+    def visit(tree: tuple) -> Shape:
+        return account(_node_shape(tree, shapes, visit, account))
 
     try:
         shape = visit(expression.tree)
@@ -368,7 +392,8 @@ def broadcast(*shapes: Shape) -> Shape:
         raise ExprError(str(err)) from None
 
 
-def _node_shape(tree: tuple, shapes: Mapping[str, Shape], visit: Callable[[tuple], Shape]) -> Shape:
+def _node_shape(tree: tuple, shapes: Mapping[str, Shape], visit: Callable[[tuple], Shape],
+                account: Callable[[Shape], Shape]) -> Shape:
     tag = tree[0]
     if tag == "num":
         return ()
@@ -379,7 +404,15 @@ def _node_shape(tree: tuple, shapes: Mapping[str, Shape], visit: Callable[[tuple
     if tag == "neg":
         return visit(tree[1])
     if tag == "index":
-        shape, i = visit(tree[1]), tree[2]
+        operand, i = tree[1], tree[2]
+        outputs = TABLE[operand[1]].outputs if operand[0] == "call" else None
+        if outputs is not None:  # every array of the tuple is computed, the one selected is kept
+            function, operands, options = _call_shapes(operand, visit)
+            arrays = [account(s) for s in outputs.shapes(function.name, operands, options)]
+            if not -len(arrays) <= i < len(arrays):
+                raise ExprError(f"{function.name}() returns {len(arrays)} arrays here: index {i} is out of range")
+            return arrays[i]
+        shape = visit(operand)
         if not shape or not -shape[0] <= i < shape[0]:
             raise ExprError(f"index {i} is out of range for a value of {describe(shape)}")
         return shape[1:]
@@ -389,10 +422,15 @@ def _node_shape(tree: tuple, shapes: Mapping[str, Shape], visit: Callable[[tuple
             raise ExprError(f"a list of values of different shapes ({', '.join(map(str, dict.fromkeys(parts)))})")
         return (len(parts), *parts[0])
     if tag == "call":
-        name, args = tree[1], tree[2]
-        function = TABLE[name]
-        operands = [visit(e) for a in args if a[0] != "literal" for e in (a[1] if a[0] == "list" else [a])]
-        options = {**function.options,
-                   **{option: a[1] for option, a in zip(function.signature, args, strict=False) if a[0] == "literal"}}
-        return function.shape(name, operands, options)
+        function, operands, options = _call_shapes(tree, visit)
+        return function.shape(function.name, operands, options)
     raise AssertionError(f"unknown node {tag}")
+
+
+def _call_shapes(tree: tuple, visit: Callable[[tuple], Shape]) -> tuple[Function, list[Shape], dict[str, Any]]:
+    """A call's function, its operands' shapes (a list argument's items in order) and its literal options."""
+    function, args = TABLE[tree[1]], tree[2]
+    operands = [visit(e) for a in args if a[0] != "literal" for e in (a[1] if a[0] == "list" else [a])]
+    options = {**function.options,
+               **{option: a[1] for option, a in zip(function.signature, args, strict=False) if a[0] == "literal"}}
+    return function, operands, options

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 Shape: TypeAlias = tuple[int, ...]
 #: the value of a literal argument: an axis, a shape, a norm's order, a flag
@@ -38,6 +38,14 @@ class Kind(StrEnum):
     BOOLEAN = "True or False"
     ORDER = "a norm's order (a number, inf, -inf, 'fro' or 'nuc')"
     DTYPE = "a floating-point dtype's name ('float32' or 'float64')"
+    QR_MODE = "'reduced' or 'complete'"
+    INDEXING = "'xy' or 'ij'"
+
+
+#: the strings a literal of these kinds may be
+CHOICES: Mapping[Kind, tuple[str, ...]] = MappingProxyType({Kind.QR_MODE: ("reduced", "complete"),
+                                                            Kind.INDEXING: ("xy", "ij"),
+                                                            Kind.DTYPE: ("float32", "float64")})
 
 
 def describe(shape: Shape) -> str:
@@ -67,8 +75,11 @@ def axes(name: str, shape: Shape, axis: Literal, extra: int = 0) -> tuple[int, .
     return out
 
 
-# Shape rules: (function name, operand shapes, literal options) -> the result's shape, by NumPy's rules.
+# Shape rules: (function name, operand shapes, literal options) -> the result's shape, by NumPy's rules; for a
+# function that returns a tuple, the shape of each of its arrays.
 ShapeRule: TypeAlias = Callable[[str, list[Shape], Options], Shape]
+OutputsRule: TypeAlias = Callable[[str, list[Shape], Options], tuple[Shape, ...]]
+Result = TypeVar("Result", Shape, tuple[Shape, ...])
 
 
 def elementwise(name: str, operands: list[Shape], options: Options) -> Shape:
@@ -127,9 +138,10 @@ def _matmul(name: str, operands: list[Shape], options: Options) -> Shape:
     return out[:-1] if len(b) == 1 else out
 
 
-def square(result: Callable[[Shape], Shape]) -> ShapeRule:
-    """A function of square matrices in the last two axes, `result` giving its shape from the operand's."""
-    def rule(name: str, operands: list[Shape], options: Options) -> Shape:
+def square(result: Callable[[Shape], Result]) -> Callable[[str, list[Shape], Options], Result]:
+    """A function of square matrices in the last two axes, `result` giving its shape (or its outputs') from the
+    operand's."""
+    def rule(name: str, operands: list[Shape], options: Options) -> Result:
         first = operands[0]
         if len(first) < 2 or first[-1] != first[-2]:
             raise ShapeError(f"{name}() takes a square matrix, not a value of {describe(first)}")
@@ -344,6 +356,49 @@ def _diff(name: str, operands: list[Shape], options: Options) -> Shape:
     return (*first[:i], max(0, first[i] - n), *first[i + 1:])
 
 
+# Shape rules of the functions that return a tuple: one shape per array, in the standard's order.
+
+def _qr(name: str, operands: list[Shape], options: Options) -> tuple[Shape, ...]:
+    *batch, m, n = _matrix(name, operands[0])
+    k = m if options["mode"] == "complete" else min(m, n)
+    return (*batch, m, k), (*batch, k, n)
+
+
+def _svd(name: str, operands: list[Shape], options: Options) -> tuple[Shape, ...]:
+    *batch, m, n = _matrix(name, operands[0])
+    k = min(m, n)
+    if options["full_matrices"]:
+        return (*batch, m, m), (*batch, k), (*batch, n, n)
+    return (*batch, m, k), (*batch, k), (*batch, k, n)
+
+
+def _unstack(name: str, operands: list[Shape], options: Options) -> tuple[Shape, ...]:
+    first = operands[0]
+    i = axes(name, first, options["axis"])[0]
+    return (first[:i] + first[i + 1:],) * first[i]
+
+
+def _broadcast_arrays(name: str, operands: list[Shape], options: Options) -> tuple[Shape, ...]:
+    return (broadcast(*operands),) * len(operands)
+
+
+def _meshgrid(name: str, operands: list[Shape], options: Options) -> tuple[Shape, ...]:
+    if any(len(s) != 1 for s in operands):
+        raise ShapeError(f"{name}() takes one-dimensional arrays, not shapes {', '.join(map(str, operands))}")
+    sizes = [s[0] for s in operands]
+    if options["indexing"] == "xy" and len(sizes) > 1:  # Cartesian: the first two axes swapped
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    return (tuple(sizes),) * len(operands)
+
+
+def _top_k(name: str, operands: list[Shape], options: Options) -> tuple[Shape, ...]:
+    first, k = operands[0], options["k"]
+    assert isinstance(k, int)
+    if not first or not 1 <= k <= first[-1]:
+        raise ShapeError(f"{name}() of k = {k} along the last axis of a value of {describe(first)}")
+    return ((*first[:-1], k),) * 2
+
+
 class Standard(StrEnum):
     """Where a function's name and signature come from."""
 
@@ -362,6 +417,21 @@ class Domain(StrEnum):
 
 REAL = frozenset({Domain.REAL})
 REAL_COMPLEX = frozenset({Domain.REAL, Domain.COMPLEX})
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """The arrays a function returns as a tuple. A call is valid only with one selected at once by an integer
+    literal (`slogdet(x)[1]`), so every value in the language is still one array."""
+
+    #: in the standard's order; "..." last where the arguments decide how many (unstack: one per index along axis)
+    names: tuple[str, ...]
+    #: each array's shape from the operands' (ShapeError where NumPy would raise), checked at load
+    shapes: OutputsRule
+
+    @property
+    def fixed(self) -> bool:
+        return self.names[-1] != "..."
 
 
 @dataclass(frozen=True)
@@ -388,6 +458,8 @@ class Function:
     lists: frozenset[str] = frozenset()
     #: the result's shape from the operands' (ShapeError where NumPy would raise), checked at load
     shape: ShapeRule = elementwise
+    #: for a function that returns a tuple: its arrays and their shapes (`shape` is then not used)
+    outputs: Outputs | None = None
     #: for an extension: why it is in the language although neither standard has it
     why: str = ""
 
@@ -499,9 +571,17 @@ _FUNCTIONS = (
              literal={"n": Kind.INTEGER}, shape=square(lambda s: s)),
     Function("det", ("x",), r"\det\left($x\right)", "np.linalg.det", Standard.ARRAY_API,
              shape=square(lambda s: s[:-2])),
-    Function("logdet", ("x",), r"\log\left|\det\left($x\right)\right|", "np.linalg.slogdet(x)[1]",
-             Standard.EXTENSION, shape=square(lambda s: s[:-2]),
-             why="the second output of the Array API's slogdet (the language has no tuples)"),
+    # the decompositions return tuples: a call selects one array at once (slogdet(x)[1], svd(x)[0])
+    Function("slogdet", ("x",), r"\operatorname{slogdet}\left($x\right)", "np.linalg.slogdet", Standard.ARRAY_API,
+             outputs=Outputs(("sign", "logabsdet"), square(lambda s: (s[:-2], s[:-2])))),
+    Function("eigh", ("x",), r"\operatorname{eigh}\left($x\right)", "np.linalg.eigh", Standard.ARRAY_API,
+             outputs=Outputs(("eigenvalues", "eigenvectors"), square(lambda s: (s[:-1], s)))),
+    Function("qr", ("x",), r"\operatorname{qr}\left($x\right)", "np.linalg.qr(x, mode=mode)", Standard.ARRAY_API,
+             options=MappingProxyType({"mode": "reduced"}), literal={"mode": Kind.QR_MODE},
+             outputs=Outputs(("Q", "R"), _qr)),
+    Function("svd", ("x",), r"\operatorname{svd}\left($x\right)", "np.linalg.svd(x, full_matrices=full_matrices)",
+             Standard.ARRAY_API, options=MappingProxyType({"full_matrices": True}),
+             literal={"full_matrices": Kind.BOOLEAN}, outputs=Outputs(("U", "S", "Vh"), _svd)),
     Function("eigvalsh", ("x",), r"\lambda\left($x\right)", "np.linalg.eigvalsh", Standard.ARRAY_API,
              shape=square(lambda s: s[:-1])),
     Function("svdvals", ("x",), r"\sigma\left($x\right)", "np.linalg.svdvals", Standard.ARRAY_API, shape=_svdvals),
@@ -554,6 +634,17 @@ _FUNCTIONS = (
              literal={"repeats": Kind.INTEGER, "axis": Kind.INTEGER}, shape=_repeat),
     Function("moveaxis", ("x", "source", "destination"), r"\operatorname{moveaxis}\left($x\right)", "np.moveaxis",
              Standard.ARRAY_API, literal={"source": Kind.INTEGERS, "destination": Kind.INTEGERS}, shape=_moveaxis),
+    # the standard's broadcast_arrays and meshgrid take *arrays; the language writes them as a list, like concat's
+    Function("unstack", ("x",), r"\operatorname{unstack}\left($x\right)", "np.unstack(x, axis=axis)",
+             Standard.ARRAY_API, options=_FIRST_AXIS, literal=_INTEGER_AXIS,
+             outputs=Outputs(("slice", "..."), _unstack)),
+    Function("broadcast_arrays", ("arrays",), r"\operatorname{broadcast}\left($arrays\right)",
+             "np.broadcast_arrays(*arrays)", Standard.ARRAY_API, lists=frozenset({"arrays"}),
+             outputs=Outputs(("array", "..."), _broadcast_arrays)),
+    Function("meshgrid", ("arrays",), r"\operatorname{meshgrid}\left($arrays\right)",
+             "np.meshgrid(*arrays, indexing=indexing)", Standard.ARRAY_API,
+             options=MappingProxyType({"indexing": "xy"}), literal={"indexing": Kind.INDEXING},
+             lists=frozenset({"arrays"}), outputs=Outputs(("grid", "..."), _meshgrid)),
     Function("permute_dims", ("x", "axes"), r"\operatorname{permute}\left($x, $axes\right)", "np.permute_dims",
              Standard.ARRAY_API, literal={"axes": Kind.SHAPE}, shape=_permute_dims),
     Function("diff", ("x",), r"\Delta^{$n}\left($x\right)", "np.diff(x, n=n, axis=axis)", Standard.ARRAY_API,
@@ -570,6 +661,12 @@ _FUNCTIONS = (
              "-np.sort(-x, axis=axis) if descending else np.sort(x, axis=axis)", Standard.ARRAY_API,
              options=MappingProxyType({"axis": -1, "descending": False, "stable": True}),
              literal={"axis": Kind.INTEGER, "descending": Kind.BOOLEAN, "stable": Kind.BOOLEAN}, shape=_same),
+    Function("top_k", ("x", "k"), r"\operatorname{top}_{$k}\left($x\right)",
+             "(-np.sort(-x, axis=-1)[..., :k], np.argsort(-x, axis=-1, stable=True)[..., :k])", Standard.EXTENSION,
+             literal={"k": Kind.INTEGER}, outputs=Outputs(("values", "indices"), _top_k),
+             why="the k largest along the last axis, which torch.topk, tf.math.top_k and jax.lax.top_k all ship and "
+                 "the standard lacks; its values ([0]) are differentiable (indices are integers), and at a tie the "
+                 "framework's choice of which equal element it keeps decides which input gets the cotangent"),
     # special functions (scipy.special) and activations
     Function("logsumexp", ("x",), r"\log \sum \exp\left($x\right)", "special.logsumexp", Standard.SPECIAL,
              shape=to_scalar),

@@ -57,22 +57,27 @@ def to_callable(spelling: str | None, function: Function, namespace: Mapping[str
     return eval(compile(source, f"<{function.name} spelled>", "eval"), {**namespace, **CONSTANTS})
 
 
-def render(spelling: str, function: Function, args: Sequence[object]) -> str:
-    """The code of one call: `spelling` with `args` in place of its names.
+def render(spelling: str, function: Function, args: Sequence[object], output: int | None = None) -> str:
+    """The code of one call: `spelling` with `args` in place of its names; `output` selects one array of a
+    function that returns a tuple.
 
     An operand is source text (or anything whose str() is), a list parameter a list of those, a literal its
     Python value. Options not given take their defaults; a keyword argument that is None is left out, and a
     conditional whose test involves only literals keeps only its branch, so
-    `torch.max(x) if axis is None else torch.max(x, axis).values` renders as `torch.max(a)`.
+    `torch.max(x) if axis is None else torch.max(x, axis).values` renders as `torch.max(a)`; a list passed as
+    `*arrays` is written out (`torch.broadcast_tensors(a, b)`), and an output selected from a tuple the spelling
+    writes out is that element (TF's svd reordered: `(svd(x)[1], svd(x)[0], ...)[0]` is `svd(a)[1]`).
     """
     if is_path(spelling, function):
-        texts = (ast.unparse(_Infinite().visit(_node(function, p, a)))
-                 for p, a in zip(function.signature, args, strict=False))
-        return f"{spelling}({', '.join(texts)})"
-    values = {name: _node(function, name, arg) for name, arg in zip(function.signature, args, strict=False)}
-    values.update({name: _constant(default) for name, default in function.options.items() if name not in values})
-    tree = _Simplify().visit(_Substitute(values).visit(ast.parse(spelling, mode="eval")))
-    return ast.unparse(_Infinite().visit(tree))
+        tree: ast.expr = ast.Call(ast.parse(spelling, mode="eval").body,
+                                  [_node(function, p, a) for p, a in zip(function.signature, args, strict=False)], [])
+    else:
+        values = {name: _node(function, name, arg) for name, arg in zip(function.signature, args, strict=False)}
+        values.update({name: _constant(default) for name, default in function.options.items() if name not in values})
+        tree = _Substitute(values).visit(ast.parse(spelling, mode="eval").body)
+    if output is not None:
+        tree = ast.Subscript(tree, ast.Constant(output), ast.Load())
+    return ast.unparse(_Infinite().visit(_Simplify().visit(tree)))
 
 
 def _node(function: Function, parameter: str, arg: object) -> ast.expr:
@@ -105,11 +110,22 @@ _DECIDABLE = (ast.Constant, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Tuple, ast
 
 
 class _Simplify(ast.NodeTransformer):
-    """Drop `keyword=None` and pick the branch of a conditional whose test involves only literals."""
+    """Drop `keyword=None`, write `*[a, b]` as `a, b`, pick the branch of a conditional whose test involves only
+    literals and the element of a tuple display indexed by a literal."""
 
     def visit_Call(self, node: ast.Call) -> ast.Call:
         self.generic_visit(node)
         node.keywords = [k for k in node.keywords if not (isinstance(k.value, ast.Constant) and k.value.value is None)]
+        node.args = [item for arg in node.args for item in (
+            arg.value.elts if isinstance(arg, ast.Starred) and isinstance(arg.value, ast.List) else [arg])]
+        return node
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
+        self.generic_visit(node)
+        index = node.slice
+        if isinstance(node.value, ast.Tuple) and isinstance(index, ast.Constant) and type(index.value) is int \
+                and -len(node.value.elts) <= index.value < len(node.value.elts):
+            return node.value.elts[index.value]
         return node
 
     def visit_IfExp(self, node: ast.IfExp) -> ast.expr:

@@ -23,6 +23,7 @@ from conformance import cli, kinds, loader, oracle, report, runner, verdicts
 from conformance.adapters import VALUE, Gradient
 from conformance.docs import generate, markup, snippets, syntax
 from conformance.docs.values import array
+from conformance.expr import parse
 from conformance.families import FAMILIES
 from conformance.kinds.behaviour import BehaviourCase, expected_outcome
 from conformance.report import CaseRecord, EstimateRecord, JobRecord
@@ -312,6 +313,24 @@ def test_matrices_are_drawn_with_brackets_that_stretch():
     assert '<mtable class="bracketed">' in math and "<mo>[</mo>" not in math and "&#x0005B;" not in math
     css = (REPO / "conformance" / "docs" / "conf" / "_static" / "conformance.css").read_text(encoding="utf-8")
     assert "mtable.bracketed" in css
+
+
+def test_a_selected_output_is_written_by_its_name_in_latex_and_as_the_adapter_spells_it():
+    """slogdet(A)[1] is slogdet's logabsdet; unstack's arrays have no names, only positions; the code is the
+    adapter's spelling with the output picked (TF's reordered svd tuple becomes the one call it needs)."""
+    logabsdet, column = parse("slogdet(A)[1]", {"A"}), parse("2 * cumulative_sum(unstack(A)[0])", {"A"})
+    assert syntax.latex(logabsdet) == r"{\operatorname{slogdet}\left(A\right)_{\mathrm{logabsdet}}}"
+    assert syntax.latex(column) == (r"2 \, \operatorname{cumulative\_sum}\left({\operatorname{unstack}"
+                                    r"\left(A\right)_{0}}\right)")
+    entry = syntax.latex(parse("eigh(S)[1][0][1] ** 2", {"S"}))  # an index after the selection: no double subscript
+    assert entry == r"{{\operatorname{eigh}\left(S\right)_{\mathrm{eigenvectors}}}_{0,1}}^{2}"
+    assert "<msub>" in syntax.mathml(entry)
+    assert "<msub>" in syntax.mathml(syntax.latex(logabsdet))
+    assert "<msub><mi>e</mi><mi>s</mi></msub>" not in syntax.mathml(syntax.latex(column))  # no cumulative_sum
+    vh = parse("svd(A, full_matrices=False)[2][0]", {"A"})
+    assert syntax.render(vh, snippets.python_syntax("tensorflow")) == \
+        "tf.linalg.adjoint(tf.linalg.svd(A, full_matrices=False)[2])[0]"
+    assert syntax.render(vh, snippets.python_syntax("torch")) == "torch.linalg.svd(A, full_matrices=False)[2][0]"
 
 
 # --- the snippets, run in the real frameworks ------------------------------------------------------

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -17,6 +19,15 @@ from conformance import expr, oracle
     ("diag(diag([[1, 2], [3, 4]]))[1][1]", {}, 4.0),
     ("tril([[1, 2], [3, 4]])[0][1]", {}, 0.0),
     ("softplus(0) - log(2)", {}, 0.0),
+    ("slogdet([[1, 2], [3, 1]])[1] - log(5)", {}, 0.0),
+    ("slogdet([[1, 2], [3, 1]])[0]", {}, -1.0),
+    ("svd([[3, 0], [4, 5]])[1][0] ** 2", {}, 45.0),
+    ("eigh([[2, 1], [1, 2]])[0][1]", {}, 3.0),
+    ("unstack([[1, 2], [3, 4]], axis=1)[1][0]", {}, 2.0),
+    ("broadcast_arrays([[1, 2], a])[1][1]", {"a": 3.0}, 3.0),
+    ("meshgrid([[1, 2, 3], [4, 5]])[0][1][2]", {}, 3.0),
+    ("meshgrid([[1, 2, 3], [4, 5]], indexing='ij')[1][2][0]", {}, 4.0),
+    ("top_k([3, 1, 2], 2)[0][1]", {}, 2.0),
 ])
 def test_language_matches_numpy(source, env, want):
     got = oracle.evaluate(expr.parse(source, set(env)), {k: np.float64(v) for k, v in env.items()})
@@ -40,6 +51,16 @@ def test_language_matches_numpy(source, env, want):
     ("sum(a, 1.5)", "axis of sum() other than an integer literal"),
     ("exp(x=a)", "keyword argument"),
     ("1 +", "not a valid expression"),
+    ("slogdet(a)", "slogdet() returns (sign, logabsdet): select one, as slogdet(a)[0]"),
+    ("sum(svd(a, full_matrices=False))", "svd() returns (U, S, Vh): select one, as svd(a, full_matrices=False)[0]"),
+    ("[eigh(a), a]", "eigh() returns (eigenvalues, eigenvectors): select one"),
+    ("-unstack(a)", "unstack() returns (slice, ...): select one, as unstack(a)[0]"),
+    ("slogdet(a)[2]", "slogdet() returns (sign, logabsdet): index 2 is out of range"),
+    ("svd(a)[-4]", "index -4 is out of range"),
+    ("unstack(a)[b]", "an index other than an integer literal"),
+    ("qr(a, mode='full')[0]", "a mode of qr() other than 'reduced' or 'complete'"),
+    ("meshgrid([a, b], indexing='yx')[0]", "an indexing of meshgrid() other than 'xy' or 'ij'"),
+    ("top_k(a, b)[0]", "a k of top_k() other than an integer literal"),
 ])
 def test_everything_else_is_rejected(source, fragment):
     with pytest.raises(expr.ExprError) as err:
@@ -51,6 +72,20 @@ def test_error_line_is_relative_to_the_expression():
     with pytest.raises(expr.ExprError) as err:
         expr.parse("[a,\n  nope]", {"a"})
     assert err.value.line == 2
+
+
+def test_a_tuple_not_selected_at_once_names_its_line():
+    with pytest.raises(expr.ExprError, match=r"qr\(\) returns \(Q, R\)") as err:
+        expr.parse("[a,\n  sum(qr(a))]", {"a"})
+    assert err.value.line == 2
+
+
+def test_a_selected_output_is_its_own_program():
+    """The JAX worker keys a compiled program by the tree's repr: each output of a call is a different program."""
+    first, last = expr.parse("svd(a)[0]", {"a"}), expr.parse("svd(a)[2]", {"a"})
+    assert repr(first.tree) != repr(last.tree) and first.calls() == last.calls() == {"svd"}
+    a = np.array([[3.0, 0.0], [4.0, 5.0]])
+    assert not np.allclose(oracle.evaluate(first, {"a": a}), oracle.evaluate(last, {"a": a}))
 
 
 def test_parsing_never_runs_code(tmp_path):
@@ -106,7 +141,7 @@ def _matrices(shape: tuple[int, ...], fill: float) -> np.ndarray:
     "sum(m)", "sum(m, 1)", "prod(b, 2)", "mean(b, 0)", "max(m, 0)", "min(v)", "logsumexp(m)", "vector_norm(v)",
     "maximum(c, m)", "where(v > 0, m, s)", "clip(m, 0, v)", "xlogy(v, c)", "diag(v)", "diag(m)", "tril(q)", "tril(v)",
     "matrix_transpose(m)", "matrix_transpose(b)", "matmul(m, v)", "matmul(w, m)", "matmul(v, v)", "matmul(m, q)",
-    "matmul(b, q)", "matmul(b, v)", "cholesky(q)", "cholesky(b)", "logdet(b)", "det(q)", "eigvalsh(b)", "solve(q, v)",
+    "matmul(b, q)", "matmul(b, v)", "cholesky(q)", "cholesky(b)", "det(b)", "det(q)", "eigvalsh(b)", "solve(q, v)",
     "solve(b, v)", "solve(q, matrix_transpose(m))", "solve(b, matrix_transpose(m))",
     "inv(b)", "pinv(m)", "matrix_power(q, -2)", "svdvals(m)", "trace(b)", "trace(m, offset=1)", "diagonal(m, -1)",
     "diagonal(m, offset=2)", "outer(v, w)", "tensordot(m, q, axes=1)", "tensordot(q, q)", "tensordot(v, w, 0)",
@@ -118,6 +153,12 @@ def _matrices(shape: tuple[int, ...], fill: float) -> np.ndarray:
     "roll(m, -1)", "roll(m, (1, 2), axis=(0, 1))", "tile(m, (2, 1))", "tile(v, (2, 2))", "repeat(m, 2)",
     "repeat(m, 3, axis=0)", "moveaxis(b, 0, -1)", "moveaxis(b, (0, 1), (2, 0))", "permute_dims(b, (2, 0, 1))",
     "sort(m)", "sort(m, axis=0, descending=True)",
+    "slogdet(b)[1]", "slogdet(q)[0]", "eigh(b)[0]", "eigh(q)[1]", "qr(m)[0]", "qr(m)[1]", "qr(matrix_transpose(m))[0]",
+    "qr(matrix_transpose(m), mode='complete')[0]", "qr(matrix_transpose(m), mode='complete')[1]", "svd(m)[0]",
+    "svd(m)[2]", "svd(m, full_matrices=False)[0]", "svd(m, full_matrices=False)[2]", "svd(b)[1]", "unstack(m)[1]",
+    "unstack(b, axis=-1)[0]", "unstack(v)[-1]", "broadcast_arrays([v, m, s])[2]", "broadcast_arrays([c, w[0]])[0]",
+    "meshgrid([v, w])[0]", "meshgrid([v, w, v], indexing='ij')[2]", "meshgrid([w])[0]", "top_k(m, 2)[0]",
+    "top_k(v, 3)[1]",
 ])
 def test_measure_gives_numpys_shape_without_computing(source):
     env = {name: _matrices(shape, 0.5) for name, shape in SHAPES.items()}
@@ -156,6 +197,12 @@ def test_measure_gives_numpys_shape_without_computing(source):
     ("expand_dims(m, axis=3)", "axis 3 of expand_dims() is out of range"),
     ("permute_dims(b, (0, 1))", "not a permutation"),
     ("sort(v, axis=1)", "axis 1 of sort() is out of range"),
+    ("slogdet(m)[1]", "slogdet() takes a square matrix"),
+    ("qr(v)[0]", "qr() takes a matrix, not a value of shape (3,)"),
+    ("svd(v)[1]", "svd() takes a matrix"),
+    ("unstack(m)[2]", "unstack() returns 2 arrays here: index 2 is out of range"),
+    ("unstack(m, axis=2)[0]", "axis 2 of unstack() is out of range"),
+    ("broadcast_arrays([v, w])[0]", "do not broadcast"),
 ])
 def test_measure_refuses_what_numpy_would_raise_on(source, fragment):
     env = {name: _matrices(shape, 1.0) for name, shape in SHAPES.items()}
@@ -165,6 +212,27 @@ def test_measure_refuses_what_numpy_would_raise_on(source, fragment):
     assert fragment in str(err.value)
     with pytest.raises((ValueError, IndexError)):  # NumPy's own errors (AxisError and LinAlgError are ValueErrors)
         oracle.evaluate(parsed, env)
+
+
+@pytest.mark.parametrize("source, fragment", [
+    ("meshgrid([m, v])[0]", "meshgrid() takes one-dimensional arrays"),
+    ("top_k(v, 4)[0]", "top_k() of k = 4 along the last axis of a value of shape (3,)"),
+    ("top_k(s, 1)[0]", "top_k() of k = 1 along the last axis of a value of a scalar"),
+])
+def test_measure_keeps_the_limits_numpy_is_laxer_about(source, fragment):
+    """The standard's meshgrid takes vectors (NumPy flattens anything); top_k's k fits the axis (slicing would not
+    mind)."""
+    with pytest.raises(expr.ExprError, match=re.escape(fragment)):
+        expr.measure(expr.parse(source, set(SHAPES)), SHAPES)
+
+
+def test_measure_bounds_every_array_of_a_tuple_not_only_the_one_selected():
+    """svd's full U of a tall matrix is m x m: the selected S is small, the U computed beside it is not."""
+    tall = expr.parse("svd(x)[1]", {"x"})
+    assert expr.measure(tall, {"x": (1000, 2)}).shape == (2,)
+    with pytest.raises(expr.ExprError, match="larger than the limit of 1,000,000 elements"):
+        expr.measure(tall, {"x": (1001, 2)})
+    assert expr.measure(expr.parse("svd(x, full_matrices=False)[1]", {"x"}), {"x": (1001, 2)}).shape == (2,)
 
 
 def test_measure_refuses_a_value_beyond_the_element_limit():

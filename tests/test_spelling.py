@@ -39,13 +39,13 @@ def test_importing_the_spellings_imports_no_framework():
 
 
 def test_render_writes_the_call_with_defaults_resolved():
-    total, largest, logdet = FUNCTIONS["sum"], FUNCTIONS["max"], FUNCTIONS["logdet"]
+    total, largest, slogdet = FUNCTIONS["sum"], FUNCTIONS["max"], FUNCTIONS["slogdet"]
     torch = SPELLINGS["torch"]
     assert spelling.render(torch["sum"], total, ["a"]) == "torch.sum(a)"
     assert spelling.render(torch["sum"], total, ["a", 0]) == "torch.sum(a, dim=0)"  # a literal is its value
     assert spelling.render(torch["max"], largest, ["a"]) == "torch.max(a)"
     assert spelling.render(torch["max"], largest, ["a", 1]) == "torch.max(a, 1).values"
-    assert spelling.render(torch["logdet"], logdet, ["a + b"]) == "torch.linalg.slogdet(a + b)[1]"
+    assert spelling.render(torch["slogdet"], slogdet, ["a + b"], 1) == "torch.linalg.slogdet(a + b)[1]"
     assert spelling.render("torch.exp", FUNCTIONS["exp"], ["x * y"]) == "torch.exp(x * y)"
 
 
@@ -83,3 +83,37 @@ def test_a_function_a_library_lacks_raises_when_called():
 def test_render_decides_conditionals_on_literals_and_writes_them_as_python(framework, name, args, code):
     """A test on literals (an order, a flag, an axis left out) keeps one branch; inf is float('inf'), not 1e309."""
     assert spelling.render(SPELLINGS[framework][name], FUNCTIONS[name], args) == code
+
+
+@pytest.mark.parametrize("framework, name, args, output, code", [
+    # TF's svd returns (s, u, v): the spelling reorders it and transposes v; a selected output is that element alone
+    ("tensorflow", "svd", ["a", False], 0, "tf.linalg.svd(a, full_matrices=False)[1]"),
+    ("tensorflow", "svd", ["a", False], 1, "tf.linalg.svd(a, full_matrices=False)[0]"),
+    ("tensorflow", "svd", ["a"], 2, "tf.linalg.adjoint(tf.linalg.svd(a, full_matrices=True)[2])"),
+    ("tensorflow", "qr", ["a"], 1, "tf.linalg.qr(a)[1]"),
+    ("tensorflow", "qr", ["a", "complete"], 0, "tf.linalg.qr(a, full_matrices=True)[0]"),
+    ("torch", "broadcast_arrays", [["a", "b * c"]], 1, "torch.broadcast_tensors(a, b * c)[1]"),
+    ("jax", "meshgrid", [["x", "y"], "ij"], 0, "jnp.meshgrid(x, y, indexing='ij')[0]"),
+    ("jax", "top_k", ["x", 2], 0, "jax.lax.top_k(x, 2)[0]"),
+    ("torch", "unstack", ["x"], -1, "torch.unbind(x, dim=0)[-1]"),
+])
+def test_render_selects_one_output_of_a_tuple(framework, name, args, output, code):
+    """A list passed as *arrays is written out, and an element of a tuple the spelling builds is picked."""
+    assert spelling.render(SPELLINGS[framework][name], FUNCTIONS[name], args, output) == code
+
+
+def test_the_oracle_returns_every_output_of_a_tuple_in_order():
+    """NumPy's spellings return the standard's tuples: as many arrays as the record names, in its order."""
+    from scipy import special
+
+    a = np.array([[3.0, 1.0], [4.0, 2.0]])
+    for name, args in {"slogdet": [a], "eigh": [a + a.T], "qr": [a, "reduced"], "svd": [a, False],
+                       "top_k": [a, 1]}.items():
+        function = FUNCTIONS[name]
+        assert function.outputs is not None and function.outputs.fixed
+        got = spelling.to_callable(function.numpy, function, {"np": np, "special": special})(*args)
+        assert len(got) == len(function.outputs.names)
+        assert [np.shape(g) for g in got] == list(function.outputs.shapes(name, [a.shape], {**function.options,
+                                                                                          "k": 1}))
+    svd, unstack = FUNCTIONS["svd"].outputs, FUNCTIONS["unstack"].outputs
+    assert svd is not None and svd.names == ("U", "S", "Vh") and unstack is not None and not unstack.fixed

@@ -93,7 +93,7 @@ def python_syntax(framework: str) -> syntax.Syntax:
     exactly what the suite ran; a function the framework lacks (spelled None) leaves the case without a snippet."""
     spellings = spellings_of(framework)
 
-    def call(name: str, args: list) -> str:
+    def select(name: str, args: list, output: int | None) -> str:
         spelled = spellings.get(name)
         if spelled is None:
             raise Unsupported(f"{framework} has no {name}()")
@@ -101,9 +101,12 @@ def python_syntax(framework: str) -> syntax.Syntax:
         operand = function.signature[0] not in function.literal and function.signature[0] not in function.lists
         if framework == "torch" and operand and _NUMBER.match(str(args[0])):
             args = [f"torch.tensor({args[0]}, dtype=dtype)", *args[1:]]  # torch.special.* want a tensor input
-        text = spelling.render(spelled, function, args)
+        text = spelling.render(spelled, function, args, output)
         atomic = isinstance(ast.parse(text, mode="eval").body, (ast.Call, ast.Name, ast.Attribute, ast.Subscript))
         return text if atomic else f"({text})"  # a conditional spelling (TF picks by rank) inside an expression
+
+    def call(name: str, args: list) -> str:
+        return select(name, args, None)
 
     def stack(items: list[syntax.Sym]) -> str:
         listed = ", ".join(map(str, items))
@@ -111,7 +114,7 @@ def python_syntax(framework: str) -> syntax.Syntax:
             return _NUMBERS[framework].format(listed)
         return f"{_STACK[framework]}([{listed}])"
 
-    return syntax.Syntax(call=call, stack=stack)
+    return syntax.Syntax(call=call, stack=stack, select=select)
 
 
 def spellings_of(framework: str) -> Mapping[str, str | None]:

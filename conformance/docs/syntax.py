@@ -16,6 +16,7 @@ from typing import Any
 import latex2mathml.converter
 
 from conformance.expr import Expr, Ops
+from conformance.functions import FUNCTIONS
 
 # operator precedence, as in Python: a child binding less tightly than its parent gets parentheses
 ATOM, POW, UNARY, MUL, ADD, CMP = 100, 80, 70, 60, 50, 40
@@ -30,6 +31,8 @@ class Syntax:
 
     call: Callable[[str, list[Any]], str]
     stack: Callable[[list[Sym]], str]
+    #: one array selected from a call that returns a tuple: (name, arguments, index) -> text
+    select: Callable[[str, list[Any], int], str]
     number: Callable[[float], str] = lambda v: format_number(v)
     latex: bool = False
 
@@ -112,9 +115,23 @@ def format_number(value: float) -> str:
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 
+@dataclass(frozen=True)
+class _Selectable:
+    """A call of a function that returns a tuple: the language always indexes it at once (`slogdet(x)[1]`)."""
+
+    name: str
+    args: list[Any]
+    syntax: Syntax
+
+    def __getitem__(self, index: int) -> Sym:
+        return Sym(self.syntax.select(self.name, self.args, index), self.syntax)
+
+
 def _ops(syntax: Syntax) -> Ops:
     class Calls(dict):  # every name in the function table, built on demand
-        def __missing__(self, name: str) -> Callable[..., Sym]:
+        def __missing__(self, name: str) -> Callable[..., Sym | _Selectable]:
+            if FUNCTIONS[name].outputs is not None:
+                return lambda *args: _Selectable(name, list(args), syntax)
             return lambda *args: Sym(syntax.call(name, list(args)), syntax)
 
     return Ops(Calls(), const=lambda v: Sym(syntax.number(v), syntax),
@@ -179,8 +196,18 @@ def _latex_call(name: str, arguments: list[Any]) -> str:
         return rf"\left({args[0]}\right)^{{2}}"
     if name == "matrix_transpose":
         return rf"{{{args[0]}}}^{{\top}}"
-    head = _LATEX_CALLS.get(name) or rf"\operatorname{{{name}}}"
+    escaped = name.replace("_", r"\_")  # a bare _ would subscript: cumulative_sum
+    head = _LATEX_CALLS.get(name) or rf"\operatorname{{{escaped}}}"
     return rf"{head}\left({', '.join(args)}\right)"
+
+
+def _latex_select(name: str, arguments: list[Any], index: int) -> str:
+    """One array of a tuple, subscripted by its name where the tuple's are fixed: slogdet(A)_logabsdet, svd(A)_U;
+    in braces, so that an index after it (eigh(S)[1][0]) subscripts the group, not the subscript again."""
+    outputs = FUNCTIONS[name].outputs
+    assert outputs is not None
+    label = rf"\mathrm{{{outputs.names[index]}}}" if outputs.fixed else str(index)
+    return rf"{{{_latex_call(name, arguments)}_{{{label}}}}}"
 
 
 def _latex_stack(items: list[Sym]) -> str:
@@ -192,7 +219,7 @@ def _latex_stack(items: list[Sym]) -> str:
     return r"\left[" + ", ".join(map(str, items)) + r"\right]"
 
 
-LATEX = Syntax(call=_latex_call, stack=_latex_stack,
+LATEX = Syntax(call=_latex_call, stack=_latex_stack, select=_latex_select,
                number=lambda v: _latex_number(v), latex=True)
 
 

@@ -41,7 +41,12 @@ SPELLINGS: dict[str, str | None] = {
     "cholesky": "tf.linalg.cholesky",
     "solve": "tf.linalg.solve(x1, x2[..., None])[..., 0] if x2.shape.rank == x1.shape.rank - 1 "
              "else tf.linalg.solve(x1, x2)",
-    "det": "tf.linalg.det", "logdet": "tf.linalg.slogdet(x)[1]", "eigvalsh": "tf.linalg.eigvalsh",
+    "det": "tf.linalg.det", "slogdet": "tf.linalg.slogdet", "eigh": "tf.linalg.eigh",
+    "qr": "tf.linalg.qr(x, full_matrices=True) if mode == 'complete' else tf.linalg.qr(x)",
+    # tf.linalg.svd returns (s, u, v), with v where the standard has its adjoint Vh: reordered, v transposed
+    "svd": "(tf.linalg.svd(x, full_matrices=full_matrices)[1], tf.linalg.svd(x, full_matrices=full_matrices)[0], "
+           "tf.linalg.adjoint(tf.linalg.svd(x, full_matrices=full_matrices)[2]))",
+    "eigvalsh": "tf.linalg.eigvalsh",
     "inv": "tf.linalg.inv", "pinv": "tf.linalg.pinv",
     "matrix_power": None,  # not in TF: https://www.tensorflow.org/api_docs/python/tf/linalg lists no matrix power
     "svdvals": "tf.linalg.svd(x, compute_uv=False)", "outer": "tf.tensordot(x1, x2, axes=0)",
@@ -60,6 +65,10 @@ SPELLINGS: dict[str, str | None] = {
     "diag": "tf.linalg.diag(x) if x.shape.rank == 1 else tf.linalg.diag_part(x)",
     "tril": "tf.linalg.band_part(x, -1, 0)",
     "concat": "tf.concat(arrays, axis=axis)", "stack": "tf.stack(arrays, axis=axis)",
+    "unstack": "tf.unstack(x, axis=axis)",
+    # TF's own broadcast_to needs the shape: the broadcast of several arrays is its NumPy API's
+    "broadcast_arrays": "tf.experimental.numpy.broadcast_arrays(*arrays)",
+    "meshgrid": "tf.meshgrid(*arrays, indexing=indexing)",
     "reshape": "tf.reshape", "broadcast_to": "tf.broadcast_to", "expand_dims": "tf.expand_dims",
     "squeeze": "tf.squeeze", "repeat": "tf.repeat(x, repeats, axis=axis)", "permute_dims": "tf.transpose",
     # tf.tile wants one count per axis; NumPy's tile (and the Array API's) pads the shorter with ones
@@ -71,6 +80,7 @@ SPELLINGS: dict[str, str | None] = {
             "else tf.reshape(tf.reverse(tf.reshape(x, [-1]), [0]), tf.shape(x))",
     # tf.sort has no stable flag: its values are the same either way
     "sort": "tf.sort(x, axis=axis, direction='DESCENDING' if descending else 'ASCENDING')",
+    "top_k": "tf.math.top_k(x, k)",
     "logsumexp": "tf.reduce_logsumexp", "xlogy": "tf.math.xlogy", "gammaln": "tf.math.lgamma",
     "digamma": "tf.math.digamma",
     "sigmoid": "tf.math.sigmoid", "softplus": "tf.math.softplus", "relu": "tf.nn.relu",

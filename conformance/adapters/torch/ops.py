@@ -28,7 +28,8 @@ SPELLINGS: dict[str, str | None] = {
     "min": "torch.min(x) if axis is None else torch.min(x, axis).values",
     "matmul": "torch.matmul", "matrix_transpose": "x.mT",
     "cholesky": "torch.linalg.cholesky", "solve": "torch.linalg.solve", "det": "torch.linalg.det",
-    "logdet": "torch.linalg.slogdet(x)[1]", "eigvalsh": "torch.linalg.eigvalsh",
+    "slogdet": "torch.linalg.slogdet", "eigh": "torch.linalg.eigh", "qr": "torch.linalg.qr(x, mode=mode)",
+    "svd": "torch.linalg.svd(x, full_matrices=full_matrices)", "eigvalsh": "torch.linalg.eigvalsh",
     "inv": "torch.linalg.inv", "pinv": "torch.linalg.pinv", "matrix_power": "torch.linalg.matrix_power",
     "svdvals": "torch.linalg.svdvals", "outer": "torch.outer",
     # torch.trace takes only a 2-D matrix and no offset
@@ -41,10 +42,13 @@ SPELLINGS: dict[str, str | None] = {
     "concat": "torch.cat(arrays, dim=axis)", "stack": "torch.stack(arrays, dim=axis)",
     "reshape": "torch.reshape", "broadcast_to": "torch.broadcast_to", "expand_dims": "torch.unsqueeze",
     "squeeze": "torch.squeeze", "tile": "torch.tile", "repeat": "torch.repeat_interleave(x, repeats, dim=axis)",
+    "unstack": "torch.unbind(x, dim=axis)", "broadcast_arrays": "torch.broadcast_tensors(*arrays)",
+    "meshgrid": "torch.meshgrid(*arrays, indexing=indexing)",
     "moveaxis": "torch.movedim", "permute_dims": "torch.permute", "roll": "torch.roll(x, shift, dims=axis)",
     # torch.flip needs its axes; flipping every axis reverses the flattened array
     "flip": "x.flip(axis) if axis is not None else x.reshape(-1).flip(0).reshape(x.shape)",
     "sort": "torch.sort(x, dim=axis, descending=descending, stable=stable).values",
+    "top_k": "torch.topk(x, k)",
     "logsumexp": "torch.logsumexp(x.reshape(-1), 0)", "xlogy": "torch.xlogy",
     "gammaln": "torch.special.gammaln", "digamma": "torch.digamma",
     "sigmoid": "torch.sigmoid", "softplus": "torch.nn.functional.softplus", "relu": "torch.relu",
