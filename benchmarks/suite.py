@@ -19,10 +19,12 @@
    with a D(2h) check it replaced: the largest error bound on the seed cases
    (goal: at most 1e-11) and the cost per case (goal: at most 2x).
 
-Run: .venv/bin/python benchmarks/suite.py [CASES]   (or `make bench`; about 10 minutes on 2 cores)
+Run: .venv/bin/python benchmarks/suite.py [CASES] [--only oracle|check|suite|generated|memory]
+(or `make bench`; about 10 minutes on 2 cores)
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -231,9 +233,18 @@ def _median_ms(fn: Callable[[], object], repeats: int = 30) -> float:
 
 
 def main() -> None:
-    cases = sys.argv[1] if len(sys.argv) > 1 else str(REPO / "conformance" / "cases")
-    for measure in (oracle_against_central, per_check, lambda: suite_against_ideal(cases), generated_against_torch,
-                    memory):
+    parser = argparse.ArgumentParser(description="The benchmarks of the module docstring, each a ratio.")
+    parser.add_argument("cases", nargs="?", default=str(REPO / "conformance" / "cases"),
+                        help="the cases the suite figures run (default: the library)")
+    parser.add_argument("--only", action="append", choices=["oracle", "check", "suite", "generated", "memory"],
+                        help="run only these figures (repeatable; default: all)")
+    args = parser.parse_args()
+    measures: dict[str, Callable[[], dict[str, float]]] = {
+        "oracle": oracle_against_central, "check": per_check, "suite": lambda: suite_against_ideal(args.cases),
+        "generated": generated_against_torch, "memory": memory}
+    for key, measure in measures.items():
+        if args.only and key not in args.only:
+            continue
         for name, value in measure().items():
             print(f"{name.ljust(28)}  {value:.4g}" if isinstance(value, float) else f"{name.ljust(28)}  {value}",
                   flush=True)
