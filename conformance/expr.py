@@ -82,6 +82,11 @@ class Expr:
     def evaluate(self, env: Mapping[str, Any], ops: Ops) -> Any:
         return _evaluate(self.tree, env, ops)
 
+    @property
+    def complex(self) -> bool:
+        """Whether it writes a complex number (an imaginary literal such as 1j)."""
+        return _has_imaginary(self.tree)
+
     def calls(self) -> frozenset[str]:
         """The functions it calls, with its arithmetic operators under the Array API's names (add, pow, ...)."""
         found: set[str] = set()
@@ -108,6 +113,12 @@ class Expr:
 
         walk(self.tree)
         return frozenset(found)
+
+
+def _has_imaginary(tree: Any) -> bool:
+    if isinstance(tree, tuple):
+        return (tree[:1] == ("num",) and isinstance(tree[1], complex)) or any(map(_has_imaginary, tree))
+    return False
 
 
 def parse(source: str | int | float, names: frozenset[str] | set[str] = frozenset()) -> Expr:
@@ -150,8 +161,12 @@ def _fail(node: ast.AST, what: str) -> ExprError:
 
 def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
     if isinstance(node, ast.Constant):
-        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float, complex)):
             raise _fail(node, f"the constant {_abridged(repr(node.value))}")
+        if isinstance(node.value, complex):  # an imaginary literal, 2j (Python writes 1 + 2j as a sum)
+            if not math.isfinite(node.value.imag):
+                raise _fail(node, f"the imaginary literal {_abridged(repr(node.value))} (not finite)")
+            return ("num", node.value)
         try:
             return ("num", float(node.value))
         except OverflowError:  # an integer literal beyond float64, e.g. 400 hex digits
@@ -266,6 +281,8 @@ def _is_kind(value: object, kind: Kind) -> bool:
         return integer(value) or (isinstance(value, tuple) and bool(value) and all(map(integer, value)))
     if kind == Kind.BOOLEAN:
         return type(value) is bool
+    if kind == Kind.NORM:
+        return value in ("backward", "ortho", "forward")
     return (type(value) is float and not math.isnan(value)) or integer(value) or value in ("fro", "nuc")
 
 

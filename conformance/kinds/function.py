@@ -7,15 +7,16 @@ They share one model, so they live in one module.
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from conformance import expr, oracle
 from conformance.adapters import ERROR, VALUE, Adapter, Gradient, Program
 from conformance.kinds.base import Computed, Kind, Reference, oracle_or_nothing, references, values, vjp_per_input
 from conformance.model import CaseBase, Expectation, ExprAt, Value
+from conformance.tolerance import real_dtype
 
 JVP_OUTPUTS = ("jvp", "jvp_reverse")
 
@@ -42,6 +43,14 @@ class FunctionCase(CaseBase):
         default_factory=dict, description="per input (for jvp: `jvp`), what its gradient should be; a gradient "
                                           "left out is judged by the oracle alone")
 
+    complex_allowed: ClassVar[bool] = True
+    #: whether the function's value is complex (known at load, from one evaluation in NumPy)
+    _complex_output: bool = PrivateAttr(False)
+
+    @property
+    def complex_output(self) -> bool:
+        return self._complex_output
+
     def compile(self) -> None:
         if self.kind != "vjp" and self.cotangent is not None:
             raise ExprAt(("cotangent",), expr.ExprError(f"a {self.kind} case takes no cotangent"))
@@ -64,6 +73,25 @@ class FunctionCase(CaseBase):
             self._compile(f"tangent.{name}", ("tangent", name), value, frozenset())
         self._compile_expected(self.expected, names, frozenset(JVP_OUTPUTS[:1]) if self.kind == "jvp" else names)
         self._check_shapes()
+        self._check_complex()
+
+    def _check_complex(self) -> None:
+        """In complex dtypes: a grad case differentiates a real loss; a vjp's cotangent is complex only where its
+        function's value is (the loss is then Re(sum(conj(cotangent) * f))); hvp is for real dtypes."""
+        if not self.complex:
+            return
+        if self.kind == "hvp":
+            raise ExprAt(("dtypes",), expr.ExprError("an hvp case runs in real dtypes only"))
+        with np.errstate(all="ignore"):
+            value = oracle.evaluate(self.expr("function"), values(self, "inputs", self.inputs))
+        self._complex_output = bool(np.iscomplexobj(value))
+        if self.kind == "grad" and self._complex_output:
+            raise ExprAt(("function",), expr.ExprError(
+                "a grad case differentiates a real loss, and this function's value is complex: take real(), imag() "
+                "or abs() of it (or use kind vjp, whose loss is Re(sum(conj(cotangent) * f)))"))
+        if self.cotangent is not None and self.expr("cotangent").complex and not self._complex_output:
+            raise ExprAt(("cotangent",), expr.ExprError(
+                "a complex cotangent for a function whose value is real: the cotangent has the output's dtype"))
 
     def _check_shapes(self) -> None:
         """Shapes the frameworks and the oracle would refuse, found at load; and the oracle's cost bounded."""
@@ -87,7 +115,7 @@ class FunctionCase(CaseBase):
                     "they must be the same"))
         self._check_expected(self.expected, {"jvp": out.shape} if self.kind == "jvp" else shapes, shapes)
         elements = sum(math.prod(shape) for shape in shapes.values())
-        evaluations = {"jvp": 4, "hvp": 8 * elements}.get(self.kind, 4 * elements)
+        evaluations = {"jvp": 4, "hvp": 8 * elements}.get(self.kind, 4 * elements * (2 if self.complex else 1))
         largest = max(map(math.prod, shapes.values()), default=1)
         self._check_oracle(("inputs",), evaluations, out.work + 2 * expr.NODE_WORK + math.prod(out.shape) + largest)
 
@@ -101,9 +129,16 @@ def compute(case: FunctionCase, adapter: Adapter, dtype: str) -> Computed:
     if case.kind == "hvp":
         _, grads = adapter.hvp(fn, inputs, dtype, values(case, "tangent", case.tangent))
         return Computed(grads)
-    cotangent = oracle.evaluate(case.expr("cotangent")) if case.cotangent is not None else None
-    _, grads = vjp_per_input(adapter, fn, inputs, dtype, cotangent)
+    _, grads = vjp_per_input(adapter, fn, inputs, dtype, _cotangent(case))
     return Computed(grads)
+
+
+def _cotangent(case: FunctionCase) -> np.ndarray | None:
+    """The case's cotangent in the output's dtype kind: complex where the function's value is."""
+    if case.cotangent is None:
+        return None
+    cotangent = oracle.evaluate(case.expr("cotangent"))
+    return cotangent.astype(np.complex128) if case.complex_output else cotangent
 
 
 def reference(case: FunctionCase, details: dict[str, Any] | None = None) -> dict[str, Reference]:
@@ -120,31 +155,39 @@ def reference(case: FunctionCase, details: dict[str, Any] | None = None) -> dict
         fd = oracle_or_nothing(case, lambda: oracle.hessian_vector(lambda env: np.sum(function(env)), inputs,
                                                                    tangent), inputs)
         return references(case, inputs, inputs, fd)
-    weights = oracle.evaluate(case.expr("cotangent")) if case.cotangent is not None else 1.0
-    def f(env):  # the terms of the weighted sum: the oracle differences them before summing
-        return weights * function(env)
+    weights = _cotangent(case)
+    def f(env):  # the terms of the real loss Re(sum(conj(v) * f)): the oracle differences them before summing
+        return np.real(function(env) if weights is None else np.conj(weights) * function(env))
     return references(case, inputs, inputs, oracle_or_nothing(case, lambda: oracle.finite_differences(f, inputs),
                                                                inputs))
 
 
 def _compute_jvp(case: FunctionCase, adapter: Adapter, dtype: str, fn, inputs: dict[str, np.ndarray]) -> Computed:
-    """Forward mode J t, and the same product from reverse mode: row k of J is the VJP with e_k."""
+    """Forward mode J t, and the same product from reverse mode: row k of J is the VJP with e_k.
+
+    In complex dtypes the VJP with e_k is the gradient G of Re(w_k) (and, for a complex output, with i e_k that
+    of Im(w_k)); its product with t is the real inner product Re(sum(conj(G) t)).
+    """
     tangent = values(case, "tangent", case.tangent)
     out, forward = adapter.jvp(fn, inputs, dtype, tangent)
-    shape = np.shape(out)
+    shape, complex_out = np.shape(out), bool(np.iscomplexobj(out))
+    parts = (1.0, 1j) if complex_out else (1.0,)
     rows = []
     for k in np.ndindex(shape):
-        basis = None
-        if shape:
-            basis = np.zeros(shape)
-            basis[k] = 1.0
-        _, grads = adapter.vjp(fn, inputs, dtype, basis)
-        failed = [g for g in grads.values() if g.status == ERROR]
-        if failed:
-            return Computed({"jvp": forward, "jvp_reverse": Gradient(ERROR, error=failed[0].error)})
-        rows.append(sum(np.sum(np.asarray(g.value, np.float64) * tangent[name]) for name, g in grads.items()
-                        if g.status == VALUE))
-    typed = np.asarray(rows, np.dtype(dtype)).reshape(shape)
+        row: complex = 0.0
+        for part in parts:
+            basis = None
+            if shape or complex_out:
+                basis = np.zeros(shape, complex if complex_out else float)
+                basis[k] = part
+            _, grads = adapter.vjp(fn, inputs, dtype, basis)
+            failed = [g for g in grads.values() if g.status == ERROR]
+            if failed:
+                return Computed({"jvp": forward, "jvp_reverse": Gradient(ERROR, error=failed[0].error)})
+            row += part * sum((float(np.real(np.sum(np.conj(np.asarray(g.value)) * tangent[name])))
+                               for name, g in grads.items() if g.status == VALUE), 0.0)
+        rows.append(row)
+    typed = np.asarray(rows, np.dtype(dtype if complex_out else real_dtype(dtype))).reshape(shape)
     return Computed({"jvp": forward, "jvp_reverse": Gradient(VALUE, typed, representation="from VJPs")})
 
 

@@ -41,7 +41,7 @@ def pullback(f: Callable[..., Any], xs: list[Any], cotangent: Any) -> tuple[Any,
 
     key = _key("pullback", f)
     if cotangent is None:
-        cotangent = jnp.ones((), xs[0].dtype if xs else float)
+        cotangent = jnp.ones((), jnp.finfo(xs[0].dtype).dtype if xs else float)  # a real loss, of complex inputs too
         # a program found by its key was traced with this scalar cotangent: its output is a scalar
         if _typed(key, (cotangent, *xs)) not in _PROGRAMS.by_key and jax.eval_shape(f, *xs).shape != ():
             jax.grad(f)(*xs)  # raises jax.grad's own error for a non-scalar output

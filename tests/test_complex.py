@@ -1,0 +1,110 @@
+"""Complex dtypes end to end, without a framework: values in case files, the oracle, the tolerance rule, the report."""
+import json
+
+import numpy as np
+import pytest
+
+from conformance import expr, kinds, loader, oracle, report, tolerance
+from conformance.adapters import CONJUGATE_WIRTINGER, VALUE, WIRTINGER, Gradient
+from conformance.model import DEFAULT_TOLERANCE
+from conformance.verdicts import Job, judge
+from conformance.vocabulary import Class, Verdict
+
+CASE = """
+id: cx
+kind: {kind}
+title: t
+why: w
+dtypes: {dtypes}
+inputs: {{z: {inputs}}}
+function: {function}
+"""
+
+
+def load_one(write_case, **fields):
+    values = {"kind": "grad", "dtypes": "[complex64, complex128]", "inputs": "[1+2j, -0.5+0.25j]",
+              "function": "sum(abs(z)**2)"} | fields
+    text = CASE.format(**values) + "".join(f"{k}: {v}\n" for k, v in fields.get("extra", {}).items())
+    cases, errors = loader.load([write_case(text)])
+    return cases, [str(e) for e in errors]
+
+
+def test_an_imaginary_literal_is_a_complex_constant():
+    parsed = expr.parse("[1 + 2j, -0.5j]")
+    assert parsed.complex and not expr.parse("[1, 2]").complex
+    np.testing.assert_array_equal(oracle.evaluate(parsed), [1 + 2j, -0.5j])
+    with pytest.raises(expr.ExprError, match="not finite"):
+        expr.parse("1e999j")
+
+
+def test_a_complex_case_loads_with_complex128_inputs(write_case):
+    cases, errors = load_one(write_case)
+    assert errors == []
+    case = cases[0].case
+    assert case.complex and not case.complex_output
+    assert kinds.base.values(case, "inputs", case.inputs)["z"].dtype == np.complex128
+
+
+@pytest.mark.parametrize("fields, fragment", [
+    ({"dtypes": "[float32, float64]"}, "a complex number (an imaginary literal such as 1j) in a case that runs in "
+                                       "float32, float64: give it dtypes: [complex64, complex128]"),
+    ({"dtypes": "[float64, complex128]"}, "mix real and complex"),
+    ({"function": "sum(z * z)"}, "a grad case differentiates a real loss, and this function's value is complex"),
+    ({"kind": "hvp", "function": "sum(abs(z)**2)", "extra": {"tangent": "{z: [1, 1]}"}}, "hvp case runs in real"),
+    ({"kind": "vjp", "function": "abs(z)", "extra": {"cotangent": "[1j, 1]"}}, "a complex cotangent for a function "
+                                                                              "whose value is real"),
+])
+def test_bad_complex_cases_are_load_errors_that_say_why(write_case, fields, fragment):
+    cases, errors = load_one(write_case, **fields)
+    assert cases == [] and any(fragment in e for e in errors), errors
+
+
+def test_a_complex_dtype_takes_its_components_tolerance():
+    assert tolerance.real_dtype("complex64") == "float32" and tolerance.real_dtype("float64") == "float64"
+    case = loader.load([loader.LIBRARY / "vjp"])[0][0].case
+    assert case.tolerance_for("complex128") == DEFAULT_TOLERANCE["float64"]
+
+
+def test_the_oracle_differences_the_real_and_imaginary_parts():
+    z = np.array([1 + 2j, -0.5 + 0.25j])
+    v = np.array([0.3 - 1j, 2 + 0.5j])
+    # |z|^2 = x^2 + y^2: 2x + 2iy = 2z
+    grad, bound = oracle.finite_differences(lambda env: np.abs(env["z"]) ** 2, {"z": z})["z"]
+    np.testing.assert_allclose(grad, 2 * z, atol=1e-9)
+    assert bound.dtype == np.float64 and np.all(bound < 1e-8)
+    # Re(conj(v) exp(z)), holomorphic: the gradient is v conj(exp'(z)) = v conj(exp(z))
+    grad, _ = oracle.finite_differences(lambda env: np.real(np.conj(v) * np.exp(env["z"])), {"z": z})["z"]
+    np.testing.assert_allclose(grad, v * np.conj(np.exp(z)), atol=1e-9)
+
+
+def test_the_tolerance_rule_measures_the_modulus():
+    assert tolerance.within(1 + 1e-13j, 1.0, 0.0, 1e-12)
+    assert not tolerance.within(1 + 1e-11j, 1.0, 0.0, 1e-12)  # the imaginary part counts
+    assert not tolerance.within(np.conj([1 + 2j]), [1 + 2j], 1e-5, 1e-6)
+    assert tolerance.errors([3 + 4j], [0j])["max_abs"] == 5.0
+    assert tolerance.classify([1 + 1j, complex(0, np.nan)], None) == Class.NAN
+    assert tolerance.classify([0j], None) == Class.EXACT_ZERO
+    assert tolerance.short(1 + 2j) == "1+2j"
+
+
+def test_a_report_carries_complex_values_as_their_parts_and_reads_them_back(write_case, tmp_path):
+    case = load_one(write_case)[0][0].case
+    z = np.array([1 + 2j, -0.5 + 0.25j])
+    given = Gradient(VALUE, 2 * z, raw=np.conj(2 * z), convention=WIRTINGER)
+    job = Job(case, "jax", "complex128", kinds.Computed({"z": given}), versions={"jax": "0"})
+    verdict = judge([job])[0]
+    assert verdict.verdict == Verdict.PASS, verdict.all_failures()
+    path = tmp_path / "r.json"
+    report.write(report.build([verdict], [], [], ["jax"]), path)
+    written = json.loads(path.read_text())["jobs"][0]["gradients"]["z"]
+    assert written["value"] == {"re": [2.0, -1.0], "im": [4.0, 0.5]}
+    assert written["raw"] == {"re": [2.0, -1.0], "im": [-4.0, -0.5]}
+    assert written["complex_convention"]["link"] == WIRTINGER.link
+    back = report.read(path).jobs[0].gradients["z"]
+    np.testing.assert_array_equal(tolerance.numeric(back.value), 2 * z)
+    np.testing.assert_allclose(tolerance.numeric(back.oracle), 2 * z, atol=1e-9)
+
+
+def test_the_conventions_say_which_framework_conjugates():
+    assert not CONJUGATE_WIRTINGER.conjugated and WIRTINGER.conjugated
+    assert "docs.pytorch.org" in CONJUGATE_WIRTINGER.link and "docs.jax.dev" in WIRTINGER.link
