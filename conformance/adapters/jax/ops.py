@@ -38,4 +38,9 @@ SPELLINGS: dict[str, str | None] = {
     "logsumexp": "jax.scipy.special.logsumexp", "xlogy": "jax.scipy.special.xlogy",
     "gammaln": "jax.scipy.special.gammaln", "digamma": "jax.scipy.special.digamma",
     "sigmoid": "jax.nn.sigmoid", "softplus": "jax.nn.softplus", "relu": "jax.nn.relu",
+    "real": "jnp.real", "imag": "jnp.imag", "conj": "jnp.conj",
+    **{name: f"jnp.fft.{name}(x, n=n, axis=axis, norm=norm)"
+       for name in ("fft", "ifft", "rfft", "irfft", "hfft", "ihfft")},
+    **{name: f"jnp.fft.{name}(x, s=s, axes=axes, norm=norm)" for name in ("fftn", "ifftn", "rfftn", "irfftn")},
+    "fftshift": "jnp.fft.fftshift(x, axes=axes)", "ifftshift": "jnp.fft.ifftshift(x, axes=axes)",
 }

@@ -4,6 +4,40 @@ Where TF's function wants other ranks than NumPy's (matmul and solve with a
 vector, diag both ways), the spelling picks by rank, visibly.
 """
 
+# tf.signal transforms the innermost axis (or two, three) of a complex value, at its own length, unnormalized forward:
+# the Array API's axis, n and norm are the compositions a TF user writes (a real x is made complex first)
+_COMPLEX = "(x if x.dtype.is_complex else tf.complex(x, tf.zeros_like(x)))"
+_LENGTH = "(x.shape[axis] if n is None else n)"
+
+
+def _last(value: str) -> str:
+    return f"tf.experimental.numpy.moveaxis({value}, axis, -1)"
+
+
+def _back(value: str) -> str:
+    return f"tf.experimental.numpy.moveaxis({value}, -1, axis)"
+
+
+def _scaled(value: str, forward: bool, length: str = _LENGTH) -> str:
+    """`value` under the Array API's norm: TF's transforms are 'backward' (unscaled forward, 1/n inverse)."""
+    ortho, whole = (f"{length} ** -0.5", f"1 / {length}") if forward else (f"{length} ** 0.5", length)
+    return f"{value} if norm == 'backward' else {value} * ({ortho} if norm == 'ortho' else {whole})"
+
+
+def _sized(value: str) -> str:
+    """`value` (axis last) cut or zero-padded to n, as the Array API's n does."""
+    return (f"({value} if n is None else {value}[..., :n] if n <= x.shape[axis] else "
+            f"tf.pad({value}, [[0, 0]] * (x.shape.rank - 1) + [[0, n - x.shape[axis]]]))")
+
+
+def _complex_fft(op: str, forward: bool) -> str:
+    return _scaled(_back(f"tf.signal.{op}({_sized(_last(_COMPLEX))})"), forward)
+
+
+def _real_fft(op: str, forward: bool, length: str) -> str:
+    return _scaled(_back(f"tf.signal.{op}({_last('x')}, fft_length=[{length}])"), forward, length)
+
+
 SPELLINGS: dict[str, str | None] = {
     # TF's reduce_std and reduce_variance have no correction: the composition a TF user writes
     "var": "tf.reduce_sum(tf.square(x - tf.reduce_mean(x, axis=axis, keepdims=True)), axis=axis) "
@@ -74,4 +108,16 @@ SPELLINGS: dict[str, str | None] = {
     "logsumexp": "tf.reduce_logsumexp", "xlogy": "tf.math.xlogy", "gammaln": "tf.math.lgamma",
     "digamma": "tf.math.digamma",
     "sigmoid": "tf.math.sigmoid", "softplus": "tf.math.softplus", "relu": "tf.nn.relu",
+    "real": "tf.math.real", "imag": "tf.math.imag", "conj": "tf.math.conj",
+    "fft": _complex_fft("fft", forward=True), "ifft": _complex_fft("ifft", forward=False),
+    "rfft": _real_fft("rfft", True, _LENGTH),
+    # irfft's default length is 2 (m - 1) for m input entries
+    "irfft": _real_fft("irfft", False, "(2 * (x.shape[axis] - 1) if n is None else n)"),
+    # TF has no Hermitian transforms: https://www.tensorflow.org/api_docs/python/tf/signal lists none
+    "hfft": None, "ihfft": None,
+    # TF's n-d transforms are fft2d/fft3d over the innermost axes at their own lengths: spelled for the Array API's
+    # default, every axis of a matrix (s=None, axes=None, norm='backward'); other s, axes or norm are not spelled
+    "fftn": f"tf.signal.fft2d({_COMPLEX})", "ifftn": f"tf.signal.ifft2d({_COMPLEX})",
+    "rfftn": "tf.signal.rfft2d(x)", "irfftn": "tf.signal.irfft2d(x)",
+    "fftshift": "tf.signal.fftshift(x, axes=axes)", "ifftshift": "tf.signal.ifftshift(x, axes=axes)",
 }

@@ -48,4 +48,9 @@ SPELLINGS: dict[str, str | None] = {
     "logsumexp": "torch.logsumexp(x.reshape(-1), 0)", "xlogy": "torch.xlogy",
     "gammaln": "torch.special.gammaln", "digamma": "torch.digamma",
     "sigmoid": "torch.sigmoid", "softplus": "torch.nn.functional.softplus", "relu": "torch.relu",
+    "real": "torch.real", "imag": "torch.imag", "conj": "torch.conj",
+    **{name: f"torch.fft.{name}(x, n=n, dim=axis, norm=norm)"
+       for name in ("fft", "ifft", "rfft", "irfft", "hfft", "ihfft")},
+    **{name: f"torch.fft.{name}(x, s=s, dim=axes, norm=norm)" for name in ("fftn", "ifftn", "rfftn", "irfftn")},
+    "fftshift": "torch.fft.fftshift(x, dim=axes)", "ifftshift": "torch.fft.ifftshift(x, dim=axes)",
 }
