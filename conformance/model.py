@@ -198,7 +198,9 @@ class CaseBase(Strict):
             self._compiled[key] = expr.parse(_as_source(value), names)
         except expr.ExprError as err:
             raise ExprAt(path, err) from None
-        if self._compiled[key].complex and not self.complex:
+        # a real case's function may compute complex values (fft(x), x * 1j) and its cotangent match them; its
+        # inputs, tangents and gradients are real
+        if self._compiled[key].complex and not self.complex and key not in ("function", "cotangent"):
             raise ExprAt(path, expr.ExprError(
                 f"a complex number (an imaginary literal such as 1j) in a case that runs in {', '.join(self.dtypes)}: "
                 "give it dtypes: [complex64, complex128]"))

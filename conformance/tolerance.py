@@ -26,6 +26,11 @@ def real_dtype(dtype: str) -> str:
     return str(np.finfo(np.dtype(dtype)).dtype) if is_complex(dtype) else dtype
 
 
+def complex_dtype(dtype: str) -> str:
+    """The complex dtype whose parts are `dtype` (float32 -> complex64); a complex dtype itself."""
+    return dtype if is_complex(dtype) else str(np.result_type(np.dtype(dtype), np.complex64))
+
+
 def is_complex(dtype: str) -> bool:
     return dtype.startswith("complex")
 

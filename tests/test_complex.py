@@ -108,3 +108,27 @@ def test_a_report_carries_complex_values_as_their_parts_and_reads_them_back(writ
 def test_the_conventions_say_which_framework_conjugates():
     assert not CONJUGATE_WIRTINGER.conjugated and WIRTINGER.conjugated
     assert "docs.pytorch.org" in CONJUGATE_WIRTINGER.link and "docs.jax.dev" in WIRTINGER.link
+
+
+def test_a_real_case_may_differentiate_a_complex_valued_function_with_a_complex_cotangent(write_case):
+    cases, errors = load_one(write_case, kind="vjp", dtypes="[float32, float64]", inputs="[1.0, 2.0, -0.5, 0.25]",
+                             function="rfft(z)", extra={"cotangent": "[1, 1j, 0]"})
+    assert errors == [] and cases[0].case.complex_output and not cases[0].case.complex
+    cases, errors = load_one(write_case, dtypes="[float64]", inputs="[1.0, 2.0]", function="sum(fft(z))")
+    assert any("a grad case differentiates a real loss" in e for e in errors), errors
+
+
+def test_the_oracle_gives_the_vjp_of_a_real_to_complex_function():
+    """rfft-vjp's algebra: with v = [1, i, 0], Re(conj(v) . rfft(x)) = Re X_0 + Im X_1, gradient [1, 0, 1, 2]."""
+    v = np.array([1, 1j, 0])
+    grad, _ = oracle.finite_differences(lambda env: np.real(np.conj(v) * np.fft.rfft(env["x"])),
+                                        {"x": np.array([1.0, 2.0, -0.5, 0.25])})["x"]
+    np.testing.assert_allclose(grad, [1, 0, 1, 2], atol=1e-9)
+
+
+def test_coverage_counts_complex_cases_and_the_fft_extension():
+    from conformance import coverage
+    measured = {r.name: r for r in coverage.measure(loader.load([loader.LIBRARY])[0], ["torch"]).rows}
+    for name in ("conj", "real", "imag", "fft.fft", "fft.irfft", "fft.fftn", "fft.fftshift"):
+        assert measured[name].cases["torch"], name
+    assert measured["imag"].cases["torch"].get("complex") and not measured["imag"].cases["torch"].get("real")

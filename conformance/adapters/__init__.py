@@ -32,7 +32,7 @@ import numpy.typing as npt
 from conformance import spelling
 from conformance.expr import Ops
 from conformance.functions import FUNCTIONS
-from conformance.tolerance import is_complex, real_dtype
+from conformance.tolerance import complex_dtype, is_complex, real_dtype
 from conformance.vocabulary import Status
 
 BUILTIN = {
@@ -207,9 +207,10 @@ class FrameworkAdapter(Adapter):
         return self._ops[dtype]
 
     def array(self, value: npt.ArrayLike, dtype: str) -> Any:
-        """`value` in `dtype`; a real value in a complex dtype stays real, in its component (a real output's
-        cotangent, a basis vector): the case's inputs come complex already."""
-        return self.core.array(value, dtype if np.iscomplexobj(value) else real_dtype(dtype))
+        """`value` in the precision of `dtype`, real or complex as the value is: a real output's cotangent in a
+        complex case stays real, a complex output's in a real case (rfft(x)) is complex; inputs come as the case's
+        dtype says."""
+        return self.core.array(value, complex_dtype(dtype) if np.iscomplexobj(value) else real_dtype(dtype))
 
     def numpy(self, value: Any) -> np.ndarray:
         return self.core.numpy(value)
@@ -231,15 +232,15 @@ class FrameworkAdapter(Adapter):
     def vjp(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
             cotangent: np.ndarray | None) -> tuple[np.ndarray, dict[str, Gradient]]:
         names, xs, f = self._positional(fn, primals, dtype)
-        complex_dtype = is_complex(dtype)
-        if complex_dtype and cotangent is not None and self.complex_convention.conjugated:
+        if cotangent is not None and np.iscomplexobj(cotangent) and self.complex_convention.conjugated:
             cotangent = np.conj(cotangent)
         try:
             out, grads = self.autodiff.pullback(f, xs, None if cotangent is None else self.array(cotangent, dtype))
         except Exception as err:  # a framework's refusal is a result, recorded per gradient
             return np.array(np.nan), {k: failed(err) for k in names}
         gradients = {k: self.gradient(g) for k, g in zip(names, grads, strict=True)}
-        return self.numpy(out), {k: self.mapped(g) for k, g in gradients.items()} if complex_dtype else gradients
+        # a real input's gradient is real: the same in either convention
+        return self.numpy(out), {k: self.mapped(g) for k, g in gradients.items()} if is_complex(dtype) else gradients
 
     def jvp(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
             tangents: dict[str, np.ndarray]) -> tuple[np.ndarray, Gradient]:

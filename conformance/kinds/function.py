@@ -16,7 +16,7 @@ from conformance import expr, oracle
 from conformance.adapters import ERROR, VALUE, Adapter, Gradient, Program
 from conformance.kinds.base import Computed, Kind, Reference, oracle_or_nothing, references, values, vjp_per_input
 from conformance.model import CaseBase, Expectation, ExprAt, Value
-from conformance.tolerance import real_dtype
+from conformance.tolerance import complex_dtype, real_dtype
 
 JVP_OUTPUTS = ("jvp", "jvp_reverse")
 
@@ -76,14 +76,18 @@ class FunctionCase(CaseBase):
         self._check_complex()
 
     def _check_complex(self) -> None:
-        """In complex dtypes: a grad case differentiates a real loss; a vjp's cotangent is complex only where its
-        function's value is (the loss is then Re(sum(conj(cotangent) * f))); hvp is for real dtypes."""
-        if not self.complex:
-            return
+        """Whether the function's value is complex (one evaluation in NumPy): a grad case differentiates a real
+        loss; a vjp's cotangent is complex only where the function's value is (the loss is then
+        Re(sum(conj(cotangent) * f))); hvp is for real dtypes."""
         if self.kind == "hvp":
-            raise ExprAt(("dtypes",), expr.ExprError("an hvp case runs in real dtypes only"))
-        with np.errstate(all="ignore"):
-            value = oracle.evaluate(self.expr("function"), values(self, "inputs", self.inputs))
+            if self.complex:
+                raise ExprAt(("dtypes",), expr.ExprError("an hvp case runs in real dtypes only"))
+            return
+        try:
+            with np.errstate(all="ignore"):
+                value = oracle.evaluate(self.expr("function"), values(self, "inputs", self.inputs))
+        except Exception:  # whatever NumPy raises here (a singular matrix) is the reference's error, in its worker
+            return
         self._complex_output = bool(np.iscomplexobj(value))
         if self.kind == "grad" and self._complex_output:
             raise ExprAt(("function",), expr.ExprError(
@@ -187,7 +191,7 @@ def _compute_jvp(case: FunctionCase, adapter: Adapter, dtype: str, fn, inputs: d
             row += part * sum((float(np.real(np.sum(np.conj(np.asarray(g.value)) * tangent[name])))
                                for name, g in grads.items() if g.status == VALUE), 0.0)
         rows.append(row)
-    typed = np.asarray(rows, np.dtype(dtype if complex_out else real_dtype(dtype))).reshape(shape)
+    typed = np.asarray(rows, np.dtype(complex_dtype(dtype) if complex_out else real_dtype(dtype))).reshape(shape)
     return Computed({"jvp": forward, "jvp_reverse": Gradient(VALUE, typed, representation="from VJPs")})
 
 

@@ -39,7 +39,8 @@ def array(value: npt.ArrayLike, dtype: str) -> torch.Tensor:
 
 
 def numpy(value: Any) -> np.ndarray:
-    return value.detach().cpu().numpy()
+    """torch.conj and friends are lazy (a conjugate bit on a view): resolved before leaving torch."""
+    return value.detach().resolve_conj().resolve_neg().cpu().numpy()
 
 
 def const(value: complex, dtype: str) -> torch.Tensor:
