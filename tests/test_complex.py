@@ -132,3 +132,13 @@ def test_coverage_counts_complex_cases_and_the_fft_extension():
     for name in ("conj", "real", "imag", "fft.fft", "fft.irfft", "fft.fftn", "fft.fftshift"):
         assert measured[name].cases["torch"], name
     assert measured["imag"].cases["torch"].get("complex") and not measured["imag"].cases["torch"].get("real")
+
+
+def test_the_docs_write_complex_numbers_as_python_and_latex_do():
+    from conformance.docs import snippets, syntax
+    assert [syntax.format_number(v) for v in (2j, 1 - 2j, -0.5 + 0.25j)] == ["2j", "(1-2j)", "(-0.5+0.25j)"]
+    assert eval(syntax.format_number(complex(3, -1))) == 3 - 1j  # reads back as the same number
+    assert syntax.latex(expr.parse("z * 2j + 1j", {"z"})) == r"z \cdot 2i + i"
+    rfft = loader.load([loader.LIBRARY / "array-api" / "fft.yaml"])[0]
+    code = snippets.snippets(next(c.case for c in rfft if c.case.id == "rfft-vjp"))["jax"].code
+    assert "pullback(jnp.conj(v))" in code and "dtype=jnp.complex128" in code  # JAX's convention, written out
