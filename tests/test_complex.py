@@ -100,9 +100,15 @@ def test_a_report_carries_complex_values_as_their_parts_and_reads_them_back(writ
     assert written["value"] == {"re": [2.0, -1.0], "im": [4.0, 0.5]}
     assert written["raw"] == {"re": [2.0, -1.0], "im": [-4.0, -0.5]}
     assert written["complex_convention"]["link"] == WIRTINGER.link
-    back = report.read(path).jobs[0].gradients["z"]
+    read = report.read(path)
+    back = read.jobs[0].gradients["z"]
     np.testing.assert_array_equal(tolerance.numeric(back.value), 2 * z)
     np.testing.assert_allclose(tolerance.numeric(back.oracle), 2 * z, atol=1e-9)
+    from conformance.docs import site  # the case page shows the raw answer beside the mapped one
+    page = site.Page("cx", "t", "grad", "w", "f", 1, "array-api", [], dtypes=["complex128"])
+    site._results(page, read.jobs, read)
+    assert any(n.startswith("z: the framework's raw answer [2-4j, -1-0.5j]") and WIRTINGER.link in n
+               for n in page.results[0].notes), page.results[0].notes
 
 
 def test_the_conventions_say_which_framework_conjugates():
