@@ -115,9 +115,11 @@ SPELLINGS: dict[str, str | None] = {
     "irfft": _real_fft("irfft", False, "(2 * (x.shape[axis] - 1) if n is None else n)"),
     # TF has no Hermitian transforms: https://www.tensorflow.org/api_docs/python/tf/signal lists none
     "hfft": None, "ihfft": None,
-    # TF's n-d transforms are fft2d/fft3d over the innermost axes at their own lengths: spelled for the Array API's
-    # default, every axis of a matrix (s=None, axes=None, norm='backward'); other s, axes or norm are not spelled
-    "fftn": f"tf.signal.fft2d({_COMPLEX})", "ifftn": f"tf.signal.ifft2d({_COMPLEX})",
-    "rfftn": "tf.signal.rfft2d(x)", "irfftn": "tf.signal.irfft2d(x)",
+    # every axis of a matrix is tf.signal's fft2d family; other shapes, s, axes and norm are tf.signal.fftnd's, which
+    # has no CPU kernel (https://github.com/tensorflow/tensorflow/issues/69595): on a CPU they raise
+    **{name: f"(tf.signal.{name.removesuffix('n')}2d({value}) if x.shape.rank == 2 else {general}) "
+             "if s is None and axes is None and norm == 'backward' else " + general
+       for name, value in (("fftn", _COMPLEX), ("ifftn", _COMPLEX), ("rfftn", "x"), ("irfftn", "x"))
+       for general in [f"tf.signal.{name}d({value}, fft_length=s, axes=axes, norm=norm)"]},
     "fftshift": "tf.signal.fftshift(x, axes=axes)", "ifftshift": "tf.signal.ifftshift(x, axes=axes)",
 }
