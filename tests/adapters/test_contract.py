@@ -111,3 +111,20 @@ def test_a_complex_jvp_is_compared_as_it_stands(adapter):
     # d(exp(z) conj(z)) = exp(z) conj(z) dz + exp(z) conj(dz): not holomorphic, convention-free all the same
     np.testing.assert_allclose(tangent.value, np.exp(z) * np.conj(z) * t + np.exp(z) * np.conj(t), rtol=1e-12)
     assert tangent.raw is None
+
+
+COMPLEX_CASES = {c.case.id: c.case for c in loader.load([loader.LIBRARY / "array-api" / "complex.yaml",
+                                                          loader.LIBRARY / "array-api" / "fft.yaml"])[0]}
+
+
+@pytest.mark.parametrize("case_id", ["complex-antiholomorphic-vjp", "complex-exp-conj-jvp", "complex-matmul-vjp",
+                                     "rfft-vjp", "irfft-vjp"])
+def test_complex_cases_pass_in_process(adapter, case_id):
+    """The whole path (inputs, cotangents and basis vectors in the output's dtype, the mapping, jvp_reverse)."""
+    case = COMPLEX_CASES[case_id]
+    dtype = "complex128" if case.complex else "float64"
+    job = verdicts.Job(case, adapter.name, dtype, kinds.compute(case, adapter, dtype), versions=adapter.versions())
+    verdict = verdicts.judge([job])[0]
+    assert verdict.verdict == "pass", verdict.all_failures()
+    for name, g in verdict.gradients.items():
+        assert g.value is not None and np.iscomplexobj(g.value) == (case.complex or name == "jvp"), name
