@@ -104,6 +104,8 @@ def test_a_report_carries_complex_values_as_their_parts_and_reads_them_back(writ
     back = read.jobs[0].gradients["z"]
     np.testing.assert_array_equal(tolerance.numeric(back.value), 2 * z)
     np.testing.assert_allclose(tolerance.numeric(back.oracle), 2 * z, atol=1e-9)
+    from conformance import summary  # the terminal names each framework's convention
+    assert summary.complex_lines(read) == [f"complex gradients, jax: {WIRTINGER.why} ({WIRTINGER.link})"]
     from conformance.docs import site  # the case page shows the raw answer beside the mapped one
     page = site.Page("cx", "t", "grad", "w", "f", 1, "array-api", [], dtypes=["complex128"])
     site._results(page, read.jobs, read)
