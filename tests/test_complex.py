@@ -150,3 +150,20 @@ def test_the_docs_write_complex_numbers_as_python_and_latex_do():
     rfft = loader.load([loader.LIBRARY / "array-api" / "fft.yaml"])[0]
     code = snippets.snippets(next(c.case for c in rfft if c.case.id == "rfft-vjp"))["jax"].code
     assert "pullback(jnp.conj(v))" in code and "dtype=jnp.complex128" in code  # JAX's convention, written out
+
+
+
+def test_compare_sees_a_complex_gradient_move_in_its_imaginary_part(write_case, tmp_path):
+    from conformance import regress
+    case = load_one(write_case)[0][0].case
+    z = np.array([1 + 2j, -0.5 + 0.25j])
+
+    def written(value: np.ndarray, name: str) -> report.Report:
+        job = Job(case, "torch", "complex128", kinds.Computed({"z": Gradient(VALUE, value)}), versions={"torch": "0"})
+        report.write(report.build(judge([job]), [], [], ["torch"]), tmp_path / name)
+        return report.read(tmp_path / name)
+
+    before, after = written(2 * z, "a.json"), written(2 * z + 1e-3j, "b.json")
+    assert regress.diff(before, before)["changes"] == []
+    moved = [c for c in regress.diff(before, after)["changes"] if c["what"] == "moved"]
+    assert moved and "moved by 0.001" in moved[0]["detail"], regress.diff(before, after)
