@@ -56,19 +56,18 @@ class ComplexConvention:
     plumbing (`FrameworkAdapter.vjp`) maps it back, and the report keeps its raw answer beside the mapped one.
     """
 
-    name: str
     conjugated: bool
     why: str
     link: str
 
 
 CONJUGATE_WIRTINGER = ComplexConvention(
-    "conjugate Wirtinger", False,
+    False,
     "the gradient of a real loss is the conjugate Wirtinger derivative, scaled to dL/dx + i dL/dy; "
     "torch documents it as TensorFlow's convention, and JAX's as the conjugate of it",
     "https://docs.pytorch.org/docs/stable/notes/autograd.html#autograd-for-complex-numbers")
 WIRTINGER = ComplexConvention(
-    "Wirtinger (unconjugated)", True,
+    True,
     "grad of a function C -> R gives dL/dx - i dL/dy, the conjugate of the steepest-ascent direction (JAX's VJP "
     "transposes the linearization without conjugating): mapped to dL/dx + i dL/dy by conj(vjp(conj(v)))",
     "https://docs.jax.dev/en/latest/notebooks/autodiff_cookbook.html#complex-numbers-and-differentiation")
