@@ -21,7 +21,7 @@ from rich.console import Console
 
 from conformance import adapters, junit, loader, progress, regress, report, runner, summary, verdicts
 from conformance.kinds import KINDS
-from conformance.model import DTYPES
+from conformance.model import ALL_DTYPES
 from conformance.vocabulary import Verdict
 
 OK, FAILED, USAGE, NOTHING_RAN = 0, 1, 2, 3
@@ -60,7 +60,7 @@ def _main(argv: list[str] | None) -> int:
     run.add_argument("paths", nargs="*", help=_PATHS_HELP)
     run.add_argument("--framework", action="append", choices=None, metavar="NAME",
                      help="run only this framework (repeatable); default: all adapters")
-    run.add_argument("--dtype", action="append", choices=DTYPES, help="run only this dtype (repeatable)")
+    run.add_argument("--dtype", action="append", choices=ALL_DTYPES, help="run only this dtype (repeatable)")
     run.add_argument("-k", "--case", action="append", metavar="PATTERN",
                      help="run only cases whose id matches (repeatable): a glob if it has * ? [, else a substring")
     run.add_argument("--tag", action="append", metavar="TAG", help="run only cases with this tag (repeatable: any)")

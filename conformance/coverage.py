@@ -53,8 +53,10 @@ class Coverage:
         return [r for r in self.rows if r.source.startswith("array-api") and r.differentiable]
 
     def share(self, rows: list[Row]) -> tuple[int, int]:
-        """How many of `rows` are covered on every framework, in real dtypes; and how many there are."""
-        return sum(all(r.covered(fw) for fw in self.frameworks) for r in rows), len(rows)
+        """How many of `rows` are covered on every framework, in real or complex dtypes (imag takes only complex
+        values); and how many there are."""
+        return sum(all(r.covered(fw) or r.covered(fw, Domain.COMPLEX) for fw in self.frameworks)
+                   for r in rows), len(rows)
 
     def to_json(self) -> str:
         covered, total = self.share(self.array_api())
@@ -106,16 +108,21 @@ def measure(cases: list[LoadedCase], frameworks: list[str], report: Report | Non
                     counts[name][framework][domain] += 1
     rows = []
     for entry in array_api.FUNCTIONS:
-        ours = entry.name.removeprefix("linalg.")
+        ours = _ours(entry.name)
         name = ours if ours in FUNCTIONS or ours in counts else entry.name
         rows.append(Row(entry.name, f"array-api: {entry.category}", not entry.not_differentiable,
                         _plain(counts.get(name, {}))))
-    standard = {f.name.removeprefix("linalg.") for f in array_api.FUNCTIONS}
+    standard = {_ours(f.name) for f in array_api.FUNCTIONS}
     for function in FUNCTIONS.values():
         if function.name not in standard:
             source = "scipy.special" if function.standard == Standard.SPECIAL else "extension"
             rows.append(Row(function.name, source, True, _plain(counts.get(function.name, {}))))
     return Coverage(frameworks, rows)
+
+
+def _ours(name: str) -> str:
+    """The table's name of a standard function: the extensions' without their prefix (linalg.det is det)."""
+    return name.removeprefix("linalg.").removeprefix("fft.")
 
 
 def _plain(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:

@@ -90,6 +90,11 @@ class Expr:
         """
         return tuple(Expr(self.source, tree, self.names) for tree in _summands(self.tree))
 
+    @property
+    def complex(self) -> bool:
+        """Whether it writes a complex number (an imaginary literal such as 1j)."""
+        return _has_imaginary(self.tree)
+
     def calls(self) -> frozenset[str]:
         """The functions it calls, with its arithmetic operators under the Array API's names (add, pow, ...)."""
         found: set[str] = set()
@@ -116,6 +121,12 @@ class Expr:
 
         walk(self.tree)
         return frozenset(found)
+
+
+def _has_imaginary(tree: Any) -> bool:
+    if isinstance(tree, tuple):
+        return (tree[:1] == ("num",) and isinstance(tree[1], complex)) or any(map(_has_imaginary, tree))
+    return False
 
 
 def parse(source: str | int | float, names: frozenset[str] | set[str] = frozenset()) -> Expr:
@@ -158,8 +169,12 @@ def _fail(node: ast.AST, what: str) -> ExprError:
 
 def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
     if isinstance(node, ast.Constant):
-        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float, complex)):
             raise _fail(node, f"the constant {_abridged(repr(node.value))}")
+        if isinstance(node.value, complex):  # an imaginary literal, 2j (Python writes 1 + 2j as a sum)
+            if not math.isfinite(node.value.imag):
+                raise _fail(node, f"the imaginary literal {_abridged(repr(node.value))} (not finite)")
+            return ("num", node.value)
         try:
             return ("num", float(node.value))
         except OverflowError:  # an integer literal beyond float64, e.g. 400 hex digits

@@ -40,12 +40,14 @@ class Kind(StrEnum):
     DTYPE = "a floating-point dtype's name ('float32' or 'float64')"
     QR_MODE = "'reduced' or 'complete'"
     INDEXING = "'xy' or 'ij'"
+    NORM = "an FFT normalization ('backward', 'ortho' or 'forward')"
 
 
 #: the strings a literal of these kinds may be
 CHOICES: Mapping[Kind, tuple[str, ...]] = MappingProxyType({Kind.QR_MODE: ("reduced", "complete"),
                                                             Kind.INDEXING: ("xy", "ij"),
-                                                            Kind.DTYPE: ("float32", "float64")})
+                                                            Kind.DTYPE: ("float32", "float64"),
+                                                            Kind.NORM: ("backward", "ortho", "forward")})
 
 
 def describe(shape: Shape) -> str:
@@ -399,6 +401,40 @@ def _top_k(name: str, operands: list[Shape], options: Options) -> tuple[Shape, .
     return ((*first[:-1], k),) * 2
 
 
+def fft_shape(output: Callable[[int | None, int], int]) -> ShapeRule:
+    """A 1-d transform along `axis`: the axis's size becomes output(n, size) (n the option, None by default)."""
+    def rule(name: str, operands: list[Shape], options: Options) -> Shape:
+        first, n = operands[0], options["n"]
+        axis = axes(name, first, options["axis"])[0]
+        if n is not None and (not isinstance(n, int) or n < 1):
+            raise ShapeError(f"n {n} of {name}() is not a positive length")
+        size = output(n, first[axis])
+        if size < 1:
+            raise ShapeError(f"{name}() of a value of {describe(first)} along axis {axis} gives no output")
+        return (*first[:axis], size, *first[axis + 1:])
+    return rule
+
+
+def fftn_shape(last: Callable[[int | None, int], int]) -> ShapeRule:
+    """An n-d transform over `axes` (default: all, or the last len(s)): s sets the lengths, and the last axis's size
+    becomes last(s[-1] or None, size)."""
+    def rule(name: str, operands: list[Shape], options: Options) -> Shape:
+        first, s, given = operands[0], options["s"], options["axes"]
+        assert s is None or isinstance(s, tuple)
+        chosen = axes(name, first, given) if given is not None else tuple(range(len(first)))[-len(s) if s else 0:]
+        if s is not None and (len(s) != len(chosen) or any(k < 1 for k in s)):
+            raise ShapeError(f"s {s} of {name}() does not give a positive length for each of axes {chosen}")
+        out = list(first)
+        for i, axis in enumerate(chosen):
+            out[axis] = s[i] if s else first[axis]
+        if chosen:
+            out[chosen[-1]] = last(s[-1] if s else None, first[chosen[-1]])
+        if chosen and out[chosen[-1]] < 1:
+            raise ShapeError(f"{name}() of a value of {describe(first)} gives no output")
+        return tuple(out)
+    return rule
+
+
 class Standard(StrEnum):
     """Where a function's name and signature come from."""
 
@@ -416,6 +452,7 @@ class Domain(StrEnum):
 
 
 REAL = frozenset({Domain.REAL})
+COMPLEX = frozenset({Domain.COMPLEX})
 REAL_COMPLEX = frozenset({Domain.REAL, Domain.COMPLEX})
 
 
@@ -486,6 +523,39 @@ def _unary(name: str, latex: str, numpy: str | None = None, standard: Standard =
     return Function(name, ("x",), latex, numpy or f"np.{name}", standard, domains=domains, why=why)
 
 
+_FFT = MappingProxyType({"n": None, "axis": -1, "norm": "backward"})
+_FFT_KINDS = MappingProxyType({"n": Kind.INTEGER, "axis": Kind.INTEGER, "norm": Kind.NORM})
+_FFTN = MappingProxyType({"s": None, "axes": None, "norm": "backward"})
+_FFTN_KINDS = MappingProxyType({"s": Kind.SHAPE, "axes": Kind.SHAPE, "norm": Kind.NORM})
+#: the length of a real signal whose Hermitian half has m entries: n, else 2 (m - 1)
+_HERMITIAN_LENGTH: Callable[[int | None, int], int] = lambda n, m: n if n else 2 * (m - 1)
+
+
+def _fft(name: str, latex: str, shape: ShapeRule, domains: frozenset[Domain] = REAL_COMPLEX) -> Function:
+    """A 1-d transform of the Array API's fft extension: (x, n=None, axis=-1, norm='backward')."""
+    return Function(name, ("x",), latex, f"np.fft.{name}(x, n=n, axis=axis, norm=norm)", Standard.ARRAY_API,
+                    options=_FFT, domains=domains, literal=_FFT_KINDS, shape=shape)
+
+
+def _fftn(name: str, latex: str, last: Callable[[int | None, int], int],
+          domains: frozenset[Domain] = REAL_COMPLEX) -> Function:
+    """An n-d transform of the Array API's fft extension: (x, s=None, axes=None, norm='backward')."""
+    return Function(name, ("x",), latex, f"np.fft.{name}(x, s=s, axes=axes, norm=norm)", Standard.ARRAY_API,
+                    options=_FFTN, domains=domains, literal=_FFTN_KINDS, shape=fftn_shape(last))
+
+
+def _shift(name: str, latex: str) -> Function:
+    return Function(name, ("x",), latex, f"np.fft.{name}(x, axes=axes)", Standard.ARRAY_API,
+                    options=MappingProxyType({"axes": None}), domains=REAL_COMPLEX,
+                    literal=MappingProxyType({"axes": Kind.INTEGERS}), shape=_shift_shape)
+
+
+def _shift_shape(name: str, operands: list[Shape], options: Options) -> Shape:
+    if options["axes"] is not None:
+        axes(name, operands[0], options["axes"])
+    return operands[0]
+
+
 def _reduction(name: str, latex: str, numpy: str | None = None) -> Function:
     return Function(name, ("x",), latex, numpy or f"np.{name}(x, axis=axis)", Standard.ARRAY_API, options=_AXIS,
                     literal=_INTEGER_AXIS, shape=reduction)
@@ -539,6 +609,23 @@ _FUNCTIONS = (
              Standard.ARRAY_API),
     Function("where", ("condition", "x1", "x2"), r"\operatorname{where}\left($condition, $x1, $x2\right)",
              "np.where", Standard.ARRAY_API, domains=REAL_COMPLEX),
+    # complex numbers (Array API): imag takes a complex value, real and conj a real one too
+    _unary("real", r"\operatorname{Re}\left($x\right)", "np.real"),
+    _unary("imag", r"\operatorname{Im}\left($x\right)", "np.imag", domains=COMPLEX),
+    _unary("conj", r"\overline{$x}", "np.conj"),
+    # the fft extension (Array API): Array API signatures, NumPy's normalizations
+    _fft("fft", r"\mathcal{F}\left($x\right)", fft_shape(lambda n, size: n or size)),
+    _fft("ifft", r"\mathcal{F}^{-1}\left($x\right)", fft_shape(lambda n, size: n or size)),
+    _fft("rfft", r"\mathcal{F}_{r}\left($x\right)", fft_shape(lambda n, size: (n or size) // 2 + 1), REAL),
+    _fft("irfft", r"\mathcal{F}_{r}^{-1}\left($x\right)", fft_shape(_HERMITIAN_LENGTH)),
+    _fft("hfft", r"\mathcal{F}_{h}\left($x\right)", fft_shape(_HERMITIAN_LENGTH)),
+    _fft("ihfft", r"\mathcal{F}_{h}^{-1}\left($x\right)", fft_shape(lambda n, size: (n or size) // 2 + 1), REAL),
+    _fftn("fftn", r"\mathcal{F}_{n}\left($x\right)", lambda k, size: k or size),
+    _fftn("ifftn", r"\mathcal{F}_{n}^{-1}\left($x\right)", lambda k, size: k or size),
+    _fftn("rfftn", r"\mathcal{F}_{rn}\left($x\right)", lambda k, size: (k or size) // 2 + 1, REAL),
+    _fftn("irfftn", r"\mathcal{F}_{rn}^{-1}\left($x\right)", _HERMITIAN_LENGTH),
+    _shift("fftshift", r"\operatorname{fftshift}\left($x\right)"),
+    _shift("ifftshift", r"\operatorname{ifftshift}\left($x\right)"),
     # reductions (Array API; an optional integer axis)
     _reduction("sum", r"\sum\left($x\right)"),
     _reduction("prod", r"\prod\left($x\right)"),

@@ -8,7 +8,7 @@ an expression error can be reported with its file and line.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 import numpy as np
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -16,10 +16,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field
 
 from conformance import expr
 from conformance.expr import Shape, Size
+from conformance.tolerance import is_complex, real_dtype
 from conformance.vocabulary import Expect
 
-Dtype = Literal["float32", "float64"]
+Dtype = Literal["float32", "float64", "complex64", "complex128"]
+#: the dtypes a case runs in unless it says `dtypes:`
 DTYPES: tuple[Dtype, ...] = ("float32", "float64")
+#: every dtype a case may name (`--dtype` takes these): complex64 and complex128 are complex of float32 and float64
+ALL_DTYPES: tuple[Dtype, ...] = get_args(Dtype)
 Value = float | str | list[Any]
 #: the dtypes of data inputs: indices, masks, counts (never differentiated unless a case asks what happens then)
 DataDtype = Literal["int32", "int64", "bool"]
@@ -49,6 +53,8 @@ class Tolerance(Strict):
     atol: float = Field(ge=0, description="absolute tolerance")
 
 
+#: per real dtype; a complex dtype takes its component's (complex64: float32's), as the tolerance rule measures
+#: the modulus |got - want| (see conformance/tolerance.py)
 DEFAULT_TOLERANCE = {
     "float32": Tolerance(rtol=1e-5, atol=1e-6),
     "float64": Tolerance(rtol=1e-10, atol=1e-12),
@@ -94,8 +100,8 @@ class Convention(Strict):
         return self
 
     def applies(self, dtype: str) -> bool:
-        dtypes = self.dtypes or (list(self.tolerance) if self.tolerance else list(DTYPES))
-        return dtype in dtypes
+        dtypes = self.dtypes or list(self.tolerance)
+        return not dtypes or dtype in dtypes or real_dtype(dtype) in dtypes
 
 
 class Expectation(Strict):
@@ -192,10 +198,13 @@ class CaseBase(Strict):
     title: str = Field(description="one line: what is differentiated, and where")
     why: str = Field(description="one or two sentences, with the algebra, printed in the docs")
     tags: list[str] = Field(default_factory=list, description="free labels, for filters in the docs and pytest -m")
-    dtypes: list[Dtype] = Field(default_factory=lambda: list(DTYPES), description="the dtypes it runs in")
+    dtypes: list[Dtype] = Field(default_factory=lambda: list(DTYPES),
+                                description="the dtypes it runs in: real (float32, float64) or complex (complex64, "
+                                            "complex128), not both: the references differ between the two")
     tolerance: dict[Dtype, Tolerance] = Field(
         default_factory=dict, description="per dtype, instead of the default (rtol 1e-5, atol 1e-6 in float32; "
-                                          "rtol 1e-10, atol 1e-12 in float64)")
+                                          "rtol 1e-10, atol 1e-12 in float64; a complex dtype takes its "
+                                          "component's)")
     divergences: list[Divergence] = Field(default_factory=list,
                                           description="known bugs: the failures they cover are xfail")
     oracle: bool = Field(True, description="false where finite differences are meaningless (a kink, "
@@ -203,6 +212,8 @@ class CaseBase(Strict):
     oracle_why: str | None = Field(None, description="why the oracle is off (required with oracle: false)")
 
     _compiled: dict[str, expr.Expr] = PrivateAttr(default_factory=dict)
+    #: whether the kind runs in complex dtypes (the function kinds)
+    complex_allowed: ClassVar[bool] = False
     #: names (besides the case's own) that expected-value expressions may use
     expected_extra_names: ClassVar[frozenset[str]] = frozenset()
 
@@ -210,10 +221,22 @@ class CaseBase(Strict):
     def _oracle_reason(self) -> CaseBase:
         if not self.oracle and not self.oracle_why:
             raise ValueError("a case with oracle: false needs an oracle_why (why finite differences do not apply)")
+        if len({is_complex(d) for d in self.dtypes}) > 1:
+            raise ValueError(f"dtypes {self.dtypes} mix real and complex: a case is one or the other (its inputs, "
+                             "and so its references, are real or complex); write two cases")
+        if self.complex and not self.complex_allowed:
+            raise ValueError("complex dtypes are for the function kinds (vjp, grad, jvp)")
         return self
 
+    @property
+    def complex(self) -> bool:
+        """Whether the case runs in complex dtypes: its inputs are complex, its oracle works in complex128."""
+        return any(map(is_complex, self.dtypes))
+
     def tolerance_for(self, dtype: str) -> Tolerance:
-        return next((tol for d, tol in self.tolerance.items() if d == dtype), DEFAULT_TOLERANCE[dtype])
+        """The case's tolerance for `dtype` (or for its real component), else the component's default."""
+        given = self.tolerance.get(dtype) or self.tolerance.get(real_dtype(dtype))  # type: ignore[call-overload]
+        return given or DEFAULT_TOLERANCE[real_dtype(dtype)]
 
     def expr(self, key: str) -> expr.Expr:
         return self._compiled[key]
@@ -228,6 +251,12 @@ class CaseBase(Strict):
             self._compiled[key] = expr.parse(_as_source(value), names)
         except expr.ExprError as err:
             raise ExprAt(path, err) from None
+        # a real case's function may compute complex values (fft(x), x * 1j) and its cotangent match them; its
+        # inputs, tangents and gradients are real
+        if self._compiled[key].complex and not self.complex and key not in ("function", "cotangent"):
+            raise ExprAt(path, expr.ExprError(
+                f"a complex number (an imaginary literal such as 1j) in a case that runs in {', '.join(self.dtypes)}: "
+                "give it dtypes: [complex64, complex128]"))
 
     def _measure(self, key: str, path: Path, shapes: Mapping[str, Shape]) -> Size:
         """The shape and cost of a compiled value, or the error where NumPy would raise (see `expr.measure`)."""

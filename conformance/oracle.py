@@ -27,6 +27,11 @@ The step balances truncation against rounding (eps/h): for smooth
 functions the bound is about eps**(4/5) ~ 3e-13 relative to the function's
 scale, at six evaluations per element, against four for the plain central
 difference with its D(2h) check, whose bound is about eps**(2/3) ~ 4e-11.
+
+Complex inputs (complex128): the gradient of a real loss L(z) is dL/dx + i dL/dy
+(z = x + iy; the direction of steepest ascent), each part differenced along its
+own direction (x moved by h, then y by h), the bound the sum of the two bounds.
+Along a complex tangent the directional derivative is differenced as it stands.
 """
 from __future__ import annotations
 
@@ -38,18 +43,20 @@ from scipy import special
 from conformance import spelling
 from conformance.expr import Ops
 from conformance.functions import FUNCTIONS
+from conformance.tolerance import numeric
 
 EPS = float(np.finfo(np.float64).eps)
 
 #: the language in NumPy float64, compiled from each function's NumPy spelling (conformance/functions.py)
 NUMPY = Ops({name: spelling.to_callable(f.numpy, f, {"np": np, "special": special}, "NumPy")
              for name, f in FUNCTIONS.items()},
-            const=lambda v: np.float64(v), stack=lambda xs: np.stack([np.asarray(x, np.float64) for x in xs]))
+            const=lambda v: np.complex128(v) if isinstance(v, complex) else np.float64(v),
+            stack=lambda xs: np.stack([numeric(x) for x in xs]))
 
 
 def evaluate(expression, env: dict | None = None) -> np.ndarray:
-    """An expression's value in float64."""
-    return np.asarray(expression.evaluate(env or {}, NUMPY), dtype=np.float64)
+    """An expression's value in float64, or complex128 where it is complex."""
+    return numeric(expression.evaluate(env or {}, NUMPY))
 
 
 def finite_differences(f: Callable[[dict[str, np.ndarray]], np.ndarray | float],
@@ -57,16 +64,21 @@ def finite_differences(f: Callable[[dict[str, np.ndarray]], np.ndarray | float],
     """Gradient of sum(f) at `at` (f may return the terms of its sum): name -> (estimate, error bound)."""
     out = {}
     for name, x in at.items():
-        x = np.asarray(x, np.float64)
-        grad, bound = np.zeros_like(x), np.zeros_like(x)
+        x = numeric(x)
+        grad, bound = np.zeros_like(x), np.zeros(x.shape)
+        # a complex element is moved along 1 and along i: the two parts of dL/dx + i dL/dy
+        directions = (1.0, 1j) if np.iscomplexobj(x) else (1.0,)
         for e in np.ndindex(x.shape):
-            def moved(step: float, x: np.ndarray = x, e: tuple = e, name: str = name) -> np.ndarray:  # bound now
-                shifted = x.copy()
-                shifted[e] += step
-                return np.asarray(f({**at, name: shifted}), np.float64)
+            for direction in directions:
+                def moved(step: float, x: np.ndarray = x, e: tuple = e, name: str = name,
+                          direction: complex = direction) -> np.ndarray:  # bound now
+                    shifted = x.copy()
+                    shifted[e] += step * direction
+                    return np.asarray(f({**at, name: shifted}), np.float64)
 
-            d, b = _richardson(moved, max(float(abs(x[e])), 1e-3), np.sum)
-            grad[e], bound[e] = d, b
+                d, b = _richardson(moved, max(float(abs(x[e])), 1e-3), np.sum)
+                grad[e] += d * direction
+                bound[e] += b
         out[name] = (grad, bound)
     return out
 
@@ -77,12 +89,11 @@ def directional(f: Callable[[dict[str, np.ndarray]], np.ndarray], at: dict[str, 
 
     The same scheme and bound as `finite_differences`, with the step scaled by the largest |x| along the direction.
     """
-    at = {k: np.asarray(v, np.float64) for k, v in at.items()}
+    at = {k: numeric(v) for k, v in at.items()}
     scale = max([1e-3] + [float(np.max(np.abs(at[k])[np.asarray(t) != 0], initial=0)) for k, t in tangent.items()])
 
     def moved(step: float) -> np.ndarray:
-        return np.asarray(f({k: v + step * np.asarray(tangent.get(k, 0.0), np.float64) for k, v in at.items()}),
-                          np.float64)
+        return numeric(f({k: v + step * numeric(tangent.get(k, 0.0)) for k, v in at.items()}))
 
     return _richardson(moved, scale, lambda difference: difference)
 

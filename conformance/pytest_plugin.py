@@ -24,14 +24,14 @@ import pytest
 import yaml
 
 from conformance import adapters, loader, regress, runner, verdicts
-from conformance.model import DTYPES, Divergence
+from conformance.model import ALL_DTYPES, Divergence
 from conformance.tolerance import short
 from conformance.vocabulary import Status, Verdict
 
 _STATE = pytest.StashKey["_State"]()
 MARKERS = {
     "framework": "framework(name): a gradient conformance case run on this framework (torch, tensorflow, jax, ...)",
-    "dtype": "dtype(name): a gradient conformance case run in this dtype (float32, float64)",
+    "dtype": "dtype(name): a gradient conformance case run in this dtype (float32, float64, complex64, complex128)",
     "kind": "kind(name): the gradient conformance case's kind (vjp, grad, reparam, mle, ...)",
     "topic": "topic(name): the folder of the gradient conformance case under cases/",
     "tag": "tag(name): one of the gradient conformance case's tags",
@@ -43,7 +43,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "gradient conformance cases")
     group.addoption("--framework", action="append", metavar="NAME",
                     help="run case files on this framework only (repeatable); default: every adapter")
-    group.addoption("--dtype", action="append", choices=DTYPES, help="run case files in this dtype only (repeatable)")
+    group.addoption("--dtype", action="append", choices=ALL_DTYPES,
+                    help="run case files in this dtype only (repeatable)")
     group.addoption("--expectations", metavar="FILE",
                     help="known divergences, one a line: <case>[<framework>] <versions or *> <issue> <why>")
 

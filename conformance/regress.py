@@ -220,7 +220,7 @@ def _answers(record: AgreementRecord) -> str:
 
 
 def _array(value: Any) -> np.ndarray:
-    return np.asarray(value, np.float64)  # also parses the report's "nan" / "inf" / "-inf" strings
+    return tolerance.numeric(value)  # also parses the report's "nan" / "inf" / "-inf" strings and complex values
 
 
 def merge(reports: list[Report]) -> Report:

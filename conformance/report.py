@@ -23,6 +23,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from typing_extensions import TypeAliasType
 
+from conformance.adapters import ComplexConvention
 from conformance.agreement import GradientAgreement, agreement
 from conformance.loader import LoadedCase, LoadError
 from conformance.model import Convention, Divergence, Tolerance
@@ -37,6 +38,17 @@ Array = TypeAliasType("Array", "Number | list[Array]")
 
 class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ComplexArray(Record):
+    """A complex value (complex64, complex128 jobs): its real and imaginary parts, arrays of the same shape."""
+
+    re: Array
+    im: Array
+
+
+#: a gradient's value: real, or complex as its two parts
+Value = Array | ComplexArray
 
 
 class ErrorSize(Record):
@@ -55,16 +67,16 @@ class GradientRecord(Record):
     status: Status
     cls: Class | None = Field(alias="class")
     representation: str | None = Field(description="how the framework spelled it: None, symbolic zero, ...")
-    value: Array | None
+    value: Value | None
     error: str | None
     verdict: Verdict
     matches_math: bool | None = Field(description="matches the stated value or status and the oracle; "
                                                    "null: nothing to judge it by")
     failures: list[str]
     notes: list[str]
-    expected: Array | None
+    expected: Value | None
     expected_status: Expect
-    oracle: Array | None
+    oracle: Value | None
     oracle_bound: Array | None
     zero_tolerance: Array | None
     expected_error: ErrorSize | None
@@ -72,6 +84,10 @@ class GradientRecord(Record):
     convention: Explanation | None
     bug: Explanation | None
     not_comparable: str | None
+    raw: Value | None = Field(None, description="complex dtypes: the framework's own answer, before its documented "
+                                                "convention (complex_convention) was mapped to the math's (value)")
+    complex_convention: Explanation | None = Field(
+        None, description="complex dtypes: what the framework's reverse mode returns, as it documents it")
 
 
 class EstimateRecord(Record):
@@ -105,7 +121,7 @@ class AnswerRecord(Record):
     status: Status
     cls: Class | None = Field(alias="class")
     representation: str | None
-    value: Array | None
+    value: Value | None
     error: str | None
     verdict: Verdict
     matches_math: bool | None
@@ -291,8 +307,8 @@ def _environment(verdicts: list[JobVerdict], frameworks: list[str]) -> Environme
                        frameworks=info)
 
 
-def _explain(record: Convention | Divergence | None) -> Explanation | None:
-    if isinstance(record, Convention):
+def _explain(record: Convention | Divergence | ComplexConvention | None) -> Explanation | None:
+    if isinstance(record, Convention | ComplexConvention):
         return Explanation(why=record.why, link=record.link)
     if isinstance(record, Divergence):
         return Explanation(why=record.why, link=record.issue)
@@ -311,7 +327,8 @@ def _gradient(g: GradientVerdict) -> GradientRecord:
         expected=plain(g.expected), expected_status=g.expected_status, oracle=plain(g.oracle),
         oracle_bound=plain(g.oracle_bound), zero_tolerance=plain(g.zero_tolerance),
         expected_error=plain(g.expected_error), oracle_error=plain(g.oracle_error),
-        convention=_explain(g.convention), bug=_explain(g.bug), not_comparable=g.not_comparable)
+        convention=_explain(g.convention), bug=_explain(g.bug), not_comparable=g.not_comparable,
+        raw=plain(g.raw), complex_convention=_explain(g.complex_convention))
 
 
 def _job(v: JobVerdict) -> JobRecord:
@@ -345,6 +362,10 @@ def plain(value: Any) -> Any:
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
+    if isinstance(value, (np.ndarray, np.generic)) and np.iscomplexobj(value):
+        return {"re": plain(np.real(value)), "im": plain(np.imag(value))}
+    if isinstance(value, complex):
+        return {"re": plain(value.real), "im": plain(value.imag)}
     if isinstance(value, (np.ndarray, np.generic)):
         return plain(value.tolist())
     if isinstance(value, float):

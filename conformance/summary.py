@@ -3,7 +3,8 @@
 0. An interrupted run's report says first that it is partial, and how much finished.
 1. Verdicts per framework (a framework that is not installed: one line saying so, never one per job).
 2. Where the frameworks differ: one line per (case, gradient), with each
-   framework's answer, whether it matches the math, and its convention or bug link.
+   framework's answer, whether it matches the math, and its convention or bug link; after complex jobs, each
+   framework's documented convention for complex gradients.
 3. The failures, with their reasons.
 4. On request (`--table`), every job.
 """
@@ -35,6 +36,8 @@ def render(report: Report, console: Console, full_table: bool = False) -> None:
             console.print(line, soft_wrap=True)
     elif compared:
         console.print(Text(f"The frameworks agree on all {len(compared)} gradients compared.", style="bold"))
+    for said in complex_lines(report):
+        console.print(said, markup=False, soft_wrap=True)
     skipped = len(report.agreement) - len(compared)
     if skipped:
         console.print(f"{skipped} gradients not compared across frameworks by construction "
@@ -58,6 +61,17 @@ def render(report: Report, console: Console, full_table: bool = False) -> None:
         console.print(job_table(report))
     console.print(f"{len(report.jobs)} jobs: {counts_line(report) or 'none'}"
                   + (f" (partial: {report.partial.reason})" if report.partial else ""), markup=False)
+
+
+def complex_lines(report: Report) -> list[str]:
+    """Per framework that ran complex jobs, its documented convention for complex gradients (mapped to the
+    math's dL/dx + i dL/dy before judging; the report keeps its raw answers)."""
+    seen: dict[str, str] = {}
+    for job in report.jobs:
+        for g in job.gradients.values():
+            if g.complex_convention and job.framework not in seen:
+                seen[job.framework] = f"{g.complex_convention.why} ({g.complex_convention.link})"
+    return [f"complex gradients, {fw}: {said}" for fw, said in seen.items()]
 
 
 def partial_line(report: Report) -> str:

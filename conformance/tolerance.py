@@ -6,6 +6,11 @@ where `want` is finite. A non-finite `want` matches only itself: inf only the
 same inf, NaN only NaN. No allowance is ever infinite or NaN, so a finite value
 never matches an infinite expectation, and a NaN in a slack (an oracle bound
 that could not be computed) allows nothing.
+
+Complex values (complex64, complex128) follow the same rule with |.| the
+modulus: the gap |got - want| is the distance in the complex plane, and the
+tolerances are those of the real component dtype (complex64: float32's eps), as
+each part of a complex number rounds in it.
 """
 from __future__ import annotations
 
@@ -16,10 +21,35 @@ import numpy as np
 from conformance.vocabulary import Class
 
 
+def real_dtype(dtype: str) -> str:
+    """The real dtype of a complex dtype's parts (complex64 -> float32); a real dtype itself."""
+    return str(np.finfo(np.dtype(dtype)).dtype) if is_complex(dtype) else dtype
+
+
+def complex_dtype(dtype: str) -> str:
+    """The complex dtype whose parts are `dtype` (float32 -> complex64); a complex dtype itself."""
+    return dtype if is_complex(dtype) else str(np.result_type(np.dtype(dtype), np.complex64))
+
+
+def is_complex(dtype: str) -> bool:
+    return dtype.startswith("complex")
+
+
+def numeric(value: Any) -> np.ndarray:
+    """`value` as complex128 where it is complex, else float64; the report's forms parse too: "nan" / "inf"
+    strings, and a complex value as its parts ({"re": ..., "im": ...}, or the report's model of them)."""
+    if hasattr(value, "model_dump"):
+        value = value.model_dump()
+    if isinstance(value, dict):
+        return np.asarray(value["re"], np.float64) + 1j * np.asarray(value["im"], np.float64)
+    array = np.asarray(value)
+    return array.astype(np.complex128) if np.iscomplexobj(array) else np.asarray(value, np.float64)
+
+
 def allowed(want: np.ndarray, rtol: float, atol: float, zero_tolerance: np.ndarray | None = None,
             slack: np.ndarray | float = 0.0) -> np.ndarray:
     """The elementwise allowance around `want`: finite wherever `want` is finite, else 0."""
-    want = np.asarray(want, np.float64)
+    want = numeric(want)
     with np.errstate(invalid="ignore"):
         allowance = atol + rtol * np.abs(want) + np.asarray(slack, np.float64)
         if zero_tolerance is not None:  # the rounding floor of a cancelled sum bounds every element of it
@@ -30,15 +60,16 @@ def allowed(want: np.ndarray, rtol: float, atol: float, zero_tolerance: np.ndarr
 def within(got: Any, want: Any, rtol: float, atol: float, zero_tolerance: np.ndarray | None = None,
            slack: np.ndarray | float = 0.0) -> bool:
     """Whether `got` matches `want` elementwise under the rule above (shapes must be equal)."""
-    got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
+    got, want = numeric(got), numeric(want)
     if got.shape != want.shape:
         return False
     return bool(np.all(gap(got, want) <= allowed(want, rtol, atol, zero_tolerance, slack)))
 
 
 def gap(got: Any, want: Any) -> np.ndarray:
-    """|got - want| elementwise: 0 where both are the same NaN or infinity, inf where only one is non-finite."""
-    got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
+    """|got - want| elementwise (the modulus for complex values): 0 where both are the same NaN or infinity, inf
+    where only one is non-finite."""
+    got, want = numeric(got), numeric(want)
     same = (got == want) | (np.isnan(got) & np.isnan(want))
     with np.errstate(invalid="ignore"):
         diff = np.abs(got - want)
@@ -47,7 +78,7 @@ def gap(got: Any, want: Any) -> np.ndarray:
 
 def errors(got: Any, want: Any) -> dict[str, float]:
     """The largest absolute and relative gap, for the report."""
-    want = np.asarray(want, np.float64)
+    want = numeric(want)
     diff = gap(got, want)
     with np.errstate(invalid="ignore", divide="ignore"):
         rel = np.where(diff == 0, 0.0, diff / np.abs(want))
@@ -57,16 +88,16 @@ def errors(got: Any, want: Any) -> dict[str, float]:
 
 def short(value: Any, precision: int = 6) -> str:
     """A value for a message, on one line (the report's "nan"/"inf" strings parse too)."""
-    array = np.asarray(value, np.float64)
+    array = numeric(value)
     if array.ndim == 0:
-        return f"{float(array):.{precision}g}"
+        return f"{complex(array):.{precision}g}" if np.iscomplexobj(array) else f"{float(array):.{precision}g}"
     text = np.array2string(array, precision=precision, separator=", ", threshold=6, max_line_width=10_000)
     return text.replace("\n", "")
 
 
 def classify(value: Any, zero_tolerance: np.ndarray | None) -> Class:
     """The class of a whole array: its most notable element decides."""
-    value = np.asarray(value, np.float64)
+    value = numeric(value)
     if np.isnan(value).any():
         return Class.NAN
     if np.isinf(value).any():

@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 
 from conformance import kinds
-from conformance.adapters import Gradient, describe_error
+from conformance.adapters import ComplexConvention, Gradient, describe_error
 from conformance.kinds import Case
 from conformance.model import Convention, Divergence, Tolerance
-from conformance.tolerance import classify, errors, short, within
+from conformance.tolerance import classify, errors, numeric, short, within
 from conformance.vocabulary import Class, Expect, Status, Verdict
 
 #: a case's references, or None and why they could not be computed
@@ -87,6 +87,9 @@ class GradientVerdict:
     bug: Divergence | None = None
     #: why this gradient is not compared across frameworks (None: it is)
     not_comparable: str | None = None
+    #: complex dtypes: the framework's own answer before its documented convention was mapped to the math's
+    raw: np.ndarray | None = None
+    complex_convention: ComplexConvention | None = None
 
 
 @dataclass
@@ -177,7 +180,8 @@ def judge_gradient(grad: Gradient, ref: kinds.Reference, tol: Tolerance, dtype: 
     zero_tol = kinds.zero_tolerance(ref, dtype)
     res = GradientVerdict(Status(grad.status), None, grad.value, grad.error, grad.representation,
                           expected=ref.expected, expected_status=ref.status, oracle=ref.oracle,
-                          oracle_bound=ref.oracle_bound, zero_tolerance=zero_tol, not_comparable=ref.not_comparable)
+                          oracle_bound=ref.oracle_bound, zero_tolerance=zero_tol, not_comparable=ref.not_comparable,
+                          raw=grad.raw, complex_convention=grad.convention)
     if res.status == Status.VALUE:
         res.cls = classify(grad.value, zero_tol)
         if ref.expected is not None:
@@ -244,7 +248,7 @@ def _misses(grad: Gradient, status: Expect, expected: np.ndarray | None, oracle:
         usable = np.isfinite(oracle) & np.isfinite(bound if bound is not None else 0.0)
         if not usable.all():
             notes.append(f"the oracle cannot judge {int((~usable).sum())} element(s): non-finite differences")
-        value = np.asarray(grad.value, np.float64)
+        value = numeric(grad.value)
         floor = None if zero_tol is None else np.broadcast_to(zero_tol, value.shape)[usable]
         slack = 0.0 if bound is None else np.broadcast_to(bound, value.shape)[usable]
         if not within(value[usable], oracle[usable], tol.rtol, tol.atol, floor, slack):

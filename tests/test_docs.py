@@ -339,8 +339,13 @@ _EXEC = """
 import json, sys
 import numpy as np
 def plain(value):
-    value = value.detach() if hasattr(value, "detach") else value
-    return None if value is None else np.asarray(value, np.float64).tolist()
+    value = value.detach().resolve_conj() if hasattr(value, "detach") else value
+    if value is None:
+        return None
+    value = np.asarray(value)
+    if np.iscomplexobj(value):
+        return {"re": np.real(value).tolist(), "im": np.imag(value).tolist()}
+    return np.asarray(value, np.float64).tolist()
 out = {}
 for item in json.load(open(sys.argv[1])):
     ns = {name: np.load(file) for name, file in item["given"].items()}
@@ -364,12 +369,13 @@ def _execute(items: list[dict[str, Any]], tmp_path: Path) -> dict[str, dict[str,
 
 @pytest.fixture(scope="module")
 def real_report(tmp_path_factory):
-    """float64 results of every installed framework on the repo's cases."""
+    """float64 and complex128 results of every installed framework on the repo's cases."""
     frameworks = [fw for fw in snippets.FRAMEWORKS if installed(fw)]
     if not frameworks:
         pytest.skip("no framework installed")
     path = tmp_path_factory.mktemp("real") / "report.json"
-    cli.main(["run", str(REPO / "conformance" / "cases"), "--dtype", "float64", "--report", str(path), "--quiet",
+    cli.main(["run", str(REPO / "conformance" / "cases"), "--dtype", "float64", "--dtype", "complex128", "--report",
+              str(path), "--quiet",
               *[a for fw in frameworks for a in ("--framework", fw)]])
     return report.read(path)
 

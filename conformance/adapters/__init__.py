@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ import numpy.typing as npt
 from conformance import spelling
 from conformance.expr import Ops
 from conformance.functions import FUNCTIONS
+from conformance.tolerance import complex_dtype, is_complex, real_dtype
 from conformance.vocabulary import Status
 
 BUILTIN = {
@@ -44,6 +45,34 @@ BUILTIN = {
 VALUE, DISCONNECTED, ERROR = Status.VALUE, Status.DISCONNECTED, Status.ERROR
 
 
+@dataclass(frozen=True)
+class ComplexConvention:
+    """What a framework's reverse mode returns for complex numbers, as it documents it.
+
+    The suite states the math once: for a real loss L(z), z = x + iy, the gradient is dL/dx + i dL/dy (the
+    direction of steepest ascent, 2 dL/d conj(z)); a VJP with cotangent v of a function w = f(z) is the gradient of
+    the real loss Re(sum(conj(v) * w)). A framework that conjugates (`conjugated`: JAX, whose VJP is the transpose
+    of the linearization, with no conjugation) answers conj(dL/dx + i dL/dy) when given conj(v); the shared
+    plumbing (`FrameworkAdapter.vjp`) maps it back, and the report keeps its raw answer beside the mapped one.
+    """
+
+    conjugated: bool
+    why: str
+    link: str
+
+
+CONJUGATE_WIRTINGER = ComplexConvention(
+    False,
+    "the gradient of a real loss is the conjugate Wirtinger derivative, scaled to dL/dx + i dL/dy; "
+    "torch documents it as TensorFlow's convention, and JAX's as the conjugate of it",
+    "https://docs.pytorch.org/docs/stable/notes/autograd.html#autograd-for-complex-numbers")
+WIRTINGER = ComplexConvention(
+    True,
+    "grad of a function C -> R gives dL/dx - i dL/dy, the conjugate of the steepest-ascent direction (JAX's VJP "
+    "transposes the linearization without conjugating): mapped to dL/dx + i dL/dy by conj(vjp(conj(v)))",
+    "https://docs.jax.dev/en/latest/notebooks/autodiff_cookbook.html#complex-numbers-and-differentiation")
+
+
 @dataclass
 class Gradient:
     """One input's gradient as the framework gave it, in NumPy."""
@@ -53,6 +82,10 @@ class Gradient:
     error: str | None = None  # "ExceptionType: message"
     #: how the framework spelled a disconnected or unusual gradient (None, symbolic zero, IndexedSlices)
     representation: str | None = None
+    #: in complex dtypes, the framework's own answer before its convention was mapped to the math's (`value`)
+    raw: np.ndarray | None = None
+    #: in complex dtypes, the framework's documented convention (the mapping from `raw` to `value`)
+    convention: ComplexConvention | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +186,7 @@ class FrameworkAdapter(Adapter):
         load = lambda name: importlib.import_module(f"{package}.{name}")
         self.core, self.autodiff = load("core"), load("autodiff")  # core imports the framework
         self.regime = self.core.REGIME
+        self.complex_convention: ComplexConvention = self.core.COMPLEX_GRADIENT
         self.spellings: dict[str, str | None] = load("ops").SPELLINGS
         self.library, self.optimize, self.scenarios = load("distributions"), load("optimize"), load("scenarios")
         self._ops: dict[str, Ops] = {}
@@ -172,10 +206,21 @@ class FrameworkAdapter(Adapter):
         return self._ops[dtype]
 
     def array(self, value: npt.ArrayLike, dtype: str) -> Any:
-        return self.core.array(value, dtype)
+        """`value` in the precision of `dtype`, real or complex as the value is: a real output's cotangent in a
+        complex case stays real, a complex output's in a real case (rfft(x)) is complex; inputs come as the case's
+        dtype says."""
+        return self.core.array(value, complex_dtype(dtype) if np.iscomplexobj(value) else real_dtype(dtype))
 
     def numpy(self, value: Any) -> np.ndarray:
         return self.core.numpy(value)
+
+    def mapped(self, gradient: Gradient) -> Gradient:
+        """A gradient in a complex dtype in the math's convention (see ComplexConvention), its raw answer kept."""
+        if gradient.status != VALUE or gradient.value is None:
+            return replace(gradient, convention=self.complex_convention)
+        convention = self.complex_convention
+        value = np.conj(gradient.value) if convention.conjugated else gradient.value
+        return replace(gradient, value=value, raw=gradient.value, convention=convention)
 
     def gradient(self, raw: Any) -> Gradient:
         """A primitive's gradient as a Gradient: None is disconnected; a Gradient says its own status."""
@@ -186,11 +231,15 @@ class FrameworkAdapter(Adapter):
     def vjp(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
             cotangent: np.ndarray | None) -> tuple[np.ndarray, dict[str, Gradient]]:
         names, xs, f = self._positional(fn, primals, dtype)
+        if cotangent is not None and np.iscomplexobj(cotangent) and self.complex_convention.conjugated:
+            cotangent = np.conj(cotangent)
         try:
             out, grads = self.autodiff.pullback(f, xs, None if cotangent is None else self.array(cotangent, dtype))
         except Exception as err:  # a framework's refusal is a result, recorded per gradient
             return np.array(np.nan), {k: failed(err) for k in names}
-        return self.numpy(out), {k: self.gradient(g) for k, g in zip(names, grads, strict=True)}
+        gradients = {k: self.gradient(g) for k, g in zip(names, grads, strict=True)}
+        # a real input's gradient is real: the same in either convention
+        return self.numpy(out), {k: self.mapped(g) for k, g in gradients.items()} if is_complex(dtype) else gradients
 
     def jvp(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
             tangents: dict[str, np.ndarray]) -> tuple[np.ndarray, Gradient]:

@@ -448,7 +448,10 @@ def _results(page: Page, jobs: list[JobRecord], report: Report) -> None:
             job.framework, ", ".join(info.versions.values()) if info else "", job.dtype, job.verdict,
             [_cell(job.gradients[n]) if n in job.gradients else None for n in page.columns],
             job.all_failures(),
-            job.notes + [f"{n}: {x}" for n, g in job.gradients.items() for x in g.notes]))
+            job.notes + [f"{n}: {x}" for n, g in job.gradients.items() for x in g.notes]
+            + [f"{n}: the framework's raw answer {text(g.raw)}, by its documented convention for complex numbers "
+               f"({g.complex_convention.link})" for n, g in job.gradients.items()
+               if g.complex_convention and g.raw is not None]))
         for name, est in job.estimates.items():
             page.estimates.append({"framework": job.framework, "dtype": job.dtype, "name": name,
                                    "value": text(est.value), "expected": text(est.expected),

@@ -28,6 +28,7 @@ from conformance import oracle, spelling
 from conformance.docs import syntax
 from conformance.families import FAMILIES
 from conformance.functions import FUNCTIONS
+from conformance.tolerance import complex_dtype, numeric, real_dtype
 
 TEMPLATES = Path(__file__).parent / "templates" / "snippets"
 BEHAVIOURS = Path(__file__).parent / "templates" / "behaviours"
@@ -157,9 +158,9 @@ _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), keep_traili
 
 
 def _literal(value: np.ndarray) -> str:
-    value = np.asarray(value, np.float64)
+    value = numeric(value)
     if value.ndim == 0:
-        return syntax.format_number(float(value))
+        return syntax.format_number(complex(value) if np.iscomplexobj(value) else float(value))
     return "[" + ", ".join(_literal(v) for v in value) + "]"
 
 
@@ -168,7 +169,7 @@ _DATA_DTYPES: dict[str, dict[str, str]] = {"torch": {}, "tensorflow": {}, "jax":
 
 
 def _dtype(case) -> str:
-    return "float64" if "float64" in case.dtypes else case.dtypes[0]
+    return next((d for d in ("float64", "complex128") if d in case.dtypes), case.dtypes[0])
 
 
 def _context(case, fw: str) -> dict | None:
@@ -179,8 +180,13 @@ def _context(case, fw: str) -> dict | None:
         # integer and boolean data: arrays of their own dtype, never differentiated in the code a user writes
         ctx["data"] = {n: (repr(a.tolist()), _DATA_DTYPES[fw].get(str(a.dtype), str(a.dtype)))
                        for n, a in case.data.items()}
+        cotangent = oracle.evaluate(case.expr("cotangent")) if case.cotangent is not None else np.zeros(())
+        complex_cotangent = bool(np.iscomplexobj(cotangent)) or case.complex_output
+        # the cotangent in the output's dtype; JAX's VJP conjugates where complex numbers meet (complex.yaml)
         ctx.update(function=syntax.render(case.expr("function"), py), output="out" if "y" in values else "y",
-                   cotangent=_literal(oracle.evaluate(case.expr("cotangent"))) if case.cotangent is not None else None)
+                   cotangent=None if case.cotangent is None else _literal(cotangent),
+                   cotangent_dtype=(complex_dtype if complex_cotangent else real_dtype)(ctx["dtype"]),
+                   conjugate=case.complex or complex_cotangent)
         return ctx
     if case.kind == "reparam":
         return _reparam(case, fw, py)

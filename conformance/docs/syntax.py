@@ -33,7 +33,7 @@ class Syntax:
     stack: Callable[[list[Sym]], str]
     #: one array selected from a call that returns a tuple: (name, arguments, index) -> text
     select: Callable[[str, list[Any], int], str]
-    number: Callable[[float], str] = lambda v: format_number(v)
+    number: Callable[[complex], str] = lambda v: format_number(v)
     latex: bool = False
 
 
@@ -107,8 +107,16 @@ def _latex_binary(op: str, left: Sym, right: Sym) -> Sym:
     return Sym(f"{left._wrap(prec)} {spelled} {right._wrap(prec + 1)}", syntax, prec)
 
 
-def format_number(value: float) -> str:
-    """Shortest text that reads back as the same float; integers without '.0'."""
+def format_number(value: complex) -> str:
+    """Shortest text that reads back as the same float; integers without '.0'; a complex number as Python writes
+    it (2j, (1-2j); complex(re, im) where a part is not finite)."""
+    if isinstance(value, complex):
+        re, im = format_number(value.real), format_number(value.imag)
+        if not (math.isfinite(value.real) and math.isfinite(value.imag)):
+            return f"complex({re}, {im})"
+        if value.real == 0:
+            return f"{im}j"
+        return f"({re}{'-' if value.imag < 0 else '+'}{format_number(abs(value.imag))}j)"
     value = float(value)
     if not math.isfinite(value):
         return f'float("{value}")'
@@ -223,7 +231,10 @@ LATEX = Syntax(call=_latex_call, stack=_latex_stack, select=_latex_select,
                number=lambda v: _latex_number(v), latex=True)
 
 
-def _latex_number(value: float) -> str:
+def _latex_number(value: complex) -> str:
+    if isinstance(value, complex):  # the language's imaginary literal, 2j: 2i
+        imaginary = "" if value.imag == 1 else _latex_number(value.imag)
+        return f"{imaginary}i" if value.real == 0 else rf"\left({_latex_number(value.real)} + {imaginary}i\right)"
     if not math.isfinite(value):
         return r"\mathrm{NaN}" if math.isnan(value) else ("-" if value < 0 else "") + r"\infty"
     text = format_number(value)

@@ -181,7 +181,9 @@ def zero_tolerance(ref: Reference, dtype: str) -> np.ndarray | None:
 
 
 def values(case: CaseBase, prefix: str, names) -> dict[str, np.ndarray]:
-    return {name: oracle.evaluate(case.expr(f"{prefix}.{name}")) for name in names}
+    """The case's constant values under `prefix` (inputs, tangent, params); complex128 in a complex case."""
+    found = {name: oracle.evaluate(case.expr(f"{prefix}.{name}")) for name in names}
+    return {name: v.astype(np.complex128) for name, v in found.items()} if case.complex else found
 
 
 def references(case: CaseBase, env: dict[str, Any], expected_env: dict[str, np.ndarray],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, PrivateAttr
@@ -18,6 +18,7 @@ from conformance import expr, oracle
 from conformance.adapters import ERROR, VALUE, Adapter, Gradient, Program
 from conformance.kinds.base import Computed, Kind, Reference, oracle_or_nothing, references, values, vjp_per_input
 from conformance.model import CaseBase, DataInput, Expectation, ExprAt, Input, Value
+from conformance.tolerance import complex_dtype, real_dtype
 from conformance.vocabulary import Expect
 
 JVP_OUTPUTS = ("jvp", "jvp_reverse")
@@ -63,6 +64,14 @@ class FunctionCase(CaseBase):
         """The inputs whose gradients are asked for: the variables, and data marked `differentiate`."""
         return [name for name, v in self.inputs.items() if not isinstance(v, DataInput) or v.differentiate]
 
+    complex_allowed: ClassVar[bool] = True
+    #: whether the function's value is complex (known at load, from one evaluation in NumPy)
+    _complex_output: bool = PrivateAttr(False)
+
+    @property
+    def complex_output(self) -> bool:
+        return self._complex_output
+
     def compile(self) -> None:
         if self.kind != "vjp" and self.cotangent is not None:
             raise ExprAt(("cotangent",), expr.ExprError(f"a {self.kind} case takes no cotangent"))
@@ -90,6 +99,29 @@ class FunctionCase(CaseBase):
         wrt = frozenset(JVP_OUTPUTS[:1]) if self.kind == "jvp" else frozenset(self.differentiated())
         self._compile_expected(self.expected, names, wrt)
         self._check_shapes()
+        self._check_complex()
+
+    def _check_complex(self) -> None:
+        """Whether the function's value is complex (one evaluation in NumPy): a grad case differentiates a real
+        loss; a vjp's cotangent is complex only where the function's value is (the loss is then
+        Re(sum(conj(cotangent) * f))); hvp is for real dtypes."""
+        if self.kind == "hvp":
+            if self.complex:
+                raise ExprAt(("dtypes",), expr.ExprError("an hvp case runs in real dtypes only"))
+            return
+        try:
+            with np.errstate(all="ignore"):
+                value = oracle.evaluate(self.expr("function"), {**self.data, **values(self, "inputs", self.variables)})
+        except Exception:  # whatever NumPy raises here (a singular matrix) is the reference's error, in its worker
+            return
+        self._complex_output = bool(np.iscomplexobj(value))
+        if self.kind == "grad" and self._complex_output:
+            raise ExprAt(("function",), expr.ExprError(
+                "a grad case differentiates a real loss, and this function's value is complex: take real(), imag() "
+                "or abs() of it (or use kind vjp, whose loss is Re(sum(conj(cotangent) * f)))"))
+        if self.cotangent is not None and self.expr("cotangent").complex and not self._complex_output:
+            raise ExprAt(("cotangent",), expr.ExprError(
+                "a complex cotangent for a function whose value is real: the cotangent has the output's dtype"))
 
     def _compile_data(self, name: str, value: DataInput) -> None:
         """A data input's array; one asked to be differentiated needs a status to judge its answer by."""
@@ -129,7 +161,7 @@ class FunctionCase(CaseBase):
                     "they must be the same"))
         self._check_expected(self.expected, {"jvp": out.shape} if self.kind == "jvp" else shapes, shapes)
         elements = sum(math.prod(shapes[name]) for name in self.variables)
-        evaluations = {"jvp": 4, "hvp": 8 * elements}.get(self.kind, 4 * elements)
+        evaluations = {"jvp": 4, "hvp": 8 * elements}.get(self.kind, 4 * elements * (2 if self.complex else 1))
         largest = max(map(math.prod, shapes.values()), default=1)
         self._check_oracle(("inputs",), evaluations, out.work + 2 * expr.NODE_WORK + math.prod(out.shape) + largest)
 
@@ -148,9 +180,16 @@ def compute(case: FunctionCase, adapter: Adapter, dtype: str) -> Computed:
     if case.kind == "hvp":
         _, grads = adapter.hvp(fn, inputs, dtype, values(case, "tangent", case.tangent))
         return Computed(grads)
-    cotangent = oracle.evaluate(case.expr("cotangent")) if case.cotangent is not None else None
-    _, grads = vjp_per_input(adapter, fn, inputs, dtype, cotangent)
+    _, grads = vjp_per_input(adapter, fn, inputs, dtype, _cotangent(case))
     return Computed(grads)
+
+
+def _cotangent(case: FunctionCase) -> np.ndarray | None:
+    """The case's cotangent in the output's dtype kind: complex where the function's value is."""
+    if case.cotangent is None:
+        return None
+    cotangent = oracle.evaluate(case.expr("cotangent"))
+    return cotangent.astype(np.complex128) if case.complex_output else cotangent
 
 
 def reference(case: FunctionCase, details: dict[str, Any] | None = None) -> dict[str, Reference]:
@@ -183,35 +222,45 @@ def _fingerprint(data: dict[str, np.ndarray]) -> str:
 
 
 def weighted_terms(case: FunctionCase) -> Callable[[dict[str, np.ndarray]], np.ndarray]:
-    """The terms of the sum whose gradient a vjp or grad case asks for: each summand of the function times the
-    cotangent, elementwise. The oracle differences the terms before summing them (oracle.finite_differences)."""
-    weights = oracle.evaluate(case.expr("cotangent")) if case.cotangent is not None else np.float64(1.0)
+    """The terms of the real loss whose gradient a vjp or grad case asks for, Re(sum(conj(v) * f)): each summand of
+    the function times the conjugated cotangent, their real parts. The oracle differences the terms before summing
+    them (oracle.finite_differences)."""
+    cotangent = _cotangent(case)
+    weights = np.float64(1.0) if cotangent is None else np.conj(cotangent)
     summands, data = case.expr("function").terms(), case.data
 
     def f(env: dict[str, np.ndarray]) -> np.ndarray:
         terms = (oracle.evaluate(term, {**data, **env}) for term in summands)
-        return np.stack(np.broadcast_arrays(weights, *terms)[1:]) * weights
+        return np.real(np.stack(np.broadcast_arrays(weights, *terms)[1:]) * weights)
     return f
 
 
 def _compute_jvp(case: FunctionCase, adapter: Adapter, dtype: str, fn, inputs: dict[str, np.ndarray]) -> Computed:
-    """Forward mode J t, and the same product from reverse mode: row k of J is the VJP with e_k."""
+    """Forward mode J t, and the same product from reverse mode: row k of J is the VJP with e_k.
+
+    In complex dtypes the VJP with e_k is the gradient G of Re(w_k) (and, for a complex output, with i e_k that
+    of Im(w_k)); its product with t is the real inner product Re(sum(conj(G) t)).
+    """
     tangent = values(case, "tangent", case.tangent)
     out, forward = adapter.jvp(fn, inputs, dtype, tangent)
-    shape = np.shape(out)
+    shape, complex_out = np.shape(out), bool(np.iscomplexobj(out))
+    parts = (1.0, 1j) if complex_out else (1.0,)
     rows = []
     for k in np.ndindex(shape):
-        basis = None
-        if shape:
-            basis = np.zeros(shape)
-            basis[k] = 1.0
-        _, grads = adapter.vjp(fn, inputs, dtype, basis)
-        failed = [g for g in grads.values() if g.status == ERROR]
-        if failed:
-            return Computed({"jvp": forward, "jvp_reverse": Gradient(ERROR, error=failed[0].error)})
-        rows.append(sum(np.sum(np.asarray(g.value, np.float64) * tangent[name]) for name, g in grads.items()
-                        if g.status == VALUE))
-    typed = np.asarray(rows, np.dtype(dtype)).reshape(shape)
+        row: complex = 0.0
+        for part in parts:
+            basis = None
+            if shape or complex_out:
+                basis = np.zeros(shape, complex if complex_out else float)
+                basis[k] = part
+            _, grads = adapter.vjp(fn, inputs, dtype, basis)
+            failed = [g for g in grads.values() if g.status == ERROR]
+            if failed:
+                return Computed({"jvp": forward, "jvp_reverse": Gradient(ERROR, error=failed[0].error)})
+            row += part * sum((float(np.real(np.sum(np.conj(np.asarray(g.value)) * tangent[name])))
+                               for name, g in grads.items() if g.status == VALUE), 0.0)
+        rows.append(row)
+    typed = np.asarray(rows, np.dtype(complex_dtype(dtype) if complex_out else real_dtype(dtype))).reshape(shape)
     return Computed({"jvp": forward, "jvp_reverse": Gradient(VALUE, typed, representation="from VJPs")})
 
 

@@ -134,3 +134,54 @@ def test_a_cast_s_gradient_is_cast_back_to_the_input_s_dtype(adapter, data_cases
     value = kinds.compute(data_cases["cast"], adapter, "float32").gradients["x"].value
     assert value is not None and value.dtype == np.dtype("float32")
     np.testing.assert_array_equal(value, [1.0, -2.5])
+COMPLEX_RAW = {"torch": "as is", "tensorflow": "as is", "jax": "conjugated"}
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_a_complex_gradient_is_mapped_from_the_frameworks_documented_convention(adapter, dtype):
+    """The math: for a real loss L(z), dL/dx + i dL/dy; torch and TF answer it as is, JAX its conjugate."""
+    z = np.array([1 + 2j, -0.5 + 0.25j])
+    f = expr.parse("sum(abs(z) ** 2)", {"z"})
+    ops = adapter.ops(dtype)
+    _, grads = adapter.vjp(lambda env: f.evaluate(env, ops), {"z": z}, dtype, None)
+    g = grads["z"]
+    assert g.value.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(g.value, 2 * z, rtol=1e-6)  # d(x^2 + y^2)/dx + i d/dy = 2z
+    raw = {"as is": 2 * z, "conjugated": np.conj(2 * z)}[COMPLEX_RAW[adapter.name]]
+    np.testing.assert_allclose(g.raw, raw, rtol=1e-6)
+    assert g.convention is adapter.complex_convention and g.convention.conjugated == (adapter.name == "jax")
+
+
+def test_a_complex_vjp_is_the_gradient_of_re_conj_v_times_the_output(adapter):
+    z, v = np.array([1 + 2j, -0.5 + 0.25j]), np.array([0.3 - 1j, 2 + 0.5j])
+    f = expr.parse("exp(z)", {"z"})
+    ops = adapter.ops("complex128")
+    _, grads = adapter.vjp(lambda env: f.evaluate(env, ops), {"z": z}, "complex128", v)
+    np.testing.assert_allclose(grads["z"].value, v * np.conj(np.exp(z)), rtol=1e-12)  # holomorphic: v conj(f')
+
+
+def test_a_complex_jvp_is_compared_as_it_stands(adapter):
+    z, t = np.array([1 + 2j, -0.5 + 0.25j]), np.array([0.3 - 1j, 2 + 0.5j])
+    f = expr.parse("exp(z) * conj(z)", {"z"})
+    ops = adapter.ops("complex128")
+    _, tangent = adapter.jvp(lambda env: f.evaluate(env, ops), {"z": z}, "complex128", {"z": t})
+    # d(exp(z) conj(z)) = exp(z) conj(z) dz + exp(z) conj(dz): not holomorphic, convention-free all the same
+    np.testing.assert_allclose(tangent.value, np.exp(z) * np.conj(z) * t + np.exp(z) * np.conj(t), rtol=1e-12)
+    assert tangent.raw is None
+
+
+COMPLEX_CASES = {c.case.id: c.case for c in loader.load([loader.LIBRARY / "array-api" / "complex.yaml",
+                                                          loader.LIBRARY / "array-api" / "fft.yaml"])[0]}
+
+
+@pytest.mark.parametrize("case_id", ["complex-antiholomorphic-vjp", "complex-exp-conj-jvp", "complex-matmul-vjp",
+                                     "rfft-vjp", "irfft-vjp"])
+def test_complex_cases_pass_in_process(adapter, case_id):
+    """The whole path (inputs, cotangents and basis vectors in the output's dtype, the mapping, jvp_reverse)."""
+    case = COMPLEX_CASES[case_id]
+    dtype = "complex128" if case.complex else "float64"
+    job = verdicts.Job(case, adapter.name, dtype, kinds.compute(case, adapter, dtype), versions=adapter.versions())
+    verdict = verdicts.judge([job])[0]
+    assert verdict.verdict == "pass", verdict.all_failures()
+    for name, g in verdict.gradients.items():
+        assert g.value is not None and np.iscomplexobj(g.value) == (case.complex or name == "jvp"), name

@@ -43,7 +43,9 @@ def pullback(f: Callable[..., Any], xs: list[Any], cotangent: Any) -> tuple[Any,
 
     key = _key("pullback", f)
     if cotangent is None:
-        cotangent = jnp.ones((), next((x.dtype for x in xs if jnp.issubdtype(x.dtype, jnp.inexact)), float))
+        # a real loss (of complex inputs too), in the dtype of the first inexact input (integer data aside)
+        inexact = next((x.dtype for x in xs if jnp.issubdtype(x.dtype, jnp.inexact)), jnp.dtype(float))
+        cotangent = jnp.ones((), jnp.finfo(inexact).dtype)
         # a program found by its key was traced with this scalar cotangent: its output is a scalar
         if _typed(key, (cotangent, *xs)) not in _PROGRAMS.by_key and jax.eval_shape(f, *xs).shape != ():
             jax.grad(f)(*xs)  # raises jax.grad's own error for a non-scalar output

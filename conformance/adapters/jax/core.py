@@ -14,8 +14,13 @@ import jaxlib  # noqa: E402
 import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
 
+from conformance.adapters import WIRTINGER  # noqa: E402
+from conformance.tolerance import real_dtype  # noqa: E402
+
 #: the default execution regime every job runs in: jax.jit: one XLA program per computation, as JAX code normally runs
 REGIME = "jit"
+#: what its reverse mode returns for complex numbers, as it documents it (mapped to the math's in the shared plumbing)
+COMPLEX_GRADIENT = WIRTINGER
 #: the names spellings may use (ops.py)
 NAMESPACE = {"jax": jax, "jnp": jnp}
 
@@ -49,8 +54,9 @@ def numpy(value: Any) -> np.ndarray:
     return np.asarray(value)
 
 
-def const(value: float, dtype: str) -> jax.Array:
-    return jnp.asarray(value, dtype=dtype)
+def const(value: complex, dtype: str) -> jax.Array:
+    """A real number in the real component of a complex dtype: JAX promotes it where it meets a complex value."""
+    return jnp.asarray(value, dtype=dtype if isinstance(value, complex) else real_dtype(dtype))
 
 
 def stack(values: list[Any]) -> jax.Array:

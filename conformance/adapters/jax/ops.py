@@ -48,4 +48,9 @@ SPELLINGS: dict[str, str | None] = {
     "diff": "jnp.diff(x, n=n, axis=axis)",
     "take": "jnp.take(x, indices, axis=axis)",
     "take_along_axis": "jnp.take_along_axis(x, indices, axis=axis)",
+    "real": "jnp.real", "imag": "jnp.imag", "conj": "jnp.conj",
+    **{name: f"jnp.fft.{name}(x, n=n, axis=axis, norm=norm)"
+       for name in ("fft", "ifft", "rfft", "irfft", "hfft", "ihfft")},
+    **{name: f"jnp.fft.{name}(x, s=s, axes=axes, norm=norm)" for name in ("fftn", "ifftn", "rfftn", "irfftn")},
+    "fftshift": "jnp.fft.fftshift(x, axes=axes)", "ifftshift": "jnp.fft.ifftshift(x, axes=axes)",
 }

@@ -12,11 +12,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from conformance.adapters import CONJUGATE_WIRTINGER
+from conformance.tolerance import is_complex
+
 tf.config.threading.set_inter_op_parallelism_threads(1)  # one core per worker: workers run side by side
 tf.config.threading.set_intra_op_parallelism_threads(1)
 
 #: the default execution regime every job runs in: op by op: TF 2's default (no tf.function)
 REGIME = "eager"
+#: what its reverse mode returns for complex numbers, as it documents it (mapped to the math's in the shared plumbing)
+COMPLEX_GRADIENT = CONJUGATE_WIRTINGER
 #: the names spellings may use (ops.py)
 NAMESPACE = {"tf": tf, "tfp": tfp}
 
@@ -37,7 +42,11 @@ def numpy(value: Any) -> np.ndarray:
     return tf.convert_to_tensor(value).numpy()
 
 
-def const(value: float, dtype: str) -> tf.Tensor:
+def const(value: complex, dtype: str) -> tf.Tensor | float:
+    """In a complex dtype a real number stays a Python number: TF converts it to the dtype of what it meets (real
+    or complex), where a tensor of either dtype would meet the other and raise (TF never promotes)."""
+    if is_complex(dtype) and not isinstance(value, complex):
+        return value
     return tf.constant(value, dtype=dtype)
 
 

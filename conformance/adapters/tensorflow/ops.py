@@ -4,6 +4,40 @@ Where TF's function wants other ranks than NumPy's (matmul and solve with a
 vector, diag both ways), the spelling picks by rank, visibly.
 """
 
+# tf.signal transforms the innermost axis (or two, three) of a complex value, at its own length, unnormalized forward:
+# the Array API's axis, n and norm are the compositions a TF user writes (a real x is made complex first)
+_COMPLEX = "(x if x.dtype.is_complex else tf.complex(x, tf.zeros_like(x)))"
+_LENGTH = "(x.shape[axis] if n is None else n)"
+
+
+def _last(value: str) -> str:
+    return f"tf.experimental.numpy.moveaxis({value}, axis, -1)"
+
+
+def _back(value: str) -> str:
+    return f"tf.experimental.numpy.moveaxis({value}, -1, axis)"
+
+
+def _scaled(value: str, forward: bool, length: str = _LENGTH) -> str:
+    """`value` under the Array API's norm: TF's transforms are 'backward' (unscaled forward, 1/n inverse)."""
+    ortho, whole = (f"{length} ** -0.5", f"1 / {length}") if forward else (f"{length} ** 0.5", length)
+    return f"{value} if norm == 'backward' else {value} * ({ortho} if norm == 'ortho' else {whole})"
+
+
+def _sized(value: str) -> str:
+    """`value` (axis last) cut or zero-padded to n, as the Array API's n does."""
+    return (f"({value} if n is None else {value}[..., :n] if n <= x.shape[axis] else "
+            f"tf.pad({value}, [[0, 0]] * (x.shape.rank - 1) + [[0, n - x.shape[axis]]]))")
+
+
+def _complex_fft(op: str, forward: bool) -> str:
+    return _scaled(_back(f"tf.signal.{op}({_sized(_last(_COMPLEX))})"), forward)
+
+
+def _real_fft(op: str, forward: bool, length: str) -> str:
+    return _scaled(_back(f"tf.signal.{op}({_last('x')}, fft_length=[{length}])"), forward, length)
+
+
 SPELLINGS: dict[str, str | None] = {
     # TF's reduce_std and reduce_variance have no correction: the composition a TF user writes
     "var": "tf.reduce_sum(tf.square(x - tf.reduce_mean(x, axis=axis, keepdims=True)), axis=axis) "
@@ -92,4 +126,18 @@ SPELLINGS: dict[str, str | None] = {
     # tf.gather's gradient is a tf.IndexedSlices (autodiff.py makes it dense)
     "take": "tf.gather(x, indices, axis=0 if axis is None else axis)",
     "take_along_axis": "tf.experimental.numpy.take_along_axis(x, indices, axis=axis)",
+    "real": "tf.math.real", "imag": "tf.math.imag", "conj": "tf.math.conj",
+    "fft": _complex_fft("fft", forward=True), "ifft": _complex_fft("ifft", forward=False),
+    "rfft": _real_fft("rfft", True, _LENGTH),
+    # irfft's default length is 2 (m - 1) for m input entries
+    "irfft": _real_fft("irfft", False, "(2 * (x.shape[axis] - 1) if n is None else n)"),
+    # TF has no Hermitian transforms: https://www.tensorflow.org/api_docs/python/tf/signal lists none
+    "hfft": None, "ihfft": None,
+    # every axis of a matrix is tf.signal's fft2d family; other shapes, s, axes and norm are tf.signal.fftnd's, which
+    # has no CPU kernel (https://github.com/tensorflow/tensorflow/issues/69595): on a CPU they raise
+    **{name: f"(tf.signal.{name.removesuffix('n')}2d({value}) if x.shape.rank == 2 else {general}) "
+             "if s is None and axes is None and norm == 'backward' else " + general
+       for name, value in (("fftn", _COMPLEX), ("ifftn", _COMPLEX), ("rfftn", "x"), ("irfftn", "x"))
+       for general in [f"tf.signal.{name}d({value}, fft_length=s, axes=axes, norm=norm)"]},
+    "fftshift": "tf.signal.fftshift(x, axes=axes)", "ifftshift": "tf.signal.ifftshift(x, axes=axes)",
 }

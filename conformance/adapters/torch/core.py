@@ -8,10 +8,15 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
+from conformance.adapters import CONJUGATE_WIRTINGER
+from conformance.tolerance import real_dtype
+
 torch.set_num_threads(1)  # one core per worker: workers run side by side
 
 #: the default execution regime every job runs in: op by op, as torch runs by default
 REGIME = "eager"
+#: what its reverse mode returns for complex numbers, as it documents it (mapped to the math's in the shared plumbing)
+COMPLEX_GRADIENT = CONJUGATE_WIRTINGER
 #: the names spellings may use (ops.py)
 NAMESPACE = {"torch": torch}
 
@@ -34,11 +39,13 @@ def array(value: npt.ArrayLike, dtype: str) -> torch.Tensor:
 
 
 def numpy(value: Any) -> np.ndarray:
-    return value.detach().cpu().numpy()
+    """torch.conj and friends are lazy (a conjugate bit on a view): resolved before leaving torch."""
+    return value.detach().resolve_conj().resolve_neg().cpu().numpy()
 
 
-def const(value: float, dtype: str) -> torch.Tensor:
-    return torch.tensor(value, dtype=dtype_of(dtype))
+def const(value: complex, dtype: str) -> torch.Tensor:
+    """A real number in the real component of a complex dtype: torch promotes it where it meets a complex value."""
+    return torch.tensor(value, dtype=dtype_of(dtype if isinstance(value, complex) else real_dtype(dtype)))
 
 
 def stack(values: list[Any]) -> torch.Tensor:

@@ -60,4 +60,9 @@ SPELLINGS: dict[str, str | None] = {
     # torch.take indexes the flattened array; the Array API's take along an axis is index_select
     "take": "torch.index_select(x, 0 if axis is None else axis, indices)",
     "take_along_axis": "torch.take_along_dim(x, indices, dim=axis)",
+    "real": "torch.real", "imag": "torch.imag", "conj": "torch.conj",
+    **{name: f"torch.fft.{name}(x, n=n, dim=axis, norm=norm)"
+       for name in ("fft", "ifft", "rfft", "irfft", "hfft", "ihfft")},
+    **{name: f"torch.fft.{name}(x, s=s, dim=axes, norm=norm)" for name in ("fftn", "ifftn", "rfftn", "irfftn")},
+    "fftshift": "torch.fft.fftshift(x, dim=axes)", "ifftshift": "torch.fft.ifftshift(x, dim=axes)",
 }
