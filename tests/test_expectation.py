@@ -156,3 +156,13 @@ def test_bad_fields_are_load_errors_with_file_and_line(write_case, text, line, f
     assert len(errors) == 1, errors
     assert errors[0].file == str(path) and errors[0].line == line, errors[0]
     assert fragment in errors[0].message
+
+
+def test_the_docs_page_states_the_expectation_its_statistic_n_and_k(write_case):
+    from conformance.docs import site
+
+    case = load_one(write_case, NORMAL.format(draws=4000, oracle="false"))
+    page = site.Page(id=case.id, title=case.title, kind=case.kind, why=case.why, file="f", line=1, topic="t", tags=[])
+    site._describe(page, case)
+    tex = page.math[0]["tex"]
+    assert r"\mathbb{E}_{x \sim \mathrm{Normal}" in tex and "n = 4000" in tex and "k = 4" in tex
