@@ -166,3 +166,14 @@ def test_the_docs_page_states_the_expectation_its_statistic_n_and_k(write_case):
     site._describe(page, case)
     tex = page.math[0]["tex"]
     assert r"\mathbb{E}_{x \sim \mathrm{Normal}" in tex and "n = 4000" in tex and "k = 4" in tex
+
+
+def test_a_parameter_shared_by_the_batch_gets_each_draws_gradient_summed_over_the_batch():
+    from conformance.kinds.expectation import _per_draw, _tiled
+
+    tiled = _tiled({"df": np.array([3.0, 5.0]), "loc": np.array(0.5)}, 4)
+    assert tiled["df"].shape == tiled["loc"].shape == (4, 2)  # every draw's own copy, over the whole batch
+    grads = np.arange(8.0).reshape(4, 2)
+    np.testing.assert_array_equal(_per_draw(grads, ()), [1.0, 5.0, 9.0, 13.0])
+    np.testing.assert_array_equal(_per_draw(grads, (1,)), [[1.0], [5.0], [9.0], [13.0]])
+    np.testing.assert_array_equal(_per_draw(grads, (2,)), grads)
