@@ -107,11 +107,13 @@ class ExpectationCase(CaseBase):
                                                      "draws, judged within k standard errors")
     family: str = Field(description="the family: Normal, Gamma, Beta, StudentT or Dirichlet")
     params: dict[str, Value] = Field(description="the family's parameters, differentiated")
-    statistic: str = Field(description="f(x) for one draw x (an expression in x, keeping x's shape); "
-                                       "its sum is the quantity whose expectation is differentiated")
+    statistic: str = Field(description="f(x) for one draw x, elementwise (an expression in x keeping x's shape, "
+                                       "e.g. x**2, abs(x), x * [0, 1, 0]); its sum is the quantity whose "
+                                       "expectation is differentiated")
     estimator: Literal["path", "score"] = Field(
         "path", description="path: differentiate f(x) through the sampler (reparameterized or implicit); "
-                            "score: f(x) * d log p(x)/dtheta with x held fixed (REINFORCE)")
+                            "score: f(x) * d log p(x)/dtheta with x held fixed (REINFORCE; univariate families, "
+                            "through the adapter's log_prob)")
     draws: int = Field(4000, ge=2, description="how many draws n the mean is taken over")
     seed: int = Field(0, description="the seed of each framework's own sampler")
     k: float = Field(4.0, gt=0, description="standard errors allowed: a right gradient fails with probability "
