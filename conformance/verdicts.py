@@ -188,7 +188,8 @@ def judge_gradient(grad: Gradient, ref: kinds.Reference, tol: Tolerance, dtype: 
             res.expected_error = errors(grad.value, ref.expected)
         if ref.oracle is not None:
             res.oracle_error = errors(grad.value, ref.oracle)
-    misses = _misses(grad, ref.status, ref.expected, ref.oracle, ref.oracle_bound, tol, zero_tol, res.notes)
+    misses = _misses(grad, ref.status, ref.expected, ref.oracle, ref.oracle_bound, tol, zero_tol, res.notes,
+                     ref.spread)
     res.matches_math = None if not ref.stated and res.status != Status.ERROR else not misses
     if ref.convention is None:
         res.failures = misses
@@ -198,10 +199,11 @@ def judge_gradient(grad: Gradient, ref: kinds.Reference, tol: Tolerance, dtype: 
     conv_tol = convention.tolerance.get(dtype, tol)  # type: ignore[call-overload]
     if convention.value is not None or convention.status is not None:
         status = convention.status or Expect.VALUE
-        conv_misses = _misses(grad, status, ref.convention.value, None, None, conv_tol, zero_tol, [])
+        conv_misses = _misses(grad, status, ref.convention.value, None, None, conv_tol, zero_tol, [], ref.spread)
     else:
         status = ref.status
-        conv_misses = _misses(grad, ref.status, ref.expected, ref.oracle, ref.oracle_bound, conv_tol, zero_tol, [])
+        conv_misses = _misses(grad, ref.status, ref.expected, ref.oracle, ref.oracle_bound, conv_tol, zero_tol, [],
+                              ref.spread)
     if ref.stated and not misses:
         res.verdict = Verdict.STALE
         res.failures = [f"now matches the math: remove the recorded convention ({convention.link})"]
@@ -220,8 +222,11 @@ def _miss_verdict(got: Status, expected: Expect) -> Verdict:
 
 
 def _misses(grad: Gradient, status: Expect, expected: np.ndarray | None, oracle: np.ndarray | None,
-            bound: np.ndarray | None, tol: Tolerance, zero_tol: np.ndarray | None, notes: list[str]) -> list[str]:
-    """How `grad` misses a reference (empty when it matches): its status, its value, the oracle."""
+            bound: np.ndarray | None, tol: Tolerance, zero_tol: np.ndarray | None, notes: list[str],
+            spread: np.ndarray | None = None) -> list[str]:
+    """How `grad` misses a reference (empty when it matches): its status, its value, the oracle.
+
+    `spread` widens both checks elementwise: k standard errors of a Monte Carlo mean (the expectation kind)."""
     got = f"{grad.status}" + (f" ({grad.error})" if grad.error else "")
     if status == Expect.ZERO:
         if grad.status == Status.DISCONNECTED:
@@ -241,9 +246,10 @@ def _misses(grad: Gradient, status: Expect, expected: np.ndarray | None, oracle:
     if expected is not None:
         if np.shape(got_value) != np.shape(expected):
             misses.append(f"shape {np.shape(got_value)}, expected {np.shape(expected)}")
-        elif not within(got_value, expected, tol.rtol, tol.atol, zero_tol):
+        elif not within(got_value, expected, tol.rtol, tol.atol, zero_tol, 0.0 if spread is None else spread):
+            beyond = "" if spread is None else f", beyond the statistical allowance {short(spread, 3)}"
             misses.append(f"expected {short(expected)}, got {short(got_value)} "
-                          f"(max abs error {errors(got_value, expected)['max_abs']:.3g})")
+                          f"(max abs error {errors(got_value, expected)['max_abs']:.3g}{beyond})")
     if oracle is not None and np.shape(got_value) == np.shape(oracle):
         usable = np.isfinite(oracle) & np.isfinite(bound if bound is not None else 0.0)
         if not usable.all():
@@ -251,6 +257,8 @@ def _misses(grad: Gradient, status: Expect, expected: np.ndarray | None, oracle:
         value = numeric(grad.value)
         floor = None if zero_tol is None else np.broadcast_to(zero_tol, value.shape)[usable]
         slack = 0.0 if bound is None else np.broadcast_to(bound, value.shape)[usable]
+        if spread is not None:
+            slack = slack + np.broadcast_to(spread, value.shape)[usable]
         if not within(value[usable], oracle[usable], tol.rtol, tol.atol, floor, slack):
             misses.append(f"oracle (finite differences) gives {short(oracle)}, got {short(grad.value)} "
                           f"(max abs error {errors(value[usable], oracle[usable])['max_abs']:.3g})")

@@ -309,6 +309,12 @@ def _describe(page: Page, case: Any) -> None:
                                rf"\log p_{{\mathrm{{{case.family}}}}}\left(x_i ; {args}\right), "
                                rf"\quad n = {case.samples}"))
         page.math.extend(_math(f"{syntax.latex_name(n)} = {syntax.latex(case.expr(f'model.{n}'))}") for n in case.model)
+    elif kind == "expectation":
+        args = ", ".join(syntax.latex_name(n) for n in case.params)
+        statistic = syntax.latex(case.expr("statistic"))
+        page.math.append(_math(rf"\frac{{\partial}}{{\partial \theta}} \mathbb{{E}}_{{x \sim \mathrm{{{case.family}}}"
+                               rf"\left({args}\right)}}\left[\sum f(x)\right], \quad f(x) = {statistic}, "
+                               rf"\quad n = {case.draws}, \quad k = {case.k:g}"))
     elif function is not None:
         page.math.append(_math(f"y = {syntax.latex(function)}"))
         if _expr(case, "cotangent") is not None:

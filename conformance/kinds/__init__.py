@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from conformance.adapters import Adapter
-from conformance.kinds import behaviour, function, implicit, mle, reparam
+from conformance.kinds import behaviour, expectation, function, implicit, mle, reparam
 from conformance.kinds.base import (
     Checked,
     Computed,
@@ -23,6 +23,7 @@ from conformance.kinds.base import (
     zero_tolerance,
 )
 from conformance.kinds.behaviour import BehaviourCase, Outcome
+from conformance.kinds.expectation import ExpectationCase
 from conformance.kinds.function import JVP_OUTPUTS, FunctionCase
 from conformance.kinds.implicit import ImplicitCase
 from conformance.kinds.mle import MleCase
@@ -33,10 +34,12 @@ KINDS: dict[str, Kind] = {
     "reparam": reparam.KIND,
     "mle": mle.KIND,
     "implicit": implicit.KIND,
+    "expectation": expectation.KIND,
     "behaviour": behaviour.KIND,
 }
 
-Case = Annotated[ReparamCase | FunctionCase | MleCase | ImplicitCase | BehaviourCase, Field(discriminator="kind")]
+Case = Annotated[ReparamCase | FunctionCase | MleCase | ImplicitCase | ExpectationCase | BehaviourCase,
+                 Field(discriminator="kind")]
 
 
 def compute(case: Any, adapter: Adapter, dtype: str) -> Computed:
@@ -62,6 +65,7 @@ __all__ = [
     "Checked",
     "Computed",
     "ConventionRef",
+    "ExpectationCase",
     "FunctionCase",
     "ImplicitCase",
     "Kind",

@@ -66,6 +66,8 @@ class Reference:
     convention: ConventionRef | None = None
     #: why the frameworks' values here cannot be compared with each other (their own samples, own path)
     not_comparable: str | None = None
+    #: a statistical allowance added to the tolerance, elementwise: k standard errors of a Monte Carlo mean
+    spread: np.ndarray | None = None
 
     @property
     def stated(self) -> bool:
