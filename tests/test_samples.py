@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from conformance import loader
+from conformance.kinds import FunctionCase
 
 SWEEP = """
 - id: s
@@ -35,6 +36,7 @@ def test_each_sample_is_a_case_of_its_own(write_case):
     cases, errors = loader.load([write_case(SWEEP)])
     assert errors == []
     generic, one = (c.case for c in cases)
+    assert isinstance(generic, FunctionCase) and isinstance(one, FunctionCase)
     assert [generic.id, one.id] == ["s[generic]", "s[one]"]
     assert [c.line for c in cases] == [11, 12]  # each at its sample's line
     # the generic sample is the case's own inputs; a sample replaces what it gives, input by input
