@@ -298,10 +298,13 @@ def select(cases: list[loader.LoadedCase], patterns: Sequence[str] | None = None
     """The cases that `-k`, `--tag` and `--kind` keep; each option repeated means any of its values.
 
     A pattern with a glob character matches the whole id (`fnmatch`), any other is a substring,
-    both ignoring case, as pytest's `-k` reads a plain word.
+    both ignoring case, as pytest's `-k` reads a plain word; a pattern equal to an id matches it, so
+    that a sample's id (`log-sweep[tiny]`, whose brackets are glob characters) selects that sample.
     """
     def matches(case_id: str, pattern: str) -> bool:
         case_id, pattern = case_id.lower(), pattern.lower()
+        if case_id == pattern:
+            return True
         return fnmatch.fnmatchcase(case_id, pattern) if any(c in pattern for c in "*?[") else pattern in case_id
 
     return [c for c in cases

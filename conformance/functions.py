@@ -1008,7 +1008,7 @@ _SWEEPS: Mapping[str, Sweep] = MappingProxyType({
     "gammaincc": Sweep(((0.5, 4.0), (0.2, 5.0)), known=(_no_grad_a("gammaincc"),)),
 })
 
-_UNKNOWN = set(_SWEEPS) - {f.name for f in _FUNCTIONS}
-assert not _UNKNOWN, f"sweeps of functions not in the table: {_UNKNOWN}"
+if set(_SWEEPS) - {f.name for f in _FUNCTIONS}:
+    raise ValueError(f"sweeps of functions not in the table: {set(_SWEEPS) - {f.name for f in _FUNCTIONS}}")
 FUNCTIONS: Mapping[str, Function] = MappingProxyType({f.name: replace(f, sweep=_SWEEPS.get(f.name))
                                                      for f in _FUNCTIONS})

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance import generate, loader
+from conformance import cli, generate, loader
 from conformance.functions import FUNCTIONS, elementwise
 from conformance.kinds import FunctionCase
 
@@ -57,3 +57,9 @@ def test_the_generic_points_lie_in_the_domain():
         for (lo, hi), p in zip(f.sweep.domain, f.params, strict=True):
             assert all(lo <= v <= hi for v in case["inputs"][p]), f.name
             assert lo <= case["samples"][1]["inputs"][p] <= hi, f.name
+
+
+def test_the_command_writes_the_files(tmp_path: Path, capsys):
+    assert cli.main(["generate-sweeps", "--out", str(tmp_path / "sweeps")]) == 0
+    assert "52 files" in capsys.readouterr().out
+    assert {p.name for p in (tmp_path / "sweeps").iterdir()} == set(generate.files())

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from conformance import loader
+from conformance.cli import select
 from conformance.kinds import FunctionCase
 
 SWEEP = """
@@ -84,3 +85,9 @@ def test_samples_are_only_for_function_kinds(write_case):
     path = write_case("id: s\nkind: behaviour\ntitle: t\nwhy: w\nscenario: x\noutcomes: {}\nsamples: []\n")
     _, errors = loader.load([path])
     assert any("samples: unknown key" in str(e) for e in errors), errors
+
+
+def test_a_samples_id_selects_it_although_its_brackets_are_glob_characters(write_case):
+    cases, _ = loader.load([write_case(SWEEP)])
+    assert [c.case.id for c in select(cases, ["s[one]"])] == ["s[one]"]
+    assert [c.case.id for c in select(cases, ["s[*"])] == ["s[generic]", "s[one]"]
