@@ -769,11 +769,11 @@ _FUNCTIONS = (
 F64 = ("float64",)
 _P = SpecialPoint
 _TINY, _HUGE = 1e-300, 1e300  # float64 only: float32 rounds them to 0 and inf
-_NO_DERIVATIVE = "a jump: no derivative exists; 0 is the derivative on either side, and what every framework defines"
+_NO_DERIVATIVE = "jump: no derivative exists; 0 is the derivative on either side, and what every framework defines"
 _STEP = (_P("integer", {"x": 2.0}, {"x": "zero"}, f"x = 2 is a {_NO_DERIVATIVE}", differentiable=False),)
 #: a step function's derivative, zero wherever it exists
 _FLAT = MappingProxyType({"x": "zero"})
-_FLAT_WHY = "piecewise constant: the derivative is 0 wherever it exists, in any representation (0, None, symbolic)"
+_FLAT_WHY = "Piecewise constant: the derivative is 0 wherever it exists, in any representation (0, None, symbolic)"
 _ONE_SIDED = "the domain ends here: a central difference would step outside it"
 #: a tiny derivative judged relatively (the default atol, 1e-6 in float32, would pass a 0 for 1e-30)
 _RELATIVE = MappingProxyType({"float32": (1e-5, 0.0)})
@@ -941,7 +941,7 @@ _SWEEPS: Mapping[str, Sweep] = MappingProxyType({
         _P("negative", {"x": -1.5}, {"x": "i0e(x) - i1e(x) / x + i1e(x)"},
            "I1' = I0 - I1/x, so the derivative is i0e(x) - i1e(x)/x - sign(x) i1e(x)"))),
     "stop_gradient": Sweep(((-3.0, 3.0),), everywhere={"x": "zero"},
-                           why="stop_gradient's derivative is defined to be zero",
+                           why="The derivative of stop_gradient is defined to be zero",
                            oracle_off="finite differences see the identity, not the defined derivative"),
     "sigmoid": Sweep(((-3.0, 3.0),), (
         _P("zero", {"x": 0.0}, {"x": "0.25"}, "s(1 - s) = 1/4"),
@@ -975,7 +975,7 @@ _SWEEPS: Mapping[str, Sweep] = MappingProxyType({
                         "https://github.com/jax-ml/jax/blob/main/jax/_src/numpy/ufuncs.py", bug=True))),
         _P("axis", {"x1": 3.0, "x2": 0.0}, {"x1": "1", "x2": "0"}, "x1/hypot = 1, x2/hypot = 0"))),
     "copysign": Sweep(((0.5, 3.0), (-3.0, -0.5)), everywhere={"x2": "zero"},
-                      why="copysign(x1, x2) = |x1| sign(x2) is flat in x2 away from x2 = 0", special=(
+                      why="The function |x1| sign(x2) is flat in x2 away from x2 = 0", special=(
         _P("positive", {"x1": -2.0, "x2": 1.0}, {"x1": "-1", "x2": "zero"},
            "copysign(x1, x2) = |x1| sign(x2): d/dx1 = sign(x1) sign(x2) = -1; d/dx2 = 0 away from x2 = 0"),)),
     "logaddexp": Sweep(((-3.0, 3.0), (-3.0, 3.0)), (

@@ -45,8 +45,10 @@ def sweep_case(function: Function) -> dict[str, Any]:
         "id": f"{function.name.replace('_', '-')}-sweep",
         "kind": "vjp",
         "title": f"{function.name} over its domain and at its special points",
-        "why": f"Generic points drawn uniformly from {domain} by a generator seeded with the name, judged by the "
-               "oracle; each special point states the derivative there." + (f" {sweep.why}" if sweep.why else ""),
+        "why": f"Generic points drawn uniformly from {domain} by a generator seeded with the name, judged by "
+               + ("the derivative stated for every point" if sweep.oracle_off else "the oracle")
+               + ("; each special point states the derivative there." if sweep.special else ".")
+               + (f" {sweep.why}." if sweep.why else ""),
         "tags": ["sweep", "elementwise"],
         "inputs": vector,
         "function": f"{function.name}({', '.join(params)})",
