@@ -916,6 +916,8 @@ _SWEEPS: Mapping[str, Sweep] = MappingProxyType({
         _P("near_one", {"x": 0.9990234375}, {"x": "0.886226925452758 * exp(erfinv(x)**2)"},
            "sqrt(pi)/2 e^(erfinv(x)^2) = 204, large near the bound x = 1 (x = 1 - 2^-10, exact in float32: the "
            "derivative changes 1e-5 relative per float32 rounding of x here)"),
+        _P("near_minus_one", {"x": -0.9990234375}, {"x": "0.886226925452758 * exp(erfinv(x)**2)"},
+           "the derivative is even: 204 at x = -(1 - 2^-10) too"),
         _P("one", {"x": 1.0}, {"x": "inf"}, "sqrt(pi)/2 e^(erfinv(x)^2) -> +inf at the bound x = 1",
            oracle_off=_ONE_SIDED))),
     "log_ndtr": Sweep(((-3.0, 3.0),), (
@@ -961,7 +963,13 @@ _SWEEPS: Mapping[str, Sweep] = MappingProxyType({
            "x2/(x1^2 + x2^2) = -1 and -x1/(x1^2 + x2^2) = 0: the cut along x1 = 0, x2 < 0 is a jump of 2 pi in the "
            "value, not in the one-sided slopes", oracle_off="a branch cut: a central difference in x1 straddles "
                                                             "the jump of 2 pi"),
-        _P("axis", {"x1": 1.0, "x2": 0.0}, {"x1": "0", "x2": "-1"}, "x2/(x1^2 + x2^2) = 0, -x1/(x1^2 + x2^2) = -1"))),
+        _P("axis", {"x1": 1.0, "x2": 0.0}, {"x1": "0", "x2": "-1"}, "x2/(x1^2 + x2^2) = 0, -x1/(x1^2 + x2^2) = -1"),
+        _P("origin", {"x1": 0.0, "x2": 0.0}, {"x1": "nan", "x2": "nan"},
+           "atan2 is discontinuous at the origin (every angle is a limit there): no derivative and no subgradient; "
+           "NaN, the 0/0 of x2/(x1^2 + x2^2), says so, and TF and JAX give it", differentiable=False,
+           known=(Known("torch", "torch's atan2 backward gives 0 at the origin (x2 * (1/(x1^2 + x2^2)) masked there)",
+                        "https://github.com/pytorch/pytorch/blob/main/torch/csrc/autograd/FunctionsManual.cpp",
+                        {"x1": "0", "x2": "0"}),)))),
     "hypot": Sweep(((0.5, 3.0), (-3.0, -0.5)), (
         _P("large", {"x1": 1.0e200, "x2": 1.0e200}, {"x1": "0.7071067811865476", "x2": "0.7071067811865476"},
            "x_i/hypot = 1/sqrt 2, though x^2 overflows float64", dtypes=F64,
@@ -973,11 +981,31 @@ _SWEEPS: Mapping[str, Sweep] = MappingProxyType({
                         "maximum/minimum each input gets (sqrt 2 + 1/sqrt 2)/2 = 1.06 instead of 1/sqrt 2; no "
                         "upstream issue found (jax-ml/jax#4882 made the value stable, not its gradient)",
                         "https://github.com/jax-ml/jax/blob/main/jax/_src/numpy/ufuncs.py", bug=True))),
-        _P("axis", {"x1": 3.0, "x2": 0.0}, {"x1": "1", "x2": "0"}, "x1/hypot = 1, x2/hypot = 0"))),
+        _P("axis", {"x1": 3.0, "x2": 0.0}, {"x1": "1", "x2": "0"}, "x1/hypot = 1, x2/hypot = 0"),
+        _P("origin", {"x1": 0.0, "x2": 0.0}, {"x1": "0", "x2": "0"},
+           "hypot is the cone |(x1, x2)|: at the origin every vector of the unit disk is a subgradient, and (0, 0) is "
+           "the minimum-norm one", differentiable=False,
+           known=(Known("torch", "torch differentiates hypot as grad * x / hypot: 0/0 = NaN at the origin",
+                        "https://github.com/pytorch/pytorch/blob/main/tools/autograd/derivatives.yaml",
+                        {"x1": "nan", "x2": "nan"}),
+                  Known("tensorflow", "tf.experimental.numpy.hypot is sqrt(x1^2 + x2^2): the chain rule gives "
+                        "inf * 0 = NaN at the origin",
+                        "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/python/ops/numpy_ops/"
+                        "np_math_ops.py", {"x1": "nan", "x2": "nan"}),
+                  Known("jax", "jnp.hypot is where(max == 0, max, ...) of max(|x1|, |x2|): the tie of maximum splits "
+                        "evenly and abs'(0) = 1, so (1/2, 1/2), a subgradient in the unit disk",
+                        "https://github.com/jax-ml/jax/blob/main/jax/_src/numpy/ufuncs.py",
+                        {"x1": "0.5", "x2": "0.5"}))))),
     "copysign": Sweep(((0.5, 3.0), (-3.0, -0.5)), everywhere={"x2": "zero"},
                       why="The function |x1| sign(x2) is flat in x2 away from x2 = 0", special=(
         _P("positive", {"x1": -2.0, "x2": 1.0}, {"x1": "-1", "x2": "zero"},
-           "copysign(x1, x2) = |x1| sign(x2): d/dx1 = sign(x1) sign(x2) = -1; d/dx2 = 0 away from x2 = 0"),)),
+           "copysign(x1, x2) = |x1| sign(x2): d/dx1 = sign(x1) sign(x2) = -1; d/dx2 = 0 away from x2 = 0"),
+        _P("zero", {"x1": 0.0, "x2": -2.0}, {"x1": "0", "x2": "zero"},
+           "copysign(x1, -2) = -|x1| has slopes 1 and -1 either side of x1 = 0: any value in [-1, 1] is admissible, "
+           "0 is the minimum-norm one, which torch and TF give", differentiable=False,
+           known=(Known("jax", "jnp.copysign is sign(x2) * abs(x1), and JAX's abs JVP select(x >= 0, g, -g) gives "
+                        "abs'(0) = 1: -1, in [-1, 1]", "https://github.com/jax-ml/jax/issues/37820",
+                        {"x1": "-1"}),)))),
     "logaddexp": Sweep(((-3.0, 3.0), (-3.0, 3.0)), (
         _P("equal", {"x1": 1.0, "x2": 1.0}, {"x1": "0.5", "x2": "0.5"},
            "e^x1/(e^x1 + e^x2) = 1/2 each: logaddexp is smooth at x1 = x2",
@@ -989,7 +1017,11 @@ _SWEEPS: Mapping[str, Sweep] = MappingProxyType({
            "e^x1/(e^x1 + e^x2) = 1/(1 + e^1000) underflows to 0; the other 1, though e^1000 overflows"))),
     "remainder": Sweep(((0.2, 5.0), (0.7, 2.0)), (
         _P("negative", {"x1": -1.5, "x2": 1.0}, {"x1": "1", "x2": "2"},
-           "x1 - x2 floor(x1/x2): d/dx1 = 1, d/dx2 = -floor(-1.5) = 2"),)),
+           "x1 - x2 floor(x1/x2): d/dx1 = 1, d/dx2 = -floor(-1.5) = 2"),
+        _P("multiple", {"x1": 3.0, "x2": 1.5}, {"x1": "1", "x2": "-2"},
+           "at x1/x2 = 2 remainder jumps (from 1.5 to 0): no derivative; the one-sided slopes are (1, -2) from "
+           "the side where floor(x1/x2) = 2, which the function's value (0) takes, and every framework gives",
+           differentiable=False),)),
     "floor_divide": Sweep(((0.2, 5.0), (0.7, 2.0)), (
         _P("exact", {"x1": 3.0, "x2": 1.0}, {"x1": "zero", "x2": "zero"}, f"x1/x2 = 3 is a {_NO_DERIVATIVE}",
            differentiable=False),), {"x1": "zero", "x2": "zero"}, _FLAT_WHY,
