@@ -1030,9 +1030,30 @@ _SWEEPS: Mapping[str, Sweep] = MappingProxyType({
     "maximum": Sweep(((-3.0, 3.0), (-3.0, 3.0)), (_tie("maximum", "x1 >= x2"),)),
     "minimum": Sweep(((-3.0, 3.0), (-3.0, 3.0)), (_tie("minimum", "x1 <= x2"),)),
     "xlogy": Sweep(((0.1, 3.0), (0.1, 3.0)), (
-        _P("one", {"x": 2.0, "y": 1.0}, {"x": "0", "y": "2"}, "log y = 0, x/y = 2"),)),
+        _P("one", {"x": 2.0, "y": 1.0}, {"x": "0", "y": "2"}, "log y = 0, x/y = 2"),
+        _P("zero_x", {"x": 0.0, "y": 2.0}, {"x": "log(y)", "y": "0"},
+           "xlogy is smooth at x = 0 for y > 0: log y, x/y = 0",
+           known=(Known("tensorflow", "TF's _XLogyGrad computes d/dx as xlogy(x != 0, y), 0 at x = 0 for every y "
+                        "(fixed upstream by tensorflow/tensorflow#119869)",
+                        "https://github.com/tensorflow/tensorflow/issues/119476", bug=True, params=("x",)),)),
+        _P("origin", {"x": 0.0, "y": 0.0}, {"x": "-inf", "y": "0"},
+           "xlogy(0, y) = 0 for every y, so d/dy = 0; along y = 0, (xlogy(h, 0) - 0)/h = log 0 = -inf from both "
+           "sides, so d/dx = -inf (JAX's custom JVP x_dot log y gives it)", oracle_off="log y is undefined for y < 0",
+           known=(Known("torch", "xlogy's backward masks d/dx to 0 where x == 0 and y <= 0, so that xlogy(0, 0) has a "
+                        "finite gradient", "https://github.com/pytorch/pytorch/issues/80770", {"x": "0"}),
+                  Known("tensorflow", "_XLogyGrad computes d/dx as xlogy(x != 0, y), 0 wherever x = 0", _MATH_GRAD,
+                        {"x": "0"}),
+                  Known("torch", "d/dy = x / y evaluated at 0/0",
+                        "https://github.com/pytorch/pytorch/blob/main/tools/autograd/derivatives.yaml", {"y": "nan"}),
+                  Known("jax", "the custom JVP's y_dot * x / y at 0/0",
+                        "https://github.com/jax-ml/jax/blob/main/jax/_src/scipy/special.py", {"y": "nan"}))))),
     "xlog1py": Sweep(((0.1, 3.0), (-0.5, 3.0)), (
-        _P("zero", {"x": 0.0, "y": 0.0}, {"x": "0", "y": "0"}, "log1p(0) = 0 and x/(1 + y) = 0"),)),
+        _P("zero", {"x": 0.0, "y": 0.0}, {"x": "0", "y": "0"}, "log1p(0) = 0 and x/(1 + y) = 0"),
+        _P("zero_x", {"x": 0.0, "y": 1.0}, {"x": "log(2)", "y": "0"},
+           "xlog1py is smooth at x = 0 for y > -1: log1p(y) = log 2, x/(1 + y) = 0",
+           known=(Known("tensorflow", "TF's _XLog1pyGrad computes d/dx as xlog1py(x != 0, y), 0 at x = 0 for every y; "
+                        "the issue was closed in 2022, yet TF 2.21 still gives 0",
+                        "https://github.com/tensorflow/tensorflow/issues/56873", bug=True, params=("x",)),)))),
     "gammainc": Sweep(((0.5, 4.0), (0.2, 5.0)), (
         _P("zero", {"a": 2.0, "x": 0.0}, {"a": "0", "x": "0"},
            "P(a, 0) = 0 for every a, so d/da = 0; d/dx = x^(a-1) e^-x/Gamma(a) = 0 at x = 0 for a = 2",
