@@ -496,6 +496,8 @@ class Sweep:
     oracle_off: str = ""
     #: each framework's documented differences and known bugs at every point
     known: tuple[Known, ...] = ()
+    #: the swept expression, where it is not the plain call (its reason in `why`)
+    function: str = ""
 
 
 @dataclass(frozen=True)
@@ -942,9 +944,11 @@ _SWEEPS: Mapping[str, Sweep] = MappingProxyType({
                       "smooth function, is off by 2e-7 there, beyond its own bound"),
         _P("negative", {"x": -1.5}, {"x": "i0e(x) - i1e(x) / x + i1e(x)"},
            "I1' = I0 - I1/x, so the derivative is i0e(x) - i1e(x)/x - sign(x) i1e(x)"))),
-    "stop_gradient": Sweep(((-3.0, 3.0),), everywhere={"x": "zero"},
-                           why="The derivative of stop_gradient is defined to be zero",
-                           oracle_off="finite differences see the identity, not the defined derivative"),
+    "stop_gradient": Sweep(((-3.0, 3.0),), everywhere={"x": "1"}, function="x + stop_gradient(x)",
+                           why="The derivative of stop_gradient is defined to be zero, so that of x + stop_gradient(x) "
+                               "is 1 (the identity's); x is added so that the output depends on x in every framework: "
+                               "alone, torch's output would not require grad, and torch.autograd.grad raises for it",
+                           oracle_off="finite differences see 2x, not the defined derivative"),
     "sigmoid": Sweep(((-3.0, 3.0),), (
         _P("zero", {"x": 0.0}, {"x": "0.25"}, "s(1 - s) = 1/4"),
         _P("large", {"x": 40.0}, {"x": "exp(-x) / (1 + exp(-x))**2"}, "s(1 - s) = 4.2e-18"),

@@ -51,9 +51,11 @@ def sweep_case(function: Function) -> dict[str, Any]:
                + (f" {sweep.why}." if sweep.why else ""),
         "tags": ["sweep", "elementwise"],
         "inputs": vector,
-        "function": f"{function.name}({', '.join(params)})",
+        "function": sweep.function or f"{function.name}({', '.join(params)})",
         "cotangent": _numbers(rng.uniform(0.5, 1.5, POINTS), 2),
     }
+    if any(v != "zero" for v in sweep.everywhere.values()):  # a derivative stated for every point is the VJP's
+        case["cotangent"] = [1.0] * POINTS                    # value only under a cotangent of ones
     expected = {p: _expectation(v, sweep.why) for p, v in sweep.everywhere.items()}
     for p in {p for k in sweep.known if not k.bug for p in _params(k, params)} - set(expected):
         expected[p] = {"why": "judged by the oracle; a framework's documented difference is recorded"}
