@@ -91,3 +91,25 @@ def test_a_samples_id_selects_it_although_its_brackets_are_glob_characters(write
     cases, _ = loader.load([write_case(SWEEP)])
     assert [c.case.id for c in select(cases, ["s[one]"])] == ["s[one]"]
     assert [c.case.id for c in select(cases, ["s[*"])] == ["s[generic]", "s[one]"]
+
+
+def test_a_jvp_samples_tangent_replaces_the_cases_name_by_name(write_case):
+    path = write_case("""
+        id: j
+        kind: jvp
+        title: t
+        why: w
+        inputs: {x: 1.0, y: 2.0}
+        tangent: {x: 1.0, y: 0.0}
+        function: x * y
+        samples:
+          - name: along_y
+            tangent: {x: 0.0, y: 1.0}
+            expected:
+              jvp: {value: x, why: "d(xy)/dy = x"}
+        """)
+    cases, errors = loader.load([path])
+    assert errors == []
+    case = cases[0].case
+    assert isinstance(case, FunctionCase)
+    assert case.id == "j[along_y]" and case.tangent == {"x": 0.0, "y": 1.0} and case.expected["jvp"].value == "x"
