@@ -449,7 +449,7 @@ class Known:
     #: a documented approximation: per dtype, the framework's own (rtol, atol)
     tolerance: Mapping[str, tuple[float, float]] = field(default_factory=lambda: MappingProxyType({}))
     bug: bool = False
-    #: the dtypes it holds in; empty: both
+    #: the dtypes a convention holds in; empty: both (a bug holds in the point's dtypes: give it its own point)
     dtypes: tuple[str, ...] = ()
     #: the parameters whose derivatives it concerns (a value's keys where it gives one); empty: all
     params: tuple[str, ...] = ()

@@ -64,7 +64,7 @@ def sweep_case(function: Function) -> dict[str, Any]:
         case["expected"] = expected
     if sweep.oracle_off:
         case["oracle"], case["oracle_why"] = False, sweep.oracle_off
-    bugs = [_divergence(k, params) for k in sweep.known if k.bug]
+    bugs = [_divergence(k) for k in sweep.known if k.bug]
     if bugs:
         case["divergences"] = bugs
     case["samples"] = [{"name": "generic"}, {"name": "scalar", "inputs": scalar, "cotangent": 1.0},
@@ -73,13 +73,14 @@ def sweep_case(function: Function) -> dict[str, Any]:
 
 
 def _sample(point: SpecialPoint, sweep: Sweep, params: tuple[str, ...]) -> dict[str, Any]:
+    """A special point as a sample: its inputs, its stated derivative under a cotangent of 1, what is known there."""
     sample: dict[str, Any] = {"name": point.name, "why": f"At {point.name}: {point.why}.",
                               "inputs": {p: float(v) for p, v in point.inputs.items()}, "cotangent": 1.0}
     expected = {p: _expectation(v, point.why) for p, v in point.expected.items()}
     held = tuple(k for k in sweep.known if k.points is None or point.name in k.points)
     _record(expected, (*held, *point.known), params)
     sample["expected"] = expected
-    bugs = [_divergence(k, params) for k in point.known if k.bug]
+    bugs = [_divergence(k) for k in point.known if k.bug]
     if bugs:
         sample["divergences"] = bugs
     if point.dtypes:
@@ -93,6 +94,7 @@ def _sample(point: SpecialPoint, sweep: Sweep, params: tuple[str, ...]) -> dict[
 
 
 def _params(known: Known, params: tuple[str, ...]) -> tuple[str, ...]:
+    """The parameters a difference concerns: those its value names, or those it lists, or all."""
     return tuple(known.value) or known.params or params
 
 
@@ -115,10 +117,12 @@ def _record(expected: dict[str, dict[str, Any]], known: tuple[Known, ...], param
 
 
 def _expectation(value: str, why: str) -> dict[str, Any]:
+    """A stated derivative as an expectation: "zero" is zero in any representation (0, None, a symbolic zero)."""
     return {"status": "zero", "why": why} if value == "zero" else {"value": _number(value), "why": why}
 
 
-def _divergence(known: Known, params: tuple[str, ...]) -> dict[str, Any]:
+def _divergence(known: Known) -> dict[str, Any]:
+    """A known bug as the case's or sample's divergence (xfail), on the gradients it names."""
     out: dict[str, Any] = {"framework": known.framework, "issue": known.link, "why": known.why}
     if known.params:
         out["gradients"] = list(known.params)
