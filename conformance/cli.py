@@ -111,6 +111,11 @@ def _main(argv: list[str] | None) -> int:
     merge.add_argument("--report", metavar="FILE", type=_output_file, required=True,
                        help="write the merged report here")
 
+    sweeps = commands.add_parser("generate-sweeps",
+                                 help="write one sweep case per elementwise function of the table (its special points)")
+    sweeps.add_argument("--out", metavar="DIR", type=_output_dir, required=True,
+                        help="write the case files here (the library's: conformance/cases/sweeps)")
+
     args = parser.parse_args(argv)
     if getattr(args, "paths", None) == []:
         args.paths = loader.default_paths()
@@ -124,6 +129,8 @@ def _main(argv: list[str] | None) -> int:
         return _merge(args)
     if args.command == "list":
         return _list(args)
+    if args.command == "generate-sweeps":
+        return _generate_sweeps(args)
     if args.command == "coverage":
         return _coverage(args)
     return _run(args)
@@ -147,6 +154,15 @@ def _docs(args: argparse.Namespace) -> int:
     cases, _ = loader.load(args.paths)
     written = docs.generate(result, cases, args.out)
     print(f"docs: {len(written)} files; open {Path(args.out) / 'index.html'}")
+    return OK
+
+
+def _generate_sweeps(args: argparse.Namespace) -> int:
+    """The sweep cases, from the function table's domains and special points."""
+    from conformance import generate
+
+    written = generate.write(Path(args.out))
+    print(f"generate-sweeps: {len(written)} files in {args.out}")
     return OK
 
 
@@ -282,10 +298,13 @@ def select(cases: list[loader.LoadedCase], patterns: Sequence[str] | None = None
     """The cases that `-k`, `--tag` and `--kind` keep; each option repeated means any of its values.
 
     A pattern with a glob character matches the whole id (`fnmatch`), any other is a substring,
-    both ignoring case, as pytest's `-k` reads a plain word.
+    both ignoring case, as pytest's `-k` reads a plain word; a pattern equal to an id matches it, so
+    that a sample's id (`log-sweep[tiny]`, whose brackets are glob characters) selects that sample.
     """
     def matches(case_id: str, pattern: str) -> bool:
         case_id, pattern = case_id.lower(), pattern.lower()
+        if case_id == pattern:
+            return True
         return fnmatch.fnmatchcase(case_id, pattern) if any(c in pattern for c in "*?[") else pattern in case_id
 
     return [c for c in cases

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 from typing import TypeAlias, TypeVar
@@ -472,6 +472,72 @@ class Outputs:
 
 
 @dataclass(frozen=True)
+class Known:
+    """One framework's answer at a special point where it differs from the math: a documented choice (a
+    convention, with `value` or `status`) or, with `bug`, a known bug (xfail), each with its public link."""
+
+    framework: str
+    why: str
+    link: str
+    #: per parameter, the framework's value (an expression in the parameters); empty for a status or a bug
+    value: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: the framework's status where it is not a value ("error", "disconnected")
+    status: str | None = None
+    #: a documented approximation: per dtype, the framework's own (rtol, atol)
+    tolerance: Mapping[str, tuple[float, float]] = field(default_factory=lambda: MappingProxyType({}))
+    bug: bool = False
+    #: the dtypes a convention holds in; empty: both (a bug holds in the point's dtypes: give it its own point)
+    dtypes: tuple[str, ...] = ()
+    #: the parameters whose derivatives it concerns (a value's keys where it gives one); empty: all
+    params: tuple[str, ...] = ()
+    #: in a Sweep, the special points it holds at besides the generic ones; None: all
+    points: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class SpecialPoint:
+    """A documented special point of a function (a zero, a tie, a bound, a pole, an extreme value), where its
+    derivative is stated rather than left to the oracle."""
+
+    name: str
+    #: per parameter, a number
+    inputs: Mapping[str, float]
+    #: per parameter, the derivative there: an expression in the parameters (`1 / x`, `inf`), or "zero" for zero in
+    #: any representation (0.0, None, a symbolic zero); at a point where the function is not differentiable, the
+    #: value every framework is judged by (the minimum-norm subgradient, or the side the standard's function takes)
+    expected: Mapping[str, str]
+    why: str
+    #: false where the function is not differentiable there: the oracle is off and `why` says what is admissible
+    differentiable: bool = True
+    #: the dtypes it is special in (a value below float32's range is special in float64 only); empty: both
+    dtypes: tuple[str, ...] = ()
+    known: tuple[Known, ...] = ()
+    #: why finite differences cannot judge here although the derivative exists (a boundary, an overflow)
+    oracle_off: str = ""
+    #: per dtype, (rtol, atol) where the point's conditioning needs its own (said in `why`)
+    tolerance: Mapping[str, tuple[float, float]] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What the generator (`conformance.generate`) needs to write a function's sweep case."""
+
+    #: per parameter, the open interval generic points are drawn from (inside the domain, away from special points)
+    domain: tuple[tuple[float, float], ...]
+    special: tuple[SpecialPoint, ...] = ()
+    #: per parameter, the derivative at every generic point where the algebra gives it for all of them ("zero" for a
+    #: step function, stop_gradient's defined zero)
+    everywhere: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    why: str = ""
+    #: why finite differences cannot judge the function at all (stop_gradient: they see the identity)
+    oracle_off: str = ""
+    #: each framework's documented differences and known bugs at every point
+    known: tuple[Known, ...] = ()
+    #: the swept expression, where it is not the plain call (its reason in `why`)
+    function: str = ""
+
+
+@dataclass(frozen=True)
 class Function:
     """One function of the language.
 
@@ -499,6 +565,8 @@ class Function:
     outputs: Outputs | None = None
     #: for an extension: why it is in the language although neither standard has it
     why: str = ""
+    #: for a unary or binary elementwise function: its domain and special points (`_SWEEPS`)
+    sweep: Sweep | None = None
 
     @property
     def arity(self) -> tuple[int, ...]:
@@ -782,4 +850,309 @@ _FUNCTIONS = (
            why="max(x, 0), the activation every framework ships, with its own choice at 0"),
 )
 
-FUNCTIONS: Mapping[str, Function] = MappingProxyType({f.name: f for f in _FUNCTIONS})
+
+
+# Sweeps: each unary and binary elementwise function's domain and documented special points, from which
+# `conformance generate-sweeps` writes conformance/cases/sweeps/. A derivative is stated only where the algebra
+# gives it (in the point's why); generic points are judged by the oracle.
+F64 = ("float64",)
+_P = SpecialPoint
+_TINY, _HUGE = 1e-300, 1e300  # float64 only: float32 rounds them to 0 and inf
+_NO_DERIVATIVE = "jump: no derivative exists; 0 is the derivative on either side, and what every framework defines"
+_STEP = (_P("integer", {"x": 2.0}, {"x": "zero"}, f"x = 2 is a {_NO_DERIVATIVE}", differentiable=False),)
+#: a step function's derivative, zero wherever it exists
+_FLAT = MappingProxyType({"x": "zero"})
+_FLAT_WHY = "Piecewise constant: the derivative is 0 wherever it exists, in any representation (0, None, symbolic)"
+_ONE_SIDED = "the domain ends here: a central difference would step outside it"
+#: a tiny derivative judged relatively (the default atol, 1e-6 in float32, would pass a 0 for 1e-30)
+_RELATIVE = MappingProxyType({"float32": (1e-5, 0.0)})
+F32 = ("float32",)
+_SQUARED = ("{} = 1e-30 at x = 1e30, a normal float32, although x^2 overflows float32 (above 1.8e19): judged "
+            "relatively, since the default atol (1e-6) would pass a 0")
+
+
+def _squared(name: str) -> tuple[Known, ...]:
+    """torch and JAX evaluate asinh' and acosh' as rsqrt(x^2 +- 1): 0 once x^2 overflows float32."""
+    sign = "+" if name == "asinh" else "-"
+    why = f"the derivative of {name} is computed as 1/sqrt(x^2 {sign} 1), and x^2 = inf in float32: 0"
+    return (Known("torch", f"{why}; no upstream issue found", "https://github.com/pytorch/pytorch/blob/main/tools/"
+                  "autograd/derivatives.yaml", bug=True),
+            Known("jax", f"{why} (open; acosh's fixed by jax-ml/jax#40643, after JAX 0.10.2)",
+                  "https://github.com/jax-ml/jax/issues/40634", bug=True))
+_MATH_GRAD = "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/python/ops/math_grad.py"
+
+
+def _log(scale: str) -> tuple[SpecialPoint, ...]:
+    """log, log2 and log10 (d/dx = 1/(x ln b), `scale` = ln b, empty for e) at their boundary and extremes."""
+    at_one, slope = (f"1 / {scale}", f"1 / (x * {scale})") if scale else ("1", "1 / x")
+    return (_P("one", {"x": 1.0}, {"x": at_one}, "1/(x ln b) at x = 1"),
+            _P("zero", {"x": 0.0}, {"x": "inf"}, "1/(x ln b) -> +inf as x -> 0+, the boundary of the domain",
+               oracle_off=_ONE_SIDED),
+            _P("tiny", {"x": _TINY}, {"x": slope}, "1/(x ln b) = 1e300/ln b: large, still finite", dtypes=F64),
+            _P("huge", {"x": _HUGE}, {"x": slope}, "1/(x ln b) = 1e-300/ln b", dtypes=F64))
+
+
+def _tie(name: str, mask: str) -> SpecialPoint:
+    """maximum and minimum at x1 = x2: the split (1/2, 1/2) is the minimum-norm subgradient; TF sends it to x1."""
+    return _P("tie", {"x1": 1.5, "x2": 1.5}, {"x1": "0.5", "x2": "0.5"},
+              f"{name}(x1, x2) at x1 = x2 is a kink: any split (t, 1 - t), t in [0, 1], is a subgradient; (1/2, 1/2) "
+              "is the minimum-norm one, which torch and JAX give", differentiable=False,
+              known=(Known("tensorflow", f"_{name.capitalize()}Grad's mask {mask} sends a tie wholly to x1: the "
+                           "split (1, 0)", _MATH_GRAD, {"x1": "1", "x2": "0"}),))
+
+
+def _no_grad_a(name: str) -> Known:
+    return Known("torch", f"torch.special.{name} documents that its backward with respect to the first argument (a) is "
+                 "not supported: it raises NotImplementedError (pytorch/pytorch#80025)",
+                 f"https://docs.pytorch.org/docs/stable/special.html#torch.special.{name}", status="error",
+                 params=("a",))
+
+
+_SWEEPS: Mapping[str, Sweep] = MappingProxyType({
+    "exp": Sweep(((-3.0, 3.0),), (_P("zero", {"x": 0.0}, {"x": "1"}, "e^0 = 1"),
+                                  _P("large", {"x": 80.0}, {"x": "exp(x)"}, "e^80 = 5.5e34, within float32"))),
+    "log": Sweep(((0.1, 10.0),), _log("")),
+    "log2": Sweep(((0.1, 10.0),), _log("log(2)")),
+    "log10": Sweep(((0.1, 10.0),), _log("log(10)")),
+    "log1p": Sweep(((-0.5, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "1"}, "1/(1 + x) = 1"),
+        _P("tiny", {"x": _TINY}, {"x": "1"}, "1/(1 + 1e-300) = 1 to rounding", dtypes=F64),
+        _P("huge", {"x": _HUGE}, {"x": "1 / x"}, "1/(1 + x) = 1e-300", dtypes=F64))),
+    "expm1": Sweep(((-3.0, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "1"}, "e^0 = 1"),
+        _P("tiny", {"x": _TINY}, {"x": "1"}, "e^1e-300 = 1 to rounding", dtypes=F64),
+        _P("very_negative", {"x": -100.0}, {"x": "exp(x)"}, "e^-100 = 3.7e-44"))),
+    "sin": Sweep(((-3.0, 3.0),), (_P("zero", {"x": 0.0}, {"x": "1"}, "cos 0 = 1"),
+                                  _P("large", {"x": 1.0e4}, {"x": "cos(x)"}, "cos x after argument reduction",
+                                     oracle_off="the oracle's step is relative to |x|: at 1e4 it spans much of a "
+                                                "period of sin, and Richardson extrapolation misses (it gives -0.14 "
+                                                "for cos(1e4) = -0.95)"))),
+    "cos": Sweep(((-3.0, 3.0),), (_P("zero", {"x": 0.0}, {"x": "0"}, "-sin 0 = 0, the maximum of cos"),)),
+    "tan": Sweep(((-1.2, 1.2),), (_P("zero", {"x": 0.0}, {"x": "1"}, "1/cos^2 0 = 1"),)),
+    "tanh": Sweep(((-3.0, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "1"}, "1 - tanh^2 0 = 1"),
+        _P("large", {"x": 20.0}, {"x": "1 / cosh(x)**2"}, "sech^2 20 = 1.7e-17: 1 - tanh^2 rounds it to 0"),
+        _P("huge", {"x": -1000.0}, {"x": "0"}, "sech^2 x = 4 e^-2000 underflows to 0"))),
+    "sinh": Sweep(((-3.0, 3.0),), (_P("zero", {"x": 0.0}, {"x": "1"}, "cosh 0 = 1"),)),
+    "cosh": Sweep(((-3.0, 3.0),), (_P("zero", {"x": 0.0}, {"x": "0"}, "sinh 0 = 0, the minimum of cosh"),)),
+    "asin": Sweep(((-0.9, 0.9),), (
+        _P("zero", {"x": 0.0}, {"x": "1"}, "1/sqrt(1 - x^2) = 1"),
+        _P("one", {"x": 1.0}, {"x": "inf"}, "1/sqrt(1 - x^2) -> +inf at the bound x = 1", oracle_off=_ONE_SIDED))),
+    "acos": Sweep(((-0.9, 0.9),), (
+        _P("zero", {"x": 0.0}, {"x": "-1"}, "-1/sqrt(1 - x^2) = -1"),
+        _P("one", {"x": 1.0}, {"x": "-inf"}, "-1/sqrt(1 - x^2) -> -inf at the bound x = 1", oracle_off=_ONE_SIDED))),
+    "atan": Sweep(((-3.0, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "1"}, "1/(1 + x^2) = 1"),
+        _P("large", {"x": 1.0e30}, {"x": "1 / (1 + x**2)"}, "1/(1 + x^2) = 1e-60, which float32 rounds to 0"))),
+    "asinh": Sweep(((-3.0, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "1"}, "1/sqrt(x^2 + 1) = 1"),
+        _P("large", {"x": 1.0e30}, {"x": "1 / x"}, _SQUARED.format("1/sqrt(x^2 + 1)"), dtypes=F32, tolerance=_RELATIVE,
+           known=_squared("asinh")))),
+    "acosh": Sweep(((1.5, 5.0),), (
+        _P("one", {"x": 1.0}, {"x": "inf"}, "1/sqrt(x^2 - 1) -> +inf at the bound x = 1", oracle_off=_ONE_SIDED),
+        _P("large", {"x": 1.0e30}, {"x": "1 / x"}, _SQUARED.format("1/sqrt(x^2 - 1)"), dtypes=F32, tolerance=_RELATIVE,
+           known=_squared("acosh")))),
+    "atanh": Sweep(((-0.9, 0.9),), (
+        _P("zero", {"x": 0.0}, {"x": "1"}, "1/(1 - x^2) = 1"),
+        _P("one", {"x": 1.0}, {"x": "inf"}, "1/(1 - x^2) -> +inf at the bound x = 1", oracle_off=_ONE_SIDED))),
+    "reciprocal": Sweep(((0.5, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "-inf"}, "-1/x^2 = -inf at the pole x = 0 (from either side)",
+           oracle_off="a pole: the function is infinite there"),
+        _P("negative", {"x": -2.0}, {"x": "-0.25"}, "-1/x^2 = -1/4"))),
+    "floor": Sweep(((-3.0, 3.0),), _STEP, _FLAT, _FLAT_WHY),
+    "ceil": Sweep(((-3.0, 3.0),), _STEP, _FLAT, _FLAT_WHY),
+    "trunc": Sweep(((-3.0, 3.0),), _STEP, _FLAT, _FLAT_WHY),
+    "round": Sweep(((-3.0, 3.0),), (
+        _P("half", {"x": 2.5}, {"x": "zero"}, f"x = 2.5 (rounded half to even) is a {_NO_DERIVATIVE}",
+           differentiable=False),), _FLAT, _FLAT_WHY),
+    "sign": Sweep(((-3.0, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "zero"}, f"x = 0 is a {_NO_DERIVATIVE}", differentiable=False),),
+        _FLAT, _FLAT_WHY),
+    "sqrt": Sweep(((0.1, 10.0),), (
+        _P("zero", {"x": 0.0}, {"x": "inf"}, "1/(2 sqrt x) -> +inf at x = 0", oracle_off=_ONE_SIDED),
+        _P("tiny", {"x": _TINY}, {"x": "0.5 / sqrt(x)"}, "1/(2 sqrt x) = 5e149", dtypes=F64),
+        _P("huge", {"x": _HUGE}, {"x": "0.5 / sqrt(x)"}, "1/(2 sqrt x) = 5e-151", dtypes=F64))),
+    "abs": Sweep(((-3.0, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "0"},
+           "|x| has one-sided slopes -1 and 1 at 0: any value in [-1, 1] is a subgradient; sign(0) = 0, the "
+           "minimum-norm one, is what torch (sgn) and TF (sign) give", differentiable=False,
+           known=(Known("jax", "the abs JVP select(x >= 0, g, -g) picks the right derivative, 1, a subgradient in "
+                        "[-1, 1]", "https://github.com/jax-ml/jax/issues/37820", {"x": "1"}),)),
+        _P("negative", {"x": -2.0}, {"x": "-1"}, "sign(-2) = -1"))),
+    "square": Sweep(((-3.0, 3.0),), (_P("zero", {"x": 0.0}, {"x": "0"}, "2x = 0"),)),
+    "positive": Sweep(((-3.0, 3.0),), (_P("zero", {"x": 0.0}, {"x": "1"}, "the identity"),)),
+    "gammaln": Sweep(((0.5, 5.0),), (
+        _P("one", {"x": 1.0}, {"x": "-0.5772156649015329"}, "psi(1) = -gamma, the Euler-Mascheroni constant"),
+        _P("negative", {"x": -0.5}, {"x": "digamma(x)"},
+           "log|Gamma(x)| has derivative psi(x) for negative non-integers too: psi(-1/2) = 0.0365"))),
+    "digamma": Sweep(((0.5, 5.0),), (
+        _P("one", {"x": 1.0}, {"x": "1.6449340668482264"}, "psi'(1) = pi^2/6"),
+        _P("negative", {"x": -0.5}, {"x": "8.934802200544704"},
+           "psi'(-1/2) = psi'(1/2) + 1/(1/2)^2 = pi^2/2 + 4 (the recurrence psi'(x) = psi'(x + 1) + 1/x^2)")),
+        known=(Known("torch", "torch differentiates digamma with its trigamma kernel (calc_trigamma in "
+                     "aten/src/ATen/native/Math.h), a short asymptotic series added as a 'low-precision' trigamma: "
+                     "about 5e-10 relative in float64; for x < 0 it reflects (pi^2/sin^2(pi x) - psi'(1 - x)) and "
+                     "is exact to rounding", "https://github.com/pytorch/pytorch/pull/4399",
+                     tolerance={"float64": (1e-9, 0.0)}, points=("one",)),)),
+    "erf": Sweep(((-2.0, 2.0),), (
+        _P("zero", {"x": 0.0}, {"x": "1.1283791670955126"}, "2/sqrt(pi) e^0 = 2/sqrt(pi)"),
+        _P("tail", {"x": 10.0}, {"x": "1.1283791670955126 * exp(-x**2)"}, "2/sqrt(pi) e^-100 = 4.2e-44"))),
+    "erfc": Sweep(((-2.0, 2.0),), (
+        _P("zero", {"x": 0.0}, {"x": "-1.1283791670955126"}, "-2/sqrt(pi) e^0"),
+        _P("tail", {"x": 10.0}, {"x": "-1.1283791670955126 * exp(-x**2)"}, "-2/sqrt(pi) e^-100 = -4.2e-44"))),
+    "erfinv": Sweep(((-0.9, 0.9),), (
+        _P("zero", {"x": 0.0}, {"x": "0.886226925452758"}, "sqrt(pi)/2 e^(erfinv(0)^2) = sqrt(pi)/2"),
+        _P("near_one", {"x": 0.9990234375}, {"x": "0.886226925452758 * exp(erfinv(x)**2)"},
+           "sqrt(pi)/2 e^(erfinv(x)^2) = 204, large near the bound x = 1 (x = 1 - 2^-10, exact in float32: the "
+           "derivative changes 1e-5 relative per float32 rounding of x here)"),
+        _P("near_minus_one", {"x": -0.9990234375}, {"x": "0.886226925452758 * exp(erfinv(x)**2)"},
+           "the derivative is even: 204 at x = -(1 - 2^-10) too"),
+        _P("one", {"x": 1.0}, {"x": "inf"}, "sqrt(pi)/2 e^(erfinv(x)^2) -> +inf at the bound x = 1",
+           oracle_off=_ONE_SIDED))),
+    "log_ndtr": Sweep(((-3.0, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "0.7978845608028654"}, "phi(0)/Phi(0) = (1/sqrt(2 pi))/(1/2)"),
+        _P("deep_tail", {"x": -30.0}, {"x": "exp(-x**2 / 2 - log_ndtr(x)) / sqrt(2 * pi)"},
+           "phi(x)/Phi(x), the inverse Mills ratio, about -x = 30 deep in the left tail; it is exp of the difference "
+           "of two terms near 450, so float32's rounding of them (3e-5 each) bounds its accuracy: rtol 1e-4 there",
+           tolerance={"float32": (1e-4, 0.0)},
+           known=(Known("jax", "below x = -20 (float64's lower segment) jax.scipy.special.log_ndtr sums an asymptotic "
+                        "series of series_order = 3 terms; its derivative exp(-x^2/2 - log_ndtr(x))/sqrt(2 pi) "
+                        "inherits that error (1.6e-10 relative at x = -30)",
+                        "https://docs.jax.dev/en/latest/_autosummary/jax.scipy.special.log_ndtr.html",
+                        tolerance={"float64": (1e-8, 0.0)}),)))),
+    "i0e": Sweep(((0.2, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "0"},
+           "d/dx e^-|x| I0(x) = i1e(x) - sign(x) i0e(x): slopes -1 and 1 either side of 0, a kink; 0 is the "
+           "minimum-norm subgradient", differentiable=False),
+        _P("negative", {"x": -1.5}, {"x": "i1e(x) + i0e(x)"}, "i1e(x) - sign(x) i0e(x) with sign(x) = -1"))),
+    "i1e": Sweep(((0.2, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "0.5"}, "e^-|x| I1(x) = x/2 - x|x|/2 + O(x^3): derivative 1/2 at 0",
+           oracle_off="the second derivative jumps at 0 (the x|x| term): the oracle's extrapolation, which assumes a "
+                      "smooth function, is off by 2e-7 there, beyond its own bound"),
+        _P("negative", {"x": -1.5}, {"x": "i0e(x) - i1e(x) / x + i1e(x)"},
+           "I1' = I0 - I1/x, so the derivative is i0e(x) - i1e(x)/x - sign(x) i1e(x)"))),
+    "stop_gradient": Sweep(((-3.0, 3.0),), everywhere={"x": "1"}, function="x + stop_gradient(x)",
+                           why="The derivative of stop_gradient is defined to be zero, so that of x + stop_gradient(x) "
+                               "is 1 (the identity's); x is added so that the output depends on x in every framework: "
+                               "alone, torch's output would not require grad, and torch.autograd.grad raises for it",
+                           oracle_off="finite differences see 2x, not the defined derivative"),
+    "sigmoid": Sweep(((-3.0, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "0.25"}, "s(1 - s) = 1/4"),
+        _P("large", {"x": 40.0}, {"x": "exp(-x) / (1 + exp(-x))**2"}, "s(1 - s) = 4.2e-18"),
+        _P("huge", {"x": -1000.0}, {"x": "0"}, "s(1 - s) = e^-1000, below float64: 0"))),
+    "softplus": Sweep(((-3.0, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "0.5"}, "sigmoid(0) = 1/2"),
+        _P("large", {"x": 1000.0}, {"x": "1"}, "sigmoid(1000) = 1 to rounding"),
+        _P("very_negative", {"x": -1000.0}, {"x": "0"}, "sigmoid(-1000) = e^-1000, below float64: 0"))),
+    "relu": Sweep(((0.2, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "0"},
+           "max(x, 0) has slopes 0 and 1 at 0: a kink; 0 is the minimum-norm subgradient, and all three define "
+           "relu'(0) = 0 (jax.nn.relu's docs say so)", differentiable=False),
+        _P("negative", {"x": -2.0}, {"x": "0"}, "flat left of 0"))),
+    "atan2": Sweep(((0.5, 3.0), (0.5, 3.0)), (
+        _P("branch_cut", {"x1": 0.0, "x2": -1.0}, {"x1": "-1", "x2": "0"},
+           "x2/(x1^2 + x2^2) = -1 and -x1/(x1^2 + x2^2) = 0: the cut along x1 = 0, x2 < 0 is a jump of 2 pi in the "
+           "value, not in the one-sided slopes", oracle_off="a branch cut: a central difference in x1 straddles "
+                                                            "the jump of 2 pi"),
+        _P("axis", {"x1": 1.0, "x2": 0.0}, {"x1": "0", "x2": "-1"}, "x2/(x1^2 + x2^2) = 0, -x1/(x1^2 + x2^2) = -1"),
+        _P("origin", {"x1": 0.0, "x2": 0.0}, {"x1": "nan", "x2": "nan"},
+           "atan2 is discontinuous at the origin (every angle is a limit there): no derivative and no subgradient; "
+           "NaN, the 0/0 of x2/(x1^2 + x2^2), says so, and TF and JAX give it", differentiable=False,
+           known=(Known("torch", "torch's atan2 backward gives 0 at the origin (x2 * (1/(x1^2 + x2^2)) masked there)",
+                        "https://github.com/pytorch/pytorch/blob/main/torch/csrc/autograd/FunctionsManual.cpp",
+                        {"x1": "0", "x2": "0"}),)))),
+    "hypot": Sweep(((0.5, 3.0), (-3.0, -0.5)), (
+        _P("large", {"x1": 1.0e200, "x2": 1.0e200}, {"x1": "0.7071067811865476", "x2": "0.7071067811865476"},
+           "x_i/hypot = 1/sqrt 2, though x^2 overflows float64", dtypes=F64,
+           known=(Known("tensorflow", "tf.experimental.numpy.hypot is sqrt(x1^2 + x2^2) in TF 2.21: its value "
+                        "overflows to inf at 1e200, so x_i/hypot = 0 (fixed by tensorflow/tensorflow#124888)",
+                        "https://github.com/tensorflow/tensorflow/issues/124774", bug=True),
+                  Known("jax", "jnp.hypot is max * sqrt(1 + (min/max)^2), and the derivative of min/max in max is "
+                        "-min/max^2 with max^2 = inf: that term is lost, and with the tie split evenly by "
+                        "maximum/minimum each input gets (sqrt 2 + 1/sqrt 2)/2 = 1.06 instead of 1/sqrt 2; no "
+                        "upstream issue found (jax-ml/jax#4882 made the value stable, not its gradient)",
+                        "https://github.com/jax-ml/jax/blob/main/jax/_src/numpy/ufuncs.py", bug=True))),
+        _P("axis", {"x1": 3.0, "x2": 0.0}, {"x1": "1", "x2": "0"}, "x1/hypot = 1, x2/hypot = 0"),
+        _P("origin", {"x1": 0.0, "x2": 0.0}, {"x1": "0", "x2": "0"},
+           "hypot is the cone |(x1, x2)|: at the origin every vector of the unit disk is a subgradient, and (0, 0) is "
+           "the minimum-norm one", differentiable=False,
+           known=(Known("torch", "torch differentiates hypot as grad * x / hypot: 0/0 = NaN at the origin",
+                        "https://github.com/pytorch/pytorch/blob/main/tools/autograd/derivatives.yaml",
+                        {"x1": "nan", "x2": "nan"}),
+                  Known("tensorflow", "tf.experimental.numpy.hypot is sqrt(x1^2 + x2^2): the chain rule gives "
+                        "inf * 0 = NaN at the origin",
+                        "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/python/ops/numpy_ops/"
+                        "np_math_ops.py", {"x1": "nan", "x2": "nan"}),
+                  Known("jax", "jnp.hypot is where(max == 0, max, ...) of max(|x1|, |x2|): the tie of maximum splits "
+                        "evenly and abs'(0) = 1, so (1/2, 1/2), a subgradient in the unit disk",
+                        "https://github.com/jax-ml/jax/blob/main/jax/_src/numpy/ufuncs.py",
+                        {"x1": "0.5", "x2": "0.5"}))))),
+    "copysign": Sweep(((0.5, 3.0), (-3.0, -0.5)), everywhere={"x2": "zero"},
+                      why="The function |x1| sign(x2) is flat in x2 away from x2 = 0", special=(
+        _P("positive", {"x1": -2.0, "x2": 1.0}, {"x1": "-1", "x2": "zero"},
+           "copysign(x1, x2) = |x1| sign(x2): d/dx1 = sign(x1) sign(x2) = -1; d/dx2 = 0 away from x2 = 0"),
+        _P("zero", {"x1": 0.0, "x2": -2.0}, {"x1": "0", "x2": "zero"},
+           "copysign(x1, -2) = -|x1| has slopes 1 and -1 either side of x1 = 0: any value in [-1, 1] is admissible, "
+           "0 is the minimum-norm one, which torch and TF give", differentiable=False,
+           known=(Known("jax", "jnp.copysign is sign(x2) * abs(x1), and JAX's abs JVP select(x >= 0, g, -g) gives "
+                        "abs'(0) = 1: -1, in [-1, 1]", "https://github.com/jax-ml/jax/issues/37820",
+                        {"x1": "-1"}),)))),
+    "logaddexp": Sweep(((-3.0, 3.0), (-3.0, 3.0)), (
+        _P("equal", {"x1": 1.0, "x2": 1.0}, {"x1": "0.5", "x2": "0.5"},
+           "e^x1/(e^x1 + e^x2) = 1/2 each: logaddexp is smooth at x1 = x2",
+           known=(Known("tensorflow", "tf.experimental.numpy.logaddexp is maximum(x1, x2) + log1p(exp(-|x1 - x2|)): "
+                        "maximum sends the tie wholly to x1 and abs'(0) = 0, so it gives (1, 0) for (1/2, 1/2); the "
+                        "fix for tnp is tensorflow/tensorflow#127741 (open)",
+                        "https://github.com/tensorflow/tensorflow/issues/127232", bug=True),)),
+        _P("far_apart", {"x1": 0.0, "x2": 1000.0}, {"x1": "0", "x2": "1"},
+           "e^x1/(e^x1 + e^x2) = 1/(1 + e^1000) underflows to 0; the other 1, though e^1000 overflows"))),
+    "remainder": Sweep(((0.2, 5.0), (0.7, 2.0)), (
+        _P("negative", {"x1": -1.5, "x2": 1.0}, {"x1": "1", "x2": "2"},
+           "x1 - x2 floor(x1/x2): d/dx1 = 1, d/dx2 = -floor(-1.5) = 2"),
+        _P("multiple", {"x1": 3.0, "x2": 1.5}, {"x1": "1", "x2": "-2"},
+           "at x1/x2 = 2 remainder jumps (from 1.5 to 0): no derivative; the one-sided slopes are (1, -2) from "
+           "the side where floor(x1/x2) = 2, which the function's value (0) takes, and every framework gives",
+           differentiable=False),)),
+    "floor_divide": Sweep(((0.2, 5.0), (0.7, 2.0)), (
+        _P("exact", {"x1": 3.0, "x2": 1.0}, {"x1": "zero", "x2": "zero"}, f"x1/x2 = 3 is a {_NO_DERIVATIVE}",
+           differentiable=False),), {"x1": "zero", "x2": "zero"}, _FLAT_WHY,
+        known=(Known("torch", "torch raises 'derivative for floor_divide is not implemented' instead of giving zero "
+                     "(open since 2020)", "https://github.com/pytorch/pytorch/issues/43327", bug=True),)),
+    "maximum": Sweep(((-3.0, 3.0), (-3.0, 3.0)), (_tie("maximum", "x1 >= x2"),)),
+    "minimum": Sweep(((-3.0, 3.0), (-3.0, 3.0)), (_tie("minimum", "x1 <= x2"),)),
+    "xlogy": Sweep(((0.1, 3.0), (0.1, 3.0)), (
+        _P("one", {"x": 2.0, "y": 1.0}, {"x": "0", "y": "2"}, "log y = 0, x/y = 2"),
+        _P("zero_x", {"x": 0.0, "y": 2.0}, {"x": "log(y)", "y": "0"},
+           "xlogy is smooth at x = 0 for y > 0: log y, x/y = 0",
+           known=(Known("tensorflow", "TF's _XLogyGrad computes d/dx as xlogy(x != 0, y), 0 at x = 0 for every y "
+                        "(fixed upstream by tensorflow/tensorflow#119869)",
+                        "https://github.com/tensorflow/tensorflow/issues/119476", bug=True, params=("x",)),)),
+        _P("origin", {"x": 0.0, "y": 0.0}, {"x": "-inf", "y": "0"},
+           "xlogy(0, y) = 0 for every y, so d/dy = 0; along y = 0, (xlogy(h, 0) - 0)/h = log 0 = -inf from both "
+           "sides, so d/dx = -inf (JAX's custom JVP x_dot log y gives it)", oracle_off="log y is undefined for y < 0",
+           known=(Known("torch", "xlogy's backward masks d/dx to 0 where x == 0 and y <= 0, so that xlogy(0, 0) has a "
+                        "finite gradient", "https://github.com/pytorch/pytorch/issues/80770", {"x": "0"}),
+                  Known("tensorflow", "_XLogyGrad computes d/dx as xlogy(x != 0, y), 0 wherever x = 0", _MATH_GRAD,
+                        {"x": "0"}),
+                  Known("torch", "d/dy = x / y evaluated at 0/0",
+                        "https://github.com/pytorch/pytorch/blob/main/tools/autograd/derivatives.yaml", {"y": "nan"}),
+                  Known("jax", "the custom JVP's y_dot * x / y at 0/0",
+                        "https://github.com/jax-ml/jax/blob/main/jax/_src/scipy/special.py", {"y": "nan"}))))),
+    "xlog1py": Sweep(((0.1, 3.0), (-0.5, 3.0)), (
+        _P("zero", {"x": 0.0, "y": 0.0}, {"x": "0", "y": "0"}, "log1p(0) = 0 and x/(1 + y) = 0"),
+        _P("zero_x", {"x": 0.0, "y": 1.0}, {"x": "log(2)", "y": "0"},
+           "xlog1py is smooth at x = 0 for y > -1: log1p(y) = log 2, x/(1 + y) = 0",
+           known=(Known("tensorflow", "TF's _XLog1pyGrad computes d/dx as xlog1py(x != 0, y), 0 at x = 0 for every y; "
+                        "the issue was closed in 2022, yet TF 2.21 still gives 0",
+                        "https://github.com/tensorflow/tensorflow/issues/56873", bug=True, params=("x",)),)))),
+    "gammainc": Sweep(((0.5, 4.0), (0.2, 5.0)), (
+        _P("zero", {"a": 2.0, "x": 0.0}, {"a": "0", "x": "0"},
+           "P(a, 0) = 0 for every a, so d/da = 0; d/dx = x^(a-1) e^-x/Gamma(a) = 0 at x = 0 for a = 2",
+           oracle_off=_ONE_SIDED),), known=(_no_grad_a("gammainc"),)),
+    "gammaincc": Sweep(((0.5, 4.0), (0.2, 5.0)), known=(_no_grad_a("gammaincc"),)),
+})
+
+if set(_SWEEPS) - {f.name for f in _FUNCTIONS}:
+    raise ValueError(f"sweeps of functions not in the table: {set(_SWEEPS) - {f.name for f in _FUNCTIONS}}")
+FUNCTIONS: Mapping[str, Function] = MappingProxyType({f.name: replace(f, sweep=_SWEEPS.get(f.name))
+                                                     for f in _FUNCTIONS})

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from conformance.kinds import KINDS, Case
+from conformance.kinds.function import FUNCTION_KINDS, expand_samples
 from conformance.model import ExprAt
 
 _CASE: TypeAdapter[Any] = TypeAdapter(Case)
@@ -126,20 +128,62 @@ def load_file(file: Path) -> tuple[list[LoadedCase], list[LoadError]]:
         if not isinstance(item, dict):
             errors.append(LoadError(name, line, f"a case is a mapping, got {type(item).__name__}"))
             continue
-        try:
-            case = _CASE.validate_python(item)
-            case.compile()
-        except ValidationError as err:
-            errors.extend(LoadError(name, _line_of(node, path), message) for path, message in _errors(err, item))
+        if item.get("kind") in FUNCTION_KINDS and "samples" in item:
+            file_cases, file_errors = _load_samples(name, node, item)
+            cases.extend(file_cases)
+            errors.extend(file_errors)
             continue
-        except ExprAt as err:
-            errors.append(LoadError(name, _line_of(node, err.path) + err.line - 1, f"{_dotted(err.path)}: {err}"))
-            continue
-        except Exception as err:  # the promise is an error per bad case, never a crashed run; but this is our bug
-            errors.append(LoadError(name, line, f"the loader failed on this case ({type(err).__name__}: {err}); "
-                                                "this is a bug in conformance: please report it"))
-            continue
-        cases.append(LoadedCase(case, name, line))
+        case, case_errors = _load_case(name, node, item)
+        errors.extend(case_errors)
+        if case is not None:
+            cases.append(LoadedCase(case, name, line))
+    return cases, errors
+
+
+def _load_case(name: str, node: yaml.Node, item: dict[str, Any], case_id: str | None = None,
+               where: Callable[[tuple], tuple] = lambda path: path, label: str = "") -> tuple[Any, list[LoadError]]:
+    """One case validated and compiled (with `case_id` as its id), or its errors at the lines `where` maps to, each
+    message after `label` (which sample)."""
+    try:
+        case = _CASE.validate_python(item)
+        if case_id is not None:
+            case = case.model_copy(update={"id": case_id})
+        case.compile()
+    except ValidationError as err:
+        return None, [LoadError(name, _line_of(node, where(path)), label + message)
+                      for path, message in _errors(err, item)]
+    except ExprAt as err:
+        path = where(err.path)
+        return None, [LoadError(name, _line_of(node, path) + err.line - 1, f"{label}{_dotted(path)}: {err}")]
+    except Exception as err:  # the promise is an error per bad case, never a crashed run; but this is our bug
+        return None, [LoadError(name, node.start_mark.line + 1, f"the loader failed on this case "
+                                f"({type(err).__name__}: {err}); this is a bug in conformance: please report it")]
+    return case, []
+
+
+def _load_samples(name: str, node: yaml.Node, item: dict[str, Any]) -> tuple[list[LoadedCase], list[LoadError]]:
+    """A case with samples: validated as written, then one case per sample, `<id>[<name>]`, at the sample's line."""
+    try:
+        _CASE.validate_python(item)
+    except ValidationError as err:
+        return [], [LoadError(name, _line_of(node, path), message) for path, message in _errors(err, item)]
+    first: dict[str, int] = {}
+    errors: list[LoadError] = []
+    for i, sample in enumerate(item["samples"]):
+        if sample["name"] in first:
+            errors.append(LoadError(name, _line_of(node, ("samples", i, "name")),
+                                    f"samples.{i}.name: duplicate sample name {sample['name']!r} (first at line "
+                                    f"{_line_of(node, ('samples', first[sample['name']], 'name'))})"))
+        first.setdefault(sample["name"], i)
+    if errors:
+        return [], errors
+    cases = []
+    for i, (case_id, expanded, where) in enumerate(expand_samples(item)):
+        label = f"in sample {item['samples'][i]['name']!r}: "
+        case, case_errors = _load_case(name, node, expanded, case_id, where, label)
+        errors.extend(case_errors)
+        if case is not None:
+            cases.append(LoadedCase(case, name, _line_of(node, ("samples", i))))
     return cases, errors
 
 

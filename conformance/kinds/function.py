@@ -17,11 +17,48 @@ from pydantic import Field, PrivateAttr
 from conformance import expr, oracle
 from conformance.adapters import ERROR, VALUE, Adapter, Gradient, Program
 from conformance.kinds.base import Computed, Kind, Reference, oracle_or_nothing, references, values, vjp_per_input
-from conformance.model import CaseBase, DataInput, Expectation, ExprAt, Input, Value
+from conformance.model import (
+    CaseBase,
+    DataInput,
+    Divergence,
+    Dtype,
+    Expectation,
+    ExprAt,
+    Input,
+    Path,
+    Strict,
+    Tolerance,
+    Value,
+)
 from conformance.tolerance import complex_dtype, real_dtype
 from conformance.vocabulary import Expect
 
 JVP_OUTPUTS = ("jvp", "jvp_reverse")
+#: the kinds that take `samples`
+FUNCTION_KINDS = ("vjp", "grad", "jvp", "hvp")
+
+
+class Sample(Strict):
+    """One named point of a case with samples: the loader makes it a case of its own, `<id>[<name>]`.
+
+    What it gives replaces the case's (inputs and tangent name by name, expected input by input); its
+    divergences are added to the case's; everything else is the case's.
+    """
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$",
+                      description="unique in the case, identifier-like (lower case, digits, '_'): the case id "
+                                  "becomes <id>[<name>]")
+    why: str | None = Field(None, description="what is special here, appended to the case's why")
+    inputs: dict[str, Input] = Field(default_factory=dict, description="inputs that differ from the case's")
+    cotangent: Value | None = Field(None, description="vjp: this sample's cotangent (its output's shape)")
+    tangent: dict[str, Value] | None = Field(None, description="jvp and hvp: tangents that differ from the case's")
+    expected: dict[str, Expectation] = Field(default_factory=dict,
+                                             description="per input, this sample's expectation (replaces the case's)")
+    divergences: list[Divergence] = Field(default_factory=list, description="known bugs at this sample")
+    dtypes: list[Dtype] | None = Field(None, description="the dtypes this sample runs in (default: the case's)")
+    tolerance: dict[Dtype, Tolerance] | None = Field(None, description="this sample's tolerances, per dtype")
+    oracle: bool | None = Field(None, description="false at a point where finite differences are meaningless")
+    oracle_why: str | None = Field(None, description="why the oracle is off here")
 
 
 class FunctionCase(CaseBase):
@@ -47,6 +84,9 @@ class FunctionCase(CaseBase):
     expected: dict[str, Expectation] = Field(
         default_factory=dict, description="per input (for jvp: `jvp`), what its gradient should be; a gradient "
                                           "left out is judged by the oracle alone")
+    samples: list[Sample] = Field(
+        default_factory=list, description="named points, each judged on its own as the case <id>[<name>] (the "
+                                          "loader expands them); the case's own inputs are then their defaults")
 
     _data: dict[str, np.ndarray] = PrivateAttr(default_factory=dict)
 
@@ -73,6 +113,8 @@ class FunctionCase(CaseBase):
         return self._complex_output
 
     def compile(self) -> None:
+        if self.samples:
+            raise ExprAt(("samples",), expr.ExprError("a case with samples is expanded by the loader (expand_samples)"))
         if self.kind != "vjp" and self.cotangent is not None:
             raise ExprAt(("cotangent",), expr.ExprError(f"a {self.kind} case takes no cotangent"))
         if self.kind == "vjp" and self.cotangent is None:
@@ -164,6 +206,39 @@ class FunctionCase(CaseBase):
         evaluations = {"jvp": 4, "hvp": 8 * elements}.get(self.kind, 4 * elements * (2 if self.complex else 1))
         largest = max(map(math.prod, shapes.values()), default=1)
         self._check_oracle(("inputs",), evaluations, out.work + 2 * expr.NODE_WORK + math.prod(out.shape) + largest)
+
+
+def expand_samples(item: dict[str, Any]) -> list[tuple[str, dict[str, Any], Callable[[Path], Path]]]:
+    """A validated case's `samples` as one case each: (its id, its fields, where in the file a path of it is).
+
+    `item` has passed validation as a FunctionCase, so its samples are mappings with unique fields; what a
+    sample gives is reported at the sample's line, the rest at the case's.
+    """
+    base = {key: value for key, value in item.items() if key != "samples"}
+    out: list[tuple[str, dict[str, Any], Callable[[Path], Path]]] = []
+    for i, sample in enumerate(item["samples"]):
+        case = dict(base)
+        for key in ("inputs", "tangent", "expected"):
+            if sample.get(key):
+                case[key] = {**(base.get(key) or {}), **sample[key]}
+        for key in ("cotangent", "dtypes", "tolerance", "oracle", "oracle_why"):
+            if sample.get(key) is not None:
+                case[key] = sample[key]
+        case["divergences"] = [*base.get("divergences", []), *sample.get("divergences", [])]
+        case["title"] = f"{base['title']} [{sample['name']}]"
+        case["why"] = f"{base['why']} {sample['why']}" if sample.get("why") else base["why"]
+        out.append((f"{base['id']}[{sample['name']}]", case, _in_sample(sample, i)))
+    return out
+
+
+def _in_sample(sample: dict[str, Any], i: int) -> Callable[[Path], Path]:
+    """Where a path of the expanded case is written: in sample `i` where the sample gives it, else in the case."""
+    def where(path: Path) -> Path:
+        key = path[0] if path else None
+        named = key in ("inputs", "tangent", "expected")
+        own = key in sample and (not named or (len(path) > 1 and path[1] in sample[key]))
+        return ("samples", i, *path) if own else path
+    return where
 
 
 def compute(case: FunctionCase, adapter: Adapter, dtype: str) -> Computed:
