@@ -16,13 +16,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field
 
 from conformance import expr
 from conformance.expr import Shape, Size
-from conformance.tolerance import is_complex, real_dtype
+from conformance.tolerance import EPS, is_complex, real_dtype
 from conformance.vocabulary import Expect
 
-Dtype = Literal["float32", "float64", "complex64", "complex128"]
+Dtype = Literal["float32", "float64", "complex64", "complex128", "float16", "bfloat16"]
 #: the dtypes a case runs in unless it says `dtypes:`
 DTYPES: tuple[Dtype, ...] = ("float32", "float64")
-#: every dtype a case may name (`--dtype` takes these): complex64 and complex128 are complex of float32 and float64
+#: every dtype a case may name (`--dtype` takes these): complex64 and complex128 are complex of float32 and float64;
+#: float16 and bfloat16 are half precision
 ALL_DTYPES: tuple[Dtype, ...] = get_args(Dtype)
 Value = float | str | list[Any]
 #: the dtypes of data inputs: indices, masks, counts (never differentiated unless a case asks what happens then)
@@ -58,6 +59,9 @@ class Tolerance(Strict):
 DEFAULT_TOLERANCE = {
     "float32": Tolerance(rtol=1e-5, atol=1e-6),
     "float64": Tolerance(rtol=1e-10, atol=1e-12),
+    # half precision, from its eps: a gradient a few operations deep rounds a few times, each by eps / 2 of
+    # its size, and a framework may compute in float32 and round once (JAX on a CPU) or round every operation
+    **{dtype: Tolerance(rtol=8 * EPS[dtype], atol=8 * EPS[dtype]) for dtype in ("float16", "bfloat16")},
 }
 
 

@@ -20,6 +20,16 @@ import numpy as np
 
 from conformance.vocabulary import Class
 
+#: machine epsilon per real dtype, as data: NumPy has no bfloat16 (its values are exact in float32)
+EPS: dict[str, float] = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7, "float32": 2.0 ** -23, "float64": 2.0 ** -52}
+#: the NumPy dtype that carries a framework's values of a dtype out of its worker
+CARRIER: dict[str, str] = {"bfloat16": "float32"}
+
+
+def eps(dtype: str) -> float:
+    """Machine epsilon of `dtype`, of its real parts for a complex dtype."""
+    return EPS[real_dtype(dtype)]
+
 
 def real_dtype(dtype: str) -> str:
     """The real dtype of a complex dtype's parts (complex64 -> float32); a real dtype itself."""

@@ -340,6 +340,7 @@ import json, sys
 import numpy as np
 def plain(value):
     value = value.detach().resolve_conj() if hasattr(value, "detach") else value
+    value = value.float() if str(getattr(value, "dtype", "")) == "torch.bfloat16" else value  # NumPy has none
     if value is None:
         return None
     value = np.asarray(value)
@@ -369,13 +370,14 @@ def _execute(items: list[dict[str, Any]], tmp_path: Path) -> dict[str, dict[str,
 
 @pytest.fixture(scope="module")
 def real_report(tmp_path_factory):
-    """float64 and complex128 results of every installed framework on the repo's cases."""
+    """float64, complex128 and half-precision results (the dtype a case's snippet shows) of every installed framework
+    on the repo's cases."""
     frameworks = [fw for fw in snippets.FRAMEWORKS if installed(fw)]
     if not frameworks:
         pytest.skip("no framework installed")
     path = tmp_path_factory.mktemp("real") / "report.json"
-    cli.main(["run", str(REPO / "conformance" / "cases"), "--dtype", "float64", "--dtype", "complex128", "--report",
-              str(path), "--quiet",
+    dtypes = [a for dtype in ("float64", "complex128", "float16", "bfloat16") for a in ("--dtype", dtype)]
+    cli.main(["run", str(REPO / "conformance" / "cases"), *dtypes, "--report", str(path), "--quiet",
               *[a for fw in frameworks for a in ("--framework", fw)]])
     return report.read(path)
 

@@ -32,7 +32,7 @@ import numpy.typing as npt
 from conformance import spelling
 from conformance.expr import Ops
 from conformance.functions import FUNCTIONS
-from conformance.tolerance import complex_dtype, is_complex, real_dtype
+from conformance.tolerance import CARRIER, complex_dtype, is_complex, real_dtype
 from conformance.vocabulary import Status
 
 BUILTIN = {
@@ -212,7 +212,9 @@ class FrameworkAdapter(Adapter):
         return self.core.array(value, complex_dtype(dtype) if np.iscomplexobj(value) else real_dtype(dtype))
 
     def numpy(self, value: Any) -> np.ndarray:
-        return self.core.numpy(value)
+        """A framework's value in NumPy; bfloat16, which NumPy lacks, as float32 (exactly)."""
+        array = self.core.numpy(value)
+        return array.astype(CARRIER[array.dtype.name]) if array.dtype.name in CARRIER else array
 
     def mapped(self, gradient: Gradient) -> Gradient:
         """A gradient in a complex dtype in the math's convention (see ComplexConvention), its raw answer kept."""
@@ -226,7 +228,9 @@ class FrameworkAdapter(Adapter):
         """A primitive's gradient as a Gradient: None is disconnected; a Gradient says its own status."""
         if raw is None:
             return Gradient(DISCONNECTED, representation="None")
-        return raw if isinstance(raw, Gradient) else Gradient(VALUE, self.numpy(raw))
+        if isinstance(raw, Gradient):  # its value (a symbolic zero's) in NumPy's dtypes too
+            return raw if raw.value is None else replace(raw, value=self.numpy(raw.value))
+        return Gradient(VALUE, self.numpy(raw))
 
     def vjp(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
             cotangent: np.ndarray | None) -> tuple[np.ndarray, dict[str, Gradient]]:

@@ -22,6 +22,7 @@ from packaging.version import InvalidVersion, Version
 from conformance import expr, oracle
 from conformance.adapters import ERROR, Adapter, Gradient, handed_over
 from conformance.model import CaseBase, Convention, Expectation, ExprAt, Path
+from conformance.tolerance import eps
 from conformance.vocabulary import Expect
 
 T = TypeVar("T")
@@ -178,8 +179,7 @@ def zero_tolerance(ref: Reference, dtype: str) -> np.ndarray | None:
     """
     if ref.cancelling is None:
         return None
-    eps = float(np.finfo(dtype).eps)
-    return (4 + math.ceil(math.log2(max(ref.terms, 1)))) * eps * ref.cancelling
+    return (4 + math.ceil(math.log2(max(ref.terms, 1)))) * eps(dtype) * ref.cancelling
 
 
 def values(case: CaseBase, prefix: str, names) -> dict[str, np.ndarray]:

@@ -30,7 +30,7 @@ from conformance.model import (
     Tolerance,
     Value,
 )
-from conformance.tolerance import complex_dtype, real_dtype
+from conformance.tolerance import CARRIER, complex_dtype, real_dtype
 from conformance.vocabulary import Expect
 
 JVP_OUTPUTS = ("jvp", "jvp_reverse")
@@ -335,7 +335,8 @@ def _compute_jvp(case: FunctionCase, adapter: Adapter, dtype: str, fn, inputs: d
             row += part * sum((float(np.real(np.sum(np.conj(np.asarray(g.value)) * tangent[name])))
                                for name, g in grads.items() if g.status == VALUE), 0.0)
         rows.append(row)
-    typed = np.asarray(rows, np.dtype(complex_dtype(dtype) if complex_out else real_dtype(dtype))).reshape(shape)
+    typed = np.asarray(rows, np.dtype(complex_dtype(dtype) if complex_out else CARRIER.get(dtype, real_dtype(dtype))))
+    typed = typed.reshape(shape)
     return Computed({"jvp": forward, "jvp_reverse": Gradient(VALUE, typed, representation="from VJPs")})
 
 

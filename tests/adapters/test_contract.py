@@ -48,6 +48,16 @@ def test_vjp_matches_oracle(adapter, source):
         np.testing.assert_allclose(grads[name].value, value, rtol=1e-7, atol=float(np.max(bound)) + 1e-9)
 
 
+@pytest.mark.parametrize(("dtype", "carried"), [("float16", "float16"), ("bfloat16", "float32")])
+def test_a_half_precision_gradient_leaves_the_worker_in_numpy(adapter, dtype, carried):
+    """NumPy has no bfloat16: its gradients come out in float32, which holds them exactly; float16 as it is."""
+    f, ops = expr.parse("sum(x * x)", {"x"}), adapter.ops(dtype)
+    _, grads = adapter.vjp(lambda env: f.evaluate(env, ops), {"x": np.array([0.5, 1.25, -3.0])}, dtype, None)
+    value = grads["x"].value
+    assert value is not None and value.dtype == np.dtype(carried)
+    np.testing.assert_array_equal(value, [1.0, 2.5, -6.0])  # 2x, exact in both dtypes
+
+
 def test_disconnected_input_is_recorded_not_zeroed(adapter):
     f = expr.parse("a * 2", {"a", "b"})
     ops = adapter.ops("float64")

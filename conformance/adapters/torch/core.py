@@ -39,8 +39,10 @@ def array(value: npt.ArrayLike, dtype: str) -> torch.Tensor:
 
 
 def numpy(value: Any) -> np.ndarray:
-    """torch.conj and friends are lazy (a conjugate bit on a view): resolved before leaving torch."""
-    return value.detach().resolve_conj().resolve_neg().cpu().numpy()
+    """torch.conj and friends are lazy (a conjugate bit on a view): resolved before leaving torch; NumPy has no
+    bfloat16: float32 holds it exactly."""
+    value = value.detach().resolve_conj().resolve_neg().cpu()
+    return (value.float() if value.dtype == torch.bfloat16 else value).numpy()
 
 
 def const(value: complex, dtype: str) -> torch.Tensor:
