@@ -239,6 +239,8 @@ def _reparam(case, fw: str, py: syntax.Syntax) -> dict | None:
 
 
 def _mle(case, fw: str, py: syntax.Syntax) -> dict | None:
+    if case.optimizer != "lbfgs" or case.design is not None:  # the templates write a family's L-BFGS fit only
+        return None
     params = {n: syntax.render(case.expr(f"model.{n}"), py) for n in case.model}
     built = _distribution(fw, case.family, params)
     if built is None:

@@ -83,8 +83,10 @@ class MleCase(CaseBase):
             raise ExprAt(("truth",), expr.ExprError("truth and parameters must name the same parameters"))
         if self.design is not None and DESIGN in self.parameters:
             raise ExprAt(("parameters",), expr.ExprError(f"{DESIGN!r} names the design matrix, not a parameter"))
-        if (self.optimizer == "adam") != (self.learning_rate is not None):
-            raise ExprAt(("optimizer",), expr.ExprError("Adam takes a learning_rate; L-BFGS takes none"))
+        if self.optimizer == "lbfgs" and self.learning_rate is not None:
+            raise ExprAt(("learning_rate",), expr.ExprError("L-BFGS takes no learning_rate: its line search steps"))
+        if self.optimizer == "adam" and self.learning_rate is None:
+            raise ExprAt(("optimizer",), expr.ExprError("Adam takes a learning_rate"))
         if self.optimizer == "adam" and self.estimate_tolerance is None:
             raise ExprAt(("optimizer",), expr.ExprError(
                 "Adam has no stopping rule to derive a tolerance from: state estimate_tolerance"))
