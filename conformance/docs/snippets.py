@@ -112,6 +112,9 @@ def python_syntax(framework: str) -> syntax.Syntax:
         listed = ", ".join(map(str, items))
         if all(_NUMBER.match(str(item)) for item in items):
             return _NUMBERS[framework].format(listed)
+        if framework == "torch":  # torch.stack takes tensors only: a number among them becomes one
+            listed = ", ".join(f"torch.tensor({item}, dtype=dtype)" if _NUMBER.match(str(item)) else str(item)
+                               for item in items)
         return f"{_STACK[framework]}([{listed}])"
 
     return syntax.Syntax(call=call, stack=stack, select=select)
