@@ -4,6 +4,8 @@ For each family: the names of its parameters, how a reparameterized sample is
 built from standard noise (written with the expression language's Ops, so
 every framework builds it the same way), and the oracle's log-density, score
 and sampler. Adapters supply only `log_prob` and a native sampler per family.
+`LIKELIHOODS` are the families maximum likelihood fits (kinds/mle.py): density,
+sampler and the statistics a closed-form MLE is written in.
 """
 from __future__ import annotations
 

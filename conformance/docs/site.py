@@ -477,8 +477,9 @@ def _figures(page: Page, case: Any, jobs: list[JobRecord], frameworks: list[str]
         if paths:
             page.figures.append({"file": f"figures/{paths.name}", "caption":
                                  "The loss and each parameter along each framework's optimizer run (solid: float64, "
-                                 "dashed: float32), with the true value (dotted) and the closed-form MLE (dash-dot). "
-                                 "torch and TF record every objective evaluation, JAX every iteration."})
+                                 "dashed: float32), with the true value (dotted) and the reference MLE (dash-dot: "
+                                 "the closed form, or SciPy's optimum). With L-BFGS torch and TF record every "
+                                 "objective evaluation, JAX every iteration; with Adam all three record every step."})
 
 
 # --- the whole run: verdicts, conventions, themes -------------------------------------------------
