@@ -8,6 +8,7 @@ stopping rule (see `estimate_tolerance`).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -186,7 +187,7 @@ def _compute_mle(case: MleCase, adapter: Adapter, dtype: str) -> Computed:
                              "trajectory": minimum.trajectory})
 
 
-def _nll(case: MleCase, drawn: MleData):
+def _nll(case: MleCase, drawn: MleData) -> Callable[[dict[str, Any]], float]:
     """The mean negative log-likelihood in NumPy float64, of the named parameters."""
     likelihood = LIKELIHOODS[case.family]
     def loss(env: dict[str, Any]) -> float:
