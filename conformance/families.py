@@ -4,15 +4,17 @@ For each family: the names of its parameters, how a reparameterized sample is
 built from standard noise (written with the expression language's Ops, so
 every framework builds it the same way), and the oracle's log-density, score
 and sampler. Adapters supply only `log_prob` and a native sampler per family.
+`LIKELIHOODS` are the families maximum likelihood fits (kinds/mle.py): density,
+sampler and the statistics a closed-form MLE is written in.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import special, stats
+from scipy import optimize, special, stats
 
 from conformance.expr import Ops
 
@@ -35,8 +37,6 @@ class Family:
     score: Callable[[Params, np.ndarray], np.ndarray]
     #: data for maximum likelihood, from the model parameters
     sample: Callable[[np.random.Generator, int, Params], np.ndarray]
-    #: closed-form MLE statistics of data, by name (None: no MLE cases)
-    mle_statistics: dict[str, Callable[[np.ndarray], np.ndarray]] | None
 
 
 def _normal_log_prob(p: Params, x: np.ndarray) -> np.ndarray:
@@ -76,7 +76,6 @@ def _location_scale(noise: Callable[[np.random.Generator, tuple], np.ndarray],
         log_prob=lambda p, x: log_prob_std(standard(p, x)) - np.log(p["scale"]),
         score=lambda p, x: score_std(standard(p, x)) / p["scale"],
         sample=lambda rng, n, p: p["loc"] + p["scale"] * noise(rng, (n, *np.shape(p["loc"]))),
-        mle_statistics=None,
     )
 
 
@@ -107,7 +106,6 @@ FAMILIES: dict[str, Family] = {
         log_prob=_student_t_log_prob,
         score=lambda p, x: -(p["df"] + 1) * (x - p["loc"]) / (p["df"] * p["scale"] ** 2 + (x - p["loc"]) ** 2),
         sample=lambda rng, n, p: p["loc"] + p["scale"] * rng.standard_t(p["df"], (n, *np.shape(p["loc"]))),
-        mle_statistics=None,
     ),
     "LogNormal": Family(
         reparam_params=("loc", "scale"),
@@ -118,7 +116,6 @@ FAMILIES: dict[str, Family] = {
         log_prob=_lognormal_log_prob,
         score=lambda p, x: -1 / x - (np.log(x) - p["loc"]) / (p["scale"] ** 2 * x),
         sample=lambda rng, n, p: np.exp(p["loc"] + p["scale"] * rng.standard_normal((n, *np.shape(p["loc"])))),
-        mle_statistics=None,
     ),
     "MultivariateNormalDiag": Family(
         reparam_params=("loc", "scale_diag"),
@@ -129,7 +126,6 @@ FAMILIES: dict[str, Family] = {
         log_prob=lambda p, x: np.sum(_normal_log_prob({"loc": p["loc"], "scale": p["scale_diag"]}, x), -1),
         score=lambda p, x: -(x - p["loc"]) / p["scale_diag"] ** 2,
         sample=lambda rng, n, p: p["loc"] + p["scale_diag"] * rng.standard_normal((n, np.shape(p["loc"])[-1])),
-        mle_statistics=None,
     ),
     "Normal": Family(
         reparam_params=("loc", "scale"),
@@ -140,10 +136,6 @@ FAMILIES: dict[str, Family] = {
         log_prob=_normal_log_prob,
         score=lambda p, x: -(x - p["loc"]) / p["scale"] ** 2,
         sample=lambda rng, n, p: p["loc"] + p["scale"] * rng.standard_normal((n, *np.shape(p["loc"]))),
-        mle_statistics={
-            "sample_mean": lambda x: np.mean(x, 0),
-            "sample_std": lambda x: np.std(x, 0),
-        },
     ),
     "MultivariateNormal": Family(
         reparam_params=("loc", "scale_tril"),
@@ -155,11 +147,56 @@ FAMILIES: dict[str, Family] = {
         log_prob=_mvn_log_prob,
         score=_mvn_score,
         sample=lambda rng, n, p: p["loc"] + rng.standard_normal((n, np.shape(p["loc"])[-1])) @ _tril(p).T,
-        mle_statistics={
-            "sample_mean": lambda x: np.mean(x, 0),
-            "sample_cov": lambda x: np.cov(x, rowvar=False, bias=True),
-        },
     ),
+}
+
+
+@dataclass(frozen=True)
+class Likelihood:
+    """A family as maximum likelihood needs it, in NumPy float64: its parameters, log density and sampler, and
+    the statistics of the data its closed-form MLE is written in (none: the MLE has no closed form)."""
+
+    params: tuple[str, ...]
+    log_prob: Callable[[Params, np.ndarray], np.ndarray]
+    #: n draws at the params, shape (n, *params' shape)
+    sample: Callable[[np.random.Generator, int, Params], np.ndarray]
+    statistics: dict[str, Callable[[np.ndarray], np.ndarray]] = field(default_factory=dict)
+
+
+def _gamma_concentration_mle(x: np.ndarray) -> np.ndarray:
+    """The Gamma MLE's concentration: the root of log a - digamma(a) = log mean(x) - mean(log x).
+
+    Setting d/d rate of the log-likelihood to 0 gives rate = a / mean(x); put into d/da it leaves this
+    equation, whose left side falls strictly from +inf to 0, so the root is unique (Jensen: the right side
+    is > 0). Solved per element by Brent's method to a relative 4 eps.
+    """
+    s = np.log(np.mean(x, 0)) - np.mean(np.log(x), 0)
+    return np.vectorize(lambda si: optimize.brentq(lambda a: np.log(a) - special.digamma(a) - si, 1e-12, 1e12,
+                                                   xtol=1e-300, rtol=4 * np.finfo(np.float64).eps))(s)
+
+
+def _shape(*params: Any) -> tuple[int, ...]:
+    return np.broadcast_shapes(*map(np.shape, params))
+
+
+LIKELIHOODS: dict[str, Likelihood] = {
+    "Normal": Likelihood(FAMILIES["Normal"].model_params, _normal_log_prob, FAMILIES["Normal"].sample,
+                         {"sample_mean": lambda x: np.mean(x, 0), "sample_std": lambda x: np.std(x, 0)}),
+    "MultivariateNormal": Likelihood(
+        FAMILIES["MultivariateNormal"].model_params, _mvn_log_prob, FAMILIES["MultivariateNormal"].sample,
+        {"sample_mean": lambda x: np.mean(x, 0), "sample_cov": lambda x: np.cov(x, rowvar=False, bias=True)}),
+    "StudentT": Likelihood(FAMILIES["StudentT"].model_params, _student_t_log_prob, FAMILIES["StudentT"].sample),
+    "Gamma": Likelihood(
+        ("concentration", "rate"),
+        lambda p, x: stats.gamma.logpdf(x, p["concentration"], scale=1 / p["rate"]),
+        lambda rng, n, p: rng.gamma(p["concentration"], 1 / p["rate"], (n, *_shape(p["concentration"], p["rate"]))),
+        {"sample_mean": lambda x: np.mean(x, 0), "concentration_mle": _gamma_concentration_mle}),
+    # a regression's params carry the observation axis: one draw of the data at them (see kinds/mle.py)
+    "Poisson": Likelihood(("rate",), lambda p, x: stats.poisson.logpmf(x, p["rate"]),
+                          lambda rng, n, p: rng.poisson(p["rate"], (n, *np.shape(p["rate"]))).astype(np.float64)),
+    "Bernoulli": Likelihood(  # by its logits: log p(y) = y logits - log(1 + e^logits)
+        ("logits",), lambda p, x: x * p["logits"] - np.logaddexp(0.0, p["logits"]),
+        lambda rng, n, p: (rng.random((n, *np.shape(p["logits"]))) < special.expit(p["logits"])).astype(np.float64)),
 }
 
 

@@ -95,6 +95,8 @@ class EstimateRecord(Record):
     expected: Array
     max_abs: Number
     max_rel: Number
+    tolerance: Number | None = Field(None, description="the largest max_abs that passes: stated, or derived from "
+                                                        "the optimizer's stopping rule")
 
 
 class JobRecord(Record):

@@ -66,7 +66,7 @@ def small(tmp_path_factory):
             assert job.computed is not None
             job.computed.gradients["x"] = Gradient(VALUE, np.asarray(1.0))
     built = report.build(verdicts.judge(jobs), cases, errors, ["fake", "jax"])
-    mle = next(c.case for c in cases if c.case.kind == "mle")
+    mle = next(c.case for c in cases if isinstance(c.case, kinds.mle.MleCase) and c.case.id == "mvn2-mle")
     closed = {k: EstimateRecord(value=v.tolist(), expected=v.tolist(), max_abs=0.0, max_rel=0.0)
               for k, v in kinds.mle.expected_estimates(mle).items()}
     built.jobs += [_mle_job("fake", dtype, closed) for dtype in ("float32", "float64")]

@@ -10,7 +10,7 @@ None to disconnected) is written once, here:
     ops.py            how the framework spells each function of the language (data, no import)
     autodiff.py       pullback, pushforward, hessian_vector on positional arrays
     distributions.py  log_prob and reparameterized samples from its distribution library
-    optimize.py       its own L-BFGS
+    optimize.py       its own L-BFGS and Adam
     scenarios.py      the behaviour scenarios, in its own idiom
 
 Only a worker process constructs an adapter, which imports the framework:
@@ -111,6 +111,16 @@ class Minimum:
     trajectory: dict[str, list] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Optimizer:
+    """Which optimizer an MLE case asks for: `lbfgs` stops on its own rule within `max_iterations`; `adam` takes
+    exactly `max_iterations` steps of size `learning_rate` (Adam has no stopping rule of its own)."""
+
+    name: str  # "lbfgs" | "adam"
+    max_iterations: int
+    learning_rate: float | None = None
+
+
 class Adapter:
     """The contract. `fn` arguments take and return the framework's own arrays."""
 
@@ -170,8 +180,8 @@ class Adapter:
         raise NotImplementedError
 
     def minimize(self, fn: Callable[[dict[str, Any]], Any], initial: dict[str, np.ndarray], dtype: str,
-                 max_iterations: int) -> Minimum:
-        """Minimize a scalar fn with the framework's own L-BFGS (or nearest equivalent)."""
+                 optimizer: Optimizer) -> Minimum:
+        """Minimize a scalar fn with the framework's own L-BFGS or Adam."""
         raise NotImplementedError
 
     def numpy(self, value: Any) -> np.ndarray:
@@ -286,8 +296,8 @@ class FrameworkAdapter(Adapter):
         return self.library.sample(family, params, n, seed)
 
     def minimize(self, fn: Callable[[dict[str, Any]], Any], initial: dict[str, np.ndarray], dtype: str,
-                 max_iterations: int) -> Minimum:
-        return self.optimize.minimize(self, fn, initial, dtype, max_iterations)
+                 optimizer: Optimizer) -> Minimum:
+        return self.optimize.OPTIMIZERS[optimizer.name](self, fn, initial, dtype, optimizer)
 
 
 def observed(error: BaseException | None = None, **values: Any) -> dict[str, Any]:

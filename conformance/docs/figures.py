@@ -101,7 +101,7 @@ def mle_paths(jobs: list[JobRecord], truth: dict[str, np.ndarray], closed_form: 
         else:
             name, i = key
             ax.axhline(np.ravel(truth[name])[i], color="#2a9d48", ls=":", lw=1.2, label="truth")
-            ax.axhline(np.ravel(closed_form[name])[i], color="black", ls="-.", lw=1, label="closed-form MLE")
+            ax.axhline(np.ravel(closed_form[name])[i], color="black", ls="-.", lw=1, label="reference MLE")
             ax.set_title(title)
         ax.set_xlabel("step")
     for ax in axes.ravel()[len(panels):]:

@@ -485,9 +485,10 @@ def _figures(page: Page, case: Any, jobs: list[JobRecord], frameworks: list[str]
         paths = figures.mle_paths(jobs, truth, closed, out / "figures" / f"{page.id}-optimizer.svg")
         if paths:
             page.figures.append({"file": f"figures/{paths.name}", "caption":
-                                 "The loss and each parameter along each framework's L-BFGS run (solid: float64, "
-                                 "dashed: float32), with the true value (dotted) and the closed-form MLE (dash-dot). "
-                                 "torch and TF record every objective evaluation, JAX every iteration."})
+                                 "The loss and each parameter along each framework's optimizer run (solid: float64, "
+                                 "dashed: float32), with the true value (dotted) and the reference MLE (dash-dot: "
+                                 "the closed form, or SciPy's optimum). With L-BFGS torch and TF record every "
+                                 "objective evaluation, JAX every iteration; with Adam all three record every step."})
 
 
 # --- the whole run: verdicts, conventions, themes -------------------------------------------------

@@ -113,6 +113,9 @@ def python_syntax(framework: str) -> syntax.Syntax:
         listed = ", ".join(map(str, items))
         if all(_NUMBER.match(str(item)) for item in items):
             return _NUMBERS[framework].format(listed)
+        if framework == "torch":  # torch.stack takes tensors only: a number among them becomes one
+            listed = ", ".join(f"torch.tensor({item}, dtype=dtype)" if _NUMBER.match(str(item)) else str(item)
+                               for item in items)
         return f"{_STACK[framework]}([{listed}])"
 
     return syntax.Syntax(call=call, stack=stack, select=select)
@@ -245,6 +248,8 @@ def _reparam(case, fw: str, py: syntax.Syntax) -> dict | None:
 
 
 def _mle(case, fw: str, py: syntax.Syntax) -> dict | None:
+    if case.optimizer != "lbfgs" or case.design is not None:  # the templates write a family's L-BFGS fit only
+        return None
     params = {n: syntax.render(case.expr(f"model.{n}"), py) for n in case.model}
     built = _distribution(fw, case.family, params)
     if built is None:

@@ -21,6 +21,12 @@ def log_prob(family: str, params: dict[str, Any], x: Any) -> Any:
         return location_scale[family].logpdf(x, params["loc"], params["scale"])
     if family == "StudentT":
         return stats.t.logpdf(x, params["df"], params["loc"], params["scale"])
+    if family == "Gamma":
+        return stats.gamma.logpdf(x, params["concentration"], scale=1 / params["rate"])
+    if family == "Poisson":
+        return stats.poisson.logpmf(x, params["rate"])
+    if family == "Bernoulli":  # by logits, as torch and TFP take them (jax.scipy.stats.bernoulli takes p)
+        return x * params["logits"] - jax.nn.softplus(params["logits"])
     if family == "LogNormal":  # jax.scipy.stats has no lognorm: the change of variables, by hand
         return stats.norm.logpdf(jnp.log(x), params["loc"], params["scale"]) - jnp.log(x)
     if family == "MultivariateNormalDiag":
