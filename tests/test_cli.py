@@ -79,7 +79,7 @@ def test_load_error_exits_2_and_still_runs_the_good_cases(write_case, tmp_path):
 
 
 @pytest.mark.parametrize("args", [["run", "--framework", "nope"], ["run", "no/such/path"], ["frobnicate"],
-                                  ["run", "--dtype", "float16"]])
+                                  ["run", "--dtype", "float8"]])
 def test_usage_errors_exit_2(args):
     assert conformance(*args).returncode == 2
 
