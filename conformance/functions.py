@@ -981,6 +981,9 @@ _SWEEPS: Mapping[str, Sweep] = MappingProxyType({
         _P("negative", {"x": -2.0}, {"x": "-1"}, "sign(-2) = -1"))),
     "square": Sweep(((-3.0, 3.0),), (_P("zero", {"x": 0.0}, {"x": "0"}, "2x = 0"),)),
     "positive": Sweep(((-3.0, 3.0),), (_P("zero", {"x": 0.0}, {"x": "1"}, "the identity"),)),
+    # on real numbers real and conj are the identity (their complex cases are in array-api/complex.yaml)
+    "real": Sweep(((-3.0, 3.0),), (_P("zero", {"x": 0.0}, {"x": "1"}, "the identity on real numbers"),)),
+    "conj": Sweep(((-3.0, 3.0),), (_P("zero", {"x": 0.0}, {"x": "1"}, "the identity on real numbers"),)),
     "gammaln": Sweep(((0.5, 5.0),), (
         _P("one", {"x": 1.0}, {"x": "-0.5772156649015329"}, "psi(1) = -gamma, the Euler-Mascheroni constant"),
         _P("negative", {"x": -0.5}, {"x": "digamma(x)"},

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from conformance.functions import FUNCTIONS, Function, Known, SpecialPoint, Sweep, elementwise
+from conformance.functions import FUNCTIONS, Domain, Function, Known, SpecialPoint, Sweep, elementwise
 
 #: generic points in the vector sample
 POINTS = 4
@@ -24,9 +24,9 @@ HEADER = ("# yaml-language-server: $schema=../../../schema/case.schema.json\n"
 
 
 def sweepable(function: Function) -> bool:
-    """A unary or binary elementwise function of arrays: what a sweep covers."""
+    """A unary or binary elementwise function of real arrays: what a sweep covers (imag takes complex ones only)."""
     return (function.shape is elementwise and function.outputs is None and not function.literal
-            and not function.lists and len(function.params) <= 2)
+            and not function.lists and len(function.params) <= 2 and Domain.REAL in function.domains)
 
 
 def sweep_case(function: Function) -> dict[str, Any]:
