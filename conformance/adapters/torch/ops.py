@@ -7,7 +7,7 @@ SPELLINGS: dict[str, str | None] = {
     "tan": "torch.tan", "sinh": "torch.sinh", "cosh": "torch.cosh", "asin": "torch.asin", "acos": "torch.acos",
     "atan": "torch.atan", "asinh": "torch.asinh", "acosh": "torch.acosh", "log2": "torch.log2", "log10": "torch.log10",
     "reciprocal": "torch.reciprocal", "floor": "torch.floor", "ceil": "torch.ceil", "round": "torch.round",
-    "trunc": "torch.trunc", "sign": "torch.sign", "atan2": "torch.atan2", "hypot": "torch.hypot",
+    "trunc": "torch.trunc", "sign": "torch.sgn", "atan2": "torch.atan2", "hypot": "torch.hypot",
     "copysign": "torch.copysign", "logaddexp": "torch.logaddexp", "remainder": "torch.remainder",
     "floor_divide": "torch.floor_divide",
     "erf": "torch.special.erf", "erfc": "torch.special.erfc", "erfinv": "torch.special.erfinv",
