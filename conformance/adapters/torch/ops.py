@@ -7,7 +7,10 @@ SPELLINGS: dict[str, str | None] = {
     "tan": "torch.tan", "sinh": "torch.sinh", "cosh": "torch.cosh", "asin": "torch.asin", "acos": "torch.acos",
     "atan": "torch.atan", "asinh": "torch.asinh", "acosh": "torch.acosh", "log2": "torch.log2", "log10": "torch.log10",
     "reciprocal": "torch.reciprocal", "floor": "torch.floor", "ceil": "torch.ceil", "round": "torch.round",
-    "trunc": "torch.trunc", "sign": "torch.sign", "atan2": "torch.atan2", "hypot": "torch.hypot",
+    "trunc": "torch.trunc", "atan2": "torch.atan2", "hypot": "torch.hypot",
+    # the standard's sign is z/|z| for complex z: torch.sgn there (torch.sign refuses complex); torch.sign on reals,
+    # whose backward is a plain zero where sgn's is a ZeroTensor
+    "sign": "torch.sgn(x) if x.is_complex() else torch.sign(x)",
     "copysign": "torch.copysign", "logaddexp": "torch.logaddexp", "remainder": "torch.remainder",
     "floor_divide": "torch.floor_divide",
     "erf": "torch.special.erf", "erfc": "torch.special.erfc", "erfinv": "torch.special.erfinv",
