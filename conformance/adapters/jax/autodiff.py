@@ -13,9 +13,10 @@ from conformance.adapters import DISCONNECTED, Gradient, Program
 
 #: distinct programs kept compiled; past that all are dropped, JAX's own caches too, so a worker's memory stays
 #: flat however many jobs it runs (about 1 MB each otherwise); a suite's reuse is within a case, never that far.
-#: Measured on 2,000 generated jobs: 64 kept, 412 MB from the 100th job to the last; 256 kept, 474 MB at the
-#: 100th job and a plateau of 730 MB from the 400th (the persistent cache on disk still spares recompiling)
-PROGRAMS_KEPT = 64
+#: Measured on generated jobs (a JAX worker is 238 MB once imported, 294 MB after its first job): 16 kept, 334 MB
+#: from the 400th job on; 32, 361 MB; 64, 412 MB; 256, a plateau of 730 MB. 16 keeps a worker within its footprint
+#: + 25% (issue 10); the persistent cache on disk still spares recompiling what was dropped
+PROGRAMS_KEPT = 16
 
 
 class _Compiled:
