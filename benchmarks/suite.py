@@ -203,13 +203,7 @@ def oracle_against_central() -> dict[str, float]:
             case = loaded.case
             assert isinstance(case, FunctionCase)
             inputs = values(case, "inputs", case.inputs)
-            weights = oracle.evaluate(case.expr("cotangent")) if case.cotangent is not None else 1.0
-
-            def whole(env: dict, case: FunctionCase = case, weights: object = weights) -> np.ndarray:
-                return weights * oracle.evaluate(case.expr("function"), env)
-
-            # each scheme as it is used: the central difference took the whole function, the oracle its terms
-            f = weighted_terms(case) if differences is oracle.finite_differences else whole
+            f = weighted_terms(case)  # the terms of the weighted sum, as the suite hands them to the oracle
 
             def check(f: Callable = f, inputs: dict = inputs, differences: Callable = differences) -> object:
                 return differences(f, inputs)

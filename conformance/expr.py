@@ -82,14 +82,6 @@ class Expr:
     def evaluate(self, env: Mapping[str, Any], ops: Ops) -> Any:
         return _evaluate(self.tree, env, ops)
 
-    def terms(self) -> tuple[Expr, ...]:
-        """Its top-level summands (`a - b` as `a` and `-b`), each an expression of its own.
-
-        The oracle differences each summand on its own: a step in one input then leaves the others exactly
-        unchanged, so their rounding is not charged to its derivative.
-        """
-        return tuple(Expr(self.source, tree, self.names) for tree in _summands(self.tree))
-
     @property
     def complex(self) -> bool:
         """Whether it writes a complex number (an imaginary literal such as 1j)."""
@@ -350,17 +342,6 @@ def _evaluate(tree: tuple, env: Mapping[str, Any], ops: Ops) -> Any:
         args = [a[1] if a[0] == "literal" else _evaluate(a, env, ops) for a in tree[2]]
         return ops.functions[tree[1]](*args)
     raise AssertionError(f"unknown node {tag}")
-
-
-def _summands(tree: tuple) -> tuple[tuple, ...]:
-    match tree:
-        case ("bin", ast.Add, left, right):
-            return _summands(left) + _summands(right)
-        case ("bin", ast.Sub, left, right):
-            return _summands(left) + tuple(("neg", term) for term in _summands(right))
-        case ("neg", operand):
-            return tuple(("neg", term) for term in _summands(operand))
-    return (tree,)
 
 
 @dataclass(frozen=True)

@@ -295,12 +295,3 @@ def test_literals_must_be_of_their_kind(source, fragment):
     with pytest.raises(expr.ExprError) as err:
         expr.parse(source, {"v", "m"})
     assert fragment in str(err.value)
-
-
-def test_terms_are_the_top_level_summands_with_their_signs():
-    e = expr.parse("3*a - (b + log(c)) + -sin(a*b)", {"a", "b", "c"})
-    env = {"a": np.float64(0.5), "b": np.float64(2.0), "c": np.float64(4.0)}
-    terms = [oracle.evaluate(t, env) for t in e.terms()]
-    assert np.allclose(terms, [1.5, -2.0, -np.log(4.0), -np.sin(1.0)])
-    assert np.isclose(sum(terms), oracle.evaluate(e, env))
-    assert len(expr.parse("exp(a + b) * c", {"a", "b", "c"}).terms()) == 1  # a sum inside a product is one term
