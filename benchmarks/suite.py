@@ -2,10 +2,13 @@
 
 1. The suite against the ideal: per framework, a fresh process imports it (its
    start-up) and makes the adapter's gradient calls for all its jobs (its work),
-   with no loader, oracle, comparison, report or worker management. The ideal
-   is the frameworks' work spread evenly over the cores plus one start-up:
+   with no loader, oracle, comparison, report or worker management. Work is CPU
+   time over all the process's threads, in core-seconds: alone on 2 cores, JAX
+   spends about 1.5 of them (XLA compiles and runs on several threads), so its
+   wall time would understate what the cores must do. The ideal is the
+   frameworks' work spread evenly over the cores plus one start-up:
    sum(work) / cores + max(start-up). Goal: within 1.15x. Also against the
-   slowest framework alone (its start-up and work).
+   slowest framework alone (its start-up and wall time).
 2. A warm run (JAX's compilation cache filled by the run before) against a cold
    one (an empty cache). Goal: at most 0.5x.
 3. The cost of one check (gradient + oracle + verdict) of the seed cases against
@@ -20,7 +23,7 @@
    (goal: at most 1e-11) and the cost per case (goal: at most 2x).
 
 Run: .venv/bin/python benchmarks/suite.py [CASES] [--only oracle|check|suite|generated|memory]
-(or `make bench`; about 10 minutes on 2 cores)
+(or `make bench`; about 20 minutes on 2 idle cores: run nothing else meanwhile, as every figure is a time)
 """
 from __future__ import annotations
 
@@ -51,13 +54,13 @@ cases = [c.case for c in loader.load([sys.argv[2]])[0]]
 jobs = runner.plan(cases, [sys.argv[1]])
 started = time.perf_counter()
 adapter = adapters.load(adapters.BUILTIN[sys.argv[1]])
-loaded = time.perf_counter()
+loaded, cpu = time.perf_counter(), time.process_time()
 for job in jobs:
     try:
         kinds.compute(job.case, adapter, job.dtype)
     except Exception:
         pass
-print(loaded - started, time.perf_counter() - loaded)
+print(loaded - started, time.perf_counter() - loaded, time.process_time() - cpu)
 """
 
 MEMORY = """
@@ -86,23 +89,24 @@ def conformance(*args: str, env: dict[str, str] | None = None) -> float:
 
 
 def suite_against_ideal(cases: str) -> dict[str, float]:
-    start, work = {}, {}
+    start, alone, work = {}, {}, {}
     for fw in FRAMEWORKS:
         out = subprocess.run([sys.executable, "-c", FLOOR, fw, cases], cwd=REPO, capture_output=True, text=True,
                              env={**os.environ, "XDG_CACHE_HOME": tempfile.mkdtemp()})
-        start[fw], work[fw] = map(float, out.stdout.split()[-2:])
+        start[fw], alone[fw], work[fw] = map(float, out.stdout.split()[-3:])
     cores = len(os.sched_getaffinity(0))
     ideal = sum(work.values()) / cores + max(start.values())
-    slowest = max(FRAMEWORKS, key=lambda fw: start[fw] + work[fw])
+    slowest = max(FRAMEWORKS, key=lambda fw: start[fw] + alone[fw])
     with tempfile.TemporaryDirectory() as tmp:
         cache = {"XDG_CACHE_HOME": tmp}
         cold = conformance(cases, "--report", f"{tmp}/r.json", env=cache)
         warm = conformance(cases, "--report", f"{tmp}/r.json", env=cache)
         jobs = len(json.loads(Path(f"{tmp}/r.json").read_text())["jobs"])
     return {"jobs": jobs, "cores": cores, **{f"{fw}_startup_s": start[fw] for fw in FRAMEWORKS},
-            **{f"{fw}_work_s": work[fw] for fw in FRAMEWORKS}, "ideal_s": ideal, "suite_cold_s": cold,
-            "suite_over_ideal": cold / ideal, "slowest_alone_s": start[slowest] + work[slowest],
-            "suite_over_slowest_alone": cold / (start[slowest] + work[slowest]),
+            **{f"{fw}_alone_s": alone[fw] for fw in FRAMEWORKS},
+            **{f"{fw}_work_cpu_s": work[fw] for fw in FRAMEWORKS}, "ideal_s": ideal, "suite_cold_s": cold,
+            "suite_over_ideal": cold / ideal, "slowest_alone_s": start[slowest] + alone[slowest],
+            "suite_over_slowest_alone": cold / (start[slowest] + alone[slowest]),
             "suite_warm_s": warm, "warm_over_cold": warm / cold}
 
 
