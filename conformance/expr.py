@@ -63,7 +63,8 @@ class Ops:
     `functions` implements every name in FUNCTIONS (compiled from spellings,
     see conformance/spelling.py); `const` turns a Python
     number into an array of the evaluation dtype; `stack` turns a list of
-    arrays into one array (list literals mean stack).
+    arrays into one array (list literals mean stack; `[]`, the empty vector, is a
+    constant only, so NumPy alone evaluates it).
     """
 
     functions: Mapping[str, Callable[..., Any]]
@@ -200,8 +201,9 @@ def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
             return ("index", _call(node.value, names, used, k), k)
         return ("index", _check(node.value, names, used), k)
     if isinstance(node, ast.List):
-        if not node.elts:
-            raise _fail(node, "an empty list")
+        if not node.elts and names:  # an adapter never sees it: only a constant is evaluated in NumPy alone
+            raise _fail(node, "an empty list in an expression of the inputs (an empty input is written [] or "
+                              "reshape([], (0, 3)) as the input's value)")
         return ("stack", tuple(_check(e, names, used) for e in node.elts))
     if isinstance(node, ast.Call):
         return _call(node, names, used)
@@ -414,6 +416,8 @@ def _node_shape(tree: tuple, shapes: Mapping[str, Shape], visit: Callable[[tuple
         return shape[1:]
     if tag == "stack":
         parts = [visit(e) for e in tree[1]]
+        if not parts:
+            return (0,)
         if len(set(parts)) > 1:
             raise ExprError(f"a list of values of different shapes ({', '.join(map(str, dict.fromkeys(parts)))})")
         return (len(parts), *parts[0])

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
-from typing import TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 Shape: TypeAlias = tuple[int, ...]
 #: the value of a literal argument: an axis, a shape, a norm's order, a flag
@@ -490,7 +490,8 @@ class Known:
     dtypes: tuple[str, ...] = ()
     #: the parameters whose derivatives it concerns (a value's keys where it gives one); empty: all
     params: tuple[str, ...] = ()
-    #: in a Sweep, the special points it holds at besides the generic ones; None: all
+    #: in a Sweep by points, the special points it holds at besides the generic ones; in a Sweep by calls, the calls
+    #: it holds at; None: all
     points: tuple[str, ...] | None = None
 
 
@@ -518,12 +519,32 @@ class SpecialPoint:
     tolerance: Mapping[str, tuple[float, float]] = field(default_factory=lambda: MappingProxyType({}))
 
 
+class Structure(StrEnum):
+    """What a drawn matrix is made into (over its last two axes), so that a linear algebra function is smooth and
+    well conditioned at every generic point."""
+
+    SPD = "spd"  # Q diag(1, ..., n) Q^T, Q from B's QR: eigenvalues 1 apart, so eigenvectors are well conditioned
+    CONDITIONED = "conditioned"  # B + (|B|_2 + 1) I: its smallest singular value at least 1 (Weyl)
+
+
+@dataclass(frozen=True)
+class Call:
+    """A generic sample of a sweep of a function that is not elementwise: how it is called and on what shapes
+    (OpInfo's sample inputs). Its inputs are drawn, or given where they are data (indices, masks)."""
+
+    name: str
+    function: str
+    shapes: Mapping[str, tuple[int, ...]]
+    given: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
 @dataclass(frozen=True)
 class Sweep:
     """What the generator (`conformance.generate`) needs to write a function's sweep case."""
 
-    #: per parameter, the open interval generic points are drawn from (inside the domain, away from special points)
-    domain: tuple[tuple[float, float], ...]
+    #: per parameter, the open interval generic points are drawn from (inside the domain, away from special points);
+    #: empty for a sweep by `calls`, whose inputs are drawn from `ranges`
+    domain: tuple[tuple[float, float], ...] = ()
     special: tuple[SpecialPoint, ...] = ()
     #: per parameter, the derivative at every generic point where the algebra gives it for all of them ("zero" for a
     #: step function, stop_gradient's defined zero)
@@ -535,6 +556,13 @@ class Sweep:
     known: tuple[Known, ...] = ()
     #: the swept expression, where it is not the plain call (its reason in `why`)
     function: str = ""
+    #: for a function that is not elementwise: its generic samples, one per call and shape (scalar and empty
+    #: included where the function takes them)
+    calls: tuple[Call, ...] = ()
+    #: for a sweep by calls: per input, the interval its values are drawn from (default `RANGE`)
+    ranges: Mapping[str, tuple[float, float]] = field(default_factory=lambda: MappingProxyType({}))
+    #: for a sweep by calls: per input, what its drawn matrices are made into
+    structure: Mapping[str, Structure] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -1155,7 +1183,274 @@ _SWEEPS: Mapping[str, Sweep] = MappingProxyType({
     "gammaincc": Sweep(((0.5, 4.0), (0.2, 5.0)), known=(_no_grad_a("gammaincc"),)),
 })
 
-if set(_SWEEPS) - {f.name for f in _FUNCTIONS}:
-    raise ValueError(f"sweeps of functions not in the table: {set(_SWEEPS) - {f.name for f in _FUNCTIONS}}")
-FUNCTIONS: Mapping[str, Function] = MappingProxyType({f.name: replace(f, sweep=_SWEEPS.get(f.name))
+
+# Sweeps by calls: each function that is not elementwise (or takes more than two arrays, a literal, a mask) in the
+# shapes and options OpInfo's sample inputs would give it, judged by the oracle. Their special points (ties, zeros,
+# singular and repeated-eigenvalue matrices) are hand-written cases, named in `why`, not repeated here. An empty
+# input of several axes has its 0 last, (3, 0), so that it is written as nested lists ([[], [], []]), and so
+# must its output (its cotangent): matrix_transpose has no empty sample.
+def _C(name: str, function: str, **shapes: tuple[int, ...]) -> Call:
+    return Call(name, function, MappingProxyType(shapes))
+
+
+def _data(value: list[Any], dtype: str = "int64") -> dict[str, Any]:
+    return {"value": value, "dtype": dtype}
+
+
+#: the interval inputs of a sweep by calls are drawn from, unless its `ranges` says otherwise
+RANGE = (-2.0, 2.0)
+
+
+def _reduction_calls(name: str, axis: bool = True, empty: bool = True) -> tuple[Call, ...]:
+    """A reduction over everything, over each axis of a matrix and a middle one of a batch, of a scalar, of nothing."""
+    calls = [_C("vector", f"{name}(x)", x=(5,)), _C("scalar", f"{name}(x)", x=())]
+    calls += ([_C("axis0", f"{name}(x, 0)", x=(3, 4)), _C("axis_last", f"{name}(x, -1)", x=(3, 4)),
+               _C("batch", f"{name}(x, 1)", x=(2, 3, 4))] if axis else [_C("matrix", f"{name}(x)", x=(3, 4))])
+    return (*calls, *([_C("empty", f"{name}(x)", x=(0,))] if empty else []))
+
+
+def _fft_calls(name: str) -> tuple[Call, ...]:
+    """A one-dimensional transform: even and odd lengths, padded and cropped, along the first axis, normalized."""
+    return (_C("even", f"{name}(x)", x=(8,)), _C("odd", f"{name}(x)", x=(5,)), _C("padded", f"{name}(x, 8)", x=(5,)),
+            _C("cropped", f"{name}(x, 4)", x=(6,)), _C("axis0", f"{name}(x, axis=0)", x=(4, 3)),
+            _C("ortho", f"{name}(x, norm='ortho')", x=(6,)), _C("forward", f"{name}(x, norm='forward')", x=(6,)))
+
+
+def _fftn_calls(name: str) -> tuple[Call, ...]:
+    return (_C("matrix", f"{name}(x)", x=(4, 6)), _C("batch", f"{name}(x, axes=(1, 2))", x=(2, 3, 4)),
+            _C("one_axis", f"{name}(x, axes=(0,))", x=(4, 3)), _C("sized", f"{name}(x, s=(4, 4))", x=(3, 5)),
+            _C("ortho", f"{name}(x, norm='ortho')", x=(3, 4)))
+
+
+def _shift_calls(name: str) -> tuple[Call, ...]:
+    return (_C("odd", f"{name}(x)", x=(5,)), _C("matrix", f"{name}(x)", x=(3, 4)),
+            _C("one_axis", f"{name}(x, 1)", x=(3, 4)), _C("empty", f"{name}(x)", x=(0,)))
+
+
+def _symmetric(call: str) -> str:
+    """The call on the symmetric part of x: what a framework reads of a symmetric input (a triangle, the
+    symmetrized matrix) then no longer matters, and the gradient in x is unique (as in cholesky-sum)."""
+    return call.format("(x + matrix_transpose(x)) / 2")
+
+
+_SPD = MappingProxyType({"x": Structure.SPD})
+_CONDITIONED = MappingProxyType({"x": Structure.CONDITIONED})
+_CONDITIONED_X1 = MappingProxyType({"x1": Structure.CONDITIONED})
+_POSITIVE = MappingProxyType({"x": (0.5, 2.0)})
+_SIGN_FREE = ("A singular vector or an eigenvector is defined up to its sign, which LAPACK, Eigen and XLA choose "
+              "each their own way: its square is not")
+_TRIANGLE = "cholesky, eigh and eigvalsh are called on the symmetric part of x, so the gradient in x is unique"
+
+_TF_NO_HERMITIAN = Known("tensorflow", "TF has no hfft or ihfft (tf.signal lists fft, rfft and their inverses only)",
+                         "https://www.tensorflow.org/api_docs/python/tf/signal", status="error")
+_TF_NO_FFTND = Known("tensorflow", "other shapes, s, axes and norm need tf.signal.fftnd, which has no CPU kernel (only "
+                     "the whole of a matrix is tf.signal's fft2d family)",
+                     "https://github.com/tensorflow/tensorflow/issues/69595", status="error",
+                     points=("batch", "one_axis", "sized", "ortho"))
+_TF_NO_MATRIX_POWER = Known("tensorflow", "TF has no matrix_power (neither tf.linalg nor tf.experimental.numpy)",
+                            "https://www.tensorflow.org/api_docs/python/tf/linalg", status="error")
+
+_CALL_SWEEPS: Mapping[str, Sweep] = MappingProxyType({
+    "astype": Sweep(calls=(_C("to_float64", "astype(x, 'float64')", x=(4,)),
+                           _C("to_float32", "astype(x, 'float32')", x=(4,)),
+                           _C("scalar", "astype(x, 'float64')", x=()), _C("empty", "astype(x, 'float32')", x=(0,)))),
+    "clip": Sweep(calls=(_C("scalar_bounds", "clip(x, lo, hi)", x=(6,), lo=(), hi=()),
+                         _C("array_bounds", "clip(x, lo, hi)", x=(4,), lo=(4,), hi=(4,)),
+                         _C("scalar", "clip(x, lo, hi)", x=(), lo=(), hi=())),
+                  ranges=MappingProxyType({"x": (-3.0, 3.0), "lo": (-2.0, -0.5), "hi": (0.5, 2.0)}),
+                  why="Its ties (x at a bound) are the hand-written case clip-at-bounds"),
+    "where": Sweep(calls=(Call("mask", "where(condition, x1, x2)", MappingProxyType({"x1": (4,), "x2": (4,)}),
+                               MappingProxyType({"condition": _data([True, False, True, False], "bool")})),
+                          Call("broadcast", "where(condition, x1, x2)", MappingProxyType({"x1": (2, 4), "x2": ()}),
+                               MappingProxyType({"condition": _data([True, False, False, True], "bool")}))),
+                   why="Its mask through a function undefined where the mask is off is the hand-written case "
+                       "where-log-at-zero"),
+    "polygamma": Sweep(calls=(_C("trigamma", "polygamma(1, x)", x=(4,)), _C("tetragamma", "polygamma(2, x)", x=(4,)),
+                              _C("scalar", "polygamma(1, x)", x=()), _C("empty", "polygamma(1, x)", x=(0,))),
+                       ranges=MappingProxyType({"x": (0.5, 5.0)})),
+    "betainc": Sweep(calls=(_C("vector", "betainc(2.0, 3.0, x)", x=(4,)), _C("small", "betainc(0.5, 0.5, x)", x=(4,)),
+                            _C("scalar", "betainc(3.0, 1.5, x)", x=())),
+                     ranges=MappingProxyType({"x": (0.1, 0.9)}),
+                     why="In x only, the parameters a and b held constant, as in the hand-written case betainc-grad",
+                     known=(Known("torch", "torch has no betainc", "https://github.com/pytorch/pytorch/issues/129085",
+                                  status="error"),)),
+    **{name: Sweep(calls=_fft_calls(name)) for name in ("fft", "ifft")},
+    **{name: Sweep(calls=_fft_calls(name), known=(Known(
+        "tensorflow", f"tf.signal.{name} crops its input to a shorter fft_length, but its gradient does not: it raises "
+        "'Incompatible shapes' (the fix for rfft and irfft, tensorflow/tensorflow#108479, is open)",
+        "https://github.com/tensorflow/tensorflow/pull/108479", bug=True, points=("cropped",)),))
+       for name in ("rfft", "irfft")},
+    **{name: Sweep(calls=_fft_calls(name), known=(_TF_NO_HERMITIAN,)) for name in ("hfft", "ihfft")},
+    **{name: Sweep(calls=_fftn_calls(name), known=(_TF_NO_FFTND,)) for name in ("fftn", "ifftn", "rfftn", "irfftn")},
+    "fftshift": Sweep(calls=_shift_calls("fftshift")),
+    "ifftshift": Sweep(calls=_shift_calls("ifftshift")),
+    "sum": Sweep(calls=_reduction_calls("sum")),
+    "prod": Sweep(calls=_reduction_calls("prod"), ranges=_POSITIVE,
+                  why="Through zeros: the hand-written cases prod-through-zeros-grad and prod-axis-through-zeros-vjp"),
+    "mean": Sweep(calls=_reduction_calls("mean")),
+    # the standard leaves the maximum of nothing implementation-defined (an error, NaN or -inf): no empty sample
+    "max": Sweep(calls=_reduction_calls("max", empty=False),
+                 why="Ties: the hand-written cases max-reduction-ties and max-axis-ties"),
+    "min": Sweep(calls=_reduction_calls("min", empty=False), why="Ties: the hand-written case min-reduction"),
+    # a scalar's std is sqrt(0), constant: the chain rule meets sqrt'(0) = inf times 0 (the case sqrt-at-zero's)
+    "std": Sweep(calls=(*(c for c in _reduction_calls("std") if c.name != "scalar"),
+                        _C("correction", "std(x, correction=1)", x=(5,)))),
+    "var": Sweep(calls=(*_reduction_calls("var"), _C("correction", "var(x, correction=1)", x=(5,)))),
+    "logsumexp": Sweep(calls=_reduction_calls("logsumexp", axis=False),
+                       why="Its infinite arguments: the hand-written cases logsumexp-with-neg-inf and "
+                           "logsumexp-all-neg-inf"),
+    "cumulative_sum": Sweep(calls=(_C("vector", "cumulative_sum(x)", x=(5,)),
+                                   _C("axis0", "cumulative_sum(x, 0)", x=(3, 4)),
+                                   _C("axis1", "cumulative_sum(x, 1)", x=(3, 4)),
+                                   _C("empty", "cumulative_sum(x)", x=(0,)))),
+    "cumulative_prod": Sweep(calls=(_C("vector", "cumulative_prod(x)", x=(5,)),
+                                    _C("axis0", "cumulative_prod(x, 0)", x=(3, 4)),
+                                    _C("axis1", "cumulative_prod(x, 1)", x=(3, 4)),
+                                    _C("empty", "cumulative_prod(x)", x=(0,))), ranges=_POSITIVE,
+                             why="Through zeros: the hand-written case cumulative-prod-through-zero"),
+    "matmul": Sweep(calls=(_C("matrices", "matmul(x1, x2)", x1=(3, 4), x2=(4, 2)),
+                           _C("vector_matrix", "matmul(x1, x2)", x1=(4,), x2=(4, 3)),
+                           _C("matrix_vector", "matmul(x1, x2)", x1=(3, 4), x2=(4,)),
+                           _C("vectors", "matmul(x1, x2)", x1=(4,), x2=(4,)),
+                           _C("batch", "matmul(x1, x2)", x1=(2, 3, 4), x2=(2, 4, 2)),
+                           _C("broadcast", "matmul(x1, x2)", x1=(2, 3, 4), x2=(4, 2)),
+                           _C("empty_inner", "matmul(x1, x2)", x1=(3, 0), x2=(0,)))),
+    "matrix_transpose": Sweep(calls=(_C("matrix", "matrix_transpose(x)", x=(3, 4)),
+                                     _C("batch", "matrix_transpose(x)", x=(2, 3, 4)))),
+    "cholesky": Sweep(calls=(_C("matrix", _symmetric("cholesky({})"), x=(3, 3)),
+                             _C("batch", _symmetric("cholesky({})"), x=(2, 3, 3))), structure=_SPD, why=_TRIANGLE),
+    "solve": Sweep(calls=(_C("vector", "solve(x1, x2)", x1=(3, 3), x2=(3,)),
+                          _C("matrix", "solve(x1, x2)", x1=(3, 3), x2=(3, 2)),
+                          _C("batch", "solve(x1, x2)", x1=(2, 3, 3), x2=(2, 3, 2))), structure=_CONDITIONED_X1),
+    "inv": Sweep(calls=(_C("matrix", "inv(x)", x=(3, 3)), _C("batch", "inv(x)", x=(2, 3, 3))), structure=_CONDITIONED),
+    "pinv": Sweep(calls=(_C("square", "pinv(x)", x=(3, 3)), _C("tall", "pinv(x)", x=(4, 2)),
+                         _C("wide", "pinv(x)", x=(2, 4))), structure=_CONDITIONED),
+    "matrix_power": Sweep(calls=(_C("cube", "matrix_power(x, 3)", x=(3, 3)),
+                                 _C("inverse_square", "matrix_power(x, -2)", x=(3, 3)),
+                                 _C("one", "matrix_power(x, 1)", x=(3, 3)),
+                                 _C("batch", "matrix_power(x, 2)", x=(2, 3, 3))), structure=_CONDITIONED,
+                          known=(_TF_NO_MATRIX_POWER,)),
+    "det": Sweep(calls=(_C("matrix", "det(x)", x=(3, 3)), _C("batch", "det(x)", x=(2, 3, 3)),
+                        _C("one_by_one", "det(x)", x=(1, 1))), structure=_CONDITIONED,
+                 why="At a singular matrix: the hand-written case det-singular"),
+    "slogdet": Sweep(calls=(_C("logabsdet", "slogdet(x)[1]", x=(3, 3)), _C("batch", "slogdet(x)[1]", x=(2, 3, 3))),
+                     structure=_CONDITIONED, why="Its sign's gradient: the hand-written case slogdet-sign-grad"),
+    "eigh": Sweep(calls=(_C("eigenvalues", _symmetric("eigh({})[0]"), x=(3, 3)),
+                         _C("eigenvectors_squared", _symmetric("eigh({})[1] ** 2"), x=(3, 3)),
+                         _C("batch", _symmetric("eigh({})[0]"), x=(2, 3, 3))), structure=_SPD,
+                  why=f"{_TRIANGLE}; {_SIGN_FREE}. Repeated eigenvalues: the hand-written cases "
+                      "eigh-eigenvalues-repeated and eigh-eigenvector-repeated"),
+    "eigvalsh": Sweep(calls=(_C("matrix", _symmetric("eigvalsh({})"), x=(3, 3)),
+                             _C("batch", _symmetric("eigvalsh({})"), x=(2, 3, 3))), structure=_SPD, why=_TRIANGLE),
+    "qr": Sweep(calls=(_C("q_squared", "qr(x)[0] ** 2", x=(4, 3)), _C("r_squared", "qr(x)[1] ** 2", x=(4, 3)),
+                       _C("square", "qr(x)[0] ** 2", x=(3, 3))), structure=_CONDITIONED,
+                why="A column of Q and a row of R are defined up to a shared sign: their squares are not. The "
+                    "complete mode: the hand-written case qr-complete-tall"),
+    "svd": Sweep(calls=(_C("values", "svd(x, full_matrices=False)[1]", x=(4, 3)),
+                        _C("u_squared", "svd(x, full_matrices=False)[0] ** 2", x=(4, 3)),
+                        _C("vh_squared", "svd(x, full_matrices=False)[2] ** 2", x=(3, 4))), structure=_CONDITIONED,
+                 why=f"{_SIGN_FREE}. Repeated singular values: the hand-written case svd-repeated-singular-values; "
+                     "full_matrices=True (JAX has no JVP for it): svd-full-matrices-tall"),
+    "svdvals": Sweep(calls=(_C("tall", "svdvals(x)", x=(4, 3)), _C("wide", "svdvals(x)", x=(3, 4)),
+                            _C("batch", "svdvals(x)", x=(2, 3, 3))), structure=_CONDITIONED),
+    "trace": Sweep(calls=(_C("square", "trace(x)", x=(3, 3)), _C("offset", "trace(x, 1)", x=(3, 4)),
+                          _C("below", "trace(x, -1)", x=(3, 4)), _C("batch", "trace(x)", x=(2, 3, 3)))),
+    "diagonal": Sweep(calls=(_C("square", "diagonal(x)", x=(3, 3)), _C("offset", "diagonal(x, 1)", x=(3, 4)),
+                             _C("below", "diagonal(x, -2)", x=(4, 3)), _C("batch", "diagonal(x)", x=(2, 3, 4)))),
+    "outer": Sweep(calls=(_C("vectors", "outer(x1, x2)", x1=(3,), x2=(4,)),
+                          _C("empty", "outer(x1, x2)", x1=(3,), x2=(0,)))),
+    "tensordot": Sweep(calls=(_C("two_axes", "tensordot(x1, x2)", x1=(2, 3, 4), x2=(3, 4, 2)),
+                              _C("one_axis", "tensordot(x1, x2, 1)", x1=(3, 4), x2=(4, 2)),
+                              _C("outer", "tensordot(x1, x2, 0)", x1=(3,), x2=(2,)))),
+    "vecdot": Sweep(calls=(_C("vectors", "vecdot(x1, x2)", x1=(4,), x2=(4,)),
+                           _C("rows", "vecdot(x1, x2)", x1=(3, 4), x2=(3, 4)),
+                           _C("broadcast", "vecdot(x1, x2)", x1=(3, 4), x2=(4,)),
+                           _C("axis0", "vecdot(x1, x2, 0)", x1=(4, 3), x2=(4, 3)),
+                           _C("empty", "vecdot(x1, x2)", x1=(0,), x2=(0,)))),
+    "cross": Sweep(calls=(_C("vectors", "cross(x1, x2)", x1=(3,), x2=(3,)),
+                          _C("rows", "cross(x1, x2)", x1=(4, 3), x2=(4, 3)),
+                          _C("broadcast", "cross(x1, x2)", x1=(4, 3), x2=(3,)),
+                          _C("axis0", "cross(x1, x2, 0)", x1=(3, 4), x2=(3, 4)))),
+    "vector_norm": Sweep(calls=(_C("euclidean", "vector_norm(x)", x=(5,)), _C("one", "vector_norm(x, ord=1)", x=(5,)),
+                                _C("three", "vector_norm(x, ord=3)", x=(5,)),
+                                _C("half", "vector_norm(x, ord=0.5)", x=(5,)),
+                                _C("max", "vector_norm(x, ord=inf)", x=(5,)),
+                                _C("min", "vector_norm(x, ord=-inf)", x=(5,)),
+                                _C("axis", "vector_norm(x, axis=1)", x=(3, 4)),
+                                _C("keepdims", "vector_norm(x, axis=0, keepdims=True)", x=(3, 4)),
+                                _C("scalar", "vector_norm(x)", x=())),
+                         why="At the zero vector: the hand-written case norm-of-zero-vector"),
+    "matrix_norm": Sweep(calls=(_C("frobenius", "matrix_norm(x)", x=(3, 4)),
+                                _C("nuclear", "matrix_norm(x, ord='nuc')", x=(3, 4)),
+                                _C("spectral", "matrix_norm(x, ord=2)", x=(3, 4)),
+                                _C("smallest", "matrix_norm(x, ord=-2)", x=(3, 3)),
+                                _C("columns", "matrix_norm(x, ord=1)", x=(3, 4)),
+                                _C("rows", "matrix_norm(x, ord=inf)", x=(3, 4)),
+                                _C("batch", "matrix_norm(x)", x=(2, 3, 3))), structure=_CONDITIONED),
+    "diag": Sweep(calls=(_C("vector", "diag(x)", x=(4,)), _C("matrix", "diag(x)", x=(3, 4)))),
+    "tril": Sweep(calls=(_C("square", "tril(x)", x=(3, 3)), _C("wide", "tril(x)", x=(3, 4)),
+                         _C("batch", "tril(x)", x=(2, 3, 3)))),
+    "triu": Sweep(calls=(_C("square", "triu(x)", x=(3, 3)), _C("tall", "triu(x)", x=(4, 3)),
+                         _C("batch", "triu(x)", x=(2, 3, 3)))),
+    "concat": Sweep(calls=(_C("rows", "concat([x1, x2])", x1=(2, 3), x2=(1, 3)),
+                           _C("columns", "concat([x1, x2], 1)", x1=(3, 2), x2=(3, 1)),
+                           _C("vectors", "concat([x1, x2])", x1=(3,), x2=(2,)),
+                           _C("empty", "concat([x1, x2], 1)", x1=(3, 2), x2=(3, 0)))),
+    "stack": Sweep(calls=(_C("vectors", "stack([x1, x2])", x1=(3,), x2=(3,)),
+                          _C("last_axis", "stack([x1, x2], -1)", x1=(2, 3), x2=(2, 3)),
+                          _C("scalars", "stack([x1, x2])", x1=(), x2=()))),
+    "reshape": Sweep(calls=(_C("matrix", "reshape(x, (3, 4))", x=(2, 6)), _C("flatten", "reshape(x, (-1,))", x=(2, 3)),
+                            _C("scalar", "reshape(x, (1, 1))", x=()), _C("empty", "reshape(x, (3, 0))", x=(0,)))),
+    "broadcast_to": Sweep(calls=(_C("rows", "broadcast_to(x, (2, 3))", x=(3,)),
+                                 _C("columns", "broadcast_to(x, (3, 4))", x=(3, 1)),
+                                 _C("scalar", "broadcast_to(x, (2, 2))", x=()))),
+    "expand_dims": Sweep(calls=(_C("first", "expand_dims(x)", x=(3,)), _C("last", "expand_dims(x, -1)", x=(2, 3)),
+                                _C("scalar", "expand_dims(x)", x=()))),
+    "squeeze": Sweep(calls=(_C("first", "squeeze(x, 0)", x=(1, 3)), _C("two", "squeeze(x, (0, 2))", x=(1, 3, 1)))),
+    "flip": Sweep(calls=(_C("vector", "flip(x)", x=(4,)), _C("axis0", "flip(x, 0)", x=(2, 3)),
+                         _C("both", "flip(x, (0, 1))", x=(2, 3)), _C("empty", "flip(x)", x=(0,)))),
+    "roll": Sweep(calls=(_C("vector", "roll(x, 1)", x=(4,)), _C("back", "roll(x, -1, 0)", x=(3, 2)),
+                         _C("flat", "roll(x, 2)", x=(2, 3)), _C("both", "roll(x, (1, 2), (0, 1))", x=(3, 4)))),
+    "tile": Sweep(calls=(_C("vector", "tile(x, (2,))", x=(3,)), _C("rows", "tile(x, (2, 1))", x=(2, 3)),
+                         _C("scalar", "tile(x, (3,))", x=()))),
+    "repeat": Sweep(calls=(_C("flat", "repeat(x, 2)", x=(3,)), _C("axis1", "repeat(x, 2, 1)", x=(2, 3)))),
+    "moveaxis": Sweep(calls=(_C("first_last", "moveaxis(x, 0, -1)", x=(2, 3, 4)),
+                             _C("two", "moveaxis(x, (0, 1), (2, 0))", x=(2, 3, 4)))),
+    "unstack": Sweep(calls=(_C("rows", "unstack(x)[1]", x=(3, 4)), _C("columns", "unstack(x, 1)[0]", x=(2, 3)))),
+    "broadcast_arrays": Sweep(calls=(
+        _C("outer", "broadcast_arrays([x1, x2])[0] * broadcast_arrays([x1, x2])[1]", x1=(3, 1), x2=(1, 4)),),
+        why="Both arrays of the tuple, multiplied: the first alone does not depend on x2's values"),
+    "meshgrid": Sweep(calls=(_C("xy", "meshgrid([x1, x2])[0] * meshgrid([x1, x2])[1]", x1=(3,), x2=(4,)),
+                             _C("ij", "meshgrid([x1, x2], indexing='ij')[0] * meshgrid([x1, x2], indexing='ij')[1]",
+                                x1=(3,), x2=(4,))),
+                      why="Both arrays of the tuple, multiplied: the first alone does not depend on x2's values"),
+    "permute_dims": Sweep(calls=(_C("transpose", "permute_dims(x, (1, 0))", x=(2, 3)),
+                                 _C("cycle", "permute_dims(x, (2, 0, 1))", x=(2, 3, 4)))),
+    "diff": Sweep(calls=(_C("vector", "diff(x)", x=(5,)), _C("axis0", "diff(x, 0)", x=(3, 4)),
+                         _C("second", "diff(x, n=2)", x=(5,)))),
+    "take": Sweep(calls=(Call("vector", "take(x, indices)", MappingProxyType({"x": (5,)}),
+                              MappingProxyType({"indices": _data([2, 0, 2, 4])})),
+                         Call("axis1", "take(x, indices, 1)", MappingProxyType({"x": (3, 4)}),
+                              MappingProxyType({"indices": _data([3, 1])}))),
+                  why="Repeated indices: the hand-written case take-repeated-indices"),
+    "take_along_axis": Sweep(calls=(
+        Call("last_axis", "take_along_axis(x, indices)", MappingProxyType({"x": (3, 4)}),
+             MappingProxyType({"indices": _data([[0, 3], [1, 1], [2, 0]])})),
+        Call("axis0", "take_along_axis(x, indices, 0)", MappingProxyType({"x": (3, 4)}),
+             MappingProxyType({"indices": _data([[2, 0, 1, 1], [0, 0, 2, 1]])})))),
+    "sort": Sweep(calls=(_C("vector", "sort(x)", x=(5,)), _C("axis0", "sort(x, 0)", x=(3, 4)),
+                         _C("descending", "sort(x, descending=True)", x=(5,)), _C("empty", "sort(x)", x=(0,))),
+                  why="Ties: the hand-written cases sort-ties and sort-ties-equal-weights",
+                  known=(Known("tensorflow", "tf.sort is top_k, whose gradient raises on an empty input (here "
+                               "'Requires delta != 0' from a Range over the last axis's length 0); the issue was "
+                               "closed unfixed", "https://github.com/tensorflow/tensorflow/issues/29971", bug=True,
+                               points=("empty",)),)),
+    "top_k": Sweep(calls=(_C("vector", "top_k(x, 2)[0]", x=(5,)), _C("rows", "top_k(x, 3)[0]", x=(3, 5))),
+                   why="Ties: the hand-written case top-k-ties"),
+})
+
+_ALL_SWEEPS = {**_SWEEPS, **_CALL_SWEEPS}
+if set(_ALL_SWEEPS) - {f.name for f in _FUNCTIONS} or set(_SWEEPS) & set(_CALL_SWEEPS):
+    raise ValueError(f"sweeps of functions not in the table, or swept twice: {sorted(_ALL_SWEEPS)}")
+FUNCTIONS: Mapping[str, Function] = MappingProxyType({f.name: replace(f, sweep=_ALL_SWEEPS.get(f.name))
                                                      for f in _FUNCTIONS})

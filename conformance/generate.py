@@ -1,9 +1,12 @@
-"""Write one sweep case per unary and binary elementwise function of the table (`conformance generate-sweeps`).
+"""Write one sweep case per function of real arrays in the table (`conformance generate-sweeps`).
 
-A sweep is a vjp case with samples: a vector and a scalar of generic points drawn by a NumPy generator seeded
-with the function's name (judged by the oracle), and the function's special points from its record's `Sweep`
-(`conformance/functions.py`), each with the derivative stated there, and the frameworks' documented differences.
-The output is reviewed and committed like any case; `tests/test_generate.py` checks that it is current.
+A sweep is a vjp case with samples, drawn by a NumPy generator seeded with the function's name and judged by the
+oracle. A unary or binary elementwise function is swept by points: a vector, a scalar and an empty vector of
+generic points of its domain, and its special points from its record's `Sweep` (`conformance/functions.py`), each
+with the derivative stated there and the frameworks' documented differences. Any other function is swept by
+calls: one sample per call and shape of its `Sweep` (axes, options, batches, scalar and empty inputs), its
+matrices made well conditioned where the function needs it. The output is reviewed and committed like any case;
+`tests/test_generate.py` checks that it is current.
 """
 from __future__ import annotations
 
@@ -14,19 +17,40 @@ from typing import Any
 import numpy as np
 import yaml
 
-from conformance.functions import FUNCTIONS, Domain, Function, Known, SpecialPoint, Sweep, elementwise
+from conformance import expr, oracle
+from conformance.functions import (
+    FUNCTIONS,
+    RANGE,
+    Call,
+    Domain,
+    Function,
+    Known,
+    SpecialPoint,
+    Structure,
+    Sweep,
+    elementwise,
+)
 
 #: generic points in the vector sample
 POINTS = 4
+EMPTY = "the empty vector: the gradient is empty, which every representation of zero matches"
+STRUCTURES = {Structure.SPD: "symmetric positive definite with eigenvalues 1, ..., n (Q diag(1, ..., n) Q^T, Q from "
+                             "the QR of B)",
+              Structure.CONDITIONED: "well conditioned (B + (|B|_2 + 1) I: singular values at least 1)"}
 HEADER = ("# yaml-language-server: $schema=../../../schema/case.schema.json\n"
           "# Written by `conformance generate-sweeps --out conformance/cases/sweeps` from the function's record in\n"
-          "# conformance/functions.py (its domain and special points): edit the record, not this file.\n")
+          "# conformance/functions.py (its Sweep): edit the record, not this file.\n")
 
 
 def sweepable(function: Function) -> bool:
-    """A unary or binary elementwise function of real arrays: what a sweep covers (imag takes complex ones only)."""
+    """A function of real arrays: what a sweep covers (imag takes complex ones only)."""
+    return Domain.REAL in function.domains
+
+
+def by_points(function: Function) -> bool:
+    """A unary or binary elementwise function: swept by points of its domain (any other function by calls)."""
     return (function.shape is elementwise and function.outputs is None and not function.literal
-            and not function.lists and len(function.params) <= 2 and Domain.REAL in function.domains)
+            and not function.lists and len(function.params) <= 2)
 
 
 def sweep_case(function: Function) -> dict[str, Any]:
@@ -34,6 +58,8 @@ def sweep_case(function: Function) -> dict[str, Any]:
     sweep = function.sweep
     if sweep is None:
         raise ValueError(f"{function.name} has no Sweep in conformance/functions.py")
+    if sweep.calls:
+        return _calls_case(function, sweep)
     rng = np.random.default_rng(zlib.crc32(function.name.encode()))
     params = function.params
 
@@ -67,9 +93,87 @@ def sweep_case(function: Function) -> dict[str, Any]:
     bugs = [_divergence(k) for k in sweep.known if k.bug]
     if bugs:
         case["divergences"] = bugs
-    case["samples"] = [{"name": "generic"}, {"name": "scalar", "inputs": scalar, "cotangent": 1.0},
+    empty_expected: dict[str, dict[str, Any]] = {p: {"status": "zero", "why": EMPTY} for p in params}
+    empty = {"name": "empty", "why": f"At {EMPTY}.", "inputs": {p: [] for p in params}, "cotangent": [],
+             "expected": empty_expected}
+    _record(empty_expected, tuple(k for k in sweep.known if k.status), params)  # no values here to differ
+    case["samples"] = [{"name": "generic"}, {"name": "scalar", "inputs": scalar, "cotangent": 1.0}, empty,
                        *(_sample(point, sweep, params) for point in sweep.special)]
     return case
+
+
+def _calls_case(function: Function, sweep: Sweep) -> dict[str, Any]:
+    """The sweep of a function that is not elementwise: one sample per call, its inputs drawn in its shapes."""
+    rng = np.random.default_rng(zlib.crc32(function.name.encode()))
+    samples = [_call_sample(call, sweep, rng) for call in sweep.calls]
+    names = sorted({n for s in samples for n in s["inputs"]})
+    drawn = ", ".join(f"{n} in ({lo:g}, {hi:g})" for n in sorted({n for c in sweep.calls for n in c.shapes})
+                      for lo, hi in [sweep.ranges.get(n, RANGE)])
+    made = "".join(f"; {n} is made {STRUCTURES[s]}" for n, s in sweep.structure.items())
+    first = dict(samples[0])
+    case: dict[str, Any] = {
+        "id": f"{function.name.replace('_', '-')}-sweep",
+        "kind": "vjp",
+        "title": f"{function.name} in each of its shapes and options",
+        "why": f"Inputs drawn uniformly from {drawn} by a generator seeded with the name, in the shapes and calls of "
+               f"the samples, judged by the oracle{made}." + (f" {sweep.why}." if sweep.why else ""),
+        "tags": ["sweep", function.standard.value],
+        "inputs": first["inputs"], "function": first["function"], "cotangent": first["cotangent"],
+    }
+    for call, sample in zip(sweep.calls, samples, strict=True):
+        held = tuple(k for k in sweep.known if k.points is None or call.name in k.points)
+        expected: dict[str, dict[str, Any]] = {}
+        for p in {p for k in held if not k.bug for p in _params(k, tuple(names))} & set(call.shapes):
+            expected[p] = {"why": "judged by the oracle; a framework's documented difference is recorded"}
+        _record(expected, held, tuple(names))
+        if expected:
+            sample["expected"] = expected
+        bugs = [_divergence(k) for k in held if k.bug]
+        if bugs:
+            sample["divergences"] = bugs
+    del samples[0]["inputs"], samples[0]["function"], samples[0]["cotangent"]  # the case's own
+    case["samples"] = samples
+    return case
+
+
+def _call_sample(call: Call, sweep: Sweep, rng: np.random.Generator) -> dict[str, Any]:
+    """A call as a sample: its inputs drawn (or given), and a cotangent of its output's shape and kind."""
+    inputs: dict[str, Any] = dict(call.given)
+    arrays: dict[str, np.ndarray] = {}
+    for name, shape in call.shapes.items():
+        lo, hi = sweep.ranges.get(name, RANGE)
+        value = np.round(rng.uniform(lo, hi, shape), 3)
+        if name in sweep.structure:
+            value = np.round(_structured(value, sweep.structure[name]), 3)
+        arrays[name], inputs[name] = value, _array(value)
+    env = {**arrays, **{n: np.asarray(v["value"], dtype=v["dtype"]) for n, v in call.given.items()}}
+    output = oracle.evaluate(expr.parse(call.function, set(env)), env)
+    # multiples of 1/16, exact in every dtype: a cotangent's own rounding never enters a gradient (astype's)
+    cotangent = np.round(rng.uniform(0.5, 1.5, output.shape) * 16) / 16
+    if np.iscomplexobj(output):  # a complex output takes a complex cotangent, written as an expression per element
+        cotangent = np.vectorize(lambda re, im: f"{re:g}{im:+g}j", otypes=[object])(
+            cotangent, np.round(rng.uniform(-1.0, 1.0, output.shape) * 16) / 16)
+    return {"name": call.name, "function": call.function, "inputs": inputs,
+            "cotangent": _array(cotangent) if output.shape else cotangent.item()}
+
+
+def _array(value: np.ndarray) -> Any:
+    """An array as nested lists; an empty one of several axes must have a non-zero first axis ((3, 0) is
+    [[], [], []]; (0, 3) has no nested lists, and the docs' snippets write every value as them)."""
+    if value.ndim > 1 and value.shape[0] == 0:
+        raise ValueError(f"a sweep input of shape {value.shape}: give an empty one its 0 last, as (3, 0)")
+    return value.tolist()
+
+
+def _structured(value: np.ndarray, structure: Structure) -> np.ndarray:
+    """A drawn array's matrices (its last two axes) made symmetric positive definite with eigenvalues 1, ..., n
+    (eigenvalues 1 apart keep eigenvectors well conditioned in float32), or well conditioned: by Weyl's inequality
+    the singular values of B + (|B|_2 + 1) I are at least 1, whatever B's shape."""
+    m, n = value.shape[-2:]
+    if structure is Structure.SPD:
+        q = np.linalg.qr(value)[0]
+        return q @ (np.arange(1.0, n + 1)[:, None] * np.swapaxes(q, -1, -2))
+    return value + (np.linalg.norm(value, 2, axis=(-2, -1))[..., None, None] + 1) * np.eye(m, n)
 
 
 def _sample(point: SpecialPoint, sweep: Sweep, params: tuple[str, ...]) -> dict[str, Any]:

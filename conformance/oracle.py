@@ -37,6 +37,7 @@ Along a complex tangent the directional derivative is differenced as it stands.
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -53,12 +54,15 @@ EPS = float(np.finfo(np.float64).eps)
 NUMPY = Ops({name: spelling.to_callable(f.numpy, f, {"np": np, "special": special}, "NumPy")
              for name, f in FUNCTIONS.items()},
             const=lambda v: np.complex128(v) if isinstance(v, complex) else np.float64(v),
-            stack=lambda xs: np.stack([numeric(x) for x in xs]))
+            stack=lambda xs: np.stack([numeric(x) for x in xs]) if xs else np.empty(0))
 
 
 def evaluate(expression, env: dict | None = None) -> np.ndarray:
-    """An expression's value in float64, or complex128 where it is complex."""
-    return numeric(expression.evaluate(env or {}, NUMPY))
+    """An expression's value in float64, or complex128 where it is complex; NumPy's warnings (the mean of
+    nothing, log 0) are silenced, as its value says what happened."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return numeric(expression.evaluate(env or {}, NUMPY))
 
 
 def finite_differences(f: Callable[[dict[str, np.ndarray]], np.ndarray | float],

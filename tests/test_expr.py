@@ -295,3 +295,12 @@ def test_literals_must_be_of_their_kind(source, fragment):
     with pytest.raises(expr.ExprError) as err:
         expr.parse(source, {"v", "m"})
     assert fragment in str(err.value)
+
+
+def test_the_empty_vector_is_a_constant_only():
+    """`[]` is an empty input's value (NumPy alone evaluates it); an adapter would have to build it from nothing."""
+    assert oracle.evaluate(expr.parse("[]")).shape == (0,)
+    assert oracle.evaluate(expr.parse("reshape([], (0, 3))")).shape == (0, 3)
+    assert expr.measure(expr.parse("reshape([], (0, 3))"), {}).shape == (0, 3)
+    with pytest.raises(expr.ExprError, match="an empty list in an expression of the inputs"):
+        expr.parse("sum(x) + sum([])", {"x"})

@@ -1,10 +1,13 @@
-"""The sweep generator: deterministic, current with the committed files, and covering every elementwise function."""
+"""The sweep generator: deterministic, current with the committed files, and covering every function of real arrays."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from conformance import cli, generate, loader
-from conformance.functions import FUNCTIONS, Domain, elementwise
+import numpy as np
+import pytest
+
+from conformance import cli, generate, loader, oracle
+from conformance.functions import FUNCTIONS, RANGE, Domain, Structure
 from conformance.kinds import FunctionCase
 
 SWEEPS = loader.LIBRARY / "sweeps"
@@ -23,10 +26,9 @@ def test_the_generator_is_deterministic(tmp_path: Path):
     assert {p.name: p.read_text(encoding="utf-8") for p in written} == first
 
 
-def test_every_unary_and_binary_elementwise_function_has_a_sweep():
-    wanted = {f.name for f in FUNCTIONS.values() if f.shape is elementwise and f.outputs is None and not f.literal
-              and not f.lists and len(f.params) <= 2 and Domain.REAL in f.domains}
-    assert "imag" not in wanted and {"real", "conj"} <= wanted  # imag takes complex numbers only
+def test_every_function_of_real_arrays_has_a_sweep():
+    wanted = {f.name for f in FUNCTIONS.values() if Domain.REAL in f.domains}
+    assert "imag" not in wanted and {"real", "conj", "sum", "svd", "take"} <= wanted  # imag takes complex numbers only
     assert {f.name for f in FUNCTIONS.values() if generate.sweepable(f)} == wanted
     assert {name for name in wanted if FUNCTIONS[name].sweep is None} == set()
     cases, errors = loader.load([SWEEPS])
@@ -35,14 +37,22 @@ def test_every_unary_and_binary_elementwise_function_has_a_sweep():
     assert wanted <= swept
 
 
+def test_an_elementwise_function_is_swept_by_points_and_any_other_by_calls():
+    by_points = {f.name for f in FUNCTIONS.values() if generate.sweepable(f) and generate.by_points(f)}
+    assert {"exp", "atan2", "xlogy"} <= by_points and not {"sum", "clip", "betainc", "polygamma"} & by_points
+    for f in FUNCTIONS.values():
+        if f.sweep is not None:
+            assert bool(f.sweep.calls) != (f.name in by_points), f.name
+
+
 def test_every_special_point_is_a_sample_with_its_stated_derivative():
     cases = {c.case.id: c.case for c in loader.load([SWEEPS])[0]}
     for f in FUNCTIONS.values():
-        if not generate.sweepable(f):
+        if not generate.sweepable(f) or not generate.by_points(f):
             continue
         assert f.sweep is not None
         base = f"{f.name.replace('_', '-')}-sweep"
-        assert {f"{base}[generic]", f"{base}[scalar]"} <= set(cases)
+        assert {f"{base}[generic]", f"{base}[scalar]", f"{base}[empty]"} <= set(cases)
         for point in f.sweep.special:
             case = cases[f"{base}[{point.name}]"]
             assert isinstance(case, FunctionCase)
@@ -50,17 +60,50 @@ def test_every_special_point_is_a_sample_with_its_stated_derivative():
             assert case.oracle == (point.differentiable and not point.oracle_off), case.id
 
 
+def test_every_call_is_a_sample_in_its_shapes():
+    cases = {c.case.id: c.case for c in loader.load([SWEEPS])[0]}
+    for f in FUNCTIONS.values():
+        if f.sweep is None or not f.sweep.calls:
+            continue
+        for call in f.sweep.calls:
+            case = cases[f"{f.name.replace('_', '-')}-sweep[{call.name}]"]
+            assert isinstance(case, FunctionCase) and case.function == call.function and case.oracle, case.id
+            shapes = {name: np.shape(oracle.evaluate(case.expr(f"inputs.{name}"))) for name in call.shapes}
+            assert shapes == dict(call.shapes), case.id
+
+
 def test_the_generic_points_lie_in_the_domain():
     for f in FUNCTIONS.values():
         if f.sweep is None:
             continue
         case = generate.sweep_case(f)
+        if f.sweep.calls:
+            for sample in case["samples"]:
+                for name, v in {**case["inputs"], **sample.get("inputs", {})}.items():
+                    lo, hi = f.sweep.ranges.get(name, RANGE)
+                    if name in f.sweep.structure or not isinstance(v, (list, float)):
+                        continue  # made into a matrix of its structure; data; an empty one
+                    assert np.all((lo <= np.asarray(v)) & (np.asarray(v) <= hi)), f.name
+            continue
         for (lo, hi), p in zip(f.sweep.domain, f.params, strict=True):
             assert all(lo <= v <= hi for v in case["inputs"][p]), f.name
             assert lo <= case["samples"][1]["inputs"][p] <= hi, f.name
 
 
+def test_structured_matrices_are_well_conditioned():
+    """SPD: eigenvalues at least 1 (cholesky and eigh are smooth there); conditioned: singular values too."""
+    rng = np.random.default_rng(0)
+    drawn = np.round(rng.uniform(*RANGE, (50, 3, 3)), 3)
+    assert np.linalg.eigvalsh(generate._structured(drawn, Structure.SPD)).min() >= 1 - 1e-12
+    for shape in ((50, 3, 3), (50, 4, 2), (50, 2, 4)):
+        drawn = np.round(rng.uniform(*RANGE, shape), 3)
+        assert np.linalg.svd(generate._structured(drawn, Structure.CONDITIONED), compute_uv=False).min() >= 1 - 1e-12
+    assert generate._array(np.zeros((2, 0))) == [[], []] and generate._array(np.zeros(0)) == []
+    with pytest.raises(ValueError, match="give an empty one its 0 last"):
+        generate._array(np.zeros((0, 3)))
+
+
 def test_the_command_writes_the_files(tmp_path: Path, capsys):
     assert cli.main(["generate-sweeps", "--out", str(tmp_path / "sweeps")]) == 0
-    assert "54 files" in capsys.readouterr().out
+    assert "126 files" in capsys.readouterr().out
     assert {p.name for p in (tmp_path / "sweeps").iterdir()} == set(generate.files())

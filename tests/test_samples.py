@@ -113,3 +113,26 @@ def test_a_jvp_samples_tangent_replaces_the_cases_name_by_name(write_case):
     case = cases[0].case
     assert isinstance(case, FunctionCase)
     assert case.id == "j[along_y]" and case.tangent == {"x": 0.0, "y": 1.0} and case.expected["jvp"].value == "x"
+
+
+def test_a_sample_may_call_the_function_otherwise(write_case):
+    """OpInfo's per-sample arguments: a sample's own function (an axis here) and inputs of its own shapes."""
+    cases, errors = loader.load([write_case("""
+- id: s
+  kind: vjp
+  title: t
+  why: w
+  inputs: {x: [1.0, 2.0]}
+  cotangent: 1.0
+  function: sum(x)
+  samples:
+    - name: vector
+    - name: axis
+      function: sum(x, 1)
+      inputs: {x: [[1.0, 2.0], [3.0, 4.0]]}
+      cotangent: [1.0, 2.0]
+    - name: bad_axis
+      function: sum(x, 2)
+""")])
+    assert [c.case.function for c in cases if isinstance(c.case, FunctionCase)] == ["sum(x)", "sum(x, 1)"]
+    assert len(errors) == 1 and errors[0].line == 15 and "bad_axis" in errors[0].message

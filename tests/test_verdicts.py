@@ -181,3 +181,24 @@ def test_a_reference_that_raises_while_judging_is_the_jobs_error_never_the_calle
     assert [v.verdict for v in verdicts] == [Verdict.ERROR, Verdict.ERROR]
     assert verdicts[1].failures == ["x.yaml:7: the reference (NumPy oracle) failed: "
                                     "LinAlgError: Matrix is not positive definite"]
+
+
+@pytest.mark.parametrize("grad, ok", [
+    (value(np.zeros(0)), True),
+    (Gradient(Status.DISCONNECTED, np.zeros(0), representation="symbolic zero"), True),
+    (Gradient(Status.DISCONNECTED, representation="None"), True),
+    (Gradient(Status.ERROR, error="RuntimeError: max() of nothing"), False),
+])
+def test_the_gradient_of_an_empty_input_is_zero_in_any_representation(write_case, grad, ok):
+    """No elements: an empty array, None and a symbolic zero say the same; an error is still an error."""
+    (loaded,), errors = loader.load([write_case("""
+- id: empty
+  kind: grad
+  title: t
+  why: w
+  inputs: {x: []}
+  function: prod(x)
+""")])
+    assert errors == []
+    (result,) = judge([Job(loaded.case, "a", "float64", Computed({"x": grad}), versions={"a": "1.0"})])
+    assert (result.verdict == Verdict.PASS) == ok

@@ -41,8 +41,8 @@ FUNCTION_KINDS = ("vjp", "grad", "jvp", "hvp")
 class Sample(Strict):
     """One named point of a case with samples: the loader makes it a case of its own, `<id>[<name>]`.
 
-    What it gives replaces the case's (inputs and tangent name by name, expected input by input); its
-    divergences are added to the case's; everything else is the case's.
+    What it gives replaces the case's (inputs and tangent name by name, expected input by input, its own
+    function where it calls it otherwise); its divergences are added to the case's; everything else is the case's.
     """
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$",
@@ -50,6 +50,8 @@ class Sample(Strict):
                                   "becomes <id>[<name>]")
     why: str | None = Field(None, description="what is special here, appended to the case's why")
     inputs: dict[str, Input] = Field(default_factory=dict, description="inputs that differ from the case's")
+    function: str | None = Field(None, description="this sample's expression, where it calls the case's function "
+                                                   "otherwise (an axis, an option: OpInfo's per-sample arguments)")
     cotangent: Value | None = Field(None, description="vjp: this sample's cotangent (its output's shape)")
     tangent: dict[str, Value] | None = Field(None, description="jvp and hvp: tangents that differ from the case's")
     expected: dict[str, Expectation] = Field(default_factory=dict,
@@ -221,7 +223,7 @@ def expand_samples(item: dict[str, Any]) -> list[tuple[str, dict[str, Any], Call
         for key in ("inputs", "tangent", "expected"):
             if sample.get(key):
                 case[key] = {**(base.get(key) or {}), **sample[key]}
-        for key in ("cotangent", "dtypes", "tolerance", "oracle", "oracle_why"):
+        for key in ("function", "cotangent", "dtypes", "tolerance", "oracle", "oracle_why"):
             if sample.get(key) is not None:
                 case[key] = sample[key]
         case["divergences"] = [*base.get("divergences", []), *sample.get("divergences", [])]

@@ -40,7 +40,8 @@ def pullback(f: Callable[..., Any], xs: list[Any], cotangent: Any) -> tuple[Any,
     """f(*xs) and its VJP; an input the output does not depend on gets JAX's symbolic zero, marked disconnected."""
     def forward_and_pullback(ct: Any, *xs: Any) -> tuple[Any, Any]:
         out, pull = jax.vjp(f, *xs)
-        return out, pull(ct)
+        # in the output's dtype, which astype makes differ from the job's: torch and TF convert it themselves
+        return out, pull(ct.astype(out.dtype))
 
     key = _key("pullback", f)
     if cotangent is None:

@@ -32,7 +32,7 @@ SPELLINGS: dict[str, str | None] = {
     "matrix_norm": "jnp.linalg.matrix_norm(x, ord=ord)",
     "diag": "jnp.diag", "tril": "jnp.tril",
     "concat": "jnp.concat(arrays, axis=axis)", "stack": "jnp.stack(arrays, axis=axis)",
-    "reshape": "jnp.reshape", "broadcast_to": "jnp.broadcast_to", "expand_dims": "jnp.expand_dims",
+    "reshape": "jnp.reshape", "broadcast_to": "jnp.broadcast_to", "expand_dims": "jnp.expand_dims(x, axis)",
     "squeeze": "jnp.squeeze", "tile": "jnp.tile", "repeat": "jnp.repeat(x, repeats, axis=axis)",
     "unstack": "jnp.unstack(x, axis=axis)", "broadcast_arrays": "jnp.broadcast_arrays(*arrays)",
     "meshgrid": "jnp.meshgrid(*arrays, indexing=indexing)",

@@ -35,7 +35,10 @@ def _complex_fft(op: str, forward: bool) -> str:
 
 
 def _real_fft(op: str, forward: bool, length: str) -> str:
-    return _scaled(_back(f"tf.signal.{op}({_last('x')}, fft_length=[{length}])"), forward, length)
+    """rfft takes real input; irfft complex only, so a real one is made complex (zero imaginary part), as NumPy
+    reads it."""
+    return _scaled(_back(f"tf.signal.{op}({_last('x' if forward else _COMPLEX)}, fft_length=[{length}])"), forward,
+                   length)
 
 
 SPELLINGS: dict[str, str | None] = {
@@ -69,7 +72,8 @@ SPELLINGS: dict[str, str | None] = {
     "maximum": "tf.math.maximum", "minimum": "tf.math.minimum", "clip": "tf.clip_by_value", "where": "tf.where",
     "sum": "tf.reduce_sum(x, axis=axis)", "prod": "tf.reduce_prod(x, axis=axis)",
     "mean": "tf.reduce_mean(x, axis=axis)", "max": "tf.reduce_max(x, axis=axis)", "min": "tf.reduce_min(x, axis=axis)",
-    "matmul": "tf.linalg.matvec(x1, x2) if x2.shape.rank == 1 else "
+    "matmul": "tf.tensordot(x1, x2, 1) if x1.shape.rank == 1 == x2.shape.rank else "
+              "tf.linalg.matvec(x1, x2) if x2.shape.rank == 1 else "
               "tf.linalg.matvec(x2, x1, transpose_a=True) if x1.shape.rank == 1 else tf.linalg.matmul(x1, x2)",
     "matrix_transpose": "tf.linalg.matrix_transpose",
     "cholesky": "tf.linalg.cholesky",
@@ -103,7 +107,7 @@ SPELLINGS: dict[str, str | None] = {
     # TF's own broadcast_to needs the shape: the broadcast of several arrays is its NumPy API's
     "broadcast_arrays": "tf.experimental.numpy.broadcast_arrays(*arrays)",
     "meshgrid": "tf.meshgrid(*arrays, indexing=indexing)",
-    "reshape": "tf.reshape", "broadcast_to": "tf.broadcast_to", "expand_dims": "tf.expand_dims",
+    "reshape": "tf.reshape", "broadcast_to": "tf.broadcast_to", "expand_dims": "tf.expand_dims(x, axis)",
     "squeeze": "tf.squeeze", "repeat": "tf.repeat(x, repeats, axis=axis)", "permute_dims": "tf.transpose",
     # tf.tile wants one count per axis; NumPy's tile (and the Array API's) pads the shorter with ones
     "tile": "tf.experimental.numpy.tile", "moveaxis": "tf.experimental.numpy.moveaxis",
@@ -137,7 +141,7 @@ SPELLINGS: dict[str, str | None] = {
     # has no CPU kernel (https://github.com/tensorflow/tensorflow/issues/69595): on a CPU they raise
     **{name: f"(tf.signal.{name.removesuffix('n')}2d({value}) if x.shape.rank == 2 else {general}) "
              "if s is None and axes is None and norm == 'backward' else " + general
-       for name, value in (("fftn", _COMPLEX), ("ifftn", _COMPLEX), ("rfftn", "x"), ("irfftn", "x"))
+       for name, value in (("fftn", _COMPLEX), ("ifftn", _COMPLEX), ("rfftn", "x"), ("irfftn", _COMPLEX))
        for general in [f"tf.signal.{name}d({value}, fft_length=s, axes=axes, norm=norm)"]},
     "fftshift": "tf.signal.fftshift(x, axes=axes)", "ifftshift": "tf.signal.ifftshift(x, axes=axes)",
 }

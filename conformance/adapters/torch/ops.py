@@ -38,12 +38,13 @@ SPELLINGS: dict[str, str | None] = {
     # torch.trace takes only a 2-D matrix and no offset
     "trace": "torch.diagonal(x, offset, -2, -1).sum(-1)", "diagonal": "torch.linalg.diagonal(x, offset=offset)",
     "tensordot": "torch.tensordot(x1, x2, dims=axes)", "vecdot": "torch.linalg.vecdot(x1, x2, dim=axis)",
-    "cross": "torch.linalg.cross(x1, x2, dim=axis)",
+    # torch.linalg.cross broadcasts only inputs of equal rank; the standard broadcasts any
+    "cross": "torch.linalg.cross(*torch.broadcast_tensors(x1, x2), dim=axis)",
     "vector_norm": "torch.linalg.vector_norm(x, ord=ord, dim=axis, keepdim=keepdims)",
     "matrix_norm": "torch.linalg.matrix_norm(x, ord=ord)",
     "diag": "torch.diag", "tril": "torch.tril",
     "concat": "torch.cat(arrays, dim=axis)", "stack": "torch.stack(arrays, dim=axis)",
-    "reshape": "torch.reshape", "broadcast_to": "torch.broadcast_to", "expand_dims": "torch.unsqueeze",
+    "reshape": "torch.reshape", "broadcast_to": "torch.broadcast_to", "expand_dims": "torch.unsqueeze(x, axis)",
     "squeeze": "torch.squeeze", "tile": "torch.tile", "repeat": "torch.repeat_interleave(x, repeats, dim=axis)",
     "unstack": "torch.unbind(x, dim=axis)", "broadcast_arrays": "torch.broadcast_tensors(*arrays)",
     "meshgrid": "torch.meshgrid(*arrays, indexing=indexing)",
