@@ -202,8 +202,8 @@ def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
         return ("index", _check(node.value, names, used), k)
     if isinstance(node, ast.List):
         if not node.elts and names:  # an adapter never sees it: only a constant is evaluated in NumPy alone
-            raise _fail(node, "an empty list in an expression of the inputs (an empty input is written [] or "
-                              "reshape([], (0, 3)) as the input's value)")
+            raise _fail(node, "an empty list in an expression of the inputs (an empty input is written as the "
+                              "input's value: [] for shape (0,), [[], [], []] for (3, 0))")
         return ("stack", tuple(_check(e, names, used) for e in node.elts))
     if isinstance(node, ast.Call):
         return _call(node, names, used)

@@ -1229,7 +1229,7 @@ def _shift_calls(name: str) -> tuple[Call, ...]:
 
 def _symmetric(call: str) -> str:
     """The call on the symmetric part of x: what a framework reads of a symmetric input (a triangle, the
-    symmetrized matrix) then no longer matters, and the gradient in x is unique (as in cholesky-sum)."""
+    symmetrized matrix) then no longer matters, and the gradient in x is unique (as in eigh-eigenvalues-grad)."""
     return call.format("(x + matrix_transpose(x)) / 2")
 
 
