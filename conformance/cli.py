@@ -116,6 +116,24 @@ def _main(argv: list[str] | None) -> int:
     sweeps.add_argument("--out", metavar="DIR", type=_output_dir, required=True,
                         help="write the case files here (the library's: conformance/cases/sweeps)")
 
+    fuzzing = commands.add_parser("fuzz", help="draw random expressions, find where the frameworks miss the math, "
+                                                "shrink each new finding and write it as a case")
+    fuzzing.add_argument("--out", metavar="DIR", type=_output_dir, required=True,
+                         help="write each new finding's case file here")
+    fuzzing.add_argument("--seconds", type=_timeout, default=60.0, help="how long to draw (default 60)")
+    fuzzing.add_argument("--expressions", type=_positive, metavar="N",
+                         help="stop after N expressions (with --seed, a run that repeats exactly)")
+    fuzzing.add_argument("--seed", type=int, default=0, help="the generator's seed (default 0)")
+    fuzzing.add_argument("--functions", metavar="PATTERN",
+                         help="put only these functions at an expression's core: a glob if it has * ? [, else a "
+                              "substring of the name")
+    fuzzing.add_argument("--framework", action="append", metavar="NAME",
+                         help="only this framework (repeatable); default: all adapters")
+    fuzzing.add_argument("--dtype", action="append", choices=("float32", "float64"),
+                         help="only this dtype (repeatable); default: both")
+    fuzzing.add_argument("--report", metavar="FILE", type=_output_file, help="write the JSON fuzz report here")
+    fuzzing.add_argument("--quiet", action="store_true", help="no progress display")
+
     args = parser.parse_args(argv)
     if getattr(args, "paths", None) == []:
         args.paths = loader.default_paths()
@@ -133,7 +151,38 @@ def _main(argv: list[str] | None) -> int:
         return _generate_sweeps(args)
     if args.command == "coverage":
         return _coverage(args)
+    if args.command == "fuzz":
+        return _fuzz(args)
     return _run(args)
+
+
+def _fuzz(args: argparse.Namespace) -> int:
+    """Draw, run, filter, shrink and write; exit 1 when there are new findings."""
+    from conformance import fuzz
+    from conformance.fuzz.report import render
+
+    known = adapters.available()
+    unknown = [fw for fw in args.framework or [] if fw not in known]
+    if unknown:
+        print(f"conformance: unknown framework {', '.join(unknown)} (known: {', '.join(known)})", file=sys.stderr)
+        return USAGE
+    options = fuzz.Options(out=Path(args.out), seconds=args.seconds, seed=args.seed, functions=args.functions,
+                           frameworks=args.framework or list(known), dtypes=tuple(args.dtype or fuzz.DTYPES),
+                           expressions=args.expressions)
+    try:
+        with runner.interruptible(), fuzz.Display(options, quiet=args.quiet) as show:
+            result = fuzz.fuzz(options, known, progress=show)
+    except ValueError as err:
+        print(f"conformance: {err}", file=sys.stderr)
+        return USAGE
+    except runner.Interrupted as stopped:
+        return 128 + stopped.signum
+    if args.report:
+        report.write_text(result.model_dump_json(indent=1) + "\n", args.report)
+    render(result, _console(stderr=False))
+    if args.report:
+        print(f"report: {args.report}")
+    return FAILED if result.new else OK
 
 
 def _docs(args: argparse.Namespace) -> int:

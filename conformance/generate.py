@@ -144,8 +144,8 @@ def _call_sample(call: Call, sweep: Sweep, rng: np.random.Generator) -> dict[str
         lo, hi = sweep.ranges.get(name, RANGE)
         value = np.round(rng.uniform(lo, hi, shape), 3)
         if name in sweep.structure:
-            value = np.round(_structured(value, sweep.structure[name]), 3)
-        arrays[name], inputs[name] = value, _array(value)
+            value = np.round(structured(value, sweep.structure[name]), 3)
+        arrays[name], inputs[name] = value, nested(value)
     env = {**arrays, **{n: np.asarray(v["value"], dtype=v["dtype"]) for n, v in call.given.items()}}
     output = oracle.evaluate(expr.parse(call.function, set(env)), env)
     # multiples of 1/16, exact in every dtype: a cotangent's own rounding never enters a gradient (astype's)
@@ -154,10 +154,10 @@ def _call_sample(call: Call, sweep: Sweep, rng: np.random.Generator) -> dict[str
         cotangent = np.vectorize(lambda re, im: f"{re:g}{im:+g}j", otypes=[object])(
             cotangent, np.round(rng.uniform(-1.0, 1.0, output.shape) * 16) / 16)
     return {"name": call.name, "function": call.function, "inputs": inputs,
-            "cotangent": _array(cotangent) if output.shape else cotangent.item()}
+            "cotangent": nested(cotangent) if output.shape else cotangent.item()}
 
 
-def _array(value: np.ndarray) -> Any:
+def nested(value: np.ndarray) -> Any:
     """An array as nested lists; an empty one of several axes must have a non-zero first axis ((3, 0) is
     [[], [], []]; (0, 3) has no nested lists, and the docs' snippets write every value as them)."""
     if value.ndim > 1 and value.shape[0] == 0:
@@ -165,7 +165,7 @@ def _array(value: np.ndarray) -> Any:
     return value.tolist()
 
 
-def _structured(value: np.ndarray, structure: Structure) -> np.ndarray:
+def structured(value: np.ndarray, structure: Structure) -> np.ndarray:
     """A drawn array's matrices (its last two axes) made symmetric positive definite with eigenvalues 1, ..., n
     (eigenvalues 1 apart keep eigenvectors well conditioned in float32), or well conditioned: by Weyl's inequality
     the singular values of B + (|B|_2 + 1) I are at least 1, whatever B's shape."""

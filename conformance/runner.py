@@ -177,8 +177,8 @@ def run(jobs: list[Job], adapters: dict[str, str], timeout: float = 120.0, progr
     `compile_cache`: a folder where frameworks keep compiled programs between runs (None: compile afresh).
     On an exception (`Interrupted` too) every worker is killed before it propagates.
     """
-    pool = _Pool(jobs, adapters, timeout, progress, memory, logs, workers or default_workers(), costs or {},
-                 compile_cache)
+    pool = _Pool(adapters, timeout, progress, memory, logs, workers or default_workers(), compile_cache)
+    pool.assign(jobs, costs or {})
     try:
         pool.loop()
     finally:
@@ -186,18 +186,52 @@ def run(jobs: list[Job], adapters: dict[str, str], timeout: float = 120.0, progr
     return jobs
 
 
+class Session:
+    """Workers kept from one run to the next, for many small runs (`conformance fuzz`): a framework's start-up
+    (seconds) is paid once, not per run. Each framework keeps one worker; a kept pool is not split."""
+
+    def __init__(self, adapters: dict[str, str], timeout: float = 120.0, compile_cache: Path | None = None) -> None:
+        self.pool = _Pool(adapters, timeout, None, REFERENCE_MEMORY, None, 1, compile_cache, keep=True)
+
+    def run(self, jobs: list[Job]) -> list[Job]:
+        """Fill in each job's result and references, as `run` does."""
+        self.pool.assign(jobs, {})
+        try:
+            self.pool.loop()
+        except BaseException:
+            self.close()
+            raise
+        return jobs
+
+    def close(self) -> None:
+        self.pool.stop()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class _Pool:
-    def __init__(self, jobs: list[Job], adapters: dict[str, str], timeout: float, progress: Progress | None,
-                 memory: int | None, logs: str | Path | None, slots: int, costs: Costs,
-                 compile_cache: Path | None) -> None:
-        self.compile_cache = compile_cache
-        self.jobs, self.adapters, self.timeout, self.progress, self.memory = jobs, adapters, timeout, progress, memory
+    def __init__(self, adapters: dict[str, str], timeout: float, progress: Progress | None,
+                 memory: int | None, logs: str | Path | None, slots: int, compile_cache: Path | None,
+                 keep: bool = False) -> None:
+        self.compile_cache, self.keep = compile_cache, keep
+        self.adapters, self.timeout, self.progress, self.memory = adapters, timeout, progress, memory
         self.slots = max(1, slots)
         self.ctx = mp.get_context("spawn")
         self.keep_logs = logs is not None
         self.logs = Path(logs) if logs is not None else Path(tempfile.mkdtemp(prefix="conformance-logs-"))
         self.logs.mkdir(parents=True, exist_ok=True)
         self.workers: dict[str, _Worker] = {}
+        self.ready: dict[str, Ready] = {}  # per framework, what its first worker said
+        self.startup: dict[str, float] = {}  # seconds from a framework worker's start to ready, measured
+        self.assign([], {})
+
+    def assign(self, jobs: list[Job], costs: Costs) -> None:
+        """The jobs of one run (the workers of a kept pool stay from the last)."""
+        self.jobs = jobs
         self.cases = {job.case.id: job.case for job in jobs}
         self.shared: dict[str, Referenced] = {}  # case id -> (references, error), once computed
         self.waiting: dict[str, list[int]] = {}  # case id -> jobs waiting for its shared references
@@ -209,8 +243,9 @@ class _Pool:
         for fw in dict.fromkeys(job.framework for job in jobs):
             indexes = [i for i, job in enumerate(jobs) if job.framework == fw]
             self.pending[fw] = sorted(indexes, key=lambda i: -self.known.get(i, 0.0))
-        self.ready: dict[str, Ready] = {}  # per framework, what its first worker said
-        self.startup: dict[str, float] = {}  # seconds from a framework worker's start to ready, measured
+        if self.keep:  # a kept worker never closes: every framework needs a slot of its own
+            kept = {w.framework for w in self.workers.values() if w.target is not None}
+            self.slots = max(self.slots, len({*self.pending, *kept}))
 
     def loop(self) -> None:
         for fw in list(self.pending):
@@ -218,7 +253,7 @@ class _Pool:
                 self._unavailable(fw, f"unavailable: no adapter named {fw!r}", [])
         self._count(0, "")
         self._schedule()
-        while self.workers:
+        while self.workers and not (self.keep and all(job.finished for job in self.jobs)):
             live = {w.connection: w for w in self.workers.values() if not w.closed}
             for connection in wait(list(live), timeout=0.2):
                 self._receive(live[connection])  # type: ignore[index]
@@ -322,9 +357,12 @@ class _Pool:
         failure = self._failure(worker)
         if failure is not None:
             self._lose(worker, failure)
-        elif not worker.tasks and (worker.closed or worker.target is not None or self._only_references_left()):
+        elif not worker.tasks and (worker.closed or (not self.keep and (worker.target is not None
+                                                                         or self._only_references_left()))):
             _close(worker)  # the reference worker stays while a framework may still need it
             del self.workers[worker.name]
+        elif worker.target is not None and not worker.tasks and self.pending.get(worker.framework):
+            worker.tasks.append(self.pending[worker.framework].pop(0))  # a kept worker's first job of a run
         elif worker.ready and worker.tasks and worker.sent is None and not worker.closed:
             self._send(worker)
 

@@ -53,6 +53,10 @@ class Job:
     reference_error: str | None = None
 
     @property
+    def label(self) -> str:
+        return self.framework
+
+    @property
     def finished(self) -> bool:
         """Whether it can be judged as it stands: it failed, or its result and its references are in."""
         if self.computed is None:

@@ -70,3 +70,14 @@ class Difference(StrEnum):
     STATUS = "status"  # a value against None, an error against a value
     VALUE = "value"  # values beyond the case's tolerance of each other
     CLASS = "class"  # the same value up to tolerance, another class (exact 0.0 against a rounding-level zero)
+
+
+class Symptom(StrEnum):
+    """What a fuzzer's finding looks like in the odd framework's answer (`conformance fuzz`)."""
+
+    VALUE = "value"  # a finite value off the math
+    NAN = "nan"
+    INF = "inf"
+    NONE = "none"  # disconnected: None or a symbolic zero where the math has a value
+    ERROR = "error"  # it raised
+    CLASS = "class"  # the same value up to tolerance, another class

@@ -19,6 +19,7 @@ import numpy as np
 
 from conformance import oracle
 from conformance.adapters import VALUE, Adapter, Gradient
+from conformance.expr import Ops
 
 
 class FakeAdapter(Adapter):
@@ -95,3 +96,19 @@ class SlowAdapter(FakeAdapter):
     def vjp(self, fn, primals, dtype, cotangent):
         time.sleep(0.5)
         return super().vjp(fn, primals, dtype, cotangent)
+
+
+class PlantedAdapter(FakeAdapter):
+    """A divergence planted for the fuzzer's shrinker: its expm1 is twice NumPy's, so any gradient through expm1 is
+    doubled, and nothing else differs from the oracle."""
+
+    name = "planted"
+
+    def ops(self, dtype):
+        return Ops({**oracle.NUMPY.functions, "expm1": lambda x: 2 * np.expm1(x)}, oracle.NUMPY.const,
+                   oracle.NUMPY.stack)
+
+    def vjp(self, fn, primals, dtype, cotangent):
+        weights = 1.0 if cotangent is None else cotangent
+        grads = oracle.finite_differences(lambda env: np.real(np.conj(weights) * fn(env)), primals)
+        return fn(primals), {k: Gradient(VALUE, g) for k, (g, _) in grads.items()}

@@ -94,13 +94,13 @@ def test_structured_matrices_are_well_conditioned():
     """SPD: eigenvalues at least 1 (cholesky and eigh are smooth there); conditioned: singular values too."""
     rng = np.random.default_rng(0)
     drawn = np.round(rng.uniform(*RANGE, (50, 3, 3)), 3)
-    assert np.linalg.eigvalsh(generate._structured(drawn, Structure.SPD)).min() >= 1 - 1e-12
+    assert np.linalg.eigvalsh(generate.structured(drawn, Structure.SPD)).min() >= 1 - 1e-12
     for shape in ((50, 3, 3), (50, 4, 2), (50, 2, 4)):
         drawn = np.round(rng.uniform(*RANGE, shape), 3)
-        assert np.linalg.svd(generate._structured(drawn, Structure.CONDITIONED), compute_uv=False).min() >= 1 - 1e-12
-    assert generate._array(np.zeros((2, 0))) == [[], []] and generate._array(np.zeros(0)) == []
+        assert np.linalg.svd(generate.structured(drawn, Structure.CONDITIONED), compute_uv=False).min() >= 1 - 1e-12
+    assert generate.nested(np.zeros((2, 0))) == [[], []] and generate.nested(np.zeros(0)) == []
     with pytest.raises(ValueError, match="give an empty one its 0 last"):
-        generate._array(np.zeros((0, 3)))
+        generate.nested(np.zeros((0, 3)))
 
 
 def test_the_command_writes_the_files(tmp_path: Path, capsys):

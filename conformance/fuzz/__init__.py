@@ -1,0 +1,168 @@
+"""`conformance fuzz`: a differential fuzzer that writes what it finds as new cases.
+
+    draw.py      well-typed random expressions and inputs from the function table (seeded)
+    findings.py  what differs, the kink and float32 filters, the library's known conventions, signatures
+    shrink.py    each new finding shrunk to a minimal expression and input
+    cases.py     trials as case files: the batches the workers run, and the findings written for review
+    report.py    the fuzz report (JSON) and its summary table
+
+Trials run through the same workers and judgement as `conformance run` (the runner, the oracle, the verdicts), in
+batches. A finding whose signature was seen before is counted, not shrunk again.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.progress import BarColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
+
+from conformance import loader, runner, verdicts
+from conformance.functions import FUNCTIONS, Function
+from conformance.fuzz import cases, findings, shrink
+from conformance.fuzz.draw import Trial, draw_trial, select
+from conformance.fuzz.findings import Finding, Signature
+from conformance.fuzz.report import FuzzReport, record
+from conformance.generate import by_points
+
+#: trials per batch: large enough that the workers stay busy, small enough to stop near --seconds
+BATCH = 48
+
+#: `progress(expressions, jobs, findings)`, after each batch
+Progress = Callable[[int, int, int], None]
+DTYPES = ("float32", "float64")
+
+
+class Display:
+    """The fuzzer's progress on stderr: on a terminal a bar over the time allowed, with the throughput (expressions
+    x frameworks per second) and the new findings; into a log a plain line at most every `interval` seconds."""
+
+    def __init__(self, options: Options, quiet: bool = False, interval: float = 10.0) -> None:
+        self.options, self.quiet, self.interval = options, quiet, interval
+        self.console = Console(stderr=True, highlight=False)
+        self._bar: RichProgress | None = None
+        self._task: TaskID | None = None
+        self._started = self._printed = 0.0
+
+    def __enter__(self) -> Display:
+        self._started = time.monotonic()
+        if self.console.is_terminal and not self.quiet:
+            self._bar = RichProgress(TextColumn("[bold]fuzz"), BarColumn(), TimeElapsedColumn(),
+                                     TextColumn("{task.fields[line]}"), console=self.console)
+            self._task = self._bar.add_task("fuzz", total=self.options.seconds, line="starting the workers")
+            self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def __call__(self, expressions: int, jobs: int, new: int) -> None:
+        elapsed = time.monotonic() - self._started
+        checks = expressions * len(self.options.frameworks) / elapsed if elapsed else 0.0
+        line = f"{expressions} expressions, {jobs} jobs, {checks:.1f} checks/s, {new} new findings"
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, completed=min(elapsed, self.options.seconds), line=line)
+        elif not self.quiet and elapsed - self._printed >= self.interval:
+            self._printed = elapsed
+            self.console.print(f"fuzz: {line}, {elapsed:.0f} s", markup=False, highlight=False)
+
+
+@dataclass
+class Options:
+    out: Path
+    seconds: float = 60.0
+    seed: int = 0
+    functions: str | None = None
+    frameworks: list[str] = field(default_factory=list)
+    dtypes: tuple[str, ...] = ("float32", "float64")  # DTYPES
+    #: stop after this many expressions (whichever comes first with `seconds`): a run that repeats exactly
+    expressions: int | None = None
+    batch: int = BATCH
+    timeout: float = 60.0
+
+
+class Evaluator:
+    """Trials through the workers and the judgement of `conformance run`; each trial's filtered findings."""
+
+    def __init__(self, adapters: dict[str, str], options: Options) -> None:
+        self.adapters, self.options = adapters, options
+        self.jobs = 0
+        self.folder = Path(tempfile.mkdtemp(prefix="conformance-fuzz-"))
+        self.session = runner.Session(adapters, options.timeout)
+
+    def close(self) -> None:
+        self.session.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __call__(self, trials: list[Trial]) -> list[list[Finding]]:
+        path = self.folder / "batch.yaml"
+        path.write_text(cases.batch_text(trials), encoding="utf-8")
+        loaded, errors = loader.load([path])
+        if errors:  # the generator's bug, never the frameworks': stop loudly
+            raise RuntimeError(f"a drawn trial does not load: {errors[0]}")
+        jobs = runner.plan([c.case for c in loaded], self.options.frameworks,
+                           [d for d in self.options.dtypes])
+        self.jobs += len(jobs)
+        self.session.run(jobs)
+        judged = verdicts.judge(jobs)
+        out = []
+        for i, trial in enumerate(trials):
+            mine = [v for v in judged if v.job.case.id == f"t{i}" and v.job.dtype in trial.dtypes]
+            out.append(findings.filtered(findings.detect(trial, mine), mine))
+        return out
+
+
+def elementwise(trial: Trial) -> bool:
+    return not trial.data and all(by_points(FUNCTIONS[f]) for f in trial.tree.functions())
+
+
+def fuzz(options: Options, adapters: dict[str, str], progress: Progress | None = None) -> FuzzReport:
+    """Draw, run, filter, classify, deduplicate, shrink and write, until `seconds` (or `expressions`) are spent."""
+    options = replace(options, frameworks=options.frameworks or list(adapters))
+    rng = np.random.default_rng(options.seed)
+    pool = select(options.functions)
+    if not pool:
+        raise ValueError(f"no function matches {options.functions!r}")
+    library = findings.recorded(c.case for c in loader.load([loader.LIBRARY])[0])
+    evaluate = Evaluator(adapters, options)
+    try:
+        return _loop(options, rng, pool, library, evaluate, progress)
+    finally:
+        evaluate.close()
+
+
+def _loop(options: Options, rng: np.random.Generator, pool: list[Function], library: list[findings.Recorded],
+          evaluate: Evaluator, progress: Progress | None) -> FuzzReport:
+    seen: dict[Signature, Finding] = {}
+    counts: dict[Signature, int] = {}
+    new: list[Finding] = []
+    started, drawn = time.monotonic(), 0
+    while time.monotonic() - started < options.seconds and (options.expressions is None
+                                                            or drawn < options.expressions):
+        size = options.batch if options.expressions is None else min(options.batch, options.expressions - drawn)
+        trials = [draw_trial(rng, pool) for _ in range(size)]
+        drawn += size
+        fresh = []
+        for found in evaluate(trials):
+            for f in found:
+                f.known = findings.classify(f, library)
+                counts[f.signature] = counts.get(f.signature, 0) + 1
+                if f.signature not in seen:
+                    seen[f.signature] = f
+                    if f.known is None:
+                        fresh.append(f)
+        for f in shrink.shrink(fresh, evaluate, elementwise):
+            f.known = findings.classify(f, library)
+            if f.known is None and all(f.signature != g.signature for g in new):
+                new.append(f)
+        if progress:
+            progress(drawn, evaluate.jobs, len(new))
+    files = {id(f): cases.write(f, options.seed, options.out) for f in new}
+    return record(options, drawn, evaluate.jobs, time.monotonic() - started, seen, counts, new, files)

@@ -1,0 +1,66 @@
+"""The fuzzer's filters and its knowledge of the library: kinks, poles, known conventions."""
+from __future__ import annotations
+
+import numpy as np
+
+from conformance import loader
+from conformance.fuzz.draw import Node, Trial, template_of
+from conformance.fuzz.findings import Finding, admissible, classify, inside, recorded
+from conformance.verdicts import GradientVerdict
+from conformance.vocabulary import Status, Symptom
+
+
+def trial(function: str, x: float | list[float]) -> Trial:
+    template, _ = template_of(function, {"x"})
+    name = function.split("(")[0]
+    return Trial(Node(template, (Node("x"),), name), {"x": np.asarray(x, float)}, np.ones(np.shape(x)))
+
+
+def answer(value: float | list[float]) -> GradientVerdict:
+    return GradientVerdict(Status.VALUE, None, np.asarray(value, float), None, None)
+
+
+def test_a_kink_whose_one_sided_derivatives_differ_admits_any_subgradient():
+    box = admissible(trial("abs(x)", 0.0), "x")
+    assert box is not None
+    low, high = box
+    assert np.allclose(low, -1) and np.allclose(high, 1)
+    assert inside(answer(1.0), low, high) and inside(answer(0.0), low, high)  # JAX's and torch's choices
+    assert not inside(answer(2.0), low, high)
+
+
+def test_a_nan_where_the_one_sided_derivatives_are_finite_is_kept():
+    low, high = admissible(trial("sqrt(x ** 2)", 0.0), "x")  # |x| written so the chain rule meets inf * 0
+    assert np.all(np.isfinite(low)) and np.all(np.isfinite(high))
+    assert not inside(answer(np.nan), low, high)
+    assert not inside(GradientVerdict(Status.ERROR, None, None, "RuntimeError: no", None), low, high)
+
+
+def test_a_smooth_point_is_not_a_kink():
+    assert admissible(trial("sin(x)", [0.3, -1.2, 2.0]), "x") is None
+    assert admissible(trial("exp(x)", 0.0), "x") is None
+
+
+def test_a_step_is_a_kink_where_zero_is_admissible_and_the_jump_is_not():
+    low, high = admissible(trial("floor(x)", 2.0), "x")  # the oracle's difference spans the jump; a side does not
+    assert inside(answer(0.0), low, high) and inside(GradientVerdict(Status.DISCONNECTED, None, None, None,
+                                                                     "None"), low, high)
+    assert not inside(answer(100.0), low, high)
+
+
+def test_at_a_pole_the_infinity_of_the_neighbours_sign_is_admissible():
+    low, high = admissible(trial("digamma(x)", 0.0), "x")  # trigamma(x) ~ 1/x^2 from both sides
+    assert inside(answer(np.inf), low, high) and not inside(answer(-np.inf), low, high)
+
+
+def test_a_finding_the_library_records_is_known_with_its_link():
+    library = recorded(c.case for c in loader.load([loader.LIBRARY])[0])
+    abs_at_zero = Finding(trial("abs(x)", 0.0), "float64", "x", ("jax",), Symptom.VALUE)
+    known = classify(abs_at_zero, library)
+    assert known is not None and known.framework == "jax" and known.link.startswith("https://")
+    # torch has no recorded difference on abs: the same symptom there is new
+    assert classify(Finding(abs_at_zero.trial, "float64", "x", ("torch",), Symptom.VALUE), library) is None
+    # a recorded error status explains an error, not a NaN
+    hfft = trial("hfft(x)", [1.0, 2.0, 3.0])
+    assert classify(Finding(hfft, "float64", "x", ("tensorflow",), Symptom.ERROR), library) is not None
+    assert classify(Finding(hfft, "float64", "x", ("tensorflow",), Symptom.NAN), library) is None
