@@ -6,6 +6,7 @@ import numpy as np
 from conformance import expr, loader
 from conformance.fuzz import cases
 from conformance.fuzz.draw import Node, draw_trial, select
+from conformance.kinds.function import FunctionCase
 
 
 def trials(seed: int, count: int) -> list:
@@ -26,7 +27,7 @@ def test_every_drawn_expression_is_well_typed_and_loads(tmp_path):
         shapes |= {n: np.shape(v["value"]) for n, v in trial.data.items()}
         size = expr.measure(expr.parse(trial.function, set(shapes)), shapes)
         assert size.shape == np.shape(trial.cotangent), trial.function
-        assert case.function == trial.function
+        assert isinstance(case, FunctionCase) and case.function == trial.function
 
 
 def test_the_draw_covers_scalar_empty_and_non_elementwise_cores():
