@@ -1,0 +1,50 @@
+"""The fuzzer end to end on a divergence planted in a fake adapter (tests/fake_adapter.py: its expm1 is doubled):
+found, shrunk to its minimal form, the same for the same seed, and written as a case that reproduces it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from conformance import loader, runner, verdicts
+from conformance.fuzz import Evaluator, Options, fuzz
+from conformance.fuzz.draw import Node, Trial
+from conformance.fuzz.shrink import shrink
+from conformance.vocabulary import Symptom, Verdict
+
+PLANTED = {"planted": "tests.fake_adapter:PlantedAdapter"}
+
+
+def options(out: Path, **more) -> Options:
+    return Options(out=out, frameworks=["planted"], dtypes=("float64",), **more)
+
+
+def test_the_shrinker_reduces_a_planted_divergence_to_its_minimal_form(tmp_path):
+    tree = Node("sin({})", (Node("({} * 2.5)", (Node("expm1({})", (Node("x"),), "expm1"),)),), "sin")
+    trial = Trial(tree, {"x": np.array([0.31, -0.72, 1.13, 0.25])}, np.array([1.0, 0.5, 1.5, 0.75]))
+    evaluate = Evaluator(PLANTED, options(tmp_path))
+    try:
+        [found] = evaluate([trial])
+        assert [(f.odd, f.symptom) for f in found] == [(("planted",), Symptom.VALUE)]
+        [shrunk] = shrink(found, evaluate, lambda t: True)
+    finally:
+        evaluate.close()
+    assert shrunk.trial.function == "expm1(x)"
+    assert np.shape(shrunk.trial.inputs["x"]) == () and float(shrunk.trial.inputs["x"]) == 0.0
+    assert (shrunk.odd, shrunk.symptom, shrunk.gradient) == (("planted",), Symptom.VALUE, "x")
+
+
+def test_the_same_seed_gives_the_same_findings_and_a_written_case_reproduces_its_finding(tmp_path):
+    first = fuzz(options(tmp_path / "a", expressions=60, seed=5), PLANTED)
+    again = fuzz(options(tmp_path / "b", expressions=60, seed=5), PLANTED)
+    assert first.new, "the planted expm1 is drawn in 60 expressions"
+    assert [f.model_dump(exclude={"file"}) for f in first.findings] == \
+           [f.model_dump(exclude={"file"}) for f in again.findings]
+    assert all("expm1" in f.functions for f in first.new)  # nothing else differs from the oracle
+    for finding in first.new:
+        assert finding.file is not None
+        [loaded], errors = loader.load([finding.file])
+        assert errors == [] and "needs-a-why" in loaded.case.tags
+        jobs = runner.run(runner.plan([loaded.case], ["planted"]), PLANTED)
+        [verdict] = verdicts.judge(jobs)
+        assert verdict.gradients[finding.gradient].verdict == Verdict.FAIL
