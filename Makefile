@@ -27,3 +27,4 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/suite.py
+	$(BIN)/python benchmarks/fuzz.py

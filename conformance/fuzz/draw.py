@@ -120,7 +120,9 @@ def _draw(rng: np.random.Generator, functions: list[Function]) -> Trial:
         domains = {n: sweep.ranges.get(n, RANGE) for n in call.shapes}
         special = {n: [] for n in call.shapes}
     template, holes = template_of(call.function, set(call.shapes))
-    tree = Node(template, tuple(_maybe_wrapped(Node(n), rng, WRAP_INPUT) for n in holes), core.name)
+    # a matrix made well conditioned stays so: no wrapper between it and its function
+    tree = Node(template, tuple(Node(n) if n in sweep.structure else _maybe_wrapped(Node(n), rng, WRAP_INPUT)
+                                for n in holes), core.name)
     inputs = {}
     for n, shape in call.shapes.items():
         value = _values(rng, shape, domains[n], special[n] if n not in sweep.structure else [])

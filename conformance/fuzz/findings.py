@@ -7,8 +7,12 @@ A finding is a gradient of one trial in one dtype where some frameworks (the odd
   point (by the oracle). Where they do not, the point is a kink or unstable, and a finding stays only if the odd
   answer is outside the admissible set: the box the neighbours' derivatives span (a NaN, an inf, an error where
   they are all finite; a value outside their range).
-- **float32.** A float32 finding that every framework shares is float32's range or rounding, not a framework's
-  (none of them could do better in that dtype): it stays only where float64 shows it too.
+- **float32.** A float32 finding where no framework matches the math is float32's range or rounding, not a
+  framework's (none of them could do better in that dtype): it stays only where float64 shows it too.
+- **Undefined points.** Where the function's value is NaN or infinite somewhere, the math has no derivative there
+  to judge by (and the oracle's differences of an infinite sum are NaN in every element): no finding.
+- **Zero elsewise.** None or a symbolic zero where the oracle's derivative is zero is zero in another
+  representation, which the library accepts wherever the math is zero.
 - **Known.** A finding whose odd frameworks each have a recorded convention or known bug in the case library, on
   functions of the finding's expression and of a matching symptom, is counted as known, with that record's link.
 
@@ -31,12 +35,14 @@ from conformance.verdicts import GradientVerdict, JobVerdict
 from conformance.vocabulary import Class, Expect, Status, Symptom, Verdict
 
 #: neighbours of a point checked by the kink filter, and their distance: relative to |x| (absolute below FLOOR),
-#: beyond the oracle's own stencil (4 eps^(1/5) max(|x|, 1e-3) = 2.9e-3 |x|, 2.9e-6 at least) even a tenth of it
-#: away (the pole check), so that a neighbour sees one side of a kink
+#: beyond the oracle's own stencil (4 eps^(1/5) max(|x|, 1e-3) = 2.9e-3 |x|, 2.9e-6 at least), so that a neighbour
+#: sees one side of a kink; those ten times nearer tell a kink from curvature, and a pole
 NEIGHBOURS, RADIUS, FLOOR = 4, 1e-2, 1e-2
 #: neighbours more at a kink, for the box they span: each of several ties has both sides among them
 SIDES = 16
-#: how far a neighbour's derivative may move from the point's and still be the same smooth piece
+#: the oracle's bound at a smooth point, relative: far above its usual 1e-10, the point straddles a jump
+TRUSTED = 1e-6
+#: an answer this far (relative) outside the box of the neighbours' derivatives is still inside it
 SMOOTH_RTOL = 0.05
 
 
@@ -85,7 +91,8 @@ class Finding:
 
 
 def detect(trial: Trial, verdicts: list[JobVerdict]) -> list[Finding]:
-    """The findings of one trial's judged jobs (all its frameworks and dtypes), before the filters."""
+    """The findings of one trial's judged jobs (all its frameworks and dtypes), before the filters: per dtype and
+    gradient, one per symptom of the frameworks that miss the math."""
     found = []
     for dtype in dict.fromkeys(v.job.dtype for v in verdicts):
         jobs = [v for v in verdicts if v.job.dtype == dtype and v.gradients]
@@ -94,11 +101,11 @@ def detect(trial: Trial, verdicts: list[JobVerdict]) -> list[Finding]:
             odd = tuple(label for label, g in answers.items() if g.verdict in (Verdict.FAIL, Verdict.ERROR))
             if not odd and all(g.matches_math is None for g in answers.values()):
                 odd = _minority(answers)
-            if odd:
-                reference = next(iter(answers.values()))
-                found.append(Finding(trial, dtype, name, odd, symptom(answers[odd[0]]),
+            reference = next(iter(answers.values()), None)
+            for kind in dict.fromkeys(symptom(answers[label]) for label in odd):
+                found.append(Finding(trial, dtype, name, tuple(o for o in odd if symptom(answers[o]) == kind), kind,
                                      {label: describe(g) for label, g in answers.items()},
-                                     "" if reference.oracle is None else short(reference.oracle)))
+                                     "" if reference is None or reference.oracle is None else short(reference.oracle)))
     return found
 
 
@@ -131,12 +138,12 @@ def _minority(answers: dict[str, GradientVerdict]) -> tuple[str, ...]:
 
 
 def filtered(findings: list[Finding], verdicts: list[JobVerdict]) -> list[Finding]:
-    """The findings that pass the float32 and kink filters (module docstring)."""
-    everyone = {v.job.label for v in verdicts}
-    in_float64 = {(f.gradient, f.odd, f.symptom) for f in findings if f.dtype == "float64"}
-    kept = [f for f in findings if (f.dtype != "float32" or set(f.odd) != everyone
-            or (f.gradient, f.odd, f.symptom) in in_float64) and not _zero_elsewise(f, verdicts)
-            and not _undefined(f.trial)]
+    """The findings that pass the filters (module docstring)."""
+    in_float64 = {(f.gradient, f.symptom, o) for f in findings if f.dtype == "float64" for o in f.odd}
+    matched = {(v.job.dtype, n) for v in verdicts for n, g in v.gradients.items() if g.verdict == Verdict.PASS}
+    kept = [f for f in findings if (f.dtype != "float32" or (f.dtype, f.gradient) in matched
+                                    or any((f.gradient, f.symptom, o) in in_float64 for o in f.odd))
+            and not _zero_elsewise(f, verdicts) and not _undefined(f.trial)]
     answers = {(v.job.label, v.job.dtype, n): g for v in verdicts for n, g in v.gradients.items()}
     out = []
     for f in kept:
@@ -155,10 +162,11 @@ def filtered(findings: list[Finding], verdicts: list[JobVerdict]) -> list[Findin
 
 
 def _undefined(trial: Trial) -> bool:
-    """Whether the function is undefined somewhere at the point (its value NaN: outside its domain): the math has
-    no derivative there to judge by."""
+    """Whether the function is undefined or infinite somewhere at the point (NaN outside its domain, inf at a pole
+    or by overflow): the oracle's differences of a sum with an infinite term are NaN in every element, and the math
+    has no derivative there to judge by."""
     with np.errstate(all="ignore"):
-        return bool(np.any(np.isnan(output(trial))))
+        return not bool(np.all(np.isfinite(output(trial))))
 
 
 def _zero_elsewise(finding: Finding, verdicts: list[JobVerdict]) -> bool:
@@ -175,30 +183,35 @@ def _zero_elsewise(finding: Finding, verdicts: list[JobVerdict]) -> bool:
 
 
 def admissible(trial: Trial, gradient: str) -> tuple[np.ndarray, np.ndarray] | None:
-    """None where the point is smooth (its neighbours' derivatives agree with its own); at a kink, the box its
-    neighbours' derivatives span, elementwise (the point's own estimate straddles the kink: it is left out). Where
-    the derivative grows without bound towards the point (a pole: 10 times nearer, 5 times larger, the same sign),
-    the box reaches that sign's infinity."""
+    """None where the point is smooth; at a kink, the box its neighbours' derivatives span, elementwise.
+
+    Smooth: the neighbours' derivatives move from the point's in proportion to their distance (ten times nearer,
+    at most half as far: a derivative that jumps moves as far at any distance), or by no more than the oracle's
+    noise. The point's own estimate straddles a kink, so the box leaves it out. Where the derivative grows without
+    bound towards the point (a pole: ten times nearer, five times larger, the same sign), the box reaches that
+    sign's infinity."""
     if gradient not in trial.inputs:
         return None
     rng = np.random.default_rng(0)
-    here = _oracle(trial, trial.inputs)[gradient]
+    here, bound = _oracle(trial, trial.inputs)[gradient]
 
-    def neighbours(radius: float, count: int) -> np.ndarray:
+    def neighbours(radius: float, count: int) -> tuple[np.ndarray, np.ndarray]:
         out = []
         for _ in range(count):
             moved = {k: v + radius * np.maximum(np.abs(v), FLOOR) * rng.choice([-1.0, 1.0], np.shape(v))
                      * rng.uniform(0.5, 1.0, np.shape(v)) for k, v in trial.inputs.items()}
             out.append(_oracle(trial, moved)[gradient])
-        return np.stack(out)
+        return np.stack([g for g, _ in out]), np.max([b for _, b in out], axis=0)
 
-    near = neighbours(RADIUS, NEIGHBOURS)
-    scale = np.max(np.abs(np.concatenate([near, here[None]])), axis=0)
+    (near, near_bound), (nearer, nearer_bound) = neighbours(RADIUS, NEIGHBOURS), neighbours(RADIUS / 10, NEIGHBOURS)
     with np.errstate(invalid="ignore"):
-        if np.all(np.isfinite(near)) and np.all(np.abs(near - here) <= SMOOTH_RTOL * scale + 1e-12):
+        noise = 10 * np.maximum(near_bound, nearer_bound) + 1e-12 * np.max(np.abs(near), axis=0)
+        far, close = np.max(np.abs(near - here), axis=0), np.max(np.abs(nearer - here), axis=0)
+        steady = np.all(bound <= TRUSTED * np.abs(here) + noise)  # the point's own estimate holds
+        finite = np.all(np.isfinite(near)) and np.all(np.isfinite(nearer))
+        if steady and finite and np.all((close <= 0.5 * far) | (close <= noise)):
             return None
-        nearer = neighbours(RADIUS / 10, 2)
-        sides = np.concatenate([near, neighbours(RADIUS, SIDES), nearer])
+        sides = np.concatenate([near, neighbours(RADIUS, SIDES)[0]])  # the nearer straddle a jump, as the point
         low, high = np.nanmin(sides, axis=0), np.nanmax(sides, axis=0)
         growing = np.min(np.abs(nearer), axis=0) >= 5 * np.max(np.abs(near), axis=0)
     low = np.where(growing & (high < 0), -np.inf, low)
@@ -220,14 +233,14 @@ def inside(answer: GradientVerdict, low: np.ndarray, high: np.ndarray) -> bool:
         return bool(np.all((value >= low - slack) & (value <= high + slack)))
 
 
-def _oracle(trial: Trial, at: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The gradient of Re(sum(conj(v) f)) by the oracle's finite differences, at `at`."""
+def _oracle(trial: Trial, at: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The gradient of Re(sum(conj(v) f)) by the oracle's finite differences, at `at`, with its error bound."""
     data = {n: np.asarray(v["value"], dtype=v["dtype"]) for n, v in trial.data.items()}
     expression = expr.parse(trial.function, set(at) | set(data))
     cotangent = np.conj(np.asarray(trial.cotangent))
     with np.errstate(all="ignore"):  # a NaN or an inf says what happened
-        return {k: g for k, (g, _) in oracle.finite_differences(
-            lambda env: np.real(cotangent * oracle.evaluate(expression, {**env, **data})), at).items()}
+        return oracle.finite_differences(
+            lambda env: np.real(cotangent * oracle.evaluate(expression, {**env, **data})), at)
 
 
 def recorded(cases: Iterable[Case]) -> list[Recorded]:
