@@ -70,3 +70,11 @@ class Difference(StrEnum):
     STATUS = "status"  # a value against None, an error against a value
     VALUE = "value"  # values beyond the case's tolerance of each other
     CLASS = "class"  # the same value up to tolerance, another class (exact 0.0 against a rounding-level zero)
+
+
+class Regime(StrEnum):
+    """How a framework executes a job; each framework spells each regime its own way (its adapter's `REGIMES`)."""
+
+    EAGER = "eager"  # op by op: torch and TF by default, JAX without jit
+    COMPILED = "compiled"  # the framework's standard compiler: torch.compile, tf.function, jax.jit
+    XLA = "xla"  # compiled by XLA: tf.function(jit_compile=True), jax.jit

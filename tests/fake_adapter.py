@@ -23,7 +23,6 @@ from conformance.adapters import VALUE, Adapter, Gradient
 
 class FakeAdapter(Adapter):
     name = "fake"
-    regime = "eager"  # NumPy, op by op
 
     def versions(self) -> dict[str, str]:
         return {"fake": "1.0"}

@@ -13,8 +13,6 @@ from conformance.tolerance import real_dtype
 
 torch.set_num_threads(1)  # one core per worker: workers run side by side
 
-#: the default execution regime every job runs in: op by op, as torch runs by default
-REGIME = "eager"
 #: what its reverse mode returns for complex numbers, as it documents it (mapped to the math's in the shared plumbing)
 COMPLEX_GRADIENT = CONJUGATE_WIRTINGER
 #: the names spellings may use (ops.py)
