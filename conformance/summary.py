@@ -91,7 +91,7 @@ def verdict_table(report: Report) -> Table:
     for verdict in shown:
         table.add_column(verdict.value, justify="right", style=STYLE[verdict])
     for label, counts in report.summary.items():
-        table.add_row(_named(report, label), *(str(counts.get(v, 0)) for v in shown))
+        table.add_row(Text(_named(report, label)), *(str(counts.get(v, 0)) for v in shown))
     return table
 
 
@@ -162,12 +162,12 @@ def job_table(report: Report) -> Table:
     frameworks = list(dict.fromkeys(j.label for j in report.jobs if j.verdict != Verdict.UNAVAILABLE))
     table = Table(title="Every job", title_justify="left")
     for column in ("case", "dtype", *frameworks):
-        table.add_column(column)
+        table.add_column(Text(column))  # a label's brackets are not markup
     rows: dict[tuple[str, str], dict[str, Verdict]] = {}
     for job in report.jobs:
         rows.setdefault((job.case, job.dtype), {})[job.label] = job.verdict
     for (case, dtype), cells in rows.items():
-        table.add_row(case, dtype, *(Text(cells[fw].value, style=STYLE[cells[fw]]) if fw in cells else "-"
+        table.add_row(Text(case), dtype, *(Text(cells[fw].value, style=STYLE[cells[fw]]) if fw in cells else "-"
                                      for fw in frameworks))
     return table
 

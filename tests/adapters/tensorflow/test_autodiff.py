@@ -39,3 +39,24 @@ def test_a_hessian_vector_product_through_a_gather_is_dense(regime):
                                        [tf.constant([1.0, 10.0, 100.0])], regime)
     value = hv.value if isinstance(hv, Gradient) else np.asarray(hv)
     np.testing.assert_array_equal(value, [2.0, 0.0, 400.0])  # H = diag(2 * uses) = diag(2, 0, 4)
+
+
+def test_the_compiled_regimes_trace_the_tape_into_a_graph_and_xla_compiles_it():
+    """Eager runs op by op; compiled and xla trace the function (it sees a graph); only xla rejects an op XLA cannot
+    compile (tf.py_function runs Python: it has no XLA kernel)."""
+    import tensorflow as tf
+
+    from conformance.adapters.tensorflow import autodiff
+    from conformance.vocabulary import Regime
+
+    seen = []
+    def f(x):
+        seen.append(tf.executing_eagerly())
+        return tf.reduce_sum(tf.py_function(lambda v: v * 2.0, [x], tf.float64) * x)
+
+    for regime in (Regime.EAGER, Regime.COMPILED):
+        _, (grad,) = autodiff.pullback(f, [tf.constant([1.0, 2.0], tf.float64)], None, regime)
+        np.testing.assert_allclose(grad, [4.0, 8.0])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"unsupported operations .* on XLA_CPU_JIT: EagerPyFunc"):
+        autodiff.pullback(f, [tf.constant([1.0, 2.0], tf.float64)], None, Regime.XLA)
+    assert seen == [True, False, False]
