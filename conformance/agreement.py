@@ -1,5 +1,8 @@
 """Agreement: for each (case, dtype, gradient), do the frameworks give the same answer?
 
+An answer goes by its job's label, the framework in a regime (`torch`, `torch[compiled]`): two regimes of one
+framework are compared as two frameworks are, and one that differs is named as odd the same way.
+
 A separate result from the verdicts: a difference here never fails a framework
 that matches the math. Two answers are the same when their statuses are equal
 and, for values, they match each other under the case's tolerance (the one
@@ -19,14 +22,16 @@ import numpy as np
 
 from conformance.tolerance import within
 from conformance.verdicts import GradientVerdict, JobVerdict
-from conformance.vocabulary import Agreement, Difference, Status, Verdict
+from conformance.vocabulary import Agreement, Difference, Regime, Status, Verdict
 
 
 @dataclass
 class Answer:
-    """One framework's answer for a gradient, with its verdict (and its convention or bug, if any)."""
+    """One framework's answer for a gradient in one regime, with its verdict (and its convention or bug, if any)."""
 
     framework: str
+    regime: Regime | None
+    label: str  # the framework in its regime, as `Job.label` names it
     gradient: GradientVerdict
 
 
@@ -38,7 +43,7 @@ class GradientAgreement:
     result: Agreement
     difference: Difference | None = None
     answers: list[Answer] = field(default_factory=list)
-    #: frameworks with the same answer, one list per answer
+    #: labels with the same answer, one list per answer
     groups: list[list[str]] = field(default_factory=list)
     odd: list[str] = field(default_factory=list)
     reason: str | None = None  # why not compared
@@ -56,7 +61,8 @@ def agreement(verdicts: list[JobVerdict]) -> list[GradientAgreement]:
             continue
         tol = jobs[0].job.case.tolerance_for(dtype)
         for name in dict.fromkeys(n for v in jobs for n in v.gradients):
-            answers = [Answer(v.job.framework, v.gradients[name]) for v in jobs if name in v.gradients]
+            answers = [Answer(v.job.framework, v.job.regime, v.job.label, v.gradients[name])
+                       for v in jobs if name in v.gradients]
             if len(answers) >= 2:
                 out.append(_agree(case, dtype, name, answers, tol.rtol, tol.atol))
     return out
@@ -75,7 +81,7 @@ def _agree(case: str, dtype: str, name: str, answers: list[Answer], rtol: float,
             clusters.append([answer])
         else:
             home.append(answer)
-    result.groups = [[a.framework for a in c] for c in clusters]
+    result.groups = [[a.label for a in c] for c in clusters]
     if len(clusters) == 1:
         return result
     found = {_difference(a[0].gradient, b[0].gradient, rtol, atol) for i, a in enumerate(clusters)
@@ -86,12 +92,12 @@ def _agree(case: str, dtype: str, name: str, answers: list[Answer], rtol: float,
         result.result = Agreement.DIFFER_NO_REFERENCE
         return result
     result.result = Agreement.DIFFER
-    result.odd = [a.framework for a in answers if a.gradient.verdict != Verdict.PASS]
+    result.odd = [a.label for a in answers if a.gradient.verdict != Verdict.PASS]
     if not result.odd:
         sizes = sorted((len(c) for c in clusters), reverse=True)
         if sizes[0] > sizes[1]:
             largest = max(clusters, key=len)
-            result.odd = [a.framework for a in answers if a not in largest]
+            result.odd = [a.label for a in answers if a not in largest]
     return result
 
 

@@ -22,13 +22,14 @@ from rich.console import Console
 from conformance import adapters, junit, loader, progress, regress, report, runner, summary, verdicts
 from conformance.kinds import KINDS
 from conformance.model import ALL_DTYPES
-from conformance.vocabulary import Verdict
+from conformance.vocabulary import Regime, Verdict
 
 OK, FAILED, USAGE, NOTHING_RAN = 0, 1, 2, 3
 BROKEN_PIPE = 128 + 13  # what a shell reports for a process ended by SIGPIPE
 # The distributions whose versions `--version` shows per built-in framework (read from metadata, never imported).
 FRAMEWORK_PACKAGES = {"torch": ("torch",), "tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-probability"),
                       "jax": ("jax", "jaxlib")}
+ALL = "all"  # --regime all: every regime
 _PATHS_HELP = "case files or folders (default: ./cases if present, else the shipped library)"
 
 
@@ -61,6 +62,9 @@ def _main(argv: list[str] | None) -> int:
     run.add_argument("--framework", action="append", choices=None, metavar="NAME",
                      help="run only this framework (repeatable); default: all adapters")
     run.add_argument("--dtype", action="append", choices=ALL_DTYPES, help="run only this dtype (repeatable)")
+    run.add_argument("--regime", action="append", choices=[*Regime, ALL], metavar="NAME",
+                     help="execution regime (repeatable): eager, compiled, xla or all; default: each framework's own "
+                          "(torch and TensorFlow eager, JAX compiled by jax.jit)")
     run.add_argument("-k", "--case", action="append", metavar="PATTERN",
                      help="run only cases whose id matches (repeatable): a glob if it has * ? [, else a substring")
     run.add_argument("--tag", action="append", metavar="TAG", help="run only cases with this tag (repeatable: any)")
@@ -250,7 +254,7 @@ def _run(args: argparse.Namespace) -> int:
     for error in load_errors:
         print(f"load error: {error}", file=sys.stderr)
     cases = select(cases, args.case, args.tag)
-    jobs = runner.plan([c.case for c in cases], frameworks, args.dtype)
+    jobs = runner.plan([c.case for c in cases], frameworks, args.dtype, _regimes(args.regime))
     if args.shard:
         jobs = runner.shard(jobs, *args.shard)
     stopped: runner.Interrupted | None = None
@@ -428,8 +432,15 @@ def _costs(*paths: str | None) -> runner.Costs:
     costs: runner.Costs = {}
     for path in filter(None, paths):
         with suppress(OSError, ValueError):
-            costs |= {(job.case, job.framework, job.dtype): job.seconds for job in report.read(path).jobs}
+            costs |= {(job.case, job.label, job.dtype): job.seconds for job in report.read(path).jobs}
     return costs
+
+
+def _regimes(names: list[str] | None) -> list[Regime] | None:
+    """`--regime` as regimes, `all` as every one; None: each framework's default."""
+    if not names:
+        return None
+    return list(Regime) if ALL in names else [Regime(name) for name in dict.fromkeys(names)]
 
 
 def _timeout(text: str) -> float:

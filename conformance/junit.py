@@ -1,7 +1,8 @@
 """JUnit XML from a report, so CI systems show each job as a test with the framework versions as properties.
 
-One testsuite per framework; each job is a testcase named like the pytest
-plugin's items (`normal-reparam[torch-float32]`). pass and convention pass (a
+One testsuite per framework and regime, named by its label (`torch`, `torch[compiled]`), with the regime as a
+property; each job is a testcase named like the pytest plugin's items (`normal-reparam[torch-float32]`, in another
+regime `normal-reparam[torch[compiled]-float32]`). pass and convention pass (a
 convention shows as a `convention` property of its testcase: why and link);
 fail and stale are failures, error is an error, xfail and unavailable are skipped.
 An interrupted run's suites carry a `partial` property.
@@ -11,7 +12,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from conformance.report import JobRecord, Report, write_text
+from conformance.report import FrameworkInfo, JobRecord, Report, write_text
 from conformance.vocabulary import Verdict
 
 _OUTCOME = {Verdict.FAIL: "failure", Verdict.STALE: "failure", Verdict.ERROR: "error",
@@ -21,14 +22,14 @@ _OUTCOME = {Verdict.FAIL: "failure", Verdict.STALE: "failure", Verdict.ERROR: "e
 def xml(report: Report) -> str:
     env = report.environment
     root = ET.Element("testsuites", name="gradient-conformance")
-    for fw, info in env.frameworks.items():
-        jobs = [j for j in report.jobs if j.framework == fw]
+    for fw, label, jobs in _suites(report):
+        info = env.frameworks[fw]
         outcomes = [_OUTCOME.get(j.verdict) for j in jobs]
-        suite = ET.SubElement(root, "testsuite", name=fw, tests=str(len(jobs)), timestamp=report.created,
+        suite = ET.SubElement(root, "testsuite", name=label, tests=str(len(jobs)), timestamp=report.created,
                               failures=str(outcomes.count("failure")), errors=str(outcomes.count("error")),
                               skipped=str(outcomes.count("skipped")), time=f"{sum(j.seconds for j in jobs):.3f}")
         properties = ET.SubElement(suite, "properties")
-        regime = [("regime", info.regime)] if info.regime else []
+        regime = [("regime", how)] if jobs and (how := _regime(info, jobs[0])) else []
         for name, value in [*info.versions.items(), *regime, ("python", env.python), ("platform", env.platform)]:
             ET.SubElement(properties, "property", name=name, value=value)
         if info.reason:
@@ -37,8 +38,8 @@ def xml(report: Report) -> str:
             ET.SubElement(properties, "property", name="partial",
                           value=f"{report.partial.reason}: {report.partial.finished} of {report.partial.planned} jobs")
         for job, outcome in zip(jobs, outcomes, strict=True):
-            case = ET.SubElement(suite, "testcase", classname=f"{fw}.{job.case}",
-                                 name=f"{job.case}[{fw}-{job.dtype}]", time=f"{job.seconds:.3f}")
+            case = ET.SubElement(suite, "testcase", classname=f"{label}.{job.case}",
+                                 name=f"{job.case}[{label}-{job.dtype}]", time=f"{job.seconds:.3f}")
             conventions = dict.fromkeys(f"{g.convention.why} ({g.convention.link})" for g in job.gradients.values()
                                         if g.verdict == Verdict.CONVENTION and g.convention)
             if conventions:
@@ -51,6 +52,26 @@ def xml(report: Report) -> str:
                               type=job.verdict.value).text = "\n".join(reasons)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _suites(report: Report) -> list[tuple[str, str, list[JobRecord]]]:
+    """(framework, label, its jobs) per label, frameworks in the environment's order; one without jobs: one empty
+    suite, named after it."""
+    out = []
+    for fw in report.environment.frameworks:
+        jobs = [j for j in report.jobs if j.framework == fw]
+        labels = dict.fromkeys(j.label for j in jobs) or {fw: None}
+        out += [(fw, label, [j for j in jobs if j.label == label]) for label in labels]
+    return out
+
+
+def _regime(info: FrameworkInfo, job: JobRecord) -> str:
+    """The regime a suite ran in and how its framework spells it (`compiled (tf.function)`); an older report's
+    framework-wide one (eager, jit)."""
+    if job.regime is None:
+        return info.regime or ""
+    spelled = info.regimes.get(job.regime)
+    return f"{job.regime} ({spelled})" if spelled and spelled != job.regime else job.regime
 
 
 def _reasons(job: JobRecord) -> list[str]:

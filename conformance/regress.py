@@ -1,7 +1,7 @@
 """Regressions between reports, merged shard reports, and the expectations file of known divergences.
 
-`diff` says per case, framework and dtype what changed between two reports
-(verdict, a gradient's status or class, a value that moved beyond the case's
+`diff` says per case, label (a framework in a regime: `torch`, `torch[compiled]`) and dtype what changed between
+two reports (verdict, a gradient's status or class, a value that moved beyond the case's
 tolerance, a job that appeared or vanished) and which changes are regressions;
 and per (case, dtype, gradient) where the frameworks started or stopped
 differing from each other (never a regression by itself). Only frameworks that
@@ -11,7 +11,6 @@ framework compare cleanly.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,19 +21,19 @@ from pydantic import ValidationError
 from conformance import tolerance
 from conformance.loader import LoadedCase, LoadError
 from conformance.model import Divergence, Tolerance
-from conformance.report import AgreementRecord, FrameworkInfo, GradientRecord, JobRecord, Report
+from conformance.report import AgreementRecord, FrameworkInfo, GradientRecord, JobRecord, Report, summarize
 from conformance.tolerance import short
 from conformance.vocabulary import Agreement, Status
 
 COMPARE_FORMAT = "gradient-conformance-compare"
-Key = tuple[str, str, str]  # case, framework, dtype
+Key = tuple[str, str, str]  # case, label (the framework in a regime), dtype
 DIFFERING = (Agreement.DIFFER, Agreement.DIFFER_NO_REFERENCE)
 
 
 @dataclass(frozen=True)
 class Change:
     case: str
-    framework: str  # for a change of agreement: the frameworks compared
+    framework: str  # the label (framework in a regime); for a change of agreement: the labels compared
     dtype: str
     #: verdict | status | class | moved | appeared | vanished; across frameworks: started differing,
     #: stopped differing, difference changed (another kind of difference: status, value, class)
@@ -113,7 +112,7 @@ def _versions(versions: dict[str, str]) -> str:
 
 
 def _jobs(report: Report, frameworks: list[str]) -> dict[Key, JobRecord]:
-    return {(j.case, j.framework, j.dtype): j for j in report.jobs if j.framework in frameworks}
+    return {(j.case, j.label, j.dtype): j for j in report.jobs if j.framework in frameworks}
 
 
 def _job_changes(key: Key, old: JobRecord, new: JobRecord) -> list[Change]:
@@ -198,12 +197,13 @@ def _agreement_changes(old: Report, new: Report, frameworks: set[str]) -> list[C
 
 
 def _comparable(a: AgreementRecord, b: AgreementRecord, frameworks: set[str]) -> bool:
-    """Both compared the same frameworks, all asked for by both runs."""
-    return Agreement.NOT_COMPARED not in (a.result, b.result) and _answering(a) == _answering(b) <= frameworks
+    """Both compared the same frameworks in the same regimes, all frameworks asked for by both runs."""
+    return (Agreement.NOT_COMPARED not in (a.result, b.result) and _answering(a) == _answering(b)
+            and {x.framework for x in b.answers} <= frameworks)
 
 
 def _answering(record: AgreementRecord) -> set[str]:
-    return {x.framework for x in record.answers}
+    return {x.label for x in record.answers}
 
 
 def _agreement_text(record: AgreementRecord) -> str:
@@ -214,7 +214,7 @@ def _agreement_text(record: AgreementRecord) -> str:
 
 def _answers(record: AgreementRecord) -> str:
     """Each framework's answer, and the odd ones out."""
-    answers = " | ".join(f"{x.framework} {short(x.value) if x.status == Status.VALUE else x.status.value}"
+    answers = " | ".join(f"{x.label} {short(x.value) if x.status == Status.VALUE else x.status.value}"
                          for x in record.answers)
     return answers + (f" (odd: {', '.join(record.odd)})" if record.odd else "")
 
@@ -250,12 +250,12 @@ def merge(reports: list[Report]) -> Report:
     jobs: dict[Key, JobRecord] = {}
     for report in reports:
         for job in report.jobs:
-            key = (job.case, job.framework, job.dtype)
+            key = (job.case, job.label, job.dtype)
             if key in jobs:
                 raise ValueError(f"job {key[0]}[{key[1]}-{key[2]}] is in two shards")
             jobs[key] = job
     case_order, fw_order = {c: i for i, c in enumerate(first.cases)}, {fw: i for i, fw in enumerate(frameworks)}
-    merged = sorted(jobs.values(), key=lambda j: (case_order[j.case], fw_order[j.framework], j.dtype))
+    merged = sorted(jobs.values(), key=lambda j: (case_order[j.case], fw_order[j.framework], j.label, j.dtype))
     agreement = {(a.case, a.dtype, a.gradient): a for r in reports for a in r.agreement}
     return Report(
         created=max(r.created for r in reports),
@@ -263,8 +263,7 @@ def merge(reports: list[Report]) -> Report:
         load_errors=list({(e.file, e.line, e.message): e for r in reports for e in r.load_errors}.values()),
         cases=first.cases,
         jobs=merged,
-        summary={fw: dict(Counter(j.verdict for j in merged if j.framework == fw))
-                 for fw in dict.fromkeys(j.framework for j in merged)},
+        summary=summarize([j.label for j in merged], [j.verdict for j in merged]),
         agreement=sorted(agreement.values(), key=lambda a: (case_order[a.case], a.dtype)),
     )
 

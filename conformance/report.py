@@ -3,7 +3,11 @@
 `conformance schema --report` prints its JSON Schema. Non-finite numbers are
 the strings "nan", "inf" and "-inf", so the file is strict JSON. Version 2
 carries the judgement model: per gradient a verdict against the math, its
-convention or known bug, and an `agreement` section across frameworks.
+convention or known bug, and an `agreement` section across frameworks. A job
+and an answer record their execution regime and their label (the framework in
+that regime, `torch[compiled]`, or its bare name in its default regime); a
+report written before regimes has neither, and reads as each framework's
+default.
 """
 from __future__ import annotations
 
@@ -20,15 +24,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from typing_extensions import TypeAliasType
 
-from conformance.adapters import ComplexConvention
+from conformance.adapters import ComplexConvention, regimes
 from conformance.agreement import GradientAgreement, agreement
 from conformance.loader import LoadedCase, LoadError
 from conformance.model import Convention, Divergence, Tolerance
 from conformance.verdicts import GradientVerdict, JobVerdict
-from conformance.vocabulary import Agreement, Class, Difference, Expect, Status, Verdict
+from conformance.vocabulary import Agreement, Class, Difference, Expect, Regime, Status, Verdict
 
 FORMAT, VERSION = "gradient-conformance-report", 2
 
@@ -38,6 +42,22 @@ Array = TypeAliasType("Array", "Number | list[Array]")
 
 class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Labelled(Record):
+    """A framework's job or answer in a regime. Reports written before regimes have neither field: the framework's
+    default regime, and its name as label."""
+
+    framework: str
+    regime: Regime | None = Field(None, description="the execution regime it ran in (null: an older report's, "
+                                                    "the framework's default)")
+    label: str = Field("", description="the framework in its regime: `torch` in its default, else `torch[compiled]`")
+
+    @model_validator(mode="after")
+    def _named(self) -> Labelled:
+        if not self.label:
+            self.label = self.framework
+        return self
 
 
 class ComplexArray(Record):
@@ -99,9 +119,8 @@ class EstimateRecord(Record):
                                                         "the optimizer's stopping rule")
 
 
-class JobRecord(Record):
+class JobRecord(Labelled):
     case: str
-    framework: str
     dtype: str
     verdict: Verdict
     failures: list[str]
@@ -118,8 +137,7 @@ class JobRecord(Record):
         return self.failures + [f"{name}: {f}" for name, g in self.gradients.items() for f in g.failures]
 
 
-class AnswerRecord(Record):
-    framework: str
+class AnswerRecord(Labelled):
     status: Status
     cls: Class | None = Field(alias="class")
     representation: str | None
@@ -138,8 +156,9 @@ class AgreementRecord(Record):
     result: Agreement
     difference: Difference | None
     answers: list[AnswerRecord]
-    groups: list[list[str]] = Field(description="frameworks with the same answer, one list per answer")
-    odd: list[str] = Field(description="frameworks that miss the math (or, where all match it, the minority)")
+    groups: list[list[str]] = Field(description="labels (frameworks in regimes) with the same answer, one list per "
+                                                "answer")
+    odd: list[str] = Field(description="labels that miss the math (or, where all match it, the minority)")
     reason: str | None = Field(description="why the values are not compared")
 
 
@@ -147,7 +166,9 @@ class FrameworkInfo(Record):
     available: bool
     versions: dict[str, str]
     reason: str | None
-    regime: str | None = Field(None, description="how the framework executed the jobs: eager (op by op) or jit")
+    regime: str | None = Field(None, description="its default execution regime (older reports: eager or jit)")
+    regimes: dict[Regime, str] = Field({}, description="the regimes its jobs ran in, each as the framework spells "
+                                                       "it (eager, torch.compile, tf.function, jax.jit)")
 
 
 class Environment(Record):
@@ -194,7 +215,8 @@ class Report(Record):
     load_errors: list[LoadErrorRecord]
     cases: dict[str, CaseRecord]
     jobs: list[JobRecord]
-    summary: dict[str, dict[Verdict, int]] = Field(description="per framework: jobs per verdict")
+    summary: dict[str, dict[Verdict, int]] = Field(description="per label (a framework in a regime): jobs per "
+                                                               "verdict")
     agreement: list[AgreementRecord]
     shard: Shard | None = None
     partial: Partial | None = Field(None, description="set when the run was interrupted: not every job is here")
@@ -218,10 +240,17 @@ def build(verdicts: list[JobVerdict], cases: list[LoadedCase], load_errors: list
         cases={c.case.id: CaseRecord(title=c.case.title, kind=c.case.kind, why=c.case.why, file=c.file,
                                      line=c.line, tags=list(c.case.tags)) for c in cases},
         jobs=[_job(v) for v in verdicts],
-        summary={fw: dict(Counter(v.verdict for v in verdicts if v.job.framework == fw))
-                 for fw in dict.fromkeys(v.job.framework for v in verdicts)},
+        summary=summarize([v.job.label for v in verdicts], [v.verdict for v in verdicts]),
         agreement=[_agreement(a) for a in agreement(verdicts)],
     )
+
+
+def summarize(labels: list[str], verdicts: list[Verdict]) -> dict[str, dict[Verdict, int]]:
+    """Jobs per verdict, per label, in the order the labels first come."""
+    counts: dict[str, Counter[Verdict]] = {}
+    for label, verdict in zip(labels, verdicts, strict=True):
+        counts.setdefault(label, Counter())[verdict] += 1
+    return {label: dict(c) for label, c in counts.items()}
 
 
 def write(report: Report, path: str | Path) -> None:
@@ -301,9 +330,11 @@ def _environment(verdicts: list[JobVerdict], frameworks: list[str]) -> Environme
         jobs = [v.job for v in verdicts if v.job.framework == fw]
         versions = next((j.versions for j in jobs if j.versions), {})
         reason = next((j.unavailable for j in jobs if j.unavailable), None)
+        declared = regimes(fw)
+        ran = dict.fromkeys(j.regime or declared.default for j in jobs if not j.unavailable)
         info[fw] = FrameworkInfo(available=reason is None and bool(versions), versions=versions,
-                                 reason=reason if reason or versions else "no jobs ran",
-                                 regime=next((j.regime for j in jobs if j.regime), None))
+                                 reason=reason if reason or versions else "no jobs ran", regime=declared.default,
+                                 regimes={r: declared.spelled[r] for r in ran})
     return Environment(python=platform.python_version(), platform=platform.platform(), executable=sys.executable,
                        packages={name: _version(name) for name in ("gradient-conformance", "numpy", "scipy")},
                        frameworks=info)
@@ -336,7 +367,8 @@ def _gradient(g: GradientVerdict) -> GradientRecord:
 def _job(v: JobVerdict) -> JobRecord:
     details = v.job.computed.details if v.job.computed else {}
     return JobRecord(
-        case=v.job.case.id, framework=v.job.framework, dtype=v.job.dtype, verdict=v.verdict,
+        case=v.job.case.id, framework=v.job.framework, regime=v.job.regime or regimes(v.job.framework).default,
+        label=v.job.label, dtype=v.job.dtype, verdict=v.verdict,
         failures=v.failures, notes=v.notes, bugs=[Explanation(why=m.why, link=m.issue) for m in v.bugs],
         seconds=round(v.job.seconds, 4),
         tolerance=v.job.case.tolerance_for(v.job.dtype),
@@ -348,7 +380,8 @@ def _job(v: JobVerdict) -> JobRecord:
 def _agreement(a: GradientAgreement) -> AgreementRecord:
     return AgreementRecord(
         case=a.case, dtype=a.dtype, gradient=a.gradient, result=a.result, difference=a.difference,
-        answers=[AnswerRecord(framework=x.framework, status=x.gradient.status, cls=x.gradient.cls,
+        answers=[AnswerRecord(framework=x.framework, regime=x.regime or regimes(x.framework).default, label=x.label,
+                              status=x.gradient.status, cls=x.gradient.cls,
                               representation=x.gradient.representation, value=plain(x.gradient.value),
                               error=x.gradient.error, verdict=x.gradient.verdict,
                               matches_math=x.gradient.matches_math,

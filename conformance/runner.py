@@ -52,8 +52,9 @@ from typing import Any
 import platformdirs
 
 from conformance import adapters, kinds
-from conformance.kinds import Case, Reference
+from conformance.kinds import KINDS, Case, Reference
 from conformance.verdicts import Job, Referenced, references, uses_own_samples
+from conformance.vocabulary import Regime
 
 STARTUP_SECONDS = 300.0  # importing a framework the first time can be slow on a cold disk
 #: a framework worker's memory at most, with its framework imported and its caches full (measured: benchmarks/)
@@ -110,10 +111,9 @@ def interruptible() -> Iterator[None]:
 @dataclass(frozen=True)
 class Ready:
     """A framework worker's first message: its framework's versions, as plain strings (a str subclass such as
-    torch's TorchVersion would import its framework in the main process), and its execution regime."""
+    torch's TorchVersion would import its framework in the main process)."""
 
     versions: dict[str, str]
-    regime: str
 
 
 @dataclass
@@ -132,10 +132,30 @@ class _Worker:
     problem: str | None = None  # why it must be stopped although it runs (a result that cannot be read)
 
 
-def plan(cases: list[Case], frameworks: list[str], dtypes: list[str] | None = None) -> list[Job]:
-    """Every (case, framework, dtype) the case allows, in a stable order."""
-    return [Job(case, fw, dtype) for case in cases for fw in frameworks for dtype in case.dtypes
-            if dtypes is None or dtype in dtypes]
+def plan(cases: list[Case], frameworks: list[str], dtypes: list[str] | None = None,
+         regimes: list[Regime] | None = None) -> list[Job]:
+    """Every (case, framework, regime, dtype) the case allows, in a stable order.
+
+    `regimes`: those of each framework's own among them, each program once (JAX's xla is its jax.jit, its compiled);
+    None: each framework's default. A kind whose work is the framework's own code (`Kind.regimes`) runs once, in the
+    default regime. A framework with none of the regimes asked for: its jobs are unavailable, saying so.
+    """
+    jobs = []
+    for case in cases:
+        for fw in frameworks:
+            declared = adapters.regimes(fw)
+            found = [r for r in dict.fromkeys(declared.resolve(r) for r in regimes or [declared.default]) if r]
+            unavailable = None
+            if not found:
+                assert regimes  # the default is always found
+                unavailable = (f"unavailable: {fw} has no {' or '.join(regimes)} regime "
+                               f"(its regimes: {', '.join(declared.spelled)})")
+                found = [regimes[0]]
+            elif not KINDS[case.kind].regimes:
+                found = [declared.default]
+            jobs += [Job(case, fw, dtype, unavailable=unavailable, regime=regime) for regime in found
+                     for dtype in case.dtypes if dtypes is None or dtype in dtypes]
+    return jobs
 
 
 def shard(jobs: list[Job], index: int, count: int) -> list[Job]:
@@ -157,7 +177,8 @@ def default_workers() -> int:
     return max(1, min(cores, available // WORKER_MEMORY))
 
 
-#: a job's cost in seconds, by (case id, framework, dtype), as a previous report measured it
+#: a job's cost in seconds, by (case id, label, dtype), as a previous report measured it (a label: the framework in
+#: a regime, `Job.label`)
 Costs = dict[tuple[str, str, str], float]
 
 
@@ -235,13 +256,13 @@ class _Pool:
         self.cases = {job.case.id: job.case for job in jobs}
         self.shared: dict[str, Referenced] = {}  # case id -> (references, error), once computed
         self.waiting: dict[str, list[int]] = {}  # case id -> jobs waiting for its shared references
-        self.done = 0
+        self.done = sum(job.unavailable is not None for job in jobs)  # planned so (a regime the framework lacks)
         self.known = {i: costs[key] for i, job in enumerate(jobs)
-                      if (key := (job.case.id, job.framework, job.dtype)) in costs}
+                      if (key := (job.case.id, job.label, job.dtype)) in costs}
         #: per framework, the jobs no worker has taken yet, dearest first (unmeasured ones at the known mean)
         self.pending: dict[str, list[int]] = {}
         for fw in dict.fromkeys(job.framework for job in jobs):
-            indexes = [i for i, job in enumerate(jobs) if job.framework == fw]
+            indexes = [i for i, job in enumerate(jobs) if job.framework == fw and job.unavailable is None]
             self.pending[fw] = sorted(indexes, key=lambda i: -self.known.get(i, 0.0))
         if self.keep:  # a kept worker never closes: every framework needs a slot of its own
             kept = {w.framework for w in self.workers.values() if w.target is not None}
@@ -403,8 +424,8 @@ class _Pool:
         key = worker.tasks[0]
         if worker.target is not None:
             job = self._job(key)
-            job.versions, job.regime = self.ready[worker.framework].versions, self.ready[worker.framework].regime
-            task: tuple[Any, ...] = (job.case, job.dtype)
+            job.versions = self.ready[worker.framework].versions
+            task: tuple[Any, ...] = (job.case, job.dtype, job.regime)
         elif isinstance(key, str):
             task = (self.cases[key], None)
         else:
@@ -422,7 +443,7 @@ class _Pool:
         """A job's result is in: done if it failed, else waiting for its references (shared or its own)."""
         job = self.jobs[index]
         job.computed, job.error, job.seconds = payload
-        label = f"{job.case.id} [{job.framework} {job.dtype}]"
+        label = f"{job.case.id} [{job.label} {job.dtype}]"
         if job.computed is None:
             self._count(1, label)
         elif uses_own_samples(job.computed):
@@ -459,7 +480,7 @@ class _Pool:
         if worker.target is None:
             return self._reference_label(key)
         job = self._job(key)
-        return f"{job.case.id} [{job.framework} {job.dtype}]"
+        return f"{job.case.id} [{job.label} {job.dtype}]"
 
     def _reference_label(self, key: Key) -> str:
         return f"{key if isinstance(key, str) else self._job(key).case.id} [reference]"
@@ -525,7 +546,7 @@ def _serve(name: str, target: str | None, parent: int, log: str, memory: int | N
             connection.send(("unavailable", None, f"unavailable: {adapters.describe_error(err)}"))
             return
         versions = {str(k): str(v) for k, v in adapter.versions().items()}
-        compute, info = partial(_compute, adapter), Ready(versions, str(adapter.regime))
+        compute, info = partial(_compute, adapter), Ready(versions)
     connection.send(("ready", None, info))
     while True:
         try:
@@ -535,9 +556,12 @@ def _serve(name: str, target: str | None, parent: int, log: str, memory: int | N
         connection.send(("done", key, compute(*task)))
 
 
-def _compute(adapter: adapters.Adapter, case: Case, dtype: str) -> tuple[kinds.Computed | None, str | None, float]:
-    """One job in a framework's worker: (computed, None, seconds), or (None, the error, seconds)."""
+def _compute(adapter: adapters.Adapter, case: Case, dtype: str,
+             regime: Regime | None) -> tuple[kinds.Computed | None, str | None, float]:
+    """One job in a framework's worker, in `regime` (None: its default): (computed, None, seconds), or (None, the
+    error, seconds)."""
     started = time.perf_counter()
+    adapter.regime = adapter.REGIMES.default if regime is None else regime
     try:
         computed, error = kinds.compute(case, adapter, dtype), None
     except Exception as err:  # the job's result is the error; the worker goes on

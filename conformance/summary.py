@@ -1,7 +1,8 @@
 """The terminal view of a report, findings first (rich; plain text when not a terminal, honours NO_COLOR).
 
 0. An interrupted run's report says first that it is partial, and how much finished.
-1. Verdicts per framework (a framework that is not installed: one line saying so, never one per job).
+1. Verdicts per framework and regime, by label (`torch`, `torch[compiled]`), each with its versions and how it
+   executed (a framework that is not installed, or lacks the regime asked for: one line saying so, never one per job).
 2. Where the frameworks differ: one line per (case, gradient), with each
    framework's answer, whether it matches the math, and its convention or bug link; after complex jobs, each
    framework's documented convention for complex gradients.
@@ -48,7 +49,7 @@ def render(report: Report, console: Console, full_table: bool = False) -> None:
         console.print(Text(f"Failures ({len(failing)} jobs)", style="bold red"))
         for job in failing:
             reasons = job.all_failures()
-            line = Text(f"  {job.case} [{job.framework}-{job.dtype}] ")
+            line = Text(f"  {job.case} [{job.label}-{job.dtype}] ")
             line.append(job.verdict.value, style=STYLE[job.verdict])
             line.append(": " + "; ".join(reasons or ["-"]))
             console.print(line, soft_wrap=True)
@@ -89,12 +90,20 @@ def verdict_table(report: Report) -> Table:
     shown = [v for v in Verdict if totals[v] or v in (Verdict.PASS, Verdict.FAIL)]
     for verdict in shown:
         table.add_column(verdict.value, justify="right", style=STYLE[verdict])
-    for fw, counts in report.summary.items():
-        info = report.environment.frameworks.get(fw)
-        versions = " ".join(info.versions.values()) if info and info.versions else ""
-        regime = f"({info.regime})" if info and info.regime else ""
-        table.add_row(" ".join(f"{fw} {versions} {regime}".split()), *(str(counts.get(v, 0)) for v in shown))
+    for label, counts in report.summary.items():
+        table.add_row(Text(_named(report, label)), *(str(counts.get(v, 0)) for v in shown))
     return table
+
+
+def _named(report: Report, label: str) -> str:
+    """A label with its framework's versions and how it executed: `torch[compiled] 2.13.0 (torch.compile (inductor))`
+    (an older report: its framework's one regime, eager or jit)."""
+    job = next((j for j in report.jobs if j.label == label), None)
+    info = report.environment.frameworks.get(job.framework) if job else None
+    if job is None or info is None:
+        return label
+    how = info.regimes.get(job.regime) if job.regime else info.regime
+    return " ".join([label, *info.versions.values(), *([f"({how})"] if how else [])])
 
 
 def difference_lines(differences: list[AgreementRecord]) -> list[Text]:
@@ -116,17 +125,17 @@ def difference_lines(differences: list[AgreementRecord]) -> list[Text]:
         for i, answer in enumerate(a.answers):
             if i:
                 line.append(" | ")
-            line.append_text(_answer(answer, answer.framework in a.odd))
+            line.append_text(_answer(answer, answer.label in a.odd))
         lines.append(line)
     return lines
 
 
 def _answers_text(a: AgreementRecord) -> str:
-    return " | ".join(_answer(x, x.framework in a.odd).plain for x in a.answers)
+    return " | ".join(_answer(x, x.label in a.odd).plain for x in a.answers)
 
 
 def _answer(answer: AnswerRecord, odd: bool) -> Text:
-    text = Text(f"{answer.framework} ")
+    text = Text(f"{answer.label} ")
     text.append(_value(answer), style="bold" if odd else "")
     if answer.cls is not None and answer.status == Status.VALUE:
         text.append(f" ({answer.cls.value})")
@@ -148,17 +157,17 @@ def _value(answer: AnswerRecord) -> str:
 
 
 def job_table(report: Report) -> Table:
-    """Every (case, dtype) against every framework; an unavailable framework has no column (its line says so once)."""
-    frameworks = [fw for fw, info in report.environment.frameworks.items()
-                  if info.available or any(j.framework == fw and j.verdict != Verdict.UNAVAILABLE for j in report.jobs)]
+    """Every (case, dtype) against every label (a framework in a regime); an unavailable one has no column (its line
+    says so once)."""
+    frameworks = list(dict.fromkeys(j.label for j in report.jobs if j.verdict != Verdict.UNAVAILABLE))
     table = Table(title="Every job", title_justify="left")
     for column in ("case", "dtype", *frameworks):
-        table.add_column(column)
+        table.add_column(Text(column))  # a label's brackets are not markup
     rows: dict[tuple[str, str], dict[str, Verdict]] = {}
     for job in report.jobs:
-        rows.setdefault((job.case, job.dtype), {})[job.framework] = job.verdict
+        rows.setdefault((job.case, job.dtype), {})[job.label] = job.verdict
     for (case, dtype), cells in rows.items():
-        table.add_row(case, dtype, *(Text(cells[fw].value, style=STYLE[cells[fw]]) if fw in cells else "-"
+        table.add_row(Text(case), dtype, *(Text(cells[fw].value, style=STYLE[cells[fw]]) if fw in cells else "-"
                                      for fw in frameworks))
     return table
 

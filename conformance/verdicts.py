@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 
 from conformance import kinds
-from conformance.adapters import ComplexConvention, Gradient, describe_error
+from conformance.adapters import ComplexConvention, Gradient, describe_error, regimes
 from conformance.kinds import Case
 from conformance.model import Convention, Divergence, Tolerance
 from conformance.tolerance import classify, errors, numeric, short, within
-from conformance.vocabulary import Class, Expect, Status, Verdict
+from conformance.vocabulary import Class, Expect, Regime, Status, Verdict
 
 #: a case's references, or None and why they could not be computed
 Referenced = tuple[dict[str, kinds.Reference] | None, str | None]
@@ -36,7 +36,7 @@ Referenced = tuple[dict[str, kinds.Reference] | None, str | None]
 
 @dataclass
 class Job:
-    """One case on one framework in one dtype, as the runner returns it."""
+    """One case on one framework in one dtype and execution regime, as the runner returns it."""
 
     case: Case
     framework: str
@@ -45,7 +45,8 @@ class Job:
     error: str | None = None  # the job as a whole failed: exception, crash, timeout
     unavailable: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
-    regime: str = ""  # how the framework executed it (eager, jit)
+    #: the regime it runs in, as planned (None: a job made outside the plan, in the framework's default)
+    regime: Regime | None = None
     seconds: float = 0.0
     #: what each gradient should be, from the runner's reference worker (None: `judge` computes them)
     references: dict[str, kinds.Reference] | None = None
@@ -54,7 +55,8 @@ class Job:
 
     @property
     def label(self) -> str:
-        return self.framework
+        """The name its answers go by: the framework's in its default regime, else `framework[regime]`."""
+        return self.framework if self.regime is None else regimes(self.framework).label(self.framework, self.regime)
 
     @property
     def finished(self) -> bool:

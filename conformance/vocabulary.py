@@ -72,6 +72,14 @@ class Difference(StrEnum):
     CLASS = "class"  # the same value up to tolerance, another class (exact 0.0 against a rounding-level zero)
 
 
+class Regime(StrEnum):
+    """How a framework executes a job; each framework spells each regime its own way (its adapter's `REGIMES`)."""
+
+    EAGER = "eager"  # op by op: torch and TF by default, JAX without jit
+    COMPILED = "compiled"  # the framework's standard compiler: torch.compile, tf.function, jax.jit
+    XLA = "xla"  # compiled by XLA: tf.function(jit_compile=True), jax.jit
+
+
 class Symptom(StrEnum):
     """What a fuzzer's finding looks like in the odd framework's answer (`conformance fuzz`)."""
 

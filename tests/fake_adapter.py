@@ -24,7 +24,6 @@ from conformance.expr import Ops
 
 class FakeAdapter(Adapter):
     name = "fake"
-    regime = "eager"  # NumPy, op by op
 
     def versions(self) -> dict[str, str]:
         return {"fake": "1.0"}

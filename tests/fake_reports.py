@@ -4,9 +4,12 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from conformance import loader, report, runner, verdicts
+from conformance import kinds, loader, report, runner, verdicts
+from conformance.adapters import VALUE, Gradient
+from conformance.vocabulary import Regime
 
 ADAPTERS = {"fake": "tests.fake_adapter:FakeAdapter", "broken": "tests.fake_adapter:BrokenAdapter"}
 
@@ -56,3 +59,16 @@ def _sample(tmp_path_factory) -> report.Report:
 def sample(_sample) -> report.Report:
     """A report with every verdict (computed once per session); a deep copy to change freely."""
     return _sample.model_copy(deep=True)
+
+
+def regimes_report(tmp: Path, compiled: float = 5.0) -> report.Report:
+    """A report whose torch answers differ between its eager and compiled regimes (planted values, no framework
+    runs): `good`'s gradient is 4; torch[compiled] says `compiled`, torch and jax (in its default, jax.jit) say 4."""
+    cases = load(tmp)
+    good = next(c.case for c in cases if c.case.id == "good")
+    answer = lambda v: kinds.Computed({"a": Gradient(VALUE, np.array(v))})
+    jobs = [verdicts.Job(good, "torch", "float64", answer(4.0), versions={"torch": "2.13"}, regime=Regime.EAGER),
+            verdicts.Job(good, "torch", "float64", answer(compiled), versions={"torch": "2.13"},
+                         regime=Regime.COMPILED),
+            verdicts.Job(good, "jax", "float64", answer(4.0), versions={"jax": "0.10"}, regime=Regime.COMPILED)]
+    return build([c for c in cases if c.case.id == "good"], jobs, ("torch", "jax"))

@@ -30,6 +30,27 @@ def test_passing_run_exits_0_and_writes_the_report(tmp_path):
     assert "seed-vjp" in result.stdout
 
 
+@pytest.mark.skipif(not installed("jax"), reason="jax not installed")
+def test_regime_all_runs_each_regime_of_a_framework_and_records_it(tmp_path):
+    """JAX has two programs (no jit; jax.jit for compiled and xla): each job twice, by label; its xla is not a third."""
+    out = tmp_path / "r.json"
+    result = conformance("run", "conformance/cases/vjp", "-k", "seed-vjp", "--framework", "jax", "--dtype", "float64",
+                         "--regime", "all", "--report", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = json.loads(out.read_text())
+    assert [(j["label"], j["regime"], j["verdict"]) for j in data["jobs"]] == [
+        ("jax[eager]", "eager", "pass"), ("jax", "compiled", "pass")]
+    assert data["environment"]["frameworks"]["jax"]["regimes"] == {"eager": "no jit", "compiled": "jax.jit"}
+    assert "jax[eager]" in result.stdout and "(no jit)" in result.stdout and "(jax.jit)" in result.stdout
+
+
+def test_a_regime_the_framework_lacks_is_unavailable_said_once_and_exits_3():
+    result = conformance("run", "conformance/cases/vjp", "--framework", "torch", "--regime", "xla")
+    assert result.returncode == 3, result.stdout + result.stderr
+    reason = "torch: unavailable: torch has no xla regime (its regimes: eager, compiled)"
+    assert result.stdout.count(reason) == 1 and "--framework torch unavailable" in result.stderr
+
+
 @pytest.mark.skipif(not all(map(installed, ("torch", "tensorflow", "jax"))), reason="needs all three frameworks")
 def test_a_case_of_only_the_math_fails_the_framework_that_differs_alone_and_findings_come_first(write_case, tmp_path):
     path = write_case("""
@@ -79,7 +100,7 @@ def test_load_error_exits_2_and_still_runs_the_good_cases(write_case, tmp_path):
 
 
 @pytest.mark.parametrize("args", [["run", "--framework", "nope"], ["run", "no/such/path"], ["frobnicate"],
-                                  ["run", "--dtype", "float8"]])
+                                  ["run", "--dtype", "float8"], ["run", "--regime", "graph"]])
 def test_usage_errors_exit_2(args):
     assert conformance(*args).returncode == 2
 

@@ -42,3 +42,17 @@ def test_a_stale_convention_fails_with_its_reason(sample):
     case = next(c for c in ET.fromstring(junit.xml(sample)).iter("testcase") if c.get("name") == "chosen[fake-float64]")
     assert [(child.tag, child.get("message")) for child in case] == [
         ("failure", "stale: a: now matches the math: remove the recorded convention (https://example.org/doc)")]
+
+
+def test_each_regime_is_a_suite_of_its_own_with_the_regime_as_a_property(tmp_path):
+    from tests.fake_reports import regimes_report
+
+    root = ET.fromstring(junit.xml(regimes_report(tmp_path)))
+    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    assert list(suites) == ["torch", "torch[compiled]", "jax"]
+    regime = {name: {p.get("name"): p.get("value") for p in s.iterfind("properties/property")}["regime"]
+              for name, s in suites.items()}
+    assert regime == {"torch": "eager", "torch[compiled]": "compiled (torch.compile (inductor))",
+                      "jax": "compiled (jax.jit)"}
+    (case,) = suites["torch[compiled]"].iter("testcase")
+    assert case.get("name") == "good[torch[compiled]-float64]" and case[0].tag == "failure"

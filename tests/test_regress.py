@@ -238,3 +238,15 @@ def test_partial_reports_are_refused_by_compare_and_merge(sample):
     partial.shard = report.Shard(index=1, count=1)
     with pytest.raises(ValueError, match="shard 1/1 is partial"):
         regress.merge([partial])
+
+
+def test_compare_and_merge_keep_two_regimes_of_one_framework_apart(tmp_path):
+    """Keyed by label: torch[compiled] moving is its own change; torch's unchanged answer is not merged into it."""
+    from tests.fake_reports import regimes_report
+
+    old, new = regimes_report(tmp_path), regimes_report(tmp_path, compiled=6.0)
+    result = regress.diff(old, new)
+    assert result["compared"] == 3
+    assert {(c["framework"], c["what"]) for c in result["changes"]} == {("torch[compiled]", "moved")}
+    shards = [new.model_copy(update={"shard": report.Shard(index=1, count=1)})]
+    assert [j.label for j in regress.merge(shards).jobs] == ["torch", "torch[compiled]", "jax"]

@@ -36,7 +36,8 @@ def test_round_trip_is_lossless_and_strict_json(built, tmp_path):
 def test_jobs_carry_the_promised_keys(built, tmp_path):
     report.write(built, tmp_path / "r.json")
     job = next(j for j in json.loads((tmp_path / "r.json").read_text())["jobs"] if j["case"] == "square")
-    assert {"case", "framework", "dtype", "verdict", "failures", "notes", "gradients"} <= set(job)
+    assert {"case", "framework", "regime", "label", "dtype", "verdict", "failures", "notes", "gradients"} <= set(job)
+    assert (job["regime"], job["label"]) == ("eager", "fake")  # an adapter that declares none: one regime
     grad = job["gradients"]["a"]
     assert grad["status"] == "value" and grad["class"] == "finite" and grad["verdict"] == "pass"
     assert grad["matches_math"] is True
@@ -44,7 +45,8 @@ def test_jobs_carry_the_promised_keys(built, tmp_path):
     assert grad["expected"] == [4.0, -2.0]
     assert grad["expected_error"]["max_abs"] < 1e-6 and "max_rel" in grad["oracle_error"]
     assert built.environment.frameworks["fake"].model_dump() == {
-        "available": True, "versions": {"fake": "1.0"}, "reason": None, "regime": "eager"}
+        "available": True, "versions": {"fake": "1.0"}, "reason": None, "regime": "eager",
+        "regimes": {"eager": "as the adapter runs"}}
     assert built.summary == {"fake": {"pass": 1, "fail": 1}}
     assert built.failed()
 
@@ -154,3 +156,37 @@ def test_an_unavailable_framework_is_said_once_not_once_per_job(sample):
     assert text.count("No module named 'not_a_real_framework_xyz'") == 1
     every_job = text[text.index("Every job"):]
     assert "unavailable" not in every_job.split("jobs:")[0] and "broken" not in every_job
+
+
+def test_each_job_records_its_regime_and_label_and_a_report_from_before_regimes_still_reads(tmp_path):
+    from tests.fake_reports import regimes_report
+
+    built = regimes_report(tmp_path)
+    assert [(j.framework, j.regime, j.label) for j in built.jobs] == [
+        ("torch", "eager", "torch"), ("torch", "compiled", "torch[compiled]"), ("jax", "compiled", "jax")]
+    assert list(built.summary) == ["torch", "torch[compiled]", "jax"]
+    torch = built.environment.frameworks["torch"]
+    assert torch.regime == "eager" and torch.regimes == {"eager": "eager", "compiled": "torch.compile (inductor)"}
+    assert built.environment.frameworks["jax"].regimes == {"compiled": "jax.jit"}
+    data = json.loads(built.model_dump_json(by_alias=True))
+    for record in [*data["jobs"], *(a for row in data["agreement"] for a in row["answers"])]:
+        del record["regime"], record["label"]
+    for info in data["environment"]["frameworks"].values():
+        del info["regimes"]
+    (tmp_path / "old.json").write_text(json.dumps(data))
+    old = report.read(tmp_path / "old.json")
+    assert [(j.regime, j.label) for j in old.jobs] == [(None, "torch")] * 2 + [(None, "jax")]
+
+
+def test_the_summary_names_each_regime_by_its_label_with_how_it_ran(tmp_path):
+    from rich.console import Console
+
+    from tests.fake_reports import regimes_report
+
+    console = Console(record=True, width=200, color_system=None)
+    summary.render(regimes_report(tmp_path), console)
+    text = console.export_text()
+    assert "torch 2.13 (eager)" in text and "torch[compiled] 2.13 (torch.compile (inductor))" in text
+    assert "jax 0.10 (jax.jit)" in text
+    assert "good a [float64] differ in value: torch 4 (finite) ✓ | torch[compiled] 5 (finite) ✗ fail" in text
+    assert "good [torch[compiled]-float64] fail" in text

@@ -1,6 +1,7 @@
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -114,8 +115,35 @@ def test_the_main_process_never_imports_a_framework(tmp_path):
             f"    cases = [c.case for c in loader.load([{str(REPO / 'conformance/cases/vjp/seed.yaml')!r}])[0]]\n"
             "    jobs = runner.run(runner.plan(cases, ['torch']), adapters.BUILTIN)\n"
             "    assert all(job.computed for job in jobs) and type(jobs[0].versions['torch']) is str\n"
-            "    assert jobs[0].regime == 'eager'\n"
+            "    assert jobs[0].regime == 'eager' and jobs[0].label == 'torch'\n"
             "    print(sorted(m for m in ('torch', 'tensorflow', 'jax') if m in sys.modules))\n")
     (tmp_path / "main.py").write_text(code)
     result = subprocess.run([sys.executable, str(tmp_path / "main.py")], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr
+
+
+def test_plan_runs_each_framework_in_the_regimes_asked_for_each_program_once():
+    """JAX's xla is its jax.jit (its default, compiled): planned once; torch has no xla; an MLE or a behaviour runs
+    once, in the default regime; no regimes asked for: each framework's default."""
+    from conformance.vocabulary import Regime
+
+    paths: list[str | Path] = [REPO / "conformance/cases/vjp/seed.yaml", REPO / "conformance/cases/mle/normal.yaml",
+                               REPO / "conformance/cases/behaviours/graph.yaml"]
+    cases, errors = loader.load(paths)
+    assert not errors
+    by_kind = {kind: next(c.case for c in cases if c.case.kind == kind) for kind in ("vjp", "mle", "behaviour")}
+    frameworks = ["torch", "tensorflow", "jax"]
+
+    def planned(kind, regimes):
+        jobs = runner.plan([by_kind[kind]], frameworks, ["float64"], regimes)
+        return [(j.label, j.unavailable is None) for j in jobs]
+
+    everything = [("torch", True), ("torch[compiled]", True), ("tensorflow", True), ("tensorflow[compiled]", True),
+                  ("tensorflow[xla]", True), ("jax[eager]", True), ("jax", True)]
+    assert planned("vjp", list(Regime)) == everything
+    assert planned("vjp", None) == [("torch", True), ("tensorflow", True), ("jax", True)]
+    assert planned("vjp", [Regime.XLA]) == [("torch[xla]", False), ("tensorflow[xla]", True), ("jax", True)]
+    (torch,) = runner.plan([by_kind["vjp"]], ["torch"], ["float64"], [Regime.XLA])
+    assert torch.unavailable == "unavailable: torch has no xla regime (its regimes: eager, compiled)"
+    for kind in ("mle", "behaviour"):
+        assert planned(kind, list(Regime)) == [("torch", True), ("tensorflow", True), ("jax", True)]

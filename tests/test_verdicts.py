@@ -202,3 +202,14 @@ def test_the_gradient_of_an_empty_input_is_zero_in_any_representation(write_case
     assert errors == []
     (result,) = judge([Job(loaded.case, "a", "float64", Computed({"x": grad}), versions={"a": "1.0"})])
     assert (result.verdict == Verdict.PASS) == ok
+
+
+def test_two_regimes_of_one_framework_that_differ_are_a_difference_naming_the_odd_one(tmp_path):
+    """A regime is compared as a framework is: by its label, torch[compiled] beside torch."""
+    from tests.fake_reports import regimes_report
+
+    (row,) = regimes_report(tmp_path).agreement
+    assert row.result == Agreement.DIFFER and row.difference == Difference.VALUE
+    assert row.groups == [["torch", "jax"], ["torch[compiled]"]] and row.odd == ["torch[compiled]"]
+    assert [(a.framework, a.regime, a.label) for a in row.answers] == [
+        ("torch", "eager", "torch"), ("torch", "compiled", "torch[compiled]"), ("jax", "compiled", "jax")]

@@ -33,7 +33,7 @@ from conformance import spelling
 from conformance.expr import Ops
 from conformance.functions import FUNCTIONS
 from conformance.tolerance import CARRIER, complex_dtype, is_complex, real_dtype
-from conformance.vocabulary import Status
+from conformance.vocabulary import Regime, Status
 
 BUILTIN = {
     "torch": "conformance.adapters.torch:TorchAdapter",
@@ -71,6 +71,32 @@ WIRTINGER = ComplexConvention(
     "grad of a function C -> R gives dL/dx - i dL/dy, the conjugate of the steepest-ascent direction (JAX's VJP "
     "transposes the linearization without conjugating): mapped to dL/dx + i dL/dy by conj(vjp(conj(v)))",
     "https://docs.jax.dev/en/latest/notebooks/autodiff_cookbook.html#complex-numbers-and-differentiation")
+
+
+@dataclass(frozen=True)
+class Regimes:
+    """The regimes a framework can run a job in, each with how the framework spells it, and its default.
+
+    Data the engine reads without importing the framework. Two regimes spelled alike run the same program (JAX's
+    xla is its jax.jit, as its compiled is): a job is planned once, in the first of them.
+    """
+
+    default: Regime
+    spelled: dict[Regime, str]
+
+    def resolve(self, regime: Regime) -> Regime | None:
+        """The regime that runs `regime`'s program here; None: the framework has no such regime."""
+        if regime not in self.spelled:
+            return None
+        return next(r for r, spelling in self.spelled.items() if spelling == self.spelled[regime])
+
+    def label(self, framework: str, regime: Regime) -> str:
+        """What the report calls the framework in `regime`: its name in its default regime, else `name[regime]`."""
+        return framework if regime == self.default else f"{framework}[{regime}]"
+
+
+#: an adapter that declares nothing runs as it runs: one regime, called eager
+ONE_REGIME = Regimes(Regime.EAGER, {Regime.EAGER: "as the adapter runs"})
 
 
 @dataclass
@@ -125,9 +151,10 @@ class Adapter:
     """The contract. `fn` arguments take and return the framework's own arrays."""
 
     name = "base"
-    #: how the framework executes the jobs by default (torch and TF "eager", JAX "jit"): recorded in the report,
-    #: since execution regimes can give different gradients
-    regime = ""
+    #: the regimes it can run a job in, and its default (class data: the engine reads it without an instance)
+    REGIMES = ONE_REGIME
+    #: the regime of the job at hand: the runner sets it before each job
+    regime = Regime.EAGER
     #: distribution library whose version the report records, besides the framework's
     distributions = ""
 
@@ -195,7 +222,7 @@ class FrameworkAdapter(Adapter):
         package = type(self).__module__
         load = lambda name: importlib.import_module(f"{package}.{name}")
         self.core, self.autodiff = load("core"), load("autodiff")  # core imports the framework
-        self.regime = self.core.REGIME
+        self.regime = self.REGIMES.default
         self.complex_convention: ComplexConvention = self.core.COMPLEX_GRADIENT
         self.spellings: dict[str, str | None] = load("ops").SPELLINGS
         self.library, self.optimize, self.scenarios = load("distributions"), load("optimize"), load("scenarios")
@@ -248,7 +275,8 @@ class FrameworkAdapter(Adapter):
         if cotangent is not None and np.iscomplexobj(cotangent) and self.complex_convention.conjugated:
             cotangent = np.conj(cotangent)
         try:
-            out, grads = self.autodiff.pullback(f, xs, None if cotangent is None else self.array(cotangent, dtype))
+            out, grads = self.autodiff.pullback(f, xs, None if cotangent is None else self.array(cotangent, dtype),
+                                                self.regime)
         except Exception as err:  # a framework's refusal is a result, recorded per gradient
             return np.array(np.nan), {k: failed(err) for k in names}
         gradients = {k: self.gradient(g) for k, g in zip(names, grads, strict=True)}
@@ -259,7 +287,8 @@ class FrameworkAdapter(Adapter):
             tangents: dict[str, np.ndarray]) -> tuple[np.ndarray, Gradient]:
         names, xs, f = self._positional(fn, primals, dtype)
         try:
-            out, tangent = self.autodiff.pushforward(f, xs, [self.array(tangents[k], dtype) for k in names])
+            out, tangent = self.autodiff.pushforward(f, xs, [self.array(tangents[k], dtype) for k in names],
+                                                     self.regime)
         except Exception as err:
             return np.array(np.nan), failed(err)
         return self.numpy(out), self.gradient(tangent)
@@ -268,7 +297,8 @@ class FrameworkAdapter(Adapter):
             tangents: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, Gradient]]:
         names, xs, f = self._positional(fn, primals, dtype)
         try:
-            out, hv = self.autodiff.hessian_vector(f, xs, [self.array(tangents[k], dtype) for k in names])
+            out, hv = self.autodiff.hessian_vector(f, xs, [self.array(tangents[k], dtype) for k in names],
+                                                   self.regime)
         except Exception as err:
             return np.array(np.nan), {k: failed(err) for k in names}
         return self.numpy(out), {k: self.gradient(g) for k, g in zip(names, hv, strict=True)}
@@ -328,6 +358,17 @@ def available() -> dict[str, str]:
     for entry in entry_points(group="conformance.adapters"):
         found.setdefault(entry.name, entry.value)
     return found
+
+
+def regimes(framework: str) -> Regimes:
+    """A framework's regimes, read from its adapter class: a built-in's package imports no framework. An adapter from
+    another package is not imported here (its module may import its framework): it runs in one regime."""
+    target = BUILTIN.get(framework)
+    if target is None:
+        return ONE_REGIME
+    module, _, attr = target.partition(":")
+    declared: Regimes = getattr(importlib.import_module(module), attr).REGIMES
+    return declared
 
 
 def load(target: str) -> Adapter:

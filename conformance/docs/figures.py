@@ -36,9 +36,11 @@ def _save(fig: Any, path: Path, rect: tuple[float, ...] | None = None) -> Path:
 
 
 def oracle_errors(jobs: list[JobRecord], frameworks: list[str], path: Path) -> Path | None:
-    """Per framework, |gradient - oracle| for every element, float32 and float64 side by side."""
+    """Per label (a framework in a regime: `frameworks` are labels), |gradient - oracle| for every element, float32 and
+    float64 side by side, in the framework's colour."""
     labels: list[str] = []
-    series: dict[str, list[tuple[str, dict[str, float]]]] = {}  # framework: (dtype, {element: error})
+    series: dict[str, list[tuple[str, dict[str, float]]]] = {}  # label: (dtype, {element: error})
+    framework: dict[str, str] = {}  # label: its framework
     for job in jobs:
         points: list[tuple[str, float]] = []
         for name, grad in job.gradients.items():
@@ -50,7 +52,8 @@ def oracle_errors(jobs: list[JobRecord], frameworks: list[str], path: Path) -> P
             labels.extend(n for n in names if n not in labels)
             points.extend(zip(names, map(float, flat), strict=True))
         if points:
-            series.setdefault(job.framework, []).append((job.dtype, dict(points)))
+            series.setdefault(job.label, []).append((job.dtype, dict(points)))
+            framework[job.label] = job.framework
     shown = [fw for fw in frameworks if fw in series]
     if not shown:
         return None
@@ -59,8 +62,8 @@ def oracle_errors(jobs: list[JobRecord], frameworks: list[str], path: Path) -> P
         for dtype, errors in series[fw]:
             xs = [labels.index(n) for n in errors]
             ys = [max(e, FLOOR) if np.isfinite(e) else np.nan for e in errors.values()]
-            ax.scatter(xs, ys, marker=MARKERS.get(dtype, "^"), color=colour(fw), label=dtype,
-                       facecolors="none" if dtype == "float32" else colour(fw))
+            ax.scatter(xs, ys, marker=MARKERS.get(dtype, "^"), color=colour(framework[fw]), label=dtype,
+                       facecolors="none" if dtype == "float32" else colour(framework[fw]))
         ax.set_yscale("log")
         ax.yaxis.set_minor_locator(NullLocator())  # decades are enough, and minor log ticks are slow to lay out
         if any(e == 0 for _, errors in series[fw] for e in errors.values()):

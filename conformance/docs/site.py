@@ -187,9 +187,8 @@ def generate(report: Report, cases: list[LoadedCase], out: str | Path) -> list[P
         (source / sub).mkdir(parents=True, exist_ok=True)
     for stale in [*source.glob("*.md"), *source.glob("cases/*.md"), *source.glob("figures/*.svg")]:
         stale.unlink()  # a page of an earlier report's case would stay in the site and its search
-    frameworks = list(report.environment.frameworks)
-    versions = {fw: ", ".join(f"{k} {v}" for k, v in info.versions.items()) or info.reason or ""
-                for fw, info in report.environment.frameworks.items()}
+    versions = _labels(report)
+    frameworks = list(versions)  # labels: each framework in each regime it ran in
     loaded = {c.case.id: c for c in cases}
     ids = list(dict.fromkeys([*loaded, *report.cases]))
     titles = {cid: loaded[cid].case.title if cid in loaded else report.cases[cid].title for cid in ids}
@@ -254,6 +253,20 @@ def _topic(file: str) -> str:
     return parts[parts.index("cases") + 1] if "cases" in parts[:-2] else Path(file).parent.name or "cases"
 
 
+def _labels(report: Report) -> dict[str, str]:
+    """Each label the report's jobs ran under (a framework in a regime: `torch`, `torch[compiled]`), frameworks in the
+    report's order, with its versions and how the regime is spelled; a framework that ran no job, by its name, with
+    its reason."""
+    out = {}
+    for fw, info in report.environment.frameworks.items():
+        versions = ", ".join(f"{k} {v}" for k, v in info.versions.items()) or info.reason or ""
+        ran = {j.label: j.regime for j in report.jobs if j.framework == fw} or {fw: None}
+        for label, regime in ran.items():
+            how = info.regimes.get(regime) if regime else None
+            out[label] = f"{versions} ({how})" if how else versions
+    return out
+
+
 def _page(cid: str, loaded: LoadedCase | None, report: Report, frameworks: list[str], versions: dict[str, str],
           agreement: list[Row], out: Path) -> Page:
     meta = report.cases.get(cid) or CaseRecord(title=cid, kind="?", why="", file="", line=0, tags=[])
@@ -265,8 +278,8 @@ def _page(cid: str, loaded: LoadedCase | None, report: Report, frameworks: list[
                 agreement=agreement)
     jobs = [j for j in report.jobs if j.case == cid]
     page.dtypes = list(dict.fromkeys(j.dtype for j in jobs))
-    page.chips = {fw: _chips([j for j in jobs if j.framework == fw]) for fw in frameworks}
-    page.frameworks = [_framework(fw, versions[fw], [j for j in jobs if j.framework == fw], page.title)
+    page.chips = {fw: _chips([j for j in jobs if j.label == fw]) for fw in frameworks}
+    page.frameworks = [_framework(fw, versions[fw], [j for j in jobs if j.label == fw], page.title)
                        for fw in frameworks]
     page.differs = sum(len(r.dtypes) for r in agreement if r.result in DIFFERING)
     if case is not None:
@@ -433,7 +446,7 @@ def _rows(records: Iterable[AgreementRecord], frameworks: list[str], titles: dic
     """One row per (case, gradient) and answers; the dtypes with the same answers share it."""
     rows: dict[tuple, Row] = {}
     for a in records:
-        by_fw = {x.framework: Answer(_cell(x), x.verdict, x.matches_math, x.framework in a.odd, x.why, x.link)
+        by_fw = {x.label: Answer(_cell(x), x.verdict, x.matches_math, x.label in a.odd, x.why, x.link)
                  for x in a.answers}
         answers = tuple(by_fw.get(fw) for fw in frameworks)
         key = (a.case, a.gradient, a.result, a.difference, answers, a.reason)
@@ -451,7 +464,7 @@ def _results(page: Page, jobs: list[JobRecord], report: Report) -> None:
     for job in jobs:
         info = env.get(job.framework)
         page.results.append(ResultRow(
-            job.framework, ", ".join(info.versions.values()) if info else "", job.dtype, job.verdict,
+            job.label, ", ".join(info.versions.values()) if info else "", job.dtype, job.verdict,
             [_cell(job.gradients[n]) if n in job.gradients else None for n in page.columns],
             job.all_failures(),
             job.notes + [f"{n}: {x}" for n, g in job.gradients.items() for x in g.notes]
@@ -541,7 +554,7 @@ def _tally(report: Report, frameworks: list[str]) -> list[tuple[str, list[int]]]
         "stale record": lambda g: g.verdict == Verdict.STALE, "exact zero": lambda g: g.cls == Class.EXACT_ZERO,
         "tolerance zero": lambda g: g.cls == Class.TOLERANCE_ZERO,
         "disconnected": lambda g: g.status == Status.DISCONNECTED}
-    rows = [(label, [sum(test(g) for j in report.jobs if j.framework == fw for g in j.gradients.values())
+    rows = [(label, [sum(test(g) for j in report.jobs if j.label == fw for g in j.gradients.values())
                      for fw in frameworks]) for label, test in tests.items()]
     differences = report.differences()
     rows.append(("odd one out where they differ", [sum(fw in a.odd for a in differences) for fw in frameworks]))

@@ -99,6 +99,9 @@ class Kind:
     references: Callable[[Any, dict[str, Any] | None], dict[str, Reference]]
     #: in the engine: the kind's checks beyond the gradients
     check: Callable[[Any, Computed, str, dict[str, str]], Checked] = no_checks
+    #: whether its gradients come from the adapter's vjp, jvp or hvp, which run in the job's execution regime; a kind
+    #: whose work is the framework's own code (an optimizer, a scenario's idiom) runs in the default regime only
+    regimes: bool = True
 
 
 def vjp_per_input(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray],

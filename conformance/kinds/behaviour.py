@@ -81,4 +81,4 @@ def expected_outcome(case: BehaviourCase, framework: str, versions: dict[str, st
                 None)
 
 
-KIND = Kind(BehaviourCase, compute, reference, check)
+KIND = Kind(BehaviourCase, compute, reference, check, regimes=False)

@@ -300,4 +300,4 @@ def check(case: MleCase, computed: Computed, framework: str, versions: dict[str,
     return checked
 
 
-KIND = Kind(MleCase, _compute_mle, reference, check)
+KIND = Kind(MleCase, _compute_mle, reference, check, regimes=False)

@@ -1,4 +1,8 @@
-"""JAX's autodiff primitives, jitted as JAX code normally runs: jax.vjp, jax.jvp, and jvp of grad for HVPs."""
+"""JAX's autodiff primitives: jax.vjp, jax.jvp, and jvp of grad for HVPs.
+
+Jitted as JAX code normally runs (the compiled regime, JAX's default, which is also its xla one); in the eager
+regime called without jit, each primitive dispatched op by op.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
@@ -10,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from conformance.adapters import DISCONNECTED, Gradient, Program
+from conformance.vocabulary import Regime
 
 #: distinct programs kept compiled; past that all are dropped, JAX's own caches too, so a worker's memory stays
 #: flat however many jobs it runs (about 1 MB each otherwise); a suite's reuse is within a case, never that far.
@@ -36,7 +41,7 @@ class _Compiled:
 _PROGRAMS = _Compiled()
 
 
-def pullback(f: Callable[..., Any], xs: list[Any], cotangent: Any) -> tuple[Any, list[Any]]:
+def pullback(f: Callable[..., Any], xs: list[Any], cotangent: Any, regime: Regime) -> tuple[Any, list[Any]]:
     """f(*xs) and its VJP; an input the output does not depend on gets JAX's symbolic zero, marked disconnected."""
     def forward_and_pullback(ct: Any, *xs: Any) -> tuple[Any, Any]:
         out, pull = jax.vjp(f, *xs)
@@ -51,7 +56,7 @@ def pullback(f: Callable[..., Any], xs: list[Any], cotangent: Any) -> tuple[Any,
         # a program found by its key was traced with this scalar cotangent: its output is a scalar
         if _typed(key, (cotangent, *xs)) not in _PROGRAMS.by_key and jax.eval_shape(f, *xs).shape != ():
             jax.grad(f)(*xs)  # raises jax.grad's own error for a non-scalar output
-    program, (out, *grads) = _run(forward_and_pullback, cotangent, *xs, key=key)
+    program, (out, *grads) = _run(forward_and_pullback, cotangent, *xs, key=key, regime=regime)
     connected = _depends_on_first_input(program.jaxpr)[1:]
     return out, [_float0(g) if g.dtype == jax.dtypes.float0 else
                  g if linked else Gradient(DISCONNECTED, np.asarray(g), representation="symbolic zero")
@@ -65,17 +70,18 @@ def _float0(grad: Any) -> Gradient:
     return Gradient(DISCONNECTED, representation=f"float0 of shape {tuple(np.shape(grad))}")
 
 
-def pushforward(f: Callable[..., Any], xs: list[Any], tangents: list[Any]) -> tuple[Any, Any]:
+def pushforward(f: Callable[..., Any], xs: list[Any], tangents: list[Any], regime: Regime) -> tuple[Any, Any]:
     _, (out, tangent) = _run(lambda xs, ts: jax.jvp(f, xs, ts), tuple(xs), tuple(tangents),
-                             key=_key("pushforward", f))
+                             key=_key("pushforward", f), regime=regime)
     return out, tangent
 
 
-def hessian_vector(f: Callable[..., Any], xs: list[Any], tangents: list[Any]) -> tuple[Any, list[Any]]:
+def hessian_vector(f: Callable[..., Any], xs: list[Any], tangents: list[Any], regime: Regime
+                   ) -> tuple[Any, list[Any]]:
     """Forward over reverse, jax.jvp of jax.grad: the JAX autodiff cookbook's hvp."""
     grad = jax.grad(f, argnums=tuple(range(len(xs))))
     _, (out, *hv) = _run(lambda xs, ts: (f(*xs), jax.jvp(lambda *a: grad(*a), xs, ts)[1]), tuple(xs), tuple(tangents),
-                         key=_key("hessian_vector", f))
+                         key=_key("hessian_vector", f), regime=regime)
     return out, hv
 
 
@@ -83,8 +89,10 @@ def _key(primitive: str, f: Callable[..., Any]) -> Hashable | None:
     return (primitive, f.key) if isinstance(f, Program) else None
 
 
-def _run(f: Callable, *args: Any, key: Hashable | None) -> tuple[Any, list[Any]]:
-    """f(*args) jitted, as JAX code normally runs: its traced program and its flat outputs.
+def _run(f: Callable, *args: Any, key: Hashable | None, regime: Regime) -> tuple[Any, list[Any]]:
+    """f(*args) jitted, as JAX code normally runs (eager: called as it is): its traced program and its flat outputs.
+
+    The traced program (make_jaxpr traces, it never compiles) tells which inputs are disconnected, in either regime.
 
     One XLA compilation per distinct program (not one per primitive, as in
     eager mode), found by the program's text and its constants' types: the
@@ -95,6 +103,8 @@ def _run(f: Callable, *args: Any, key: Hashable | None) -> tuple[Any, list[Any]]
     program is also found by that key and the arguments' types, which skips
     tracing it again.
     """
+    if regime == Regime.EAGER:
+        return jax.make_jaxpr(f)(*args), jax.tree.leaves(f(*args))
     leaves, typed = jax.tree.leaves(args), _typed(key, args)
     if typed is not None and typed in _PROGRAMS.by_key:
         program, compiled = _PROGRAMS.by_key[typed]

@@ -17,8 +17,6 @@ import numpy.typing as npt  # noqa: E402
 from conformance.adapters import WIRTINGER  # noqa: E402
 from conformance.tolerance import real_dtype  # noqa: E402
 
-#: the default execution regime every job runs in: jax.jit: one XLA program per computation, as JAX code normally runs
-REGIME = "jit"
 #: what its reverse mode returns for complex numbers, as it documents it (mapped to the math's in the shared plumbing)
 COMPLEX_GRADIENT = WIRTINGER
 #: the names spellings may use (ops.py)

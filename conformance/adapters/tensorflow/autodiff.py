@@ -1,4 +1,8 @@
-"""TensorFlow's autodiff primitives: tf.GradientTape for reverse mode, tf.autodiff.ForwardAccumulator forward."""
+"""TensorFlow's autodiff primitives: tf.GradientTape for reverse mode, tf.autodiff.ForwardAccumulator forward.
+
+Eager runs them op by op (TF 2's default); the compiled regimes wrap the whole tape computation in tf.function
+(with jit_compile=True for XLA), as a user writes a train step, so the gradient is computed in the graph.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -8,6 +12,14 @@ import tensorflow as tf
 
 from conformance.adapters import VALUE, Gradient
 from conformance.adapters.tensorflow.core import numpy
+from conformance.vocabulary import Regime
+
+
+def _in(regime: Regime, step: Callable[..., Any]) -> Callable[..., Any]:
+    if regime == Regime.EAGER:
+        return step
+    # one trace per job: its function is new, and reduce_retracing would make its shapes symbolic
+    return tf.function(step, jit_compile=regime == Regime.XLA)
 
 
 def _gradient(grad: Any) -> Any:
@@ -17,26 +29,38 @@ def _gradient(grad: Any) -> Any:
     return grad
 
 
-def pullback(f: Callable[..., Any], xs: list[Any], cotangent: Any) -> tuple[Any, list[Any]]:
+def pullback(f: Callable[..., Any], xs: list[Any], cotangent: Any, regime: Regime) -> tuple[Any, list[Any]]:
     """f(*xs) and its VJP; with no cotangent TF sums a non-scalar output (output_gradients of ones)."""
-    with tf.GradientTape() as tape:
-        tape.watch(xs)
-        out = f(*xs)
-    return out, [_gradient(g) for g in tape.gradient(out, xs, output_gradients=cotangent)]
-
-
-def pushforward(f: Callable[..., Any], xs: list[Any], tangents: list[Any]) -> tuple[Any, Any]:
-    with tf.autodiff.ForwardAccumulator(xs, tangents) as accumulator:
-        out = f(*xs)
-    return out, accumulator.jvp(out)
-
-
-def hessian_vector(f: Callable[..., Any], xs: list[Any], tangents: list[Any]) -> tuple[Any, list[Any]]:
-    """Forward over reverse: a ForwardAccumulator around a GradientTape, as the TF autodiff guide shows."""
-    with tf.autodiff.ForwardAccumulator(xs, tangents) as accumulator:
+    def step(xs: list[Any], cotangent: Any) -> tuple[Any, list[Any]]:
         with tf.GradientTape() as tape:
             tape.watch(xs)
             out = f(*xs)
-        # made dense while the accumulator watches: its jvp takes no IndexedSlices (tf.gather's gradient)
-        grads = [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in tape.gradient(out, xs)]
-    return out, [None if g is None else _gradient(accumulator.jvp(g)) for g in grads]
+        return out, tape.gradient(out, xs, output_gradients=cotangent)
+
+    out, grads = _in(regime, step)(xs, cotangent)
+    return out, [_gradient(g) for g in grads]
+
+
+def pushforward(f: Callable[..., Any], xs: list[Any], tangents: list[Any], regime: Regime) -> tuple[Any, Any]:
+    def step(xs: list[Any], tangents: list[Any]) -> tuple[Any, Any]:
+        with tf.autodiff.ForwardAccumulator(xs, tangents) as accumulator:
+            out = f(*xs)
+        return out, accumulator.jvp(out)
+
+    return _in(regime, step)(xs, tangents)
+
+
+def hessian_vector(f: Callable[..., Any], xs: list[Any], tangents: list[Any], regime: Regime) -> tuple[Any, list[Any]]:
+    """Forward over reverse: a ForwardAccumulator around a GradientTape, as the TF autodiff guide shows."""
+    def step(xs: list[Any], tangents: list[Any]) -> tuple[Any, list[Any]]:
+        with tf.autodiff.ForwardAccumulator(xs, tangents) as accumulator:
+            with tf.GradientTape() as tape:
+                tape.watch(xs)
+                out = f(*xs)
+            # made dense while the accumulator watches: its jvp takes no IndexedSlices (tf.gather's gradient)
+            grads = [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g
+                     for g in tape.gradient(out, xs)]
+        return out, [None if g is None else accumulator.jvp(g) for g in grads]
+
+    out, hv = _in(regime, step)(xs, tangents)
+    return out, [_gradient(g) for g in hv]

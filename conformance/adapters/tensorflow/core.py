@@ -18,8 +18,6 @@ from conformance.tolerance import is_complex
 tf.config.threading.set_inter_op_parallelism_threads(1)  # one core per worker: workers run side by side
 tf.config.threading.set_intra_op_parallelism_threads(1)
 
-#: the default execution regime every job runs in: op by op: TF 2's default (no tf.function)
-REGIME = "eager"
 #: what its reverse mode returns for complex numbers, as it documents it (mapped to the math's in the shared plumbing)
 COMPLEX_GRADIENT = CONJUGATE_WIRTINGER
 #: the names spellings may use (ops.py)

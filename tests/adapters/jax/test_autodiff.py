@@ -89,3 +89,24 @@ def test_a_program_holding_data_is_found_again_only_with_the_same_data(adapter, 
     assert not errors
     for loaded, want in zip(cases, ([1.0, 0.0, 0.0], [0.0, 0.0, 1.0]), strict=True):
         np.testing.assert_array_equal(kinds.compute(loaded.case, adapter, "float64").gradients["x"].value, want)
+
+
+@pytest.mark.parametrize("size", [11])
+def test_the_eager_regime_dispatches_op_by_op_and_the_compiled_one_jits_the_whole_program(size, caplog):
+    """jax.log_compiles: eager compiles each primitive alone (jit(sin), jit(multiply)), never the whole pullback;
+    compiled compiles one program (jit(run)) holding it all. Same gradient either way. A new shape defeats caches."""
+    import jax
+    import jax.numpy as jnp
+
+    from conformance.adapters.jax import autodiff
+    from conformance.vocabulary import Regime
+
+    compiled = {}
+    for regime, n in ((Regime.EAGER, size), (Regime.COMPILED, size + 1)):
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="jax"), jax.log_compiles():
+            _, (grad,) = autodiff.pullback(lambda x: jnp.sum(jnp.sin(x) * 3.0), [jnp.ones(n)], None, regime)
+        np.testing.assert_allclose(grad, 3 * np.cos(np.ones(n)))
+        compiled[regime] = {m.split()[1] for r in caplog.records if (m := r.getMessage()).startswith("Compiling ")}
+    assert {"jit(sin)", "jit(multiply)"} <= compiled[Regime.EAGER] and "jit(run)" not in compiled[Regime.EAGER]
+    assert "jit(run)" in compiled[Regime.COMPILED] and not {"jit(sin)", "jit(multiply)"} & compiled[Regime.COMPILED]

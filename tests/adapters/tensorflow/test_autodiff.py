@@ -2,12 +2,14 @@
 import numpy as np
 import pytest
 
+from conformance.vocabulary import Regime
 from tests.conftest import installed
 
 pytestmark = pytest.mark.skipif(not installed("tensorflow"), reason="tensorflow not installed")
 
 
-def test_indexed_slices_are_made_dense_with_repeated_indices_summed():
+@pytest.mark.parametrize("regime", list(Regime))
+def test_indexed_slices_are_made_dense_with_repeated_indices_summed(regime):
     import tensorflow as tf
 
     from conformance.adapters import VALUE, Gradient
@@ -19,12 +21,13 @@ def test_indexed_slices_are_made_dense_with_repeated_indices_summed():
         raw = tape.gradient(tf.gather(x, indices), x)
     assert isinstance(raw, tf.IndexedSlices) and list(raw.indices.numpy()) == [2, 0, 2]
     cotangent = tf.constant([[1.0, 2.0], [10.0, 20.0], [100.0, 200.0]])
-    _, (grad,) = autodiff.pullback(lambda x: tf.gather(x, indices), [x], cotangent)
+    _, (grad,) = autodiff.pullback(lambda x: tf.gather(x, indices), [x], cotangent, regime)
     assert isinstance(grad, Gradient) and grad.status == VALUE and grad.representation == "IndexedSlices"
     np.testing.assert_array_equal(grad.value, [[10.0, 20.0], [0.0, 0.0], [101.0, 202.0]])
 
 
-def test_a_hessian_vector_product_through_a_gather_is_dense():
+@pytest.mark.parametrize("regime", list(Regime))
+def test_a_hessian_vector_product_through_a_gather_is_dense(regime):
     """Forward over reverse: the reverse pass's IndexedSlices is made dense where the ForwardAccumulator sees it."""
     import tensorflow as tf
 
@@ -33,6 +36,27 @@ def test_a_hessian_vector_product_through_a_gather_is_dense():
 
     x, indices = tf.constant([1.0, 2.0, 3.0]), tf.constant([2, 2, 0])
     _, (hv,) = autodiff.hessian_vector(lambda x: tf.reduce_sum(tf.gather(x, indices) ** 2), [x],
-                                       [tf.constant([1.0, 10.0, 100.0])])
+                                       [tf.constant([1.0, 10.0, 100.0])], regime)
     value = hv.value if isinstance(hv, Gradient) else np.asarray(hv)
     np.testing.assert_array_equal(value, [2.0, 0.0, 400.0])  # H = diag(2 * uses) = diag(2, 0, 4)
+
+
+def test_the_compiled_regimes_trace_the_tape_into_a_graph_and_xla_compiles_it():
+    """Eager runs op by op; compiled and xla trace the function (it sees a graph); only xla rejects an op XLA cannot
+    compile (tf.py_function runs Python: it has no XLA kernel)."""
+    import tensorflow as tf
+
+    from conformance.adapters.tensorflow import autodiff
+    from conformance.vocabulary import Regime
+
+    seen = []
+    def f(x):
+        seen.append(tf.executing_eagerly())
+        return tf.reduce_sum(tf.py_function(lambda v: v * 2.0, [x], tf.float64) * x)
+
+    for regime in (Regime.EAGER, Regime.COMPILED):
+        _, (grad,) = autodiff.pullback(f, [tf.constant([1.0, 2.0], tf.float64)], None, regime)
+        np.testing.assert_allclose(grad, [4.0, 8.0])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"unsupported operations .* on XLA_CPU_JIT: EagerPyFunc"):
+        autodiff.pullback(f, [tf.constant([1.0, 2.0], tf.float64)], None, Regime.XLA)
+    assert seen == [True, False, False]

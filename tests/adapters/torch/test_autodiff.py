@@ -1,0 +1,47 @@
+"""torch's compiled regime: every job is compiled by torch.compile, however many jobs share the adapter's wrapper."""
+import numpy as np
+import pytest
+
+from tests.conftest import installed
+
+pytestmark = pytest.mark.skipif(not installed("torch"), reason="torch not installed")
+
+
+def test_every_call_in_the_compiled_regime_compiles_past_dynamos_recompile_limit():
+    """The adapter calls every job's function through one wrapper (one code object): without a reset, dynamo would
+    stop compiling it after its recompile limit (8) and run the rest eagerly, saying nothing."""
+    import torch
+    from torch._dynamo.utils import counters
+
+    from conformance.adapters import BUILTIN, load
+    from conformance.vocabulary import Regime
+
+    adapter = load(BUILTIN["torch"])
+    adapter.regime = Regime.COMPILED
+    calls = torch._dynamo.config.recompile_limit + 4
+    for k in range(calls):
+        def f(env: dict, k: int = k) -> torch.Tensor:
+            return (torch.sin(env["x"]) * (k + 1)).sum()
+        counters.clear()
+        _, grads = adapter.vjp(f, {"x": np.ones(3)}, "float64", None)
+        assert counters["stats"]["unique_graphs"] >= 1, f"call {k} ran eagerly"
+        np.testing.assert_allclose(np.asarray(grads["x"].value), (k + 1) * np.cos(np.ones(3)))
+
+
+def test_the_compiled_hessian_vector_product_is_torch_funcs_and_matches_eager():
+    """AOTAutograd has no double backward: compiled, the HVP is jvp of grad, compiled whole."""
+    import torch
+    from torch._dynamo.utils import counters
+
+    from conformance.adapters.torch import autodiff
+    from conformance.vocabulary import Regime
+
+    xs, ts = [torch.tensor([1.0, 2.0], dtype=torch.float64)], [torch.tensor([1.0, 10.0], dtype=torch.float64)]
+    f = lambda x: (x ** 3).sum()
+    counters.clear()
+    out, (hv,) = autodiff.hessian_vector(f, xs, ts, Regime.COMPILED)
+    assert counters["stats"]["unique_graphs"] >= 1
+    _, (eager,) = autodiff.hessian_vector(f, [x.clone() for x in xs], ts, Regime.EAGER)
+    np.testing.assert_allclose(hv.detach().numpy(), [6.0, 120.0])  # H = diag(6x)
+    np.testing.assert_allclose(eager.detach().numpy(), hv.detach().numpy())
+    assert float(out) == 9.0
