@@ -135,6 +135,9 @@ def _main(argv: list[str] | None) -> int:
                          help="only this framework (repeatable); default: all adapters")
     fuzzing.add_argument("--dtype", action="append", choices=("float32", "float64"),
                          help="only this dtype (repeatable); default: both")
+    fuzzing.add_argument("--regime", action="append", choices=[*Regime, ALL], metavar="NAME",
+                         help="execution regime (repeatable): eager, compiled, xla or all; default: eager in every "
+                              "framework (JAX too: its jit compiles each distinct expression)")
     fuzzing.add_argument("--report", metavar="FILE", type=_output_file, help="write the JSON fuzz report here")
     fuzzing.add_argument("--quiet", action="store_true", help="no progress display")
 
@@ -172,7 +175,7 @@ def _fuzz(args: argparse.Namespace) -> int:
         return USAGE
     options = fuzz.Options(out=Path(args.out), seconds=args.seconds, seed=args.seed, functions=args.functions,
                            frameworks=args.framework or list(known), dtypes=tuple(args.dtype or fuzz.DTYPES),
-                           expressions=args.expressions)
+                           expressions=args.expressions, regimes=_regimes(args.regime) or [Regime.EAGER])
     try:
         with runner.interruptible(), fuzz.Display(options, quiet=args.quiet) as show:
             result = fuzz.fuzz(options, known, progress=show)

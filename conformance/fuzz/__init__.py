@@ -30,6 +30,7 @@ from conformance.fuzz.draw import Trial, draw_trial, select
 from conformance.fuzz.findings import Finding, Signature
 from conformance.fuzz.report import FuzzReport, record
 from conformance.generate import by_points
+from conformance.vocabulary import Regime
 
 #: trials per batch: large enough that the workers stay busy, small enough to stop near --seconds
 BATCH = 48
@@ -65,7 +66,7 @@ class Display:
 
     def __call__(self, expressions: int, jobs: int, new: int) -> None:
         elapsed = time.monotonic() - self._started
-        checks = expressions * len(self.options.frameworks) / elapsed if elapsed else 0.0
+        checks = expressions * len(self.options.frameworks) * len(self.options.regimes) / elapsed if elapsed else 0.0
         line = f"{expressions} expressions, {jobs} jobs, {checks:.1f} checks/s, {new} new findings"
         if self._bar is not None and self._task is not None:
             self._bar.update(self._task, completed=min(elapsed, self.options.seconds), line=line)
@@ -84,6 +85,10 @@ class Options:
     dtypes: tuple[str, ...] = ("float32", "float64")  # DTYPES
     #: stop after this many expressions (whichever comes first with `seconds`): a run that repeats exactly
     expressions: int | None = None
+    #: eager by default in every framework, JAX too: the differentiation rules are the same under jit, and a
+    #: fuzzer's expressions are all distinct programs, which jit would compile one by one (about 80 ms each here,
+    #: against 13 ms for the whole of an eager JAX check); `--regime compiled` (or xla, all) adds the others
+    regimes: list[Regime] = field(default_factory=lambda: [Regime.EAGER])
     batch: int = BATCH
     timeout: float = 60.0
 
@@ -94,6 +99,7 @@ class Evaluator:
     def __init__(self, adapters: dict[str, str], options: Options) -> None:
         self.adapters, self.options = adapters, options
         self.jobs = 0
+        self.labels: set[str] = set()  # each framework in each regime it ran in
         self.folder = Path(tempfile.mkdtemp(prefix="conformance-fuzz-"))
         self.session = runner.Session(adapters, options.timeout)
 
@@ -107,9 +113,10 @@ class Evaluator:
         loaded, errors = loader.load([path])
         if errors:  # the generator's bug, never the frameworks': stop loudly
             raise RuntimeError(f"a drawn trial does not load: {errors[0]}")
-        jobs = runner.plan([c.case for c in loaded], self.options.frameworks,
-                           [d for d in self.options.dtypes])
+        jobs = runner.plan([c.case for c in loaded], self.options.frameworks, list(self.options.dtypes),
+                           self.options.regimes)
         self.jobs += len(jobs)
+        self.labels.update(job.label for job in jobs)
         self.session.run(jobs)
         judged = verdicts.judge(jobs)
         out = []
@@ -165,4 +172,5 @@ def _loop(options: Options, rng: np.random.Generator, pool: list[Function], libr
         if progress:
             progress(drawn, evaluate.jobs, len(new))
     files = {id(f): cases.write(f, options.seed, options.out) for f in new}
-    return record(options, drawn, evaluate.jobs, time.monotonic() - started, seen, counts, new, files)
+    return record(options, sorted(evaluate.labels), drawn, evaluate.jobs, time.monotonic() - started, seen, counts,
+                  new, files)

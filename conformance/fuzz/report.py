@@ -46,7 +46,7 @@ class FuzzReport(Record):
     seconds: float
     expressions: int
     jobs: int
-    frameworks: list[str]
+    frameworks: list[str] = Field(description="each framework in each regime it ran in (`torch`, `jax[eager]`)")
     dtypes: list[str]
     expressions_per_second: float
     checks_per_second: float = Field(description="expressions x frameworks per second")
@@ -57,9 +57,9 @@ class FuzzReport(Record):
         return [f for f in self.findings if f.new]
 
 
-def record(options: Options, drawn: int, jobs: int, seconds: float, seen: dict[Signature, Finding],
+def record(options: Options, labels: list[str], drawn: int, jobs: int, seconds: float, seen: dict[Signature, Finding],
            counts: dict[Signature, int], new: list[Finding], files: dict[int, Path]) -> FuzzReport:
-    frameworks = options.frameworks
+    frameworks = labels
     shrunk = {f.signature: f for f in new}
     rows = [_finding(f, True, counts.get(f.signature, 1), files.get(id(f))) for f in new]
     rows += [_finding(f, False, counts[s], None) for s, f in seen.items() if f.known is not None and s not in shrunk]
