@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -137,15 +138,16 @@ def fuzz(options: Options, adapters: dict[str, str], progress: Progress | None =
     pool = select(options.functions)
     if not pool:
         raise ValueError(f"no function matches {options.functions!r}")
-    library = findings.recorded(c.case for c in loader.load([loader.LIBRARY])[0])
+    # the library's records are read while the first batch runs (its workers start meanwhile)
+    reading = ThreadPoolExecutor(1).submit(lambda: findings.recorded(c.case for c in loader.load([loader.LIBRARY])[0]))
     evaluate = Evaluator(adapters, options)
     try:
-        return _loop(options, rng, pool, library, evaluate, progress)
+        return _loop(options, rng, pool, reading, evaluate, progress)
     finally:
         evaluate.close()
 
 
-def _loop(options: Options, rng: np.random.Generator, pool: list[Function], library: list[findings.Recorded],
+def _loop(options: Options, rng: np.random.Generator, pool: list[Function], reading: Future[list[findings.Recorded]],
           evaluate: Evaluator, progress: Progress | None) -> FuzzReport:
     seen: dict[Signature, Finding] = {}
     counts: dict[Signature, int] = {}
@@ -157,7 +159,9 @@ def _loop(options: Options, rng: np.random.Generator, pool: list[Function], libr
         trials = [draw_trial(rng, pool) for _ in range(size)]
         drawn += size
         fresh = []
-        for found in evaluate(trials):
+        outcomes = evaluate(trials)
+        library = reading.result()
+        for found in outcomes:
             for f in found:
                 f.known = findings.classify(f, library)
                 counts[f.signature] = counts.get(f.signature, 0) + 1
