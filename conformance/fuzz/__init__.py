@@ -102,7 +102,8 @@ class Evaluator:
         self.jobs = 0
         self.labels: set[str] = set()  # each framework in each regime it ran in
         self.folder = Path(tempfile.mkdtemp(prefix="conformance-fuzz-"))
-        self.session = runner.Session(adapters, options.timeout)
+        # JAX compiles each primitive the first time it meets its shapes, eagerly too: kept on disk between runs
+        self.session = runner.Session(adapters, options.timeout, runner.COMPILE_CACHE)
 
     def close(self) -> None:
         self.session.close()
