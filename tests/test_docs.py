@@ -172,6 +172,20 @@ def test_case_page_shows_each_framework_convention_and_agreement(small):
     assert all(f"cases/{a.case}.html" in conventions for a in built.differences())
 
 
+def test_each_regime_shows_by_its_label_with_how_it_ran(tmp_path):
+    """A framework in a regime other than its default is a column of its own, named `torch[compiled]`, its versions
+    saying how it ran; its answer is the odd one where it differs."""
+    from tests.fake_reports import load, regimes_report
+
+    built = regimes_report(tmp_path)
+    generate(built, [c for c in load(tmp_path) if c.case.id == "good"], tmp_path / "site")
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "torch[compiled]" in index and "torch 2.13 (torch.compile (inductor))" in index
+    page = (tmp_path / "site" / "cases" / "good.html").read_text(encoding="utf-8")
+    agreement = page[page.index('id="agreement"'):]
+    assert '<tr class="r-differ">' in agreement and "torch[compiled]" in agreement
+
+
 def test_case_page_shows_math_results_and_code(small):
     _, _, out, _, _ = small
     page = (out / "cases" / "seed-vjp.html").read_text(encoding="utf-8")
