@@ -14,7 +14,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -109,7 +109,9 @@ class Evaluator:
         self.session.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def __call__(self, trials: list[Trial]) -> list[list[Finding]]:
+    def __call__(self, trials: list[Trial], seen: Collection[Signature] = ()) -> list[list[Finding]]:
+        """Each trial's findings; one whose signature is in `seen` is only counted by the caller, so it is passed
+        on as found, without the filters' cost (the kink filter's neighbours)."""
         path = self.folder / "batch.yaml"
         path.write_text(cases.batch_text(trials), encoding="utf-8")
         loaded, errors = loader.load([path])
@@ -124,7 +126,9 @@ class Evaluator:
         out = []
         for i, trial in enumerate(trials):
             mine = [v for v in judged if v.job.case.id == f"t{i}" and v.job.dtype in trial.dtypes]
-            out.append(findings.filtered(findings.detect(trial, mine), mine))
+            found = findings.detect(trial, mine)
+            out.append([f for f in found if f.signature in seen]
+                       + findings.filtered([f for f in found if f.signature not in seen], mine))
         return out
 
 
@@ -160,13 +164,13 @@ def _loop(options: Options, rng: np.random.Generator, pool: list[Function], read
         trials = [draw_trial(rng, pool) for _ in range(size)]
         drawn += size
         fresh = []
-        outcomes = evaluate(trials)
+        outcomes = evaluate(trials, seen)
         library = reading.result()
         for found in outcomes:
             for f in found:
-                f.known = findings.classify(f, library)
                 counts[f.signature] = counts.get(f.signature, 0) + 1
                 if f.signature not in seen:
+                    f.known = findings.classify(f, library)
                     seen[f.signature] = f
                     if f.known is None:
                         fresh.append(f)

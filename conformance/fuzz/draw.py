@@ -115,17 +115,22 @@ def _draw(rng: np.random.Generator, functions: list[Function]) -> Trial:
         domains = dict(zip(names, sweep.domain, strict=True))
         special = {n: [p.inputs[param] for p in sweep.special if not p.dtypes and param in p.inputs]
                    for n, param in zip(names, core.params, strict=True)}
+        common = {n: list(COMMON) for n in names}
     else:
         call = sweep.calls[int(rng.integers(len(sweep.calls)))]
         domains = {n: sweep.ranges.get(n, RANGE) for n in call.shapes}
         special = {n: [] for n in call.shapes}
+        # an interval the record gives is the function's precondition (clip's lo < hi, betainc's x in (0, 1)):
+        # common special values outside it are not drawn
+        common = {n: [v for v in COMMON if n not in sweep.ranges or domains[n][0] <= v <= domains[n][1]]
+                  for n in call.shapes}
     template, holes = template_of(call.function, set(call.shapes))
     # a matrix made well conditioned stays so: no wrapper between it and its function
     tree = Node(template, tuple(Node(n) if n in sweep.structure else _maybe_wrapped(Node(n), rng, WRAP_INPUT)
                                 for n in holes), core.name)
     inputs = {}
     for n, shape in call.shapes.items():
-        value = _values(rng, shape, domains[n], special[n] if n not in sweep.structure else [])
+        value = _values(rng, shape, domains[n], [*common[n], *special[n]] if n not in sweep.structure else [])
         inputs[n] = np.round(structured(value, sweep.structure[n]), 3) if n in sweep.structure else value
     trial = Trial(tree, inputs, 0.0, dict(call.given))
     for child in tree.children:  # LAPACK can loop for ever on an inf or a NaN: the core takes finite values only
@@ -181,14 +186,14 @@ def _maybe_wrapped(node: Node, rng: np.random.Generator, probability: float) -> 
 
 
 def _values(rng: np.random.Generator, shape: tuple[int, ...], domain: tuple[float, float],
-            special: list[float]) -> np.ndarray:
-    """Generic values of the domain, some replaced by special ones (common values, the core's points, a tie)."""
+            pool: list[float]) -> np.ndarray:
+    """Generic values of the domain, some replaced by special ones (`pool`: common values, the core's points) or
+    by a tie with the one before."""
     value = np.round(rng.uniform(*domain, shape), 3)
     flat = value.reshape(-1)
-    pool = [*COMMON, *special]
     for i in range(flat.size):
-        if rng.random() < SPECIAL:
-            flat[i] = flat[i - 1] if i and rng.random() < 0.3 else pool[int(rng.integers(len(pool)))]
+        if rng.random() < SPECIAL and (pool or i):
+            flat[i] = flat[i - 1] if i and (not pool or rng.random() < 0.3) else pool[int(rng.integers(len(pool)))]
     return flat.reshape(shape)
 
 
