@@ -120,10 +120,9 @@ def _draw(rng: np.random.Generator, functions: list[Function]) -> Trial:
         call = sweep.calls[int(rng.integers(len(sweep.calls)))]
         domains = {n: sweep.ranges.get(n, RANGE) for n in call.shapes}
         special = {n: [] for n in call.shapes}
-        # an interval the record gives is the function's precondition (clip's lo < hi, betainc's x in (0, 1)):
-        # common special values outside it are not drawn
-        common = {n: [v for v in COMMON if n not in sweep.ranges or domains[n][0] <= v <= domains[n][1]]
-                  for n in call.shapes}
+        # the common values outside a call's interval too: prod's is positive to keep its sweep generic, and its
+        # zeros are what a fuzzer is for
+        common = {n: list(COMMON) for n in call.shapes}
     template, holes = template_of(call.function, set(call.shapes))
     # a matrix made well conditioned stays so: no wrapper between it and its function
     tree = Node(template, tuple(Node(n) if n in sweep.structure else _maybe_wrapped(Node(n), rng, WRAP_INPUT)
