@@ -113,8 +113,9 @@ def _draw(rng: np.random.Generator, functions: list[Function]) -> Trial:
         names = ("x", "y")[:len(core.params)]
         call = Call("drawn", f"{core.name}({', '.join(names)})", {n: shape for n in names})
         domains = dict(zip(names, sweep.domain, strict=True))
-        special = {n: [p.inputs[param] for p in sweep.special if not p.dtypes and param in p.inputs]
-                   for n, param in zip(names, core.params, strict=True)}
+        # a point where the record turns the oracle off (sin at 1e4) cannot be judged by it
+        special = {n: [p.inputs[param] for p in sweep.special if not p.dtypes and not p.oracle_off
+                       and param in p.inputs] for n, param in zip(names, core.params, strict=True)}
         common = {n: list(COMMON) for n in names}
     else:
         call = sweep.calls[int(rng.integers(len(sweep.calls)))]
@@ -124,6 +125,8 @@ def _draw(rng: np.random.Generator, functions: list[Function]) -> Trial:
         # zeros are what a fuzzer is for
         common = {n: list(COMMON) for n in call.shapes}
     template, holes = template_of(call.function, set(call.shapes))
+    if not isinstance(ast.parse(call.function, mode="eval").body, ast.Call | ast.Subscript):
+        template = f"({template})"  # a call with an operator (eigh's ... ** 2) keeps its precedence when wrapped
     # a matrix made well conditioned stays so: no wrapper between it and its function
     tree = Node(template, tuple(Node(n) if n in sweep.structure else _maybe_wrapped(Node(n), rng, WRAP_INPUT)
                                 for n in holes), core.name)

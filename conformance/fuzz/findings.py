@@ -190,37 +190,52 @@ def _zero_elsewise(finding: Finding, verdicts: list[JobVerdict]) -> bool:
 def admissible(trial: Trial, gradient: str) -> tuple[np.ndarray, np.ndarray] | None:
     """None where the point is smooth; at a kink, the box its neighbours' derivatives span, elementwise.
 
-    Smooth: the neighbours' derivatives move from the point's in proportion to their distance (ten times nearer,
-    at most half as far: a derivative that jumps moves as far at any distance), or by no more than the oracle's
-    noise. The point's own estimate straddles a kink, so the box leaves it out. Where the derivative grows without
-    bound towards the point (a pole: ten times nearer, five times larger, the same sign), the box reaches that
-    sign's infinity."""
+    Smooth: along random directions u, the derivative's first and second differences g(x + tu) - g(x - tu) and
+    g(x + tu) + g(x - tu) - 2 g(x) shrink with t as a smooth derivative's do (ten times nearer: the first at least
+    halved, the second at least twenty times smaller), or stay within the oracle's noise. A jump of the derivative
+    (abs at 0) keeps the first; a kink of the derivative (relu(x)^2 at 0, where finite differences lose their
+    accuracy and the oracle its bound) keeps the second at a tenth. The point's own estimate straddles a kink, so
+    the box leaves it out. Where the derivative grows without bound towards the point (a pole: ten times nearer,
+    five times larger, the same sign), the box reaches that sign's infinity."""
     if gradient not in trial.inputs:
         return None
     rng = np.random.default_rng(0)
     here, bound = _oracle(trial, trial.inputs)[gradient]
+    directions = [{k: rng.choice([-1.0, 1.0], np.shape(v)) * rng.uniform(0.5, 1.0, np.shape(v))
+                   * np.maximum(np.abs(v), FLOOR) for k, v in trial.inputs.items()} for _ in range(NEIGHBOURS // 2)]
 
-    def neighbours(radius: float, count: int) -> tuple[np.ndarray, np.ndarray]:
-        out = []
-        for _ in range(count):
-            moved = {k: v + radius * np.maximum(np.abs(v), FLOOR) * rng.choice([-1.0, 1.0], np.shape(v))
-                     * rng.uniform(0.5, 1.0, np.shape(v)) for k, v in trial.inputs.items()}
-            out.append(_oracle(trial, moved)[gradient])
-        return np.stack([g for g, _ in out]), np.max([b for _, b in out], axis=0)
+    def at(radius: float, sign: float, direction: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        return _oracle(trial, {k: v + sign * radius * direction[k] for k, v in trial.inputs.items()})[gradient]
 
-    (near, near_bound), (nearer, nearer_bound) = neighbours(RADIUS, NEIGHBOURS), neighbours(RADIUS / 10, NEIGHBOURS)
-    with np.errstate(invalid="ignore"):
-        noise = 10 * np.maximum(near_bound, nearer_bound) + 1e-12 * np.max(np.abs(near), axis=0)
-        far, close = np.max(np.abs(near - here), axis=0), np.max(np.abs(nearer - here), axis=0)
+    def differences(radius: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        pairs = [(at(radius, 1.0, u), at(radius, -1.0, u)) for u in directions]
+        values = np.stack([g for pair in pairs for g, _ in pair])
+        first = np.max([np.abs(a - b) for (a, _), (b, _) in pairs], axis=0)
+        second = np.max([np.abs(a + b - 2 * here) for (a, _), (b, _) in pairs], axis=0)
+        return values, first, second, np.max([b for pair in pairs for _, b in pair], axis=0)
+
+    with np.errstate(invalid="ignore", over="ignore"):
+        near, first, second, near_bound = differences(RADIUS)
+        nearer, first_in, second_in, _ = differences(RADIUS / 10)  # their bounds straddle what the near ones see
+        noise = 10 * near_bound + 1e-12 * np.max(np.abs(near), axis=0)
         steady = np.all(bound <= TRUSTED * np.abs(here) + noise)  # the point's own estimate holds
         finite = np.all(np.isfinite(near)) and np.all(np.isfinite(nearer))
-        if steady and finite and np.all((close <= 0.5 * far) | (close <= noise)):
+        shrinking = np.all(((first_in <= 0.5 * first) & (second_in <= 0.05 * second))
+                           | ((first_in <= noise) & (second_in <= noise)))
+        if steady and finite and shrinking:
             return None
-        sides = np.concatenate([near, neighbours(RADIUS, SIDES)[0]])  # the nearer straddle a jump, as the point
+        sides = np.concatenate([near, np.stack([_oracle(trial, _moved(trial, rng))[gradient][0]
+                                                for _ in range(SIDES)])])
         low, high = np.nanmin(sides, axis=0), np.nanmax(sides, axis=0)
         growing = np.min(np.abs(nearer), axis=0) >= 5 * np.max(np.abs(near), axis=0)
     low = np.where(growing & (high < 0), -np.inf, low)
     return low, np.where(growing & (low > 0), np.inf, high)
+
+
+def _moved(trial: Trial, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """A neighbour at RADIUS, each element moved by its own random sign and size."""
+    return {k: v + RADIUS * np.maximum(np.abs(v), FLOOR) * rng.choice([-1.0, 1.0], np.shape(v))
+            * rng.uniform(0.5, 1.0, np.shape(v)) for k, v in trial.inputs.items()}
 
 
 def inside(answer: GradientVerdict, low: np.ndarray, high: np.ndarray) -> bool:
