@@ -298,3 +298,15 @@ def test_progress_on_a_terminal_is_a_live_bar_with_the_label_and_honours_no_colo
     text = out.getvalue()
     assert "2/4" in text and "seed-vjp torch float64" in text and "ETA" in text
     assert ("\x1b[3" in text) is not no_color  # colour codes (30-37, 38;5;n) only without NO_COLOR
+
+
+@pytest.mark.skipif(not installed("tensorflow"), reason="tensorflow not installed")
+def test_a_real_difference_between_two_regimes_of_one_framework_is_a_difference_naming_the_odd_one(tmp_path):
+    """TF's eager SqrtGrad returns 0 where its incoming gradient is 0; XLA's lowering divides, 0 * inf = NaN."""
+    out = tmp_path / "r.json"
+    result = conformance("run", "conformance/cases/array-api", "-k", "where-mask-sqrt-at-zero", "--framework",
+                         "tensorflow", "--dtype", "float64", "--regime", "eager", "--regime", "xla", "--report", str(out))
+    assert result.returncode == 1, result.stdout + result.stderr
+    (row,) = json.loads(out.read_text())["agreement"]
+    assert (row["result"], row["difference"], row["odd"]) == ("differ", "value", ["tensorflow[xla]"])
+    assert [a["value"] for a in row["answers"]] == [[0.0, 0.25], ["nan", 0.25]]

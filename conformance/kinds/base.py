@@ -125,6 +125,16 @@ def vjp_per_input(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], primals
     return out, alone
 
 
+def drawn(adapter: Adapter, sample: Callable[[dict[str, Any]], Any], params: dict[str, np.ndarray],
+          dtype: str) -> np.ndarray:
+    """A framework's own samples as its job's regime draws them: the primal output of the sampler's VJP. Drawn
+    outside the regime they could be other numbers than the gradient saw: TF's stateless samplers draw otherwise
+    under XLA, from the same seed."""
+    shape = np.shape(adapter.numpy(sample({k: adapter.array(v, dtype) for k, v in params.items()})))
+    samples, _ = adapter.vjp(sample, params, dtype, np.ones(shape))
+    return samples
+
+
 def for_framework(refs: dict[str, Reference], framework: str, versions: dict[str, str],
                   dtype: str) -> dict[str, Reference]:
     """The references with, for each gradient, the framework's convention that applies here (if any)."""

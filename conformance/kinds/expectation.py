@@ -27,6 +27,7 @@ from conformance.kinds.base import (
     Computed,
     Kind,
     Reference,
+    drawn,
     oracle_or_nothing,
     probe,
     references,
@@ -180,7 +181,7 @@ def _compute(case: ExpectationCase, adapter: Adapter, dtype: str) -> Computed:
     def draw(p: dict[str, Any]) -> Any:
         return adapter.sample(case.family, p, 1, case.seed)  # one draw from each copy: shape (1, n, ...)
 
-    samples = adapter.numpy(draw({k: adapter.array(v, dtype) for k, v in params.items()}))
+    samples = drawn(adapter, draw, params, dtype)
     if case.estimator == "score":
         x = adapter.array(samples, dtype)
         f = statistic.evaluate({"x": x}, ops)

@@ -15,6 +15,7 @@ from conformance.kinds.base import (
     Computed,
     Kind,
     Reference,
+    drawn,
     oracle_or_nothing,
     probe,
     references,
@@ -85,10 +86,7 @@ def _compute_reparam(case: ReparamCase, adapter: Adapter, dtype: str) -> Compute
             return family.transform(p, z, ops)
     _, grads = vjp_per_input(adapter, lambda p: total(adapter.log_prob(case.family, p, sample(p))), params, dtype,
                              None)
-    details = {}
-    if case.sampler == "native":
-        typed = {k: adapter.array(v, dtype) for k, v in params.items()}
-        details["samples"] = adapter.numpy(sample(typed))
+    details = {"samples": drawn(adapter, sample, params, dtype)} if case.sampler == "native" else {}
     return Computed(grads, details=details)
 
 
