@@ -35,7 +35,10 @@ def pullback(f: Callable[..., Any], xs: list[Any], cotangent: Any, regime: Regim
         with tf.GradientTape() as tape:
             tape.watch(xs)
             out = f(*xs)
-        return out, tape.gradient(out, xs, output_gradients=cotangent)
+        # in the output's dtype, which astype makes differ from the job's (found by conformance fuzz: a float32
+        # cotangent of astype(x, 'float64') met exp's float64 gradient in a Mul and raised)
+        return out, tape.gradient(out, xs, output_gradients=None if cotangent is None else tf.cast(cotangent,
+                                                                                                    out.dtype))
 
     out, grads = _in(regime, step)(xs, cotangent)
     return out, [_gradient(g) for g in grads]
