@@ -305,7 +305,8 @@ def test_a_real_difference_between_two_regimes_of_one_framework_is_a_difference_
     """TF's eager SqrtGrad returns 0 where its incoming gradient is 0; XLA's lowering divides, 0 * inf = NaN."""
     out = tmp_path / "r.json"
     result = conformance("run", "conformance/cases/array-api", "-k", "where-mask-sqrt-at-zero", "--framework",
-                         "tensorflow", "--dtype", "float64", "--regime", "eager", "--regime", "xla", "--report", str(out))
+                         "tensorflow", "--dtype", "float64", "--regime", "eager", "--regime", "xla",
+                         "--report", str(out))
     assert result.returncode == 1, result.stdout + result.stderr
     (row,) = json.loads(out.read_text())["agreement"]
     assert (row["result"], row["difference"], row["odd"]) == ("differ", "value", ["tensorflow[xla]"])
