@@ -83,7 +83,7 @@ class Options:
     seed: int = 0
     functions: str | None = None
     frameworks: list[str] = field(default_factory=list)
-    dtypes: tuple[str, ...] = ("float32", "float64")  # DTYPES
+    dtypes: tuple[str, ...] = DTYPES
     #: stop after this many expressions (whichever comes first with `seconds`): a run that repeats exactly
     expressions: int | None = None
     #: eager by default in every framework, JAX too: the differentiation rules are the same under jit, and a
@@ -98,7 +98,7 @@ class Evaluator:
     """Trials through the workers and the judgement of `conformance run`; each trial's filtered findings."""
 
     def __init__(self, adapters: dict[str, str], options: Options) -> None:
-        self.adapters, self.options = adapters, options
+        self.options = options
         self.jobs = 0
         self.labels: set[str] = set()  # each framework in each regime it ran in
         self.folder = Path(tempfile.mkdtemp(prefix="conformance-fuzz-"))
@@ -144,12 +144,13 @@ def fuzz(options: Options, adapters: dict[str, str], progress: Progress | None =
     if not pool:
         raise ValueError(f"no function matches {options.functions!r}")
     # the library's records are read while the first batch runs (its workers start meanwhile)
-    reading = ThreadPoolExecutor(1).submit(lambda: findings.recorded(c.case for c in loader.load([loader.LIBRARY])[0]))
-    evaluate = Evaluator(adapters, options)
-    try:
-        return _loop(options, rng, pool, reading, evaluate, progress)
-    finally:
-        evaluate.close()
+    with ThreadPoolExecutor(1) as reader:
+        reading = reader.submit(lambda: findings.recorded(c.case for c in loader.load([loader.LIBRARY])[0]))
+        evaluate = Evaluator(adapters, options)
+        try:
+            return _loop(options, rng, pool, reading, evaluate, progress)
+        finally:
+            evaluate.close()
 
 
 def _loop(options: Options, rng: np.random.Generator, pool: list[Function], reading: Future[list[findings.Recorded]],

@@ -87,6 +87,9 @@ class Finding:
     oracle: str = ""
     kink: bool = False  # the point is a kink (or unstable) and the odd answer is outside the admissible set
     known: Recorded | None = None
+    #: the framework behind each label (`jax[eager]` is jax's), whose conventions explain it; a label not here is
+    #: a framework's name in its default regime
+    frameworks: dict[str, str] = field(default_factory=dict)
 
     @property
     def signature(self) -> Signature:
@@ -110,7 +113,8 @@ def detect(trial: Trial, verdicts: list[JobVerdict]) -> list[Finding]:
             for kind in dict.fromkeys(symptom(answers[label]) for label in odd):
                 found.append(Finding(trial, dtype, name, tuple(o for o in odd if symptom(answers[o]) == kind), kind,
                                      {label: describe(g) for label, g in answers.items()},
-                                     "" if reference is None or reference.oracle is None else short(reference.oracle)))
+                                     "" if reference is None or reference.oracle is None else short(reference.oracle),
+                                     frameworks={v.job.label: v.job.framework for v in jobs}))
     return found
 
 
@@ -298,7 +302,7 @@ def classify(finding: Finding, library: list[Recorded]) -> Recorded | None:
     functions = set(signature.functions)
     found = None
     for label in finding.odd:
-        framework = label.split("[")[0]
+        framework = finding.frameworks.get(label, label)
         match = next((r for r in library if r.framework == framework and r.functions <= functions
                       and finding.symptom in r.symptoms), None)
         if match is None:

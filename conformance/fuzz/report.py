@@ -59,14 +59,13 @@ class FuzzReport(Record):
 
 def record(options: Options, labels: list[str], drawn: int, jobs: int, seconds: float, seen: dict[Signature, Finding],
            counts: dict[Signature, int], new: list[Finding], files: dict[int, Path]) -> FuzzReport:
-    frameworks = labels
     shrunk = {f.signature: f for f in new}
     rows = [_finding(f, True, counts.get(f.signature, 1), files.get(id(f))) for f in new]
     rows += [_finding(f, False, counts[s], None) for s, f in seen.items() if f.known is not None and s not in shrunk]
     return FuzzReport(seed=options.seed, seconds=round(seconds, 2), expressions=drawn, jobs=jobs,
-                      frameworks=frameworks, dtypes=list(options.dtypes),
+                      frameworks=labels, dtypes=list(options.dtypes),
                       expressions_per_second=round(drawn / seconds, 2) if seconds else 0.0,
-                      checks_per_second=round(drawn * len(frameworks) / seconds, 2) if seconds else 0.0,
+                      checks_per_second=round(drawn * len(labels) / seconds, 2) if seconds else 0.0,
                       findings=rows)
 
 

@@ -64,6 +64,10 @@ def test_a_finding_the_library_records_is_known_with_its_link():
     abs_at_zero = Finding(trial("abs(x)", 0.0), "float64", "x", ("jax",), Symptom.VALUE)
     known = classify(abs_at_zero, library)
     assert known is not None and known.framework == "jax" and known.link.startswith("https://")
+    # in another regime it is still jax's convention: the label names its framework
+    in_eager = Finding(abs_at_zero.trial, "float64", "x", ("jax[eager]",), Symptom.VALUE,
+                       frameworks={"jax[eager]": "jax"})
+    assert classify(in_eager, library) == known
     # torch has no recorded difference on abs: the same symptom there is new
     assert classify(Finding(abs_at_zero.trial, "float64", "x", ("torch",), Symptom.VALUE), library) is None
     # a recorded error status explains an error, not a NaN
