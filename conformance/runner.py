@@ -283,21 +283,12 @@ class _Pool:
             self._schedule()
 
     def _schedule(self) -> None:
-        """Give each free core a framework worker: first to each framework with jobs and no worker (the dearest
-        first), then to the one with the most work left per worker, while splitting it saves more than the new
-        worker's start-up costs (R/n - R/(n+1) > start-up, for R seconds left over n workers)."""
+        """Give each free core a framework worker, as `next_worker` decides."""
         while sum(w.framework != REFERENCE for w in self.workers.values()) < self.slots:
-            waiting = [fw for fw, queue in self.pending.items() if queue]
-            if not waiting:
-                return
-            count = {fw: sum(w.framework == fw for w in self.workers.values()) for fw in waiting}
-            alone = [fw for fw in waiting if not count[fw]]
-            if alone:
-                self._start_framework(max(alone, key=self._remaining))
-                continue
-            ready = [fw for fw in waiting if fw in self.startup]  # split only a framework known to start
-            fw = max(ready, key=lambda fw: self._remaining(fw) / (count[fw] * (count[fw] + 1)), default=None)
-            if fw is None or self._remaining(fw) / (count[fw] * (count[fw] + 1)) <= self.startup[fw]:
+            remaining = {fw: self._remaining(fw) for fw, queue in self.pending.items() if queue}
+            workers = {fw: sum(w.framework == fw for w in self.workers.values()) for fw in remaining}
+            fw = next_worker(remaining, workers, self.startup)
+            if fw is None:
                 return
             self._start_framework(fw)
 
@@ -493,6 +484,23 @@ class _Pool:
         self.done += finished
         if self.progress:
             self.progress(self.done, len(self.jobs), label)
+
+
+def next_worker(remaining: dict[str, float], workers: dict[str, int], startup: dict[str, float]) -> str | None:
+    """The framework a free core should start a worker for, or None to leave it free. `remaining`: seconds of work
+    not yet taken, per framework with jobs waiting; `workers`: its workers now; `startup`: its measured start-up.
+    First each framework with no worker (the dearest first), then the one with the most work left per worker, while
+    splitting it saves more than the new worker's start-up costs (R/n - R/(n+1) > start-up, for R seconds left over
+    n workers). A framework whose start-up is not yet measured is never split: a start-up is never guessed."""
+    alone = [fw for fw in remaining if not workers.get(fw)]
+    if alone:
+        return max(alone, key=lambda fw: remaining[fw])
+
+    def saving(fw: str) -> float:
+        return remaining[fw] / (workers[fw] * (workers[fw] + 1))
+
+    fw = max((fw for fw in remaining if fw in startup), key=saving, default=None)
+    return fw if fw is not None and saving(fw) > startup[fw] else None
 
 
 def _close(worker: _Worker) -> None:

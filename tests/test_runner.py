@@ -87,11 +87,31 @@ def test_the_dearest_jobs_of_the_last_report_run_first(write_case):
     assert all(v.verdict == "pass" for v in verdicts.judge(jobs))
 
 
+def test_each_framework_gets_a_worker_first_the_dearest_first():
+    assert runner.next_worker({"jax": 5.0, "torch": 9.0}, {}, {}) == "torch"
+    assert runner.next_worker({"jax": 5.0, "torch": 9.0}, {"torch": 1}, {"torch": 0.1}) == "jax"
+
+
+def test_a_framework_is_split_while_that_saves_more_than_its_start_up():
+    # R/n - R/(n+1) = R/(n(n+1)): 40 s over 1 worker saves 20 s, over 2 saves 6.7 s, over 3 saves 3.3 s
+    assert runner.next_worker({"tf": 40.0}, {"tf": 1}, {"tf": 19.0}) == "tf"
+    assert runner.next_worker({"tf": 40.0}, {"tf": 1}, {"tf": 21.0}) is None
+    assert runner.next_worker({"tf": 40.0}, {"tf": 3}, {"tf": 3.0}) == "tf"
+    assert runner.next_worker({"tf": 40.0}, {"tf": 3}, {"tf": 4.0}) is None
+    # the one that saves most per new worker, not the one with most work: 30/(1*2) = 15 beats 40/(2*3) = 6.7
+    assert runner.next_worker({"tf": 40.0, "jax": 30.0}, {"tf": 2, "jax": 1}, {"tf": 1.0, "jax": 1.0}) == "jax"
+
+
+def test_a_framework_whose_start_up_is_not_measured_is_never_split():
+    assert runner.next_worker({"tf": 1e6}, {"tf": 1}, {}) is None
+    assert runner.next_worker({"tf": 1e6, "jax": 10.0}, {"tf": 1, "jax": 1}, {"jax": 1.0}) == "jax"
+
+
 def test_a_framework_with_much_work_left_is_split_over_the_free_cores(write_case, tmp_path):
-    cases = _cases(write_case, 20)  # 20 x 0.5 s, against a worker's start-up of about 1 s
-    jobs = runner.plan(cases, ["slow"])
+    cases = _cases(write_case, 20)  # 20 x 0.5 s of real work, said to cost an hour each: a split whatever the
+    jobs = runner.plan(cases, ["slow"])  # start-up measures on a busy machine, with 19 jobs still waiting then
     runner.run(jobs, {"slow": "tests.fake_adapter:SlowAdapter"}, timeout=60, workers=2, logs=tmp_path / "logs",
-               costs={(c.id, "slow", "float64"): 0.5 for c in cases})
+               costs={(c.id, "slow", "float64"): 3600.0 for c in cases})
     assert sorted(p.name for p in (tmp_path / "logs").iterdir()) == ["numpy-reference.log", "slow-2.log", "slow.log"]
     assert all(v.verdict == "pass" for v in verdicts.judge(jobs))
     assert all(job.versions == {"fake": "1.0"} for job in jobs)
