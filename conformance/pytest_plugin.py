@@ -72,15 +72,37 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """A folder at or under `cases` (not a Python package, which stays pytest's) is a `CaseFolder`."""
+    if "cases" in path.parts and not (path / "__init__.py").exists():
+        return CaseFolder.from_parent(parent, path=path)
+    return None
+
+
+class CaseFolder(pytest.Dir):
+    """A folder collected as pytest collects one, and, besides, what pytest passes over in silence: a pipe or a
+    device named like a case file, which the loader refuses (a collection error naming it, as `run` gives a load
+    error)."""
+
+    def collect(self):
+        yield from super().collect()
+        for path in sorted(self.path.iterdir()):
+            if path.suffix in loader.SUFFIXES and not path.is_file() and not path.is_dir():
+                yield CaseFile.from_parent(self, path=path)
+
+
 def is_case_file(path: Path) -> bool:
     """Whether the YAML's top level is a case or a list of cases: another project's YAML under a `cases`
     folder is not ours to collect (or to fail). A file that does not parse is ours when its top-level
-    keys read `id:` and `kind:`, so a broken case file still fails collection with its error."""
+    keys read `id:` and `kind:`, so a broken case file still fails collection with its error; so is one the loader
+    refuses unread (not UTF-8, too large, unreadable): its collection fails with the loader's error."""
     try:
         text = loader.read_text(path)  # the loader's limits: a pipe, a huge file or an alias bomb is refused
-        _, data = loader.parse(text)
     except (OSError, ValueError):
-        return False
+        return True
+    try:
+        _, data = loader.parse(text)
     except yaml.YAMLError:
         return all(re.search(_TOP_LEVEL_KEY.format(key), text, re.MULTILINE) for key in ("id", "kind"))
     items = data if isinstance(data, list) else [data]
