@@ -87,8 +87,9 @@ class FunctionCase(CaseBase):
         default_factory=dict, description="per input (for jvp: `jvp`), what its gradient should be; a gradient "
                                           "left out is judged by the oracle alone")
     samples: list[Sample] = Field(
-        default_factory=list, description="named points, each judged on its own as the case <id>[<name>] (the "
-                                          "loader expands them); the case's own inputs are then their defaults")
+        default_factory=list, min_length=1,  # `samples: []` would make the case vanish: no case and no error
+        description="named points, each judged on its own as the case <id>[<name>] (the loader expands them); the "
+                    "case's own inputs are then their defaults")
 
     _data: dict[str, np.ndarray] = PrivateAttr(default_factory=dict)
 
