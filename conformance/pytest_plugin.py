@@ -18,6 +18,7 @@ verdict is `stale`, which fails, so the mark gets removed.
 from __future__ import annotations
 
 import re
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -72,24 +73,17 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    """A folder at or under `cases` (not a Python package, which stays pytest's) is a `CaseFolder`."""
-    if "cases" in path.parts and not (path / "__init__.py").exists():
-        return CaseFolder.from_parent(parent, path=path)
-    return None
-
-
-class CaseFolder(pytest.Dir):
-    """A folder collected as pytest collects one, and, besides, what pytest passes over in silence: a pipe or a
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, pytest.CollectReport,
+                                                                         pytest.CollectReport]:
+    """A folder at or under `cases` collects, besides what pytest finds, what it passes over in silence: a pipe or a
     device named like a case file, which the loader refuses (a collection error naming it, as `run` gives a load
     error)."""
-
-    def collect(self):
-        yield from super().collect()
-        for path in sorted(self.path.iterdir()):
-            if path.suffix in loader.SUFFIXES and not path.is_file() and not path.is_dir():
-                yield CaseFile.from_parent(self, path=path)
+    report = yield
+    if isinstance(collector, pytest.Directory) and "cases" in collector.path.parts and report.passed:
+        report.result.extend(CaseFile.from_parent(collector, path=path) for path in sorted(collector.path.iterdir())
+                             if path.suffix in loader.SUFFIXES and not path.is_file() and not path.is_dir())
+    return report
 
 
 def is_case_file(path: Path) -> bool:
