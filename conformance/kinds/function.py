@@ -184,9 +184,19 @@ class FunctionCase(CaseBase):
                     f"{value.dtype} data asked to be differentiated needs an expected status (disconnected, "
                     "error or zero): there is no derivative with respect to it, nor an oracle"))
 
+    def _input_shapes(self) -> dict[str, expr.Shape]:
+        return {**self._shapes("inputs", self.variables), **{n: a.shape for n, a in self._data.items()}}
+
+    def gradient_shapes(self) -> dict[str, expr.Shape]:
+        """Each differentiated input's shape; for jvp, the output's, of both products."""
+        shapes = self._input_shapes()
+        if self.kind == "jvp":
+            return dict.fromkeys(JVP_OUTPUTS, self._measure("function", ("function",), shapes).shape)
+        return {name: shapes[name] for name in self.differentiated()}
+
     def _check_shapes(self) -> None:
         """Shapes the frameworks and the oracle would refuse, found at load; and the oracle's cost bounded."""
-        shapes = {**self._shapes("inputs", self.variables), **{n: a.shape for n, a in self._data.items()}}
+        shapes = self._input_shapes()
         out = self._measure("function", ("function",), shapes)
         if self.kind in ("grad", "hvp") and out.shape != ():
             raise ExprAt(("function",), expr.ExprError(
