@@ -12,6 +12,7 @@ import yaml
 from conformance.fuzz.draw import Trial
 from conformance.fuzz.findings import Finding
 from conformance.generate import nested
+from conformance.report import write_text
 
 NEEDS_WHY = "needs a why"
 
@@ -58,9 +59,9 @@ def written(finding: Finding, seed: int) -> str:
 
 
 def write(finding: Finding, seed: int, out: Path) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
+    """Atomically: an interrupted run leaves each finding's file whole or absent."""
     path = out / f"{slug(finding)}.yaml"
-    path.write_text(written(finding, seed), encoding="utf-8")
+    write_text(written(finding, seed), path)
     return path
 
 
