@@ -109,7 +109,14 @@ class Tally:
     counts: dict[Signature, int] = field(default_factory=dict)  # trials that showed each signature
     new: list[Finding] = field(default_factory=list)  # shrunk, unknown to the library, each written under `out`
     files: dict[int, Path] = field(default_factory=dict)  # by id() of a new finding, its case file
+    shrinking: list[Finding] = field(default_factory=list)  # new findings whose shrinking is under way
     interrupted: int | None = None  # the signal that stopped the run
+
+    def confirm(self, finding: Finding, options: Options, shrunk: bool = True) -> None:
+        """A new finding, its case file written at once (unless its signature is one already written)."""
+        if all(finding.signature != g.signature for g in self.new):
+            self.files[id(finding)] = cases.write(finding, options.seed, options.out, shrunk)
+            self.new.append(finding)
 
 
 class Evaluator:
@@ -169,8 +176,10 @@ def fuzz(options: Options, adapters: dict[str, str], progress: Progress | None =
         evaluate = Evaluator(adapters, options)
         try:
             _loop(options, rng, pool, reading, evaluate, tally, progress)
-        except runner.Interrupted as stop:  # what was found so far is the run's result
+        except runner.Interrupted as stop:  # what was found so far is the run's result, unshrunk where it stopped
             tally.interrupted = stop.signum
+            for f in tally.shrinking:
+                tally.confirm(f, options, shrunk=False)
         finally:
             evaluate.close()
     return _reported(options, tally, evaluate)
@@ -194,11 +203,12 @@ def _loop(options: Options, rng: np.random.Generator, pool: list[Function], read
                     tally.seen[f.signature] = f
                     if f.known is None:
                         fresh.append(f)
-        for f in shrink.shrink(fresh, evaluate, elementwise):
+        tally.shrinking = fresh
+        for i, f in enumerate(shrink.shrink(fresh, evaluate, elementwise)):
             f.known = findings.classify(f, library)
-            if f.known is None and all(f.signature != g.signature for g in tally.new):
-                tally.files[id(f)] = cases.write(f, options.seed, options.out)
-                tally.new.append(f)
+            if f.known is None:
+                tally.confirm(f, options)
+            tally.shrinking = fresh[i + 1:]
         if options.report:
             _reported(options, tally, evaluate)
         if progress:

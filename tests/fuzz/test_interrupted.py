@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance import loader
+from conformance import loader, runner
+from conformance.fuzz import Options, fuzz, shrink
 from tests.conftest import REPO
 
 PLANTED = "tests.fake_adapter:PlantedAdapter"  # its expm1 is doubled: a finding in the first batch
@@ -44,3 +45,17 @@ def test_sigterm_keeps_each_finding_confirmed_before_it_with_its_case_file(tmp_p
         loaded, errors = loader.load([finding["file"]])
         assert errors == [] and len(loaded) == 1 and Path(finding["file"]).parent == found
     assert "Traceback" not in stderr
+
+
+def test_a_finding_whose_shrinking_is_interrupted_is_kept_as_it_was_found(tmp_path, monkeypatch):
+    def interrupted(*args: object) -> None:  # the signal arrives while the shrinker runs
+        raise runner.Interrupted(signal.SIGINT)
+
+    monkeypatch.setattr(shrink, "shrink", interrupted)
+    report = tmp_path / "fuzz.json"
+    result = fuzz(Options(out=tmp_path / "found", frameworks=["planted"], dtypes=("float64",), expressions=8,
+                          functions="expm1", report=report), {"planted": PLANTED})
+    assert result.interrupted == signal.SIGINT and result.new
+    assert json.loads(report.read_text())["interrupted"] == signal.SIGINT
+    for finding in result.new:
+        assert finding.file is not None and "interrupted before it was shrunk" in Path(finding.file).read_text()
