@@ -411,12 +411,12 @@ class _Pool:
     def _lose(self, worker: _Worker, failure: str) -> None:
         """Kill the worker; its current task gets the failure, with the log's tail. A framework's other jobs stay
         in its queue for a fresh worker; the reference worker's other tasks go to a fresh one at once. A framework
-        worker lost before it was ready (it hung or crashed starting) makes its framework unavailable: a fresh
-        one would fail the same way, each paying the start-up limit."""
+        that never started here, its worker lost while starting (it hung or crashed), is unavailable: a fresh
+        worker would fail the same way, each paying the start-up limit."""
         _kill(worker)
         self.keep_logs = True  # the error names the log
         message = failure + _tail(worker.log)
-        if worker.target is not None and not worker.ready:
+        if worker.target is not None and not worker.ready and worker.framework not in self.startup:
             del self.workers[worker.name]
             self._unavailable(worker.framework, f"unavailable: {message}", worker.tasks)
             return
