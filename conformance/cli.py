@@ -164,7 +164,8 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _fuzz(args: argparse.Namespace) -> int:
-    """Draw, run, filter, shrink and write; exit 1 when there are new findings."""
+    """Draw, run, filter, shrink and write; exit 1 when there are new findings, 130 or 143 when interrupted (what
+    was found is kept: its case files and, with --report, its report)."""
     from conformance import fuzz
     from conformance.fuzz.report import render
 
@@ -175,20 +176,21 @@ def _fuzz(args: argparse.Namespace) -> int:
         return USAGE
     options = fuzz.Options(out=Path(args.out), seconds=args.seconds, seed=args.seed, functions=args.functions,
                            frameworks=args.framework or list(known), dtypes=tuple(args.dtype or fuzz.DTYPES),
-                           expressions=args.expressions, regimes=_regimes(args.regime) or [Regime.EAGER])
+                           expressions=args.expressions, regimes=_regimes(args.regime) or [Regime.EAGER],
+                           report=Path(args.report) if args.report else None)
     try:
         with runner.interruptible(), fuzz.Display(options, quiet=args.quiet) as show:
             result = fuzz.fuzz(options, known, progress=show)
     except ValueError as err:
         print(f"conformance: {err}", file=sys.stderr)
         return USAGE
-    except runner.Interrupted as stopped:
+    except runner.Interrupted as stopped:  # before the first batch: nothing found yet
         return 128 + stopped.signum
-    if args.report:
-        report.write_text(result.model_dump_json(indent=1) + "\n", args.report)
     render(result, _console(stderr=False))
     if args.report:
-        print(f"report: {args.report}")
+        print(f"report: {args.report}" + (" (interrupted)" if result.interrupted else ""))
+    if result.interrupted:
+        return 128 + result.interrupted
     return FAILED if result.new else OK
 
 

@@ -5,16 +5,21 @@ property; each job is a testcase named like the pytest plugin's items (`normal-r
 regime `normal-reparam[torch[compiled]-float32]`). pass and convention pass (a
 convention shows as a `convention` property of its testcase: why and link);
 fail and stale are failures, error is an error, xfail and unavailable are skipped.
-An interrupted run's suites carry a `partial` property.
+An interrupted run's suites carry a `partial` property. A character XML 1.0 forbids (a control character from a
+YAML escape, a framework's ANSI colours) is written as its Python escape, `\\x1b`: visible, and the file stays
+well formed.
 """
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from conformance.report import FrameworkInfo, JobRecord, Report, write_text
 from conformance.vocabulary import Verdict
 
+#: what XML 1.0 forbids: C0 controls but tab, newline and carriage return; surrogates; U+FFFE and U+FFFF
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _OUTCOME = {Verdict.FAIL: "failure", Verdict.STALE: "failure", Verdict.ERROR: "error",
             Verdict.XFAIL: "skipped", Verdict.UNAVAILABLE: "skipped"}
 
@@ -51,7 +56,8 @@ def xml(report: Report) -> str:
                 ET.SubElement(case, outcome, message=f"{job.verdict.value}: {reasons[0] if reasons else '-'}",
                               type=job.verdict.value).text = "\n".join(reasons)
     ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    text = ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    return FORBIDDEN.sub(lambda m: ascii(m.group())[1:-1], text)  # only values hold them, never the markup
 
 
 def _suites(report: Report) -> list[tuple[str, str, list[JobRecord]]]:

@@ -245,6 +245,11 @@ class CaseBase(Strict):
     def expr(self, key: str) -> expr.Expr:
         return self._compiled[key]
 
+    def gradient_shapes(self) -> dict[str, Shape] | None:
+        """The gradients a job of this case gives, by name, with their shapes (each its input's): an adapter's
+        answer is held to them. None where the adapter names its own (a behaviour's scenario)."""
+        return None
+
     def exercised(self) -> frozenset[str]:
         """The functions whose derivatives the case checks: those its function or model calls (not its math)."""
         return frozenset().union(*(e.calls() for key, e in self._compiled.items()

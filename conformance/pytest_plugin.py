@@ -18,6 +18,7 @@ verdict is `stale`, which fails, so the mark gets removed.
 from __future__ import annotations
 
 import re
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -72,15 +73,30 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, pytest.CollectReport,
+                                                                         pytest.CollectReport]:
+    """A folder at or under `cases` collects, besides what pytest finds, what it passes over in silence: a pipe or a
+    device named like a case file, which the loader refuses (a collection error naming it, as `run` gives a load
+    error)."""
+    report = yield
+    if isinstance(collector, pytest.Directory) and "cases" in collector.path.parts and report.passed:
+        report.result.extend(CaseFile.from_parent(collector, path=path) for path in sorted(collector.path.iterdir())
+                             if path.suffix in loader.SUFFIXES and not path.is_file() and not path.is_dir())
+    return report
+
+
 def is_case_file(path: Path) -> bool:
     """Whether the YAML's top level is a case or a list of cases: another project's YAML under a `cases`
     folder is not ours to collect (or to fail). A file that does not parse is ours when its top-level
-    keys read `id:` and `kind:`, so a broken case file still fails collection with its error."""
+    keys read `id:` and `kind:`, so a broken case file still fails collection with its error; so is one the loader
+    refuses unread (not UTF-8, too large, unreadable): its collection fails with the loader's error."""
     try:
         text = loader.read_text(path)  # the loader's limits: a pipe, a huge file or an alias bomb is refused
-        _, data = loader.parse(text)
     except (OSError, ValueError):
-        return False
+        return True
+    try:
+        _, data = loader.parse(text)
     except yaml.YAMLError:
         return all(re.search(_TOP_LEVEL_KEY.format(key), text, re.MULTILINE) for key in ("id", "kind"))
     items = data if isinstance(data, list) else [data]

@@ -248,6 +248,7 @@ class _Pool:
         self.workers: dict[str, _Worker] = {}
         self.ready: dict[str, Ready] = {}  # per framework, what its first worker said
         self.startup: dict[str, float] = {}  # seconds from a framework worker's start to ready, measured
+        self.refused: dict[str, str] = {}  # per framework that cannot run here, why (kept for a kept pool's runs)
         self.assign([], {})
 
     def assign(self, jobs: list[Job], costs: Costs) -> None:
@@ -272,6 +273,8 @@ class _Pool:
         for fw in list(self.pending):
             if fw not in self.adapters:
                 self._unavailable(fw, f"unavailable: no adapter named {fw!r}", [])
+            elif fw in self.refused:
+                self._unavailable(fw, self.refused[fw], [])
         self._count(0, "")
         self._schedule()
         while self.workers and not (self.keep and all(job.finished for job in self.jobs)):
@@ -358,6 +361,7 @@ class _Pool:
 
     def _unavailable(self, fw: str, reason: str, taken: list[Key]) -> None:
         """The framework cannot run here: every job of it not started yet gets the reason."""
+        self.refused[fw] = reason
         lost = [*taken, *self.pending.get(fw, [])]
         self.pending[fw] = []
         for key in lost:
@@ -397,10 +401,16 @@ class _Pool:
 
     def _lose(self, worker: _Worker, failure: str) -> None:
         """Kill the worker; its current task gets the failure, with the log's tail. A framework's other jobs stay
-        in its queue for a fresh worker; the reference worker's other tasks go to a fresh one at once."""
+        in its queue for a fresh worker; the reference worker's other tasks go to a fresh one at once. A framework
+        that never started here, its worker lost while starting (it hung or crashed), is unavailable: a fresh
+        worker would fail the same way, each paying the start-up limit."""
         _kill(worker)
         self.keep_logs = True  # the error names the log
         message = failure + _tail(worker.log)
+        if worker.target is not None and not worker.ready and worker.framework not in self.startup:
+            del self.workers[worker.name]
+            self._unavailable(worker.framework, f"unavailable: {message}", worker.tasks)
+            return
         lost = worker.tasks.pop(0)
         del self.workers[worker.name]
         if worker.target is None:

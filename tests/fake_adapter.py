@@ -6,7 +6,8 @@ test knows the worker is inside the job), raises on 15, and otherwise answers
 with finite differences. TwiceAdapter, a newer "version" of it, answers twice
 that: it disagrees with FakeAdapter. BlindAdapter answers without evaluating the
 function, so the oracle can fail alone; NoisyAdapter writes to stdout and stderr
-when it starts, as TensorFlow does.
+when it starts, as TensorFlow does. Omitting, Misnaming, Huge and Stuck stand for another package's adapter that
+breaks the contract: a gradient left out, one for an unknown name, one of 10^8 elements, a start-up that hangs.
 """
 from __future__ import annotations
 
@@ -111,3 +112,34 @@ class PlantedAdapter(FakeAdapter):
         weights = 1.0 if cotangent is None else cotangent
         grads = oracle.finite_differences(lambda env: np.real(np.conj(weights) * fn(env)), primals)
         return fn(primals), {k: Gradient(VALUE, g) for k, (g, _) in grads.items()}
+
+
+class OmittingAdapter(FakeAdapter):
+    """Another package's adapter that breaks the contract: it leaves out the gradient of the input named `b`."""
+
+    def vjp(self, fn, primals, dtype, cotangent):
+        value, grads = super().vjp(fn, primals, dtype, cotangent)
+        return value, {k: g for k, g in grads.items() if k != "b"}
+
+
+class MisnamingAdapter(FakeAdapter):
+    """Breaks the contract with a gradient for a name the case does not differentiate."""
+
+    def vjp(self, fn, primals, dtype, cotangent):
+        value, grads = super().vjp(fn, primals, dtype, cotangent)
+        return value, {**grads, "not_an_input": Gradient(VALUE, np.zeros(()))}
+
+
+class HugeAdapter(FakeAdapter):
+    """Answers each input with a gradient of 10^8 float64 elements (800 MB once sent), which costs nothing to make:
+    every element is the same zero (a broadcast view)."""
+
+    def vjp(self, fn, primals, dtype, cotangent):
+        return fn(primals), {k: Gradient(VALUE, np.broadcast_to(np.float64(0.0), (10**8,))) for k in primals}
+
+
+class StuckAdapter(FakeAdapter):
+    """Hangs at start-up, as an adapter whose framework waits for a lock or a licence server would."""
+
+    def __init__(self):
+        time.sleep(3600)

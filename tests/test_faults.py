@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conformance import loader, report, runner, verdicts
+from conformance.kinds.base import RUNAWAY_FLOOR
 from tests.conftest import REPO, installed
 
 FAKE = "tests.fake_adapter:FakeAdapter"
@@ -232,6 +233,45 @@ def test_without_trouble_the_temporary_logs_are_removed(write_case, tmp_path, mo
     cases, _ = loader.load([write_case(HANGING.split("- {id: raise")[0])])
     runner.run(runner.plan([c.case for c in cases], ["fake"]), {"fake": FAKE}, timeout=60)
     assert not list(tmp_path.glob("conformance-logs-*"))
+
+
+def test_an_adapter_that_breaks_the_contract_errs_in_its_jobs_and_the_others_are_judged(write_case, tmp_path):
+    """Another package's adapter: a gradient left out, one for a name nobody asked for, one of 10^8 elements (800
+    MB had it crossed over to the main process) are each the job's error, found in its worker."""
+    cases, _ = loader.load([write_case("""
+        - {id: two, kind: grad, title: t, why: w, inputs: {a: 2.0, b: [1.0, 3.0]}, function: a * sum(b),
+           dtypes: [float64]}
+    """)])
+    targets = {name: f"tests.fake_adapter:{name.capitalize()}Adapter" for name in ("omitting", "misnaming", "huge")}
+    jobs = runner.run(runner.plan([c.case for c in cases], [*targets, "fake"]), {**targets, "fake": FAKE},
+                      timeout=60, logs=tmp_path / "logs")
+    judged = {v.job.framework: v for v in verdicts.judge(jobs)}
+    assert judged["fake"].verdict == "pass", judged["fake"].all_failures()
+    assert judged["omitting"].failures == ["BrokenContract: no gradient for b (every differentiated input has one)"]
+    assert judged["misnaming"].failures == [
+        "BrokenContract: a gradient for not_an_input, which the case does not differentiate"]
+    assert judged["huge"].failures == [
+        f"BrokenContract: the answer for a has {10**8:,} elements, more than the {RUNAWAY_FLOOR:,} allowed for an "
+        "input of a scalar"]
+    assert {v.verdict for name, v in judged.items() if name != "fake"} == {"error"}
+
+
+def test_an_adapter_that_hangs_at_start_up_makes_its_framework_unavailable_after_the_first_try(
+        write_case, tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "STARTUP_SECONDS", 1.0)
+    started = []
+    start = runner._Pool._start
+    def counted(pool, name, framework, *args):
+        started.append(framework)
+        return start(pool, name, framework, *args)
+    monkeypatch.setattr(runner._Pool, "_start", counted)
+    cases, _ = loader.load([write_case(HANGING.split("- {id: raise")[0] + HANGING.split("\n")[-2] + "\n")])
+    jobs = runner.run(runner.plan([c.case for c in cases], ["stuck"]), {"stuck": "tests.fake_adapter:StuckAdapter"},
+                      timeout=60, workers=1, logs=tmp_path / "logs")
+    judged = verdicts.judge(jobs)
+    assert len(judged) == 2 and {v.verdict for v in judged} == {"unavailable"}
+    assert all(v.failures[0].startswith("unavailable: timeout: worker did not start within 1 s; log ") for v in judged)
+    assert started.count("stuck") == 1  # one try, not one per job
 
 
 @pytest.mark.skipif(not installed("torch"), reason="torch not installed")

@@ -56,3 +56,12 @@ def test_each_regime_is_a_suite_of_its_own_with_the_regime_as_a_property(tmp_pat
                       "jax": "compiled (jax.jit)"}
     (case,) = suites["torch[compiled]"].iter("testcase")
     assert case.get("name") == "good[torch[compiled]-float64]" and case[0].tag == "failure"
+
+
+def test_characters_xml_forbids_are_written_visibly_and_the_file_stays_well_formed(sample, tmp_path):
+    job = next(j for j in sample.jobs if (j.case, j.framework, j.dtype) == ("wrong", "fake", "float64"))
+    job.failures = ["\x1b[31mRuntimeError\x1b[0m: a YAML escape \x01 and \ud800"]
+    path = tmp_path / "junit.xml"
+    junit.write(sample, path)
+    case = next(c for c in ET.parse(path).getroot().iter("testcase") if c.get("name") == "wrong[fake-float64]")
+    assert case[0].get("message") == "fail: \\x1b[31mRuntimeError\\x1b[0m: a YAML escape \\x01 and \\ud800"

@@ -1,6 +1,9 @@
 """The pytest plugin, through pytester in subprocesses: items and ids, messages, strict xfail, options."""
+import os
+
 import pytest
 
+from conformance import loader
 from tests.conftest import REPO, installed
 
 pytest_plugins = ["pytester"]
@@ -122,6 +125,20 @@ def test_a_broken_case_file_still_fails_collection_with_its_error(pytester):
     result = pytester.runpytest_subprocess("--collect-only", "-q", "cases")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*bad.yaml:*invalid YAML*"])
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_case_file_the_loader_refuses_is_a_collection_error_naming_it(pytester):
+    """Not UTF-8, over the size limit, a pipe: `run` gives each a load error, and so does collection."""
+    cases = pytester.path / "cases"
+    cases.mkdir()
+    (cases / "latin1.yaml").write_bytes("id: caf\xe9\nkind: grad\n".encode("latin-1"))
+    (cases / "huge.yaml").write_text("# padding\n" * (loader.MAX_FILE_BYTES // 10 + 1))
+    os.mkfifo(cases / "pipe.yaml")
+    result = pytester.runpytest_subprocess("--collect-only", "-q", "cases")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines_random(["*latin1.yaml:1: not UTF-8*", "*huge.yaml:1: larger than*",
+                                        "*pipe.yaml:1: not a regular file but a named pipe*"])
 
 
 TAGGED = """

@@ -81,6 +81,13 @@ def test_bad_samples_name_file_line_and_problem(write_case, samples, line, fragm
     assert any(str(e).startswith(f"{path}:{line}: ") and fragment in str(e) for e in errors), errors
 
 
+def test_no_samples_at_all_is_a_load_error_not_a_case_that_vanishes(write_case):
+    path = write_case("id: s\nkind: grad\ntitle: t\nwhy: w\ninputs: {x: 1.0}\nfunction: x * x\nsamples: []\n")
+    cases, errors = loader.load([path])
+    assert cases == [] and [str(e) for e in errors] == [
+        f"{path}:7: samples: List should have at least 1 item after validation, not 0"]
+
+
 def test_samples_are_only_for_function_kinds(write_case):
     path = write_case("id: s\nkind: behaviour\ntitle: t\nwhy: w\nscenario: x\noutcomes: {}\nsamples: []\n")
     _, errors = loader.load([path])

@@ -7,7 +7,9 @@
     report.py    the fuzz report (JSON) and its summary table
 
 Trials run through the same workers and judgement as `conformance run` (the runner, the oracle, the verdicts), in
-batches. A finding whose signature was seen before is counted, not shrunk again.
+batches. A finding whose signature was seen before is counted, not shrunk again. A trial that does not load (a bug of
+the generator or the shrinker) is dropped and counted, never the run's end. Each new finding's case file is written as
+soon as it is confirmed (and the report, with `report`, after each batch), so SIGINT or SIGTERM keeps what was found.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from conformance.fuzz.draw import Trial, draw_trial, select
 from conformance.fuzz.findings import Finding, Signature
 from conformance.fuzz.report import FuzzReport, record
 from conformance.generate import by_points
+from conformance.report import write_text
 from conformance.vocabulary import Regime
 
 #: trials per batch: large enough that the workers stay busy, small enough to stop near --seconds
@@ -92,6 +95,28 @@ class Options:
     regimes: list[Regime] = field(default_factory=lambda: [Regime.EAGER])
     batch: int = BATCH
     timeout: float = 60.0
+    #: the JSON report, written after each batch and at the end (an interrupted run's too)
+    report: Path | None = None
+
+
+@dataclass
+class Tally:
+    """What a run has found so far: all of it is reported when the run is interrupted."""
+
+    started: float = field(default_factory=time.monotonic)
+    drawn: int = 0
+    seen: dict[Signature, Finding] = field(default_factory=dict)  # the first finding of each signature
+    counts: dict[Signature, int] = field(default_factory=dict)  # trials that showed each signature
+    new: list[Finding] = field(default_factory=list)  # shrunk, unknown to the library, each written under `out`
+    files: dict[int, Path] = field(default_factory=dict)  # by id() of a new finding, its case file
+    shrinking: list[Finding] = field(default_factory=list)  # new findings whose shrinking is under way
+    interrupted: int | None = None  # the signal that stopped the run
+
+    def confirm(self, finding: Finding, options: Options, shrunk: bool = True) -> None:
+        """A new finding, its case file written at once (unless its signature is one already written)."""
+        if all(finding.signature != g.signature for g in self.new):
+            self.files[id(finding)] = cases.write(finding, options.seed, options.out, shrunk)
+            self.new.append(finding)
 
 
 class Evaluator:
@@ -100,6 +125,7 @@ class Evaluator:
     def __init__(self, adapters: dict[str, str], options: Options) -> None:
         self.options = options
         self.jobs = 0
+        self.dropped = 0  # trials that did not load
         self.labels: set[str] = set()  # each framework in each regime it ran in
         self.folder = Path(tempfile.mkdtemp(prefix="conformance-fuzz-"))
         # JAX compiles each primitive the first time it meets its shapes, eagerly too: kept on disk between runs
@@ -111,12 +137,11 @@ class Evaluator:
 
     def __call__(self, trials: list[Trial], seen: Collection[Signature] = ()) -> list[list[Finding]]:
         """Each trial's findings; one whose signature is in `seen` is only counted by the caller, so it is passed
-        on as found, without the filters' cost (the kink filter's neighbours)."""
+        on as found, without the filters' cost (the kink filter's neighbours). A trial that does not load has none."""
         path = self.folder / "batch.yaml"
         path.write_text(cases.batch_text(trials), encoding="utf-8")
-        loaded, errors = loader.load([path])
-        if errors:  # the generator's bug, never the frameworks': stop loudly
-            raise RuntimeError(f"a drawn trial does not load: {errors[0]}")
+        loaded, _ = loader.load([path])
+        self.dropped += len(trials) - len(loaded)  # the generator's or the shrinker's bug: that trial, not the run
         jobs = runner.plan([c.case for c in loaded], self.options.frameworks, list(self.options.dtypes),
                            self.options.regimes)
         self.jobs += len(jobs)
@@ -143,44 +168,56 @@ def fuzz(options: Options, adapters: dict[str, str], progress: Progress | None =
     pool = select(options.functions)
     if not pool:
         raise ValueError(f"no function matches {options.functions!r}")
+    options.out.mkdir(parents=True, exist_ok=True)  # there after any run, new findings or none
+    tally = Tally()
     # the library's records are read while the first batch runs (its workers start meanwhile)
     with ThreadPoolExecutor(1) as reader:
         reading = reader.submit(lambda: findings.recorded(c.case for c in loader.load([loader.LIBRARY])[0]))
         evaluate = Evaluator(adapters, options)
         try:
-            return _loop(options, rng, pool, reading, evaluate, progress)
+            _loop(options, rng, pool, reading, evaluate, tally, progress)
+        except runner.Interrupted as stop:  # what was found so far is the run's result, unshrunk where it stopped
+            tally.interrupted = stop.signum
+            for f in tally.shrinking:
+                tally.confirm(f, options, shrunk=False)
         finally:
             evaluate.close()
+    return _reported(options, tally, evaluate)
 
 
 def _loop(options: Options, rng: np.random.Generator, pool: list[Function], reading: Future[list[findings.Recorded]],
-          evaluate: Evaluator, progress: Progress | None) -> FuzzReport:
-    seen: dict[Signature, Finding] = {}
-    counts: dict[Signature, int] = {}
-    new: list[Finding] = []
-    started, drawn = time.monotonic(), 0
-    while time.monotonic() - started < options.seconds and (options.expressions is None
-                                                            or drawn < options.expressions):
-        size = options.batch if options.expressions is None else min(options.batch, options.expressions - drawn)
+          evaluate: Evaluator, tally: Tally, progress: Progress | None) -> None:
+    while time.monotonic() - tally.started < options.seconds and (options.expressions is None
+                                                                  or tally.drawn < options.expressions):
+        size = options.batch if options.expressions is None else min(options.batch, options.expressions - tally.drawn)
         trials = [draw_trial(rng, pool) for _ in range(size)]
-        drawn += size
+        tally.drawn += size
         fresh = []
-        outcomes = evaluate(trials, seen)
+        outcomes = evaluate(trials, tally.seen)
         library = reading.result()
         for found in outcomes:
             for f in found:
-                counts[f.signature] = counts.get(f.signature, 0) + 1
-                if f.signature not in seen:
+                tally.counts[f.signature] = tally.counts.get(f.signature, 0) + 1
+                if f.signature not in tally.seen:
                     f.known = findings.classify(f, library)
-                    seen[f.signature] = f
+                    tally.seen[f.signature] = f
                     if f.known is None:
                         fresh.append(f)
-        for f in shrink.shrink(fresh, evaluate, elementwise):
+        tally.shrinking = fresh
+        for i, f in enumerate(shrink.shrink(fresh, evaluate, elementwise)):
             f.known = findings.classify(f, library)
-            if f.known is None and all(f.signature != g.signature for g in new):
-                new.append(f)
+            if f.known is None:
+                tally.confirm(f, options)
+            tally.shrinking = fresh[i + 1:]
+        if options.report:
+            _reported(options, tally, evaluate)
         if progress:
-            progress(drawn, evaluate.jobs, len(new))
-    files = {id(f): cases.write(f, options.seed, options.out) for f in new}
-    return record(options, sorted(evaluate.labels), drawn, evaluate.jobs, time.monotonic() - started, seen, counts,
-                  new, files)
+            progress(tally.drawn, evaluate.jobs, len(tally.new))
+
+
+def _reported(options: Options, tally: Tally, evaluate: Evaluator) -> FuzzReport:
+    """The report of what `tally` holds, written to `options.report` where it names a file."""
+    result = record(options, tally, sorted(evaluate.labels), evaluate.jobs, evaluate.dropped)
+    if options.report:
+        write_text(result.model_dump_json(indent=1) + "\n", options.report)
+    return result

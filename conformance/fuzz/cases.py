@@ -12,6 +12,7 @@ import yaml
 from conformance.fuzz.draw import Trial
 from conformance.fuzz.findings import Finding
 from conformance.generate import nested
+from conformance.report import write_text
 
 NEEDS_WHY = "needs a why"
 
@@ -39,12 +40,13 @@ def slug(finding: Finding) -> str:
     return "fuzz-" + re.sub(r"[^a-z0-9.-]+", "-", words.lower()).strip("-")[:80] + f"-{digest}"
 
 
-def written(finding: Finding, seed: int) -> str:
+def written(finding: Finding, seed: int, shrunk: bool = True) -> str:
     """A new finding as a case file ready for review: the minimal expression, inputs and dtype, each framework's
     answer and the oracle's, and a why that says it needs one."""
     answers = "; ".join(f"{label}: {text}" for label, text in finding.answers.items())
     where = " at a kink (its neighbours' derivatives differ), outside the admissible set" if finding.kink else ""
-    why = (f"{NEEDS_WHY}: found by conformance fuzz (seed {seed}) and shrunk. The gradient in {finding.gradient}"
+    how = "and shrunk" if shrunk else "(interrupted before it was shrunk)"
+    why = (f"{NEEDS_WHY}: found by conformance fuzz (seed {seed}) {how}. The gradient in {finding.gradient}"
            f"{where}: the oracle gives {finding.oracle or 'nothing'}; {answers}. {', '.join(finding.odd)} "
            f"{'misses' if len(finding.odd) == 1 else 'miss'} it ({finding.symptom.value}). Derive the value or "
            "cite the framework's documentation, then search its tracker for an issue.")
@@ -57,10 +59,10 @@ def written(finding: Finding, seed: int) -> str:
     return header + yaml.safe_dump([data], sort_keys=False, width=120)
 
 
-def write(finding: Finding, seed: int, out: Path) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
+def write(finding: Finding, seed: int, out: Path, shrunk: bool = True) -> Path:
+    """Atomically: an interrupted run leaves each finding's file whole or absent."""
     path = out / f"{slug(finding)}.yaml"
-    path.write_text(written(finding, seed), encoding="utf-8")
+    write_text(written(finding, seed, shrunk), path)
     return path
 
 

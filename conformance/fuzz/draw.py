@@ -70,11 +70,13 @@ class Trial:
         return self.tree.render()
 
     def with_tree(self, tree: Node, inputs: dict[str, np.ndarray] | None = None) -> Trial:
-        """The same trial with another tree (and inputs), its cotangent redrawn if the output's shape changed."""
+        """The same trial with another tree (and inputs), its cotangent redrawn if the output's shape or kind changed
+        (`tan(x)` hoisted out of `ifft(tan(x))` is real: a complex cotangent would not load)."""
         inputs = self.inputs if inputs is None else inputs
         trial = replace(self, tree=tree, inputs={k: v for k, v in inputs.items() if k in _names(tree)})
-        return trial if np.shape(output(trial)) == np.shape(self.cotangent) else replace(
-            trial, cotangent=cotangent_for(output(trial), np.random.default_rng(0)))
+        value = output(trial)
+        kept = (np.shape(value), np.iscomplexobj(value)) == (np.shape(self.cotangent), np.iscomplexobj(self.cotangent))
+        return trial if kept else replace(trial, cotangent=cotangent_for(value, np.random.default_rng(0)))
 
 
 def select(pattern: str | None = None) -> list[Function]:

@@ -1,6 +1,8 @@
 """The fuzz report: what ran, how fast, and each distinct finding, new or known (JSON, and a summary table)."""
 from __future__ import annotations
 
+import signal
+import time
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -10,11 +12,11 @@ from rich.console import Console
 from rich.table import Table
 
 from conformance.fuzz.cases import case_data
-from conformance.fuzz.findings import Finding, Signature
+from conformance.fuzz.findings import Finding
 from conformance.vocabulary import Symptom
 
 if TYPE_CHECKING:
-    from conformance.fuzz import Options
+    from conformance.fuzz import Options, Tally
 
 
 class Record(BaseModel):
@@ -50,6 +52,10 @@ class FuzzReport(Record):
     dtypes: list[str]
     expressions_per_second: float
     checks_per_second: float = Field(description="expressions x frameworks per second")
+    dropped: int = Field(0, description="trials, drawn or shrunk, whose case did not load (a bug of the fuzzer's): "
+                                        "each dropped, the run going on")
+    interrupted: int | None = Field(None, description="the signal that stopped the run early (2: SIGINT, 15: "
+                                                      "SIGTERM); its findings are those confirmed by then")
     findings: list[FindingRecord]
 
     @property
@@ -57,16 +63,17 @@ class FuzzReport(Record):
         return [f for f in self.findings if f.new]
 
 
-def record(options: Options, labels: list[str], drawn: int, jobs: int, seconds: float, seen: dict[Signature, Finding],
-           counts: dict[Signature, int], new: list[Finding], files: dict[int, Path]) -> FuzzReport:
-    shrunk = {f.signature: f for f in new}
-    rows = [_finding(f, True, counts.get(f.signature, 1), files.get(id(f))) for f in new]
-    rows += [_finding(f, False, counts[s], None) for s, f in seen.items() if f.known is not None and s not in shrunk]
+def record(options: Options, tally: Tally, labels: list[str], jobs: int, dropped: int) -> FuzzReport:
+    seconds, drawn = time.monotonic() - tally.started, tally.drawn
+    shrunk = {f.signature for f in tally.new}
+    rows = [_finding(f, True, tally.counts.get(f.signature, 1), tally.files.get(id(f))) for f in tally.new]
+    rows += [_finding(f, False, tally.counts[s], None) for s, f in tally.seen.items()
+             if f.known is not None and s not in shrunk]
     return FuzzReport(seed=options.seed, seconds=round(seconds, 2), expressions=drawn, jobs=jobs,
                       frameworks=labels, dtypes=list(options.dtypes),
                       expressions_per_second=round(drawn / seconds, 2) if seconds else 0.0,
                       checks_per_second=round(drawn * len(labels) / seconds, 2) if seconds else 0.0,
-                      findings=rows)
+                      dropped=dropped, interrupted=tally.interrupted, findings=rows)
 
 
 def _finding(f: Finding, new: bool, count: int, file: Path | None) -> FindingRecord:
@@ -93,4 +100,7 @@ def render(report: FuzzReport, console: Console) -> None:
     console.print(table)
     for f in report.new:
         console.print(f"new: {f.signature} ({f.dtype}): {f.file}", markup=False, highlight=False)
-    console.print(f"{len(report.new)} new, {len(report.findings) - len(report.new)} known", markup=False)
+    console.print(f"{len(report.new)} new, {len(report.findings) - len(report.new)} known"
+                  + (f", {report.dropped} trials dropped (they did not load)" if report.dropped else "")
+                  + (f"; interrupted by {signal.Signals(report.interrupted).name}" if report.interrupted else ""),
+                  markup=False)

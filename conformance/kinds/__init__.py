@@ -18,6 +18,7 @@ from conformance.kinds.base import (
     Kind,
     Reference,
     for_framework,
+    held_to_contract,
     version_matches,
     vjp_per_input,
     zero_tolerance,
@@ -43,8 +44,9 @@ Case = Annotated[ReparamCase | FunctionCase | MleCase | ImplicitCase | Expectati
 
 
 def compute(case: Any, adapter: Adapter, dtype: str) -> Computed:
-    """In a framework's worker: what the framework computes for this case."""
-    return KINDS[case.kind].compute(case, adapter, dtype)
+    """In a framework's worker: what the framework computes for this case, held to the adapter's contract (an adapter
+    from another package may break it: its job's error, raised before the answer is sent)."""
+    return held_to_contract(KINDS[case.kind].compute(case, adapter, dtype), case.gradient_shapes())
 
 
 def reference(case: Any, details: dict[str, Any] | None = None) -> dict[str, Reference]:

@@ -21,6 +21,7 @@ from packaging.version import InvalidVersion, Version
 
 from conformance import expr, oracle
 from conformance.adapters import ERROR, Adapter, Gradient, handed_over
+from conformance.expr import Shape
 from conformance.model import CaseBase, Convention, Expectation, ExprAt, Path
 from conformance.tolerance import eps
 from conformance.vocabulary import Expect
@@ -82,6 +83,37 @@ class Checked:
 
     failures: list[str] = field(default_factory=list)
     estimates: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+#: a gradient has its input's shape, and a wrong one is judged (a fail); one with this many times its input's elements,
+#: and more than RUNAWAY_FLOOR, is a runaway (1 GB from another package's adapter would take the main process's
+#: memory as the result crossed over): the job's error, found in the worker before anything is sent
+RUNAWAY_SLACK, RUNAWAY_FLOOR = 16, 1 << 16
+
+
+class BrokenContract(Exception):
+    """An adapter's answer outside the contract: a gradient missing, unknown or far too large."""
+
+
+def held_to_contract(computed: Computed, shapes: dict[str, Shape] | None) -> Computed:
+    """`computed`, where it has a gradient for each differentiated input (`shapes`, see `CaseBase.gradient_shapes`),
+    none for another name, and no runaway value (its gradients and estimates); else raises BrokenContract. Where the
+    adapter names its own gradients (`shapes` None), each value is bounded by the largest a case may hold."""
+    if shapes is not None:
+        missing = [name for name in shapes if name not in computed.gradients]
+        unknown = [name for name in computed.gradients if name not in shapes]
+        if missing:
+            raise BrokenContract(f"no gradient for {', '.join(missing)} (every differentiated input has one)")
+        if unknown:
+            raise BrokenContract(f"a gradient for {', '.join(unknown)}, which the case does not differentiate")
+    values = [(name, v) for name, g in computed.gradients.items() for v in (g.value, g.raw)]
+    for name, value in [*values, *computed.estimates.items()]:
+        shape = None if shapes is None else shapes.get(name)
+        limit = expr.MAX_ELEMENTS if shape is None else max(RUNAWAY_SLACK * math.prod(shape), RUNAWAY_FLOOR)
+        if value is not None and np.size(value) > limit:
+            raise BrokenContract(f"the answer for {name} has {np.size(value):,} elements, more than the {limit:,} "
+                                 "allowed" + ("" if shape is None else f" for an input of {expr.describe(shape)}"))
+    return computed
 
 
 def no_checks(case: Any, computed: Computed, framework: str, versions: dict[str, str]) -> Checked:

@@ -125,6 +125,9 @@ class ExpectationCase(CaseBase):
     #: the case's params by name, and n (the number of draws)
     expected_extra_names: ClassVar[frozenset[str]] = frozenset({"n"})
 
+    def gradient_shapes(self) -> dict[str, expr.Shape]:
+        return self._shapes("params", self.params)
+
     def compile(self) -> None:
         law = compile_family_params(self, self.family, self.params, LAWS, "no expectation support for family",
                                     lambda law: law.params)

@@ -87,8 +87,9 @@ class FunctionCase(CaseBase):
         default_factory=dict, description="per input (for jvp: `jvp`), what its gradient should be; a gradient "
                                           "left out is judged by the oracle alone")
     samples: list[Sample] = Field(
-        default_factory=list, description="named points, each judged on its own as the case <id>[<name>] (the "
-                                          "loader expands them); the case's own inputs are then their defaults")
+        default_factory=list, min_length=1,  # `samples: []` would make the case vanish: no case and no error
+        description="named points, each judged on its own as the case <id>[<name>] (the loader expands them); the "
+                    "case's own inputs are then their defaults")
 
     _data: dict[str, np.ndarray] = PrivateAttr(default_factory=dict)
 
@@ -183,9 +184,19 @@ class FunctionCase(CaseBase):
                     f"{value.dtype} data asked to be differentiated needs an expected status (disconnected, "
                     "error or zero): there is no derivative with respect to it, nor an oracle"))
 
+    def _input_shapes(self) -> dict[str, expr.Shape]:
+        return {**self._shapes("inputs", self.variables), **{n: a.shape for n, a in self._data.items()}}
+
+    def gradient_shapes(self) -> dict[str, expr.Shape]:
+        """Each differentiated input's shape; for jvp, the output's, of both products."""
+        shapes = self._input_shapes()
+        if self.kind == "jvp":
+            return dict.fromkeys(JVP_OUTPUTS, self._measure("function", ("function",), shapes).shape)
+        return {name: shapes[name] for name in self.differentiated()}
+
     def _check_shapes(self) -> None:
         """Shapes the frameworks and the oracle would refuse, found at load; and the oracle's cost bounded."""
-        shapes = {**self._shapes("inputs", self.variables), **{n: a.shape for n, a in self._data.items()}}
+        shapes = self._input_shapes()
         out = self._measure("function", ("function",), shapes)
         if self.kind in ("grad", "hvp") and out.shape != ():
             raise ExprAt(("function",), expr.ExprError(

@@ -33,6 +33,9 @@ class ImplicitCase(CaseBase):
                                           "framework's samples)")
     expected_extra_names: ClassVar[frozenset[str]] = frozenset({"x"})
 
+    def gradient_shapes(self) -> dict[str, expr.Shape]:
+        return self._shapes("params", self.params)
+
     def compile(self) -> None:
         family = compile_family_params(self, self.family, self.params, IMPLICIT,
                                        "no implicit reparameterization for", lambda family: family.params)

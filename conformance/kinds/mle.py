@@ -72,6 +72,9 @@ class MleCase(CaseBase):
         None, description="closed-form MLE of each parameter, as expressions of the family's statistics; "
                           "absent: the reference is SciPy's optimum of the NumPy log-likelihood")
 
+    def gradient_shapes(self) -> dict[str, expr.Shape]:
+        return self._shapes("parameters", self.parameters)
+
     def compile(self) -> None:
         likelihood = LIKELIHOODS.get(self.family)
         if likelihood is None:

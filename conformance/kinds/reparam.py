@@ -41,6 +41,9 @@ class ReparamCase(CaseBase):
     #: n: the number of samples; z: the standard noise; x: the samples
     expected_extra_names: ClassVar[frozenset[str]] = frozenset({"n", "z", "x"})
 
+    def gradient_shapes(self) -> dict[str, expr.Shape]:
+        return self._shapes("params", self.params)
+
     def compile(self) -> None:
         family = compile_family_params(self, self.family, self.params, FAMILIES, "unknown family",
                                        lambda family: family.reparam_params)
