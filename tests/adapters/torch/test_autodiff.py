@@ -7,9 +7,10 @@ from tests.conftest import installed
 pytestmark = pytest.mark.skipif(not installed("torch"), reason="torch not installed")
 
 
-def test_every_call_in_the_compiled_regime_compiles_past_dynamos_recompile_limit():
+def test_every_call_in_the_compiled_regime_compiles_past_dynamos_recompile_limit(monkeypatch):
     """The adapter calls every job's function through one wrapper (one code object): without a reset, dynamo would
-    stop compiling it after its recompile limit (8) and run the rest eagerly, saying nothing."""
+    stop compiling it after its recompile limit (8) and run the rest eagerly, saying nothing. The limit is lowered
+    to 2 here, so that passing it takes 5 compiles, not 12."""
     import torch
     from torch._dynamo.utils import counters
 
@@ -18,7 +19,8 @@ def test_every_call_in_the_compiled_regime_compiles_past_dynamos_recompile_limit
 
     adapter = load(BUILTIN["torch"])
     adapter.regime = Regime.COMPILED
-    calls = torch._dynamo.config.recompile_limit + 4
+    monkeypatch.setattr(torch._dynamo.config, "recompile_limit", 2)
+    calls = torch._dynamo.config.recompile_limit + 3
     for k in range(calls):
         def f(env: dict, k: int = k) -> torch.Tensor:
             return (torch.sin(env["x"]) * (k + 1)).sum()
