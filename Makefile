@@ -1,6 +1,6 @@
 # Two entry points for a fresh machine; each sets up .venv first if needed (pip >= 25.1 for --group).
 #   make run    install everything, run the whole suite, write out/report.json
-#   make test   install everything, run the tests
+#   make test   install everything, run the tests (in parallel)
 #   make lint   ruff and mypy over the repository (CI runs it before the tests)
 PYTHON ?= python3.11
 VENV ?= .venv
@@ -18,8 +18,10 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/conformance run --report out/report.json
 
+# In parallel, one pytest worker per core (pytest-xdist), each test module on one worker (its module fixtures are
+# built once); the slowest tests are listed at the end.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadscope --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

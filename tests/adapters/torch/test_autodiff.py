@@ -7,7 +7,7 @@ from tests.conftest import installed
 pytestmark = pytest.mark.skipif(not installed("torch"), reason="torch not installed")
 
 
-def test_every_call_in_the_compiled_regime_compiles_past_dynamos_recompile_limit(monkeypatch):
+def test_every_call_in_the_compiled_regime_compiles_past_dynamos_recompile_limit():
     """The adapter calls every job's function through one wrapper (one code object): without a reset, dynamo would
     stop compiling it after its recompile limit (8) and run the rest eagerly, saying nothing. The limit is lowered
     to 2 here, so that passing it takes 5 compiles, not 12."""
@@ -19,15 +19,14 @@ def test_every_call_in_the_compiled_regime_compiles_past_dynamos_recompile_limit
 
     adapter = load(BUILTIN["torch"])
     adapter.regime = Regime.COMPILED
-    monkeypatch.setattr(torch._dynamo.config, "recompile_limit", 2)
-    calls = torch._dynamo.config.recompile_limit + 3
-    for k in range(calls):
-        def f(env: dict, k: int = k) -> torch.Tensor:
-            return (torch.sin(env["x"]) * (k + 1)).sum()
-        counters.clear()
-        _, grads = adapter.vjp(f, {"x": np.ones(3)}, "float64", None)
-        assert counters["stats"]["unique_graphs"] >= 1, f"call {k} ran eagerly"
-        np.testing.assert_allclose(np.asarray(grads["x"].value), (k + 1) * np.cos(np.ones(3)))
+    with torch._dynamo.config.patch(recompile_limit=2):  # dynamo's own way to set it for a while
+        for k in range(torch._dynamo.config.recompile_limit + 3):
+            def f(env: dict, k: int = k) -> torch.Tensor:
+                return (torch.sin(env["x"]) * (k + 1)).sum()
+            counters.clear()
+            _, grads = adapter.vjp(f, {"x": np.ones(3)}, "float64", None)
+            assert counters["stats"]["unique_graphs"] >= 1, f"call {k} ran eagerly"
+            np.testing.assert_allclose(np.asarray(grads["x"].value), (k + 1) * np.cos(np.ones(3)))
 
 
 def test_the_compiled_hessian_vector_product_is_torch_funcs_and_matches_eager():
