@@ -257,7 +257,8 @@ def _run(args: argparse.Namespace) -> int:
     for error in load_errors:
         print(f"load error: {error}", file=sys.stderr)
     cases = select(cases, args.case, args.tag)
-    jobs = runner.plan([c.case for c in cases], frameworks, args.dtype, _regimes(args.regime))
+    regimes = _regimes(args.regime)
+    jobs = runner.plan([c.case for c in cases], frameworks, args.dtype, regimes)
     if args.shard:
         jobs = runner.shard(jobs, *args.shard)
     stopped: runner.Interrupted | None = None
@@ -274,7 +275,7 @@ def _run(args: argparse.Namespace) -> int:
         stopped = interruption
     finished = [job for job in jobs if job.finished] if stopped else jobs
     where = {c.case.id: f"{c.file}:{c.line}" for c in cases}  # a case's reference error names its file and line
-    result = report.build(verdicts.judge(finished, where), cases, load_errors, frameworks)
+    result = report.build(verdicts.judge(finished, where), cases, load_errors, frameworks, args.dtype, regimes)
     if stopped:
         result.partial = report.Partial(reason=str(stopped), finished=len(finished), planned=len(jobs))
     # A partial report goes only where --report names (no earlier report is overwritten otherwise); --no-partial
