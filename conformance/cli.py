@@ -11,6 +11,7 @@ import json
 import math
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from contextlib import suppress
 from importlib.metadata import PackageNotFoundError, entry_points, version
@@ -240,6 +241,10 @@ def _run(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         print(f"conformance: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return USAGE
+    if args.report and args.junit and _same_file(args.report, args.junit):
+        print(f"conformance: --report {args.report} and --junit {args.junit} are one file: each would overwrite "
+              "the other", file=sys.stderr)
         return USAGE
     try:
         baseline = report.read(args.baseline) if args.baseline else None
@@ -477,13 +482,25 @@ def _output_dir(text: str) -> str:
 
 
 def _writable_parent(folder: Path, text: str) -> None:
-    """The nearest existing folder on the way up must be a writable folder (the writers create the rest)."""
+    """The nearest existing folder on the way up must be a folder where a file can be made (the writers create the
+    rest): a probe file is made and removed, since a permission check passes where writing fails (/proc as root)."""
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     if not folder.is_dir():
         raise argparse.ArgumentTypeError(f"cannot write {text}: {folder} is not a folder")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise argparse.ArgumentTypeError(f"cannot write {text}: {folder} is not writable")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".conformance-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise argparse.ArgumentTypeError(f"cannot write {text}: {folder} is not writable ({err.strerror})") from None
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether two output paths name one file: the same path once resolved (`..`, symbolic links), or a hard link."""
+    if Path(a).resolve() == Path(b).resolve():
+        return True
+    return Path(a).exists() and Path(b).exists() and os.path.samefile(a, b)
 
 
 class _Version(argparse.Action):
