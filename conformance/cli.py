@@ -10,6 +10,7 @@ import fnmatch
 import json
 import math
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from rich.console import Console
 
 from conformance import adapters, junit, loader, progress, regress, report, runner, summary, verdicts
 from conformance.kinds import KINDS
-from conformance.model import ALL_DTYPES
+from conformance.model import ALL_DTYPES, FRAMEWORK
 from conformance.vocabulary import Regime, Verdict
 
 OK, FAILED, USAGE, NOTHING_RAN = 0, 1, 2, 3
@@ -237,6 +238,11 @@ def _run(args: argparse.Namespace) -> int:
     unknown = [fw for fw in frameworks if fw not in known]
     if unknown:
         print(f"conformance: unknown framework {', '.join(unknown)} (known: {', '.join(known)})", file=sys.stderr)
+        return USAGE
+    misnamed = [fw for fw in frameworks if not re.fullmatch(FRAMEWORK, fw)]
+    if misnamed:  # the report would be refused after the whole run
+        print(f"conformance: an adapter's name must match {FRAMEWORK} for the report to name it: "
+              f"{', '.join(map(repr, misnamed))}", file=sys.stderr)
         return USAGE
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:

@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from conformance import tolerance
-from conformance.loader import LoadedCase, LoadError
+from conformance.loader import MAX_FILE_BYTES, LoadedCase, LoadError, Unreadable, read_bytes
 from conformance.model import Divergence, Tolerance
 from conformance.report import AgreementRecord, FrameworkInfo, GradientRecord, JobRecord, Report, summarize
 from conformance.tolerance import short
@@ -295,10 +295,15 @@ _LINE = re.compile(r"(?P<case>[^\s\[\]]+)\[(?P<framework>[^\s\[\]]+)\]\s+(?P<ver
 
 
 def read_expectations(path: str | Path) -> tuple[dict[str, list[Divergence]], list[LoadError]]:
-    """Known divergences by case id, or errors naming file and line. '#' starts a comment."""
+    """Known divergences by case id, or errors naming file and line. '#' starts a comment. A file that is not a
+    regular file of at most a case file's size, in UTF-8, is a ValueError naming it."""
+    try:
+        text = read_bytes(path, MAX_FILE_BYTES, "expectations file").decode("utf-8")
+    except (Unreadable, UnicodeDecodeError) as err:
+        raise ValueError(f"{path}: {err}") from None
     marks: dict[str, list[Divergence]] = {}
     errors = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue

@@ -332,3 +332,9 @@ def test_a_folder_that_passes_the_permission_check_but_takes_no_file_is_a_usage_
     assert result.returncode == 2, result.stdout + result.stderr
     assert "cannot write /proc/" in result.stderr and "/proc is not writable" in result.stderr, result.stderr
     assert "Verdicts" not in result.stdout
+
+
+def test_an_adapter_whose_name_no_report_could_hold_is_a_usage_error_before_the_run(tmp_path):
+    result = conformance_with({"fake<b>": FAKE["fake"]}, "run", str(tmp_path), "--report", str(tmp_path / "r.json"))
+    assert result.returncode == 2 and "an adapter's name must match" in result.stderr and "'fake<b>'" in result.stderr
+    assert not (tmp_path / "r.json").exists()

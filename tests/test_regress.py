@@ -288,8 +288,8 @@ def test_compare_refuses_what_is_not_a_report_file_before_reading_it(sample, tmp
 
 
 @pytest.mark.parametrize("command", [["merge", "{pipe}", "--report", "{out}"], ["run", "{dir}", "--baseline", "{pipe}"],
-                                     ["coverage", "--report", "{pipe}"]])
-def test_every_reader_of_reports_refuses_a_named_pipe_without_waiting(tmp_path, command):
+                                     ["coverage", "--report", "{pipe}"], ["run", "{dir}", "--expectations", "{pipe}"]])
+def test_every_reader_of_reports_and_expectations_refuses_a_named_pipe_without_waiting(tmp_path, command):
     pipe = _hostile(tmp_path, "fifo")
     args = [a.format(pipe=pipe, out=tmp_path / "out.json", dir=tmp_path) for a in command]
     result = _bounded(*args)
