@@ -166,8 +166,8 @@ class AgreementRecord(Record):
     result: Agreement
     difference: Difference | None
     answers: list[AnswerRecord]
-    groups: list[list[Label]] = Field(description="labels (frameworks in regimes) with the same answer, one list per "
-                                                "answer")
+    groups: list[list[Label]] = Field(description="labels (frameworks in regimes) with the same answer, one list "
+                                                  "per answer")
     odd: list[Label] = Field(description="labels that miss the math (or, where all match it, the minority)")
     reason: str | None = Field(description="why the values are not compared")
 
