@@ -10,7 +10,9 @@ import fnmatch
 import json
 import math
 import os
+import re
 import sys
+import tempfile
 from collections.abc import Sequence
 from contextlib import suppress
 from importlib.metadata import PackageNotFoundError, entry_points, version
@@ -21,7 +23,7 @@ from rich.console import Console
 
 from conformance import adapters, junit, loader, progress, regress, report, runner, summary, verdicts
 from conformance.kinds import KINDS
-from conformance.model import ALL_DTYPES
+from conformance.model import ALL_DTYPES, FRAMEWORK
 from conformance.vocabulary import Regime, Verdict
 
 OK, FAILED, USAGE, NOTHING_RAN = 0, 1, 2, 3
@@ -239,9 +241,18 @@ def _run(args: argparse.Namespace) -> int:
     if unknown:
         print(f"conformance: unknown framework {', '.join(unknown)} (known: {', '.join(known)})", file=sys.stderr)
         return USAGE
+    misnamed = [fw for fw in frameworks if not re.fullmatch(FRAMEWORK, fw)]
+    if misnamed:  # the report would be refused after the whole run
+        print(f"conformance: an adapter's name must match {FRAMEWORK} for the report to name it: "
+              f"{', '.join(map(repr, misnamed))}", file=sys.stderr)
+        return USAGE
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         print(f"conformance: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return USAGE
+    if args.report and args.junit and _same_file(args.report, args.junit):
+        print(f"conformance: --report {args.report} and --junit {args.junit} are one file: each would overwrite "
+              "the other", file=sys.stderr)
         return USAGE
     try:
         baseline = report.read(args.baseline) if args.baseline else None
@@ -259,7 +270,8 @@ def _run(args: argparse.Namespace) -> int:
     for error in load_errors:
         print(f"load error: {error}", file=sys.stderr)
     cases = select(cases, args.case, args.tag)
-    jobs = runner.plan([c.case for c in cases], frameworks, args.dtype, _regimes(args.regime))
+    regimes = _regimes(args.regime)
+    jobs = runner.plan([c.case for c in cases], frameworks, args.dtype, regimes)
     if args.shard:
         jobs = runner.shard(jobs, *args.shard)
     stopped: runner.Interrupted | None = None
@@ -276,7 +288,7 @@ def _run(args: argparse.Namespace) -> int:
         stopped = interruption
     finished = [job for job in jobs if job.finished] if stopped else jobs
     where = {c.case.id: f"{c.file}:{c.line}" for c in cases}  # a case's reference error names its file and line
-    result = report.build(verdicts.judge(finished, where), cases, load_errors, frameworks)
+    result = report.build(verdicts.judge(finished, where), cases, load_errors, frameworks, args.dtype, regimes)
     if stopped:
         result.partial = report.Partial(reason=str(stopped), finished=len(finished), planned=len(jobs))
     # A partial report goes only where --report names (no earlier report is overwritten otherwise); --no-partial
@@ -478,13 +490,25 @@ def _output_dir(text: str) -> str:
 
 
 def _writable_parent(folder: Path, text: str) -> None:
-    """The nearest existing folder on the way up must be a writable folder (the writers create the rest)."""
+    """The nearest existing folder on the way up must be a folder where a file can be made (the writers create the
+    rest): a probe file is made and removed, since a permission check passes where writing fails (/proc as root)."""
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     if not folder.is_dir():
         raise argparse.ArgumentTypeError(f"cannot write {text}: {folder} is not a folder")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise argparse.ArgumentTypeError(f"cannot write {text}: {folder} is not writable")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".conformance-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise argparse.ArgumentTypeError(f"cannot write {text}: {folder} is not writable ({err.strerror})") from None
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether two output paths name one file: the same path once resolved (`..`, symbolic links), or a hard link."""
+    if Path(a).resolve() == Path(b).resolve():
+        return True
+    return Path(a).exists() and Path(b).exists() and os.path.samefile(a, b)
 
 
 class _Version(argparse.Action):

@@ -201,18 +201,33 @@ def parse(text: str) -> tuple[yaml.Node | None, Any]:
         loader.dispose()
 
 
-def read_text(file: Path) -> str:
-    """The file's text: a regular file (never a pipe or a device, which can block or never end), at most
-    MAX_FILE_BYTES, in UTF-8 (a UTF-8 byte-order mark is allowed)."""
-    # O_NONBLOCK: opening a named pipe would otherwise wait for a writer; it changes nothing for a regular file
+def read_bytes(file: str | Path, limit: int, what: str) -> bytes:
+    """A regular file's bytes (never a pipe or a device, which can block or never end), at most `limit` of them;
+    `what` names the file's role in the errors ("case file")."""
+    _check(os.stat(file), limit, what)  # refused before it is opened
+    # O_NONBLOCK: a named pipe swapped in since would otherwise wait for a writer; it changes nothing for a file
     fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     with open(fd, "rb") as stream:  # closes fd
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise Unreadable(f"not a regular file but {_file_kind(mode)}: case files are regular files")
-        data = stream.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise Unreadable(f"larger than {MAX_FILE_BYTES:,} bytes, the limit for a case file")
+        _check(os.fstat(fd), limit, what)
+        data = stream.read(limit + 1)  # the file may have grown since
+    _check_size(len(data), limit, what)
+    return data
+
+
+def _check(info: os.stat_result, limit: int, what: str) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise Unreadable(f"not a regular file but {_file_kind(info.st_mode)}: {what}s are regular files")
+    _check_size(info.st_size, limit, what)
+
+
+def _check_size(size: int, limit: int, what: str) -> None:
+    if size > limit:
+        raise Unreadable(f"larger than {limit:,} bytes, the limit for a {what}")
+
+
+def read_text(file: Path) -> str:
+    """The file's text: a regular file of at most MAX_FILE_BYTES, in UTF-8 (a UTF-8 byte-order mark is allowed)."""
+    data = read_bytes(file, MAX_FILE_BYTES, "case file")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise Unreadable("not UTF-8 but UTF-16 (it starts with a UTF-16 byte-order mark): case files are UTF-8")
     try:

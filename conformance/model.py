@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field
 from conformance import expr
 from conformance.expr import Shape, Size
 from conformance.tolerance import EPS, is_complex, real_dtype
-from conformance.vocabulary import Expect
+from conformance.vocabulary import Expect, Regime
 
 Dtype = Literal["float32", "float64", "complex64", "complex128", "float16", "bfloat16"]
 #: the dtypes a case runs in unless it says `dtypes:`
@@ -77,6 +77,21 @@ def _specifier(text: str) -> str:
 Versions = Annotated[str, AfterValidator(_specifier),
                      Field(description="PEP 440 specifier of the versions this holds for; empty means all")]
 Link = Annotated[str, Field(pattern=r"^https?://\S+$", description="public URL of the upstream doc, source or issue")]
+
+#: a case file's id and a sample's name, lower case so that an id is safe in a file name, a URL and HTML
+CASE_ID, SAMPLE_NAME = r"[a-z0-9][a-z0-9_.-]*", r"[a-z][a-z0-9_]*"
+#: their caps, far above the library's longest id (34 characters) and so that a sample's `<id>[<name>]` stays
+#: within 128, which leaves a page's file name (an id with a suffix) well inside the 255 bytes file systems allow
+CASE_ID_LENGTH, SAMPLE_NAME_LENGTH = 96, 30
+#: a case in a report: a case file's id, or a sample's `<id>[<name>]` (see kinds.function.expand_samples)
+CaseId = Annotated[str, Field(pattern=rf"^{CASE_ID}(\[{SAMPLE_NAME}\])?$",
+                              max_length=CASE_ID_LENGTH + SAMPLE_NAME_LENGTH + 2)]
+#: a framework's name (an adapter's: torch, tensorflow, jax, or another package's), and what a report calls it in a
+#: regime: its name in its default regime, else `name[regime]` (adapters.Regimes.label)
+FRAMEWORK, FRAMEWORK_LENGTH = r"[A-Za-z][A-Za-z0-9_.-]*", 64
+Framework = Annotated[str, Field(pattern=rf"^{FRAMEWORK}$", max_length=FRAMEWORK_LENGTH)]
+Label = Annotated[str, Field(pattern=rf"^{FRAMEWORK}(\[({'|'.join(Regime)})\])?$",
+                             max_length=FRAMEWORK_LENGTH + max(map(len, Regime)) + 2)]
 
 
 class Convention(Strict):
@@ -196,7 +211,7 @@ Input = Annotated[Annotated[Value, Tag("Value")] | Annotated[DataInput, Tag("Dat
 
 
 class CaseBase(Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$",
+    id: str = Field(pattern=rf"^{CASE_ID}$", max_length=CASE_ID_LENGTH,
                     description="unique across the run: lower case, digits, '_', '.' and '-'; names the case "
                                 "in reports, test ids and docs pages")
     title: str = Field(description="one line: what is differentiated, and where")

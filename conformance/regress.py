@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from conformance import tolerance
-from conformance.loader import LoadedCase, LoadError
+from conformance.loader import MAX_FILE_BYTES, LoadedCase, LoadError, Unreadable, read_bytes
 from conformance.model import Divergence, Tolerance
 from conformance.report import AgreementRecord, FrameworkInfo, GradientRecord, JobRecord, Report, summarize
 from conformance.tolerance import short
@@ -238,6 +239,10 @@ def merge(reports: list[Report]) -> Report:
             odd = sorted(other.cases.keys() ^ first.cases.keys())
             raise ValueError(f"shards {_shard(first)} and {_shard(other)} ran different case sets: "
                              f"{', '.join(odd)} in only one")
+        asked = [(r.environment.frameworks.keys(), r.plan) for r in (first, other)]
+        if asked[0] != asked[1]:
+            raise ValueError(f"shards {_shard(first)} and {_shard(other)} ran different plans: "
+                             f"{_plan(first)} and {_plan(other)}")
     frameworks: dict[str, FrameworkInfo] = {}
     for report in reports:
         for fw, info in report.environment.frameworks.items():
@@ -258,18 +263,29 @@ def merge(reports: list[Report]) -> Report:
     merged = sorted(jobs.values(), key=lambda j: (case_order[j.case], fw_order[j.framework], j.label, j.dtype))
     agreement = {(a.case, a.dtype, a.gradient): a for r in reports for a in r.agreement}
     return Report(
-        created=max(r.created for r in reports),
+        created=max((r.created for r in reports), key=datetime.fromisoformat),
         environment=first.environment.model_copy(update={"frameworks": frameworks}),
         load_errors=list({(e.file, e.line, e.message): e for r in reports for e in r.load_errors}.values()),
         cases=first.cases,
         jobs=merged,
         summary=summarize([j.label for j in merged], [j.verdict for j in merged]),
         agreement=sorted(agreement.values(), key=lambda a: (case_order[a.case], a.dtype)),
+        plan=first.plan,
     )
 
 
 def _shard(report: Report) -> str:
     return f"{report.shard.index}/{report.shard.count}" if report.shard else "unsharded"
+
+
+def _plan(report: Report) -> str:
+    """What a run asked for: its frameworks, dtypes and regimes."""
+    frameworks = ", ".join(report.environment.frameworks)
+    if report.plan is None:
+        return f"frameworks {frameworks} (a report from before plans: dtypes and regimes not recorded)"
+    dtypes = ", ".join(report.plan.dtypes or ["each case's"])
+    regimes = ", ".join(report.plan.regimes or ["each framework's default"])
+    return f"frameworks {frameworks}; dtypes {dtypes}; regimes {regimes}"
 
 
 # An expectations file, like array-api-tests' xfails files: one known divergence a line,
@@ -279,10 +295,15 @@ _LINE = re.compile(r"(?P<case>[^\s\[\]]+)\[(?P<framework>[^\s\[\]]+)\]\s+(?P<ver
 
 
 def read_expectations(path: str | Path) -> tuple[dict[str, list[Divergence]], list[LoadError]]:
-    """Known divergences by case id, or errors naming file and line. '#' starts a comment."""
+    """Known divergences by case id, or errors naming file and line. '#' starts a comment. A file that is not a
+    regular file of at most a case file's size, in UTF-8, is a ValueError naming it."""
+    try:
+        text = read_bytes(path, MAX_FILE_BYTES, "expectations file").decode("utf-8")
+    except (Unreadable, UnicodeDecodeError) as err:
+        raise ValueError(f"{path}: {err}") from None
     marks: dict[str, list[Divergence]] = {}
     errors = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue

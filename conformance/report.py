@@ -8,6 +8,10 @@ and an answer record their execution regime and their label (the framework in
 that regime, `torch[compiled]`, or its bare name in its default regime); a
 report written before regimes has neither, and reads as each framework's
 default.
+
+A report is read as strictly as a case file, since it may come from anywhere (a CI artifact, a shard): a regular
+file of at most MAX_BYTES, case ids, framework names and labels by the case files' patterns, links http(s), and
+every job and agreement of a case and a framework the report lists, each once.
 """
 from __future__ import annotations
 
@@ -21,20 +25,23 @@ from collections import Counter
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from typing_extensions import TypeAliasType
 
 from conformance.adapters import ComplexConvention, regimes
 from conformance.agreement import GradientAgreement, agreement
-from conformance.loader import LoadedCase, LoadError
-from conformance.model import Convention, Divergence, Tolerance
+from conformance.loader import LoadedCase, LoadError, Unreadable, read_bytes
+from conformance.model import CaseId, Convention, Divergence, Dtype, Framework, Label, Link, Tolerance
 from conformance.verdicts import GradientVerdict, JobVerdict
 from conformance.vocabulary import Agreement, Class, Difference, Expect, Regime, Status, Verdict
 
 FORMAT, VERSION = "gradient-conformance-report", 2
+#: the largest report read: the whole library's (about 4,700 jobs) is about 11 MB; reading takes about 7 bytes of
+#: memory per byte of file, so 256 MiB is about 2 GB
+MAX_BYTES = 256 << 20
 
 Number = float | Literal["nan", "inf", "-inf"]
 Array = TypeAliasType("Array", "Number | list[Array]")
@@ -48,15 +55,18 @@ class Labelled(Record):
     """A framework's job or answer in a regime. Reports written before regimes have neither field: the framework's
     default regime, and its name as label."""
 
-    framework: str
+    framework: Framework
     regime: Regime | None = Field(None, description="the execution regime it ran in (null: an older report's, "
                                                     "the framework's default)")
-    label: str = Field("", description="the framework in its regime: `torch` in its default, else `torch[compiled]`")
+    label: Label = Field("", description="the framework in its regime: `torch` in its default, else "
+                                         "`torch[compiled]`")
 
     @model_validator(mode="after")
     def _named(self) -> Labelled:
         if not self.label:
             self.label = self.framework
+        if self.label not in (self.framework, f"{self.framework}[{self.regime}]"):
+            raise ValueError(f"label {self.label!r} is not {self.framework} in regime {self.regime}")
         return self
 
 
@@ -80,7 +90,7 @@ class Explanation(Record):
     """A recorded convention or known bug: the framework's reason and its public link."""
 
     why: str
-    link: str
+    link: Link
 
 
 class GradientRecord(Record):
@@ -120,8 +130,8 @@ class EstimateRecord(Record):
 
 
 class JobRecord(Labelled):
-    case: str
-    dtype: str
+    case: CaseId
+    dtype: Dtype
     verdict: Verdict
     failures: list[str]
     notes: list[str]
@@ -146,19 +156,19 @@ class AnswerRecord(Labelled):
     verdict: Verdict
     matches_math: bool | None
     why: str | None = Field(description="the recorded convention's or known bug's reason")
-    link: str | None
+    link: Link | None
 
 
 class AgreementRecord(Record):
-    case: str
-    dtype: str
+    case: CaseId
+    dtype: Dtype
     gradient: str
     result: Agreement
     difference: Difference | None
     answers: list[AnswerRecord]
-    groups: list[list[str]] = Field(description="labels (frameworks in regimes) with the same answer, one list per "
-                                                "answer")
-    odd: list[str] = Field(description="labels that miss the math (or, where all match it, the minority)")
+    groups: list[list[Label]] = Field(description="labels (frameworks in regimes) with the same answer, one list "
+                                                  "per answer")
+    odd: list[Label] = Field(description="labels that miss the math (or, where all match it, the minority)")
     reason: str | None = Field(description="why the values are not compared")
 
 
@@ -176,7 +186,7 @@ class Environment(Record):
     platform: str
     executable: str
     packages: dict[str, str | None]
-    frameworks: dict[str, FrameworkInfo]
+    frameworks: dict[Framework, FrameworkInfo] = Field(description="each framework the run asked for")
 
 
 class LoadErrorRecord(Record):
@@ -199,6 +209,13 @@ class Shard(Record):
     count: int
 
 
+class Plan(Record):
+    """What a run asked for beyond its cases and frameworks, so that shards of different runs are not merged."""
+
+    dtypes: list[Dtype] | None = Field(description="--dtype, sorted (null: each case's own dtypes)")
+    regimes: list[Regime] | None = Field(description="--regime, sorted (null: each framework's default)")
+
+
 class Partial(Record):
     """A run stopped early (SIGINT, SIGTERM): its report holds only the jobs that finished."""
 
@@ -207,19 +224,53 @@ class Partial(Record):
     planned: int = Field(description="jobs the run was asked to do")
 
 
+def _moment(text: str) -> str:
+    """An ISO 8601 date and time with its UTC offset, as `build` writes it, so that two reports' times compare."""
+    try:
+        offset = datetime.fromisoformat(text).utcoffset()
+    except ValueError:
+        raise ValueError("not an ISO 8601 date and time") from None
+    if offset is None:
+        raise ValueError("an ISO 8601 date and time without its UTC offset")
+    return text
+
+
+Moment = Annotated[str, AfterValidator(_moment), Field(json_schema_extra={"format": "date-time"})]
+
+
 class Report(Record):
     format: Literal["gradient-conformance-report"] = "gradient-conformance-report"
     version: Literal[2] = 2
-    created: str
+    created: Moment
     environment: Environment
     load_errors: list[LoadErrorRecord]
-    cases: dict[str, CaseRecord]
+    cases: dict[CaseId, CaseRecord]
     jobs: list[JobRecord]
-    summary: dict[str, dict[Verdict, int]] = Field(description="per label (a framework in a regime): jobs per "
-                                                               "verdict")
+    summary: dict[Label, dict[Verdict, int]] = Field(description="per label (a framework in a regime): jobs per "
+                                                                 "verdict")
     agreement: list[AgreementRecord]
     shard: Shard | None = None
+    plan: Plan | None = Field(None, description="what the run asked for (null: a report from before plans)")
     partial: Partial | None = Field(None, description="set when the run was interrupted: not every job is here")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Report:
+        """Each job and agreement of a case and a framework the report lists, each once, and the summary their
+        count: what merge, compare and the docs index by."""
+        cases = {j.case for j in self.jobs} | {a.case for a in self.agreement}
+        frameworks = {j.framework for j in self.jobs} | {x.framework for a in self.agreement for x in a.answers}
+        stray = ([f"case {case}, not in cases" for case in sorted(cases - self.cases.keys())]
+                 + [f"framework {fw}, not in environment.frameworks"
+                    for fw in sorted(frameworks - self.environment.frameworks.keys())])
+        if stray:
+            raise ValueError(f"a job or an agreement of {stray[0]}")
+        twice = _twice([f"job {j.case}[{j.label}-{j.dtype}]" for j in self.jobs]
+                       + [f"agreement {a.case}[{a.dtype}] {a.gradient}" for a in self.agreement])
+        if twice:
+            raise ValueError(f"{twice} is in the report twice")
+        if self.summary != summarize([j.label for j in self.jobs], [j.verdict for j in self.jobs]):
+            raise ValueError("the summary does not count the jobs")
+        return self
 
     def totals(self) -> Counter[Verdict]:
         return sum((Counter(counts) for counts in self.summary.values()), Counter())
@@ -231,8 +282,13 @@ class Report(Record):
         return [a for a in self.agreement if a.result in (Agreement.DIFFER, Agreement.DIFFER_NO_REFERENCE)]
 
 
+def _twice(keys: list[str]) -> str | None:
+    return next((key for key, count in Counter(keys).items() if count > 1), None)
+
+
 def build(verdicts: list[JobVerdict], cases: list[LoadedCase], load_errors: list[LoadError],
-          frameworks: list[str]) -> Report:
+          frameworks: list[str], dtypes: list[str] | None = None, regimes: list[Regime] | None = None) -> Report:
+    """The report of a run that asked for `frameworks`, `dtypes` and `regimes` (None: the defaults)."""
     return Report(
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         environment=_environment(verdicts, frameworks),
@@ -242,6 +298,7 @@ def build(verdicts: list[JobVerdict], cases: list[LoadedCase], load_errors: list
         jobs=[_job(v) for v in verdicts],
         summary=summarize([v.job.label for v in verdicts], [v.verdict for v in verdicts]),
         agreement=[_agreement(a) for a in agreement(verdicts)],
+        plan=Plan(dtypes=sorted(set(dtypes)) if dtypes else None, regimes=sorted(set(regimes)) if regimes else None),
     )
 
 
@@ -275,11 +332,18 @@ def write_text(text: str, path: str | Path) -> None:
 
 
 def read(path: str | Path) -> Report:
-    """Load a report, refusing with a ValueError naming the file anything that is not a valid one
-    (not UTF-8, not strict JSON, truncated, nested too deep, missing keys, wrong types)."""
+    """Load a report, refusing with a ValueError naming the file anything that is not a valid one (not a regular
+    file, larger than MAX_BYTES, not UTF-8, not strict JSON, truncated, nested too deep, missing keys, wrong types,
+    inconsistent) and with an OSError one it cannot read."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"), parse_constant=_no_constant, parse_float=_finite)
-    except (UnicodeDecodeError, ValueError, RecursionError) as err:
+        text = read_bytes(path, MAX_BYTES, "report").decode("utf-8")
+    except Unreadable as err:
+        raise ValueError(f"{path}: {err}") from None
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path}: not a gradient conformance report (not UTF-8: {err})") from None
+    try:
+        data = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+    except (ValueError, RecursionError) as err:
         raise ValueError(f"{path}: not a gradient conformance report (not JSON: {err})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError(f"{path}: not a gradient conformance report")
@@ -291,7 +355,7 @@ def read(path: str | Path) -> Report:
     except (ValidationError, RecursionError) as err:
         first = err.errors()[0] if isinstance(err, ValidationError) else {"loc": (), "msg": str(err)}
         where = ".".join(str(p) for p in first["loc"])
-        raise ValueError(f"{path}: not a valid report: {where}: {first['msg']}") from None
+        raise ValueError(f"{path}: not a valid report: {where + ': ' if where else ''}{first['msg']}") from None
 
 
 def _no_constant(name: str) -> Any:

@@ -311,3 +311,30 @@ def test_a_real_difference_between_two_regimes_of_one_framework_is_a_difference_
     (row,) = json.loads(out.read_text())["agreement"]
     assert (row["result"], row["difference"], row["odd"]) == ("differ", "value", ["tensorflow[xla]"])
     assert [a["value"] for a in row["answers"]] == [[0.0, 0.25], ["nan", 0.25]]
+
+
+@pytest.mark.parametrize("junit", ["{dir}/out.json", "{dir}/sub/../out.json", "{dir}/link.json"])
+def test_report_and_junit_on_one_file_is_a_usage_error_before_the_run(three_cases, tmp_path, junit):
+    (tmp_path / "link.json").symlink_to(tmp_path / "out.json")
+    (tmp_path / "sub").mkdir()
+    result = conformance_with(FAKE, "run", str(three_cases), "--report", str(tmp_path / "out.json"),
+                              "--junit", junit.format(dir=tmp_path))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "are one file: each would overwrite the other" in result.stderr and "Verdicts" not in result.stdout
+    assert not (tmp_path / "out.json").exists()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc")
+@pytest.mark.parametrize("args", [["run", "--report", "/proc/report.json"], ["docs", "--out", "/proc/site"]])
+def test_a_folder_that_passes_the_permission_check_but_takes_no_file_is_a_usage_error_before_the_run(tmp_path, args):
+    """/proc is writable by the permission bits (to root), yet no file can be made there."""
+    result = conformance_with(FAKE, args[0], str(tmp_path), *args[1:])  # no cases: a run that got by costs nothing
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "cannot write /proc/" in result.stderr and "/proc is not writable" in result.stderr, result.stderr
+    assert "Verdicts" not in result.stdout
+
+
+def test_an_adapter_whose_name_no_report_could_hold_is_a_usage_error_before_the_run(tmp_path):
+    result = conformance_with({"fake<b>": FAKE["fake"]}, "run", str(tmp_path), "--report", str(tmp_path / "r.json"))
+    assert result.returncode == 2 and "an adapter's name must match" in result.stderr and "'fake<b>'" in result.stderr
+    assert not (tmp_path / "r.json").exists()

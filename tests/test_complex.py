@@ -88,14 +88,15 @@ def test_the_tolerance_rule_measures_the_modulus():
 
 
 def test_a_report_carries_complex_values_as_their_parts_and_reads_them_back(write_case, tmp_path):
-    case = load_one(write_case)[0][0].case
+    cases = load_one(write_case)[0]
+    case = cases[0].case
     z = np.array([1 + 2j, -0.5 + 0.25j])
     given = Gradient(VALUE, 2 * z, raw=np.conj(2 * z), convention=WIRTINGER)
     job = Job(case, "jax", "complex128", kinds.Computed({"z": given}), versions={"jax": "0"})
     verdict = judge([job])[0]
     assert verdict.verdict == Verdict.PASS, verdict.all_failures()
     path = tmp_path / "r.json"
-    report.write(report.build([verdict], [], [], ["jax"]), path)
+    report.write(report.build([verdict], cases, [], ["jax"]), path)
     written = json.loads(path.read_text())["jobs"][0]["gradients"]["z"]
     assert written["value"] == {"re": [2.0, -1.0], "im": [4.0, 0.5]}
     assert written["raw"] == {"re": [2.0, -1.0], "im": [-4.0, -0.5]}
@@ -156,12 +157,13 @@ def test_the_docs_write_complex_numbers_as_python_and_latex_do():
 
 def test_compare_sees_a_complex_gradient_move_in_its_imaginary_part(write_case, tmp_path):
     from conformance import regress
-    case = load_one(write_case)[0][0].case
+    cases = load_one(write_case)[0]
+    case = cases[0].case
     z = np.array([1 + 2j, -0.5 + 0.25j])
 
     def written(value: np.ndarray, name: str) -> report.Report:
         job = Job(case, "torch", "complex128", kinds.Computed({"z": Gradient(VALUE, value)}), versions={"torch": "0"})
-        report.write(report.build(judge([job]), [], [], ["torch"]), tmp_path / name)
+        report.write(report.build(judge([job]), cases, [], ["torch"]), tmp_path / name)
         return report.read(tmp_path / name)
 
     before, after = written(2 * z, "a.json"), written(2 * z + 1e-3j, "b.json")

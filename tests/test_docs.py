@@ -71,6 +71,7 @@ def small(tmp_path_factory):
     closed = {k: EstimateRecord(value=v.tolist(), expected=v.tolist(), max_abs=0.0, max_rel=0.0)
               for k, v in kinds.mle.expected_estimates(mle).items()}
     built.jobs += [_mle_job("fake", dtype, closed) for dtype in ("float32", "float64")]
+    built.summary = report.summarize([j.label for j in built.jobs], [j.verdict for j in built.jobs])
     built.cases["some-behaviour"] = CaseRecord(title="A kind this generator has never seen", kind="behaviour",
                                                why="Pages must not depend on knowing every kind.",
                                                file="cases/behaviour/x.yaml", line=1, tags=["pitfall"])

@@ -1,5 +1,7 @@
 """`conformance compare`, baselines and the expectations file, on real reports from the NumPy fake adapter."""
 import json
+import os
+import resource
 import subprocess
 import sys
 
@@ -250,3 +252,46 @@ def test_compare_and_merge_keep_two_regimes_of_one_framework_apart(tmp_path):
     assert {(c["framework"], c["what"]) for c in result["changes"]} == {("torch[compiled]", "moved")}
     shards = [new.model_copy(update={"shard": report.Shard(index=1, count=1)})]
     assert [j.label for j in regress.merge(shards).jobs] == ["torch", "torch[compiled]", "jax"]
+
+
+def _bounded(*args: str) -> subprocess.CompletedProcess:
+    """The command under 4 GiB of address space and a minute: a reader that hangs or reads without end fails."""
+    limit = lambda: resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+    return subprocess.run([sys.executable, "-m", "conformance", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=60, preexec_fn=limit)
+
+
+def _hostile(tmp_path, kind: str) -> str:
+    """A path that is no report to read: a named pipe no one writes, an endless device, a folder, a huge file."""
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "pipe.json")
+        return str(tmp_path / "pipe.json")
+    if kind == "huge":
+        with open(tmp_path / "huge.json", "wb") as f:
+            f.truncate(report.MAX_BYTES + 1)  # sparse: no disk, and never read
+        return str(tmp_path / "huge.json")
+    return {"device": "/dev/zero", "folder": str(tmp_path)}[kind]
+
+
+REFUSED = {"fifo": "not a regular file but a named pipe", "device": "not a regular file but a character device",
+           "folder": "not a regular file but a folder", "huge": f"larger than {report.MAX_BYTES:,} bytes"}
+
+
+@pytest.mark.parametrize("kind", REFUSED)
+def test_compare_refuses_what_is_not_a_report_file_before_reading_it(sample, tmp_path, kind):
+    good, hostile = tmp_path / "good.json", _hostile(tmp_path, kind)
+    report.write(sample, good)
+    result = _bounded("compare", str(good), hostile)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert f"conformance: {hostile}: {REFUSED[kind]}: reports are regular files" in result.stderr \
+        or f"conformance: {hostile}: {REFUSED[kind]}, the limit for a report" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("command", [["merge", "{pipe}", "--report", "{out}"], ["run", "{dir}", "--baseline", "{pipe}"],
+                                     ["coverage", "--report", "{pipe}"], ["run", "{dir}", "--expectations", "{pipe}"]])
+def test_every_reader_of_reports_and_expectations_refuses_a_named_pipe_without_waiting(tmp_path, command):
+    pipe = _hostile(tmp_path, "fifo")
+    args = [a.format(pipe=pipe, out=tmp_path / "out.json", dir=tmp_path) for a in command]
+    result = _bounded(*args)
+    assert result.returncode == 2, result.stderr
+    assert f"{pipe}: not a regular file but a named pipe" in result.stderr and "Traceback" not in result.stderr

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from conformance import junit, loader, report, runner, summary, verdicts
+from conformance import junit, loader, model, report, runner, summary, verdicts
 
 CASES = """
 - {id: square, kind: grad, title: t, why: w, inputs: {a: [2.0, -1.0]}, function: sum(a*a), dtypes: [float64],
@@ -169,13 +169,19 @@ def test_each_job_records_its_regime_and_label_and_a_report_from_before_regimes_
     assert torch.regime == "eager" and torch.regimes == {"eager": "eager", "compiled": "torch.compile (inductor)"}
     assert built.environment.frameworks["jax"].regimes == {"compiled": "jax.jit"}
     data = json.loads(built.model_dump_json(by_alias=True))
+    data["jobs"] = [job for job in data["jobs"] if job["label"] != "torch[compiled]"]  # before regimes: one each
+    del data["summary"]["torch[compiled]"], data["plan"]
+    for row in data["agreement"]:
+        row["answers"] = [answer for answer in row["answers"] if answer["label"] != "torch[compiled]"]
+        row["groups"], row["odd"] = [["torch", "jax"]], []
     for record in [*data["jobs"], *(a for row in data["agreement"] for a in row["answers"])]:
         del record["regime"], record["label"]
     for info in data["environment"]["frameworks"].values():
         del info["regimes"]
     (tmp_path / "old.json").write_text(json.dumps(data))
     old = report.read(tmp_path / "old.json")
-    assert [(j.regime, j.label) for j in old.jobs] == [(None, "torch")] * 2 + [(None, "jax")]
+    assert [(j.regime, j.label) for j in old.jobs] == [(None, "torch"), (None, "jax")]
+    assert old.plan is None
 
 
 def test_the_summary_names_each_regime_by_its_label_with_how_it_ran(tmp_path):
@@ -190,3 +196,70 @@ def test_the_summary_names_each_regime_by_its_label_with_how_it_ran(tmp_path):
     assert "jax 0.10 (jax.jit)" in text
     assert "good a [float64] differ in value: torch 4 (finite) ✓ | torch[compiled] 5 (finite) ✗ fail" in text
     assert "good [torch[compiled]-float64] fail" in text
+
+
+def _renamed(data: dict, old: str, new: str) -> dict:
+    """`data` with case `old` called `new` everywhere."""
+    data["cases"] = {new if case == old else case: record for case, record in data["cases"].items()}
+    for record in [*data["jobs"], *data["agreement"]]:
+        record["case"] = new if record["case"] == old else record["case"]
+    return data
+
+
+def _job(data: dict, case: str) -> dict:
+    return next(job for job in data["jobs"] if job["case"] == case and job["label"] == "fake")
+
+
+# each a forgery of the sample report (every verdict): (what it is, how to make it, what the error says)
+FORGED = [
+    ("a case id that climbs out of a folder", lambda d: _renamed(d, "good", "../../escape"), "should match pattern"),
+    ("a case id of 300 characters", lambda d: _renamed(d, "good", "a" * 300), "at most 128 characters"),
+    ("a case id of HTML", lambda d: _renamed(d, "good", "<script>alert(1)</script>"), "should match pattern"),
+    ("a convention's javascript: link",
+     lambda d: _job(d, "chosen")["gradients"]["a"]["convention"].update(link="javascript:alert(1)"),
+     r"jobs\.\d+\.gradients\.a\.convention\.link: String should match pattern"),
+    ("a bug's javascript: link", lambda d: _job(d, "known")["bugs"][0].update(link="javascript:alert(1)"),
+     r"jobs\.\d+\.bugs\.0\.link: String should match pattern"),
+    ("created as HTML", lambda d: d.update(created="<script>alert(1)</script>"), "created: .*not an ISO 8601"),
+    ("created without its UTC offset", lambda d: d.update(created="2026-12-07T17:00:00"), "without its UTC offset"),
+    ("a label of HTML", lambda d: _job(d, "good").update(label="fake<img src=x>"), r"label: String should match"),
+    ("a label of another framework", lambda d: _job(d, "good").update(label="broken"), "'broken' is not fake"),
+    ("a framework name of HTML",
+     lambda d: d["environment"]["frameworks"].update({"<b>x</b>": d["environment"]["frameworks"]["fake"]}),
+     r"environment\.frameworks\.<b>x</b>\.\[key\]: String should match pattern"),
+    ("a job of a case the report does not list", lambda d: d["cases"].pop("good"),
+     "a job or an agreement of case good, not in cases"),
+    ("a job of a framework the report does not list", lambda d: d["environment"]["frameworks"].pop("broken"),
+     "a job or an agreement of framework broken, not in environment.frameworks"),
+    ("a job twice", lambda d: d["jobs"].append(d["jobs"][0]), r"job good\[fake-float32\] is in the report twice"),
+    ("a summary that does not count the jobs", lambda d: d["summary"]["fake"].update({"pass": 99}),
+     "the summary does not count the jobs"),
+]
+
+
+@pytest.mark.parametrize("how, forge, error", FORGED, ids=[f[0] for f in FORGED])
+def test_a_forged_report_is_refused_naming_the_file_and_the_field(sample, tmp_path, how, forge, error):
+    data = json.loads(sample.model_dump_json(by_alias=True))
+    forge(data)
+    path = tmp_path / "forged.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match=re.escape(f"{path}: not a valid report: ") + f".*{error}"):
+        report.read(path)
+
+
+def test_an_agreement_answer_with_a_javascript_link_is_refused(tmp_path):
+    from tests.fake_reports import regimes_report
+
+    data = json.loads(regimes_report(tmp_path).model_dump_json(by_alias=True))
+    data["agreement"][0]["answers"][0]["link"] = "javascript:alert(1)"
+    (tmp_path / "forged.json").write_text(json.dumps(data))
+    with pytest.raises(ValueError, match=r"agreement\.0\.answers\.0\.link: String should match pattern"):
+        report.read(tmp_path / "forged.json")
+
+
+def test_case_files_and_reports_share_the_id_rule(write_case):
+    """A case id the report would refuse is refused where it is written, in the case file."""
+    long_id = "a" * (model.CASE_ID_LENGTH + 1)
+    _, errors = loader.load([write_case(f"- {{id: {long_id}, kind: grad, title: t, why: w, inputs: {{a: 1.0}}, "
+                                        "function: a}")])
+    assert [e.message for e in errors] == [f"id: String should have at most {model.CASE_ID_LENGTH} characters"]

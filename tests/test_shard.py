@@ -1,4 +1,6 @@
 """`run --shard I/N` splits the plan deterministically; `merge` puts the shard reports back together."""
+import json
+import re
 import subprocess
 import sys
 
@@ -102,3 +104,43 @@ def test_merge_command_writes_one_report(tmp_path):
     assert result.returncode == 0, result.stderr
     assert len(report.read(out).jobs) == 10 and "10 jobs: 10 pass" in result.stdout
     assert conformance("merge", shards[0], "--report", str(out)).returncode == 2
+
+
+def test_merge_refuses_shards_of_different_plans(tmp_path):
+    cases = load(tmp_path, CASES)
+    first, second = shard_reports(cases)  # shards 2/2 and 1/2 of one plan: both frameworks, every dtype and regime
+    other_dtypes = second.model_copy(update={"plan": report.Plan(dtypes=["float64"], regimes=None)})
+    with pytest.raises(ValueError, match="shards 2/2 and 1/2 ran different plans: frameworks fake, other; dtypes "
+                                         "each case's; regimes each framework's default and frameworks fake, "
+                                         "other; dtypes float64; regimes each framework's default"):
+        regress.merge([first, other_dtypes])
+    fewer = second.model_copy(deep=True)
+    del fewer.environment.frameworks["other"]
+    with pytest.raises(ValueError, match=r"ran different plans: .* and frameworks fake; dtypes"):
+        regress.merge([first, fewer])
+    assert len(regress.merge([first, second]).jobs) == 20
+
+
+def test_a_report_records_what_its_run_asked_for(tmp_path):
+    result = conformance("run", str(tmp_path), "--dtype", "float64", "--dtype", "float32", "--regime", "eager",
+                         "--framework", "torch", "--report", str(tmp_path / "r.json"))  # no cases: nothing runs
+    assert result.returncode == 3, result.stderr
+    assert report.read(tmp_path / "r.json").plan == report.Plan(dtypes=["float32", "float64"], regimes=["eager"])
+
+
+@pytest.mark.parametrize("forge, error", [
+    (lambda d: d["cases"].pop("c0"), "a job or an agreement of case c0, not in cases"),
+    (lambda d: d["jobs"].append(d["jobs"][0]), r"job c0\[fake-float32\] is in the report twice"),
+    (lambda d: d["jobs"][0].pop("case"), r"jobs\.0\.case: Field required"),
+    (lambda d: d["jobs"][0].update(case="c9"), "a job or an agreement of case c9, not in cases"),
+])
+def test_merge_refuses_a_forged_shard_naming_it(tmp_path, forge, error):
+    parts = [tmp_path / "shard1.json", tmp_path / "shard2.json"]
+    for path, part in zip(parts, shard_reports(load(tmp_path, CASES), order=(1, 2)), strict=True):
+        data = json.loads(part.model_dump_json(by_alias=True))
+        if path == parts[0]:
+            forge(data)
+        path.write_text(json.dumps(data))
+    result = conformance("merge", *map(str, parts), "--report", str(tmp_path / "merged.json"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert re.search(re.escape(f"conformance: {parts[0]}: not a valid report: ") + f".*{error}", result.stderr)

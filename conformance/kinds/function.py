@@ -18,6 +18,8 @@ from conformance import expr, oracle
 from conformance.adapters import ERROR, VALUE, Adapter, Gradient, Program
 from conformance.kinds.base import Computed, Kind, Reference, oracle_or_nothing, references, values, vjp_per_input
 from conformance.model import (
+    SAMPLE_NAME,
+    SAMPLE_NAME_LENGTH,
     CaseBase,
     DataInput,
     Divergence,
@@ -45,7 +47,7 @@ class Sample(Strict):
     function where it calls it otherwise); its divergences are added to the case's; everything else is the case's.
     """
 
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$",
+    name: str = Field(pattern=rf"^{SAMPLE_NAME}$", max_length=SAMPLE_NAME_LENGTH,
                       description="unique in the case, identifier-like (lower case, digits, '_'): the case id "
                                   "becomes <id>[<name>]")
     why: str | None = Field(None, description="what is special here, appended to the case's why")
