@@ -380,7 +380,7 @@ def _execute(items: list[dict[str, Any]], tmp_path: Path) -> dict[str, dict[str,
     """Run each snippet in a fresh process with the frameworks (never in the test's own): its error, its values."""
     (tmp_path / "snippets.json").write_text(json.dumps(items))
     subprocess.run([sys.executable, "-c", _EXEC, tmp_path / "snippets.json", tmp_path / "out.json"], check=True,
-                   cwd=tmp_path, timeout=300)
+                   cwd=tmp_path, timeout=1800)  # the whole library's JAX snippets: 5 minutes on 2 cores
     return json.loads((tmp_path / "out.json").read_text())
 
 
