@@ -245,7 +245,8 @@ def _write_sources(source: Path, out: Path, texts: dict[Path, str], figures: set
                *source.glob("figures/*.svg")]
     for stale in (p for p in earlier if p not in texts and p not in figures):
         stale.unlink()
-        (out / stale.relative_to(source)).with_suffix(".html").unlink(missing_ok=True)
+        if stale.suffix == ".md":
+            (out / stale.relative_to(source)).with_suffix(".html").unlink(missing_ok=True)
     for path, said in texts.items():
         if not path.is_file() or path.read_text(encoding="utf-8") != said:
             _inside(out, path).write_text(said, encoding="utf-8")
@@ -588,7 +589,7 @@ def _draw(pages: list[Page], source: Path, workers: int) -> None:
         for f in page.figures:
             f["file"] = f"figures/{page.name}-{f['kind']}-{figures.digest(f['kind'], f['data'])}.svg"
             if not (source / f["file"]).is_file():
-                todo[source / f["file"]] = f
+                todo[_inside(source, source / f["file"])] = f
     if not todo:
         return
     (source / "figures").mkdir(parents=True, exist_ok=True)
