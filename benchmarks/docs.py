@@ -7,7 +7,8 @@
    Goal: at most 0.5x the cold build.
 
 Each build runs in a fresh process and does what `conformance docs --report R --out D` does (read the report,
-load the cases, generate), timed as a whole and per stage.
+load the cases, generate), timed as a whole and per stage, in wall seconds and in core-seconds (its processes' CPU
+time): on a machine shared with other work the wall time grows, the core-seconds hardly.
 
 Run: .venv/bin/python benchmarks/docs.py [REPORT] (default out/report.json, made by `conformance run` when it is
 missing; or `make bench`). Every figure is a time: run nothing else meanwhile.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -49,18 +51,25 @@ print(json.dumps({"total": time.perf_counter() - started, "figures": spent["_dra
 """
 
 
+def _cpu() -> float:
+    """Core-seconds of this process's finished children and theirs (the build and its pool and Sphinx workers)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def build(report: Path, out: Path, workers: int) -> dict[str, float]:
     """One build in a fresh process: its seconds in all, drawing figures and in Sphinx (the rest: reading the
-    report and cases, gathering and writing the pages)."""
+    report and cases, gathering and writing the pages), and its core-seconds."""
+    before = _cpu()
     done = subprocess.run([sys.executable, "-c", BUILD, str(report), str(out), str(workers)], cwd=REPO,
                           capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "cpu": _cpu() - before}
 
 
 def _line(name: str, t: dict[str, float]) -> str:
     rest = t["total"] - t["figures"] - t["sphinx"]
     return (f"  {name:<28} {t['total']:7.1f} s  (figures {t['figures']:6.1f} s, sphinx {t['sphinx']:6.1f} s, "
-            f"rest {rest:5.1f} s)")
+            f"rest {rest:5.1f} s); {t['cpu']:6.1f} core-s")
 
 
 def main() -> int:
@@ -71,12 +80,14 @@ def main() -> int:
         subprocess.run([sys.executable, "-m", "conformance", "run", "--quiet", "--report", str(report)], cwd=REPO,
                        check=False)  # failures are results the pages show
     cores = os.cpu_count() or 1
+    load = os.getloadavg()[0]  # other work on the machine: it shows in the wall times
     with tempfile.TemporaryDirectory() as tmp:
         serial = build(report, Path(tmp) / "serial", 1)
         cold = build(report, Path(tmp) / "site", cores)
         warm = build(report, Path(tmp) / "site", cores)
         pages = len(list((Path(tmp) / "site" / "cases").glob("*.html")))
-    print(f"docs of {report} ({pages} case pages), {cores} cores:")
+    print(f"docs of {report} ({pages} case pages), {cores} cores, load average {load:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after:")
     print(_line("serial (1 process)", serial))
     print(_line(f"cold ({cores} processes)", cold))
     print(_line("rebuild, same report", warm))
