@@ -600,13 +600,17 @@ def test_a_rebuild_rewrites_only_what_changed(small, tmp_path):
 
 
 def test_pages_name_no_absolute_path_of_the_build_machine(small):
-    """A reproducible site: case files named from their library's cases/ folder, no path of this machine."""
+    """A reproducible site: case files named from their library's cases/ folder and linked to a copy in the site,
+    no path of this machine."""
     _, _, out, _, _ = small
     for page in _pages(out):
         said = page.read_text(encoding="utf-8")
         assert str(REPO) not in said and str(out) not in said, page
     page = (out / "cases" / "seed-vjp.html").read_text(encoding="utf-8")
-    assert "cases/vjp/" in page
+    source = re.search(r'<a [^>]*href="([^"]+)"[^>]*>.*?cases/vjp/seed\.yaml:\d+', page)  # linked to its file
+    assert source, page[page.index("<h1"):][:1500]
+    assert (out / "cases" / unquote(source[1])).read_text(encoding="utf-8") == (CASES / "vjp" / "seed.yaml").read_text(
+        encoding="utf-8")
 
 
 # --- the pages in a browser -------------------------------------------------------------------------

@@ -162,6 +162,7 @@ class Page:
     topic: str
     tags: list[str]
     name: str = ""  # its page's file name and Sphinx label (markup.page_name)
+    source: str = ""  # the case file's copy in the site, where the case was loaded from one
     math: list[dict[str, str]] = field(default_factory=list)
     gradients: list[dict[str, str]] = field(default_factory=list)
     inputs: list[dict[str, str]] = field(default_factory=list)
@@ -223,6 +224,8 @@ def generate(report: Report, cases: list[LoadedCase], out: str | Path, workers: 
                                                                                              "topic": topic})
     for page in pages:
         texts[source / "cases" / f"{page.name}.md"] = _case_text(page, context)
+    for loaded_case in cases:  # the case files, for each page to link to its own
+        texts[source / "files" / _source_name(loaded_case.file)] = Path(loaded_case.file).read_text(encoding="utf-8")
     _write_sources(source, out, texts, {source / f["file"] for p in pages for f in p.figures if "file" in f})
     build.html(source, CONF, out, workers)
     return [*texts, *(source / f["file"] for p in pages for f in p.figures if "file" in f),
@@ -239,17 +242,15 @@ def _inside(out: Path, path: Path) -> Path:
 def _write_sources(source: Path, out: Path, texts: dict[Path, str], figures: set[Path]) -> None:
     """Write each source whose text changed; remove the sources, figures and case pages of an earlier report that
     this one has not (they would stay in the site and its search)."""
-    for sub in ("cases", "topics", "figures"):
-        (source / sub).mkdir(parents=True, exist_ok=True)
-    earlier = [*source.glob("*.md"), *source.glob("cases/*.md"), *source.glob("topics/*.md"),
-               *source.glob("figures/*.svg")]
+    earlier = [p for p in source.rglob("*") if p.is_file() and not p.name.startswith(".")]
     for stale in (p for p in earlier if p not in texts and p not in figures):
         stale.unlink()
         if stale.suffix == ".md":
             (out / stale.relative_to(source)).with_suffix(".html").unlink(missing_ok=True)
     for path, said in texts.items():
         if not path.is_file() or path.read_text(encoding="utf-8") != said:
-            _inside(out, path).write_text(said, encoding="utf-8")
+            _inside(out, path).parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(said, encoding="utf-8")
 
 
 link_label = markup.link_label
@@ -274,15 +275,13 @@ def _pre(text: str) -> Markup:
 
 
 def _source_name(file: str) -> str:
-    """A case file's name as the pages show it: from its library's `cases/` folder on (cases/vjp/seed.yaml), else
-    relative to the working folder, else the file's own name; never the build machine's absolute path."""
+    """A case file's name as the pages show it: from its library's `cases/` folder on (cases/vjp/seed.yaml), else as
+    given where that is relative and stays inside, else the file's own name; never the build machine's path."""
     path = Path(file)
     folders = path.parts[:-1]
     if "cases" in folders:
         return Path(*path.parts[len(folders) - folders[::-1].index("cases") - 1:]).as_posix()
-    if not path.is_absolute():
-        return path.as_posix()
-    return path.relative_to(Path.cwd()).as_posix() if path.is_relative_to(Path.cwd()) else path.name
+    return path.as_posix() if not path.is_absolute() and ".." not in folders else path.name
 
 
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape(["html.j2"]),
@@ -349,7 +348,7 @@ def _page(cid: str, loaded: LoadedCase | None, report: Report, jobs: list[JobRec
     file = _source_name(loaded.file if loaded else meta.file)
     page = Page(id=cid, title=said.title, kind=said.kind, why=said.why, file=file,
                 line=loaded.line if loaded else meta.line, topic=_topic(file), tags=list(said.tags),
-                name=markup.page_name(cid), agreement=agreement)
+                name=markup.page_name(cid), source=f"files/{file}" if loaded else "", agreement=agreement)
     page.dtypes = list(dict.fromkeys(j.dtype for j in jobs))
     page.chips = {fw: _chips([j for j in jobs if j.label == fw]) for fw in frameworks}
     page.frameworks = [_framework(fw, versions[fw], [j for j in jobs if j.label == fw], page.title)
