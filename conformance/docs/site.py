@@ -157,7 +157,7 @@ class Page:
     title: str
     kind: str
     why: str
-    file: str  # relative to its library or the working folder: never the build machine's absolute path
+    file: str  # from its library's cases/ folder on (_source_name): never a path of the build machine
     line: int
     topic: str
     tags: list[str]
