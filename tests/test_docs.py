@@ -566,6 +566,7 @@ def test_a_figure_or_page_that_cannot_be_made_is_a_note_and_the_others_build(sma
         (out / "cases" / "abs-at-zero.html").read_text(encoding="utf-8"))
     seed_vjp = (out / "cases" / "seed-vjp.html").read_text(encoding="utf-8")
     assert "oracle-error" not in seed_vjp and "<math" in seed_vjp  # no figure without a finite error, the page is
+    assert "no gradient element has a finite distance from the oracle" in _text(seed_vjp)
     seed_grad = _text((out / "cases" / "seed-grad.html").read_text(encoding="utf-8"))
     assert "A figure could not be drawn (ValueError" in seed_grad and "Results" in seed_grad
     drawn = {p.name.rsplit("-", 1)[0] for p in (out / "markdown" / "figures").iterdir()}

@@ -66,10 +66,12 @@ def _save(fig: Any, path: Path, rect: tuple[float, ...] | None = None) -> None:
 
 def oracle_errors(jobs: list[JobRecord], frameworks: list[str]) -> dict[str, Any] | None:
     """Per label (a framework in a regime: `frameworks` are labels), |gradient - oracle| for every element with a
-    finite error (an oracle of NaN or inf has none to draw); None where no element has one."""
+    finite error, and how many elements have none (an oracle or value of NaN or inf); None where no gradient has a
+    value and an oracle to compare."""
     labels: list[str] = []
     series: dict[str, list[tuple[str, dict[str, float]]]] = {}  # label: (dtype, {element: error})
     framework: dict[str, str] = {}  # label: its framework
+    left_out = 0
     for job in jobs:
         points: list[tuple[str, float]] = []
         for name, grad in job.gradients.items():
@@ -80,14 +82,15 @@ def oracle_errors(jobs: list[JobRecord], frameworks: list[str]) -> dict[str, Any
                 flat = np.abs(value - oracle).ravel()
             names = [name] if flat.size == 1 else [f"{name}[{i}]" for i in range(flat.size)]
             points.extend((n, float(e)) for n, e in zip(names, flat, strict=True) if np.isfinite(e))
+            left_out += int(np.sum(~np.isfinite(flat)))
         labels.extend(n for n, _ in points if n not in labels)
         if points:
             series.setdefault(job.label, []).append((job.dtype, dict(points)))
             framework[job.label] = job.framework
     shown = [fw for fw in frameworks if fw in series]
-    if not shown:
+    if not shown and not left_out:
         return None
-    return {"labels": labels, "panels": [(fw, framework[fw], series[fw]) for fw in shown]}
+    return {"labels": labels, "panels": [(fw, framework[fw], series[fw]) for fw in shown], "left_out": left_out}
 
 
 def _draw_oracle_errors(data: dict[str, Any], path: Path) -> None:

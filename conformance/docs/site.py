@@ -568,10 +568,13 @@ OPTIMIZER_CAPTION = ("The loss and each parameter along each framework's optimiz
 
 
 def _figures(page: Page, case: Any, jobs: list[JobRecord], frameworks: list[str]) -> None:
-    """The figures' data; `_draw` draws them."""
+    """The figures' data (`_draw` draws them), or why a figure has nothing to show."""
     errors = figures.oracle_errors(jobs, frameworks)
-    if errors:
+    if errors and errors["panels"]:
         page.figures.append({"kind": "oracle-error", "data": errors, "caption": ORACLE_CAPTION})
+    elif errors:
+        page.figures.append({"error": f"no gradient element has a finite distance from the oracle; "
+                                      f"{errors['left_out']} are NaN or inf", "caption": ORACLE_CAPTION})
     if case is not None and case.kind == "mle":
         truth = {n: oracle.evaluate(case.expr(f"truth.{n}")) for n in case.truth}
         closed = {n: e for j in jobs for n, est in j.estimates.items() if (e := array(est.expected)) is not None}
@@ -586,6 +589,8 @@ def _draw(pages: list[Page], source: Path, workers: int) -> None:
     todo: dict[Path, dict[str, Any]] = {}
     for page in pages:
         for f in page.figures:
+            if "error" in f:
+                continue
             f["file"] = f"figures/{page.name}-{f['kind']}-{figures.digest(f['kind'], f['data'])}.svg"
             if not (source / f["file"]).is_file():
                 todo[_inside(source, source / f["file"])] = f
