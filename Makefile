@@ -30,3 +30,4 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/suite.py
 	$(BIN)/python benchmarks/fuzz.py
+	$(BIN)/python benchmarks/docs.py

@@ -16,6 +16,7 @@ import sys
 import zlib
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import numpy as np
 import pytest
@@ -90,9 +91,25 @@ def _links(page: Path) -> list[str]:
 
 
 def _pages(out: Path) -> list[Path]:
-    """The site's own pages: index, conventions and one per case, in HTML and in Markdown."""
-    return [out / "index.html", out / "conventions.html", *(out / "cases").glob("*.html"),
-            *(out / "markdown").rglob("*.md")]
+    """The site's own pages: index, conventions, one per topic and one per case, in HTML and in Markdown."""
+    return [out / "index.html", out / "conventions.html", *(out / "topics").glob("*.html"),
+            *(out / "cases").glob("*.html"), *(out / "markdown").rglob("*.md")]
+
+
+def _assert_links_resolve(page: Path) -> None:
+    """The page fetches nothing from the network, and each of its own links names a file (and anchor) that is
+    there."""
+    text = page.read_text(encoding="utf-8")
+    assert not re.search(r'(src|rel="stylesheet" href)="(https?:)?//', text), f"{page} fetches from the network"
+    for link in _links(page):
+        if link.startswith(("http:", "https:", "mailto:")):  # upstream links: not ours to resolve offline
+            continue
+        path, _, anchor = link.partition("#")
+        path = unquote(path.partition("?")[0])  # a sample's page: cases/abs-sweep%5Bzero%5D.html
+        target = (page.parent / path).resolve() if path else page
+        assert target.is_file() and target.stat().st_size > 0, f"{page}: broken link {link}"
+        said = target.read_text(encoding="utf-8")  # an anchor: an id in HTML, a MyST label in Markdown
+        assert not anchor or f'id="{anchor}"' in said or f"({anchor})=" in said, f"{page}: no #{anchor}"
 
 
 def test_every_page_link_and_figure_is_there(small):
@@ -101,22 +118,13 @@ def test_every_page_link_and_figure_is_there(small):
     for cid in built.cases:
         assert (out / "cases" / f"{cid}.html").is_file() and (out / "markdown" / "cases" / f"{cid}.md").is_file()
     pages = _pages(out)
-    assert len(pages) == 2 * (len(built.cases) + 2)
+    topics = {Path(c.file).parent.name for c in built.cases.values()}
+    assert len(pages) == 2 * (len(built.cases) + 2 + len(topics))
     for page in pages:
-        text = page.read_text(encoding="utf-8")
-        assert not re.search(r'(src|rel="stylesheet" href)="(https?:)?//', text), f"{page} fetches from the network"
-        for link in _links(page):
-            if link.startswith(("http:", "https:", "mailto:")):  # upstream links: not ours to resolve offline
-                continue
-            path, _, anchor = link.partition("#")
-            path = path.partition("?")[0]
-            target = (page.parent / path).resolve() if path else page
-            assert target.is_file() and target.stat().st_size > 0, f"{page}: broken link {link}"
-            said = target.read_text(encoding="utf-8")  # an anchor: an id in HTML, a MyST label in Markdown
-            assert not anchor or f'id="{anchor}"' in said or f"({anchor})=" in said, f"{page}: no #{anchor}"
-    figures = sorted(p.name for p in (out / "markdown" / "figures").iterdir())
-    assert "mvn2-mle-optimizer.svg" in figures and "seed-vjp-oracle-error.svg" in figures
-    assert (out / "_images" / "seed-vjp-oracle-error.svg").is_file()
+        _assert_links_resolve(page)
+    figures = {p.name.rsplit("-", 1)[0] for p in (out / "markdown" / "figures").iterdir()}  # name-hash.svg
+    assert {"mvn2-mle-optimizer", "seed-vjp-oracle-error"} <= figures
+    assert list((out / "_images").glob("seed-vjp-oracle-error-*.svg"))
 
 
 def test_the_site_is_a_sphinx_site_with_search_dark_mode_anchors_and_an_inventory(small):
@@ -494,6 +502,132 @@ def test_behaviour_idioms_and_fixes_do_what_the_case_says(framework, real_report
     assert checked >= 10
 
 
+# --- full scale and untrusted reports (issue 21) -----------------------------------------------------
+
+SCRIPT = '<script>document.title="owned"</script>'
+FEW = ("seed-vjp", "seed-grad", "abs-at-zero", "mvn2-mle")  # a site small enough to build several times in a test
+
+
+def _few(built: report.Report, cases: list[loader.LoadedCase]) -> tuple[report.Report, list[loader.LoadedCase]]:
+    """The report and cases of FEW only: a deep copy to change."""
+    few = built.model_copy(deep=True, update={"cases": {k: v for k, v in built.cases.items() if k in FEW},
+                                              "jobs": [j for j in built.jobs if j.case in FEW],
+                                              "agreement": [a for a in built.agreement if a.case in FEW]})
+    return few.model_copy(deep=True), [c for c in cases if c.case.id in FEW]
+
+
+def _hostile(built: report.Report) -> report.Report:
+    """The report with what an attacker could write into one: markup in `created`, a job label and titles, a
+    `javascript:` link as a convention's, and case ids that climb out of the site or are 300 characters long."""
+    hostile = built.model_copy(update={"created": SCRIPT})
+    for job in hostile.jobs:
+        if job.framework == "jax":
+            job.label = f"jax{SCRIPT}"
+        for g in job.gradients.values():
+            if g.convention:
+                g.convention = g.convention.model_copy(update={"link": "javascript:alert(1)"})
+    hostile.summary = {(f"jax{SCRIPT}" if label == "jax" else label): n for label, n in hostile.summary.items()}
+    for a in hostile.agreement:
+        for x in a.answers:
+            x.link = "javascript:alert(1)" if x.link else None
+    for cid in ("../../../outside", "x" * 300, "a b\n# heading"):
+        hostile.cases[cid] = CaseRecord(title=SCRIPT, kind="vjp", why=f"see javascript:alert(1) {SCRIPT}",
+                                        file="/etc/cases/../x.yaml", line=1, tags=[SCRIPT])
+    return hostile
+
+
+def test_a_hostile_report_cannot_script_the_pages_nor_write_outside_the_site(small, tmp_path):
+    """Every report string is escaped where it reaches Markdown or HTML, a link that is not http(s) is text, and
+    each case's page is a safe, bounded file name inside --out (the old pages ran the script, linked
+    javascript:, wrote ../ outside the site and failed on a 300-character id)."""
+    built, cases = _few(*small[:2])
+    out = tmp_path / "in" / "site"
+    generate(_hostile(built), cases, out)
+    assert {p for p in tmp_path.rglob("*") if p.is_file() and out not in p.parents} == set()
+    for page in [*out.rglob("*.html"), *(out / "markdown").rglob("*.md")]:
+        said = page.read_text(encoding="utf-8")
+        assert SCRIPT not in said and "<script>document" not in said, page
+        assert not re.search(r"""(href|src)=["']?\s*javascript:""", said, re.I), page
+        assert "](javascript:" not in said and "](<javascript:" not in said, page
+    for cid in ("../../../outside", "x" * 300):
+        name = markup.page_name(cid)
+        assert len(name) < 80 and "/" not in name
+        page = (out / "cases" / f"{name}.html").read_text(encoding="utf-8")
+        assert html.escape(cid) in page and "&lt;script&gt;" in page  # the id and title, shown as text
+    assert "jax&lt;script&gt;" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_figure_or_page_that_cannot_be_made_is_a_note_and_the_others_build(small, tmp_path, monkeypatch):
+    """No oracle error to draw (the erfinv sweep's oracle is NaN near ±1: the old build aborted on its log axis), a
+    figure matplotlib cannot draw (a gradient name it reads as broken math) and a page whose data raises: each gets
+    a note saying why, and every other page and figure is built."""
+    from conformance.docs import site
+
+    broken, cases = _few(*small[:2])
+    for job in broken.jobs:
+        if job.case == "seed-vjp":
+            for g in job.gradients.values():
+                size = len(g.value) if isinstance(g.value, list) else 1
+                g.oracle = "nan" if size == 1 else ["nan"] * size
+        if job.case == "seed-grad":
+            job.gradients = {r"$\undefined{x}$": next(iter(job.gradients.values()))}
+    results = site._results
+    monkeypatch.setattr(site, "_results", lambda page, jobs, report: results(page, jobs, report) if page.id !=
+                        "abs-at-zero" else 1 / 0)
+    out = tmp_path / "site"
+    generate(broken, cases, out)
+    assert "could not be made from the report: ZeroDivisionError" in _text(
+        (out / "cases" / "abs-at-zero.html").read_text(encoding="utf-8"))
+    seed_vjp = (out / "cases" / "seed-vjp.html").read_text(encoding="utf-8")
+    assert "oracle-error" not in seed_vjp and "<math" in seed_vjp  # no figure without a finite error, the page is
+    assert "no gradient element has a finite distance from the oracle" in _text(seed_vjp)
+    seed_grad = _text((out / "cases" / "seed-grad.html").read_text(encoding="utf-8"))
+    assert "A figure could not be drawn (ValueError" in seed_grad and "Results" in seed_grad
+    drawn = {p.name.rsplit("-", 1)[0] for p in (out / "markdown" / "figures").iterdir()}
+    assert {"seed-vjp-oracle-error", "seed-grad-oracle-error"}.isdisjoint(drawn) and "mvn2-mle-optimizer" in drawn
+    for cid in broken.cases:
+        assert (out / "cases" / f"{markup.page_name(cid)}.html").is_file()
+
+
+def test_a_rebuild_rewrites_only_what_changed(small, tmp_path):
+    """Unchanged sources keep their files (so Sphinx's environment skips them) and unchanged figures are not drawn
+    again; a changed case's page is rebuilt, and a case gone from the report is gone from the site."""
+    built, cases = _few(*small[:2])
+    out = tmp_path / "site"
+    generate(built, cases, out)
+    files = [*(out / "markdown").rglob("*.md"), *(out / "markdown" / "figures").iterdir(), *out.glob("cases/*.html")]
+    before = {p: p.stat().st_mtime_ns for p in files}
+    changed, _ = _few(built, cases)
+    job = next(j for j in changed.jobs if j.case == "seed-vjp" and j.framework == "jax")
+    job.notes.append("a note of the second run")
+    del changed.cases["abs-at-zero"]
+    changed.jobs = [j for j in changed.jobs if j.case != "abs-at-zero"]
+    changed.agreement = [a for a in changed.agreement if a.case != "abs-at-zero"]
+    generate(changed, [c for c in cases if c.case.id != "abs-at-zero"], out)
+    after = {p: p.stat().st_mtime_ns for p in files if p.exists()}
+    moved = {p.relative_to(out).as_posix() for p in after if after[p] != before[p]}
+    assert moved == {"markdown/cases/seed-vjp.md", "cases/seed-vjp.html", "markdown/index.md",
+                     "markdown/conventions.md"}, moved  # the case, and the pages that list cases
+    assert "a note of the second run" in (out / "cases" / "seed-vjp.html").read_text(encoding="utf-8")
+    assert not (out / "cases" / "abs-at-zero.html").exists()
+    assert not (out / "markdown" / "cases" / "abs-at-zero.md").exists()
+    assert not (out / "markdown" / "topics" / "conventions.md").exists()  # its topic had no other case
+
+
+def test_pages_name_no_absolute_path_of_the_build_machine(small):
+    """A reproducible site: case files named from their library's cases/ folder and linked to a copy in the site,
+    no path of this machine."""
+    _, _, out, _, _ = small
+    for page in _pages(out):
+        said = page.read_text(encoding="utf-8")
+        assert str(REPO) not in said and str(out) not in said, page
+    page = (out / "cases" / "seed-vjp.html").read_text(encoding="utf-8")
+    source = re.search(r'<a [^>]*href="([^"]+)"[^>]*>.*?cases/vjp/seed\.yaml:\d+', page)  # linked to its file
+    assert source, page[page.index("<h1"):][:1500]
+    assert (out / "cases" / unquote(source[1])).read_text(encoding="utf-8") == (CASES / "vjp" / "seed.yaml").read_text(
+        encoding="utf-8")
+
+
 # --- the pages in a browser -------------------------------------------------------------------------
 
 def _chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
@@ -609,3 +743,40 @@ def test_search_works_from_disk(small, tmp_path):
     dom = _chromium("--virtual-time-budget=20000", "--dump-dom", url, profile=tmp_path / "search").stdout
     results = dom[dom.index('id="search-results"'):]
     assert re.search(r'href="[^"]*cases/seed-vjp\.html', results), results[:2000]
+
+
+# --- the whole library's site, built by CI (.ci/run) --------------------------------------------------
+
+SITE = Path(os.environ["CONFORMANCE_SITE"]) if os.environ.get("CONFORMANCE_SITE") else None
+
+
+@pytest.mark.skipif(SITE is None, reason="CONFORMANCE_SITE names no built site (.ci/run builds the whole library's)")
+def test_whole_library_site_has_every_page_and_link():
+    """The site `conformance docs` built from a report of the whole library: a page per case the index lists, every
+    link of the index, conventions and topic pages resolves, every figure is there, no page names a path of the
+    build machine."""
+    assert SITE is not None
+    index = (SITE / "index.html").read_text(encoding="utf-8")
+    listed = re.findall(r'<tr data-topic="[^"]*"[^>]*>\s*<td><a href="(cases/[^"]+\.html)"', index)
+    pages = sorted((SITE / "cases").glob("*.html"))
+    assert len(listed) == len(pages) > 700 and all((SITE / link).is_file() for link in listed)
+    for page in [SITE / "index.html", SITE / "conventions.html", *(SITE / "topics").glob("*.html")]:
+        _assert_links_resolve(page)
+    for page in [*pages, SITE / "index.html"]:
+        said = page.read_text(encoding="utf-8")
+        assert str(REPO) not in said and str(SITE.resolve()) not in said, page
+        for image in re.findall(r'<img [^>]*src="([^"]+)"', said):
+            assert (page.parent / unquote(image)).is_file(), f"{page}: no {image}"
+
+
+@pytest.mark.skipif(SITE is None or not CHROMIUM, reason="needs CONFORMANCE_SITE and chromium (.ci/run)")
+def test_whole_library_site_renders_in_headless_chromium(tmp_path):
+    """The whole library's index, conventions and topic pages in a browser: every case a row, and no page wider than
+    a 400 px phone."""
+    assert SITE is not None
+    dom = _chromium("--dump-dom", (SITE / "index.html").as_uri(), profile=tmp_path / "dom").stdout
+    assert len(re.findall(r'<tr data-topic="', dom)) == len(list((SITE / "cases").glob("*.html")))
+    pages = ["index.html", "conventions.html", *(f"topics/{p.name}" for p in (SITE / "topics").glob("*.html"))]
+    measured = _probe(SITE, pages, tmp_path)
+    wide = {page: m for page, m in measured.items() if isinstance(m, str) or m["scroll"] > m["width"]}
+    assert set(measured) == set(pages) and not wide, wide

@@ -17,14 +17,16 @@ class BuildError(RuntimeError):
     """Sphinx could not build the pages; the message holds its warnings."""
 
 
-def html(source: Path, conf: Path, out: Path) -> None:
-    """Build the Markdown in `source` with the conf.py in `conf` into `out`, its doctrees in `out`/.doctrees.
+def html(source: Path, conf: Path, out: Path, workers: int = 1) -> None:
+    """Build the Markdown in `source` with the conf.py in `conf` into `out`, its doctrees in `out`/.doctrees, reading
+    and writing the pages in `workers` processes. Sphinx keeps its environment there: a page whose source has not
+    changed since the last build is not read again.
 
     Sphinx's warnings go to stderr; a page Sphinx cannot build is an error, not a silently missing page.
     """
     warnings = io.StringIO()
     with patch_docutils(conf), docutils_namespace():
-        app = Sphinx(source, conf, out, out / ".doctrees", "html", status=None, warning=warnings)
+        app = Sphinx(source, conf, out, out / ".doctrees", "html", status=None, warning=warnings, parallel=workers)
         app.build()
     if warnings.getvalue():
         sys.stderr.write(warnings.getvalue())

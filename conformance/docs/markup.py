@@ -5,6 +5,7 @@ each URL as a link and a long message as its first sentence, the rest folded in 
 """
 from __future__ import annotations
 
+import hashlib
 import re
 
 from markupsafe import Markup, escape
@@ -15,6 +16,23 @@ _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "resp.")
 _MD_SPECIAL = re.compile(r"([\\`*\[\]<>&$|])")
 FOLD_AT = 160  # characters: a longer message (or one of several lines) shows its first sentence only
 FOLD_IN_CELL = 60  # the same in a table cell, where a column is narrow
+_PAGE_NAME = re.compile(r"[a-z0-9][a-z0-9_.\[\]-]{0,99}")  # a case id (or a sample's) as a file name as it is
+_NOT_IN_SLUG = re.compile(r"[^a-z0-9_.-]+")
+
+
+def is_web_url(url: str | None) -> bool:
+    """Whether `url` is an http(s) link with no space, quote or bracket: a report's or case file's link never
+    becomes a `javascript:` or `file:` link on a page, nor breaks out of its attribute."""
+    return bool(url) and URL.fullmatch(url or "") is not None
+
+
+def page_name(case_id: str) -> str:
+    """The file name (and Sphinx label) of a case's page: the id itself where it is a short, plain name; else a slug
+    of it and a hash, so an id with `../`, odd characters or 300 characters still names one file inside the site."""
+    if _PAGE_NAME.fullmatch(case_id):
+        return case_id
+    slug = _NOT_IN_SLUG.sub("-", case_id.lower()).strip("-.")[:40]
+    return f"{slug or 'case'}-{hashlib.sha256(case_id.encode()).hexdigest()[:12]}"
 
 
 def link_label(url: str) -> str:
@@ -27,6 +45,15 @@ def link_label(url: str) -> str:
         return f"{found[1]}: {found[2]}"
     host, _, path = url.split("://", 1)[-1].partition("/")
     return f"{host}: {path.rstrip('/').rsplit('/', 1)[-1]}" if path.strip("/") else host
+
+
+def md_link(url: str | None) -> str:
+    """A Markdown link to `url` with its short name; an URL that is not http(s) as plain text."""
+    if not url:
+        return ""
+    if not is_web_url(url):
+        return md_text(url)
+    return f"[{md_text(link_label(url))}](<{url}>)"
 
 
 def pieces(text: str) -> list[tuple[str, bool]]:
@@ -48,8 +75,8 @@ def md_text(text: str) -> str:
     """Plain text as Markdown that renders as the same text: emphasis, HTML, math and table marks escaped."""
     escaped = _MD_SPECIAL.sub(r"\\\1", text)
     escaped = re.sub(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", r"\\_", escaped)  # intraword _ is no emphasis
-    escaped = re.sub(r"^(\s*)([#+\-=%:>(])", r"\1\\\2", escaped)  # nothing may start a block: no heading,
-    return re.sub(r"^(\s*\d+)([.)])", r"\1\\\2", escaped)  # list, comment, target or numbered list
+    escaped = re.sub(r"^(\s*)([#+\-=%:>(~])", r"\1\\\2", escaped, flags=re.M)  # nothing may start a block: no
+    return re.sub(r"^(\s*\d+)([.)])", r"\1\\\2", escaped, flags=re.M)  # heading, list, comment, target, fence
 
 
 def md(text: str | None) -> str:

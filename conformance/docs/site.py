@@ -10,8 +10,10 @@ are HTML inside the Markdown (chips, folded messages, links), each in furo's scr
 """
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,10 +157,12 @@ class Page:
     title: str
     kind: str
     why: str
-    file: str
+    file: str  # from its library's cases/ folder on (_source_name): never a path of the build machine
     line: int
     topic: str
     tags: list[str]
+    name: str = ""  # its page's file name and Sphinx label (markup.page_name)
+    source: str = ""  # the case file's copy in the site, where the case was loaded from one
     math: list[dict[str, str]] = field(default_factory=list)
     gradients: list[dict[str, str]] = field(default_factory=list)
     inputs: list[dict[str, str]] = field(default_factory=list)
@@ -171,22 +175,24 @@ class Page:
     records: list[Record] = field(default_factory=list)
     code: list[dict[str, Any]] = field(default_factory=list)
     behaviour: list[dict[str, Any]] = field(default_factory=list)  # per framework: outcomes, idiom, fix
-    figures: list[dict[str, str]] = field(default_factory=list)
+    figures: list[dict[str, Any]] = field(default_factory=list)  # kind, data, caption; then file or error
     chips: dict[str, list[Chip]] = field(default_factory=dict)
     frameworks: list[FrameworkView] = field(default_factory=list)
     agreement: list[Row] = field(default_factory=list)
     differs: int = 0  # its (dtype, gradient)s on which the frameworks differ
+    broken: str = ""  # why the page could not be made from the report, where it could not
 
 
-def generate(report: Report, cases: list[LoadedCase], out: str | Path) -> list[Path]:
-    """Write the Markdown sources under `out`/markdown and build the HTML into `out`; return the files written
-    (the sources, the figures and the HTML pages)."""
-    out = Path(out)
+def generate(report: Report, cases: list[LoadedCase], out: str | Path, workers: int | None = None) -> list[Path]:
+    """Write the Markdown sources under `out`/markdown and build the HTML into `out` with `workers` processes (default:
+    one per core); return the files written (the sources, the figures and the HTML pages).
+
+    A case whose page or figure cannot be made gets a page or a note saying why; it never stops the others. Every
+    file is written inside `out`, and a source whose text did not change is not rewritten, so Sphinx rebuilds only
+    the pages that changed."""
+    out = Path(out).resolve()
     source = out / "markdown"
-    for sub in ("cases", "figures"):
-        (source / sub).mkdir(parents=True, exist_ok=True)
-    for stale in [*source.glob("*.md"), *source.glob("cases/*.md"), *source.glob("figures/*.svg")]:
-        stale.unlink()  # a page of an earlier report's case would stay in the site and its search
+    workers = workers or os.cpu_count() or 1
     versions = _labels(report)
     frameworks = list(versions)  # labels: each framework in each regime it ran in
     loaded = {c.case.id: c for c in cases}
@@ -195,25 +201,56 @@ def generate(report: Report, cases: list[LoadedCase], out: str | Path) -> list[P
     by_case: dict[str, list[AgreementRecord]] = {}
     for a in report.agreement:
         by_case.setdefault(a.case, []).append(a)
-    pages = [_page(cid, loaded.get(cid), report, frameworks, versions,
-                   _rows(by_case.get(cid, []), frameworks, titles), source) for cid in ids]
+    jobs: dict[str, list[JobRecord]] = {}
+    for j in report.jobs:
+        jobs.setdefault(j.case, []).append(j)
+    pages = [_safe_page(cid, loaded.get(cid), report, jobs.get(cid, []), frameworks, versions,
+                        _rows(by_case.get(cid, []), frameworks, titles)) for cid in ids]
     pages.sort(key=lambda p: (p.topic, p.id))
+    _draw(pages, source, workers)
     differences = report.differences()
     compared = [a for a in report.agreement if a.result != Agreement.NOT_COMPARED]
-    context = {"report": report, "frameworks": frameworks, "pages": pages, "versions": versions,
-               "topics": sorted({p.topic for p in pages}), "tags": sorted({t for p in pages for t in p.tags}),
+    topics = sorted({p.topic for p in pages})
+    context = {"report": report, "frameworks": frameworks, "pages": pages, "versions": versions, "topics": topics,
+               "tags": sorted({t for p in pages for t in p.tags}),
                "differences": _rows(differences, frameworks, titles), "differ_count": len(differences),
                "compared_count": len(compared), "not_compared_count": len(report.agreement) - len(compared),
                "differing_cases": sum(1 for p in pages if p.differs), "shown_verdicts": _shown(report),
                "explained": _explained(report, titles), "themes": _themes(report, frameworks, titles),
                "tally": _tally(report, frameworks), "meaning": MEANING}
-    written = [_render(f"{name}.md.j2", source / f"{name}.md", context) for name in ("index", "conventions")]
+    texts = {source / f"{name}.md": _render(f"{name}.md.j2", context) for name in ("index", "conventions")}
+    for topic in topics:
+        texts[source / "topics" / f"{markup.page_name(topic)}.md"] = _render("topic.md.j2", {**context,
+                                                                                             "topic": topic})
     for page in pages:
-        written.append(_render("case.md.j2", source / "cases" / f"{page.id}.md", {**context, "page": page}))
-        written.extend(source / f["file"] for f in page.figures)
-    build.html(source, CONF, out)
-    written += [out / "index.html", out / "conventions.html", *(out / "cases" / f"{p.id}.html" for p in pages)]
-    return written
+        texts[source / "cases" / f"{page.name}.md"] = _case_text(page, context)
+    for loaded_case in cases:  # the case files, for each page to link to its own
+        texts[source / "files" / _source_name(loaded_case.file)] = Path(loaded_case.file).read_text(encoding="utf-8")
+    _write_sources(source, out, texts, {source / f["file"] for p in pages for f in p.figures if "file" in f})
+    build.html(source, CONF, out, workers)
+    return [*texts, *(source / f["file"] for p in pages for f in p.figures if "file" in f),
+            out / "index.html", out / "conventions.html", *(out / "cases" / f"{p.name}.html" for p in pages)]
+
+
+def _inside(out: Path, path: Path) -> Path:
+    """`path`, refused unless it lies under `out` (already resolved): no report string writes outside the site."""
+    if not path.resolve().is_relative_to(out):
+        raise ValueError(f"{path} lies outside {out}")
+    return path
+
+
+def _write_sources(source: Path, out: Path, texts: dict[Path, str], figures: set[Path]) -> None:
+    """Write each source whose text changed; remove the sources, figures and case pages of an earlier report that
+    this one has not (they would stay in the site and its search)."""
+    earlier = [p for p in source.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    for stale in (p for p in earlier if p not in texts and p not in figures):
+        stale.unlink()
+        if stale.suffix == ".md":
+            (out / stale.relative_to(source)).with_suffix(".html").unlink(missing_ok=True)
+    for path, said in texts.items():
+        if not path.is_file() or path.read_text(encoding="utf-8") != said:
+            _inside(out, path).parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(said, encoding="utf-8")
 
 
 link_label = markup.link_label
@@ -221,6 +258,7 @@ link_label = markup.link_label
 
 def _code_span(text: str) -> str:
     """`text` as a Markdown code span, fenced by more backticks than it holds."""
+    text = re.sub(r"[\r\n]+", " ", text)  # a line break in a code span could start a block
     fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
@@ -236,19 +274,40 @@ def _pre(text: str) -> Markup:
     return Markup(str(markup.html(text)).replace("\n", "&#10;"))
 
 
+def _source_name(file: str) -> str:
+    """A case file's name as the pages show it: from its library's `cases/` folder on (cases/vjp/seed.yaml), else as
+    given where that is relative and stays inside, else the file's own name; never the build machine's path."""
+    path = Path(file)
+    folders = path.parts[:-1]
+    if "cases" in folders:
+        return Path(*path.parts[len(folders) - folders[::-1].index("cases") - 1:]).as_posix()
+    return path.as_posix() if not path.is_absolute() and ".." not in folders else path.name
+
+
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape(["html.j2"]),
                           undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 _ENV.filters.update(linklabel=link_label, md=markup.md, md_text=markup.md_text, linked=markup.html, fold=markup.fold,
-                    code=_code_span, block=_block, pre=_pre)
+                    code=_code_span, block=_block, pre=_pre, page=markup.page_name, mdlink=markup.md_link,
+                    source_name=_source_name)
+_ENV.tests["web_url"] = markup.is_web_url
 
 
-def _render(template: str, path: Path, context: dict[str, Any]) -> Path:
-    path.write_text(_ENV.get_template(template).render(**context), encoding="utf-8")
-    return path
+def _render(template: str, context: dict[str, Any]) -> str:
+    return _ENV.get_template(template).render(**context)
+
+
+def _case_text(page: Page, context: dict[str, Any]) -> str:
+    """The case's page; where it cannot be made from what the report holds, a page that says why."""
+    if not page.broken:
+        try:
+            return _render("case.md.j2", {**context, "page": page})
+        except Exception as err:  # one case's odd data must not cost the other pages theirs
+            page.broken = f"{type(err).__name__}: {err}"
+    return _render("broken.md.j2", {"page": page})
 
 
 def _topic(file: str) -> str:
-    """The folder under cases/ a case file sits in (cases/reparam/normal.yaml -> reparam)."""
+    """The folder a case file sits in under cases/ (cases/reparam/normal.yaml -> reparam)."""
     parts = Path(file).parts
     return parts[parts.index("cases") + 1] if "cases" in parts[:-2] else Path(file).parent.name or "cases"
 
@@ -267,16 +326,29 @@ def _labels(report: Report) -> dict[str, str]:
     return out
 
 
-def _page(cid: str, loaded: LoadedCase | None, report: Report, frameworks: list[str], versions: dict[str, str],
-          agreement: list[Row], out: Path) -> Page:
+def _safe_page(cid: str, loaded: LoadedCase | None, report: Report, jobs: list[JobRecord], frameworks: list[str],
+               versions: dict[str, str], agreement: list[Row]) -> Page:
+    """The case's page; where its data cannot be turned into one, a page with its title that says why."""
+    try:
+        return _page(cid, loaded, report, jobs, frameworks, versions, agreement)
+    except Exception as err:  # one case's odd data must not cost the other pages theirs
+        meta = report.cases.get(cid)
+        file = _source_name(loaded.file if loaded else meta.file if meta else "")
+        page = Page(id=cid, title=meta.title if meta else cid, kind=meta.kind if meta else "?", why="", file=file,
+                    line=0, topic=_topic(file), tags=[], name=markup.page_name(cid))
+        page.broken = f"{type(err).__name__}: {err}"
+        return page
+
+
+def _page(cid: str, loaded: LoadedCase | None, report: Report, jobs: list[JobRecord], frameworks: list[str],
+          versions: dict[str, str], agreement: list[Row]) -> Page:
     meta = report.cases.get(cid) or CaseRecord(title=cid, kind="?", why="", file="", line=0, tags=[])
     case = loaded.case if loaded else None
     said = case or meta
-    file = loaded.file if loaded else meta.file
+    file = _source_name(loaded.file if loaded else meta.file)
     page = Page(id=cid, title=said.title, kind=said.kind, why=said.why, file=file,
                 line=loaded.line if loaded else meta.line, topic=_topic(file), tags=list(said.tags),
-                agreement=agreement)
-    jobs = [j for j in report.jobs if j.case == cid]
+                name=markup.page_name(cid), source=f"files/{file}" if loaded else "", agreement=agreement)
     page.dtypes = list(dict.fromkeys(j.dtype for j in jobs))
     page.chips = {fw: _chips([j for j in jobs if j.label == fw]) for fw in frameworks}
     page.frameworks = [_framework(fw, versions[fw], [j for j in jobs if j.label == fw], page.title)
@@ -288,7 +360,7 @@ def _page(cid: str, loaded: LoadedCase | None, report: Report, frameworks: list[
         page.behaviour = _behaviour(case)
         page.records = _records(case)
     _results(page, jobs, report)
-    _figures(page, case, jobs, frameworks, out)
+    _figures(page, case, jobs, frameworks)
     return page
 
 
@@ -486,22 +558,53 @@ def _results(page: Page, jobs: list[JobRecord], report: Report) -> None:
     page.reference = [r for i, r in enumerate(page.reference) if r not in page.reference[:i]]  # the oracle is float64
 
 
-def _figures(page: Page, case: Any, jobs: list[JobRecord], frameworks: list[str], out: Path) -> None:
-    errors = figures.oracle_errors(jobs, frameworks, out / "figures" / f"{page.id}-oracle-error.svg")
-    if errors:
-        page.figures.append({"file": f"figures/{errors.name}", "caption":
-                             "Each gradient element's distance from the NumPy finite-difference oracle, per "
-                             "framework (hollow: float32, filled: float64; the dotted line stands for an exact 0)."})
+ORACLE_CAPTION = ("Each gradient element's distance from the NumPy finite-difference oracle, the frameworks side by "
+                  "side in their colours (hollow: float32, filled: float64; the dotted line stands for an exact 0). "
+                  "Elements whose oracle or value is not finite have no distance and are left out.")
+OPTIMIZER_CAPTION = ("The loss and each parameter along each framework's optimizer run (solid: float64, dashed: "
+                     "float32), with the true value (dotted) and the reference MLE (dash-dot: the closed form, or "
+                     "SciPy's optimum). With L-BFGS torch and TF record every objective evaluation, JAX every "
+                     "iteration; with Adam all three record every step.")
+
+
+def _figures(page: Page, case: Any, jobs: list[JobRecord], frameworks: list[str]) -> None:
+    """The figures' data (`_draw` draws them), or why a figure has nothing to show."""
+    errors = figures.oracle_errors(jobs, frameworks)
+    if errors and errors["panels"]:
+        page.figures.append({"kind": "oracle-error", "data": errors, "caption": ORACLE_CAPTION})
+    elif errors:
+        page.figures.append({"error": f"no gradient element has a finite distance from the oracle; "
+                                      f"{errors['left_out']} are NaN or inf", "caption": ORACLE_CAPTION})
     if case is not None and case.kind == "mle":
         truth = {n: oracle.evaluate(case.expr(f"truth.{n}")) for n in case.truth}
         closed = {n: e for j in jobs for n, est in j.estimates.items() if (e := array(est.expected)) is not None}
-        paths = figures.mle_paths(jobs, truth, closed, out / "figures" / f"{page.id}-optimizer.svg")
+        paths = figures.mle_paths(jobs, truth, closed)
         if paths:
-            page.figures.append({"file": f"figures/{paths.name}", "caption":
-                                 "The loss and each parameter along each framework's optimizer run (solid: float64, "
-                                 "dashed: float32), with the true value (dotted) and the reference MLE (dash-dot: "
-                                 "the closed form, or SciPy's optimum). With L-BFGS torch and TF record every "
-                                 "objective evaluation, JAX every iteration; with Adam all three record every step."})
+            page.figures.append({"kind": "optimizer", "data": paths, "caption": OPTIMIZER_CAPTION})
+
+
+def _draw(pages: list[Page], source: Path, workers: int) -> None:
+    """Name each figure by a hash of its data and draw those not drawn yet in `workers` processes; a figure that
+    cannot be drawn is replaced by a note saying why."""
+    todo: dict[Path, dict[str, Any]] = {}
+    for page in pages:
+        for f in page.figures:
+            if "error" in f:
+                continue
+            f["file"] = f"figures/{page.name}-{f['kind']}-{figures.digest(f['kind'], f['data'])}.svg"
+            if not (source / f["file"]).is_file():
+                todo[_inside(source, source / f["file"])] = f
+    if not todo:
+        return
+    (source / "figures").mkdir(parents=True, exist_ok=True)
+    with ProcessPoolExecutor(min(len(todo), workers)) as pool:
+        drawn = {path: pool.submit(figures.draw, f["kind"], f["data"], path) for path, f in todo.items()}
+        for path, future in drawn.items():
+            try:
+                future.result()
+            except Exception as err:  # a figure that cannot be drawn costs its page the figure only
+                todo[path]["error"] = f"{type(err).__name__}: {err}"
+                del todo[path]["file"]
 
 
 # --- the whole run: verdicts, conventions, themes -------------------------------------------------
