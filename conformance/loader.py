@@ -63,6 +63,17 @@ class LoadedCase:
     line: int
 
 
+def source_name(file: str | Path) -> str:
+    """A case file as the report and the pages name it, never by the machine's path (a report is shared, a site
+    published): from its library's `cases/` folder on (cases/vjp/seed.yaml), else as given where that is relative
+    and stays inside, else the file's own name."""
+    path = Path(file)
+    folders = path.parts[:-1]
+    if "cases" in folders:
+        return Path(*path.parts[len(folders) - folders[::-1].index("cases") - 1:]).as_posix()
+    return path.as_posix() if not path.is_absolute() and ".." not in folders else path.name
+
+
 def case_files(paths: list[str | Path]) -> list[Path]:
     """Every case file under `paths` (files or folders), sorted for a stable order.
 

@@ -33,7 +33,7 @@ from typing_extensions import TypeAliasType
 
 from conformance.adapters import ComplexConvention, regimes
 from conformance.agreement import GradientAgreement, agreement
-from conformance.loader import LoadedCase, LoadError, Unreadable, read_bytes
+from conformance.loader import LoadedCase, LoadError, Unreadable, read_bytes, source_name
 from conformance.model import CaseId, Convention, Divergence, Dtype, Framework, Label, Link, Tolerance
 from conformance.verdicts import GradientVerdict, JobVerdict
 from conformance.vocabulary import Agreement, Class, Difference, Expect, Regime, Status, Verdict
@@ -184,7 +184,7 @@ class FrameworkInfo(Record):
 class Environment(Record):
     python: str
     platform: str
-    executable: str
+    executable: str = Field(description="the Python executable's file name (no folder: no path of the machine)")
     packages: dict[str, str | None]
     frameworks: dict[Framework, FrameworkInfo] = Field(description="each framework the run asked for")
 
@@ -199,7 +199,7 @@ class CaseRecord(Record):
     title: str
     kind: str
     why: str
-    file: str
+    file: str = Field(description="its case file from the library's cases/ folder on (loader.source_name)")
     line: int
     tags: list[str]
 
@@ -292,8 +292,8 @@ def build(verdicts: list[JobVerdict], cases: list[LoadedCase], load_errors: list
     return Report(
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         environment=_environment(verdicts, frameworks),
-        load_errors=[LoadErrorRecord(file=e.file, line=e.line, message=e.message) for e in load_errors],
-        cases={c.case.id: CaseRecord(title=c.case.title, kind=c.case.kind, why=c.case.why, file=c.file,
+        load_errors=[LoadErrorRecord(file=source_name(e.file), line=e.line, message=e.message) for e in load_errors],
+        cases={c.case.id: CaseRecord(title=c.case.title, kind=c.case.kind, why=c.case.why, file=source_name(c.file),
                                      line=c.line, tags=list(c.case.tags)) for c in cases},
         jobs=[_job(v) for v in verdicts],
         summary=summarize([v.job.label for v in verdicts], [v.verdict for v in verdicts]),
@@ -399,7 +399,8 @@ def _environment(verdicts: list[JobVerdict], frameworks: list[str]) -> Environme
         info[fw] = FrameworkInfo(available=reason is None and bool(versions), versions=versions,
                                  reason=reason if reason or versions else "no jobs ran", regime=declared.default,
                                  regimes={r: declared.spelled[r] for r in ran})
-    return Environment(python=platform.python_version(), platform=platform.platform(), executable=sys.executable,
+    return Environment(python=platform.python_version(), platform=platform.platform(),
+                       executable=Path(sys.executable).name,
                        packages={name: _version(name) for name in ("gradient-conformance", "numpy", "scipy")},
                        frameworks=info)
 

@@ -2,6 +2,8 @@ import json
 import os
 import re
 import stat
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,6 +33,24 @@ def test_round_trip_is_lossless_and_strict_json(built, tmp_path):
     json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
     assert report.read(path) == built
     assert [p.name for p in path.parent.iterdir()] == ["report.json"]  # no temporary file left behind
+
+
+def test_the_report_names_no_path_of_the_machine(write_case, tmp_path):
+    """A report is shared: its case files are named from their library's cases/ folder on, the Python executable
+    by its file name; a load error's file too."""
+    library = tmp_path / "lib" / "cases" / "topic"
+    library.mkdir(parents=True)
+    good, bad = library / "good.yaml", library / "bad.yaml"
+    good.write_text(CASES, encoding="utf-8")
+    bad.write_text("id: [", encoding="utf-8")
+    cases, errors = loader.load([good.resolve(), bad.resolve()])
+    jobs = runner.run(runner.plan([c.case for c in cases], ["fake"]), {"fake": "tests.fake_adapter:FakeAdapter"})
+    built = report.build(verdicts.judge(jobs), cases, errors, ["fake"])
+    assert {c.file for c in built.cases.values()} == {"cases/topic/good.yaml"}
+    assert [e.file for e in built.load_errors] == ["cases/topic/bad.yaml"]
+    report.write(built, tmp_path / "r.json")
+    assert str(tmp_path) not in (tmp_path / "r.json").read_text()
+    assert built.environment.executable == Path(sys.executable).name
 
 
 def test_jobs_carry_the_promised_keys(built, tmp_path):

@@ -26,7 +26,7 @@ from markupsafe import Markup
 from conformance import oracle
 from conformance.docs import build, figures, markup, snippets, syntax
 from conformance.docs.values import array, text
-from conformance.loader import LoadedCase
+from conformance.loader import LoadedCase, source_name
 from conformance.model import Convention
 from conformance.report import AgreementRecord, AnswerRecord, CaseRecord, GradientRecord, JobRecord, Report
 from conformance.vocabulary import Agreement, Class, Difference, Expect, Status, Verdict
@@ -157,7 +157,7 @@ class Page:
     title: str
     kind: str
     why: str
-    file: str  # from its library's cases/ folder on (_source_name): never a path of the build machine
+    file: str  # from its library's cases/ folder on (source_name): never a path of the build machine
     line: int
     topic: str
     tags: list[str]
@@ -225,7 +225,7 @@ def generate(report: Report, cases: list[LoadedCase], out: str | Path, workers: 
     for page in pages:
         texts[source / "cases" / f"{page.name}.md"] = _case_text(page, context)
     for loaded_case in cases:  # the case files, for each page to link to its own
-        texts[source / "files" / _source_name(loaded_case.file)] = Path(loaded_case.file).read_text(encoding="utf-8")
+        texts[source / "files" / source_name(loaded_case.file)] = Path(loaded_case.file).read_text(encoding="utf-8")
     _write_sources(source, out, texts, {source / f["file"] for p in pages for f in p.figures if "file" in f})
     build.html(source, CONF, out, workers)
     return [*texts, *(source / f["file"] for p in pages for f in p.figures if "file" in f),
@@ -274,21 +274,11 @@ def _pre(text: str) -> Markup:
     return Markup(str(markup.html(text)).replace("\n", "&#10;"))
 
 
-def _source_name(file: str) -> str:
-    """A case file's name as the pages show it: from its library's `cases/` folder on (cases/vjp/seed.yaml), else as
-    given where that is relative and stays inside, else the file's own name; never the build machine's path."""
-    path = Path(file)
-    folders = path.parts[:-1]
-    if "cases" in folders:
-        return Path(*path.parts[len(folders) - folders[::-1].index("cases") - 1:]).as_posix()
-    return path.as_posix() if not path.is_absolute() and ".." not in folders else path.name
-
-
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape(["html.j2"]),
                           undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 _ENV.filters.update(linklabel=link_label, md=markup.md, md_text=markup.md_text, linked=markup.html, fold=markup.fold,
                     code=_code_span, block=_block, pre=_pre, page=markup.page_name, mdlink=markup.md_link,
-                    source_name=_source_name)
+                    source_name=source_name)
 _ENV.tests["web_url"] = markup.is_web_url
 
 
@@ -333,7 +323,7 @@ def _safe_page(cid: str, loaded: LoadedCase | None, report: Report, jobs: list[J
         return _page(cid, loaded, report, jobs, frameworks, versions, agreement)
     except Exception as err:  # one case's odd data must not cost the other pages theirs
         meta = report.cases.get(cid)
-        file = _source_name(loaded.file if loaded else meta.file if meta else "")
+        file = source_name(loaded.file if loaded else meta.file if meta else "")
         page = Page(id=cid, title=meta.title if meta else cid, kind=meta.kind if meta else "?", why="", file=file,
                     line=0, topic=_topic(file), tags=[], name=markup.page_name(cid))
         page.broken = f"{type(err).__name__}: {err}"
@@ -345,7 +335,7 @@ def _page(cid: str, loaded: LoadedCase | None, report: Report, jobs: list[JobRec
     meta = report.cases.get(cid) or CaseRecord(title=cid, kind="?", why="", file="", line=0, tags=[])
     case = loaded.case if loaded else None
     said = case or meta
-    file = _source_name(loaded.file if loaded else meta.file)
+    file = source_name(loaded.file if loaded else meta.file)
     page = Page(id=cid, title=said.title, kind=said.kind, why=said.why, file=file,
                 line=loaded.line if loaded else meta.line, topic=_topic(file), tags=list(said.tags),
                 name=markup.page_name(cid), source=f"files/{file}" if loaded else "", agreement=agreement)
