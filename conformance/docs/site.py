@@ -379,7 +379,7 @@ def _says(convention: Convention) -> str:
         said.append(f"value {text(convention.value)}")
     if convention.status is not None:
         said.append(f"status {convention.status.value}")
-    said.extend(f"{dtype} tolerance rtol {t.rtol:g}, atol {t.atol:g}" for dtype, t in convention.tolerance.items())
+    said.extend(f"{dtype} tolerance {t}" for dtype, t in convention.tolerance.items())
     if convention.dtypes:
         said.append(f"in {', '.join(convention.dtypes)}")
     return "; ".join(said)
