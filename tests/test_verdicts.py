@@ -273,3 +273,19 @@ def test_status_value_still_demands_a_value(write_case):
         """)])
     none = Job(cases[0].case, "any", "float64", Computed({"x": Gradient(Status.DISCONNECTED, representation="None")}))
     assert judge([none])[0].verdict == Verdict.FAIL
+
+
+def test_a_stated_zero_keeps_its_statistical_allowance():
+    """A Monte Carlo mean of zero is met within k standard errors, as any other stated value."""
+    ref = Reference(status=Expect.ZERO, spread=np.asarray(0.05))
+    assert verdict(value(0.02), ref) == Verdict.PASS
+    assert verdict(value(0.2), ref) == Verdict.FAIL
+
+
+def test_a_gradient_that_raises_the_declared_outcome_is_that_outcome():
+    raised = Gradient(Status.ERROR, error="TracerArrayConversionError: refused")
+    ref = Reference(status=Expect.DISCONNECTED)
+    declared = judge_gradient(raised, ref, F64, "float64", declared="TracerArrayConversionError")
+    assert declared.verdict == Verdict.PASS and declared.matches_math
+    assert judge_gradient(raised, ref, F64, "float64", declared="TypeError").verdict == Verdict.ERROR
+    assert judge_gradient(raised, ref, F64, "float64").verdict == Verdict.ERROR
