@@ -300,7 +300,9 @@ def reference(case: FunctionCase, details: dict[str, Any] | None = None) -> dict
     fd.update({name: (None, None) for name in asked})  # no finite difference in an integer: the stated status judges
     refs = references(case, {**inputs, **asked}, {**data, **inputs}, fd)
     for name, differences in found.items():  # the terms the gradient sums: where they cancel, its rounding floor
-        refs[name].cancelling, refs[name].terms = differences.terms, differences.count
+        measured = np.isfinite(differences.terms)  # no floor where the differences are not finite (a pole, 1e-300)
+        refs[name].cancelling = np.where(measured, differences.terms, 0.0)
+        refs[name].terms = differences.count
     return refs
 
 
