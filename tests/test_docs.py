@@ -432,8 +432,8 @@ def test_snippets_compute_what_the_report_says(framework, real_report, tmp_path)
             continue
         case, values, tol = cases[job.case], got[job.case]["values"], job.tolerance
         for name, grad in job.gradients.items():
-            if grad.status != Status.VALUE:
-                continue
+            if grad.status != Status.VALUE or "float0" in (grad.representation or ""):
+                continue  # an integer input's float0: the code a user writes never differentiates data
             ok = within(values[f"{name}_grad"], array(grad.value), job.dtype, tol.rtol, tol.atol,
                         array(grad.zero_tolerance))
             assert ok, f"{job.case} {name}: snippet {values[f'{name}_grad']}, report {grad.value}"

@@ -190,3 +190,11 @@ def test_the_summary_names_each_regime_by_its_label_with_how_it_ran(tmp_path):
     assert "jax 0.10 (jax.jit)" in text
     assert "good a [float64] differ in value: torch 4 (finite) ✓ | torch[compiled] 5 (finite) ✗ fail" in text
     assert "good [torch[compiled]-float64] fail" in text
+
+
+def test_a_symbolic_zero_shows_its_zeros_and_that_it_is_one():
+    """JAX's symbolic zero is a value, as jax.grad hands it over; where frameworks differ, the line says which it is."""
+    answer = report.AnswerRecord(framework="jax", regime="compiled", label="jax", status="value", cls="exact_zero",
+                                 representation="symbolic zero", value=[0.0, 0.0], error=None, verdict="pass",
+                                 matches_math=True, why=None, link=None)
+    assert summary._value(answer) == "[0., 0.] (symbolic zero)"
