@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from conformance.model import Tolerance
 from conformance.tolerance import within
 from conformance.verdicts import GradientVerdict, JobVerdict
 from conformance.vocabulary import Agreement, Difference, Regime, Status, Verdict
@@ -64,11 +65,11 @@ def agreement(verdicts: list[JobVerdict]) -> list[GradientAgreement]:
             answers = [Answer(v.job.framework, v.job.regime, v.job.label, v.gradients[name])
                        for v in jobs if name in v.gradients]
             if len(answers) >= 2:
-                out.append(_agree(case, dtype, name, answers, tol.rtol, tol.atol))
+                out.append(_agree(case, dtype, name, answers, tol))
     return out
 
 
-def _agree(case: str, dtype: str, name: str, answers: list[Answer], rtol: float, atol: float) -> GradientAgreement:
+def _agree(case: str, dtype: str, name: str, answers: list[Answer], tol: Tolerance) -> GradientAgreement:
     result = GradientAgreement(case, dtype, name, Agreement.AGREE, answers=answers)
     reason = next((a.gradient.not_comparable for a in answers if a.gradient.not_comparable), None)
     if reason:
@@ -76,7 +77,7 @@ def _agree(case: str, dtype: str, name: str, answers: list[Answer], rtol: float,
         return result
     clusters: list[list[Answer]] = []
     for answer in answers:
-        home = next((c for c in clusters if _difference(c[0].gradient, answer.gradient, rtol, atol) is None), None)
+        home = next((c for c in clusters if _difference(c[0].gradient, answer.gradient, dtype, tol) is None), None)
         if home is None:
             clusters.append([answer])
         else:
@@ -84,7 +85,7 @@ def _agree(case: str, dtype: str, name: str, answers: list[Answer], rtol: float,
     result.groups = [[a.label for a in c] for c in clusters]
     if len(clusters) == 1:
         return result
-    found = {_difference(a[0].gradient, b[0].gradient, rtol, atol) for i, a in enumerate(clusters)
+    found = {_difference(a[0].gradient, b[0].gradient, dtype, tol) for i, a in enumerate(clusters)
              for b in clusters[i + 1:]}
     result.difference = next(d for d in Difference if d in found)
     stated = any(a.gradient.matches_math is not None for a in answers)
@@ -101,14 +102,15 @@ def _agree(case: str, dtype: str, name: str, answers: list[Answer], rtol: float,
     return result
 
 
-def _difference(a: GradientVerdict, b: GradientVerdict, rtol: float, atol: float) -> Difference | None:
+def _difference(a: GradientVerdict, b: GradientVerdict, dtype: str, tol: Tolerance) -> Difference | None:
     """How two frameworks' answers differ (None: the same answer)."""
     if a.status != b.status:
         return Difference.STATUS
     if a.status != Status.VALUE:
         return None
     floor = _floor(a.zero_tolerance, b.zero_tolerance)
-    if not (within(a.value, b.value, rtol, atol, floor) or within(b.value, a.value, rtol, atol, floor)):
+    if not (within(a.value, b.value, dtype, tol.rtol, tol.atol, floor)
+            or within(b.value, a.value, dtype, tol.rtol, tol.atol, floor)):
         return Difference.VALUE
     return Difference.CLASS if a.cls != b.cls else None
 

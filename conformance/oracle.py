@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
@@ -65,13 +66,33 @@ def evaluate(expression, env: dict | None = None) -> np.ndarray:
         return numeric(expression.evaluate(env or {}, NUMPY))
 
 
+@dataclass(frozen=True)
+class Differences:
+    """One input's gradient of sum(f) by finite differences (f may return the terms of its sum)."""
+
+    estimate: np.ndarray
+    bound: np.ndarray
+    #: per element, sum_i |d f_i / dx|: the size of the terms a framework's gradient sums, where they cancel the
+    #: scale of its rounding (kinds.zero_tolerance); an elementwise f has one term, |f'(x)| itself
+    terms: np.ndarray
+    #: how many terms f sums
+    count: int
+
+
 def finite_differences(f: Callable[[dict[str, np.ndarray]], np.ndarray | float],
                        at: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Gradient of sum(f) at `at` (f may return the terms of its sum): name -> (estimate, error bound)."""
+    return {name: (d.estimate, d.bound) for name, d in differences(f, at).items()}
+
+
+def differences(f: Callable[[dict[str, np.ndarray]], np.ndarray | float],
+                at: dict[str, np.ndarray]) -> dict[str, Differences]:
+    """Gradient of sum(f) at `at`, with its bound and the size of the terms it sums (`Differences`)."""
     out = {}
+    count = int(np.size(f(at)))
     for name, x in at.items():
         x = numeric(x)
-        grad, bound = np.zeros_like(x), np.zeros(x.shape)
+        grad, bound, terms = np.zeros_like(x), np.zeros(x.shape), np.zeros(x.shape)
         # a complex element is moved along 1 and along i: the two parts of dL/dx + i dL/dy
         directions = (1.0, 1j) if np.iscomplexobj(x) else (1.0,)
         for e in np.ndindex(x.shape):
@@ -82,10 +103,11 @@ def finite_differences(f: Callable[[dict[str, np.ndarray]], np.ndarray | float],
                     shifted[e] += step * direction
                     return np.asarray(f({**at, name: shifted}), np.float64)
 
-                d, b = _richardson(moved, max(float(abs(x[e])), 1e-3), np.sum)
+                d, b, size = _richardson(moved, max(float(abs(x[e])), 1e-3), np.sum)
                 grad[e] += d * direction
                 bound[e] += b
-        out[name] = (grad, bound)
+                terms[e] += size
+        out[name] = Differences(grad, bound, terms, count)
     return out
 
 
@@ -101,13 +123,15 @@ def directional(f: Callable[[dict[str, np.ndarray]], np.ndarray], at: dict[str, 
     def moved(step: float) -> np.ndarray:
         return numeric(f({k: v + step * numeric(tangent.get(k, 0.0)) for k, v in at.items()}))
 
-    return _richardson(moved, scale, lambda difference: difference)
+    best, bound, _ = _richardson(moved, scale, lambda difference: difference)
+    return best, bound
 
 
 def _richardson(moved: Callable[[float], np.ndarray], scale: float,
-                total: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """The extrapolated derivative and its bound (module docstring) from f moved by +-h, +-2h, +-4h, h = eps**(1/5)
-    * scale; `total` reduces the differences of f's outputs (np.sum for a gradient, the identity along a tangent)."""
+                total: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The extrapolated derivative, its bound (module docstring) and the size of the outputs' own derivatives,
+    total(|D(h)| of each output), from f moved by +-h, +-2h, +-4h, h = eps**(1/5) * scale; `total` reduces the
+    differences of f's outputs (np.sum for a gradient, the identity along a tangent)."""
     h = EPS ** 0.2 * scale
     values = [(moved(k), moved(-k)) for k in (h, 2 * h, 4 * h)]
     d = [total(plus - minus) / (2 * k) for k, (plus, minus) in zip((h, 2 * h, 4 * h), values, strict=True)]
@@ -119,7 +143,7 @@ def _richardson(moved: Callable[[float], np.ndarray], scale: float,
     best = (16 * r1 - r2) / 15
     # f's terms that cancel in its value still round: no estimate is trusted beyond eps times |x f'(x)|
     noise = EPS * np.maximum(magnitude, scale * np.abs(best))
-    return best, np.abs(best - r1) + 4 * noise / h
+    return best, np.abs(best - r1) + 4 * noise / h, total(np.abs(values[0][0] - values[0][1])) / (2 * h)
 
 
 def hessian_vector(f: Callable[[dict[str, np.ndarray]], float], at: dict[str, np.ndarray],

@@ -130,7 +130,7 @@ def _job_changes(key: Key, old: JobRecord, new: JobRecord) -> list[Change]:
         elif a.status == Status.VALUE:
             if a.cls != b.cls:
                 changes.append(Change(*key, "class", name, str(a.cls), str(b.cls), False))
-            moved = _moved(a, b, new.tolerance)
+            moved = _moved(a, b, new.tolerance, new.dtype)
             if moved:
                 changes.append(Change(*key, "moved", name, short(a.value), short(b.value), True, moved))
     return changes
@@ -148,32 +148,31 @@ def _floor(a: GradientRecord, b: GradientRecord) -> np.ndarray | None:
     return np.maximum(*floors) if len(floors) == 2 else next(iter(floors), None)
 
 
-def _moved(a: GradientRecord, b: GradientRecord, tol: Tolerance) -> str:
+def _moved(a: GradientRecord, b: GradientRecord, tol: Tolerance, dtype: str) -> str:
     """'' when b's value is within the case's tolerance of a's (the one rule); else how far."""
     old, new = _array(a.value), _array(b.value)
     if old.shape != new.shape:
         return f"shape {old.shape} -> {new.shape}"
-    if tolerance.within(new, old, tol.rtol, tol.atol, _floor(a, b)):
+    if tolerance.within(new, old, dtype, tol.rtol, tol.atol, _floor(a, b)):
         return ""
     size = tolerance.errors(new, old)
     return (f"moved by {size['max_abs']:.3g} (rel {size['max_rel']:.3g}; "
-            f"tolerance rtol {tol.rtol:g}, atol {tol.atol:g})")
+            f"tolerance {tol})")
 
 
 def _largest_move(before: dict[Key, JobRecord], after: dict[Key, JobRecord]) -> str:
     """The largest move of any gradient as a fraction of its tolerance, so "no change" says how close it was."""
     moves = []
     for key in before.keys() & after.keys():
-        tol = after[key].tolerance
+        tol, dtype = after[key].tolerance, after[key].dtype
         for name, a in before[key].gradients.items():
             b = after[key].gradients.get(name)
             if b is None or not a.status == b.status == Status.VALUE:
                 continue
             old, new = _array(a.value), _array(b.value)
             if old.shape == new.shape and np.any(moved := tolerance.gap(new, old)):
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    shares = np.where(moved == 0, 0.0, moved / tolerance.allowed(old, tol.rtol, tol.atol, _floor(a, b)))
-                moves.append((float(np.max(shares)), float(np.max(moved)), f"{key[0]}[{key[1]}-{key[2]}] {name}"))
+                share = tolerance.assess(new, old, dtype, tol.rtol, tol.atol, _floor(a, b)).share
+                moves.append((share, float(np.max(moved)), f"{key[0]}[{key[1]}-{key[2]}] {name}"))
     if not moves:
         return "every gradient identical"
     share, size, where = max(moves)

@@ -36,7 +36,7 @@ from conformance.agreement import GradientAgreement, agreement
 from conformance.loader import LoadedCase, LoadError, Unreadable, read_bytes, source_name
 from conformance.model import CaseId, Convention, Divergence, Dtype, Framework, Label, Link, Tolerance
 from conformance.verdicts import GradientVerdict, JobVerdict
-from conformance.vocabulary import Agreement, Class, Difference, Expect, Regime, Status, Verdict
+from conformance.vocabulary import Agreement, Class, Difference, Expect, Regime, Rule, Status, Verdict
 
 FORMAT, VERSION = "gradient-conformance-report", 2
 #: the largest report read: the whole library's (about 4,700 jobs) is about 11 MB; reading takes about 7 bytes of
@@ -118,6 +118,8 @@ class GradientRecord(Record):
                                                 "convention (complex_convention) was mapped to the math's (value)")
     complex_convention: Explanation | None = Field(
         None, description="complex dtypes: what the framework's reverse mode returns, as it documents it")
+    rule: Rule | None = Field(None, description="the term of the tolerance rule that decided, at the element nearest "
+                                                "its allowance; null: no value judged (or a report from before it)")
 
 
 class EstimateRecord(Record):
@@ -426,7 +428,7 @@ def _gradient(g: GradientVerdict) -> GradientRecord:
         oracle_bound=plain(g.oracle_bound), zero_tolerance=plain(g.zero_tolerance),
         expected_error=plain(g.expected_error), oracle_error=plain(g.oracle_error),
         convention=_explain(g.convention), bug=_explain(g.bug), not_comparable=g.not_comparable,
-        raw=plain(g.raw), complex_convention=_explain(g.complex_convention))
+        raw=plain(g.raw), complex_convention=_explain(g.complex_convention), rule=g.rule)
 
 
 def _job(v: JobVerdict) -> JobRecord:

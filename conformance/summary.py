@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from conformance.adapters import nothing_flowed
 from conformance.report import AgreementRecord, AnswerRecord, Report
 from conformance.tolerance import short
 from conformance.vocabulary import Agreement, Status, Verdict
@@ -153,6 +154,8 @@ def _value(answer: AnswerRecord) -> str:
         return answer.representation or "disconnected"
     if answer.status == Status.ERROR:
         return f"error ({(answer.error or '').split(':')[0]})"
+    if nothing_flowed(answer.status, answer.representation):  # JAX's symbolic zero: its zeros, and that it is one
+        return f"{short(answer.value, precision=4)} ({answer.representation})"
     return short(answer.value, precision=4)
 
 

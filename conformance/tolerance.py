@@ -1,11 +1,22 @@
-"""The one tolerance rule, used by the verdicts, the agreement between frameworks and `compare`.
+"""The one tolerance rule, used by the verdicts, the agreement between frameworks, `compare` and the fuzzer.
 
-    |got - want| <= atol + rtol * |want| + slack, or <= the derived zero tolerance, elementwise,
+    |got - want| <= max(rtol * |want| + absolute + slack, zero floor), elementwise,
 
-where `want` is finite. A non-finite `want` matches only itself: inf only the
-same inf, NaN only NaN. No allowance is ever infinite or NaN, so a finite value
-never matches an infinite expectation, and a NaN in a slack (an oracle bound
-that could not be computed) allows nothing.
+where `want` is finite, and
+
+- `absolute` is the case's stated `atol` where it states one; else a floor derived per element from `want`
+  itself: ROUNDINGS ulps of `want` in the job's dtype, at least the dtype's smallest subnormal step. It never
+  exceeds `want` by more than a few roundings, so a derivative of 1e-17 (tanh' at 20) is not met by 0 or by a
+  value of the wrong sign, at every magnitude down to the subnormals;
+- `zero floor` is the derived rounding floor of the terms that cancel, where the math cancels to zero (the
+  `zero_tolerance` of a reparameterized gradient);
+- `slack` is what the expectation itself is unsure of: the oracle's error bound where the oracle is the
+  expectation, k standard errors of a Monte Carlo mean.
+
+The term that set the allowance at the element nearest to it (or furthest past it) is the `Rule` that decided,
+recorded per gradient. A non-finite `want` matches only itself: inf only the same inf, NaN only NaN. No
+allowance is ever infinite or NaN, so a finite value never matches an infinite expectation, and a NaN in a slack
+(an oracle bound that could not be computed) allows nothing.
 
 Complex values (complex64, complex128) follow the same rule with |.| the
 modulus: the gap |got - want| is the distance in the complex plane, and the
@@ -14,14 +25,23 @@ each part of a complex number rounds in it.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from conformance.vocabulary import Class
+from conformance.vocabulary import Class, Rule
 
 #: machine epsilon per real dtype, as data: NumPy has no bfloat16 (its values are exact in float32)
 EPS: dict[str, float] = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7, "float32": 2.0 ** -23, "float64": 2.0 ** -52}
+#: the smallest subnormal step per real dtype: the spacing of its floats at zero
+SUBNORMAL: dict[str, float] = {"float16": 2.0 ** -24, "bfloat16": 2.0 ** -133, "float32": 2.0 ** -149,
+                               "float64": 2.0 ** -1074}
+#: roundings a derived floor allows, in ulps of `want`: the result's own rounding and a few of the operations before
+#: it, as each term of a cancelled sum carries (`kinds.zero_tolerance`); far below the default rtol in float32 and
+#: float64, it is what decides at a subnormal or a zero `want`, where rtol * |want| is nothing
+ROUNDINGS = 4
 #: the NumPy dtype that carries a framework's values of a dtype out of its worker
 CARRIER: dict[str, str] = {"bfloat16": "float32"}
 
@@ -56,24 +76,87 @@ def numeric(value: Any) -> np.ndarray:
     return array.astype(np.complex128) if np.iscomplexobj(array) else np.asarray(value, np.float64)
 
 
-def allowed(want: np.ndarray, rtol: float, atol: float, zero_tolerance: np.ndarray | None = None,
-            slack: np.ndarray | float = 0.0) -> np.ndarray:
+@dataclass(frozen=True)
+class Judged:
+    """Whether `got` matched `want`, and what decided it at the element nearest its allowance (or furthest past)."""
+
+    ok: bool
+    rule: Rule
+    #: that element's gap as a share of its allowance: above 1 it fails
+    share: float
+
+
+def ulp(want: Any, dtype: str) -> np.ndarray:
+    """The spacing of `dtype`'s floats at |want|, elementwise (its real parts' for a complex dtype): eps times the
+    power of two at or below |want|, and at least the smallest subnormal step (bfloat16 too, which NumPy lacks)."""
+    real = real_dtype(dtype)
+    magnitude = np.abs(numeric(want))
+    _, exponent = np.frexp(magnitude)
+    return np.maximum(np.where(magnitude == 0, 0.0, EPS[real] * np.ldexp(0.5, exponent)), SUBNORMAL[real])
+
+
+def floor(want: Any, dtype: str) -> np.ndarray:
+    """The derived absolute floor per element: ROUNDINGS ulps of `want` in `dtype`."""
+    return ROUNDINGS * ulp(want, dtype)
+
+
+def terms(want: Any, dtype: str, rtol: float, atol: float | None, zero_tolerance: np.ndarray | None = None,
+          slack: Mapping[Rule, Any] | None = None) -> dict[Rule, np.ndarray]:
+    """Each term of the rule above, elementwise: the relative one, the absolute one (stated or derived), the
+    slacks, and the zero floor where the math cancels."""
+    magnitude = np.abs(numeric(want))
+    found = {Rule.RELATIVE: rtol * magnitude,
+             **({Rule.STATED_ATOL: np.full(magnitude.shape, atol)} if atol is not None
+                else {Rule.ULP_FLOOR: floor(want, dtype)}),
+             **{rule: np.broadcast_to(np.asarray(value, np.float64), magnitude.shape)
+                for rule, value in (slack or {}).items()}}
+    if zero_tolerance is not None:
+        found[Rule.ZERO_FLOOR] = np.broadcast_to(np.asarray(zero_tolerance, np.float64), magnitude.shape)
+    return found
+
+
+def allowed(want: Any, dtype: str, rtol: float, atol: float | None, zero_tolerance: np.ndarray | None = None,
+            slack: Mapping[Rule, Any] | None = None) -> np.ndarray:
     """The elementwise allowance around `want`: finite wherever `want` is finite, else 0."""
-    want = numeric(want)
+    return _allowance(numeric(want), terms(want, dtype, rtol, atol, zero_tolerance, slack))
+
+
+def _allowance(want: np.ndarray, found: dict[Rule, np.ndarray]) -> np.ndarray:
     with np.errstate(invalid="ignore"):
-        allowance = atol + rtol * np.abs(want) + np.asarray(slack, np.float64)
-        if zero_tolerance is not None:  # the rounding floor of a cancelled sum bounds every element of it
-            allowance = np.maximum(allowance, np.asarray(zero_tolerance, np.float64))
+        allowance = sum((v for r, v in found.items() if r != Rule.ZERO_FLOOR), np.zeros(want.shape))
+        if Rule.ZERO_FLOOR in found:  # the rounding floor of a cancelled sum bounds every element of it
+            allowance = np.maximum(allowance, found[Rule.ZERO_FLOOR])
     return np.where(np.isfinite(want) & np.isfinite(allowance), allowance, 0.0)
 
 
-def within(got: Any, want: Any, rtol: float, atol: float, zero_tolerance: np.ndarray | None = None,
-           slack: np.ndarray | float = 0.0) -> bool:
-    """Whether `got` matches `want` elementwise under the rule above (shapes must be equal)."""
+def assess(got: Any, want: Any, dtype: str, rtol: float, atol: float | None,
+          zero_tolerance: np.ndarray | None = None, slack: Mapping[Rule, Any] | None = None) -> Judged:
+    """`got` against `want` under the rule above (shapes must be equal, else it fails)."""
     got, want = numeric(got), numeric(want)
     if got.shape != want.shape:
-        return False
-    return bool(np.all(gap(got, want) <= allowed(want, rtol, atol, zero_tolerance, slack)))
+        return Judged(False, Rule.EXACT, np.inf)
+    found = terms(want, dtype, rtol, atol, zero_tolerance, slack)
+    allowance, diff = _allowance(want, found), gap(got, want)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        shares = np.where(diff == 0, 0.0, diff / allowance)
+    if shares.size == 0:
+        return Judged(True, Rule.EXACT, 0.0)
+    at = np.unravel_index(np.argmax(shares), shares.shape)
+    share = float(shares[at])
+    if not np.isfinite(want[at]):
+        rule = Rule.EXACT
+    else:
+        additive = {r: v[at] for r, v in found.items() if r != Rule.ZERO_FLOOR}
+        zero = found.get(Rule.ZERO_FLOOR)
+        rule = Rule.ZERO_FLOOR if zero is not None and zero[at] >= sum(additive.values()) else \
+            max(additive, key=lambda r: additive[r])
+    return Judged(share <= 1, rule, share)
+
+
+def within(got: Any, want: Any, dtype: str, rtol: float, atol: float | None,
+           zero_tolerance: np.ndarray | None = None, slack: Mapping[Rule, Any] | None = None) -> bool:
+    """Whether `got` matches `want` elementwise under the rule above (shapes must be equal)."""
+    return assess(got, want, dtype, rtol, atol, zero_tolerance, slack).ok
 
 
 def gap(got: Any, want: Any) -> np.ndarray:

@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 
 from conformance import kinds
-from conformance.adapters import ComplexConvention, Gradient, describe_error, regimes
+from conformance.adapters import ComplexConvention, Gradient, describe_error, nothing_flowed, regimes
 from conformance.kinds import Case
 from conformance.model import Convention, Divergence, Tolerance
-from conformance.tolerance import classify, errors, numeric, short, within
-from conformance.vocabulary import Class, Expect, Regime, Status, Verdict
+from conformance.tolerance import Judged, assess, classify, errors, numeric, short
+from conformance.vocabulary import Class, Expect, Regime, Rule, Status, Verdict
 
 #: a case's references, or None and why they could not be computed
 Referenced = tuple[dict[str, kinds.Reference] | None, str | None]
@@ -96,6 +96,8 @@ class GradientVerdict:
     #: complex dtypes: the framework's own answer before its documented convention was mapped to the math's
     raw: np.ndarray | None = None
     complex_convention: ComplexConvention | None = None
+    #: the term of the tolerance rule that decided, at the element nearest its allowance (None: no value judged)
+    rule: Rule | None = None
 
 
 @dataclass
@@ -172,7 +174,8 @@ def _references_here(job: Job, computed: kinds.Computed, shared: dict[str, Refer
 def judge_job(job: Job, refs: dict[str, kinds.Reference]) -> JobVerdict:
     assert job.computed is not None
     case, tol = job.case, job.case.tolerance_for(job.dtype)
-    gradients = {name: judge_gradient(grad, refs.get(name, kinds.Reference()), tol, job.dtype)
+    declared = kinds.declared_error(case, job.framework, job.versions)
+    gradients = {name: judge_gradient(grad, refs.get(name, kinds.Reference()), tol, job.dtype, declared)
                  for name, grad in job.computed.gradients.items()}
     result = JobVerdict(job, Verdict.PASS, gradients)
     checked = kinds.check(case, job.computed, job.framework, job.versions)
@@ -182,7 +185,10 @@ def judge_job(job: Job, refs: dict[str, kinds.Reference]) -> JobVerdict:
     return result
 
 
-def judge_gradient(grad: Gradient, ref: kinds.Reference, tol: Tolerance, dtype: str) -> GradientVerdict:
+def judge_gradient(grad: Gradient, ref: kinds.Reference, tol: Tolerance, dtype: str,
+                   declared: str | None = None) -> GradientVerdict:
+    """One gradient against its reference; `declared`: the error the job's declared outcome raises (a behaviour's
+    "raises X"), which a gradient that raises it meets."""
     zero_tol = kinds.zero_tolerance(ref, dtype)
     res = GradientVerdict(Status(grad.status), None, grad.value, grad.error, grad.representation,
                           expected=ref.expected, expected_status=ref.status, oracle=ref.oracle,
@@ -194,8 +200,14 @@ def judge_gradient(grad: Gradient, ref: kinds.Reference, tol: Tolerance, dtype: 
             res.expected_error = errors(grad.value, ref.expected)
         if ref.oracle is not None:
             res.oracle_error = errors(grad.value, ref.oracle)
+    if res.status == Status.ERROR and declared is not None and declared in (grad.error or ""):
+        res.matches_math = True
+        res.notes.append(f"raises the error its declared outcome names ({declared!r})")
+        return res
+    judged: list[Judged] = []
     misses = _misses(grad, ref.status, ref.expected, ref.oracle, ref.oracle_bound, tol, zero_tol, res.notes,
-                     ref.spread)
+                     ref.spread, dtype, judged)
+    res.rule = max(judged, key=lambda j: j.share).rule if judged else None
     res.matches_math = None if not ref.stated and res.status != Status.ERROR else not misses
     if ref.convention is None:
         res.failures = misses
@@ -205,11 +217,12 @@ def judge_gradient(grad: Gradient, ref: kinds.Reference, tol: Tolerance, dtype: 
     conv_tol = convention.tolerance.get(dtype, tol)  # type: ignore[call-overload]
     if convention.value is not None or convention.status is not None:
         status = convention.status or Expect.VALUE
-        conv_misses = _misses(grad, status, ref.convention.value, None, None, conv_tol, zero_tol, [], ref.spread)
+        conv_misses = _misses(grad, status, ref.convention.value, None, None, conv_tol, zero_tol, [], ref.spread,
+                              dtype, [])
     else:
         status = ref.status
         conv_misses = _misses(grad, ref.status, ref.expected, ref.oracle, ref.oracle_bound, conv_tol, zero_tol, [],
-                              ref.spread)
+                              ref.spread, dtype, [])
     if ref.stated and not misses:
         res.verdict = Verdict.STALE
         res.failures = [f"now matches the math: remove the recorded convention ({convention.link})"]
@@ -229,8 +242,9 @@ def _miss_verdict(got: Status, expected: Expect) -> Verdict:
 
 def _misses(grad: Gradient, status: Expect, expected: np.ndarray | None, oracle: np.ndarray | None,
             bound: np.ndarray | None, tol: Tolerance, zero_tol: np.ndarray | None, notes: list[str],
-            spread: np.ndarray | None = None) -> list[str]:
-    """How `grad` misses a reference (empty when it matches): its status, its value, the oracle.
+            spread: np.ndarray | None, dtype: str, judged: list[Judged]) -> list[str]:
+    """How `grad` misses a reference (empty when it matches): its status, its value, the oracle; each value
+    judged under the tolerance rule is added to `judged`.
 
     `spread` widens both checks elementwise: k standard errors of a Monte Carlo mean (the expectation kind)."""
     got = f"{grad.status}" + (f" ({grad.error})" if grad.error else "")
@@ -238,10 +252,12 @@ def _misses(grad: Gradient, status: Expect, expected: np.ndarray | None, oracle:
         if grad.status == Status.DISCONNECTED:
             return []
         if grad.status == Status.VALUE and grad.value is not None and \
-                within(grad.value, np.zeros(np.shape(grad.value)), tol.rtol, tol.atol, zero_tol):
+                _judged(judged, grad.value, np.zeros(np.shape(grad.value)), dtype, tol, zero_tol,
+                        {} if spread is None else {Rule.STATISTICAL: spread}):
             return []
         return [f"expected zero in any representation, got {short(grad.value) if grad.value is not None else got}"]
-    if grad.status == status != Expect.VALUE:
+    if grad.status == status != Expect.VALUE or \
+            (status == Expect.DISCONNECTED and nothing_flowed(grad.status, grad.representation)):
         return []
     if status != Expect.VALUE or grad.status != Status.VALUE:
         # with nothing stated, a disconnected gradient is not held against the default status
@@ -252,7 +268,8 @@ def _misses(grad: Gradient, status: Expect, expected: np.ndarray | None, oracle:
     if expected is not None:
         if np.shape(got_value) != np.shape(expected):
             misses.append(f"shape {np.shape(got_value)}, expected {np.shape(expected)}")
-        elif not within(got_value, expected, tol.rtol, tol.atol, zero_tol, 0.0 if spread is None else spread):
+        elif not _judged(judged, got_value, expected, dtype, tol, zero_tol,
+                         {} if spread is None else {Rule.STATISTICAL: spread}):
             beyond = "" if spread is None else f", beyond the statistical allowance {short(spread, 3)}"
             misses.append(f"expected {short(expected)}, got {short(got_value)} "
                           f"(max abs error {errors(got_value, expected)['max_abs']:.3g}{beyond})")
@@ -262,13 +279,19 @@ def _misses(grad: Gradient, status: Expect, expected: np.ndarray | None, oracle:
             notes.append(f"the oracle cannot judge {int((~usable).sum())} element(s): non-finite differences")
         value = numeric(grad.value)
         floor = None if zero_tol is None else np.broadcast_to(zero_tol, value.shape)[usable]
-        slack = 0.0 if bound is None else np.broadcast_to(bound, value.shape)[usable]
-        if spread is not None:
-            slack = slack + np.broadcast_to(spread, value.shape)[usable]
-        if not within(value[usable], oracle[usable], tol.rtol, tol.atol, floor, slack):
+        slack = {rule: np.broadcast_to(extra, value.shape)[usable]
+                 for rule, extra in ((Rule.ORACLE_BOUND, bound), (Rule.STATISTICAL, spread)) if extra is not None}
+        if not _judged(judged, value[usable], oracle[usable], dtype, tol, floor, slack):
             misses.append(f"oracle (finite differences) gives {short(oracle)}, got {short(grad.value)} "
                           f"(max abs error {errors(value[usable], oracle[usable])['max_abs']:.3g})")
     return misses
+
+
+def _judged(judged: list[Judged], got: np.ndarray, want: np.ndarray, dtype: str, tol: Tolerance,
+            zero_tol: np.ndarray | None, slack: dict[Rule, np.ndarray]) -> bool:
+    """Whether `got` matches `want` under the tolerance rule, the judgement kept in `judged`."""
+    judged.append(assess(got, want, dtype, tol.rtol, tol.atol, zero_tol, slack))
+    return judged[-1].ok
 
 
 def _apply_bugs(result: JobVerdict, marks: list[Divergence]) -> None:

@@ -35,6 +35,19 @@ class Class(StrEnum):
     FINITE = "finite"
 
 
+class Rule(StrEnum):
+    """The term of the tolerance rule that set a gradient's allowance where it came nearest to it (or went furthest
+    past it): see conformance/tolerance.py."""
+
+    RELATIVE = "relative"  # rtol |want|
+    STATED_ATOL = "stated atol"  # the case's own absolute tolerance, as stated
+    ULP_FLOOR = "ulp floor"  # a few ulps of want in the job's dtype, at least its smallest subnormal step
+    ZERO_FLOOR = "zero floor"  # the derived rounding floor of the terms that cancel
+    ORACLE_BOUND = "oracle bound"  # the oracle's own error bound, where the oracle is the expectation
+    STATISTICAL = "statistical"  # k standard errors of a Monte Carlo mean
+    EXACT = "exact"  # a non-finite expectation, matched only by itself
+
+
 class Verdict(StrEnum):
     """One framework's answer judged against the math; listed from best to worst."""
 

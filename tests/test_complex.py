@@ -78,9 +78,9 @@ def test_the_oracle_differences_the_real_and_imaginary_parts():
 
 
 def test_the_tolerance_rule_measures_the_modulus():
-    assert tolerance.within(1 + 1e-13j, 1.0, 0.0, 1e-12)
-    assert not tolerance.within(1 + 1e-11j, 1.0, 0.0, 1e-12)  # the imaginary part counts
-    assert not tolerance.within(np.conj([1 + 2j]), [1 + 2j], 1e-5, 1e-6)
+    assert tolerance.within(1 + 1e-13j, 1.0, "complex128", 0.0, 1e-12)
+    assert not tolerance.within(1 + 1e-11j, 1.0, "complex128", 0.0, 1e-12)  # the imaginary part counts
+    assert not tolerance.within(np.conj([1 + 2j]), [1 + 2j], "complex64", 1e-5, 1e-6)
     assert tolerance.errors([3 + 4j], [0j])["max_abs"] == 5.0
     assert tolerance.classify([1 + 1j, complex(0, np.nan)], None) == Class.NAN
     assert tolerance.classify([0j], None) == Class.EXACT_ZERO

@@ -62,3 +62,12 @@ def test_the_bound_holds_at_random_points(f, derivative, draw):
         x = np.array(draw(rng))
         grad, bound = oracle.finite_differences(lambda env: f(env["x"]), {"x": x})["x"]
         assert abs(grad - derivative(x)) <= bound, (x, grad - derivative(x), bound)
+
+
+def test_the_terms_a_gradient_sums_are_measured():
+    """An elementwise function sums one term per element, |f'(x)| itself; terms that cancel still count."""
+    sines = oracle.differences(lambda env: np.sin(env["x"]), {"x": np.array([0.5, 2.0])})["x"]
+    np.testing.assert_allclose(sines.terms, np.abs(np.cos([0.5, 2.0])), rtol=1e-6)
+    cancelled = oracle.differences(lambda env: np.array([3 * env["x"][0], -3 * env["x"][0]]), {"x": np.array([1.0])})
+    assert cancelled["x"].estimate == 0 and cancelled["x"].count == 2
+    np.testing.assert_allclose(cancelled["x"].terms, [6.0])

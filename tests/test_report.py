@@ -283,3 +283,11 @@ def test_case_files_and_reports_share_the_id_rule(write_case):
     _, errors = loader.load([write_case(f"- {{id: {long_id}, kind: grad, title: t, why: w, inputs: {{a: 1.0}}, "
                                         "function: a}")])
     assert [e.message for e in errors] == [f"id: String should have at most {model.CASE_ID_LENGTH} characters"]
+
+
+def test_a_symbolic_zero_shows_its_zeros_and_that_it_is_one():
+    """JAX's symbolic zero is a value, as jax.grad hands it over; where frameworks differ, the line says which it is."""
+    answer = report.AnswerRecord(framework="jax", regime="compiled", label="jax", status="value", cls="exact_zero",
+                                 representation="symbolic zero", value=[0.0, 0.0], error=None, verdict="pass",
+                                 matches_math=True, why=None, link=None)
+    assert summary._value(answer) == "[0., 0.] (symbolic zero)"

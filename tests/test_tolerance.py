@@ -3,6 +3,7 @@ import pytest
 
 from conformance import tolerance
 from conformance.model import DEFAULT_TOLERANCE
+from conformance.vocabulary import Rule
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
@@ -17,9 +18,45 @@ def test_bfloat16_eps_is_its_seven_bits_of_mantissa():
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
 def test_half_precision_tolerances_derive_from_eps(dtype):
-    """8 eps, relative and absolute: a bfloat16 gradient 2.5 eps off (JAX's tanh' at 2) passes, 10 eps off fails."""
+    """8 eps relative (and 4 ulps): a bfloat16 gradient 2.5 eps off (JAX's tanh' at 2) passes, 14 eps off fails."""
     tol, eps = DEFAULT_TOLERANCE[dtype], tolerance.eps(dtype)
-    assert tol.rtol == tol.atol == 8 * eps
+    assert tol.rtol == 8 * eps and tol.atol is None
     want = np.array([0.0707])
-    assert tolerance.within(want * (1 + 2.5 * eps), want, tol.rtol, tol.atol)
-    assert not tolerance.within(want + 10 * eps * (1 + abs(want)), want, tol.rtol, tol.atol)
+    assert tolerance.within(want * (1 + 2.5 * eps), want, dtype, tol.rtol, tol.atol)
+    assert not tolerance.within(want * (1 + 14 * eps), want, dtype, tol.rtol, tol.atol)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_an_ulp_is_numpys_spacing(dtype):
+    want = np.array([0.0, 1.0, 3.0, -1e-17, 1e-30, np.finfo(dtype).smallest_subnormal * 3], dtype)
+    assert np.array_equal(tolerance.ulp(want, dtype), np.spacing(np.abs(want)).astype(np.float64))
+
+
+@pytest.mark.parametrize("dtype, want", [
+    ("float64", 1.6993e-17),  # tanh'(20) = 1 / cosh(20)^2
+    ("float64", 4.2484e-18),  # sigmoid'(40)
+    ("float32", 1.6993e-17),
+    ("float32", 3.7201e-44),  # expm1'(-100) = e^-100, a float32 subnormal
+    ("float64", 1e-320),  # a float64 subnormal
+])
+def test_a_tail_is_judged_relative_to_itself(dtype, want):
+    """A derivative of 1e-17 is not met by 0 or by its negative, at any magnitude; by itself give or take a rounding."""
+    tol = DEFAULT_TOLERANCE[dtype]
+    step = float(tolerance.ulp(want, dtype))
+    assert tolerance.within(want + step, want, dtype, tol.rtol, tol.atol)
+    assert not tolerance.within(0.0, want, dtype, tol.rtol, tol.atol)
+    assert not tolerance.within(-want, want, dtype, tol.rtol, tol.atol)
+
+
+def test_each_rule_is_recorded_where_it_decides():
+    rtol = DEFAULT_TOLERANCE["float64"].rtol
+    assert tolerance.assess(1.0 + 1e-11, 1.0, "float64", rtol, None).rule == Rule.RELATIVE
+    assert tolerance.assess(1e-320, 0.0, "float64", rtol, None).rule == Rule.ULP_FLOOR
+    assert not tolerance.assess(1e-300, 0.0, "float64", rtol, None).ok  # a zero with nothing cancelling is 0
+    cancelled = tolerance.assess(1e-17, 0.0, "float64", rtol, None, zero_tolerance=np.asarray(1e-15))
+    assert cancelled.ok and cancelled.rule == Rule.ZERO_FLOOR
+    stated = tolerance.assess(1.0 + 1e-6, 1.0, "float64", rtol, 1e-5)
+    assert stated.ok and stated.rule == Rule.STATED_ATOL
+    oracle = tolerance.assess(1.0 + 1e-8, 1.0, "float64", rtol, None, slack={Rule.ORACLE_BOUND: 1e-7})
+    assert oracle.ok and oracle.rule == Rule.ORACLE_BOUND and 0.09 < oracle.share < 0.11
+    assert not tolerance.assess(np.inf, 1.0, "float64", rtol, None).ok

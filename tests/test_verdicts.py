@@ -10,7 +10,7 @@ from conformance.agreement import agreement
 from conformance.kinds import Computed, ConventionRef, Reference
 from conformance.model import DEFAULT_TOLERANCE, Convention
 from conformance.verdicts import Job, judge, judge_gradient
-from conformance.vocabulary import Agreement, Difference, Expect, Status, Verdict
+from conformance.vocabulary import Agreement, Difference, Expect, Rule, Status, Verdict
 
 F64 = DEFAULT_TOLERANCE["float64"]
 INF, NAN = np.inf, np.nan
@@ -47,10 +47,16 @@ def test_an_infinite_oracle_or_bound_never_widens_the_tolerance():
     assert verdict(value([5.0, 2.0]), ref) == Verdict.FAIL
 
 
-@pytest.mark.parametrize("grad", [value(0.0), value(1e-300), Gradient(Status.DISCONNECTED, representation="None"),
-                                  Gradient(Status.DISCONNECTED, np.zeros(()), representation="symbolic zero")])
+@pytest.mark.parametrize("grad", [value(0.0), value(1e-323), Gradient(Status.DISCONNECTED, representation="None"),
+                                  Gradient(Status.VALUE, np.zeros(()), representation="symbolic zero")])
 def test_zero_in_any_representation(grad):
+    """0.0, a few subnormal steps (the derived floor where nothing cancels), None and JAX's symbolic zero."""
     assert verdict(grad, Reference(status=Expect.ZERO)) == Verdict.PASS
+
+
+def test_a_rounding_level_zero_is_zero_within_the_floor_of_what_cancels():
+    assert verdict(value(1e-16), Reference(status=Expect.ZERO, cancelling=np.asarray(1.0))) == Verdict.PASS
+    assert verdict(value(1e-16), Reference(status=Expect.ZERO)) == Verdict.FAIL
 
 
 @pytest.mark.parametrize("grad", [value(0.5), Gradient(Status.ERROR, error="RuntimeError: no")])
@@ -126,7 +132,7 @@ def test_without_a_reference_a_difference_is_reported_and_nobody_blamed(write_ca
 
 
 def test_a_difference_of_class_only_names_the_minority(write_case):
-    zeros = {"a": {"x": value(0.0)}, "b": {"x": value(0.0)}, "c": {"x": value(-1e-13)}}
+    zeros = {"a": {"x": value(0.0)}, "b": {"x": value(0.0)}, "c": {"x": value(-1.5e-323)}}  # 3 subnormal steps
     (result,) = agreement(judge(_jobs(write_case, {"kink": zeros})))
     assert result.result == Agreement.DIFFER and result.difference == Difference.CLASS and result.odd == ["c"]
 
@@ -213,3 +219,73 @@ def test_two_regimes_of_one_framework_that_differ_are_a_difference_naming_the_od
     assert row.groups == [["torch", "jax"], ["torch[compiled]"]] and row.odd == ["torch[compiled]"]
     assert [(a.framework, a.regime, a.label) for a in row.answers] == [
         ("torch", "eager", "torch"), ("torch", "compiled", "torch[compiled]"), ("jax", "compiled", "jax")]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("got", [0.0, -1.6993e-17])
+def test_a_tail_of_zero_or_of_the_wrong_sign_fails(dtype, got):
+    """tanh'(20) = 1 / cosh(20)^2 = 1.6993e-17: no fixed atol hides a 0 or a wrong sign there."""
+    ref = Reference(expected=np.asarray(1.6993e-17))
+    assert verdict(value(got), ref, dtype) == Verdict.FAIL
+    assert verdict(value(1.6993e-17 * (1 + 1e-12)), ref, dtype) == Verdict.PASS
+
+
+def test_the_rule_that_decided_is_recorded():
+    assert judge_gradient(value(1.0), Reference(expected=np.asarray(1.0)), F64, "float64").rule == Rule.RELATIVE
+    at_zero = judge_gradient(value(0.0), Reference(expected=np.asarray(0.0), status=Expect.ZERO), F64, "float64")
+    assert at_zero.rule == Rule.ULP_FLOOR
+    by_oracle = Reference(oracle=np.asarray(1.0), oracle_bound=np.asarray(1e-6))
+    assert judge_gradient(value(1.0 + 1e-9), by_oracle, F64, "float64").rule == Rule.ORACLE_BOUND
+
+
+@pytest.mark.parametrize("grad", [Gradient(Status.DISCONNECTED, representation="None"),
+                                  Gradient(Status.VALUE, np.zeros(2), representation="symbolic zero")])
+def test_a_stated_zero_is_zero_in_any_representation(write_case, grad):
+    cases, _ = loader.load([write_case("""
+        id: flat
+        kind: grad
+        title: floor
+        why: piecewise constant
+        inputs: {x: [0.5, 1.5]}
+        function: sum(floor(x))
+        oracle: false
+        oracle_why: a step function
+        expected:
+          x: {value: 0, why: 'floor is piecewise constant: its derivative is 0 wherever it exists'}
+        """)])
+    case = cases[0].case
+    job = Job(case, "any", "float64", Computed({"x": grad}))
+    assert judge([job])[0].verdict == Verdict.PASS
+
+
+def test_status_value_still_demands_a_value(write_case):
+    cases, _ = loader.load([write_case("""
+        id: flat
+        kind: grad
+        title: floor
+        why: piecewise constant
+        inputs: {x: [0.5, 1.5]}
+        function: sum(floor(x))
+        oracle: false
+        oracle_why: a step function
+        expected:
+          x: {status: value, value: 0, why: 'a materialised 0 is asked for'}
+        """)])
+    none = Job(cases[0].case, "any", "float64", Computed({"x": Gradient(Status.DISCONNECTED, representation="None")}))
+    assert judge([none])[0].verdict == Verdict.FAIL
+
+
+def test_a_stated_zero_keeps_its_statistical_allowance():
+    """A Monte Carlo mean of zero is met within k standard errors, as any other stated value."""
+    ref = Reference(status=Expect.ZERO, spread=np.asarray(0.05))
+    assert verdict(value(0.02), ref) == Verdict.PASS
+    assert verdict(value(0.2), ref) == Verdict.FAIL
+
+
+def test_a_gradient_that_raises_the_declared_outcome_is_that_outcome():
+    raised = Gradient(Status.ERROR, error="TracerArrayConversionError: refused")
+    ref = Reference(status=Expect.DISCONNECTED)
+    declared = judge_gradient(raised, ref, F64, "float64", declared="TracerArrayConversionError")
+    assert declared.verdict == Verdict.PASS and declared.matches_math
+    assert judge_gradient(raised, ref, F64, "float64", declared="TypeError").verdict == Verdict.ERROR
+    assert judge_gradient(raised, ref, F64, "float64").verdict == Verdict.ERROR

@@ -43,6 +43,13 @@ BUILTIN = {
 
 # status of one gradient
 VALUE, DISCONNECTED, ERROR = Status.VALUE, Status.DISCONNECTED, Status.ERROR
+#: how a value that stands for zeros nothing flowed into is spelled (JAX's symbolic zero, its float0)
+SYMBOLIC_ZERO = "symbolic zero"
+
+
+def nothing_flowed(status: str, representation: str | None) -> bool:
+    """Whether a gradient says no derivative reached its input: None (disconnected), or a symbolic zero's zeros."""
+    return status == DISCONNECTED or (status == VALUE and (representation or "").startswith(SYMBOLIC_ZERO))
 
 
 @dataclass(frozen=True)
@@ -106,7 +113,7 @@ class Gradient:
     status: str  # VALUE | DISCONNECTED | ERROR
     value: np.ndarray | None = None
     error: str | None = None  # "ExceptionType: message"
-    #: how the framework spelled a disconnected or unusual gradient (None, symbolic zero, IndexedSlices)
+    #: how the framework spelled a disconnected or unusual gradient (None, a symbolic zero's zeros, IndexedSlices)
     representation: str | None = None
     #: in complex dtypes, the framework's own answer before its convention was mapped to the math's (`value`)
     raw: np.ndarray | None = None

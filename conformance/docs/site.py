@@ -24,6 +24,7 @@ import yaml
 from markupsafe import Markup
 
 from conformance import oracle
+from conformance.adapters import nothing_flowed
 from conformance.docs import build, figures, markup, snippets, syntax
 from conformance.docs.values import array, text
 from conformance.loader import LoadedCase, source_name
@@ -441,7 +442,7 @@ def _says(convention: Convention) -> str:
         said.append(f"value {text(convention.value)}")
     if convention.status is not None:
         said.append(f"status {convention.status.value}")
-    said.extend(f"{dtype} tolerance rtol {t.rtol:g}, atol {t.atol:g}" for dtype, t in convention.tolerance.items())
+    said.extend(f"{dtype} tolerance {t}" for dtype, t in convention.tolerance.items())
     if convention.dtypes:
         said.append(f"in {', '.join(convention.dtypes)}")
     return "; ".join(said)
@@ -462,7 +463,7 @@ def _records(case: Any) -> list[Record]:
 def _cell(grad: GradientRecord | AnswerRecord) -> Cell:
     if grad.status == Status.ERROR:
         return Cell("error", "error", grad.error or "")
-    if grad.status == Status.DISCONNECTED:
+    if nothing_flowed(grad.status, grad.representation):  # None, or a symbolic zero's zeros: say which
         value = f" = {text(grad.value)}" if grad.value is not None else ""
         return Cell("disconnected", "disconnected", f"{grad.representation or ''}{value}")
     return Cell(grad.cls.value if grad.cls else "", CLASS_LABEL[grad.cls] if grad.cls else "", text(grad.value))
@@ -624,7 +625,7 @@ THEMES: list[tuple[str, str, str, Callable[[AgreementRecord], bool]]] = [
       "summed in."), lambda a: any(x.cls == Class.TOLERANCE_ZERO for x in a.answers)),
     ("disconnected", "None vs zero for disconnected inputs",
      "An input the output does not depend on: torch and TensorFlow return None, JAX a (symbolic) zero.",
-     lambda a: any(x.status == Status.DISCONNECTED for x in a.answers)),
+     lambda a: any(nothing_flowed(x.status, x.representation) for x in a.answers)),
     ("nonfinite", "NaN and inf (for example through where)",
      "A NaN or inf in a branch that where() does not select still poisons the gradient in some frameworks.",
      lambda a: any(x.cls in (Class.NAN, Class.INF) for x in a.answers)),
@@ -646,7 +647,7 @@ def _tally(report: Report, frameworks: list[str]) -> list[tuple[str, list[int]]]
         "convention": lambda g: g.verdict == Verdict.CONVENTION, "known bug": lambda g: g.bug is not None,
         "stale record": lambda g: g.verdict == Verdict.STALE, "exact zero": lambda g: g.cls == Class.EXACT_ZERO,
         "tolerance zero": lambda g: g.cls == Class.TOLERANCE_ZERO,
-        "disconnected": lambda g: g.status == Status.DISCONNECTED}
+        "disconnected": lambda g: nothing_flowed(g.status, g.representation)}
     rows = [(label, [sum(test(g) for j in report.jobs if j.label == fw for g in j.gradients.values())
                      for fw in frameworks]) for label, test in tests.items()]
     differences = report.differences()

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from conformance import expr, oracle
+from conformance.adapters import nothing_flowed
 from conformance.fuzz.draw import Trial, output
 from conformance.kinds import Case
 from conformance.kinds.function import FunctionCase
@@ -121,7 +122,7 @@ def detect(trial: Trial, verdicts: list[JobVerdict]) -> list[Finding]:
 def symptom(answer: GradientVerdict) -> Symptom:
     if answer.status == Status.ERROR:
         return Symptom.ERROR
-    if answer.status == Status.DISCONNECTED:
+    if nothing_flowed(answer.status, answer.representation):
         return Symptom.NONE
     return {Class.NAN: Symptom.NAN, Class.INF: Symptom.INF}.get(answer.cls or Class.FINITE, Symptom.VALUE)
 

@@ -54,6 +54,12 @@ def reference(case: Any, details: dict[str, Any] | None = None) -> dict[str, Ref
     return KINDS[case.kind].references(case, details)
 
 
+def declared_error(case: Any, framework: str, versions: dict[str, str]) -> str | None:
+    """The error the case declares its job raises on this framework and version (a behaviour's "raises X"), or None:
+    a gradient that raises it is that outcome, not an unexpected error."""
+    return KINDS[case.kind].declared_error(case, framework, versions)
+
+
 def check(case: Any, computed: Computed, framework: str, versions: dict[str, str]) -> Checked:
     """In the engine: the kind's own checks beyond the gradients."""
     return KINDS[case.kind].check(case, computed, framework, versions)
@@ -77,6 +83,7 @@ __all__ = [
     "ReparamCase",
     "check",
     "compute",
+    "declared_error",
     "for_framework",
     "mle",
     "reference",

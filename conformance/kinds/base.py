@@ -23,7 +23,7 @@ from conformance import expr, oracle
 from conformance.adapters import ERROR, Adapter, Gradient, handed_over
 from conformance.expr import Shape
 from conformance.model import CaseBase, Convention, Expectation, ExprAt, Path
-from conformance.tolerance import eps
+from conformance.tolerance import ROUNDINGS, eps
 from conformance.vocabulary import Expect
 
 T = TypeVar("T")
@@ -120,6 +120,10 @@ def no_checks(case: Any, computed: Computed, framework: str, versions: dict[str,
     return Checked()
 
 
+def no_declared_error(case: Any, framework: str, versions: dict[str, str]) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Kind:
     """Everything about one case kind, in one record (as OpInfo keeps an operator's facts)."""
@@ -131,6 +135,9 @@ class Kind:
     references: Callable[[Any, dict[str, Any] | None], dict[str, Reference]]
     #: in the engine: the kind's checks beyond the gradients
     check: Callable[[Any, Computed, str, dict[str, str]], Checked] = no_checks
+    #: in the engine: the error a job's declared outcome raises on a framework and version (None: none declared),
+    #: which a gradient that raises it meets
+    declared_error: Callable[[Any, str, dict[str, str]], str | None] = no_declared_error
     #: whether its gradients come from the adapter's vjp, jvp or hvp, which run in the job's execution regime; a kind
     #: whose work is the framework's own code (an optimizer, a scenario's idiom) runs in the default regime only
     regimes: bool = True
@@ -220,11 +227,11 @@ def zero_tolerance(ref: Reference, dtype: str) -> np.ndarray | None:
 
     Summing `terms` values of total magnitude S pairwise in precision eps gives
     an error of at most ceil(log2(terms)) * eps * S; each term carries a few
-    roundings of its own, hence (4 + ceil(log2(terms))) * eps * S.
+    roundings of its own, hence (ROUNDINGS + ceil(log2(terms))) * eps * S.
     """
     if ref.cancelling is None:
         return None
-    return (4 + math.ceil(math.log2(max(ref.terms, 1)))) * eps(dtype) * ref.cancelling
+    return (ROUNDINGS + math.ceil(math.log2(max(ref.terms, 1)))) * eps(dtype) * ref.cancelling
 
 
 def values(case: CaseBase, prefix: str, names) -> dict[str, np.ndarray]:
@@ -251,6 +258,8 @@ def references(case: CaseBase, env: dict[str, Any], expected_env: dict[str, np.n
             ref.status = spec.status
             if spec.value is not None:
                 ref.expected = value(f"expected.{name}")
+                if "status" not in spec.model_fields_set and not np.any(ref.expected):
+                    ref.status = Expect.ZERO  # a stated zero is zero in any representation; `status: value` is not
             ref.conventions = {fw: [ConventionRef(c, value(f"expected.{name}.{fw}.{i}") if c.value is not None
                                                   else None) for i, c in enumerate(entries)]
                                for fw, entries in spec.conventions_for().items()}

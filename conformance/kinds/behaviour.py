@@ -76,9 +76,15 @@ def check(case: BehaviourCase, computed: Computed, framework: str, versions: dic
     return Checked()
 
 
+def declared_error(case: BehaviourCase, framework: str, versions: dict[str, str]) -> str | None:
+    """What the scenario's idiom raises here by its declared outcome ("": any error), else None."""
+    outcome = expected_outcome(case, framework, versions)
+    return (outcome.error or "") if outcome is not None and outcome.outcome == "raises" else None
+
+
 def expected_outcome(case: BehaviourCase, framework: str, versions: dict[str, str]) -> Outcome | None:
     return next((o for o in case.outcomes_for(framework) if version_matches(o.versions, versions.get(framework))),
                 None)
 
 
-KIND = Kind(BehaviourCase, compute, reference, check, regimes=False)
+KIND = Kind(BehaviourCase, compute, reference, check, declared_error, regimes=False)

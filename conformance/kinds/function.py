@@ -296,11 +296,16 @@ def reference(case: FunctionCase, details: dict[str, Any] | None = None) -> dict
         fd = oracle_or_nothing(case, lambda: oracle.hessian_vector(lambda env: np.sum(function(env)), inputs,
                                                                    tangent), inputs)
         return references(case, inputs, inputs, fd)
-    f = weighted_terms(case)
-    fd = oracle_or_nothing(case, lambda: oracle.finite_differences(f, inputs), inputs)
+    found = oracle.differences(weighted_terms(case), inputs) if case.oracle else {}
+    fd = {name: (found[name].estimate, found[name].bound) if found else (None, None) for name in inputs}
     asked = {name: data[name] for name in case.differentiated() if name in data}
     fd.update({name: (None, None) for name in asked})  # no finite difference in an integer: the stated status judges
-    return references(case, {**inputs, **asked}, {**data, **inputs}, fd)
+    refs = references(case, {**inputs, **asked}, {**data, **inputs}, fd)
+    for name, differences in found.items():  # the terms the gradient sums: where they cancel, its rounding floor
+        measured = np.isfinite(differences.terms)  # no floor where the differences are not finite (a pole, 1e-300)
+        refs[name].cancelling = np.where(measured, differences.terms, 0.0)
+        refs[name].terms = differences.count
+    return refs
 
 
 def _fingerprint(data: dict[str, np.ndarray]) -> str:

@@ -13,7 +13,7 @@ import jax.extend
 import jax.numpy as jnp
 import numpy as np
 
-from conformance.adapters import DISCONNECTED, Gradient, Program
+from conformance.adapters import SYMBOLIC_ZERO, VALUE, Gradient, Program
 from conformance.vocabulary import Regime
 
 #: distinct programs kept compiled; past that all are dropped, JAX's own caches too, so a worker's memory stays
@@ -42,7 +42,8 @@ _PROGRAMS = _Compiled()
 
 
 def pullback(f: Callable[..., Any], xs: list[Any], cotangent: Any, regime: Regime) -> tuple[Any, list[Any]]:
-    """f(*xs) and its VJP; an input the output does not depend on gets JAX's symbolic zero, marked disconnected."""
+    """f(*xs) and its VJP; an input the output does not depend on gets JAX's symbolic zero: the zeros `jax.grad`
+    hands its user, their representation recorded as such."""
     def forward_and_pullback(ct: Any, *xs: Any) -> tuple[Any, Any]:
         out, pull = jax.vjp(f, *xs)
         # in the output's dtype, which astype makes differ from the job's: torch and TF convert it themselves
@@ -59,15 +60,16 @@ def pullback(f: Callable[..., Any], xs: list[Any], cotangent: Any, regime: Regim
     program, (out, *grads) = _run(forward_and_pullback, cotangent, *xs, key=key, regime=regime)
     connected = _depends_on_first_input(program.jaxpr)[1:]
     return out, [_float0(g) if g.dtype == jax.dtypes.float0 else
-                 g if linked else Gradient(DISCONNECTED, np.asarray(g), representation="symbolic zero")
+                 g if linked else Gradient(VALUE, np.asarray(g), representation=SYMBOLIC_ZERO)
                  for g, linked in zip(grads, connected, strict=True)]
 
 
 def _float0(grad: Any) -> Gradient:
     """An integer or boolean input's cotangent: JAX's float0, the tangent type with no values
-    (https://docs.jax.dev/en/latest/notebooks/autodiff_cookbook.html): nothing flows to it, as to a disconnected
-    input."""
-    return Gradient(DISCONNECTED, representation=f"float0 of shape {tuple(np.shape(grad))}")
+    (https://docs.jax.dev/en/latest/notebooks/autodiff_cookbook.html): nothing flows to it, and its user gets an
+    array of that type, a symbolic zero: judged as the zeros it stands for."""
+    shape = tuple(np.shape(grad))
+    return Gradient(VALUE, np.zeros(shape), representation=f"{SYMBOLIC_ZERO}: float0 of shape {shape}")
 
 
 def pushforward(f: Callable[..., Any], xs: list[Any], tangents: list[Any], regime: Regime) -> tuple[Any, Any]:

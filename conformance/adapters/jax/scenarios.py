@@ -15,7 +15,7 @@ from conformance.adapters import VALUE, Adapter, Gradient, failed, observed
 
 
 def _grads(adapter: Adapter, fn: Callable, primals: dict[str, Any], dtype: str) -> dict[str, Gradient]:
-    """Gradients through the adapter's own vjp, so a symbolic zero shows as disconnected."""
+    """Gradients through the adapter's own vjp, so a symbolic zero shows as one."""
     return adapter.vjp(fn, {k: np.asarray(v) for k, v in primals.items()}, dtype, None)[1]
 
 

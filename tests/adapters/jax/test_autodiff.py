@@ -110,3 +110,38 @@ def test_the_eager_regime_dispatches_op_by_op_and_the_compiled_one_jits_the_whol
         compiled[regime] = {m.split()[1] for r in caplog.records if (m := r.getMessage()).startswith("Compiling ")}
     assert {"jit(sin)", "jit(multiply)"} <= compiled[Regime.EAGER] and "jit(run)" not in compiled[Regime.EAGER]
     assert "jit(run)" in compiled[Regime.COMPILED] and not {"jit(sin)", "jit(multiply)"} & compiled[Regime.COMPILED]
+
+
+def test_a_symbolic_zero_is_the_zeros_jax_grad_hands_its_user_and_meets_a_stated_zero(adapter, write_case):
+    from conformance import kinds, loader
+    from conformance.verdicts import Job, judge
+    from conformance.vocabulary import Status, Verdict
+
+    (loaded,), _ = loader.load([write_case("""
+        id: floor-flat
+        kind: grad
+        title: floor's derivative
+        why: floor is piecewise constant
+        inputs: {x: [0.5, 1.5], y: [1.0, 2.0]}
+        function: sum(floor(x)) + sum(y)
+        oracle: false
+        oracle_why: a step function
+        expected:
+          x: {value: 0, why: 'floor is piecewise constant: its derivative is 0 wherever it exists'}
+          y: {value: 1, why: 'd/dy sum(y) = 1'}
+        """)])
+    computed = kinds.compute(loaded.case, adapter, "float64")
+    x = computed.gradients["x"]
+    assert x.status == Status.VALUE and x.representation == "symbolic zero"
+    assert x.value is not None and np.array_equal(x.value, [0.0, 0.0])
+    (verdict,) = judge([Job(loaded.case, "jax", "float64", computed)])
+    assert verdict.verdict == Verdict.PASS, verdict.all_failures()
+
+
+def test_an_integer_inputs_float0_is_a_symbolic_zero(adapter):
+    import jax.numpy as jnp
+
+    grads = adapter.vjp(lambda env: jnp.sum(env["x"] * env["n"]), {"x": np.array([1.0, 2.0]), "n": np.array([3, 4])},
+                        "float64", None)[1]
+    assert grads["n"].status == "value" and grads["n"].representation.startswith("symbolic zero: float0")
+    assert grads["n"].value is not None and np.array_equal(grads["n"].value, [0.0, 0.0])
