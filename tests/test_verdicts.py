@@ -238,39 +238,33 @@ def test_the_rule_that_decided_is_recorded():
     assert judge_gradient(value(1.0 + 1e-9), by_oracle, F64, "float64").rule == Rule.ORACLE_BOUND
 
 
+#: a step function's case, its expectation of x to be appended
+FLOOR = """
+id: flat
+kind: grad
+title: floor
+why: piecewise constant
+inputs: {x: [0.5, 1.5]}
+function: sum(floor(x))
+oracle: false
+oracle_why: a step function
+expected:
+  x: """
+
+
 @pytest.mark.parametrize("grad", [Gradient(Status.DISCONNECTED, representation="None"),
                                   Gradient(Status.VALUE, np.zeros(2), representation="symbolic zero")])
 def test_a_stated_zero_is_zero_in_any_representation(write_case, grad):
-    cases, _ = loader.load([write_case("""
-        id: flat
-        kind: grad
-        title: floor
-        why: piecewise constant
-        inputs: {x: [0.5, 1.5]}
-        function: sum(floor(x))
-        oracle: false
-        oracle_why: a step function
-        expected:
-          x: {value: 0, why: 'floor is piecewise constant: its derivative is 0 wherever it exists'}
-        """)])
+    stated = "value: 0, why: 'floor is piecewise constant: its derivative is 0 wherever it exists'"
+    cases, _ = loader.load([write_case(FLOOR + "{" + stated + "}")])
     case = cases[0].case
     job = Job(case, "any", "float64", Computed({"x": grad}))
     assert judge([job])[0].verdict == Verdict.PASS
 
 
 def test_status_value_still_demands_a_value(write_case):
-    cases, _ = loader.load([write_case("""
-        id: flat
-        kind: grad
-        title: floor
-        why: piecewise constant
-        inputs: {x: [0.5, 1.5]}
-        function: sum(floor(x))
-        oracle: false
-        oracle_why: a step function
-        expected:
-          x: {status: value, value: 0, why: 'a materialised 0 is asked for'}
-        """)])
+    stated = "status: value, value: 0, why: 'a materialised 0 is asked for'"
+    cases, _ = loader.load([write_case(FLOOR + "{" + stated + "}")])
     none = Job(cases[0].case, "any", "float64", Computed({"x": Gradient(Status.DISCONNECTED, representation="None")}))
     assert judge([none])[0].verdict == Verdict.FAIL
 
