@@ -748,7 +748,7 @@ def test_search_works_from_disk(small, tmp_path):
 
 # --- the whole library's site, built by CI (.ci/run) --------------------------------------------------
 
-SITE = Path(os.environ["CONFORMANCE_SITE"]) if os.environ.get("CONFORMANCE_SITE") else None
+SITE = Path(os.environ["CONFORMANCE_SITE"]).resolve() if os.environ.get("CONFORMANCE_SITE") else None  # as a file: URI
 
 
 @pytest.mark.skipif(SITE is None, reason="CONFORMANCE_SITE names no built site (.ci/run builds the whole library's)")
