@@ -23,7 +23,7 @@ import pytest
 
 from conformance import cli, kinds, loader, oracle, report, runner, verdicts
 from conformance.adapters import VALUE, Gradient
-from conformance.docs import generate, markup, snippets, syntax
+from conformance.docs import generate, guide, markup, snippets, syntax
 from conformance.docs.values import array
 from conformance.expr import parse
 from conformance.families import FAMILIES
@@ -91,9 +91,10 @@ def _links(page: Path) -> list[str]:
 
 
 def _pages(out: Path) -> list[Path]:
-    """The site's own pages: index, conventions, one per topic and one per case, in HTML and in Markdown."""
+    """The site's own pages: index, conventions, one per topic, one per case and the user guide's, in HTML and in
+    Markdown."""
     return [out / "index.html", out / "conventions.html", *(out / "topics").glob("*.html"),
-            *(out / "cases").glob("*.html"), *(out / "markdown").rglob("*.md")]
+            *(out / "cases").glob("*.html"), *(out / "guide").rglob("*.html"), *(out / "markdown").rglob("*.md")]
 
 
 def _assert_links_resolve(page: Path) -> None:
@@ -119,7 +120,7 @@ def test_every_page_link_and_figure_is_there(small):
         assert (out / "cases" / f"{cid}.html").is_file() and (out / "markdown" / "cases" / f"{cid}.md").is_file()
     pages = _pages(out)
     topics = {Path(c.file).parent.name for c in built.cases.values()}
-    assert len(pages) == 2 * (len(built.cases) + 2 + len(topics))
+    assert len(pages) == 2 * (len(built.cases) + 2 + len(topics) + len(guide.pages()))
     for page in pages:
         _assert_links_resolve(page)
     figures = {p.name.rsplit("-", 1)[0] for p in (out / "markdown" / "figures").iterdir()}  # name-hash.svg

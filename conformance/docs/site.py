@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from conformance import oracle
 from conformance.adapters import nothing_flowed
-from conformance.docs import build, figures, markup, snippets, syntax
+from conformance.docs import build, figures, guide, markup, snippets, syntax
 from conformance.docs.values import array, text
 from conformance.loader import LoadedCase, source_name
 from conformance.model import Convention
@@ -225,12 +225,14 @@ def generate(report: Report, cases: list[LoadedCase], out: str | Path, workers: 
                                                                                              "topic": topic})
     for page in pages:
         texts[source / "cases" / f"{page.name}.md"] = _case_text(page, context)
+    texts.update({source / name: text for name, text in guide.pages().items()})
     for loaded_case in cases:  # the case files, for each page to link to its own
         texts[source / "files" / source_name(loaded_case.file)] = Path(loaded_case.file).read_text(encoding="utf-8")
     _write_sources(source, out, texts, {source / f["file"] for p in pages for f in p.figures if "file" in f})
     build.html(source, CONF, out, workers)
     return [*texts, *(source / f["file"] for p in pages for f in p.figures if "file" in f),
-            out / "index.html", out / "conventions.html", *(out / "cases" / f"{p.name}.html" for p in pages)]
+            out / "index.html", out / "conventions.html", *(out / "cases" / f"{p.name}.html" for p in pages),
+            *(out / Path(name).with_suffix(".html") for name in guide.pages())]
 
 
 def _inside(out: Path, path: Path) -> Path:

@@ -1,0 +1,41 @@
+"""The user guide: its reference pages follow their sources, and its own pages link only to pages that exist."""
+from __future__ import annotations
+
+import posixpath
+import re
+
+from conformance import schemas
+from conformance.docs import guide, snippets
+from conformance.functions import FUNCTIONS
+
+
+def test_the_function_table_has_every_function_with_each_frameworks_spelling():
+    table = guide.function_table()
+    rows = {found[1]: line for line in table.splitlines() if (found := re.match(r"\| `([a-z0-9_.]+)\(", line))}
+    assert set(rows) == set(FUNCTIONS)
+    for framework in ("torch", "tensorflow", "jax"):
+        spelled = snippets.spellings_of(framework)
+        for name, row in rows.items():
+            spelling = spelled.get(name)
+            assert (f"`{spelling}`".replace("|", "\\|") if spelling else "—") in row, (framework, name)
+
+
+def test_the_case_format_has_every_kind_and_every_field():
+    text = guide.case_format()
+    defs = schemas.case_schema()["$defs"]
+    for name, model in defs.items():
+        if "properties" in model and name != "Case":  # the dispatch on `kind`, whose models follow
+            section = text.split(f"## {name}\n", 1)[1].split("\n## ", 1)[0]
+            assert all(f"| `{field}` |" in section for field in model["properties"]), name
+
+
+def test_every_page_is_in_a_toctree_and_every_link_names_a_page():
+    pages = guide.pages()
+    index = pages["guide/index.md"]
+    listed = {f"guide/{entry}.md" for block in re.findall(r"```\{toctree\}\n(.*?)```", index, re.S)
+              for entry in block.splitlines() if entry and not entry.startswith(":")}
+    assert listed == set(pages) - {"guide/index.md"}
+    for name, text in pages.items():
+        for link in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text):
+            if not link.startswith(("http:", "https:")):
+                assert posixpath.normpath(posixpath.join(posixpath.dirname(name), link)) in pages, (name, link)
