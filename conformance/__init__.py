@@ -3,4 +3,4 @@
 Importing this package imports no framework; each adapter imports its own,
 in its own worker process.
 """
-__version__ = "0.1.0"
+__version__ = "0.2.0"

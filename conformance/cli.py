@@ -521,7 +521,7 @@ class _Version(argparse.Action):
 
 
 def versions_text() -> str:
-    """`gradient-conformance 0.1.0` and one line per framework adapter with its packages' versions."""
+    """`gradient-conformance 0.2.0` and one line per framework adapter with its packages' versions."""
     lines = [f"gradient-conformance {_installed('gradient-conformance') or 'unknown'}"]
     plugins = {e.name: e for e in entry_points(group="conformance.adapters")}
     for name in adapters.available():

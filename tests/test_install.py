@@ -86,3 +86,13 @@ def test_the_installed_wheel_writes_the_docs_without_a_checkout(wheel_venv, tmp_
             "--quiet", "--report", "r.json"], cwd=tmp_path)
     _check([str(bin_ / "conformance"), "docs", "--report", "r.json", "--out", "site"], cwd=tmp_path)
     assert (tmp_path / "site" / "index.html").is_file()
+
+
+@pytest.mark.skipif(not WHEEL_CHECK, reason="builds the wheel: CONFORMANCE_WHEEL_CHECK=1, as CI's own step")
+def test_the_wheel_passes_twine_check_with_this_packages_version(wheel_venv):
+    """What an upload would refuse (metadata, the README as its long description) is found before a release."""
+    import conformance
+
+    wheel = next((wheel_venv.parent / "dist").glob("gradient_conformance-*.whl"))
+    assert wheel.name.startswith(f"gradient_conformance-{conformance.__version__}-")
+    _check([sys.executable, "-m", "twine", "check", "--strict", str(wheel)])
