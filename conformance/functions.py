@@ -1070,6 +1070,8 @@ def _exp_tail(name: str, tf: str, jax: str) -> tuple[Known, ...]:
                   "output y = -1: 0 (fix proposed in jax#40820)", jax, bug=True))
 
 
+_NO_XLA_BESSEL = ("Under XLA (--regime xla) TF errs: tf2xla has no kernel for BesselI0 and BesselI1 (it has them for "
+                  "the scaled i0e and i1e)")
 #: at hardtanh's bounds, JAX and TF (a clip) take the identity's slope
 _HARDTANH_BOUND = (
     Known("jax", "jax.nn.hard_tanh is where(x > 1, 1, where(x < -1, -1, x)): at -1 and 1 the identity branch, slope "
@@ -1380,7 +1382,8 @@ _SWEEPS: Mapping[str, Sweep] = MappingProxyType({
         _P("zero", {"x": 0.0}, {"x": "1.0507009873554805"},
            "selu(x) = scale x right of 0 and scale alpha (e^x - 1) left of it: slopes scale = 1.0507 and scale alpha "
            "= 1.7581 at 0, a kink; every value between is a subgradient, and scale, the smaller, is the minimum-norm "
-           "one, which TF gives", differentiable=False,
+           "one, which TF gives (eager and tf.function; under XLA, --regime xla, TF takes the negative branch too: a "
+           "difference between TF's regimes)", differentiable=False,
            known=(Known("torch", "torch's elu backward (selu is elu with selu's scales) takes the negative branch "
                         "where x <= 0: scale alpha at 0, a subgradient",
                         "https://github.com/pytorch/pytorch/blob/main/aten/src/ATen/native/cpu/Activation.cpp",
@@ -1473,14 +1476,15 @@ _SWEEPS: Mapping[str, Sweep] = MappingProxyType({
                         "https://github.com/jax-ml/jax/issues/40628", bug=True),)),
         _P("negative", {"x": -1.5}, {"x": "i1(x)"}, "I0' = I1, odd: I1(-1.5) = -0.98"),
         _P("large", {"x": 50.0}, {"x": "i1(x)"}, "I1(50) = 2.9e20, within float32"),
-        _P("huge", {"x": 700.0}, {"x": "i1(x)"}, "I1(700) = 1.5e302, within float64", dtypes=F64))),
+        _P("huge", {"x": 700.0}, {"x": "i1(x)"}, "I1(700) = 1.5e302, within float64", dtypes=F64)),
+        why=_NO_XLA_BESSEL),
     "i1": Sweep(((0.2, 3.0),), (
         _P("zero", {"x": 0.0}, {"x": "0.5"}, "I1(x) = x/2 + x^3/16 + ...: derivative 1/2 at 0",
            known=(Known("tensorflow", "_BesselI1Grad imputes 1 at x = 0 ('the correct gradient is 1.0', its comment "
                         "says) for I0(0) - lim I1(x)/x = 1 - 1/2", "https://github.com/tensorflow/tensorflow/issues/"
                         "120578", bug=True),)),
         _P("negative", {"x": -1.5}, {"x": "i0(x) - i1(x) / x"}, "I1' = I0 - I1/x, even: 0.99"),
-        _P("large", {"x": 50.0}, {"x": "i0(x) - i1(x) / x"}, "I0(50) - I1(50)/50 = 2.9e20"))),
+        _P("large", {"x": 50.0}, {"x": "i0(x) - i1(x) / x"}, "I0(50) - I1(50)/50 = 2.9e20")), why=_NO_XLA_BESSEL),
     "angle": Sweep(((0.5, 3.0),), (
         _P("negative", {"x": -2.0}, {"x": "zero"}, "the angle of a negative real number is pi, constant: 0"),
         _P("zero", {"x": 0.0}, {"x": "zero"}, "the angle jumps from pi to 0 at x = 0: no derivative exists; 0 is the "
