@@ -57,7 +57,9 @@ SPELLINGS: dict[str, str | None] = {
     **{name: f"jnp.fft.{name}(x, s=s, axes=axes, norm=norm)" for name in ("fftn", "ifftn", "rfftn", "irfftn")},
     "fftshift": "jnp.fft.fftshift(x, axes=axes)", "ifftshift": "jnp.fft.ifftshift(x, axes=axes)",
     # the functions people differentiate most (issue 20): jax.nn's and jax.scipy's own functions
-    "softmax": "jax.nn.softmax(x, axis=axis)", "log_softmax": "jax.nn.log_softmax(x, axis=axis)",
+    # over every element when axis is None: written out, since a snippet leaves a keyword that is None out
+    **{name: f"jax.nn.{name}(x, axis=axis) if axis is not None else jax.nn.{name}(x.reshape(-1)).reshape(x.shape)"
+       for name in ("softmax", "log_softmax")},
     "gelu": "jax.nn.gelu(x, approximate=approximate)", "silu": "jax.nn.silu", "elu": "jax.nn.elu(x, alpha)",
     "selu": "jax.nn.selu", "celu": "jax.nn.celu(x, alpha)", "leaky_relu": "jax.nn.leaky_relu(x, negative_slope)",
     "relu6": "jax.nn.relu6", "hardtanh": "jax.nn.hard_tanh", "softsign": "jax.nn.soft_sign",
