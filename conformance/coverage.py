@@ -24,6 +24,11 @@ SPECIAL = ("erf", "erfc", "erfinv", "log_ndtr", "gammaln", "digamma", "polygamma
            "betainc", "gammainc", "gammaincc", "stop_gradient")
 
 
+#: where the functions beyond the Array API come from, in the order coverage lists them: scipy.special, the
+#: neural-network functions (named as jax.nn and torch.nn.functional name them), then the extensions
+SOURCES = (Standard.ARRAY_API, Standard.SPECIAL, Standard.NN, Standard.EXTENSION)
+
+
 def domain_of(dtype: str) -> Domain:
     if dtype.startswith("complex"):
         return Domain.COMPLEX
@@ -113,10 +118,9 @@ def measure(cases: list[LoadedCase], frameworks: list[str], report: Report | Non
         rows.append(Row(entry.name, f"array-api: {entry.category}", not entry.not_differentiable,
                         _plain(counts.get(name, {}))))
     standard = {_ours(f.name) for f in array_api.FUNCTIONS}
-    for function in FUNCTIONS.values():
-        if function.name not in standard:
-            source = "scipy.special" if function.standard == Standard.SPECIAL else "extension"
-            rows.append(Row(function.name, source, True, _plain(counts.get(function.name, {}))))
+    others = [f for f in FUNCTIONS.values() if f.name not in standard]
+    for function in sorted(others, key=lambda f: SOURCES.index(f.standard)):  # by source, in the table's order
+        rows.append(Row(function.name, function.standard.value, True, _plain(counts.get(function.name, {}))))
     return Coverage(frameworks, rows)
 
 

@@ -304,6 +304,8 @@ def _is_kind(value: object, kind: Kind) -> bool:
         return integer(value) or (isinstance(value, tuple) and bool(value) and all(map(integer, value)))
     if kind == Kind.BOOLEAN:
         return type(value) is bool
+    if kind == Kind.NUMBER:
+        return (type(value) is float and math.isfinite(value)) or integer(value)
     if kind in CHOICES:
         return isinstance(value, str) and value in CHOICES[kind]
     return (type(value) is float and not math.isnan(value)) or integer(value) or value in ("fro", "nuc")

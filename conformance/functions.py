@@ -41,6 +41,7 @@ class Kind(StrEnum):
     QR_MODE = "'reduced' or 'complete'"
     INDEXING = "'xy' or 'ij'"
     NORM = "an FFT normalization ('backward', 'ortho' or 'forward')"
+    NUMBER = "a finite number literal"  # an activation's slope or scale, a normalization's epsilon
 
 
 #: the strings a literal of these kinds may be
@@ -154,6 +155,10 @@ def square(result: Callable[[Shape], Result]) -> Callable[[str, list[Shape], Opt
 def _solve(name: str, operands: list[Shape], options: Options) -> Shape:
     first, b = square(lambda s: s)(name, operands, options), operands[1]
     n = first[-1]
+    if options.get("left") is False:  # X A = B: B's rows have A's size (torch's left=False takes no vector)
+        if len(b) < 2 or b[-1] != n:
+            raise ShapeError(f"{name}() of a {first} matrix from the right and a right-hand side of {describe(b)}")
+        return (*broadcast(first[:-2], b[:-2]), b[-2], n)
     if len(b) == 1:  # NumPy 2: a 1-d right-hand side is one vector
         if b[0] != n:
             raise ShapeError(f"{name}() of a {first} matrix and a vector of {describe(b)}")
@@ -441,6 +446,7 @@ class Standard(StrEnum):
     ARRAY_API = "array-api"  # the Python Array API standard (2024.12)
     SPECIAL = "scipy.special"
     EXTENSION = "extension"  # in neither: named as NumPy, torch and JAX agree, with its reason
+    NN = "nn"  # the neural-network functions: named as jax.nn and torch.nn.functional name them
 
 
 class Domain(StrEnum):
@@ -657,6 +663,32 @@ def _reduction(name: str, latex: str, numpy: str | None = None) -> Function:
                     literal=_INTEGER_AXIS, shape=reduction)
 
 
+def _layer_norm(name: str, operands: list[Shape], options: Options) -> Shape:
+    """x normalized over its last axis, then scaled and shifted elementwise by weight and bias of that axis's size."""
+    first, weight, bias = operands
+    if not first or weight != first[-1:] or bias != first[-1:]:
+        raise ShapeError(f"{name}() of a value of {describe(first)} takes a weight and a bias of its last axis's "
+                         f"size, not {describe(weight)} and {describe(bias)}")
+    return first
+
+
+def _cho_solve(name: str, operands: list[Shape], options: Options) -> Shape:
+    """A Cholesky factor's system with a matrix right-hand side (torch's cholesky_solve and TF's take no vector)."""
+    if len(operands[1]) < 2:
+        raise ShapeError(f"{name}() takes a right-hand side of shape (..., n, k), not {describe(operands[1])}")
+    return _solve(name, operands, options)
+
+
+def _nn(name: str, latex: str, numpy: str, options: Options = MappingProxyType({}),
+        literal: Mapping[str, Kind] = MappingProxyType({})) -> Function:
+    """An activation of jax.nn and torch.nn.functional, elementwise on real values; its literals are numbers."""
+    return Function(name, ("x",), latex, numpy, Standard.NN, options=options, literal=literal)
+
+
+_ALPHA = MappingProxyType({"alpha": 1.0})
+_ALPHA_KIND = MappingProxyType({"alpha": Kind.NUMBER})
+_SOFTMAX_AXIS = MappingProxyType({"axis": None})  # scipy.special's default: over every element
+
 _FUNCTIONS = (
     # elementwise (Array API)
     _unary("exp", r"\exp\left($x\right)"),
@@ -747,7 +779,12 @@ _FUNCTIONS = (
              shape=_transpose),
     Function("cholesky", ("x",), r"\operatorname{chol}\left($x\right)", "np.linalg.cholesky", Standard.ARRAY_API,
              shape=square(lambda s: s)),
-    Function("solve", ("x1", "x2"), r"{$x1}^{-1} $x2", "np.linalg.solve", Standard.ARRAY_API, shape=_solve),
+    # left=False solves X A = B (torch.linalg.solve's option; the standard's solve is left=True)
+    Function("solve", ("x1", "x2"), r"{$x1}^{-1} $x2",
+             "np.linalg.solve(x1, x2) if left else "
+             "np.matrix_transpose(np.linalg.solve(np.matrix_transpose(x1), np.matrix_transpose(x2)))",
+             Standard.ARRAY_API, options=MappingProxyType({"left": True}), literal={"left": Kind.BOOLEAN},
+             shape=_solve),
     Function("inv", ("x",), r"{$x}^{-1}", "np.linalg.inv", Standard.ARRAY_API, shape=square(lambda s: s)),
     Function("pinv", ("x",), r"{$x}^{+}", "np.linalg.pinv", Standard.ARRAY_API, shape=_transpose),
     Function("matrix_power", ("x", "n"), r"{$x}^{$n}", "np.linalg.matrix_power", Standard.ARRAY_API,
@@ -870,12 +907,67 @@ _FUNCTIONS = (
     Function("betainc", ("a", "b", "x"), r"I_{$x}\left($a, $b\right)", "special.betainc", Standard.SPECIAL),
     _unary("stop_gradient", r"\bot\left($x\right)", "np.asarray", Standard.EXTENSION, REAL_COMPLEX,
            why="the identity whose derivative is defined to be zero: detach / tf.stop_gradient / lax.stop_gradient"),
-    _unary("sigmoid", r"\sigma\left($x\right)", "special.expit", Standard.EXTENSION, REAL,
+    _unary("sigmoid", r"\sigma\left($x\right)", "special.expit", Standard.NN, REAL,
            why="scipy.special.expit; every framework calls it sigmoid"),
-    _unary("softplus", r"\operatorname{softplus}\left($x\right)", "np.logaddexp(0.0, x)", Standard.EXTENSION, REAL,
+    _unary("softplus", r"\operatorname{softplus}\left($x\right)", "np.logaddexp(0.0, x)", Standard.NN, REAL,
            why="log(1 + exp(x)), the activation every framework ships"),
-    _unary("relu", r"\max\left($x, 0\right)", "np.maximum(x, 0.0)", Standard.EXTENSION, REAL,
+    _unary("relu", r"\max\left($x, 0\right)", "np.maximum(x, 0.0)", Standard.NN, REAL,
            why="max(x, 0), the activation every framework ships, with its own choice at 0"),
+    # the functions people differentiate most (issue 20): softmax and the special functions by scipy.special's
+    # names, the activations and normalizations by jax.nn's and torch.nn.functional's, each distinct operator under
+    # its own name (cholesky_inverse is not inv(L L^T): torch differentiates it by its own rule)
+    Function("softmax", ("x",), r"\operatorname{softmax}\left($x\right)", "special.softmax(x, axis=axis)",
+             Standard.SPECIAL, options=_SOFTMAX_AXIS, literal=_INTEGER_AXIS, shape=_same),
+    Function("log_softmax", ("x",), r"\log\operatorname{softmax}\left($x\right)",
+             "special.log_softmax(x, axis=axis)", Standard.SPECIAL, options=_SOFTMAX_AXIS, literal=_INTEGER_AXIS,
+             shape=_same),
+    # gelu's default is the exact x Phi(x) (torch's and TF's; jax.nn.gelu's default is the tanh approximation)
+    _nn("gelu", r"\operatorname{gelu}\left($x\right)",
+        "0.5 * x * (1 + np.tanh(0.7978845608028654 * (x + 0.044715 * x**3))) if approximate else x * special.ndtr(x)",
+        MappingProxyType({"approximate": False}), MappingProxyType({"approximate": Kind.BOOLEAN})),
+    _nn("silu", r"$x \, \sigma\left($x\right)", "x * special.expit(x)"),
+    _nn("elu", r"\operatorname{elu}_{$alpha}\left($x\right)", "np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))",
+        _ALPHA, _ALPHA_KIND),
+    # selu's constants: Klambauer et al. 2017, as torch, TF and JAX write them
+    _nn("selu", r"\operatorname{selu}\left($x\right)",
+        "1.0507009873554805 * np.where(x > 0, x, 1.6732632423543772 * np.expm1(np.minimum(x, 0)))"),
+    _nn("celu", r"\operatorname{celu}_{$alpha}\left($x\right)",
+        "np.maximum(x, 0) + np.minimum(0, alpha * np.expm1(x / alpha))", _ALPHA, _ALPHA_KIND),
+    # torch's and JAX's default slope (TF's leaky_relu defaults to 0.2)
+    _nn("leaky_relu", r"\operatorname{leaky\_relu}_{$negative_slope}\left($x\right)",
+        "np.where(x > 0, x, negative_slope * x)", MappingProxyType({"negative_slope": 0.01}),
+        MappingProxyType({"negative_slope": Kind.NUMBER})),
+    _nn("relu6", r"\min\left(\max\left($x, 0\right), 6\right)", "np.clip(x, 0.0, 6.0)"),
+    _nn("hardtanh", r"\operatorname{clip}\left($x, -1, 1\right)", "np.clip(x, -1.0, 1.0)"),
+    _nn("softsign", r"\frac{$x}{1 + \left|$x\right|}", "x / (1 + np.abs(x))"),
+    _nn("log_sigmoid", r"\log\sigma\left($x\right)", "-np.logaddexp(0.0, -x)"),
+    _unary("logit", r"\log\frac{$x}{1 - $x}", "special.logit", Standard.SPECIAL, REAL),
+    _unary("sinc", r"\frac{\sin\left(\pi $x\right)}{\pi $x}", "np.sinc", Standard.EXTENSION, REAL,
+           why="NumPy's normalized sinc, sin(pi x)/(pi x), which torch.sinc and jnp.sinc are (TF's NumPy API too)"),
+    _unary("i0", r"I_0\left($x\right)", "special.i0", Standard.SPECIAL, REAL),
+    _unary("i1", r"I_1\left($x\right)", "special.i1", Standard.SPECIAL, REAL),
+    Function("normalize", ("x",), r"\frac{$x}{\max\left(\left\|$x\right\|_2, \epsilon\right)}",
+             "x / np.maximum(np.linalg.vector_norm(x, axis=axis, keepdims=True), eps)", Standard.NN,
+             options=MappingProxyType({"axis": -1, "eps": 1e-12}),
+             literal=MappingProxyType({"axis": Kind.INTEGER, "eps": Kind.NUMBER}), shape=_same),
+    Function("layer_norm", ("x", "weight", "bias"), r"\operatorname{layer\_norm}\left($x\right) $weight + $bias",
+             "(x - np.mean(x, -1, keepdims=True)) / np.sqrt(np.var(x, -1, keepdims=True) + eps) * weight + bias",
+             Standard.NN, options=MappingProxyType({"eps": 1e-5}), literal=MappingProxyType({"eps": Kind.NUMBER}),
+             shape=_layer_norm),
+    Function("cholesky_inverse", ("x",), r"\left($x {$x}^{\top}\right)^{-1}",
+             "np.linalg.inv(x @ np.matrix_transpose(x))", Standard.EXTENSION, shape=square(lambda s: s),
+             why="torch.cholesky_inverse: the inverse of L L^T from its lower Cholesky factor L, an operator with its "
+                 "own derivative rule (TF and JAX write it as a Cholesky solve of the identity)"),
+    Function("cho_solve", ("x1", "x2"), r"\left($x1 {$x1}^{\top}\right)^{-1} $x2",
+             "np.linalg.solve(x1 @ np.matrix_transpose(x1), x2)", Standard.EXTENSION, shape=_cho_solve,
+             why="scipy.linalg.cho_solve with a lower factor: torch.cholesky_solve, tf.linalg.cholesky_solve, "
+                 "jax.scipy.linalg.cho_solve"),
+    Function("ldexp", ("x1", "x2"), r"$x1 \cdot 2^{$x2}", "np.ldexp", Standard.EXTENSION,
+             literal=MappingProxyType({"x2": Kind.INTEGER}),
+             why="NumPy's ldexp, x1 2^x2, which torch and JAX ship; the integer exponent is a literal"),
+    _unary("angle", r"\arg\left($x\right)", "np.angle", Standard.EXTENSION,
+           why="NumPy's angle, the argument of a complex number (0 or pi for a real one), which torch, TF and JAX "
+               "ship"),
 )
 
 
@@ -948,6 +1040,47 @@ def _no_grad_a(name: str) -> Known:
                  "not supported: it raises NotImplementedError (pytorch/pytorch#80025)",
                  f"https://docs.pytorch.org/docs/stable/special.html#torch.special.{name}", status="error",
                  params=("a",))
+
+
+#: the derivatives of gelu, Phi(x) + x phi(x), and of silu, s(x) (1 + x (1 - s(x))), in the language
+_GELU_PRIME = "0.5 * erfc(-x / sqrt(2)) + x * exp(-x**2 / 2) / sqrt(2 * pi)"
+_SILU_PRIME = "1 / (1 + exp(-x)) * (1 + x / (1 + exp(x)))"
+#: selu's scale * alpha, the slope of selu left of 0 at 0
+_SELU_SCALE_ALPHA = "1.7580993408473766"
+_JAX_NN = "https://github.com/jax-ml/jax/blob/main/jax/_src/nn/functions.py"
+_SMOOTH_KINK = ("the second derivative jumps at 0: the oracle's extrapolation, which assumes a smooth function, is off "
+                "by 1e-7 there, beyond its own bound")
+
+
+def _softsign(how: str) -> tuple[Known, ...]:
+    """torch and JAX differentiate x / (1 + |x|) by the quotient rule: 1/(1 + |x|) - |x|/(1 + |x|)^2 cancels."""
+    why = (f"softsign is x / (1 + |x|), differentiated by the quotient rule: 1/(1 + |x|) - |x|/(1 + |x|)^2, two terms "
+           f"near 1/|x| that cancel to 1/(1 + |x|)^2 ({how}; TF's SoftsignGrad kernel is g/(1 + |x|)^2); no upstream "
+           "issue found")
+    return (Known("torch", why, "https://github.com/pytorch/pytorch/blob/main/torch/nn/functional.py", bug=True),
+            Known("jax", why, _JAX_NN, bug=True))
+
+
+def _exp_tail(name: str, tf: str, jax: str) -> tuple[Known, ...]:
+    """TF's Elu/Selu gradient kernels, and JAX's expm1 JVP under jax.nn's elu family, take exp(x) from the rounded
+    output e^x - 1 = -1: 0 in the tail."""
+    return (Known("tensorflow", f"TF's {name} gradient is computed from the rounded output, (y + 1) with y = e^x - 1 = "
+                  "-1: 0 (fixed by tensorflow/tensorflow#124902 and #125171, after TF 2.21)", tf, bug=True),
+            Known("jax", f"jax.nn.{name.lower()}'s negative branch is expm1, whose JVP is g (y + 1) from the rounded "
+                  "output y = -1: 0 (fix proposed in jax#40820)", jax, bug=True))
+
+
+_NO_XLA_BESSEL = ("Under XLA (--regime xla) TF errs: tf2xla has no kernel for BesselI0 and BesselI1 (it has them for "
+                  "the scaled i0e and i1e)")
+#: at hardtanh's bounds, JAX and TF (a clip) take the identity's slope
+_HARDTANH_BOUND = (
+    Known("jax", "jax.nn.hard_tanh is where(x > 1, 1, where(x < -1, -1, x)): at -1 and 1 the identity branch, slope "
+          "1, a subgradient", _JAX_NN, {"x": "1"}),
+    Known("tensorflow", "TF has no hardtanh: tf.clip_by_value's gradient passes where min <= x <= max, so 1 at the "
+          "bounds, a subgradient", "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/python/ops/"
+          "clip_ops.py", {"x": "1"}))
+_ELU_TAIL = _exp_tail("Elu", "https://github.com/tensorflow/tensorflow/issues/124833",
+                      "https://github.com/jax-ml/jax/issues/39795")
 
 
 _SWEEPS: Mapping[str, Sweep] = MappingProxyType({
@@ -1218,6 +1351,149 @@ _SWEEPS: Mapping[str, Sweep] = MappingProxyType({
            "P(a, 0) = 0 for every a, so d/da = 0; d/dx = x^(a-1) e^-x/Gamma(a) = 0 at x = 0 for a = 2",
            oracle_off=_ONE_SIDED),), known=(_no_grad_a("gammainc"),)),
     "gammaincc": Sweep(((0.5, 4.0), (0.2, 5.0)), known=(_no_grad_a("gammaincc"),)),
+    # the activations (issue 20): their tails, where the derivative is tiny but not zero, and their kinks, where each
+    # framework's one-sided choice is recorded as a convention against the minimum-norm subgradient
+    "gelu": Sweep(((-3.0, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "0.5"}, "Phi(x) + x phi(x) = Phi(0) = 1/2"),
+        _P("tail", {"x": -10.0}, {"x": _GELU_PRIME}, "Phi(x) + x phi(x) at -10: 7.6e-24 - 10 * 7.7e-23 = -7.6e-22",
+           known=(Known("torch", "torch's gelu backward computes Phi(x) as 0.5 (1 + erf(x/sqrt 2)), which cancels to 0 "
+                        "below x = -9 in float64 (-6 in float32): the Phi term (1% of the derivative at -10) is lost "
+                        "(fix proposed in pytorch#189234)", "https://github.com/pytorch/pytorch/issues/187806",
+                        bug=True),)),
+        _P("large", {"x": 10.0}, {"x": _GELU_PRIME}, "Phi(10) + 10 phi(10) = 1 + 7.6e-22: 1 to rounding")),
+        known=(Known("tensorflow", "tf.nn.gelu scales x by math_ops.cast(0.7071067811865476, dtype), and casting a "
+                     "Python float makes a float32 tensor first: in float64 its 1/sqrt(2) is 0.70710676908 (1.7e-8 "
+                     "relative), so value and derivative are off by about 1e-8 relative, x^2 times that in the tail "
+                     "(1.7e-6 at -10); no upstream issue found",
+                     "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/python/ops/nn_ops.py",
+                     tolerance={"float64": (3e-6, 0.0)}, dtypes=F64, points=("tail",)),)),
+    "silu": Sweep(((-3.0, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "0.5"}, "s(x) (1 + x (1 - s(x))) = s(0) = 1/2"),
+        _P("tail", {"x": -50.0}, {"x": _SILU_PRIME}, "s(x) (1 + x (1 - s(x))) at -50: e^-50 (1 - 50) = -9.5e-21"),
+        _P("large", {"x": 50.0}, {"x": _SILU_PRIME}, "s(50) (1 + 50 s(-50)) = 1 + 9e-21: 1 to rounding"))),
+    "elu": Sweep(((-3.0, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "1"}, "1 right of 0 and alpha e^x = 1 left of it (alpha = 1): smooth at 0",
+           oracle_off=_SMOOTH_KINK),
+        _P("tail", {"x": -50.0}, {"x": "exp(x)"}, "alpha e^x = e^-50 = 1.9e-22, a normal float32",
+           known=_ELU_TAIL),
+        _P("very_negative", {"x": -100.0}, {"x": "exp(x)"}, "alpha e^x = e^-100 = 3.7e-44", dtypes=F64,
+           known=_ELU_TAIL))),
+    "selu": Sweep(((-3.0, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "1.0507009873554805"},
+           "selu(x) = scale x right of 0 and scale alpha (e^x - 1) left of it: slopes scale = 1.0507 and scale alpha "
+           "= 1.7581 at 0, a kink; every value between is a subgradient, and scale, the smaller, is the minimum-norm "
+           "one, which TF gives (eager and tf.function; under XLA, --regime xla, TF takes the negative branch too: a "
+           "difference between TF's regimes)", differentiable=False,
+           known=(Known("torch", "torch's elu backward (selu is elu with selu's scales) takes the negative branch "
+                        "where x <= 0: scale alpha at 0, a subgradient",
+                        "https://github.com/pytorch/pytorch/blob/main/aten/src/ATen/native/cpu/Activation.cpp",
+                        {"x": _SELU_SCALE_ALPHA}),
+                  Known("jax", "jax.nn.selu is scale elu(x, alpha), and elu is where(x > 0, x, alpha expm1(x)): the "
+                        "negative branch at 0, scale alpha, a subgradient", _JAX_NN, {"x": _SELU_SCALE_ALPHA}))),
+        _P("tail", {"x": -50.0}, {"x": f"{_SELU_SCALE_ALPHA} * exp(x)"}, "scale alpha e^x = 1.7581 e^-50 = 3.4e-22",
+           known=_exp_tail("Selu", "https://github.com/tensorflow/tensorflow/issues/124834",
+                           "https://github.com/jax-ml/jax/issues/39796")),
+        _P("positive", {"x": 2.0}, {"x": "1.0507009873554805"}, "scale right of 0"))),
+    "celu": Sweep(((-3.0, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "1"},
+           "1 right of 0 and e^(x/alpha) = 1 left of it: celu is smooth at 0 for every alpha (unlike elu)",
+           oracle_off=_SMOOTH_KINK),
+        _P("tail", {"x": -50.0}, {"x": "exp(x)"}, "e^(x/alpha) = e^-50 = 1.9e-22 (alpha = 1)",
+           known=_exp_tail("Elu", "https://github.com/tensorflow/tensorflow/issues/124833",
+                           "https://github.com/jax-ml/jax/issues/39794")))),
+    # its generic points on the negative slope, which TF rounds in float64 (below); the positive side is a point
+    "leaky_relu": Sweep(((-3.0, -0.2),), (
+        _P("zero", {"x": 0.0}, {"x": "0.01"},
+           "slopes 0.01 (the negative slope) and 1 at 0, a kink; every value between is a subgradient, and 0.01 is "
+           "the minimum-norm one, which torch and TF give", differentiable=False,
+           known=(Known("jax", "jax.nn.leaky_relu is where(x >= 0, x, negative_slope x): the right slope, 1, at 0, a "
+                        "subgradient", _JAX_NN, {"x": "1"}),)),
+        _P("positive", {"x": 2.0}, {"x": "1"}, "the identity right of 0")),
+        known=(Known("tensorflow", "TF's LeakyRelu op takes alpha as a float attribute, 32 bits: in float64 its slope "
+                     "is 0.01 rounded to float32, 0.0099999998 (2.2e-8 relative); no upstream issue found",
+                     "https://www.tensorflow.org/api_docs/python/tf/raw_ops/LeakyRelu",
+                     tolerance={"float64": (1e-7, 0.0)}, dtypes=F64, points=("zero",)),)),
+    "relu6": Sweep(((0.2, 5.8),), (
+        _P("zero", {"x": 0.0}, {"x": "0"},
+           "slopes 0 and 1 at 0, a kink; 0 is the minimum-norm subgradient", differentiable=False),
+        _P("six", {"x": 6.0}, {"x": "0"},
+           "slopes 1 and 0 at 6, a kink; 0 is the minimum-norm subgradient", differentiable=False),
+        _P("negative", {"x": -1.0}, {"x": "0"}, "flat left of 0"),
+        _P("above", {"x": 7.0}, {"x": "0"}, "flat right of 6"))),
+    "hardtanh": Sweep(((-0.9, 0.9),), (
+        _P("one", {"x": 1.0}, {"x": "0"},
+           "slopes 1 and 0 at 1, a kink; 0 is the minimum-norm subgradient, which torch gives", differentiable=False,
+           known=_HARDTANH_BOUND),
+        _P("minus_one", {"x": -1.0}, {"x": "0"},
+           "slopes 0 and 1 at -1, a kink; 0 is the minimum-norm subgradient, which torch gives",
+           differentiable=False, known=_HARDTANH_BOUND),
+        _P("above", {"x": 2.0}, {"x": "0"}, "flat beyond 1"))),
+    "softsign": Sweep(((-3.0, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "1"}, "1/(1 + |x|)^2 = 1: smooth at 0, the slopes of |x| cancel",
+           oracle_off=_SMOOTH_KINK),
+        _P("large", {"x": 1.0e4}, {"x": "1 / (1 + x)**2"},
+           "1/(1 + |x|)^2 = 1.0e-8, which differentiating x / (1 + |x|) by the quotient rule gets as the difference "
+           "of two terms of 1e-4: a float32 check", dtypes=F32, known=_softsign("8e-5 relative in float32")),
+        _P("huge", {"x": 1.0e30}, {"x": "1 / (1 + x)**2"}, "1/(1 + |x|)^2 = 1e-60", dtypes=F64,
+           known=_softsign("0 in float64")))),
+    "log_sigmoid": Sweep(((-3.0, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "0.5"}, "s(-x) = 1/2"),
+        _P("tail", {"x": 40.0}, {"x": "1 / (1 + exp(x))"}, "s(-x) = 1/(1 + e^40) = 4.2e-18"),
+        _P("negative", {"x": -40.0}, {"x": "1 / (1 + exp(x))"}, "s(40) = 1 - 4.2e-18: 1 to rounding"),
+        _P("huge", {"x": 1000.0}, {"x": "0"}, "s(-x) = e^-1000, below float64: 0"))),
+    "logit": Sweep(((0.1, 0.9),), (
+        _P("half", {"x": 0.5}, {"x": "4"}, "1/(x (1 - x)) = 4"),
+        _P("near_one", {"x": 0.9990234375}, {"x": "1 / (x * (1 - x))"},
+           "1/(x (1 - x)) = 1025 at x = 1 - 2^-10, exact in float32"),
+        _P("tiny", {"x": _TINY}, {"x": "1 / x"}, "1/(x (1 - x)) = 1e300, large and finite", dtypes=F64),
+        _P("zero", {"x": 0.0}, {"x": "inf"}, "1/(x (1 - x)) -> +inf at the bound x = 0", oracle_off=_ONE_SIDED))),
+    "sinc": Sweep(((0.2, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "0"}, "sinc is even and smooth: its maximum at 0, derivative 0",
+           known=(Known("tensorflow", "tf.experimental.numpy.sinc is where(x == 0, 1, sin(pi x)/(pi x)): the "
+                        "unselected branch's gradient is 0/0 = NaN, and 0 * NaN = NaN (fix proposed in "
+                        "tensorflow/tensorflow#127742)", "https://github.com/tensorflow/tensorflow/issues/127226",
+                        bug=True),)),
+        _P("small", {"x": 1.0e-3}, {"x": "-3.289868133696453 * x * (1 - 0.9869604401089358 * x**2)"},
+           "the Maclaurin series sinc x = 1 - (pi x)^2/6 + (pi x)^4/120 - ... gives -(pi^2 x/3)(1 - pi^2 x^2/10) to "
+           "1e-13 relative: -3.29e-3, which (cos(pi x) pi x - sin(pi x))/(pi x^2) computes by cancelling two terms of "
+           "3e-3, losing 4 of float32's 7 digits: a float32 check", dtypes=F32, known=(
+               Known("torch", "torch's sinc backward is (pi x cos(pi x) - sin(pi x))/(pi x^2) as it stands: 1.4% off "
+                     "in float32 at 1e-3; no upstream issue found",
+                     "https://github.com/pytorch/pytorch/blob/main/tools/autograd/derivatives.yaml", bug=True),
+               Known("tensorflow", "TF differentiates sin(pi x)/(pi x) by the quotient rule: 5% off in float32 at "
+                     "1e-3; no upstream issue found", "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/"
+                     "python/ops/numpy_ops/np_math_ops.py", bug=True),
+               Known("jax", "jnp.sinc away from 0 is sin(pi x)/(pi x), differentiated by the quotient rule: 0.8% "
+                     "off in float32 at 1e-3; no upstream issue found (jax#1722 fixed 0 only)",
+                     "https://github.com/jax-ml/jax/blob/main/jax/_src/numpy/ufuncs.py", bug=True))),
+        _P("integer", {"x": 3.0}, {"x": "-1 / 3"}, "(cos(pi x) pi x - sin(pi x))/(pi x^2) = cos(3 pi)/3 = -1/3"),
+        _P("negative", {"x": -2.5}, {"x": "1 / (6.25 * pi)"},
+           "(cos(pi x) pi x - sin(pi x))/(pi x^2) with cos(-2.5 pi) = 0, sin(-2.5 pi) = -1: 1/(6.25 pi)"))),
+    "i0": Sweep(((0.2, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "0"}, "I0' = I1, and I1(0) = 0",
+           known=(Known("jax", "jax.scipy.special.i0 is i0e(x) exp(|x|), and abs's JVP gives 1 at 0: the derivative "
+                        "comes out i0e(0) = 1 (fixed by jax-ml/jax#40640, after JAX 0.10.2)",
+                        "https://github.com/jax-ml/jax/issues/40628", bug=True),)),
+        _P("negative", {"x": -1.5}, {"x": "i1(x)"}, "I0' = I1, odd: I1(-1.5) = -0.98"),
+        _P("large", {"x": 50.0}, {"x": "i1(x)"}, "I1(50) = 2.9e20, within float32"),
+        _P("huge", {"x": 700.0}, {"x": "i1(x)"}, "I1(700) = 1.5e302, within float64", dtypes=F64)),
+        why=_NO_XLA_BESSEL),
+    "i1": Sweep(((0.2, 3.0),), (
+        _P("zero", {"x": 0.0}, {"x": "0.5"}, "I1(x) = x/2 + x^3/16 + ...: derivative 1/2 at 0",
+           known=(Known("tensorflow", "_BesselI1Grad imputes 1 at x = 0 ('the correct gradient is 1.0', its comment "
+                        "says) for I0(0) - lim I1(x)/x = 1 - 1/2", "https://github.com/tensorflow/tensorflow/issues/"
+                        "120578", bug=True),)),
+        _P("negative", {"x": -1.5}, {"x": "i0(x) - i1(x) / x"}, "I1' = I0 - I1/x, even: 0.99"),
+        _P("large", {"x": 50.0}, {"x": "i0(x) - i1(x) / x"}, "I0(50) - I1(50)/50 = 2.9e20")), why=_NO_XLA_BESSEL),
+    "angle": Sweep(((0.5, 3.0),), (
+        _P("negative", {"x": -2.0}, {"x": "zero"}, "the angle of a negative real number is pi, constant: 0"),
+        _P("zero", {"x": 0.0}, {"x": "zero"}, "the angle jumps from pi to 0 at x = 0: no derivative exists; 0 is the "
+           "derivative on either side, which torch and TF give", differentiable=False,
+           known=(Known("jax", "jnp.angle is atan2(imag(x), real(x)), whose derivative in real(x), -imag/(real^2 + "
+                        "imag^2), is 0/0 = NaN at 0", "https://github.com/jax-ml/jax/blob/main/jax/_src/numpy/"
+                        "ufuncs.py", {"x": "nan"}),))),
+        _FLAT, "The angle of a real number is 0 or pi, piecewise constant: its derivative is 0 wherever it exists "
+               "(the complex case is in nn/nn.yaml)"),
 })
 
 
@@ -1278,6 +1554,8 @@ _SIGN_FREE = ("A singular vector or an eigenvector is defined up to its sign, wh
               "each their own way: its square is not")
 _TRIANGLE = "cholesky, eigh and eigvalsh are called on the symmetric part of x, so the gradient in x is unique"
 
+_FACTOR = ("The factor is the lower triangle of x (tril), so what an operator reads of its upper triangle no longer "
+           "matters and the gradient in x is unique")
 _TF_NO_HERMITIAN = Known("tensorflow", "TF has no hfft or ihfft (tf.signal lists fft, rfft and their inverses only)",
                          "https://www.tensorflow.org/api_docs/python/tf/signal", status="error")
 _TF_NO_FFTND = Known("tensorflow", "other shapes, s, axes and norm need tf.signal.fftnd, which has no CPU kernel (only "
@@ -1358,7 +1636,10 @@ _CALL_SWEEPS: Mapping[str, Sweep] = MappingProxyType({
                              _C("batch", _symmetric("cholesky({})"), x=(2, 3, 3))), structure=_SPD, why=_TRIANGLE),
     "solve": Sweep(calls=(_C("vector", "solve(x1, x2)", x1=(3, 3), x2=(3,)),
                           _C("matrix", "solve(x1, x2)", x1=(3, 3), x2=(3, 2)),
-                          _C("batch", "solve(x1, x2)", x1=(2, 3, 3), x2=(2, 3, 2))), structure=_CONDITIONED_X1),
+                          _C("batch", "solve(x1, x2)", x1=(2, 3, 3), x2=(2, 3, 2)),
+                          _C("right", "solve(x1, x2, left=False)", x1=(3, 3), x2=(2, 3)),
+                          _C("right_batch", "solve(x1, x2, left=False)", x1=(2, 3, 3), x2=(2, 4, 3))),
+                   structure=_CONDITIONED_X1),
     "inv": Sweep(calls=(_C("matrix", "inv(x)", x=(3, 3)), _C("batch", "inv(x)", x=(2, 3, 3))), structure=_CONDITIONED),
     "pinv": Sweep(calls=(_C("square", "pinv(x)", x=(3, 3)), _C("tall", "pinv(x)", x=(4, 2)),
                          _C("wide", "pinv(x)", x=(2, 4))), structure=_CONDITIONED),
@@ -1484,6 +1765,37 @@ _CALL_SWEEPS: Mapping[str, Sweep] = MappingProxyType({
                                points=("empty",)),)),
     "top_k": Sweep(calls=(_C("vector", "top_k(x, 2)[0]", x=(5,)), _C("rows", "top_k(x, 3)[0]", x=(3, 5))),
                    why="Ties: the hand-written case top-k-ties"),
+    **{name: Sweep(calls=(_C("vector", f"{name}(x)", x=(5,)), _C("whole", f"{name}(x)", x=(3, 4)),
+                          _C("axis0", f"{name}(x, 0)", x=(3, 4)), _C("axis_last", f"{name}(x, -1)", x=(3, 4)),
+                          _C("batch", f"{name}(x, 1)", x=(2, 3, 4)), _C("scalar", f"{name}(x)", x=())),
+                   why="Its tails (logits far apart): the hand-written cases in nn/nn.yaml")
+       for name in ("softmax", "log_softmax")},
+    "normalize": Sweep(calls=(_C("vector", "normalize(x)", x=(5,)), _C("rows", "normalize(x)", x=(3, 4)),
+                              _C("axis0", "normalize(x, 0)", x=(3, 4)),
+                              _C("clamped", "normalize(x, eps=10.0)", x=(3,))),
+                       why="clamped: |x| < eps, where the function is x/eps. At the zero vector: the hand-written case "
+                           "normalize-at-zero"),
+    "layer_norm": Sweep(calls=(_C("rows", "layer_norm(x, weight, bias)", x=(3, 4), weight=(4,), bias=(4,)),
+                               _C("vector", "layer_norm(x, weight, bias)", x=(5,), weight=(5,), bias=(5,)),
+                               _C("batch", "layer_norm(x, weight, bias)", x=(2, 3, 4), weight=(4,), bias=(4,)),
+                               _C("eps", "layer_norm(x, weight, bias, eps=0.1)", x=(3, 4), weight=(4,), bias=(4,))),
+                        ranges=MappingProxyType({"weight": (0.5, 2.0)})),
+    "cholesky_inverse": Sweep(calls=(_C("matrix", "cholesky_inverse(tril(x))", x=(3, 3)),
+                                     _C("batch", "cholesky_inverse(tril(x))", x=(2, 3, 3))), structure=_CONDITIONED,
+                              why=_FACTOR),
+    "cho_solve": Sweep(calls=(_C("matrix", "cho_solve(tril(x1), x2)", x1=(3, 3), x2=(3, 2)),
+                              _C("column", "cho_solve(tril(x1), x2)", x1=(3, 3), x2=(3, 1)),
+                              _C("batch", "cho_solve(tril(x1), x2)", x1=(2, 3, 3), x2=(2, 3, 2))),
+                       structure=_CONDITIONED_X1, why=_FACTOR),
+    "ldexp": Sweep(calls=(_C("up", "ldexp(x, 3)", x=(4,)), _C("down", "ldexp(x, -2)", x=(4,)),
+                          _C("scalar", "ldexp(x, 1)", x=()), _C("small", "ldexp(x, -100)", x=(3,)),
+                          _C("empty", "ldexp(x, 2)", x=(0,))),
+                   why="small: 2^-100 = 7.9e-31, a normal float32",
+                   known=(Known("torch", "torch's ldexp backward is grad * pow(2, other) with an integer other: the "
+                                "power is taken in integers, 0 for a negative exponent (the forward is right; fixed "
+                                "after torch 2.13 by pytorch/pytorch#187537)",
+                                "https://github.com/pytorch/pytorch/issues/187460", bug=True,
+                                points=("down", "small")),)),
 })
 
 _ALL_SWEEPS = {**_SWEEPS, **_CALL_SWEEPS}

@@ -24,6 +24,7 @@ from conformance.functions import (
     Call,
     Domain,
     Function,
+    Kind,
     Known,
     SpecialPoint,
     Structure,
@@ -48,9 +49,13 @@ def sweepable(function: Function) -> bool:
 
 
 def by_points(function: Function) -> bool:
-    """A unary or binary elementwise function: swept by points of its domain (any other function by calls)."""
-    return (function.shape is elementwise and function.outputs is None and not function.literal
-            and not function.lists and len(function.params) <= 2)
+    """A unary or binary elementwise function: swept by points of its domain (any other function by calls), its
+    options of a number or a flag (an activation's slope, gelu's approximation) at their defaults; an axis makes it
+    a function of the whole array (cumulative_sum)."""
+    scalar_options = all(name in function.options and kind in (Kind.NUMBER, Kind.BOOLEAN)
+                         for name, kind in function.literal.items())
+    return (function.shape is elementwise and function.outputs is None and scalar_options and not function.lists
+            and len(function.params) <= 2)
 
 
 def sweep_case(function: Function) -> dict[str, Any]:

@@ -81,3 +81,19 @@ def test_every_function_declaring_the_complex_domain_has_a_complex_case_on_every
     assert {"acosh", "sign", "round", "where", "stop_gradient", "irfftn", "fftshift"} <= set(complex_ones)
     assert [name for name in complex_ones
             if not all(by_name[name].covered(fw, Domain.COMPLEX) for fw in frameworks)] == []
+
+
+def test_the_neural_network_functions_are_a_source_of_their_own_with_a_case_on_every_framework():
+    """Issue 20: the functions people differentiate most. Coverage lists the activations and normalizations as a third
+    source ("nn") after the Array API and scipy.special, and each has a case on every framework."""
+    frameworks = ["torch", "tensorflow", "jax"]
+    measured = coverage.measure(loader.load([loader.LIBRARY])[0], frameworks)
+    sources = [row.source for row in measured.rows if not row.source.startswith("array-api")]
+    assert sources == sorted(sources, key=["scipy.special", "nn", "extension"].index)  # grouped, in that order
+    nn = {row.name: row for row in measured.rows if row.source == "nn"}
+    assert {"softmax", "log_softmax", "logit", "i0", "i1"} & set(nn) == set()  # scipy.special's names stay there
+    assert {"gelu", "silu", "elu", "selu", "celu", "leaky_relu", "relu6", "hardtanh", "softsign", "log_sigmoid",
+            "normalize", "layer_norm", "relu", "sigmoid", "softplus"} == set(nn)
+    assert [name for name, row in nn.items() if not all(row.covered(fw) for fw in frameworks)] == []
+    by_name = rows(measured)
+    assert by_name["cholesky_inverse"].source == "extension" and by_name["logit"].source == "scipy.special"

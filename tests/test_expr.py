@@ -270,6 +270,7 @@ def test_keyword_arguments_are_only_a_functions_options(source, fragment):
     ("squeeze(expand_dims(v, axis=0), axis=0)", [1, 2, 3]),
     ("concat([v, 2 * v])", [1, 2, 3, 2, 4, 6]),
     ("stack([v, v], axis=1)[0]", [1, 1]),
+    ("leaky_relu(v - 2, 0.5) + elu(v - 2, alpha=2)", [-0.5 + 2 * np.expm1(-1), 0, 2]),  # a number, by keyword too
 ])
 def test_literal_arguments_and_lists_of_arrays(source, want):
     """Literals of every kind (a negative axis, inf, a string, a flag, a tuple) and a list literal of arrays."""
@@ -290,6 +291,9 @@ def test_literal_arguments_and_lists_of_arrays(source, want):
     ("concat([])", "other than a list literal of arrays"),
     ("squeeze(m)", "squeeze() takes 2 argument(s), got 1"),
     ("exp('fro')", "the constant 'fro'"),
+    ("leaky_relu(v, inf)", "a negative_slope of leaky_relu() other than a finite number literal"),
+    ("normalize(v, eps=m)", "an eps of normalize() other than a finite number literal"),
+    ("gelu(v, approximate=1)", "an approximate of gelu() other than True or False"),
 ])
 def test_literals_must_be_of_their_kind(source, fragment):
     with pytest.raises(expr.ExprError) as err:

@@ -105,5 +105,5 @@ def test_structured_matrices_are_well_conditioned():
 
 def test_the_command_writes_the_files(tmp_path: Path, capsys):
     assert cli.main(["generate-sweeps", "--out", str(tmp_path / "sweeps")]) == 0
-    assert "126 files" in capsys.readouterr().out
+    assert "148 files" in capsys.readouterr().out
     assert {p.name for p in (tmp_path / "sweeps").iterdir()} == set(generate.files())

@@ -79,6 +79,12 @@ def test_a_function_a_library_lacks_raises_when_called():
     ("torch", "concat", [["a", "b * c"], 1], "torch.cat([a, b * c], dim=1)"),
     ("torch", "flip", ["a"], "a.reshape(-1).flip(0).reshape(a.shape)"),
     ("torch", "reshape", ["a + 1", (2, -1)], "torch.reshape(a + 1, (2, -1))"),
+    # an option of the functions people differentiate most: the framework's own flag, or the composition at a value
+    ("torch", "gelu", ["a", True], "torch.nn.functional.gelu(a, approximate='tanh')"),
+    ("tensorflow", "elu", ["a", 1.0], "tf.nn.elu(a)"),
+    ("tensorflow", "elu", ["a", 0.5], "tf.where(a > 0, a, 0.5 * tf.nn.elu(a))"),
+    ("jax", "solve", ["a", "b", False],
+     "jnp.matrix_transpose(jnp.linalg.solve(jnp.matrix_transpose(a), jnp.matrix_transpose(b)))"),
 ])
 def test_render_decides_conditionals_on_literals_and_writes_them_as_python(framework, name, args, code):
     """A test on literals (an order, a flag, an axis left out) keeps one branch; inf is float('inf'), not 1e309."""

@@ -20,7 +20,10 @@ SPELLINGS: dict[str, str | None] = {
     "maximum": "jnp.maximum", "minimum": "jnp.minimum", "clip": "jnp.clip", "where": "jnp.where",
     "sum": "jnp.sum", "prod": "jnp.prod", "mean": "jnp.mean", "max": "jnp.max", "min": "jnp.min",
     "matmul": "jnp.matmul", "matrix_transpose": "jnp.matrix_transpose",
-    "cholesky": "jnp.linalg.cholesky", "solve": "jnp.linalg.solve", "det": "jnp.linalg.det",
+    "cholesky": "jnp.linalg.cholesky", "det": "jnp.linalg.det",
+    # jnp.linalg.solve has no left=False: X A = B is A^T X^T = B^T
+    "solve": "jnp.linalg.solve(x1, x2) if left else "
+             "jnp.matrix_transpose(jnp.linalg.solve(jnp.matrix_transpose(x1), jnp.matrix_transpose(x2)))",
     "slogdet": "jnp.linalg.slogdet", "eigh": "jnp.linalg.eigh", "qr": "jnp.linalg.qr(x, mode=mode)",
     "svd": "jnp.linalg.svd(x, full_matrices=full_matrices)", "eigvalsh": "jnp.linalg.eigvalsh",
     "inv": "jnp.linalg.inv", "pinv": "jnp.linalg.pinv", "matrix_power": "jnp.linalg.matrix_power",
@@ -53,4 +56,21 @@ SPELLINGS: dict[str, str | None] = {
        for name in ("fft", "ifft", "rfft", "irfft", "hfft", "ihfft")},
     **{name: f"jnp.fft.{name}(x, s=s, axes=axes, norm=norm)" for name in ("fftn", "ifftn", "rfftn", "irfftn")},
     "fftshift": "jnp.fft.fftshift(x, axes=axes)", "ifftshift": "jnp.fft.ifftshift(x, axes=axes)",
+    # the functions people differentiate most (issue 20): jax.nn's and jax.scipy's own functions
+    # over every element when axis is None: written out, since a snippet leaves a keyword that is None out
+    **{name: f"jax.nn.{name}(x, axis=axis) if axis is not None else jax.nn.{name}(x.reshape(-1)).reshape(x.shape)"
+       for name in ("softmax", "log_softmax")},
+    "gelu": "jax.nn.gelu(x, approximate=approximate)", "silu": "jax.nn.silu", "elu": "jax.nn.elu(x, alpha)",
+    "selu": "jax.nn.selu", "celu": "jax.nn.celu(x, alpha)", "leaky_relu": "jax.nn.leaky_relu(x, negative_slope)",
+    "relu6": "jax.nn.relu6", "hardtanh": "jax.nn.hard_tanh", "softsign": "jax.nn.soft_sign",
+    "log_sigmoid": "jax.nn.log_sigmoid", "logit": "jax.scipy.special.logit", "sinc": "jnp.sinc",
+    "i0": "jax.scipy.special.i0", "i1": "jax.scipy.special.i1",
+    # JAX has neither normalize nor layer_norm: tf.math.l2_normalize's formula, and jax.nn.standardize scaled and
+    # shifted (as flax's LayerNorm)
+    "normalize": "x * jax.lax.rsqrt(jnp.maximum(jnp.sum(x * x, axis=axis, keepdims=True), eps ** 2))",
+    "layer_norm": "jax.nn.standardize(x, axis=-1, epsilon=eps) * weight + bias",
+    # no cholesky_inverse either: the Cholesky solve of the identity
+    "cholesky_inverse": "jax.scipy.linalg.cho_solve((x, True), jnp.broadcast_to(jnp.eye(x.shape[-1], dtype=x.dtype), "
+                        "x.shape))",
+    "cho_solve": "jax.scipy.linalg.cho_solve((x1, True), x2)", "ldexp": "jnp.ldexp(x1, x2)", "angle": "jnp.angle",
 }

@@ -77,8 +77,10 @@ SPELLINGS: dict[str, str | None] = {
               "tf.linalg.matvec(x2, x1, transpose_a=True) if x1.shape.rank == 1 else tf.linalg.matmul(x1, x2)",
     "matrix_transpose": "tf.linalg.matrix_transpose",
     "cholesky": "tf.linalg.cholesky",
-    "solve": "tf.linalg.solve(x1, x2[..., None])[..., 0] if x2.shape.rank == x1.shape.rank - 1 "
-             "else tf.linalg.solve(x1, x2)",
+    # left=False (X A = B) is A^T X^T = B^T: tf.linalg.solve's adjoint
+    "solve": "(tf.linalg.solve(x1, x2[..., None])[..., 0] if x2.shape.rank == x1.shape.rank - 1 "
+             "else tf.linalg.solve(x1, x2)) if left else "
+             "tf.linalg.matrix_transpose(tf.linalg.solve(x1, tf.linalg.matrix_transpose(x2), adjoint=True))",
     "det": "tf.linalg.det", "slogdet": "tf.linalg.slogdet", "eigh": "tf.linalg.eigh",
     "qr": "tf.linalg.qr(x, full_matrices=True) if mode == 'complete' else tf.linalg.qr(x)",
     # tf.linalg.svd returns (s, u, v), with v where the standard has its adjoint Vh: reordered, v transposed
@@ -144,4 +146,22 @@ SPELLINGS: dict[str, str | None] = {
        for name, value in (("fftn", _COMPLEX), ("ifftn", _COMPLEX), ("rfftn", "x"), ("irfftn", _COMPLEX))
        for general in [f"tf.signal.{name}d({value}, fft_length=s, axes=axes, norm=norm)"]},
     "fftshift": "tf.signal.fftshift(x, axes=axes)", "ifftshift": "tf.signal.ifftshift(x, axes=axes)",
+    # the functions people differentiate most (issue 20): TF's own operators, else the composition a TF user writes
+    **{name: f"tf.nn.{name}(x, axis=axis) if axis is not None else "
+             f"tf.reshape(tf.nn.{name}(tf.reshape(x, [-1])), tf.shape(x))" for name in ("softmax", "log_softmax")},
+    "gelu": "tf.nn.gelu(x, approximate=approximate)", "silu": "tf.nn.silu",
+    # tf.nn.elu has no alpha: Keras's elu scales its negative part
+    "elu": "tf.nn.elu(x) if alpha == 1 else tf.where(x > 0, x, alpha * tf.nn.elu(x))", "selu": "tf.nn.selu",
+    # TF has no celu, hardtanh, logit or ldexp: celu(x) = alpha elu(x / alpha), hardtanh is a clip
+    "celu": "tf.nn.elu(x) if alpha == 1 else alpha * tf.nn.elu(x / alpha)",
+    "leaky_relu": "tf.nn.leaky_relu(x, alpha=negative_slope)", "relu6": "tf.nn.relu6",
+    "hardtanh": "tf.clip_by_value(x, -1.0, 1.0)", "softsign": "tf.nn.softsign", "log_sigmoid": "tf.math.log_sigmoid",
+    "logit": "tf.math.log(x) - tf.math.log1p(-x)", "sinc": "tf.experimental.numpy.sinc",
+    "i0": "tf.math.bessel_i0", "i1": "tf.math.bessel_i1",
+    # l2_normalize's epsilon bounds the squared norm: max(|x|^2, eps^2) is max(|x|, eps)^2
+    "normalize": "tf.math.l2_normalize(x, axis=axis, epsilon=eps ** 2)",
+    "layer_norm": "tf.nn.batch_normalization(x, tf.nn.moments(x, [-1], keepdims=True)[0], "
+                  "tf.nn.moments(x, [-1], keepdims=True)[1], bias, weight, eps)",
+    "cholesky_inverse": "tf.linalg.cholesky_solve(x, tf.eye(x.shape[-1], batch_shape=x.shape[:-2], dtype=x.dtype))",
+    "cho_solve": "tf.linalg.cholesky_solve(x1, x2)", "ldexp": "x1 * 2.0 ** x2", "angle": "tf.math.angle",
 }

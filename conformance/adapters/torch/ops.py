@@ -30,7 +30,7 @@ SPELLINGS: dict[str, str | None] = {
     "max": "torch.max(x) if axis is None else torch.max(x, axis).values",
     "min": "torch.min(x) if axis is None else torch.min(x, axis).values",
     "matmul": "torch.matmul", "matrix_transpose": "x.mT",
-    "cholesky": "torch.linalg.cholesky", "solve": "torch.linalg.solve", "det": "torch.linalg.det",
+    "cholesky": "torch.linalg.cholesky", "solve": "torch.linalg.solve(x1, x2, left=left)", "det": "torch.linalg.det",
     "slogdet": "torch.linalg.slogdet", "eigh": "torch.linalg.eigh", "qr": "torch.linalg.qr(x, mode=mode)",
     "svd": "torch.linalg.svd(x, full_matrices=full_matrices)", "eigvalsh": "torch.linalg.eigvalsh",
     "inv": "torch.linalg.inv", "pinv": "torch.linalg.pinv", "matrix_power": "torch.linalg.matrix_power",
@@ -69,4 +69,20 @@ SPELLINGS: dict[str, str | None] = {
        for name in ("fft", "ifft", "rfft", "irfft", "hfft", "ihfft")},
     **{name: f"torch.fft.{name}(x, s=s, dim=axes, norm=norm)" for name in ("fftn", "ifftn", "rfftn", "irfftn")},
     "fftshift": "torch.fft.fftshift(x, dim=axes)", "ifftshift": "torch.fft.ifftshift(x, dim=axes)",
+    # the functions people differentiate most (issue 20): torch's own operators
+    **{name: f"torch.nn.functional.{name}(x, dim=axis) if axis is not None else "
+             f"torch.nn.functional.{name}(x.reshape(-1), dim=0).reshape(x.shape)"
+       for name in ("softmax", "log_softmax")},
+    "gelu": "torch.nn.functional.gelu(x, approximate='tanh' if approximate else 'none')",
+    "silu": "torch.nn.functional.silu", "elu": "torch.nn.functional.elu(x, alpha=alpha)",
+    "selu": "torch.nn.functional.selu", "celu": "torch.nn.functional.celu(x, alpha=alpha)",
+    "leaky_relu": "torch.nn.functional.leaky_relu(x, negative_slope)", "relu6": "torch.nn.functional.relu6",
+    "hardtanh": "torch.nn.functional.hardtanh", "softsign": "torch.nn.functional.softsign",
+    "log_sigmoid": "torch.nn.functional.logsigmoid", "logit": "torch.special.logit", "sinc": "torch.sinc",
+    "i0": "torch.special.i0", "i1": "torch.special.i1",
+    "normalize": "torch.nn.functional.normalize(x, p=2.0, dim=axis, eps=eps)",
+    "layer_norm": "torch.nn.functional.layer_norm(x, x.shape[-1:], weight, bias, eps)",
+    "cholesky_inverse": "torch.cholesky_inverse", "cho_solve": "torch.cholesky_solve(x2, x1)",
+    # torch.ldexp takes its exponent as a tensor
+    "ldexp": "torch.ldexp(x1, torch.tensor(x2))", "angle": "torch.angle",
 }
