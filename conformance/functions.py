@@ -595,6 +595,10 @@ class Function:
     why: str = ""
     #: for a unary or binary elementwise function: its domain and special points (`_SWEEPS`)
     sweep: Sweep | None = None
+    #: why its gradient is accurate normwise only (a backward-stable factorization's: Higham, Accuracy and Stability
+    #: of Numerical Algorithms), so that an element may be off by roundings of the gradient's largest element rather
+    #: than of itself (conformance/tolerance.py, Rule.NORMWISE); empty: accurate elementwise
+    normwise: str = ""
 
     @property
     def arity(self) -> tuple[int, ...]:
@@ -606,6 +610,16 @@ class Function:
         return (*self.params, *self.options)
 
 
+#: why the gradients of the factorizations are accurate normwise only: each factorization is backward stable (Higham,
+#: Accuracy and Stability of Numerical Algorithms, 2nd ed., SIAM 2002; Golub and Van Loan, Matrix Computations, 4th
+#: ed., for the eigenvalue and singular value algorithms), and its gradient is formed from the computed factors
+_LU = ("LU with partial pivoting is backward stable (Higham ch. 9: L U = A + dA, |dA| <= gamma_n |L||U|); the "
+       "gradient is formed from the factors by products and triangular solves, each accurate normwise")
+_EIGH = ("the symmetric QR algorithm is backward stable (Golub and Van Loan sec. 8.3: the computed eigensystem is "
+         "exact for A + dA, |dA|_2 <= c n eps |A|_2); the gradient is formed by products with the eigenvectors")
+_SVD = ("the Golub-Kahan SVD is backward stable (Golub and Van Loan sec. 8.6: exact for A + dA, |dA|_2 <= c mn eps "
+        "|A|_2); the gradient is formed by products with the singular vectors and divisions by gaps between squared "
+        "singular values")
 _AXIS = MappingProxyType({"axis": None})
 _FIRST_AXIS = MappingProxyType({"axis": 0})
 _LAST_AXIS = MappingProxyType({"axis": -1})
@@ -746,28 +760,36 @@ _FUNCTIONS = (
     Function("matrix_transpose", ("x",), r"{$x}^{\top}", "np.matrix_transpose", Standard.ARRAY_API,
              shape=_transpose),
     Function("cholesky", ("x",), r"\operatorname{chol}\left($x\right)", "np.linalg.cholesky", Standard.ARRAY_API,
-             shape=square(lambda s: s)),
-    Function("solve", ("x1", "x2"), r"{$x1}^{-1} $x2", "np.linalg.solve", Standard.ARRAY_API, shape=_solve),
-    Function("inv", ("x",), r"{$x}^{-1}", "np.linalg.inv", Standard.ARRAY_API, shape=square(lambda s: s)),
-    Function("pinv", ("x",), r"{$x}^{+}", "np.linalg.pinv", Standard.ARRAY_API, shape=_transpose),
+             shape=square(lambda s: s),
+             normwise="the Cholesky factorization is backward stable (Higham ch. 10: L L^T = A + dA, "
+                      "|dA| <= gamma_(n+1) |L||L^T|); "
+                      "its gradient is formed by products and triangular solves with L, each accurate normwise"),
+    Function("solve", ("x1", "x2"), r"{$x1}^{-1} $x2", "np.linalg.solve", Standard.ARRAY_API, shape=_solve,
+             normwise=_LU),
+    Function("inv", ("x",), r"{$x}^{-1}", "np.linalg.inv", Standard.ARRAY_API, shape=square(lambda s: s),
+             normwise=_LU),
+    Function("pinv", ("x",), r"{$x}^{+}", "np.linalg.pinv", Standard.ARRAY_API, shape=_transpose, normwise=_SVD),
     Function("matrix_power", ("x", "n"), r"{$x}^{$n}", "np.linalg.matrix_power", Standard.ARRAY_API,
              literal={"n": Kind.INTEGER}, shape=square(lambda s: s)),
     Function("det", ("x",), r"\det\left($x\right)", "np.linalg.det", Standard.ARRAY_API,
-             shape=square(lambda s: s[:-2])),
+             shape=square(lambda s: s[:-2]), normwise=_LU),
     # the decompositions return tuples: a call selects one array at once (slogdet(x)[1], svd(x)[0])
     Function("slogdet", ("x",), r"\operatorname{slogdet}\left($x\right)", "np.linalg.slogdet", Standard.ARRAY_API,
-             outputs=Outputs(("sign", "logabsdet"), square(lambda s: (s[:-2], s[:-2])))),
+             outputs=Outputs(("sign", "logabsdet"), square(lambda s: (s[:-2], s[:-2]))), normwise=_LU),
     Function("eigh", ("x",), r"\operatorname{eigh}\left($x\right)", "np.linalg.eigh", Standard.ARRAY_API,
-             outputs=Outputs(("eigenvalues", "eigenvectors"), square(lambda s: (s[:-1], s)))),
+             outputs=Outputs(("eigenvalues", "eigenvectors"), square(lambda s: (s[:-1], s))), normwise=_EIGH),
     Function("qr", ("x",), r"\operatorname{qr}\left($x\right)", "np.linalg.qr(x, mode=mode)", Standard.ARRAY_API,
              options=MappingProxyType({"mode": "reduced"}), literal={"mode": Kind.QR_MODE},
-             outputs=Outputs(("Q", "R"), _qr)),
+             outputs=Outputs(("Q", "R"), _qr),
+             normwise="Householder QR is backward stable (Higham Thm 19.4: A + dA = QR, |da_j| <= gamma_mn |a_j| "
+                      "per column); its gradient is formed by products and a triangular solve with R"),
     Function("svd", ("x",), r"\operatorname{svd}\left($x\right)", "np.linalg.svd(x, full_matrices=full_matrices)",
              Standard.ARRAY_API, options=MappingProxyType({"full_matrices": True}),
-             literal={"full_matrices": Kind.BOOLEAN}, outputs=Outputs(("U", "S", "Vh"), _svd)),
+             literal={"full_matrices": Kind.BOOLEAN}, outputs=Outputs(("U", "S", "Vh"), _svd), normwise=_SVD),
     Function("eigvalsh", ("x",), r"\lambda\left($x\right)", "np.linalg.eigvalsh", Standard.ARRAY_API,
-             shape=square(lambda s: s[:-1])),
-    Function("svdvals", ("x",), r"\sigma\left($x\right)", "np.linalg.svdvals", Standard.ARRAY_API, shape=_svdvals),
+             shape=square(lambda s: s[:-1]), normwise=_EIGH),
+    Function("svdvals", ("x",), r"\sigma\left($x\right)", "np.linalg.svdvals", Standard.ARRAY_API, shape=_svdvals,
+             normwise=_SVD),
     Function("trace", ("x",), r"\operatorname{tr}\left($x\right)", "np.linalg.trace(x, offset=offset)",
              Standard.ARRAY_API, options=_OFFSET, literal=_INTEGER_OFFSET, shape=_trace),
     Function("diagonal", ("x",), r"\operatorname{diagonal}\left($x\right)", "np.linalg.diagonal(x, offset=offset)",
