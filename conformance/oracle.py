@@ -113,34 +113,35 @@ def differences(f: Callable[[dict[str, np.ndarray]], np.ndarray | float],
     max|x| in any element (conformance/tolerance.py), which moves f by up to that times max|gradient|, not eps |f|:
     each element's bound allows 4 such roundings over its step, as it allows 4 noise / h (an SVD's f, rounded so,
     put an element with a short step at 1.05 of the bound without it)."""
-    out = {}
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # a NaN or an inf says what happened
         centre = np.asarray(f(at), np.float64)
-    for name, x in at.items():
-        x = numeric(x)
-        grad, bound, terms = np.zeros_like(x), np.zeros(x.shape), np.zeros(x.shape)
-        why = np.zeros(x.shape, int)
-        # a complex element is moved along 1 and along i: the two parts of dL/dx + i dL/dy
-        directions = (1.0, 1j) if np.iscomplexobj(x) else (1.0,)
-        for e in np.ndindex(x.shape):
-            for direction in directions:
-                def moved(step: float, x: np.ndarray = x, e: tuple = e, name: str = name,
-                          direction: complex = direction) -> np.ndarray:  # bound now
-                    shifted = x.copy()
-                    shifted[e] += step * direction
-                    return np.asarray(f({**at, name: shifted}), np.float64)
+        return {name: _gradient(f, at, name, numeric(x), centre, normwise_size) for name, x in at.items()}
 
-                found = _richardson(moved, max(float(abs(x[e])), 1e-3), np.sum, centre)
-                grad[e] += found.best * direction
-                bound[e] += found.bound
-                terms[e] += found.terms
-                why[e] = why[e] or found.why
-        if normwise_size:
-            rounding = ROUNDINGS * normwise_size * EPS * np.max(np.abs(x), initial=0.0) * np.max(np.abs(grad))
-            bound = bound + 4 * rounding / (EPS ** 0.2 * np.maximum(np.abs(x), 1e-3))
-        estimate, bound, abstains = _abstain(grad, bound, why)
-        out[name] = Differences(estimate, bound, abstains, terms, int(np.size(centre)))
-    return out
+
+def _gradient(f: Callable[[dict[str, np.ndarray]], np.ndarray | float], at: dict[str, np.ndarray], name: str,
+              x: np.ndarray, centre: np.ndarray, normwise_size: int) -> Differences:
+    """One input's `Differences` (see `differences`); `centre` is f at `at`."""
+    grad, bound, terms = np.zeros_like(x), np.zeros(x.shape), np.zeros(x.shape)
+    why = np.zeros(x.shape, int)
+    # a complex element is moved along 1 and along i: the two parts of dL/dx + i dL/dy
+    directions = (1.0, 1j) if np.iscomplexobj(x) else (1.0,)
+    for e in np.ndindex(x.shape):
+        for direction in directions:
+            def moved(step: float, e: tuple = e, direction: complex = direction) -> np.ndarray:  # bound now
+                shifted = x.copy()
+                shifted[e] += step * direction
+                return np.asarray(f({**at, name: shifted}), np.float64)
+
+            found = _richardson(moved, max(float(abs(x[e])), 1e-3), _summed, centre)
+            grad[e] += found.best * direction
+            bound[e] += found.bound
+            terms[e] += found.terms
+            why[e] = why[e] or found.why
+    if normwise_size:
+        rounding = ROUNDINGS * normwise_size * EPS * np.max(np.abs(x), initial=0.0) * np.max(np.abs(grad))
+        bound = bound + 4 * rounding / (EPS ** 0.2 * np.maximum(np.abs(x), 1e-3))
+    estimate, bound, abstains = _abstain(grad, bound, why)
+    return Differences(estimate, bound, abstains, terms, int(np.size(centre)))
 
 
 def directional(f: Callable[[dict[str, np.ndarray]], np.ndarray], at: dict[str, np.ndarray],
@@ -157,7 +158,7 @@ def directional(f: Callable[[dict[str, np.ndarray]], np.ndarray], at: dict[str, 
         return numeric(f({k: v + step * numeric(tangent.get(k, 0.0)) for k, v in at.items()}))
 
     with np.errstate(all="ignore"):
-        found = _richardson(moved, scale, lambda difference: difference, moved(0.0))
+        found = _richardson(moved, scale, lambda stack: stack, moved(0.0))
     return Estimate(*_abstain(found.best, found.bound, found.why))
 
 
@@ -183,6 +184,8 @@ def _abstain(estimate: np.ndarray, bound: np.ndarray,
              why: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[Abstention, ...]]:
     """The estimate and bound with NaN where the oracle abstains, and the reasons found (in _REASONS' order)."""
     why = np.asarray(why)
+    if not why.any():
+        return estimate, bound, ()
     out = np.where(why == 0, estimate, np.nan), np.where(why == 0, bound, np.nan)
     return out[0], out[1], tuple(_REASONS[c - 1] for c in sorted(set(why[why > 0].tolist())))
 
@@ -202,43 +205,49 @@ def _converging(differences: list[np.ndarray], noise: np.ndarray) -> np.ndarray:
     return np.abs(near) <= KEEPS * np.abs(far) + noise
 
 
-def _richardson(moved: Callable[[float], np.ndarray], scale: float, total: Callable[[np.ndarray], np.ndarray],
+def _richardson(moved: Callable[[float], np.ndarray], scale: float, rows: Callable[[np.ndarray], np.ndarray],
                 centre: np.ndarray) -> _Found:
     """The extrapolated derivative, its bound (module docstring), the size of the outputs' own derivatives,
-    total(|D(h)| of each output), and where it abstains, from f moved by +-h, +-2h, +-4h, h = eps**(1/5) * scale;
-    `total` reduces the differences of f's outputs (np.sum for a gradient, the identity along a tangent), `centre`
-    is f unmoved.
+    total |D(h)| of each output, and where it abstains, from f moved by +-h, +-2h, +-4h, h = eps**(1/5) * scale;
+    `rows` reduces each row of a stack of f's outputs (`_SUMMED` for a gradient, the identity along a tangent), once
+    for all; `centre` is f unmoved; the caller silences NumPy's warnings (a NaN or an inf says what happened).
 
     It abstains where f is not finite at a step or at the centre, where the differences overflow, and where either
     the first differences D(k) or the second differences S(k) = (f(x + k) - 2 f(x) + f(x - k)) / k**2 do not
     converge (`_converging`): D(k) alone can hide a kink within the steps (it sees the mean of the two slopes, at
     every step), S(k) then grows as 1/k."""
     h = EPS ** 0.2 * scale
-    steps = (h, 2 * h, 4 * h)
-    with np.errstate(all="ignore"):
-        values = [(moved(k), moved(-k)) for k in steps]
-        d = [total(plus - minus) / (2 * k) for k, (plus, minus) in zip(steps, values, strict=True)]
-        s = [total(plus - 2 * centre + minus) / k / k for k, (plus, minus) in zip(steps, values, strict=True)]
-        # the outputs the step moves; if none moved at all, the change may be below their resolution: all of them
-        moved_any = np.logical_or.reduce([plus != minus for plus, minus in values])
-        affected = moved_any if np.any(moved_any) else np.ones_like(moved_any)
-        magnitude = total(np.where(affected, np.max([np.abs(v) for pair in values[:2] for v in pair], axis=0), 0.0))
-        r1, r2 = (4 * d[0] - d[1]) / 3, (4 * d[1] - d[2]) / 3
-        best = (16 * r1 - r2) / 15
-        # f's terms that cancel in its value still round: no estimate is trusted beyond eps times |x f'(x)|; a
-        # subnormal value rounds by TINY
-        noise = EPS * np.maximum(magnitude, scale * np.abs(best)) + TINY
-        bound = np.abs(best - r1) + 4 * noise / h + TINY  # no float64 is nearer than TINY to a truth between two
-        infinite = total(np.logical_or.reduce([~np.isfinite(v) for pair in values for v in pair]
-                                              + [~np.isfinite(centre) & affected]).astype(float)) > 0
-        overflow = ~np.isfinite(best) | ~np.isfinite(bound) | ~np.isfinite(s[0] + s[1] + s[2])
-        # the rounding of a change of D (of S): 4 noise / h, as the bound allows, and 16 noise / h**2 for S's four
-        # terms divided by k**2
-        smooth = _converging(d, 4 * noise / h) & _converging(s, 16 * noise / h / h)
-        terms = total(np.abs(values[0][0] - values[0][1])) / (2 * h)
-    why = np.where(infinite, _code(Abstention.NOT_FINITE), np.where(
-        overflow, _code(Abstention.OVERFLOW), np.where(smooth, 0, _code(Abstention.NOT_CONVERGED))))
-    return _Found(best, bound, terms, why)
+    values = [(moved(k), moved(-k)) for k in (h, 2 * h, 4 * h)]
+    plus, minus = np.array([p for p, _ in values]), np.array([m for _, m in values])
+    # the outputs the step moves; if none moved at all, the change may be below their resolution: all of them
+    moved_any = np.any(plus != minus, axis=0)
+    affected = moved_any if np.any(moved_any) else np.ones_like(moved_any)
+    size = np.where(affected, np.max(np.abs(np.concatenate([plus[:2], minus[:2]])), axis=0), 0.0)
+    summed = rows(np.concatenate([plus - minus, plus - 2 * centre + minus, size[None], np.abs(plus[:1] - minus[:1])]))
+    steps = np.reshape([h, 2 * h, 4 * h], (3,) + (1,) * (summed.ndim - 1))
+    d, s, magnitude = summed[:3] / (2 * steps), summed[3:6] / steps / steps, summed[6]
+    r1, r2 = (4 * d[0] - d[1]) / 3, (4 * d[1] - d[2]) / 3
+    best = (16 * r1 - r2) / 15
+    # f's terms that cancel in its value still round: no estimate is trusted beyond eps times |x f'(x)|; a
+    # subnormal value rounds by TINY
+    noise = EPS * np.maximum(magnitude, scale * np.abs(best)) + TINY
+    bound = np.abs(best - r1) + 4 * noise / h + TINY  # no float64 is nearer than TINY to a truth between two
+    # the rounding of a change of D (of S): 4 noise / h, as the bound allows, and 16 noise / h**2 for S's four
+    # terms divided by k**2
+    smooth = _converging(d, 4 * noise / h) & _converging(s, 16 * noise / h / h)
+    # a value that is not finite reaches best (through D) or S (with the centre): only then is there more to say
+    finite = np.isfinite(best) & np.isfinite(bound) & np.isfinite(s[0] + s[1] + s[2])
+    why = np.where(smooth, 0, _code(Abstention.NOT_CONVERGED))
+    if not np.all(finite):
+        blind = np.concatenate([~np.isfinite(plus), ~np.isfinite(minus), (~np.isfinite(centre) & affected)[None]])
+        infinite = np.any(rows(blind.astype(float)) > 0, axis=0)
+        why = np.where(infinite, _code(Abstention.NOT_FINITE), np.where(finite, why, _code(Abstention.OVERFLOW)))
+    return _Found(best, bound, summed[7] / (2 * h), why)
+
+
+def _summed(stack: np.ndarray) -> np.ndarray:
+    """Each row of a stack of f's outputs summed: a gradient of sum(f)."""
+    return stack.reshape(len(stack), -1).sum(axis=1)
 
 
 def hessian_vector(f: Callable[[dict[str, np.ndarray]], np.ndarray | float], at: dict[str, np.ndarray],
