@@ -196,11 +196,12 @@ def _abstain(estimate: np.ndarray, bound: np.ndarray,
 KEEPS = 0.45
 
 
-def _converging(differences: list[np.ndarray], noise: np.ndarray) -> np.ndarray:
-    """Whether a sequence at steps h, 2h, 4h follows the model of a smooth function's differences, A(k) = A + a k^2
-    + b k^4: the change between h and 2h at most KEEPS of that between 2h and 4h, beyond `noise`, the rounding of a
-    change. A kink, a jump or a pole within the steps breaks it: the change then grows as the step shrinks (as 1/k
-    at a kink), or halves only (i1e at 0 left the estimate 2e-7 off, 14 times its bound)."""
+def _converging(differences: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """Whether a sequence at steps h, 2h, 4h (the first axis of `differences`) follows the model of a smooth
+    function's differences, A(k) = A + a k^2 + b k^4: the change between h and 2h at most KEEPS of that between 2h
+    and 4h, beyond `noise`, the rounding of a change. A kink, a jump or a pole within the steps breaks it: the
+    change then grows as the step shrinks (as 1/k at a kink), or halves only (i1e at 0 left the estimate 2e-7 off,
+    14 times its bound)."""
     near, far = differences[0] - differences[1], differences[1] - differences[2]
     return np.abs(near) <= KEEPS * np.abs(far) + noise
 
@@ -291,7 +292,7 @@ def hessian_vector(f: Callable[[dict[str, np.ndarray]], np.ndarray | float], at:
                 rounding = EPS * top / h / k + EPS * abs(best) + TINY / h / k
                 grad[e] = best
                 bound[e] = abs(best - r1) + 4 * rounding + TINY
-                smooth = bool(_converging([np.asarray(m) for m in (m1, m2, m4)], np.asarray(8 * rounding)))
+                smooth = bool(_converging(np.array([m1, m2, m4]), np.asarray(8 * rounding)))
             why[e] = (_code(Abstention.NOT_FINITE) if not np.isfinite(top) else
                       _code(Abstention.OVERFLOW) if not (np.isfinite(best) and np.isfinite(bound[e])) else
                       0 if smooth else _code(Abstention.NOT_CONVERGED))
