@@ -109,8 +109,9 @@ def _difference(a: GradientVerdict, b: GradientVerdict, dtype: str, tol: Toleran
     if a.status != Status.VALUE:
         return None
     floor = _floor(a.zero_tolerance, b.zero_tolerance)
-    if not (within(a.value, b.value, dtype, tol.rtol, tol.atol, floor)
-            or within(b.value, a.value, dtype, tol.rtol, tol.atol, floor)):
+    size = max(a.normwise_size, b.normwise_size)
+    if not (within(a.value, b.value, dtype, tol.rtol, tol.atol, floor, normwise_size=size)
+            or within(b.value, a.value, dtype, tol.rtol, tol.atol, floor, normwise_size=size)):
         return Difference.VALUE
     return Difference.CLASS if a.cls != b.cls else None
 

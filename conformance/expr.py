@@ -436,3 +436,26 @@ def _call_shapes(tree: tuple, visit: Callable[[tuple], Shape]) -> tuple[Function
     options = {**function.options,
                **{option: a[1] for option, a in zip(function.signature, args, strict=False) if a[0] == "literal"}}
     return function, operands, options
+
+
+def normwise_size(expression: Expr, shapes: Mapping[str, Shape]) -> int:
+    """The largest m n of the matrices (an operand's last two axes) that the functions whose gradients are accurate
+    normwise only (their record's `normwise`) take in `expression`, given its names' shapes; 0 where it calls none.
+    The tolerance rule allows such a gradient roundings in proportion (conformance/tolerance.py)."""
+    largest, known = [0], {}
+
+    def visit(tree: tuple) -> Shape:
+        if id(tree) not in known:  # each node once: a call's operands are visited again for its shape
+            call = tree[1] if tree[0] == "index" and tree[1][0] == "call" and TABLE[tree[1][1]].outputs else tree
+            if call[0] == "call":
+                function, operands, _ = _call_shapes(call, visit)
+                if function.normwise:
+                    largest[0] = max([largest[0], *(math.prod(s[-2:]) for s in operands)])
+            known[id(tree)] = _node_shape(tree, shapes, visit, lambda shape: shape)
+        return known[id(tree)]
+
+    try:
+        visit(expression.tree)
+    except ShapeError as err:
+        raise ExprError(str(err)) from None
+    return largest[0]

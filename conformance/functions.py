@@ -601,6 +601,10 @@ class Function:
     why: str = ""
     #: for a unary or binary elementwise function: its domain and special points (`_SWEEPS`)
     sweep: Sweep | None = None
+    #: why its gradient is accurate normwise only (a backward-stable factorization's: Higham, Accuracy and Stability
+    #: of Numerical Algorithms), so that an element may be off by roundings of the gradient's largest element rather
+    #: than of itself (conformance/tolerance.py, Rule.NORMWISE); empty: accurate elementwise
+    normwise: str = ""
 
     @property
     def arity(self) -> tuple[int, ...]:
@@ -612,6 +616,18 @@ class Function:
         return (*self.params, *self.options)
 
 
+#: why the gradients of the factorizations are accurate normwise only: each factorization is backward stable (Higham,
+#: Accuracy and Stability of Numerical Algorithms, 2nd ed., SIAM 2002; Golub and Van Loan, Matrix Computations, 4th
+#: ed., for the eigenvalue and singular value algorithms), and its gradient is formed from the computed factors
+_LU = ("LU with partial pivoting is backward stable (Higham ch. 9: L U = A + dA, |dA| <= gamma_n |L||U|); the "
+       "gradient is formed from the factors by products and triangular solves, each accurate normwise")
+_EIGH = ("the symmetric QR algorithm is backward stable (Golub and Van Loan sec. 8.3: the computed eigensystem is "
+         "exact for A + dA, |dA|_2 <= c n eps |A|_2); the gradient is formed by products with the eigenvectors")
+_SVD = ("the Golub-Kahan SVD is backward stable (Golub and Van Loan sec. 8.6: exact for A + dA, |dA|_2 <= c mn eps "
+        "|A|_2); the gradient is formed by products with the singular vectors and divisions by gaps between squared "
+        "singular values")
+_TRIANGULAR = ("triangular solves are backward stable (Higham ch. 8: each is exact for T + dT, |dT| <= gamma_n |T|); "
+               "the value and gradient from a Cholesky factor are products and triangular solves with it")
 _AXIS = MappingProxyType({"axis": None})
 _FIRST_AXIS = MappingProxyType({"axis": 0})
 _LAST_AXIS = MappingProxyType({"axis": -1})
@@ -778,33 +794,40 @@ _FUNCTIONS = (
     Function("matrix_transpose", ("x",), r"{$x}^{\top}", "np.matrix_transpose", Standard.ARRAY_API,
              shape=_transpose),
     Function("cholesky", ("x",), r"\operatorname{chol}\left($x\right)", "np.linalg.cholesky", Standard.ARRAY_API,
-             shape=square(lambda s: s)),
+             shape=square(lambda s: s),
+             normwise="the Cholesky factorization is backward stable (Higham ch. 10: L L^T = A + dA, "
+                      "|dA| <= gamma_(n+1) |L||L^T|); "
+                      "its gradient is formed by products and triangular solves with L, each accurate normwise"),
     # left=False solves X A = B (torch.linalg.solve's option; the standard's solve is left=True)
     Function("solve", ("x1", "x2"), r"{$x1}^{-1} $x2",
              "np.linalg.solve(x1, x2) if left else "
              "np.matrix_transpose(np.linalg.solve(np.matrix_transpose(x1), np.matrix_transpose(x2)))",
              Standard.ARRAY_API, options=MappingProxyType({"left": True}), literal={"left": Kind.BOOLEAN},
-             shape=_solve),
-    Function("inv", ("x",), r"{$x}^{-1}", "np.linalg.inv", Standard.ARRAY_API, shape=square(lambda s: s)),
-    Function("pinv", ("x",), r"{$x}^{+}", "np.linalg.pinv", Standard.ARRAY_API, shape=_transpose),
+             shape=_solve, normwise=_LU),
+    Function("inv", ("x",), r"{$x}^{-1}", "np.linalg.inv", Standard.ARRAY_API, shape=square(lambda s: s),
+             normwise=_LU),
+    Function("pinv", ("x",), r"{$x}^{+}", "np.linalg.pinv", Standard.ARRAY_API, shape=_transpose, normwise=_SVD),
     Function("matrix_power", ("x", "n"), r"{$x}^{$n}", "np.linalg.matrix_power", Standard.ARRAY_API,
              literal={"n": Kind.INTEGER}, shape=square(lambda s: s)),
     Function("det", ("x",), r"\det\left($x\right)", "np.linalg.det", Standard.ARRAY_API,
-             shape=square(lambda s: s[:-2])),
+             shape=square(lambda s: s[:-2]), normwise=_LU),
     # the decompositions return tuples: a call selects one array at once (slogdet(x)[1], svd(x)[0])
     Function("slogdet", ("x",), r"\operatorname{slogdet}\left($x\right)", "np.linalg.slogdet", Standard.ARRAY_API,
-             outputs=Outputs(("sign", "logabsdet"), square(lambda s: (s[:-2], s[:-2])))),
+             outputs=Outputs(("sign", "logabsdet"), square(lambda s: (s[:-2], s[:-2]))), normwise=_LU),
     Function("eigh", ("x",), r"\operatorname{eigh}\left($x\right)", "np.linalg.eigh", Standard.ARRAY_API,
-             outputs=Outputs(("eigenvalues", "eigenvectors"), square(lambda s: (s[:-1], s)))),
+             outputs=Outputs(("eigenvalues", "eigenvectors"), square(lambda s: (s[:-1], s))), normwise=_EIGH),
     Function("qr", ("x",), r"\operatorname{qr}\left($x\right)", "np.linalg.qr(x, mode=mode)", Standard.ARRAY_API,
              options=MappingProxyType({"mode": "reduced"}), literal={"mode": Kind.QR_MODE},
-             outputs=Outputs(("Q", "R"), _qr)),
+             outputs=Outputs(("Q", "R"), _qr),
+             normwise="Householder QR is backward stable (Higham Thm 19.4: A + dA = QR, |da_j| <= gamma_mn |a_j| "
+                      "per column); its gradient is formed by products and a triangular solve with R"),
     Function("svd", ("x",), r"\operatorname{svd}\left($x\right)", "np.linalg.svd(x, full_matrices=full_matrices)",
              Standard.ARRAY_API, options=MappingProxyType({"full_matrices": True}),
-             literal={"full_matrices": Kind.BOOLEAN}, outputs=Outputs(("U", "S", "Vh"), _svd)),
+             literal={"full_matrices": Kind.BOOLEAN}, outputs=Outputs(("U", "S", "Vh"), _svd), normwise=_SVD),
     Function("eigvalsh", ("x",), r"\lambda\left($x\right)", "np.linalg.eigvalsh", Standard.ARRAY_API,
-             shape=square(lambda s: s[:-1])),
-    Function("svdvals", ("x",), r"\sigma\left($x\right)", "np.linalg.svdvals", Standard.ARRAY_API, shape=_svdvals),
+             shape=square(lambda s: s[:-1]), normwise=_EIGH),
+    Function("svdvals", ("x",), r"\sigma\left($x\right)", "np.linalg.svdvals", Standard.ARRAY_API, shape=_svdvals,
+             normwise=_SVD),
     Function("trace", ("x",), r"\operatorname{tr}\left($x\right)", "np.linalg.trace(x, offset=offset)",
              Standard.ARRAY_API, options=_OFFSET, literal=_INTEGER_OFFSET, shape=_trace),
     Function("diagonal", ("x",), r"\operatorname{diagonal}\left($x\right)", "np.linalg.diagonal(x, offset=offset)",
@@ -957,11 +980,12 @@ _FUNCTIONS = (
     Function("cholesky_inverse", ("x",), r"\left($x {$x}^{\top}\right)^{-1}",
              "np.linalg.inv(x @ np.matrix_transpose(x))", Standard.EXTENSION, shape=square(lambda s: s),
              why="torch.cholesky_inverse: the inverse of L L^T from its lower Cholesky factor L, an operator with its "
-                 "own derivative rule (TF and JAX write it as a Cholesky solve of the identity)"),
+                 "own derivative rule (TF and JAX write it as a Cholesky solve of the identity)",
+             normwise=_TRIANGULAR),
     Function("cho_solve", ("x1", "x2"), r"\left($x1 {$x1}^{\top}\right)^{-1} $x2",
              "np.linalg.solve(x1 @ np.matrix_transpose(x1), x2)", Standard.EXTENSION, shape=_cho_solve,
              why="scipy.linalg.cho_solve with a lower factor: torch.cholesky_solve, tf.linalg.cholesky_solve, "
-                 "jax.scipy.linalg.cho_solve"),
+                 "jax.scipy.linalg.cho_solve", normwise=_TRIANGULAR),
     Function("ldexp", ("x1", "x2"), r"$x1 \cdot 2^{$x2}", "np.ldexp", Standard.EXTENSION,
              literal=MappingProxyType({"x2": Kind.INTEGER}),
              why="NumPy's ldexp, x1 2^x2, which torch and JAX ship; the integer exponent is a literal"),

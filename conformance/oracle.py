@@ -25,6 +25,13 @@ or grad case differentiates is handed over as the elements of its weighted sum (
 pays only for the elements it moves. (Differencing each summand of the expression apart, `3a`, `2b^2` and
 `log(c)`, was tried and dropped: 1.5x the cost, and a looser largest bound on the seed cases, 3.0e-11 against
 2.4e-11, since log(0.1)'s own rounding then counts where the sum cancels it.)
+The bound holds where the model D(k) = f' + c2 k**2 + ... does; where it cannot be trusted the oracle abstains
+instead, elementwise and typed (`Estimate.abstains`, vocabulary.Abstention): f not finite at a step (a pole,
+outside the domain, overflow), differences that overflow, and differences that do not converge as the step shrinks
+(`_converging`, on D and on the second differences S(k), which show a kink within the steps that D hides). The
+verdict then judges those elements by the case's stated math alone. tests/test_oracle_truth.py holds the bound
+against closed-form derivatives in 50-digit mpmath, at ordinary points, tails, poles, 1e200 and 1e-300, for the
+first, directional and second (Hessian-vector) derivatives.
 The step balances truncation against rounding (eps/h): for smooth
 functions the bound is about eps**(4/5) ~ 3e-13 relative to the function's
 scale, at six evaluations per element, against four for the plain central
@@ -39,7 +46,8 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from scipy import special
@@ -47,7 +55,8 @@ from scipy import special
 from conformance import spelling
 from conformance.expr import Ops
 from conformance.functions import FUNCTIONS
-from conformance.tolerance import numeric
+from conformance.tolerance import ROUNDINGS, numeric
+from conformance.vocabulary import Abstention
 
 EPS = float(np.finfo(np.float64).eps)
 
@@ -67,55 +76,80 @@ def evaluate(expression, env: dict | None = None) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Differences:
-    """One input's gradient of sum(f) by finite differences (f may return the terms of its sum)."""
+class Estimate:
+    """A derivative by finite differences and its error bound, elementwise; NaN in both where the oracle abstains,
+    `abstains` saying why (empty: it judges every element)."""
 
     estimate: np.ndarray
     bound: np.ndarray
+    abstains: tuple[Abstention, ...] = ()
+
+
+@dataclass(frozen=True)
+class Differences(Estimate):
+    """One input's gradient of sum(f) by finite differences (f may return the terms of its sum)."""
+
     #: per element, sum_i |d f_i / dx|: the size of the terms a framework's gradient sums, where they cancel the
     #: scale of its rounding (kinds.zero_tolerance); an elementwise f has one term, |f'(x)| itself
-    terms: np.ndarray
+    terms: np.ndarray = field(default_factory=lambda: np.zeros(()))
     #: how many terms f sums
-    count: int
+    count: int = 1
 
 
 def finite_differences(f: Callable[[dict[str, np.ndarray]], np.ndarray | float],
                        at: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Gradient of sum(f) at `at` (f may return the terms of its sum): name -> (estimate, error bound)."""
+    """Gradient of sum(f) at `at` (f may return the terms of its sum): name -> (estimate, error bound), both NaN
+    where the oracle abstains (`differences` says why)."""
     return {name: (d.estimate, d.bound) for name, d in differences(f, at).items()}
 
 
 def differences(f: Callable[[dict[str, np.ndarray]], np.ndarray | float],
-                at: dict[str, np.ndarray]) -> dict[str, Differences]:
-    """Gradient of sum(f) at `at`, with its bound and the size of the terms it sums (`Differences`)."""
-    out = {}
-    count = int(np.size(f(at)))
-    for name, x in at.items():
-        x = numeric(x)
-        grad, bound, terms = np.zeros_like(x), np.zeros(x.shape), np.zeros(x.shape)
-        # a complex element is moved along 1 and along i: the two parts of dL/dx + i dL/dy
-        directions = (1.0, 1j) if np.iscomplexobj(x) else (1.0,)
-        for e in np.ndindex(x.shape):
-            for direction in directions:
-                def moved(step: float, x: np.ndarray = x, e: tuple = e, name: str = name,
-                          direction: complex = direction) -> np.ndarray:  # bound now
-                    shifted = x.copy()
-                    shifted[e] += step * direction
-                    return np.asarray(f({**at, name: shifted}), np.float64)
+                at: dict[str, np.ndarray], normwise_size: int = 0) -> dict[str, Differences]:
+    """Gradient of sum(f) at `at`, with its bound, the size of the terms it sums and where it abstains
+    (`Differences`).
 
-                d, b, size = _richardson(moved, max(float(abs(x[e])), 1e-3), np.sum)
-                grad[e] += d * direction
-                bound[e] += b
-                terms[e] += size
-        out[name] = Differences(grad, bound, terms, count)
-    return out
+    `normwise_size`: where f goes through a factorization accurate normwise only (expr.normwise_size, the m n of
+    its largest matrix), NumPy's evaluation of f is exact only for an input moved by about ROUNDINGS m n eps
+    max|x| in any element (conformance/tolerance.py), which moves f by up to that times max|gradient|, not eps |f|:
+    each element's bound allows 4 such roundings over its step, as it allows 4 noise / h (an SVD's f, rounded so,
+    put an element with a short step at 1.05 of the bound without it)."""
+    with np.errstate(all="ignore"):  # a NaN or an inf says what happened
+        centre = np.asarray(f(at), np.float64)
+        return {name: _gradient(f, at, name, numeric(x), centre, normwise_size) for name, x in at.items()}
+
+
+def _gradient(f: Callable[[dict[str, np.ndarray]], np.ndarray | float], at: dict[str, np.ndarray], name: str,
+              x: np.ndarray, centre: np.ndarray, normwise_size: int) -> Differences:
+    """One input's `Differences` (see `differences`); `centre` is f at `at`."""
+    grad, bound, terms = np.zeros_like(x), np.zeros(x.shape), np.zeros(x.shape)
+    why = np.zeros(x.shape, int)
+    # a complex element is moved along 1 and along i: the two parts of dL/dx + i dL/dy
+    directions = (1.0, 1j) if np.iscomplexobj(x) else (1.0,)
+    for e in np.ndindex(x.shape):
+        for direction in directions:
+            def moved(step: float, e: tuple = e, direction: complex = direction) -> np.ndarray:  # bound now
+                shifted = x.copy()
+                shifted[e] += step * direction
+                return np.asarray(f({**at, name: shifted}), np.float64)
+
+            found = _richardson(moved, max(float(abs(x[e])), 1e-3), _summed, centre)
+            grad[e] += found.best * direction
+            bound[e] += found.bound
+            terms[e] += found.terms
+            why[e] = why[e] or found.why
+    if normwise_size:
+        rounding = ROUNDINGS * normwise_size * EPS * np.max(np.abs(x), initial=0.0) * np.max(np.abs(grad))
+        bound = bound + 4 * rounding / (EPS ** 0.2 * np.maximum(np.abs(x), 1e-3))
+    estimate, bound, abstains = _abstain(grad, bound, why)
+    return Differences(estimate, bound, abstains, terms, int(np.size(centre)))
 
 
 def directional(f: Callable[[dict[str, np.ndarray]], np.ndarray], at: dict[str, np.ndarray],
-                tangent: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """The directional derivative J t of a (vector) f along `tangent`: (estimate, error bound), elementwise in f.
+                tangent: dict[str, np.ndarray]) -> Estimate:
+    """The directional derivative J t of a (vector) f along `tangent`, elementwise in f, with its bound.
 
-    The same scheme and bound as `finite_differences`, with the step scaled by the largest |x| along the direction.
+    The same scheme, bound and abstentions as `differences`, with the step scaled by the largest |x| along the
+    direction.
     """
     at = {k: numeric(v) for k, v in at.items()}
     scale = max([1e-3] + [float(np.max(np.abs(at[k])[np.asarray(t) != 0], initial=0)) for k, t in tangent.items()])
@@ -123,36 +157,112 @@ def directional(f: Callable[[dict[str, np.ndarray]], np.ndarray], at: dict[str, 
     def moved(step: float) -> np.ndarray:
         return numeric(f({k: v + step * numeric(tangent.get(k, 0.0)) for k, v in at.items()}))
 
-    best, bound, _ = _richardson(moved, scale, lambda difference: difference)
-    return best, bound
+    with np.errstate(all="ignore"):
+        found = _richardson(moved, scale, lambda stack: stack, moved(0.0))
+    return Estimate(*_abstain(found.best, found.bound, found.why))
 
 
-def _richardson(moved: Callable[[float], np.ndarray], scale: float,
-                total: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The extrapolated derivative, its bound (module docstring) and the size of the outputs' own derivatives,
-    total(|D(h)| of each output), from f moved by +-h, +-2h, +-4h, h = eps**(1/5) * scale; `total` reduces the
-    differences of f's outputs (np.sum for a gradient, the identity along a tangent)."""
+#: an abstention's code in the oracle's arrays: 0 where it judges, i + 1 for the i-th reason (the first found wins)
+_REASONS: tuple[Abstention, ...] = tuple(Abstention)
+#: the smallest float64 step: a subnormal value rounds by it, not by eps of itself
+TINY = 2.0 ** -1074
+
+
+class _Found(NamedTuple):
+    best: np.ndarray
+    bound: np.ndarray
+    terms: np.ndarray
+    #: per element, the abstention's code (_REASONS)
+    why: np.ndarray
+
+
+def _code(reason: Abstention) -> int:
+    return _REASONS.index(reason) + 1
+
+
+def _abstain(estimate: np.ndarray, bound: np.ndarray,
+             why: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[Abstention, ...]]:
+    """The estimate and bound with NaN where the oracle abstains, and the reasons found (in _REASONS' order)."""
+    why = np.asarray(why)
+    if not why.any():
+        return estimate, bound, ()
+    out = np.where(why == 0, estimate, np.nan), np.where(why == 0, bound, np.nan)
+    return out[0], out[1], tuple(_REASONS[c - 1] for c in sorted(set(why[why > 0].tolist())))
+
+
+#: how much of the change between steps 2h and 4h the change between h and 2h may keep: a smooth f's differences
+#: keep a quarter (a k^2 leads) to a sixteenth (b k^4); an error linear in k (a jump of f'' at the point: i1e at 0,
+#: relu(x)^2 at 0) keeps a half; a step near f's own scale keeps up to 0.4 (logsumexp at 1000: its step is 0.74)
+KEEPS = 0.45
+
+
+def _converging(differences: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """Whether a sequence at steps h, 2h, 4h (the first axis of `differences`) follows the model of a smooth
+    function's differences, A(k) = A + a k^2 + b k^4: the change between h and 2h at most KEEPS of that between 2h
+    and 4h, beyond `noise`, the rounding of a change. A kink, a jump or a pole within the steps breaks it: the
+    change then grows as the step shrinks (as 1/k at a kink), or halves only (i1e at 0 left the estimate 2e-7 off,
+    14 times its bound)."""
+    near, far = differences[0] - differences[1], differences[1] - differences[2]
+    return np.abs(near) <= KEEPS * np.abs(far) + noise
+
+
+def _richardson(moved: Callable[[float], np.ndarray], scale: float, rows: Callable[[np.ndarray], np.ndarray],
+                centre: np.ndarray) -> _Found:
+    """The extrapolated derivative, its bound (module docstring), the size of the outputs' own derivatives,
+    total |D(h)| of each output, and where it abstains, from f moved by +-h, +-2h, +-4h, h = eps**(1/5) * scale;
+    `rows` reduces each row of a stack of f's outputs (`_SUMMED` for a gradient, the identity along a tangent), once
+    for all; `centre` is f unmoved; the caller silences NumPy's warnings (a NaN or an inf says what happened).
+
+    It abstains where f is not finite at a step or at the centre, where the differences overflow, and where either
+    the first differences D(k) or the second differences S(k) = (f(x + k) - 2 f(x) + f(x - k)) / k**2 do not
+    converge (`_converging`): D(k) alone can hide a kink within the steps (it sees the mean of the two slopes, at
+    every step), S(k) then grows as 1/k."""
     h = EPS ** 0.2 * scale
     values = [(moved(k), moved(-k)) for k in (h, 2 * h, 4 * h)]
-    d = [total(plus - minus) / (2 * k) for k, (plus, minus) in zip((h, 2 * h, 4 * h), values, strict=True)]
+    plus, minus = np.array([p for p, _ in values]), np.array([m for _, m in values])
     # the outputs the step moves; if none moved at all, the change may be below their resolution: all of them
-    moved_any = np.logical_or.reduce([plus != minus for plus, minus in values])
+    moved_any = np.any(plus != minus, axis=0)
     affected = moved_any if np.any(moved_any) else np.ones_like(moved_any)
-    magnitude = total(np.where(affected, np.max([np.abs(v) for pair in values[:2] for v in pair], axis=0), 0.0))
+    size = np.where(affected, np.max(np.abs(np.concatenate([plus[:2], minus[:2]])), axis=0), 0.0)
+    summed = rows(np.concatenate([plus - minus, plus - 2 * centre + minus, size[None], np.abs(plus[:1] - minus[:1])]))
+    steps = np.reshape([h, 2 * h, 4 * h], (3,) + (1,) * (summed.ndim - 1))
+    d, s, magnitude = summed[:3] / (2 * steps), summed[3:6] / steps / steps, summed[6]
     r1, r2 = (4 * d[0] - d[1]) / 3, (4 * d[1] - d[2]) / 3
     best = (16 * r1 - r2) / 15
-    # f's terms that cancel in its value still round: no estimate is trusted beyond eps times |x f'(x)|
-    noise = EPS * np.maximum(magnitude, scale * np.abs(best))
-    return best, np.abs(best - r1) + 4 * noise / h, total(np.abs(values[0][0] - values[0][1])) / (2 * h)
+    # f's terms that cancel in its value still round: no estimate is trusted beyond eps times |x f'(x)|; a
+    # subnormal value rounds by TINY
+    noise = EPS * np.maximum(magnitude, scale * np.abs(best)) + TINY
+    bound = np.abs(best - r1) + 4 * noise / h + TINY  # no float64 is nearer than TINY to a truth between two
+    # the rounding of a change of D (of S): 4 noise / h, as the bound allows, and 16 noise / h**2 for S's four
+    # terms divided by k**2
+    smooth = _converging(d, 4 * noise / h) & _converging(s, 16 * noise / h / h)
+    # a value that is not finite reaches best (through D) or S (with the centre): only then is there more to say
+    finite = np.isfinite(best) & np.isfinite(bound) & np.isfinite(s[0] + s[1] + s[2])
+    why = np.where(smooth, 0, _code(Abstention.NOT_CONVERGED))
+    if not np.all(finite):
+        blind = np.concatenate([~np.isfinite(plus), ~np.isfinite(minus), (~np.isfinite(centre) & affected)[None]])
+        infinite = np.any(rows(blind.astype(float)) > 0, axis=0)
+        why = np.where(infinite, _code(Abstention.NOT_FINITE), np.where(finite, why, _code(Abstention.OVERFLOW)))
+    return _Found(best, bound, summed[7] / (2 * h), why)
 
 
-def hessian_vector(f: Callable[[dict[str, np.ndarray]], float], at: dict[str, np.ndarray],
-                   vector: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """H v of scalar f, per input: the mixed second difference along e_i and v.
+def _summed(stack: np.ndarray) -> np.ndarray:
+    """Each row of a stack of f's outputs summed: a gradient of sum(f)."""
+    return stack.reshape(len(stack), -1).sum(axis=1)
 
-    (Hv)_i ~ [f(x+h e_i+k v) - f(x+h e_i-k v) - f(x-h e_i+k v) + f(x-h e_i-k v)] / (4hk),
-    with h, k = eps**(1/4) * scale (truncation O(h^2), rounding O(eps/(hk)) balance there);
-    the bound is |D(h, k) - D(2h, 2k)| plus 4 eps max|f| / (hk).
+
+def hessian_vector(f: Callable[[dict[str, np.ndarray]], np.ndarray | float], at: dict[str, np.ndarray],
+                   vector: dict[str, np.ndarray]) -> dict[str, Estimate]:
+    """H v of scalar f, per input: the mixed second difference along e_i and v, extrapolated.
+
+    M(h, k) = [f(x+h e_i+k v) - f(x+h e_i-k v) - f(x-h e_i+k v) + f(x-h e_i-k v)] / (4hk) is (Hv)_i + O(h^2 + k^2)
+    (the terms in h^2 and k^2 alike scale by 4 when both steps double), with h, k = eps**(1/4) * scale (truncation
+    and rounding, eps / (hk), balance there). At steps (h, k), (2h, 2k) and (4h, 4k) it is extrapolated as the first
+    derivatives are, best = (64 M1 - 20 M2 + M4) / 45 with bound |best - R1| (R1 = (4 M1 - M2) / 3, whose truncation
+    over-estimates best's) plus 4 noise / (hk), noise = eps max(|f| at the corners, h k |best|) (a cancelled f still
+    rounds). The oracle abstains where a corner is not finite, where the differences overflow (h k is never formed:
+    at 1e200 it is above float64's range), and where M does not converge as the steps shrink (`_converging`: a kink
+    of the gradient, a singular matrix within the steps).
     """
     at = {k: np.asarray(v, np.float64) for k, v in at.items()}
     vscale = max([1e-3] + [float(np.max(np.abs(at[k])[np.asarray(t) != 0], initial=0)) for k, t in vector.items()])
@@ -165,17 +275,26 @@ def hessian_vector(f: Callable[[dict[str, np.ndarray]], float], at: dict[str, np
 
     out = {}
     for name, x in at.items():
-        grad, bound = np.zeros_like(x), np.zeros_like(x)
+        grad, bound, why = np.zeros_like(x), np.zeros_like(x), np.zeros(x.shape, int)
         for e in np.ndindex(x.shape):
             h, k = EPS ** 0.25 * max(abs(x[e]), 1e-3), EPS ** 0.25 * vscale
 
-            def mixed(h: float, k: float, name: str = name, e: tuple = e) -> tuple[float, float]:  # bound now
-                corners = [value(name, e, h, k), value(name, e, h, -k), value(name, e, -h, k), value(name, e, -h, -k)]
-                return (corners[0] - corners[1] - corners[2] + corners[3]) / (4 * h * k), max(map(abs, corners))
+            def mixed(c: float, h: float = h, k: float = k, name: str = name, e: tuple = e) -> tuple[float, float]:
+                corners = [value(name, e, c * h, c * k), value(name, e, c * h, -c * k),
+                           value(name, e, -c * h, c * k), value(name, e, -c * h, -c * k)]
+                difference = (corners[0] - corners[1]) / (2 * c * k) - (corners[2] - corners[3]) / (2 * c * k)
+                return difference / (2 * c * h), max(map(abs, corners))
 
-            d1, top = mixed(h, k)
-            d2, _ = mixed(2 * h, 2 * k)
-            grad[e] = d1
-            bound[e] = abs(d1 - d2) + 4 * EPS * top / (h * k)
-        out[name] = (grad, bound)
+            with np.errstate(all="ignore"):
+                (m1, top), (m2, _), (m4, _) = mixed(1.0), mixed(2.0), mixed(4.0)
+                r1, best = (4 * m1 - m2) / 3, (64 * m1 - 20 * m2 + m4) / 45
+                # M's rounding, noise / (hk) with h k never formed
+                rounding = EPS * top / h / k + EPS * abs(best) + TINY / h / k
+                grad[e] = best
+                bound[e] = abs(best - r1) + 4 * rounding + TINY
+                smooth = bool(_converging(np.array([m1, m2, m4]), np.asarray(8 * rounding)))
+            why[e] = (_code(Abstention.NOT_FINITE) if not np.isfinite(top) else
+                      _code(Abstention.OVERFLOW) if not (np.isfinite(best) and np.isfinite(bound[e])) else
+                      0 if smooth else _code(Abstention.NOT_CONVERGED))
+        out[name] = Estimate(*_abstain(grad, bound, why))
     return out

@@ -153,7 +153,8 @@ def _moved(a: GradientRecord, b: GradientRecord, tol: Tolerance, dtype: str) -> 
     old, new = _array(a.value), _array(b.value)
     if old.shape != new.shape:
         return f"shape {old.shape} -> {new.shape}"
-    if tolerance.within(new, old, dtype, tol.rtol, tol.atol, _floor(a, b)):
+    if tolerance.within(new, old, dtype, tol.rtol, tol.atol, _floor(a, b),
+                        normwise_size=max(a.normwise_size, b.normwise_size)):
         return ""
     size = tolerance.errors(new, old)
     return (f"moved by {size['max_abs']:.3g} (rel {size['max_rel']:.3g}; "
@@ -171,7 +172,8 @@ def _largest_move(before: dict[Key, JobRecord], after: dict[Key, JobRecord]) -> 
                 continue
             old, new = _array(a.value), _array(b.value)
             if old.shape == new.shape and np.any(moved := tolerance.gap(new, old)):
-                share = tolerance.assess(new, old, dtype, tol.rtol, tol.atol, _floor(a, b)).share
+                share = tolerance.assess(new, old, dtype, tol.rtol, tol.atol, _floor(a, b),
+                                         normwise_size=max(a.normwise_size, b.normwise_size)).share
                 moves.append((share, float(np.max(moved)), f"{key[0]}[{key[1]}-{key[2]}] {name}"))
     if not moves:
         return "every gradient identical"

@@ -36,7 +36,7 @@ from conformance.agreement import GradientAgreement, agreement
 from conformance.loader import LoadedCase, LoadError, Unreadable, read_bytes, source_name
 from conformance.model import CaseId, Convention, Divergence, Dtype, Framework, Label, Link, Tolerance
 from conformance.verdicts import GradientVerdict, JobVerdict
-from conformance.vocabulary import Agreement, Class, Difference, Expect, Regime, Rule, Status, Verdict
+from conformance.vocabulary import Abstention, Agreement, Class, Difference, Expect, Regime, Rule, Status, Verdict
 
 FORMAT, VERSION = "gradient-conformance-report", 2
 #: the largest report read: the whole library's (about 4,700 jobs) is about 11 MB; reading takes about 7 bytes of
@@ -120,6 +120,14 @@ class GradientRecord(Record):
         None, description="complex dtypes: what the framework's reverse mode returns, as it documents it")
     rule: Rule | None = Field(None, description="the term of the tolerance rule that decided, at the element nearest "
                                                 "its allowance; null: no value judged (or a report from before it)")
+    oracle_abstains: list[Abstention] = Field(
+        default_factory=list, description="why the oracle cannot judge some elements (its estimate and bound are "
+                                          "NaN there, and they are judged by the stated math alone); empty: it "
+                                          "judges every element, or it is off")
+    normwise_size: int = Field(0, ge=0, description="the m n of the largest matrix a factorization accurate "
+                                                    "normwise only takes (qr, svd, eigh, LU, cholesky): the "
+                                                    "tolerance rule allows each element ROUNDINGS m n eps of the "
+                                                    "largest; 0: judged elementwise")
 
 
 class EstimateRecord(Record):
@@ -428,7 +436,8 @@ def _gradient(g: GradientVerdict) -> GradientRecord:
         oracle_bound=plain(g.oracle_bound), zero_tolerance=plain(g.zero_tolerance),
         expected_error=plain(g.expected_error), oracle_error=plain(g.oracle_error),
         convention=_explain(g.convention), bug=_explain(g.bug), not_comparable=g.not_comparable,
-        raw=plain(g.raw), complex_convention=_explain(g.complex_convention), rule=g.rule)
+        raw=plain(g.raw), complex_convention=_explain(g.complex_convention), rule=g.rule,
+        oracle_abstains=list(g.oracle_abstains), normwise_size=g.normwise_size)
 
 
 def _job(v: JobVerdict) -> JobRecord:

@@ -1,6 +1,6 @@
 """The one tolerance rule, used by the verdicts, the agreement between frameworks, `compare` and the fuzzer.
 
-    |got - want| <= max(rtol * |want| + absolute + slack, zero floor), elementwise,
+    |got - want| <= max(rtol * |want| + absolute + normwise + slack, zero floor), elementwise,
 
 where `want` is finite, and
 
@@ -8,6 +8,17 @@ where `want` is finite, and
   itself: ROUNDINGS ulps of `want` in the job's dtype, at least the dtype's smallest subnormal step. It never
   exceeds `want` by more than a few roundings, so a derivative of 1e-17 (tanh' at 20) is not met by 0 or by a
   value of the wrong sign, at every magnitude down to the subnormals;
+- `normwise`, for a gradient through a factorization accurate normwise only (a function record's `normwise`: qr,
+  svd, eigh, LU's solve, inv, det, slogdet, cholesky): ROUNDINGS * m n * eps * max|want|, m n the largest matrix
+  the factorizations take (expr.normwise_size). Their algorithms are backward stable, exact for A + dA with
+  |dA| <= c(m, n) eps |A| normwise, c of order m n (Householder QR: gamma_mn per column, Higham, Accuracy and
+  Stability of Numerical Algorithms, Thm 19.4; LU gamma_n, ch. 9; the SVD and the symmetric eigensolver c mn,
+  Golub and Van Loan 8.3, 8.6), and the gradient is formed from the computed factors by a few products, solves and
+  divisions, each accurate to the norm of what it forms, not to each element: an element near zero (the gradient's
+  exact zeros, where Q's last column is fixed by the others) is off by roundings of the largest element. ROUNDINGS
+  counts those operations as it counts a result's own. Measured on the library's well-conditioned sweeps in
+  float32: at most 34 eps max|want| (tensorflow's svd U, a 4 x 3, allowed 48); a gradient off by 1e3 eps
+  max|want| still fails up to m n = 250;
 - `zero floor` is the derived rounding floor of the terms that cancel, where the math cancels to zero (the
   `zero_tolerance` of a reparameterized gradient);
 - `slack` is what the expectation itself is unsure of: the oracle's error bound where the oracle is the
@@ -100,14 +111,24 @@ def floor(want: Any, dtype: str) -> np.ndarray:
     return ROUNDINGS * ulp(want, dtype)
 
 
+def normwise(want: Any, dtype: str, size: int) -> np.ndarray:
+    """The normwise term per element: ROUNDINGS * size * eps(dtype) * the largest finite |want| (`size`: the m n of
+    the largest matrix a factorization takes, expr.normwise_size)."""
+    magnitude = np.abs(numeric(want))
+    largest = float(np.max(magnitude[np.isfinite(magnitude)], initial=0.0))
+    return np.full(magnitude.shape, ROUNDINGS * size * eps(dtype) * largest)
+
+
 def terms(want: Any, dtype: str, rtol: float, atol: float | None, zero_tolerance: np.ndarray | None = None,
-          slack: Mapping[Rule, Any] | None = None) -> dict[Rule, np.ndarray]:
+          slack: Mapping[Rule, Any] | None = None, normwise_size: int = 0) -> dict[Rule, np.ndarray]:
     """Each term of the rule above, elementwise: the relative one, the absolute one (stated or derived), the
-    slacks, and the zero floor where the math cancels."""
+    normwise one where a factorization is differentiated (`normwise_size`, 0: none), the slacks, and the zero floor
+    where the math cancels."""
     magnitude = np.abs(numeric(want))
     found = {Rule.RELATIVE: rtol * magnitude,
              **({Rule.STATED_ATOL: np.full(magnitude.shape, atol)} if atol is not None
                 else {Rule.ULP_FLOOR: floor(want, dtype)}),
+             **({Rule.NORMWISE: normwise(want, dtype, normwise_size)} if normwise_size else {}),
              **{rule: np.broadcast_to(np.asarray(value, np.float64), magnitude.shape)
                 for rule, value in (slack or {}).items()}}
     if zero_tolerance is not None:
@@ -116,9 +137,9 @@ def terms(want: Any, dtype: str, rtol: float, atol: float | None, zero_tolerance
 
 
 def allowed(want: Any, dtype: str, rtol: float, atol: float | None, zero_tolerance: np.ndarray | None = None,
-            slack: Mapping[Rule, Any] | None = None) -> np.ndarray:
+            slack: Mapping[Rule, Any] | None = None, normwise_size: int = 0) -> np.ndarray:
     """The elementwise allowance around `want`: finite wherever `want` is finite, else 0."""
-    return _allowance(numeric(want), terms(want, dtype, rtol, atol, zero_tolerance, slack))
+    return _allowance(numeric(want), terms(want, dtype, rtol, atol, zero_tolerance, slack, normwise_size))
 
 
 def _allowance(want: np.ndarray, found: dict[Rule, np.ndarray]) -> np.ndarray:
@@ -130,12 +151,13 @@ def _allowance(want: np.ndarray, found: dict[Rule, np.ndarray]) -> np.ndarray:
 
 
 def assess(got: Any, want: Any, dtype: str, rtol: float, atol: float | None,
-          zero_tolerance: np.ndarray | None = None, slack: Mapping[Rule, Any] | None = None) -> Judged:
+          zero_tolerance: np.ndarray | None = None, slack: Mapping[Rule, Any] | None = None,
+          normwise_size: int = 0) -> Judged:
     """`got` against `want` under the rule above (shapes must be equal, else it fails)."""
     got, want = numeric(got), numeric(want)
     if got.shape != want.shape:
         return Judged(False, Rule.EXACT, np.inf)
-    found = terms(want, dtype, rtol, atol, zero_tolerance, slack)
+    found = terms(want, dtype, rtol, atol, zero_tolerance, slack, normwise_size)
     allowance, diff = _allowance(want, found), gap(got, want)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         shares = np.where(diff == 0, 0.0, diff / allowance)
@@ -154,9 +176,10 @@ def assess(got: Any, want: Any, dtype: str, rtol: float, atol: float | None,
 
 
 def within(got: Any, want: Any, dtype: str, rtol: float, atol: float | None,
-           zero_tolerance: np.ndarray | None = None, slack: Mapping[Rule, Any] | None = None) -> bool:
+           zero_tolerance: np.ndarray | None = None, slack: Mapping[Rule, Any] | None = None,
+           normwise_size: int = 0) -> bool:
     """Whether `got` matches `want` elementwise under the rule above (shapes must be equal)."""
-    return assess(got, want, dtype, rtol, atol, zero_tolerance, slack).ok
+    return assess(got, want, dtype, rtol, atol, zero_tolerance, slack, normwise_size).ok
 
 
 def gap(got: Any, want: Any) -> np.ndarray:

@@ -28,7 +28,7 @@ from conformance.adapters import ComplexConvention, Gradient, describe_error, no
 from conformance.kinds import Case
 from conformance.model import Convention, Divergence, Tolerance
 from conformance.tolerance import Judged, assess, classify, errors, numeric, short
-from conformance.vocabulary import Class, Expect, Regime, Rule, Status, Verdict
+from conformance.vocabulary import Abstention, Class, Expect, Regime, Rule, Status, Verdict
 
 #: a case's references, or None and why they could not be computed
 Referenced = tuple[dict[str, kinds.Reference] | None, str | None]
@@ -98,6 +98,10 @@ class GradientVerdict:
     complex_convention: ComplexConvention | None = None
     #: the term of the tolerance rule that decided, at the element nearest its allowance (None: no value judged)
     rule: Rule | None = None
+    #: why the oracle abstains at some elements (NaN there): they are judged by the stated math alone
+    oracle_abstains: tuple[Abstention, ...] = ()
+    #: the tolerance rule's normwise term: the m n of the largest matrix a factorization takes (0: none)
+    normwise_size: int = 0
 
 
 @dataclass
@@ -193,7 +197,8 @@ def judge_gradient(grad: Gradient, ref: kinds.Reference, tol: Tolerance, dtype: 
     res = GradientVerdict(Status(grad.status), None, grad.value, grad.error, grad.representation,
                           expected=ref.expected, expected_status=ref.status, oracle=ref.oracle,
                           oracle_bound=ref.oracle_bound, zero_tolerance=zero_tol, not_comparable=ref.not_comparable,
-                          raw=grad.raw, complex_convention=grad.convention)
+                          raw=grad.raw, complex_convention=grad.convention, oracle_abstains=ref.oracle_abstains,
+                          normwise_size=ref.normwise_size)
     if res.status == Status.VALUE:
         res.cls = classify(grad.value, zero_tol)
         if ref.expected is not None:
@@ -205,8 +210,13 @@ def judge_gradient(grad: Gradient, ref: kinds.Reference, tol: Tolerance, dtype: 
         res.notes.append(f"raises the error its declared outcome names ({declared!r})")
         return res
     judged: list[Judged] = []
-    misses = _misses(grad, ref.status, ref.expected, ref.oracle, ref.oracle_bound, tol, zero_tol, res.notes,
-                     ref.spread, dtype, judged)
+    if ref.oracle is not None and res.status == Status.VALUE:
+        blind = ~(np.isfinite(ref.oracle) & np.isfinite(ref.oracle_bound if ref.oracle_bound is not None else 0.0))
+        if blind.any():
+            res.notes.append(f"the oracle abstains at {int(blind.sum())} element(s): "
+                             f"{', '.join(ref.oracle_abstains) or 'non-finite differences'}")
+    misses = _misses(grad, ref.status, ref.expected, ref.oracle, ref.oracle_bound, tol, zero_tol,
+                     ref.normwise_size, ref.spread, dtype, judged)
     res.rule = max(judged, key=lambda j: j.share).rule if judged else None
     res.matches_math = None if not ref.stated and res.status != Status.ERROR else not misses
     if ref.convention is None:
@@ -217,12 +227,12 @@ def judge_gradient(grad: Gradient, ref: kinds.Reference, tol: Tolerance, dtype: 
     conv_tol = convention.tolerance.get(dtype, tol)  # type: ignore[call-overload]
     if convention.value is not None or convention.status is not None:
         status = convention.status or Expect.VALUE
-        conv_misses = _misses(grad, status, ref.convention.value, None, None, conv_tol, zero_tol, [], ref.spread,
-                              dtype, [])
+        conv_misses = _misses(grad, status, ref.convention.value, None, None, conv_tol, zero_tol,
+                              ref.normwise_size, ref.spread, dtype, [])
     else:
         status = ref.status
-        conv_misses = _misses(grad, ref.status, ref.expected, ref.oracle, ref.oracle_bound, conv_tol, zero_tol, [],
-                              ref.spread, dtype, [])
+        conv_misses = _misses(grad, ref.status, ref.expected, ref.oracle, ref.oracle_bound, conv_tol, zero_tol,
+                              ref.normwise_size, ref.spread, dtype, [])
     if ref.stated and not misses:
         res.verdict = Verdict.STALE
         res.failures = [f"now matches the math: remove the recorded convention ({convention.link})"]
@@ -241,10 +251,11 @@ def _miss_verdict(got: Status, expected: Expect) -> Verdict:
 
 
 def _misses(grad: Gradient, status: Expect, expected: np.ndarray | None, oracle: np.ndarray | None,
-            bound: np.ndarray | None, tol: Tolerance, zero_tol: np.ndarray | None, notes: list[str],
+            bound: np.ndarray | None, tol: Tolerance, zero_tol: np.ndarray | None, normwise_size: int,
             spread: np.ndarray | None, dtype: str, judged: list[Judged]) -> list[str]:
-    """How `grad` misses a reference (empty when it matches): its status, its value, the oracle; each value
-    judged under the tolerance rule is added to `judged`.
+    """How `grad` misses a reference (empty when it matches): its status, its value, the oracle (where it does not
+    abstain); each value judged under the tolerance rule (with its normwise term for `normwise_size`) is added to
+    `judged`.
 
     `spread` widens both checks elementwise: k standard errors of a Monte Carlo mean (the expectation kind)."""
     got = f"{grad.status}" + (f" ({grad.error})" if grad.error else "")
@@ -253,7 +264,7 @@ def _misses(grad: Gradient, status: Expect, expected: np.ndarray | None, oracle:
             return []
         if grad.status == Status.VALUE and grad.value is not None and \
                 _judged(judged, grad.value, np.zeros(np.shape(grad.value)), dtype, tol, zero_tol,
-                        {} if spread is None else {Rule.STATISTICAL: spread}):
+                        {} if spread is None else {Rule.STATISTICAL: spread}, normwise_size):
             return []
         return [f"expected zero in any representation, got {short(grad.value) if grad.value is not None else got}"]
     if grad.status == status != Expect.VALUE or \
@@ -269,28 +280,26 @@ def _misses(grad: Gradient, status: Expect, expected: np.ndarray | None, oracle:
         if np.shape(got_value) != np.shape(expected):
             misses.append(f"shape {np.shape(got_value)}, expected {np.shape(expected)}")
         elif not _judged(judged, got_value, expected, dtype, tol, zero_tol,
-                         {} if spread is None else {Rule.STATISTICAL: spread}):
+                         {} if spread is None else {Rule.STATISTICAL: spread}, normwise_size):
             beyond = "" if spread is None else f", beyond the statistical allowance {short(spread, 3)}"
             misses.append(f"expected {short(expected)}, got {short(got_value)} "
                           f"(max abs error {errors(got_value, expected)['max_abs']:.3g}{beyond})")
     if oracle is not None and np.shape(got_value) == np.shape(oracle):
-        usable = np.isfinite(oracle) & np.isfinite(bound if bound is not None else 0.0)
-        if not usable.all():
-            notes.append(f"the oracle cannot judge {int((~usable).sum())} element(s): non-finite differences")
+        usable = np.isfinite(oracle) & np.isfinite(bound if bound is not None else 0.0)  # elsewhere it abstains
         value = numeric(grad.value)
         floor = None if zero_tol is None else np.broadcast_to(zero_tol, value.shape)[usable]
         slack = {rule: np.broadcast_to(extra, value.shape)[usable]
                  for rule, extra in ((Rule.ORACLE_BOUND, bound), (Rule.STATISTICAL, spread)) if extra is not None}
-        if not _judged(judged, value[usable], oracle[usable], dtype, tol, floor, slack):
+        if not _judged(judged, value[usable], oracle[usable], dtype, tol, floor, slack, normwise_size):
             misses.append(f"oracle (finite differences) gives {short(oracle)}, got {short(grad.value)} "
                           f"(max abs error {errors(value[usable], oracle[usable])['max_abs']:.3g})")
     return misses
 
 
 def _judged(judged: list[Judged], got: np.ndarray, want: np.ndarray, dtype: str, tol: Tolerance,
-            zero_tol: np.ndarray | None, slack: dict[Rule, np.ndarray]) -> bool:
+            zero_tol: np.ndarray | None, slack: dict[Rule, np.ndarray], normwise_size: int) -> bool:
     """Whether `got` matches `want` under the tolerance rule, the judgement kept in `judged`."""
-    judged.append(assess(got, want, dtype, tol.rtol, tol.atol, zero_tol, slack))
+    judged.append(assess(got, want, dtype, tol.rtol, tol.atol, zero_tol, slack, normwise_size))
     return judged[-1].ok
 
 

@@ -46,6 +46,7 @@ class Rule(StrEnum):
     ORACLE_BOUND = "oracle bound"  # the oracle's own error bound, where the oracle is the expectation
     STATISTICAL = "statistical"  # k standard errors of a Monte Carlo mean
     EXACT = "exact"  # a non-finite expectation, matched only by itself
+    NORMWISE = "normwise"  # roundings of the largest |want|: a decomposition's gradient, accurate normwise only
 
 
 class Verdict(StrEnum):
@@ -102,3 +103,13 @@ class Symptom(StrEnum):
     NONE = "none"  # disconnected: None or a symbolic zero where the math has a value
     ERROR = "error"  # it raised
     CLASS = "class"  # the same value up to tolerance, another class
+
+
+class Abstention(StrEnum):
+    """Why the oracle cannot judge a gradient's element: it says so, rather than give an estimate that its bound
+    does not cover; the element is then judged by the case's stated math alone."""
+
+    NOT_FINITE = "not finite"  # f is NaN or infinite at the point or a step (a pole, outside the domain, overflow)
+    OVERFLOW = "overflow"  # f is finite, but its differences or the step's product overflow float64
+    NOT_CONVERGED = "not converged"  # the differences do not shrink with the step as a smooth f's do: a kink, a
+    # singular point or a pole within the steps

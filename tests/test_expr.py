@@ -308,3 +308,12 @@ def test_the_empty_vector_is_a_constant_only():
     assert expr.measure(expr.parse("reshape([], (0, 3))"), {}).shape == (0, 3)
     with pytest.raises(expr.ExprError, match="an empty list in an expression of the inputs"):
         expr.parse("sum(x) + sum([])", {"x"})
+
+
+def test_the_normwise_size_is_the_largest_matrix_a_factorization_takes():
+    """qr's 4 x 3 and solve's 3 x 3 (its right-hand side a vector): 12; elementwise functions and matmul: 0."""
+    shapes = {"x": (4, 3), "a": (2, 3, 3), "b": (3,), "s": (2, 2)}
+    assert expr.normwise_size(expr.parse("qr(x)[0] ** 2 + sum(solve(a, b)) + eigh(s)[1][0][0]", set(shapes)),
+                              shapes) == 12
+    assert expr.normwise_size(expr.parse("sum(solve(a, b))", set(shapes)), shapes) == 9
+    assert expr.normwise_size(expr.parse("sin(matmul(x, matrix_transpose(x)))", {"x"}), shapes) == 0

@@ -156,7 +156,7 @@ def test_the_oracle_budget_refuses_a_case_too_large_to_difference_and_names_the_
     vector = "[" + ", ".join(["1"] * 10_000) + "]"
     path = write_case(CASE.replace("grad", "vjp") + f"inputs: {{a: {vector}}}\nfunction: a*a\ncotangent: {vector}\n")
     (error,) = errors_of(path)
-    assert error.startswith(f"{path}:5: inputs: the finite-difference oracle would evaluate this case 40,000 times")
+    assert error.startswith(f"{path}:5: inputs: the finite-difference oracle would evaluate this case 60,001 times")
     assert f"above the limit of {model.MAX_ORACLE_WORK:.0e} per case" in error and "oracle: false" in error
     path.write_text(path.read_text() + "oracle: false\noracle_why: too large to difference\n")
     assert errors_of(path) == []

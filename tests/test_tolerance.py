@@ -60,3 +60,21 @@ def test_each_rule_is_recorded_where_it_decides():
     oracle = tolerance.assess(1.0 + 1e-8, 1.0, "float64", rtol, None, slack={Rule.ORACLE_BOUND: 1e-7})
     assert oracle.ok and oracle.rule == Rule.ORACLE_BOUND and 0.09 < oracle.share < 0.11
     assert not tolerance.assess(np.inf, 1.0, "float64", rtol, None).ok
+
+
+def test_a_factorizations_gradient_is_judged_normwise():
+    """qr-sweep[square] in float32: its third column is exactly zero, and torch, TF and JAX each put 1e-8 to 5e-8
+    there (0.7 to 4.7 eps times the largest element, 0.088): accurate normwise, as a backward-stable QR's gradient
+    is, not within ulps of zero. The normwise term (4 * 9 roundings of the largest element for a 3 x 3) passes them;
+    a gradient off by 1e3 eps * max|want| still fails, as does the same miss without a factorization."""
+    want = np.array([[-0.059938, 0.003524, 0.0], [0.037867, 0.017882, 0.0], [-0.088057, 0.030943, 0.0]])
+    eps, largest = tolerance.eps("float32"), 0.088057
+    rtol = DEFAULT_TOLERANCE["float32"].rtol
+    for off in (0.7, 4.7):
+        got = want + np.array([[0, 0, 0], [0, 0, 0], [0, 0, off * eps * largest]])
+        judged = tolerance.assess(got, want, "float32", rtol, None, normwise_size=9)
+        assert judged.ok and judged.rule == Rule.NORMWISE
+        assert not tolerance.within(got, want, "float32", rtol, None)  # elementwise, 0 allows a few subnormals
+    wrong = want + np.array([[0, 0, 0], [0, 0, 0], [0, 0, 1e3 * eps * largest]])
+    assert not tolerance.within(wrong, want, "float32", rtol, None, normwise_size=12)  # svd's 4 x 3 allows 48
+    np.testing.assert_allclose(tolerance.normwise(want, "float32", 9), 4 * 9 * eps * largest)

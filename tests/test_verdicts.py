@@ -4,13 +4,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conformance import kinds, loader
+from conformance import kinds, loader, oracle, report
 from conformance.adapters import Adapter, Gradient
 from conformance.agreement import agreement
 from conformance.kinds import Computed, ConventionRef, Reference
 from conformance.model import DEFAULT_TOLERANCE, Convention
 from conformance.verdicts import Job, judge, judge_gradient
-from conformance.vocabulary import Agreement, Difference, Expect, Rule, Status, Verdict
+from conformance.vocabulary import Abstention, Agreement, Difference, Expect, Rule, Status, Verdict
 
 F64 = DEFAULT_TOLERANCE["float64"]
 INF, NAN = np.inf, np.nan
@@ -45,6 +45,25 @@ def test_an_infinite_oracle_or_bound_never_widens_the_tolerance():
     assert result.verdict == Verdict.PASS and result.notes  # not judged there, and it says so
     ref = Reference(expected=np.asarray([1.0, 2.0]), oracle=np.asarray([1.0, 2.0]), oracle_bound=np.asarray([INF, 1]))
     assert verdict(value([5.0, 2.0]), ref) == Verdict.FAIL
+
+
+def test_where_the_oracle_abstains_the_stated_math_alone_judges_and_the_report_says_why():
+    """|x - 1| at 1 + 1e-9 (a kink within the oracle's steps, where it used to report the mean slope, 0, with a
+    bound of 1e-12): the oracle abstains there, typed, and judges the smooth element beside it."""
+    found = oracle.differences(lambda env: np.abs(env["x"] - 1) + env["x"] ** 2, {"x": np.array([1 + 1e-9, 3.0])})
+    ref = Reference(oracle=found["x"].estimate, oracle_bound=found["x"].bound, oracle_abstains=found["x"].abstains)
+    result = judge_gradient(value([123.0, 7.0]), ref, F64, "float64")
+    assert result.oracle_abstains == (Abstention.NOT_CONVERGED,) and result.verdict == Verdict.PASS
+    assert result.notes == ["the oracle abstains at 1 element(s): not converged"]
+    assert verdict(value([123.0, 7.5]), ref) == Verdict.FAIL  # the smooth element is still judged
+    stated = Reference(expected=np.array([3.0, 7.0]), oracle=ref.oracle, oracle_bound=ref.oracle_bound,
+                       oracle_abstains=ref.oracle_abstains)
+    assert verdict(value([123.0, 7.0]), stated) == Verdict.FAIL and verdict(value([3.0, 7.0]), stated) == Verdict.PASS
+    blind = oracle.differences(lambda env: np.abs(env["x"] - 1), {"x": np.array([1 + 1e-9])})["x"]
+    alone = judge_gradient(value([0.5]), Reference(oracle=blind.estimate, oracle_bound=blind.bound,
+                                                   oracle_abstains=blind.abstains), F64, "float64")
+    assert alone.matches_math is None  # nothing judged it: no pass claimed against the math
+    assert report.GradientRecord.model_fields["oracle_abstains"].annotation == list[Abstention]
 
 
 @pytest.mark.parametrize("grad", [value(0.0), value(1e-323), Gradient(Status.DISCONNECTED, representation="None"),

@@ -30,10 +30,10 @@ from conformance.adapters import nothing_flowed
 from conformance.fuzz.draw import Trial, output
 from conformance.kinds import Case
 from conformance.kinds.function import FunctionCase
-from conformance.model import Convention
-from conformance.tolerance import short
+from conformance.model import Convention, Tolerance
+from conformance.tolerance import allowed, short
 from conformance.verdicts import GradientVerdict, JobVerdict
-from conformance.vocabulary import Class, Expect, Status, Symptom, Verdict
+from conformance.vocabulary import Class, Expect, Rule, Status, Symptom, Verdict
 
 #: neighbours of a point checked by the kink filter, and their distance: relative to |x| (absolute below FLOOR),
 #: beyond the oracle's own stencil (4 eps^(1/5) max(|x|, 1e-3) = 2.9e-3 |x|, 2.9e-6 at least), so that a neighbour
@@ -164,7 +164,9 @@ def filtered(findings: list[Finding], verdicts: list[JobVerdict]) -> list[Findin
         if box is None:
             out.append(f)
             continue
-        outside = tuple(label for label in f.odd if not inside(answers[(label, f.dtype, f.gradient)], *box))
+        tol = next(v.job.case.tolerance_for(f.dtype) for v in verdicts if v.job.dtype == f.dtype)
+        outside = tuple(label for label in f.odd
+                        if not inside(answers[(label, f.dtype, f.gradient)], *box, f.dtype, tol))
         if outside:  # at a kink only an answer outside the admissible set is odd
             f.odd, f.symptom, f.kink = outside, symptom(answers[(outside[0], f.dtype, f.gradient)]), True
             out.append(f)
@@ -243,8 +245,10 @@ def _moved(trial: Trial, rng: np.random.Generator) -> dict[str, np.ndarray]:
             * rng.uniform(0.5, 1.0, np.shape(v)) for k, v in trial.inputs.items()}
 
 
-def inside(answer: GradientVerdict, low: np.ndarray, high: np.ndarray) -> bool:
-    """Whether an answer is in the admissible box (a disconnected gradient is zero; an error never is)."""
+def inside(answer: GradientVerdict, low: np.ndarray, high: np.ndarray, dtype: str, tol: Tolerance) -> bool:
+    """Whether an answer is in the admissible box (a disconnected gradient is zero; an error never is): within the
+    one tolerance rule (conformance/tolerance.py) of it in the answer's dtype, each edge's allowance widened by the
+    box's own uncertainty, SMOOTH_RTOL of its largest finite edge (the box is the oracle's, at a few neighbours)."""
     if answer.status == Status.ERROR:
         return False
     if answer.status == Status.VALUE and answer.value is None:
@@ -253,9 +257,12 @@ def inside(answer: GradientVerdict, low: np.ndarray, high: np.ndarray) -> bool:
     if np.shape(value) != np.shape(low):
         return False
     finite = np.where(np.isfinite(low), np.abs(low), 0.0), np.where(np.isfinite(high), np.abs(high), 0.0)
-    slack = SMOOTH_RTOL * np.maximum(*finite) + 1e-12
+    slack = {Rule.ORACLE_BOUND: SMOOTH_RTOL * np.maximum(*finite)}
+
+    def allowance(edge: np.ndarray) -> np.ndarray:  # 0 at an infinite edge, which only that infinity reaches
+        return allowed(edge, dtype, tol.rtol, tol.atol, answer.zero_tolerance, slack, answer.normwise_size)
     with np.errstate(invalid="ignore"):
-        return bool(np.all((value >= low - slack) & (value <= high + slack)))
+        return bool(np.all((value >= low - allowance(low)) & (value <= high + allowance(high))))
 
 
 def _oracle(trial: Trial, at: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:

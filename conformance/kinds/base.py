@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -24,7 +24,7 @@ from conformance.adapters import ERROR, Adapter, Gradient, handed_over
 from conformance.expr import Shape
 from conformance.model import CaseBase, Convention, Expectation, ExprAt, Path
 from conformance.tolerance import ROUNDINGS, eps
-from conformance.vocabulary import Expect
+from conformance.vocabulary import Abstention, Expect
 
 T = TypeVar("T")
 #: element operations per sample of a family's log-density, transform or CDF in NumPy, for the oracle's budget
@@ -70,11 +70,18 @@ class Reference:
     not_comparable: str | None = None
     #: a statistical allowance added to the tolerance, elementwise: k standard errors of a Monte Carlo mean
     spread: np.ndarray | None = None
+    #: why the oracle cannot judge some elements (its estimate and bound are NaN there); empty: it judges them all
+    oracle_abstains: tuple[Abstention, ...] = ()
+    #: the m n of the largest matrix a factorization accurate normwise only takes on the way (0: none), for the
+    #: tolerance rule's normwise term (conformance/tolerance.py)
+    normwise_size: int = 0
 
     @property
     def stated(self) -> bool:
-        """Whether there is any reference to judge against (a stated value or status, or the oracle)."""
-        return self.expected is not None or self.oracle is not None or self.status != Expect.VALUE
+        """Whether there is any reference to judge against (a stated value or status, or the oracle where it judges
+        an element)."""
+        judges = self.oracle is not None and (np.size(self.oracle) == 0 or bool(np.any(np.isfinite(self.oracle))))
+        return self.expected is not None or judges or self.status != Expect.VALUE
 
 
 @dataclass
@@ -214,8 +221,13 @@ def probe(path: Path, what: str, run: Callable[[], T]) -> T:
         raise ExprAt(path, expr.ExprError(f"{what}: {type(err).__name__}: {err}")) from None
 
 
-def oracle_or_nothing(case: CaseBase, differences: Callable[[], dict[str, Any]],
-                      shapes: dict[str, Any]) -> dict[str, tuple[np.ndarray | None, np.ndarray | None]]:
+#: the oracle's answer for a gradient: its `Estimate`, or a pair (estimate, bound) from a scheme of a family's own
+#: (families.implicit_derivative), or (None, None) where the case turns it off
+Oracle = oracle.Estimate | tuple[np.ndarray | None, np.ndarray | None]
+
+
+def oracle_or_nothing(case: CaseBase, differences: Callable[[], Mapping[str, Oracle]],
+                      shapes: dict[str, Any]) -> Mapping[str, Oracle]:
     """The oracle's finite differences, unless the case turns the oracle off (a kink, a singular point)."""
     if case.oracle:
         return differences()
@@ -241,15 +253,15 @@ def values(case: CaseBase, prefix: str, names) -> dict[str, np.ndarray]:
 
 
 def references(case: CaseBase, env: dict[str, Any], expected_env: dict[str, np.ndarray],
-               fd: dict[str, tuple[np.ndarray | None, np.ndarray | None]],
-               expected: dict[str, Expectation] | None = None) -> dict[str, Reference]:
+               fd: Mapping[str, Oracle], expected: dict[str, Expectation] | None = None) -> dict[str, Reference]:
     """`env` gives each gradient's shape (an array or a shape tuple); `fd` the oracle, or (None, None);
     `expected` the gradients' expectations (default: the case's `expected`)."""
     expected = getattr(case, "expected", {}) if expected is None else expected
     refs = {}
-    for name, (grad, bound) in fd.items():
+    for name, found in fd.items():
         shape = env[name] if isinstance(env[name], tuple) or env[name] is None else np.shape(env[name])
-        ref = Reference(oracle=grad, oracle_bound=bound)
+        ref = Reference(oracle=found.estimate, oracle_bound=found.bound, oracle_abstains=found.abstains) \
+            if isinstance(found, oracle.Estimate) else Reference(oracle=found[0], oracle_bound=found[1])
         spec = expected.get(name)
         if spec is not None:
             def value(key: str, shape: Any = shape) -> np.ndarray:

@@ -12,8 +12,8 @@ misses a right gradient with probability 2 * norm.sf(k) per element.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, replace
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -26,6 +26,7 @@ from conformance.kinds.base import (
     SPECIAL_WORK,
     Computed,
     Kind,
+    Oracle,
     Reference,
     drawn,
     oracle_or_nothing,
@@ -254,21 +255,27 @@ def _expectation(case: ExpectationCase, law: Law, params: dict[str, np.ndarray])
 
 #: the oracle per case (its JSON): every framework's job of a case needs the same one, and the reference worker
 #: lives for the whole run, so the quadratures run once per case and not once per job
-_ORACLE: dict[str, dict[str, tuple[np.ndarray | None, np.ndarray | None]]] = {}
+_ORACLE: dict[str, Mapping[str, Oracle]] = {}
 _ORACLE_CASES = 64
 
 
-def _oracle(case: ExpectationCase, params: dict[str, np.ndarray]
-            ) -> dict[str, tuple[np.ndarray | None, np.ndarray | None]]:
+def _oracle(case: ExpectationCase, params: dict[str, np.ndarray]) -> dict[str, Oracle]:
     key = case.model_dump_json()
     if key not in _ORACLE:
         law = LAWS[case.family]
         if len(_ORACLE) >= _ORACLE_CASES:
             _ORACLE.pop(next(iter(_ORACLE)))
         _ORACLE[key] = oracle_or_nothing(
-            case, lambda: oracle.finite_differences(lambda p: _expectation(case, law, p), params), params)
-    return {name: (None if g is None else g.copy(), None if b is None else b.copy())
-            for name, (g, b) in _ORACLE[key].items()}
+            case, lambda: oracle.differences(lambda p: _expectation(case, law, p), params), params)
+    return {name: _copied(found) for name, found in _ORACLE[key].items()}
+
+
+def _copied(found: Oracle) -> Oracle:
+    """The cached oracle's arrays copied: a job's references are its own."""
+    if isinstance(found, oracle.Estimate):
+        return replace(found, estimate=found.estimate.copy(), bound=found.bound.copy())
+    estimate, bound = found
+    return None if estimate is None else estimate.copy(), None if bound is None else bound.copy()
 
 
 def reference(case: ExpectationCase, details: dict[str, Any] | None = None) -> dict[str, Reference]:

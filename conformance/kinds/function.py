@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -16,7 +17,16 @@ from pydantic import Field, PrivateAttr
 
 from conformance import expr, oracle
 from conformance.adapters import ERROR, VALUE, Adapter, Gradient, Program
-from conformance.kinds.base import Computed, Kind, Reference, oracle_or_nothing, references, values, vjp_per_input
+from conformance.kinds.base import (
+    Computed,
+    Kind,
+    Oracle,
+    Reference,
+    oracle_or_nothing,
+    references,
+    values,
+    vjp_per_input,
+)
 from conformance.model import (
     SAMPLE_NAME,
     SAMPLE_NAME_LENGTH,
@@ -218,7 +228,7 @@ class FunctionCase(CaseBase):
                     "they must be the same"))
         self._check_expected(self.expected, {"jvp": out.shape} if self.kind == "jvp" else shapes, shapes)
         elements = sum(math.prod(shapes[name]) for name in self.variables)
-        evaluations = {"jvp": 4, "hvp": 8 * elements}.get(self.kind, 4 * elements * (2 if self.complex else 1))
+        evaluations = {"jvp": 7, "hvp": 12 * elements}.get(self.kind, 6 * elements * (2 if self.complex else 1) + 1)
         largest = max(map(math.prod, shapes.values()), default=1)
         self._check_oracle(("inputs",), evaluations, out.work + 2 * expr.NODE_WORK + math.prod(out.shape) + largest)
 
@@ -284,6 +294,12 @@ def _cotangent(case: FunctionCase) -> np.ndarray | None:
 
 def reference(case: FunctionCase, details: dict[str, Any] | None = None) -> dict[str, Reference]:
     inputs, data = values(case, "inputs", case.variables), case.data
+    size = expr.normwise_size(case.expr("function"), {n: np.shape(v) for n, v in {**data, **inputs}.items()})
+    return {name: replace(ref, normwise_size=size) for name, ref in _references(case, inputs, data, size).items()}
+
+
+def _references(case: FunctionCase, inputs: dict[str, np.ndarray], data: dict[str, np.ndarray],
+                normwise_size: int) -> dict[str, Reference]:
     def function(env):
         return oracle.evaluate(case.expr("function"), {**data, **env})
     if case.kind == "jvp":
@@ -296,11 +312,11 @@ def reference(case: FunctionCase, details: dict[str, Any] | None = None) -> dict
         fd = oracle_or_nothing(case, lambda: oracle.hessian_vector(lambda env: np.sum(function(env)), inputs,
                                                                    tangent), inputs)
         return references(case, inputs, inputs, fd)
-    found = oracle.differences(weighted_terms(case), inputs) if case.oracle else {}
-    fd = {name: (found[name].estimate, found[name].bound) if found else (None, None) for name in inputs}
+    found = oracle.differences(weighted_terms(case), inputs, normwise_size) if case.oracle else {}
+    given: dict[str, Oracle] = {name: found[name] if found else (None, None) for name in inputs}
     asked = {name: data[name] for name in case.differentiated() if name in data}
-    fd.update({name: (None, None) for name in asked})  # no finite difference in an integer: the stated status judges
-    refs = references(case, {**inputs, **asked}, {**data, **inputs}, fd)
+    given.update({name: (None, None) for name in asked})  # no finite difference in an integer: the status judges
+    refs = references(case, {**inputs, **asked}, {**data, **inputs}, given)
     for name, differences in found.items():  # the terms the gradient sums: where they cancel, its rounding floor
         measured = np.isfinite(differences.terms)  # no floor where the differences are not finite (a pole, 1e-300)
         refs[name].cancelling = np.where(measured, differences.terms, 0.0)

@@ -200,7 +200,7 @@ def _nll(case: MleCase, drawn: MleData) -> Callable[[dict[str, Any]], float]:
 
 def reference(case: MleCase, details: dict[str, Any] | None = None) -> dict[str, Reference]:
     drawn = mle_data(case)
-    fd = oracle_or_nothing(case, lambda: oracle.finite_differences(_nll(case, drawn), drawn.initial), drawn.initial)
+    fd = oracle_or_nothing(case, lambda: oracle.differences(_nll(case, drawn), drawn.initial), drawn.initial)
     return references(case, drawn.initial, {}, fd, expected={})  # its `expected` are the estimates, checked in `check`
 
 

@@ -100,7 +100,7 @@ def _reference_reparam(case: ReparamCase, samples: np.ndarray | None) -> dict[st
         return family.transform(p, noise, oracle.NUMPY)
     log_prob = lambda p: np.sum(family.log_prob(p, x_of(p)))
     env = {**params, "n": np.asarray(case.samples, np.float64), "z": noise, "x": x_of(params)}
-    fd = oracle_or_nothing(case, lambda: oracle.finite_differences(log_prob, params), params)
+    fd = oracle_or_nothing(case, lambda: oracle.differences(log_prob, params), params)
     refs = references(case, params, env, fd)
     cancelling = _cancelling_terms(family, params, x_of)
     for name, ref in refs.items():
