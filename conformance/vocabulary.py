@@ -102,3 +102,12 @@ class Symptom(StrEnum):
     NONE = "none"  # disconnected: None or a symbolic zero where the math has a value
     ERROR = "error"  # it raised
     CLASS = "class"  # the same value up to tolerance, another class
+
+
+class PrimalMismatch(StrEnum):
+    """How a job's output computed under autodiff (its primal) misses what it should be: a failure of its own kind,
+    beside its gradients' (`verdicts.judge_primal`)."""
+
+    DIRECT = "direct call"  # differs from the framework's own direct call of the function, with no autodiff
+    DIRECT_RAISED = "direct call raised"  # the direct call raised where autodiff computed a value
+    ORACLE = "oracle"  # differs from the oracle's f (NumPy float64) beyond the case's tolerance
