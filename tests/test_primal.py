@@ -218,3 +218,35 @@ def test_the_direct_call_runs_in_each_regime_and_gives_fs_value(framework):
         value = adapter.call(f, {"x": x}, "float32")
         assert value.dtype == np.float32
         np.testing.assert_allclose(value, np.sin(x) * x, rtol=1e-6)
+
+
+class _RaisesJointly:
+    """A stand-in adapter (not a framework) whose joint pullback raises, giving the contract's placeholder output."""
+
+    def array(self, value, dtype):
+        return np.asarray(value, np.float64)
+
+    def vjp(self, fn, primals, dtype, cotangent):
+        if len(primals) > 1:
+            return np.asarray(np.nan), {k: Gradient("error", error="TypeError: joint") for k in primals}
+        return fn(primals), {k: Gradient(VALUE, np.ones_like(v)) for k, v in primals.items()}
+
+
+def test_where_the_joint_pullback_raises_the_output_is_that_of_a_pullback_that_ran():
+    out, grads = kinds.vjp_per_input(_RaisesJointly(), lambda env: env["a"] * env["b"],  # type: ignore[arg-type]
+                                     {"a": np.asarray(3.0), "b": np.asarray(2.0)}, "float64", None)
+    assert float(out) == 6.0 and all(g.status == VALUE for g in grads.values())
+    assert kinds.base.primal(_RaisesJointly(), lambda env: env["a"], {"a": np.asarray(1.0), "b": np.asarray(1.0)},  # type: ignore[arg-type]
+                             "float64", np.asarray(np.nan), [Gradient("error", error="E: e")]) is None
+
+
+@pytest.mark.parametrize("value, dtype, want", [
+    (0.1, "float32", float(np.float32(0.1))),
+    (1.0 + 2.0 ** -9, "bfloat16", 1.0),  # 7 bits of mantissa: to nearest
+    (1.0 + 3 * 2.0 ** -9, "bfloat16", 1.0 + 2.0 ** -7),
+    (1.0 + 2.0 ** -8, "bfloat16", 1.0),  # a tie: to even
+    (np.nan, "bfloat16", np.nan),
+    (0.1, "float64", 0.1),
+])
+def test_the_oracle_evaluates_f_at_the_inputs_the_framework_received(value, dtype, want):
+    np.testing.assert_array_equal(kinds.base.as_handed(np.asarray(value), dtype), want)
