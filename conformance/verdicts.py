@@ -442,6 +442,6 @@ def _primal_against(res: PrimalVerdict, got: np.ndarray, want: np.ndarray, dtype
         if not judged.ok and (floor := zero_floor()) is not None and np.shape(floor) == np.shape(want):
             judged = assess(got, want, dtype, rtol, None, floor)
     if not judged.ok:
-        res.failures.append(f"under autodiff the function gave {short(got)}, {what} {short(want)} (max abs gap "
-                            f"{errors(got, want)['max_abs']:.3g}, {judged.share:.3g}x its allowance)")
+        res.failures.append(f"under autodiff the function gave {short(got, 10)}, {what} {short(want, 10)} (max abs "
+                            f"gap {errors(got, want)['max_abs']:.3g}, {judged.share:.3g}x its allowance)")
     return judged
