@@ -35,10 +35,21 @@ from conformance.adapters import ComplexConvention, regimes
 from conformance.agreement import GradientAgreement, agreement
 from conformance.loader import LoadedCase, LoadError, Unreadable, read_bytes, source_name
 from conformance.model import CaseId, Convention, Divergence, Dtype, Framework, Label, Link, Tolerance
-from conformance.verdicts import GradientVerdict, JobVerdict
-from conformance.vocabulary import Abstention, Agreement, Class, Difference, Expect, Regime, Rule, Status, Verdict
+from conformance.verdicts import PRIMAL, GradientVerdict, JobVerdict, PrimalVerdict
+from conformance.vocabulary import (
+    Abstention,
+    Agreement,
+    Class,
+    Difference,
+    Expect,
+    PrimalMismatch,
+    Regime,
+    Rule,
+    Status,
+    Verdict,
+)
 
-FORMAT, VERSION = "gradient-conformance-report", 2
+FORMAT, VERSION = "gradient-conformance-report", 3
 #: the largest report read: the whole library's (about 4,700 jobs) is about 11 MB; reading takes about 7 bytes of
 #: memory per byte of file, so 256 MiB is about 2 GB
 MAX_BYTES = 256 << 20
@@ -139,6 +150,27 @@ class EstimateRecord(Record):
                                                         "the optimizer's stopping rule")
 
 
+class PrimalRecord(Record):
+    """The job's output computed under autodiff (beside its vjp, jvp or hvp), judged against the framework's direct
+    call (no autodiff, the job's regime) and the oracle's f: a mismatch fails the job, a failure of its own kind."""
+
+    value: Value = Field(description="f as the framework computed it under autodiff")
+    direct: Value | None = Field(description="f from the framework's direct call, no autodiff, in the job's regime "
+                                             "(null: it raised)")
+    direct_error: str | None = Field(description="the direct call's error, where it raised")
+    oracle: Value | None = Field(description="the oracle's f: NumPy float64 at the inputs as the job's dtype rounds "
+                                             "them (null: the kind has none, or it could not evaluate f)")
+    direct_gap: ErrorSize | None = Field(description="value against direct")
+    oracle_error: ErrorSize | None = Field(description="value against oracle")
+    direct_rule: Rule | None = Field(description="the term of the tolerance rule that decided against direct")
+    oracle_rule: Rule | None = Field(description="the term of the tolerance rule that decided against the oracle")
+    verdict: Verdict
+    mismatches: list[PrimalMismatch] = Field(description="what it missed: the direct call, its raising, the oracle")
+    failures: list[str]
+    notes: list[str]
+    bug: Explanation | None = Field(description="the known bug that covers its failure")
+
+
 class JobRecord(Labelled):
     case: CaseId
     dtype: Dtype
@@ -151,10 +183,13 @@ class JobRecord(Labelled):
     gradients: dict[str, GradientRecord]
     estimates: dict[str, EstimateRecord]
     details: dict[str, Any]
+    primal: PrimalRecord | None = Field(None, description="its output under autodiff, judged (null: its kind computes "
+                                                          "none, autodiff raised, or a report from before it)")
 
     def all_failures(self) -> list[str]:
-        """The job's failures and each failing gradient's, as in `JobVerdict.all_failures`."""
-        return self.failures + [f"{name}: {f}" for name, g in self.gradients.items() for f in g.failures]
+        """The job's failures, each failing gradient's and its primal's, as in `JobVerdict.all_failures`."""
+        return (self.failures + [f"{name}: {f}" for name, g in self.gradients.items() for f in g.failures]
+                + ([f"{PRIMAL}: {f}" for f in self.primal.failures] if self.primal else []))
 
 
 class AnswerRecord(Labelled):
@@ -250,7 +285,7 @@ Moment = Annotated[str, AfterValidator(_moment), Field(json_schema_extra={"forma
 
 class Report(Record):
     format: Literal["gradient-conformance-report"] = "gradient-conformance-report"
-    version: Literal[2] = 2
+    version: Literal[3] = 3  # VERSION
     created: Moment
     environment: Environment
     load_errors: list[LoadErrorRecord]
@@ -450,7 +485,18 @@ def _job(v: JobVerdict) -> JobRecord:
         tolerance=v.job.case.tolerance_for(v.job.dtype),
         gradients={name: _gradient(g) for name, g in v.gradients.items()},
         estimates=plain(v.estimates),
-        details=plain({k: val for k, val in details.items() if k != "samples"}))
+        details=plain({k: val for k, val in details.items() if k != "samples"}),
+        primal=_primal(v.primal))
+
+
+def _primal(p: PrimalVerdict | None) -> PrimalRecord | None:
+    if p is None:
+        return None
+    return PrimalRecord(
+        value=plain(p.value), direct=plain(p.direct), direct_error=p.direct_error, oracle=plain(p.oracle),
+        direct_gap=plain(p.direct_gap), oracle_error=plain(p.oracle_error), direct_rule=p.direct_rule,
+        oracle_rule=p.oracle_rule, verdict=p.verdict, mismatches=p.mismatches, failures=p.failures, notes=p.notes,
+        bug=_explain(p.bug))
 
 
 def _agreement(a: GradientAgreement) -> AgreementRecord:

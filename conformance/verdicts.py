@@ -17,7 +17,7 @@ outcome, an MLE's estimates). How the frameworks compare with each other is
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,8 +27,8 @@ from conformance import kinds
 from conformance.adapters import ComplexConvention, Gradient, describe_error, nothing_flowed, regimes
 from conformance.kinds import Case
 from conformance.model import Convention, Divergence, Tolerance
-from conformance.tolerance import Judged, assess, classify, errors, numeric, short
-from conformance.vocabulary import Abstention, Class, Expect, Regime, Rule, Status, Verdict
+from conformance.tolerance import EPS, ROUNDINGS, Judged, assess, classify, eps, errors, numeric, real_dtype, short
+from conformance.vocabulary import Abstention, Class, Expect, PrimalMismatch, Regime, Rule, Status, Verdict
 
 #: a case's references, or None and why they could not be computed
 Referenced = tuple[dict[str, kinds.Reference] | None, str | None]
@@ -115,10 +115,13 @@ class JobVerdict:
     #: the known bugs that apply to this job (whether or not they still happen)
     bugs: list[Divergence] = field(default_factory=list)
     estimates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: its output under autodiff, judged (None: its kind computes none, or autodiff raised)
+    primal: PrimalVerdict | None = None
 
     def all_failures(self) -> list[str]:
-        """The job's failures and each failing gradient's, for a one-line reason."""
-        return self.failures + [f"{name}: {f}" for name, g in self.gradients.items() for f in g.failures]
+        """The job's failures, each failing gradient's and its primal's, for a one-line reason."""
+        return (self.failures + [f"{name}: {f}" for name, g in self.gradients.items() for f in g.failures]
+                + ([f"{PRIMAL}: {f}" for f in self.primal.failures] if self.primal else []))
 
 
 def references(case: Case, details: dict[str, Any] | None = None) -> dict[str, kinds.Reference]:
@@ -181,7 +184,7 @@ def judge_job(job: Job, refs: dict[str, kinds.Reference]) -> JobVerdict:
     declared = kinds.declared_error(case, job.framework, job.versions)
     gradients = {name: judge_gradient(grad, refs.get(name, kinds.Reference()), tol, job.dtype, declared)
                  for name, grad in job.computed.gradients.items()}
-    result = JobVerdict(job, Verdict.PASS, gradients)
+    result = JobVerdict(job, Verdict.PASS, gradients, primal=_primal(job, tol))
     checked = kinds.check(case, job.computed, job.framework, job.versions)
     result.failures.extend(checked.failures)
     result.estimates = checked.estimates
@@ -316,6 +319,12 @@ def _apply_bugs(result: JobVerdict, marks: list[Divergence]) -> None:
                     g.verdict, g.bug = Verdict.XFAIL, mark
                     g.notes.append(f"known bug: {mark.issue}")
                 covered = True
+        primal = result.primal
+        if primal is not None and mark.covers(PRIMAL) and (primal.verdict == Verdict.FAIL or primal.bug is not None):
+            if primal.bug is None:
+                primal.verdict, primal.bug = Verdict.XFAIL, mark
+                primal.notes.append(f"known bug: {mark.issue}")
+            covered = True
         if not mark.gradients and own in (Verdict.FAIL, Verdict.XFAIL):
             own, covered = Verdict.XFAIL, True
         if not covered:
@@ -327,7 +336,8 @@ def _apply_bugs(result: JobVerdict, marks: list[Divergence]) -> None:
     for mark in stale:
         result.failures.append(f"the known bug no longer happens: remove its divergence mark ({mark.issue})")
         own = max(own, Verdict.STALE, key=lambda v: v.rank)
-    worst = max((g.verdict for g in result.gradients.values()), key=lambda v: v.rank, default=Verdict.PASS)
+    worst = max([g.verdict for g in result.gradients.values()] + ([result.primal.verdict] if result.primal else []),
+                key=lambda v: v.rank, default=Verdict.PASS)
     result.verdict = max(own, worst, key=lambda v: v.rank)
 
 
@@ -335,3 +345,112 @@ def matching_divergences(case: Case, framework: str, versions: dict[str, str]) -
     """The case's divergence marks for this framework whose version range holds the installed version."""
     return [mark for mark in case.divergences
             if mark.framework == framework and kinds.version_matches(mark.versions, versions.get(framework))]
+
+
+#: the primal's name where a divergence mark lists what it covers (`gradients: [primal]`; a mark that lists nothing
+#: covers it too)
+PRIMAL = "primal"
+#: how far the output under autodiff may be from the direct call, relative, in eps of the job's dtype, by whether
+#: the regime compiles (beside the rule's floor of a few ulps, and where the terms of f cancel, a few roundings of
+#: them). Eager: both run the same kernels on the same inputs, so they agree to the last bits but where the
+#: framework computes otherwise under autodiff (a kernel chosen for a tensor that requires grad, a custom rule's own
+#: forward). Compiled: the compiler sees the forward pass inside the program of its products and may fuse it
+#: otherwise than alone (a reduction split or reordered, a multiply-add contracted): a few roundings more
+PRIMAL_DIRECT_EPS = {False: 0, True: ROUNDINGS}
+
+
+@dataclass
+class PrimalVerdict:
+    """A job's output computed under autodiff (beside its vjp, jvp or hvp), judged against the framework's direct
+    call of the same function and the oracle's f: a mismatch is a failure of its own kind (`PrimalMismatch`)."""
+
+    value: np.ndarray
+    direct: np.ndarray | None
+    direct_error: str | None
+    oracle: np.ndarray | None
+    direct_gap: dict[str, float] | None = None
+    oracle_error: dict[str, float] | None = None
+    direct_rule: Rule | None = None
+    oracle_rule: Rule | None = None
+    verdict: Verdict = Verdict.PASS
+    mismatches: list[PrimalMismatch] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: the known bug that covers its failure
+    bug: Divergence | None = None
+
+
+def _primal(job: Job, tol: Tolerance) -> PrimalVerdict | None:
+    """The job's primal judged, its oracle evaluated here (one evaluation of f in NumPy, as loading the case does;
+    its rounding scale only where needed); an oracle that raises abstains."""
+    computed = job.computed
+    assert computed is not None
+    if computed.primal is None:
+        return None
+    note = None
+    try:
+        want = kinds.primal_reference(job.case, job.dtype, computed.details)
+    except Exception as err:  # a singular matrix in NumPy: the oracle cannot judge, the direct call still does
+        want, note = None, f"the oracle cannot evaluate f here: {describe_error(err)}"
+    regime = job.regime or regimes(job.framework).default
+    judged = judge_primal(computed.primal, want, job.dtype, tol, regime != Regime.EAGER,
+                          lambda: kinds.primal_rounding(job.case, job.dtype, computed.details))
+    judged.notes += [note] if note else []
+    return judged
+
+
+def judge_primal(primal: kinds.Primal, oracle: np.ndarray | None, dtype: str, tol: Tolerance, compiled: bool,
+                 rounding: Callable[[], np.ndarray | None] | None = None) -> PrimalVerdict:
+    """The output under autodiff against the direct call (`PRIMAL_DIRECT_EPS`: the same expression in the same
+    dtype) and against the oracle's f (the case's rtol; a stated atol is the gradients'), under the one tolerance
+    rule with its derived floor; where that misses, `rounding()` (per element, how far f moves when its inputs
+    round by one eps, a few times) gives the rounding floor of the terms that cancel. The ulps are the job's dtype's,
+    or the output's where it is coarser. Either mismatch fails it."""
+    got = np.asarray(primal.under_ad)
+    res = PrimalVerdict(got, primal.direct, primal.direct_error, oracle)
+    own = real_dtype(got.dtype.name) if got.dtype.kind in "fc" else dtype
+    dtype = own if own in EPS and EPS[own] > eps(dtype) else dtype  # astype(x, 'float32'): its output's rounding
+    floor: list[np.ndarray | None] = []  # computed once, where first needed
+
+    def zero_floor() -> np.ndarray | None:
+        if not floor:
+            scale = rounding() if rounding is not None else None
+            floor.append(None if scale is None else eps(dtype) * scale)
+        return floor[0]
+
+    if primal.direct_error is not None:
+        res.mismatches.append(PrimalMismatch.DIRECT_RAISED)
+        res.failures.append(f"the direct call (no autodiff) raised {primal.direct_error}; under autodiff the "
+                            f"function gave {short(got)}")
+    elif primal.direct is not None:
+        judged = _primal_against(res, got, primal.direct, dtype, PRIMAL_DIRECT_EPS[compiled] * eps(dtype),
+                                 zero_floor, "the direct call")
+        if judged is not None:
+            res.direct_gap, res.direct_rule = errors(got, primal.direct), judged.rule
+        if judged is None or not judged.ok:
+            res.mismatches.append(PrimalMismatch.DIRECT)
+    if oracle is not None:
+        judged = _primal_against(res, got, oracle, dtype, tol.rtol, zero_floor, "the oracle's f")
+        if judged is not None:
+            res.oracle_error, res.oracle_rule = errors(got, oracle), judged.rule
+        if judged is None or not judged.ok:
+            res.mismatches.append(PrimalMismatch.ORACLE)
+    res.verdict = Verdict.FAIL if res.mismatches else Verdict.PASS
+    return res
+
+
+def _primal_against(res: PrimalVerdict, got: np.ndarray, want: np.ndarray, dtype: str, rtol: float,
+                    zero_floor: Callable[[], np.ndarray | None], what: str) -> Judged | None:
+    """`got` against `want` under the rule with `rtol`, the derived floor and, where that misses, the zero floor; a
+    miss said in `res.failures`. None where their shapes differ (a miss too)."""
+    if np.shape(got) != np.shape(want):
+        res.failures.append(f"under autodiff the function gave {np.shape(got)}, {what} {np.shape(want)}")
+        return None
+    with np.errstate(invalid="ignore"):  # rtol 0 times an infinite want: no allowance, as the rule says
+        judged = assess(got, want, dtype, rtol, None)
+        if not judged.ok and (floor := zero_floor()) is not None and np.shape(floor) == np.shape(want):
+            judged = assess(got, want, dtype, rtol, None, floor)
+    if not judged.ok:
+        res.failures.append(f"under autodiff the function gave {short(got, 10)}, {what} {short(want, 10)} (max abs "
+                            f"gap {errors(got, want)['max_abs']:.3g}, {judged.share:.3g}x its allowance)")
+    return judged

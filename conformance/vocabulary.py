@@ -113,3 +113,12 @@ class Abstention(StrEnum):
     OVERFLOW = "overflow"  # f is finite, but its differences or the step's product overflow float64
     NOT_CONVERGED = "not converged"  # the differences do not shrink with the step as a smooth f's do: a kink, a
     # singular point or a pole within the steps
+
+
+class PrimalMismatch(StrEnum):
+    """How a job's output computed under autodiff (its primal) misses what it should be: a failure of its own kind,
+    beside its gradients' (`verdicts.judge_primal`)."""
+
+    DIRECT = "direct call"  # differs from the framework's own direct call of the function, with no autodiff
+    DIRECT_RAISED = "direct call raised"  # the direct call raised where autodiff computed a value
+    ORACLE = "oracle"  # differs from the oracle's f (NumPy float64) beyond the case's tolerance

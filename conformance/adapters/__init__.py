@@ -194,6 +194,12 @@ class Adapter:
         """Scalar fn(primals) and its Hessian times `tangents`, per input."""
         raise NotImplementedError
 
+    def call(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str) -> np.ndarray:
+        """fn(primals) called directly, with no autodiff at all, as a user evaluates it: the value `vjp`, `jvp`
+        and `hvp` return beside their products must equal it. An adapter that declares no regimes calls it as it
+        is."""
+        return self.numpy(fn({k: self.array(v, handed_over(v, dtype)) for k, v in primals.items()}))
+
     def behaviour(self, scenario: str, dtype: str) -> dict[str, Any]:
         """Run a named scenario in this framework's idiom; see `observed` for what it returns.
 
@@ -309,6 +315,11 @@ class FrameworkAdapter(Adapter):
         except Exception as err:
             return np.array(np.nan), {k: failed(err) for k in names}
         return self.numpy(out), {k: self.gradient(g) for k, g in zip(names, hv, strict=True)}
+
+    def call(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str) -> np.ndarray:
+        """fn(primals) in the job's regime (compiled where it compiles), with no tape, no graph, no tracer of AD."""
+        _, xs, f = self._positional(fn, primals, dtype)
+        return self.numpy(self.autodiff.evaluate(f, xs, self.regime))
 
     def _positional(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray],
                     dtype: str) -> tuple[list[str], list[Any], Callable[..., Any]]:

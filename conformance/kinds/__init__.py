@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import numpy as np
 from pydantic import Field
 
 from conformance.adapters import Adapter
@@ -16,6 +17,7 @@ from conformance.kinds.base import (
     Computed,
     ConventionRef,
     Kind,
+    Primal,
     Reference,
     for_framework,
     held_to_contract,
@@ -65,6 +67,16 @@ def check(case: Any, computed: Computed, framework: str, versions: dict[str, str
     return KINDS[case.kind].check(case, computed, framework, versions)
 
 
+def primal_reference(case: Any, dtype: str, details: dict[str, Any]) -> np.ndarray | None:
+    """In the engine: the oracle's value of the output a job computed under autodiff (None: its kind has none)."""
+    return KINDS[case.kind].primal_reference(case, dtype, details)
+
+
+def primal_rounding(case: Any, dtype: str, details: dict[str, Any]) -> np.ndarray | None:
+    """In the engine: per output element, the scale of f's own rounding where its terms cancel, in eps (None: none)."""
+    return KINDS[case.kind].primal_rounding(case, dtype, details)
+
+
 __all__ = [
     "JVP_OUTPUTS",
     "KINDS",
@@ -79,6 +91,7 @@ __all__ = [
     "Kind",
     "MleCase",
     "Outcome",
+    "Primal",
     "Reference",
     "ReparamCase",
     "check",
@@ -86,6 +99,8 @@ __all__ = [
     "declared_error",
     "for_framework",
     "mle",
+    "primal_reference",
+    "primal_rounding",
     "reference",
     "version_matches",
     "vjp_per_input",

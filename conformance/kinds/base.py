@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -20,10 +20,10 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from conformance import expr, oracle
-from conformance.adapters import ERROR, Adapter, Gradient, handed_over
+from conformance.adapters import ERROR, Adapter, Gradient, describe_error, handed_over
 from conformance.expr import Shape
 from conformance.model import CaseBase, Convention, Expectation, ExprAt, Path
-from conformance.tolerance import ROUNDINGS, eps
+from conformance.tolerance import ROUNDINGS, eps, numeric
 from conformance.vocabulary import Abstention, Expect
 
 T = TypeVar("T")
@@ -33,12 +33,28 @@ SPECIAL_WORK = 100  # a CDF through scipy.special (gammainc, betainc, the t CDF)
 
 
 @dataclass
+class Primal:
+    """The output a job's autodiff call computed beside its products (the value `vjp`, `jvp` and `hvp` return), and
+    the same function called directly with no autodiff (`Adapter.call`): the engine judges the first against the
+    oracle's f and against the second (`verdicts.judge_primal`)."""
+
+    under_ad: np.ndarray
+    #: None where the direct call raised
+    direct: np.ndarray | None = None
+    #: "Type: message" of the direct call that raised
+    direct_error: str | None = None
+
+
+@dataclass
 class Computed:
     """What one framework computed for one case and dtype."""
 
     gradients: dict[str, Gradient]
     estimates: dict[str, np.ndarray] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
+    #: the output under autodiff and by the direct call, where the kind computes one (None: it does not, or the
+    #: autodiff call raised and gave none)
+    primal: Primal | None = None
 
 
 @dataclass
@@ -131,6 +147,10 @@ def no_declared_error(case: Any, framework: str, versions: dict[str, str]) -> st
     return None
 
 
+def no_primal_reference(case: Any, dtype: str, details: dict[str, Any]) -> np.ndarray | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Kind:
     """Everything about one case kind, in one record (as OpInfo keeps an operator's facts)."""
@@ -148,6 +168,13 @@ class Kind:
     #: whether its gradients come from the adapter's vjp, jvp or hvp, which run in the job's execution regime; a kind
     #: whose work is the framework's own code (an optimizer, a scenario's idiom) runs in the default regime only
     regimes: bool = True
+    #: in the engine: the oracle's value of the output its autodiff call computes (`Computed.primal`), in NumPy
+    #: float64 at the inputs as the job's dtype rounds them (`details`: the job's own, its samples); None: the kind
+    #: has none to judge it by (a Monte Carlo sum, the framework's own random samples)
+    primal_reference: Callable[[Any, str, dict[str, Any]], np.ndarray | None] = no_primal_reference
+    #: in the engine, asked only where the primal misses by more than the rule allows without it: per output
+    #: element, the scale of f's own rounding where its terms cancel, in units of eps (None: the kind has none)
+    primal_rounding: Callable[[Any, str, dict[str, Any]], np.ndarray | None] = no_primal_reference
 
 
 def vjp_per_input(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray],
@@ -161,14 +188,42 @@ def vjp_per_input(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], primals
     out, grads = adapter.vjp(fn, primals, dtype, cotangent)
     if len(primals) < 2 or any(g.status != ERROR for g in grads.values()):
         return out, grads
-    alone = {}
+    alone, outs = {}, []
     for name in primals:
         held = {k: adapter.array(v, handed_over(v, dtype)) for k, v in primals.items() if k != name}
         def with_held(env: dict[str, Any], held: dict[str, Any] = held) -> Any:
             return fn({**held, **env})
-        _, grad = adapter.vjp(with_held, {name: primals[name]}, dtype, cotangent)
+        value, grad = adapter.vjp(with_held, {name: primals[name]}, dtype, cotangent)
         alone[name] = grad[name]
-    return out, alone
+        outs += [value] if grad[name].status != ERROR else []
+    return (outs[0] if outs else out), alone  # the output of a pullback that ran: the joint one's is a placeholder
+
+
+def primal(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
+           under_ad: np.ndarray, gradients: Iterable[Gradient]) -> Primal | None:
+    """`under_ad`, the output an autodiff call returned beside `gradients`, with the adapter's direct call of the same
+    `fn` at the same `primals`; None where every gradient is an error: the call raised, and its output is only the
+    placeholder the contract returns then."""
+    if all(g.status == ERROR for g in gradients):
+        return None
+    try:
+        direct = adapter.call(fn, primals, dtype)
+    except Exception as err:  # a direct call that raises where autodiff computed a value is judged, not the job's error
+        return Primal(np.asarray(under_ad), direct_error=describe_error(err))
+    return Primal(np.asarray(under_ad), np.asarray(direct))
+
+
+def as_handed(value: np.ndarray, dtype: str) -> np.ndarray:
+    """`value` as a framework receives it in `dtype` (`handed_over`: rounded to it), back in float64 or complex128,
+    so that the oracle evaluates f at the point the framework did; data (integers, booleans) as it is."""
+    array = np.asarray(value)
+    if array.dtype.kind in "biu":
+        return array
+    if dtype == "bfloat16":  # NumPy has none: float32's top half, rounded to nearest even
+        bits = np.asarray(array, np.float32).view(np.uint32).astype(np.uint64)
+        rounded = (((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16) << 16).astype(np.uint32).view(np.float32)
+        return np.where(np.isnan(array), np.nan, rounded).astype(np.float64)
+    return numeric(array.astype(dtype))
 
 
 def drawn(adapter: Adapter, sample: Callable[[dict[str, Any]], Any], params: dict[str, np.ndarray],

@@ -30,6 +30,7 @@ from conformance.kinds.base import (
     Reference,
     drawn,
     oracle_or_nothing,
+    primal,
     probe,
     references,
     values,
@@ -194,7 +195,10 @@ def _compute(case: ExpectationCase, adapter: Adapter, dtype: str) -> Computed:
     else:
         def estimate(p: dict[str, Any]) -> Any:
             return total(statistic.evaluate({"x": draw(p)}, ops))
-    _, per_draw = adapter.vjp(estimate, params, dtype, None)
+    # its output is a Monte Carlo sum over the framework's own draws: no oracle (E[f] is the gradient's judge, within
+    # k standard errors); the direct call, from the same seed, must compute the same sum
+    out, per_draw = adapter.vjp(estimate, params, dtype, None)
+    under_ad = primal(adapter, estimate, params, dtype, out, per_draw.values())
     gradients, estimates = {}, {}
     for name, grad in per_draw.items():
         if grad.status != VALUE or grad.value is None:
@@ -203,7 +207,7 @@ def _compute(case: ExpectationCase, adapter: Adapter, dtype: str) -> Computed:
         mc = MonteCarlo.of(_per_draw(grad.value, np.shape(own[name])), case.seed, case.k)
         gradients[name] = Gradient(VALUE, mc.mean.astype(grad.value.dtype), representation=grad.representation)
         estimates[name] = asdict(mc)
-    return Computed(gradients, details={"samples": samples, "expectation": estimates})
+    return Computed(gradients, details={"samples": samples, "expectation": estimates}, primal=under_ad)
 
 
 def _expectation(case: ExpectationCase, law: Law, params: dict[str, np.ndarray]) -> np.ndarray:

@@ -22,7 +22,9 @@ from conformance.kinds.base import (
     Kind,
     Oracle,
     Reference,
+    as_handed,
     oracle_or_nothing,
+    primal,
     references,
     values,
     vjp_per_input,
@@ -42,7 +44,7 @@ from conformance.model import (
     Tolerance,
     Value,
 )
-from conformance.tolerance import CARRIER, complex_dtype, real_dtype
+from conformance.tolerance import CARRIER, ROUNDINGS, complex_dtype, real_dtype
 from conformance.vocabulary import Expect
 
 JVP_OUTPUTS = ("jvp", "jvp_reverse")
@@ -278,10 +280,45 @@ def compute(case: FunctionCase, adapter: Adapter, dtype: str) -> Computed:
     if case.kind == "jvp":
         return _compute_jvp(case, adapter, dtype, fn, inputs)
     if case.kind == "hvp":
-        _, grads = adapter.hvp(fn, inputs, dtype, values(case, "tangent", case.tangent))
-        return Computed(grads)
-    _, grads = vjp_per_input(adapter, fn, inputs, dtype, _cotangent(case))
-    return Computed(grads)
+        out, grads = adapter.hvp(fn, inputs, dtype, values(case, "tangent", case.tangent))
+    else:
+        out, grads = vjp_per_input(adapter, fn, inputs, dtype, _cotangent(case))
+    return Computed(grads, primal=primal(adapter, fn, inputs, dtype, out, grads.values()))
+
+
+def primal_reference(case: FunctionCase, dtype: str, details: dict[str, Any] | None = None) -> np.ndarray:
+    """The oracle's f at the inputs as the job's dtype rounds them (its data as it is)."""
+    inputs = values(case, "inputs", case.variables)
+    return oracle.evaluate(case.expr("function"), {**case.data, **{k: as_handed(v, dtype) for k, v in inputs.items()}})
+
+
+#: the relative step `primal_rounding` moves each input element by: the change it makes is linear in the step to
+#: about 1e-6 of itself, and float64's rounding of f stays 2**-52 / 1e-6 ~ 2e-10 of f's size
+ROUNDING_STEP = 1e-6
+
+
+def primal_rounding(case: FunctionCase, dtype: str, details: dict[str, Any] | None = None) -> np.ndarray:
+    """Per output element, in units of eps: (ROUNDINGS + ceil(log2 n)) sum_j |x_j df/dx_j| over the n input
+    elements, as `zero_tolerance` counts the roundings of a sum of n terms. The sum is how far f moves when every
+    input element moves by one relative eps, each on its own; a backward-stable evaluation rounds as if its inputs
+    had (float32's 3a + 2b^2 + log(c) at 0.1, 1, 0.1 is -0.0026 from terms of 2.3: its rounding is eps times the
+    terms, not times f), so this bounds the gap between two evaluations of f where its terms cancel. One evaluation
+    per input element, in NumPy float64."""
+    inputs = {k: as_handed(v, dtype) for k, v in values(case, "inputs", case.variables).items()}
+    function, data = case.expr("function"), case.data
+    def f(env: dict[str, np.ndarray]) -> np.ndarray:
+        return oracle.evaluate(function, {**data, **inputs, **env})
+    base = f({})
+    total = np.zeros(np.shape(base))
+    with np.errstate(all="ignore"):
+        for name, x in inputs.items():
+            for j in np.ndindex(np.shape(x)):
+                moved = np.array(x, copy=True)
+                moved[j] += ROUNDING_STEP * moved[j]
+                change = np.abs(f({name: moved}) - base) / ROUNDING_STEP
+                total += np.where(np.isfinite(change), change, 0.0)
+    elements = sum(np.size(x) for x in inputs.values())
+    return (ROUNDINGS + math.ceil(math.log2(max(elements, 1)))) * total
 
 
 def _cotangent(case: FunctionCase) -> np.ndarray | None:
@@ -353,6 +390,7 @@ def _compute_jvp(case: FunctionCase, adapter: Adapter, dtype: str, fn, inputs: d
     """
     tangent = values(case, "tangent", case.tangent)
     out, forward = adapter.jvp(fn, inputs, dtype, tangent)
+    under_ad = primal(adapter, fn, inputs, dtype, out, [forward])  # forward mode's: the reverse rows' are vjp's
     shape, complex_out = np.shape(out), bool(np.iscomplexobj(out))
     parts = (1.0, 1j) if complex_out else (1.0,)
     rows = []
@@ -366,13 +404,15 @@ def _compute_jvp(case: FunctionCase, adapter: Adapter, dtype: str, fn, inputs: d
             _, grads = adapter.vjp(fn, inputs, dtype, basis)
             failed = [g for g in grads.values() if g.status == ERROR]
             if failed:
-                return Computed({"jvp": forward, "jvp_reverse": Gradient(ERROR, error=failed[0].error)})
+                return Computed({"jvp": forward, "jvp_reverse": Gradient(ERROR, error=failed[0].error)},
+                                primal=under_ad)
             row += part * sum((float(np.real(np.sum(np.conj(np.asarray(g.value)) * tangent[name])))
                                for name, g in grads.items() if g.status == VALUE), 0.0)
         rows.append(row)
     typed = np.asarray(rows, np.dtype(complex_dtype(dtype) if complex_out else CARRIER.get(dtype, real_dtype(dtype))))
     typed = typed.reshape(shape)
-    return Computed({"jvp": forward, "jvp_reverse": Gradient(VALUE, typed, representation="from VJPs")})
+    return Computed({"jvp": forward, "jvp_reverse": Gradient(VALUE, typed, representation="from VJPs")},
+                    primal=under_ad)
 
 
-KIND = Kind(FunctionCase, compute, reference)
+KIND = Kind(FunctionCase, compute, reference, primal_reference=primal_reference, primal_rounding=primal_rounding)

@@ -10,7 +10,16 @@ from pydantic import Field
 from conformance import expr
 from conformance.adapters import Adapter
 from conformance.families import IMPLICIT, implicit_derivative
-from conformance.kinds.base import SPECIAL_WORK, Computed, Kind, Reference, oracle_or_nothing, references, values
+from conformance.kinds.base import (
+    SPECIAL_WORK,
+    Computed,
+    Kind,
+    Reference,
+    oracle_or_nothing,
+    primal,
+    references,
+    values,
+)
 from conformance.model import CaseBase, Expectation, ExprAt, Value, check_size, compile_family_params
 
 
@@ -59,9 +68,12 @@ def _compute_implicit(case: ImplicitCase, adapter: Adapter, dtype: str) -> Compu
     shape = (1, *np.broadcast_shapes(*(np.shape(v) for v in params.values())))
     # the VJP with a cotangent of ones is d sum(x) / dtheta, and its primal output is the samples themselves:
     # one draw, so the gradient and the samples the oracle is evaluated at cannot come from different draws
-    samples, grads = adapter.vjp(lambda p: adapter.sample(case.family, p, 1, case.seed), params, dtype,
-                                 np.ones(shape))
-    return Computed(grads, details={"samples": np.asarray(samples)})
+    def sample(p: dict[str, Any]) -> Any:
+        return adapter.sample(case.family, p, 1, case.seed)
+    samples, grads = adapter.vjp(sample, params, dtype, np.ones(shape))
+    # its output is the framework's own random draw: no oracle; the direct call, from the same seed, must draw it
+    return Computed(grads, details={"samples": np.asarray(samples)},
+                    primal=primal(adapter, sample, params, dtype, samples, grads.values()))
 
 
 def reference(case: ImplicitCase, details: dict[str, Any] | None = None) -> dict[str, Reference]:

@@ -24,7 +24,9 @@ from conformance.kinds.base import (
     Computed,
     Kind,
     Reference,
+    as_handed,
     oracle_or_nothing,
+    primal,
     probe,
     references,
     values,
@@ -181,13 +183,24 @@ def _compute_mle(case: MleCase, adapter: Adapter, dtype: str) -> Computed:
     mean = ops.functions["mean"]
     def loss(env):
         return -mean(adapter.log_prob(case.family, _model(case, {**env, **constants}, ops), observed))
-    _, grads = vjp_per_input(adapter, loss, drawn.initial, dtype, None)
+    out, grads = vjp_per_input(adapter, loss, drawn.initial, dtype, None)
+    under_ad = primal(adapter, loss, drawn.initial, dtype, out, grads.values())
     minimum = adapter.minimize(loss, drawn.initial, dtype,
                                Optimizer(case.optimizer, case.max_iterations, case.learning_rate))
     return Computed(grads, estimates=minimum.params,
                     details={"dtype": dtype, "optimizer": case.optimizer, "loss": minimum.loss,
                              "iterations": minimum.iterations, "history": minimum.history,
-                             "trajectory": minimum.trajectory})
+                             "trajectory": minimum.trajectory}, primal=under_ad)
+
+
+def _primal_reference(case: MleCase, dtype: str, details: dict[str, Any]) -> np.ndarray:
+    """The mean NLL at the initial parameters, in NumPy float64 with everything the framework was handed (the data,
+    X, the parameters) rounded to the job's dtype as it was."""
+    drawn = mle_data(case)
+    rounded = MleData(as_handed(drawn.observed, dtype), {k: as_handed(v, dtype) for k, v in drawn.covariates.items()},
+                      {k: as_handed(v, dtype) for k, v in drawn.initial.items()}, drawn.truth)
+    with np.errstate(all="ignore"):
+        return np.asarray(_nll(case, rounded)(rounded.initial), np.float64)
 
 
 def _nll(case: MleCase, drawn: MleData) -> Callable[[dict[str, Any]], float]:
@@ -303,4 +316,4 @@ def check(case: MleCase, computed: Computed, framework: str, versions: dict[str,
     return checked
 
 
-KIND = Kind(MleCase, _compute_mle, reference, check, regimes=False)
+KIND = Kind(MleCase, _compute_mle, reference, check, regimes=False, primal_reference=_primal_reference)

@@ -15,8 +15,10 @@ from conformance.kinds.base import (
     Computed,
     Kind,
     Reference,
+    as_handed,
     drawn,
     oracle_or_nothing,
+    primal,
     probe,
     references,
     values,
@@ -87,10 +89,23 @@ def _compute_reparam(case: ReparamCase, adapter: Adapter, dtype: str) -> Compute
         z = adapter.array(noise, dtype)
         def sample(p):
             return family.transform(p, z, ops)
-    _, grads = vjp_per_input(adapter, lambda p: total(adapter.log_prob(case.family, p, sample(p))), params, dtype,
-                             None)
+    def loss(p):
+        return total(adapter.log_prob(case.family, p, sample(p)))
+    out, grads = vjp_per_input(adapter, loss, params, dtype, None)
     details = {"samples": drawn(adapter, sample, params, dtype)} if case.sampler == "native" else {}
-    return Computed(grads, details=details)
+    return Computed(grads, details=details, primal=primal(adapter, loss, params, dtype, out, grads.values()))
+
+
+def _primal_reference(case: ReparamCase, dtype: str, details: dict) -> np.ndarray:
+    """sum(log_prob(x)) in NumPy at the params and noise as the job's dtype rounds them; with a native sampler at
+    the framework's own samples (drawn in its regime, as its loss drew them)."""
+    params, noise = _reparam_inputs(case)
+    family, rounded = FAMILIES[case.family], {k: as_handed(v, dtype) for k, v in params.items()}
+    samples = details.get("samples")
+    x = (np.asarray(samples, np.float64) if samples is not None
+         else family.transform(rounded, as_handed(noise, dtype), oracle.NUMPY))
+    with np.errstate(all="ignore"):
+        return np.asarray(np.sum(family.log_prob(rounded, x)), np.float64)
 
 
 def _reference_reparam(case: ReparamCase, samples: np.ndarray | None) -> dict[str, Reference]:
@@ -133,4 +148,5 @@ def _cancelling_terms(family, params: dict[str, np.ndarray], x_of) -> dict[str, 
 
 
 KIND = Kind(ReparamCase, _compute_reparam,
-            lambda case, details: _reference_reparam(case, (details or {}).get("samples")))
+            lambda case, details: _reference_reparam(case, (details or {}).get("samples")),
+            primal_reference=_primal_reference)

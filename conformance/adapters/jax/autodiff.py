@@ -87,6 +87,15 @@ def hessian_vector(f: Callable[..., Any], xs: list[Any], tangents: list[Any], re
     return out, hv
 
 
+def evaluate(f: Callable[..., Any], xs: list[Any], regime: Regime) -> Any:
+    """f(*xs) with no jax.vjp or jax.jvp around it: jitted alone as JAX code normally runs (a program of its own,
+    found again by its key like the others), or called as it is in the eager regime."""
+    if regime == Regime.EAGER:
+        return f(*xs)
+    _, (out,) = _run(f, *xs, key=_key("evaluate", f), regime=regime)
+    return out
+
+
 def _key(primitive: str, f: Callable[..., Any]) -> Hashable | None:
     return (primitive, f.key) if isinstance(f, Program) else None
 

@@ -67,3 +67,9 @@ def hessian_vector(f: Callable[..., Any], xs: list[Any], tangents: list[Any], re
 
     out, hv = _in(regime, step)(xs, tangents)
     return out, [_gradient(g) for g in hv]
+
+
+def evaluate(f: Callable[..., Any], xs: list[Any], regime: Regime) -> Any:
+    """f(*xs) with no tape or accumulator watching it; in tf.function (jit_compile in XLA) in the compiled
+    regimes, as the steps above are."""
+    return _in(regime, lambda xs: f(*xs))(xs)

@@ -53,3 +53,10 @@ def hessian_vector(f: Callable[..., Any], xs: list[Any], tangents: list[Any], re
     if not getattr(dot, "requires_grad", False):
         return out, [None] * len(leaves)
     return out, list(torch.autograd.grad(dot, leaves, allow_unused=True))
+
+
+def evaluate(f: Callable[..., Any], xs: list[Any], regime: Regime) -> Any:
+    """f(*xs) under torch.no_grad(), as a user evaluates a model for inference: no graph is recorded; compiled by
+    torch.compile in the compiled regime (an inference graph: AOTAutograd traces no backward)."""
+    with torch.no_grad():
+        return _in(regime, f)(*xs)
