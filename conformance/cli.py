@@ -80,7 +80,8 @@ def _main(argv: list[str] | None) -> int:
     run.add_argument("--no-compile-cache", action="store_true",
                      help=f"compile every program afresh (default: JAX keeps them in {runner.COMPILE_CACHE})")
     run.add_argument("--no-partial", action="store_true", help="if interrupted, write no report or JUnit file")
-    run.add_argument("--table", "-v", action="store_true", help="also print every job's verdict")
+    run.add_argument("--table", "-v", "--verbose", action="store_true",
+                     help="list every row where the frameworks differ, and every job's verdict")
     run.add_argument("--baseline", metavar="FILE", help="compare with this saved report; exit 1 if anything regressed")
     run.add_argument("--junit", metavar="FILE", type=_output_file, help="write JUnit XML here")
     run.add_argument("--shard", type=_shard, metavar="I/N", help="run only shard I of N (1 <= I <= N)")
@@ -301,7 +302,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.junit and write:
         junit.write(result, args.junit)
     human = sys.stderr if args.json else sys.stdout  # with --json, stdout carries the report alone
-    summary.render(result, _console(stderr=args.json), full_table=args.table)
+    summary.render(result, _console(stderr=args.json), verbose=args.table)
     if args.report and write:
         print(f"report: {args.report}" + (" (partial)" if stopped else ""), file=human)
     regressed = False
@@ -311,6 +312,7 @@ def _run(args: argparse.Namespace) -> int:
         changes = regress.diff(baseline, result, (args.baseline, args.report or "this run"))
         print(f"against the baseline:\n{regress.table(changes)}", file=human)
         regressed = changes["regressed"]
+    print(summary.next_step(args.report if args.report and write else None), file=human)
     if args.json:
         print(json.dumps(result.model_dump(mode="json", by_alias=True), indent=1, allow_nan=False))
     if stopped:
@@ -348,7 +350,7 @@ def _merge(args: argparse.Namespace) -> int:
         return USAGE
     report.write(merged, args.report)
     summary.render(merged, _console())
-    print(f"report: {args.report}")
+    print(f"report: {args.report}\n{summary.next_step(args.report)}")
     return FAILED if merged.failed() else OK
 
 
