@@ -43,8 +43,9 @@ def xml(report: Report) -> str:
             ET.SubElement(properties, "property", name="partial",
                           value=f"{report.partial.reason}: {report.partial.finished} of {report.partial.planned} jobs")
         for job, outcome in zip(jobs, outcomes, strict=True):
-            case = ET.SubElement(suite, "testcase", classname=f"{label}.{job.case}",
-                                 name=f"{job.case}[{label}-{job.dtype}]", time=f"{job.seconds:.3f}")
+            name, params = item_name(job.case, label, job.dtype)
+            case = ET.SubElement(suite, "testcase", classname=f"{label}.{job.case}", name=f"{name}[{params}]",
+                                 time=f"{job.seconds:.3f}")
             conventions = dict.fromkeys(f"{g.convention.why} ({g.convention.link})" for g in job.gradients.values()
                                         if g.verdict == Verdict.CONVENTION and g.convention)
             if conventions:
@@ -58,6 +59,13 @@ def xml(report: Report) -> str:
     ET.indent(root)
     text = ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
     return FORBIDDEN.sub(lambda m: ascii(m.group())[1:-1], text)  # only values hold them, never the markup
+
+
+def item_name(case: str, label: str, dtype: str) -> tuple[str, str]:
+    """A job's test name as pytest parametrizes one, the name and its parameters: (`normal-reparam`,
+    `torch-float32`); a sample's case id `log-sweep[tiny]` gives (`log-sweep`, `tiny-torch-float32`)."""
+    name, bracket, sample = case.partition("[")
+    return name, "-".join([*([sample.removesuffix("]")] if bracket else []), label, dtype])
 
 
 def _suites(report: Report) -> list[tuple[str, str, list[JobRecord]]]:

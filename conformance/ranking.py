@@ -125,6 +125,8 @@ class Ranking:
 
     def headline(self) -> str:
         """The one sentence with the count: `Where the frameworks differ: 306 of 2158 gradients compared (...)`."""
+        if not self.compared:
+            return "No gradient was compared across frameworks (a comparison needs two that ran it)."
         if not self.findings:
             return f"The frameworks agree on all {self.compared} gradients (case, input, dtype) compared."
         parts = [f"{self.counted(s)} {s.value}" for s in Section if self.counted(s)]
