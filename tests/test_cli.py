@@ -179,7 +179,6 @@ def test_version_names_each_framework_from_metadata_without_importing_it():
     (["-k", "alpha"], ["alpha-one", "alpha-two"]),
     (["-k", "ALPHA-T"], ["alpha-two"]),  # a substring, ignoring case, as pytest's -k
     (["-k", "*-one"], ["alpha-one"]),  # a glob matches the whole id
-    (["-k", "*-o"], []),
     (["-k", "beta", "-k", "alpha-one"], ["alpha-one", "beta"]),  # repeated: any
     (["--tag", "kink"], ["alpha-one", "beta"]),
     (["--tag", "kink", "--tag", "smooth"], ["alpha-one", "alpha-two", "beta"]),
@@ -191,6 +190,31 @@ def test_list_selects_by_pattern_tag_and_kind(three_cases, args, ids):
     assert result.returncode == 0, result.stderr
     assert [line.split()[0] for line in result.stdout.splitlines()] == ids
     assert result.stderr.strip() == f"{len(ids)} cases"
+
+
+def test_list_exits_3_like_run_when_nothing_matches_and_an_unknown_tag_names_the_known_ones(three_cases):
+    result = conformance("list", str(three_cases), "-k", "*-o")
+    assert result.returncode == 3 and result.stdout == ""
+    assert "nothing matched: no case (exit 3, as run)" in result.stderr
+    assert conformance_with(FAKE, "run", str(three_cases), "-k", "*-o").returncode == 3
+    typo = conformance("list", str(three_cases), "--tag", "knik")
+    assert typo.returncode == 3 and "conformance: unknown tag 'knik': did you mean 'kink'?" in typo.stderr
+    other = conformance("list", str(three_cases), "--tag", "zzz", "--tag", "kink")
+    assert other.returncode == 0 and "conformance: unknown tag 'zzz' (known: kink, smooth)" in other.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "schema", "docs", "list", "coverage", "compare", "merge",
+                                     "generate-sweeps", "fuzz"])
+def test_each_subcommand_s_help_has_a_description_exit_codes_and_examples(command, capsys):
+    from conformance import cli
+
+    with pytest.raises(SystemExit) as done:
+        cli.main([command, "--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    description = cli.PAGES[command][0]
+    assert " ".join(description.split()[:4]) in " ".join(text.split())
+    assert "\nexit codes: 0" in text and "\nexamples:\n  conformance " + command in text
 
 
 def test_list_shows_kind_tags_and_file_line(three_cases):
