@@ -135,8 +135,10 @@ def _main(argv: list[str] | None) -> int:
     run.add_argument("--no-compile-cache", action="store_true",
                      help=f"compile every program afresh (default: JAX keeps them in {runner.COMPILE_CACHE})")
     run.add_argument("--no-partial", action="store_true", help="if interrupted, write no report or JUnit file")
-    run.add_argument("--table", "-v", "--verbose", action="store_true",
-                     help="list every row where the frameworks differ, and every job's verdict")
+    run.add_argument("-v", "--verbose", action="store_true",
+                     help="list every row where the frameworks differ (default: a few per heading, representation-only "
+                          "differences one line per function)")
+    run.add_argument("--table", action="store_true", help="also print every job's verdict")
     run.add_argument("--baseline", metavar="FILE", help="compare with this saved report; exit 1 if anything regressed")
     run.add_argument("--junit", metavar="FILE", type=_output_file, help="write JUnit XML here")
     run.add_argument("--shard", type=_shard, metavar="I/N", help="run only shard I of N (1 <= I <= N)")
@@ -360,7 +362,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.junit and write:
         junit.write(result, args.junit)
     human = sys.stderr if args.json else sys.stdout  # with --json, stdout carries the report alone
-    summary.render(result, _console(stderr=args.json), verbose=args.table)
+    summary.render(result, _console(stderr=args.json), verbose=args.verbose, full_table=args.table)
     if args.report and write:
         print(f"report: {args.report}" + (" (partial)" if stopped else ""), file=human)
     regressed = False
@@ -368,7 +370,7 @@ def _run(args: argparse.Namespace) -> int:
         print("against the baseline: not compared, the run is partial", file=human)
     elif baseline is not None:
         changes = regress.diff(baseline, result, (args.baseline, args.report or "this run"))
-        print(f"against the baseline:\n{regress.table(changes, args.table)}", file=human)
+        print(f"against the baseline:\n{regress.table(changes, args.verbose)}", file=human)
         regressed = changes["regressed"]
     print(summary.next_step(args.report if args.report and write else None), file=human)
     if args.json:

@@ -37,6 +37,11 @@ class Section(StrEnum):
     REPRESENTATION = "representation only (every framework matches the math)"
 
 
+#: how the headline counts each section
+COUNTED = {Section.MISSES: "where a framework misses the math", Section.NO_REFERENCE: "with no reference",
+           Section.REPRESENTATION: "where every framework matches it (representation only)"}
+
+
 @dataclass(frozen=True)
 class Finding:
     """One ranked row: a (case, gradient) and its dtypes on which the frameworks answered alike."""
@@ -129,7 +134,7 @@ class Ranking:
             return "No gradient was compared across frameworks (a comparison needs two that ran it)."
         if not self.findings:
             return f"The frameworks agree on all {self.compared} gradients (case, input, dtype) compared."
-        parts = [f"{self.counted(s)} {s.value}" for s in Section if self.counted(s)]
+        parts = [f"{self.counted(s)} {COUNTED[s]}" for s in Section if self.counted(s)]
         return (f"Where the frameworks differ: {self.count} of {self.compared} gradients (case, input, dtype) "
                 f"compared: {'; '.join(parts)}")
 

@@ -8,7 +8,7 @@
    (arrays elided), whether it matches the math, and its convention or bug link; the representation-only
    differences one counted line per function; after complex jobs, each framework's convention for complex gradients.
 3. The failures, with their reasons (elided past a line).
-4. With `-v`: every ranked row and every job.
+4. With `-v`: every ranked row; with `--table`, every job.
 5. The next step: the docs site of the report.
 """
 from __future__ import annotations
@@ -27,8 +27,9 @@ ROWS = 5  # rows per heading of the ranked differences, unless verbose
 REASON = 240  # characters of a failure's reasons, unless verbose
 
 
-def render(report: Report, console: Console, verbose: bool = False) -> None:
-    """The summary; `verbose` (`-v`) lists every ranked row and every job. The command ends it with `next_step`."""
+def render(report: Report, console: Console, verbose: bool = False, full_table: bool = False) -> None:
+    """The summary; `verbose` (`-v`) lists every ranked row, `full_table` (`--table`) every job. The command ends it
+    with `next_step`."""
     if report.partial:
         console.print(Text(partial_line(report), style="bold yellow"), soft_wrap=True)
     console.print(verdict_table(report))
@@ -58,7 +59,7 @@ def render(report: Report, console: Console, verbose: bool = False) -> None:
             console.print(f"{fw}: {info.reason}", markup=False, soft_wrap=True)
     for error in report.load_errors:
         console.print(f"load error: {error.file}:{error.line}: {error.message}", markup=False, soft_wrap=True)
-    if verbose:
+    if full_table:
         console.print(job_table(report))
     console.print(f"{len(report.jobs)} jobs: {counts_line(report) or 'none'}"
                   + (f" (partial: {report.partial.reason})" if report.partial else ""), markup=False)

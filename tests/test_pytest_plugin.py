@@ -269,7 +269,7 @@ class Twice(TwiceAdapter):
 """)
     result = fake_cases.runpytest_subprocess("cases", "-k", "good", "--dtype", "float64")
     result.stdout.fnmatch_lines(["*= gradient conformance =*",
-                                 "Where the frameworks differ: 1 of 1 gradients (case, input, dtype) compared: 1 a "
-                                 "framework misses the math",
+                                 "Where the frameworks differ: 1 of 1 gradients (case, input, dtype) compared: 1 "
+                                 "where a framework misses the math",
                                  "twice misses the math: a wrong value (1)",
                                  "  good a [[]float64[]]: fake 4 ✓ | twice 8 ✗ fail"])

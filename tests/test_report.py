@@ -171,7 +171,7 @@ def test_a_partial_report_says_so_first_in_the_summary_and_in_junit(built, tmp_p
 
 def test_an_unavailable_framework_is_said_once_not_once_per_job(sample):
     console = Console(record=True, width=200)
-    summary.render(sample, console, verbose=True)
+    summary.render(sample, console, full_table=True)
     text = console.export_text()
     assert text.count("No module named 'not_a_real_framework_xyz'") == 1
     every_job = text[text.index("Every job"):]
