@@ -109,6 +109,30 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
+    args = parser().parse_args(argv)
+    if getattr(args, "paths", None) == []:
+        args.paths = loader.default_paths()
+    if args.command == "schema":
+        return _schema(args.report)
+    if args.command == "docs":
+        return _docs(args)
+    if args.command == "compare":
+        return _compare(args)
+    if args.command == "merge":
+        return _merge(args)
+    if args.command == "list":
+        return _list(args)
+    if args.command == "generate-sweeps":
+        return _generate_sweeps(args)
+    if args.command == "coverage":
+        return _coverage(args)
+    if args.command == "fuzz":
+        return _fuzz(args)
+    return _run(args)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line: every subcommand and its options (its own --help page each)."""
     parser = _Parser(prog="conformance", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action=_Version, nargs=0,
                         help="print this package's version and each installed framework's, then exit")
@@ -202,27 +226,7 @@ def _main(argv: list[str] | None) -> int:
                               "framework (JAX too: its jit compiles each distinct expression)")
     fuzzing.add_argument("--report", metavar="FILE", type=_output_file, help="write the JSON fuzz report here")
     fuzzing.add_argument("--quiet", action="store_true", help="no progress display")
-
-    args = parser.parse_args(argv)
-    if getattr(args, "paths", None) == []:
-        args.paths = loader.default_paths()
-    if args.command == "schema":
-        return _schema(args.report)
-    if args.command == "docs":
-        return _docs(args)
-    if args.command == "compare":
-        return _compare(args)
-    if args.command == "merge":
-        return _merge(args)
-    if args.command == "list":
-        return _list(args)
-    if args.command == "generate-sweeps":
-        return _generate_sweeps(args)
-    if args.command == "coverage":
-        return _coverage(args)
-    if args.command == "fuzz":
-        return _fuzz(args)
-    return _run(args)
+    return parser
 
 
 def _fuzz(args: argparse.Namespace) -> int:
