@@ -19,8 +19,9 @@ which fails, so the mark gets removed. The terminal summary ends with where the 
 (conformance/ranking.py), and its count.
 
 Under pytest-xdist (`-n`), each worker runs the jobs of one case file at a time (all its frameworks, so they are
-still compared): use `--dist loadfile`, which keeps a file on one worker, or a file's jobs run on each worker that
-gets one of its items. The ranked summary needs every verdict in one process, so it is shown without `-n` only.
+still compared), on framework workers it keeps from file to file (each framework's start-up paid once per xdist
+worker): use `--dist loadfile`, which keeps a file on one worker, or a file's jobs run on each worker that gets one
+of its items. The ranked summary needs every verdict in one process, so it is shown without `-n` only.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from conformance import verdicts
+    from conformance import runner, verdicts
     from conformance.loader import LoadedCase
     from conformance.model import Divergence
 
@@ -69,6 +70,13 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", line)
     if any(config.getoption(name) for name in ("framework", "dtype", "expectations")):
         config.stash[_STATE] = _State.from_options(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The framework workers an xdist worker kept between case files end with it."""
+    state = config.stash.get(_STATE, None)
+    if state is not None and state.kept is not None:
+        state.kept.close()
 
 
 def _state(config: pytest.Config) -> _State:
@@ -176,7 +184,8 @@ class _State:
     def __init__(self, known: dict[str, str], frameworks: list[str], dtypes: list[str] | None,
                  marks: dict[str, list[Divergence]], per_file: bool) -> None:
         self.known, self.frameworks, self.dtypes, self.marks = known, frameworks, dtypes, marks
-        self.per_file = per_file  # an xdist worker: run one case file's jobs at a time
+        self.per_file = per_file  # an xdist worker: run one case file's jobs at a time, on workers kept between files
+        self.kept: runner.Session | None = None
         self.cases: dict[str, LoadedCase] = {}
         self.verdicts: dict[str, verdicts.JobVerdict] = {}
 
@@ -210,7 +219,11 @@ class _State:
         if item.nodeid not in self.verdicts:
             batch = [i for i in item.session.items if isinstance(i, CaseItem) and i.nodeid not in self.verdicts
                      and (not self.per_file or i.path == item.path)]
-            runner.run([i.job for i in batch], self.known)
+            if self.per_file:  # many small batches: each framework's start-up paid once, not per file
+                self.kept = self.kept or runner.Session(self.known)
+                self.kept.run([i.job for i in batch])
+            else:
+                runner.run([i.job for i in batch], self.known)
             self.verdicts.update(zip((i.nodeid for i in batch), verdicts.judge([i.job for i in batch]), strict=True))
         return self.verdicts[item.nodeid]
 

@@ -273,3 +273,10 @@ class Twice(TwiceAdapter):
                                  "where a framework misses the math",
                                  "twice misses the math: a wrong value (1)",
                                  "  good a [[]float64[]]: fake 4 ✓ | twice 8 ✗ fail"])
+
+
+def test_under_xdist_each_worker_runs_its_case_files_and_the_verdicts_are_the_same(tagged_cases):
+    result = tagged_cases.runpytest_subprocess("cases", "-n", "2", "--dist", "loadfile")
+    assert result.parseoutcomes() == {"passed": 5, "convention": 1, "failed": 2, "xfailed": 1}
+    result.stdout.fnmatch_lines(["*= gradient conformance =*",
+                                 "1 passed by a framework's documented convention (C), not by the math (-v lists *"])
