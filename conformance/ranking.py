@@ -5,10 +5,10 @@ frameworks give different answers. `Ranking.count` is that number, the one every
 
 Order: first the rows where a framework misses the math, grouped by the odd framework(s) (one odd framework before
 two, in the report's order), then by how it misses it (`SYMPTOMS`: a wrong value, NaN or inf, an error, None), the
-unexplained before the recorded (fail, stale, xfail, convention), then the case order; then the differences that no
-reference judges (nobody blamed); last the representation-only differences, where every framework matches the math
-(0.0 against None against a symbolic zero): these collapse to one counted line per function (the case id without
-its sample), which a verbose view expands.
+worst verdict first (error, fail, stale, then the recorded: xfail, convention), then the case order; then the
+differences that no reference judges (nobody blamed); last the representation-only differences, where every
+framework matches the math (0.0 against None against a symbolic zero): these collapse to one counted line per
+function (the case id without its sample), which a verbose view expands.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ DIFFERING = (Agreement.DIFFER, Agreement.DIFFER_NO_REFERENCE)
 SYMPTOMS = (Symptom.VALUE, Symptom.NAN, Symptom.INF, Symptom.ERROR, Symptom.NONE)
 #: how a heading says each symptom
 SAID = {Symptom.VALUE: "a wrong value", Symptom.NAN: "NaN", Symptom.INF: "inf", Symptom.ERROR: "an error",
-        Symptom.NONE: "None (disconnected)", Symptom.CLASS: "another class"}
+        Symptom.NONE: "None (disconnected)"}
 #: elements an array shows before the rest is elided
 SHOWN = 3
 ZEROS = (Class.EXACT_ZERO, Class.TOLERANCE_ZERO)
