@@ -64,8 +64,8 @@ def diff(old: Report, new: Report, files: tuple[str, str] = ("", "")) -> dict[st
             changes.append(Change(*key, "vanished", None, before[key].verdict.value, "-", False))
         else:
             changes.extend(_job_changes(key, before[key], after[key]))
-    changes.extend(_agreement_changes(old, new, set(shared)))
     ranked = {side: ranking.rank(r.agreement) for side, r in (("old", old), ("new", new))}
+    changes.extend(_agreement_changes(old, new, set(shared), ranked["new"], ranked["old"]))
     return {
         "format": COMPARE_FORMAT,
         "old": _side(old, files[0]), "new": _side(new, files[1]),
@@ -203,8 +203,9 @@ def _largest_move(before: dict[Key, JobRecord], after: dict[Key, JobRecord]) -> 
     return f"largest move: {where} by {size:.3g}, {share:.2g} of its tolerance"
 
 
-def _agreement_changes(old: Report, new: Report, frameworks: set[str]) -> list[Change]:
-    """Where the frameworks (the same ones, on both sides) started or stopped differing, or differ another way."""
+def _agreement_changes(old: Report, new: Report, frameworks: set[str], *ranked: ranking.Ranking) -> list[Change]:
+    """Where the frameworks (the same ones, on both sides) started or stopped differing, or differ another way; in
+    the order the rankings (`ranked`: the new side's, then the old's) give their rows."""
     before = {(a.case, a.dtype, a.gradient): a for a in old.agreement}
     changes = []
     for b in new.agreement:
@@ -217,7 +218,11 @@ def _agreement_changes(old: Report, new: Report, frameworks: set[str]) -> list[C
         what = "difference changed" if was and now else "started differing" if now else "stopped differing"
         changes.append(Change(b.case, ", ".join(sorted(_answering(b))), b.dtype, what, b.gradient,
                               _agreement_text(a), _agreement_text(b), False, _answers(b if now else a)))
-    return changes
+    order: dict[tuple[str, str, str], int] = {}
+    for side in ranked:
+        for record in side.records():
+            order.setdefault((record.case, record.dtype, record.gradient), len(order))
+    return sorted(changes, key=lambda c: order.get((c.case, c.dtype, c.gradient or ""), len(order)))
 
 
 def _comparable(a: AgreementRecord, b: AgreementRecord, frameworks: set[str]) -> bool:

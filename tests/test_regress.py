@@ -189,6 +189,16 @@ def test_compare_reports_where_the_frameworks_started_or_stopped_differing(agree
                for line in text.splitlines()), text
 
 
+def test_compare_lists_agreement_changes_in_the_ranking_s_order(agreeing_then_differing):
+    """`good`, where `other` misses the math, ranks before `free`, which nothing judges, whatever the report's order."""
+    old, new = agreeing_then_differing
+    backwards = copy(new)
+    backwards.agreement = backwards.agreement[::-1]
+    assert [a.case for a in backwards.agreement] == ["free", "good"]
+    started = [c["case"] for c in regress.diff(old, backwards)["changes"] if c["what"] == "started differing"]
+    assert started == ["good", "free"]
+
+
 def test_a_change_of_difference_kind_is_reported(agreeing_then_differing):
     _, new = agreeing_then_differing
     changed = copy(new)
