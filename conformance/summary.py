@@ -23,7 +23,7 @@ from conformance.vocabulary import Verdict
 
 STYLE = {Verdict.PASS: "green", Verdict.CONVENTION: "cyan", Verdict.XFAIL: "yellow", Verdict.UNAVAILABLE: "dim",
          Verdict.STALE: "red", Verdict.FAIL: "bold red", Verdict.ERROR: "bold red"}
-ROWS = 5  # rows per heading of the ranked differences, unless verbose
+ROWS = 3  # rows per heading of the ranked differences, unless verbose
 REASON = 240  # characters of a failure's reasons, unless verbose
 
 
@@ -121,11 +121,16 @@ def _folded(findings: list[ranking.Finding]) -> list[tuple[ranking.Finding, int]
 
 
 def _row(finding: ranking.Finding) -> Text:
+    """`abs-at-zero x [float32, float64]: torch, tensorflow 0 (exact_zero) ✓ | jax 1 ✗ convention <link>`: the
+    frameworks with the same answer share it."""
     line = Text(f"  {finding.case} {finding.gradient} [{', '.join(finding.dtypes)}]: ")
-    for i, answer in enumerate(finding.records[0].answers):
+    shared: dict[str, list[AnswerRecord]] = {}
+    for answer in finding.records[0].answers:
+        shared.setdefault(_answer(answer, False).plain.removeprefix(answer.label), []).append(answer)
+    for i, alike in enumerate(shared.values()):
         if i:
             line.append(" | ")
-        line.append_text(_answer(answer, answer.label in finding.odd))
+        line.append_text(_answer(alike[0], alike[0].label in finding.odd, ", ".join(a.label for a in alike)))
     return line
 
 
@@ -137,7 +142,10 @@ def complex_lines(report: Report) -> list[str]:
         for g in job.gradients.values():
             if g.complex_convention and job.framework not in seen:
                 seen[job.framework] = f"{g.complex_convention.why} ({g.complex_convention.link})"
-    return [f"complex gradients, {fw}: {said}" for fw, said in seen.items()]
+    frameworks: dict[str, list[str]] = {}  # frameworks documenting the same convention share a line
+    for fw, said in seen.items():
+        frameworks.setdefault(said, []).append(fw)
+    return [f"complex gradients, {', '.join(fws)}: {said}" for said, fws in frameworks.items()]
 
 
 def partial_line(report: Report) -> str:
@@ -172,8 +180,8 @@ def _named(report: Report, label: str) -> str:
     return f"{label}: {packages}" + (f" ({how})" if how else "") if packages else label
 
 
-def _answer(answer: AnswerRecord, odd: bool) -> Text:
-    text = Text(f"{answer.label} ")
+def _answer(answer: AnswerRecord, odd: bool, labels: str | None = None) -> Text:
+    text = Text(f"{labels or answer.label} ")
     text.append(ranking.value_text(answer), style="bold" if odd else "")
     if answer.matches_math is not None:
         text.append(" ✓" if answer.matches_math else " ✗", style="green" if answer.matches_math else "red")

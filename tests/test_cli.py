@@ -74,7 +74,7 @@ def test_a_case_of_only_the_math_fails_the_framework_that_differs_alone_and_find
     order = [text.index(s) for s in ("Verdicts against the math", "Where the frameworks differ", "Failures")]
     assert order == sorted(order), text
     line = next(li for li in text.splitlines() if "abs-at-zero-plain x" in li)
-    assert "jax 1 ✗ fail" in line and "torch 0 (exact_zero) ✓" in line
+    assert "jax 1 ✗ fail" in line and "torch, tensorflow 0 (exact_zero) ✓" in line
     assert text.index("jax misses the math: a wrong value (1)") < text.index(line)
     assert text.rstrip().endswith(f"next: conformance docs --report {out} --out site  (every row, each case's math "
                                   "and links)")

@@ -98,6 +98,12 @@ def test_the_terminal_collapses_representation_only_rows_unless_verbose():
     assert "  floor-sweep[a] x [float64]: torch 0 (exact_zero) ✓ | jax symbolic zero ✓" in verbose
 
 
+def test_frameworks_with_the_same_answer_share_it_in_a_row():
+    row = [_row("abs", [_ok("torch", 0.0), _ok("tensorflow", 0.0), _answer("jax", 1.0, matches=False)])]
+    [_, line] = summary.difference_lines(ranking.rank(row))
+    assert line.plain == "  abs x [float64]: torch, tensorflow 0 ✓ | jax 1 ✗"
+
+
 def test_the_terminal_folds_a_function_s_rows_and_caps_a_heading_unless_verbose():
     many = [_row(f"f{i}-sweep[{s}]", [_answer("torch", 3.0, matches=False, verdict="convention"), _ok("jax")])
             for i in range(summary.ROWS + 2) for s in "ab"]
@@ -106,6 +112,6 @@ def test_the_terminal_folds_a_function_s_rows_and_caps_a_heading_unless_verbose(
     assert texts[0] == f"torch misses the math: a wrong value ({len(many)})"
     assert texts[1].startswith("  f0-sweep[a] x [float64]: torch 3 ✗ convention | jax 1 ✓") \
         and texts[1].endswith("(+1 more of f0-sweep)")
-    assert texts[-1] == "  +4 more gradients (-v lists them)"
+    assert texts[-1] == f"  +{2 * (summary.ROWS + 2) - 2 * summary.ROWS} more gradients (-v lists them)"
     assert len(texts) == 1 + summary.ROWS + 1
     assert len(summary.difference_lines(ranking.rank(many), verbose=True)) == 1 + len(many)

@@ -214,7 +214,7 @@ def test_the_summary_names_each_regime_by_its_label_with_how_it_ran(tmp_path):
     text = console.export_text()
     assert "torch: torch 2.13 (eager)" in text and "torch[compiled]: torch 2.13 (torch.compile (inductor))" in text
     assert "jax: jax 0.10 (jax.jit)" in text
-    row = "good a [float64]: torch 4 ✓ | torch[compiled] 5 ✗ fail"
+    row = "good a [float64]: torch, jax 4 ✓ | torch[compiled] 5 ✗ fail"
     assert f"torch[compiled] misses the math: a wrong value (1)\n  {row}" in text
     assert "good [torch[compiled]-float64] fail" in text
 
