@@ -30,6 +30,7 @@ import ctypes
 import faulthandler
 import io
 import itertools
+import math
 import multiprocessing as mp
 import os
 import re
@@ -72,6 +73,7 @@ REFERENCE_MEMORY = 1 << 30
 #: so an adapter named "reference" is still a framework
 REFERENCE = "numpy reference"
 TAIL_LINES = 6
+ESTIMATE_SECONDS = 1.0  # the ETA is estimated at most this often (an estimate visits every job)
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 #: `progress(done, total, label, remaining)`: done counts jobs ready to judge; label names the task just started or
@@ -250,6 +252,7 @@ class _Pool:
         self.ready: dict[str, Ready] = {}  # per framework, what its first worker said
         self.startup: dict[str, float] = {}  # seconds from a framework worker's start to ready, measured
         self.refused: dict[str, str] = {}  # per framework that cannot run here, why (kept for a kept pool's runs)
+        self.estimated: tuple[float, float | None] = (-math.inf, None)  # when `remaining` last ran, and its answer
         self.assign([], {})
 
     def assign(self, jobs: list[Job], costs: Costs) -> None:
@@ -494,7 +497,10 @@ class _Pool:
     def _count(self, finished: int, label: str) -> None:
         self.done += finished
         if self.progress:
-            self.progress(self.done, len(self.jobs), label, self.remaining())
+            now = time.monotonic()
+            if now - self.estimated[0] >= ESTIMATE_SECONDS:  # each estimate goes over every job: once a second
+                self.estimated = (now, self.remaining())
+            self.progress(self.done, len(self.jobs), label, self.estimated[1])
 
     def remaining(self) -> float | None:
         """Seconds until the last job is computed, from the costs the scheduler ranks by (a previous report's, else
