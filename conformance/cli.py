@@ -1,7 +1,8 @@
 """The `conformance` command.
 
-Exit codes: 0 all pass, 1 any failure, 2 usage or load error, 3 nothing ran (no job, every job
-unavailable, or a framework named with --framework unavailable), 141 stdout closed early (`| head`).
+Exit codes: 0 all pass, 1 any failure, 2 usage or load error, 3 nothing ran or matched (no job, every job
+unavailable, or a framework named with --framework unavailable; `list`: no case), 141 stdout closed early (`| head`).
+Each subcommand's --help says what it does, its exit codes and examples.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from typing import Any, NoReturn
 
 from rich.console import Console
 
-from conformance import adapters, junit, loader, progress, regress, report, runner, summary, verdicts
+from conformance import adapters, junit, loader, progress, regress, renames, report, runner, summary, verdicts
 from conformance.kinds import KINDS
 from conformance.model import ALL_DTYPES, FRAMEWORK
 from conformance.vocabulary import Regime, Verdict
@@ -33,6 +34,60 @@ FRAMEWORK_PACKAGES = {"torch": ("torch",), "tensorflow": ("tensorflow", "tensorf
                       "jax": ("jax", "jaxlib")}
 ALL = "all"  # --regime all: every regime
 _PATHS_HELP = "case files or folders (default: ./cases if present, else the shipped library)"
+
+
+#: per subcommand: what it does (its --help's description), its exit codes and examples (its epilog)
+PAGES: dict[str, tuple[str, str, list[str]]] = {
+    "run": ("Run the cases on every installed framework (each in worker processes of its own), judge each gradient "
+            "against the math (the case's stated value and a NumPy finite-difference oracle) and print where the "
+            "frameworks differ, ranked.",
+            "0 every job passed (a recorded convention or known bug counts), 1 a job failed (fail, error, stale) or "
+            "regressed against --baseline, 2 usage or load error, 3 nothing ran (no case matched, every job "
+            "unavailable, or a --framework unavailable), 130/143 interrupted (what finished is a partial report), "
+            "141 stdout closed early",
+            ["conformance run                                  # the shipped library, about 4 to 16 minutes",
+             "conformance run cases/ --report report.json      # your own cases, keeping the report",
+             "conformance run -k abs --tag kink --framework jax --dtype float64",
+             "conformance run --baseline old.json --junit junit.xml   # CI: exit 1 on a regression"]),
+    "schema": ("Print the JSON Schema of a case file (or, with --report, of the report), for an editor's "
+               "completion and validation.", "0",
+               ["conformance schema > case.schema.json", "conformance schema --report > report.schema.json"]),
+    "docs": ("Generate the reference site (HTML, and its Markdown sources) from the cases and a run's report: "
+             "the math, each framework's answer, its documented reason and link.",
+             "0 written, 2 usage error, an unreadable report or the docs extra missing",
+             ["conformance docs --report report.json --out site   # then open site/index.html",
+              "conformance docs cases/ --out site                 # runs the suite first"]),
+    "list": ("List the cases, one a line: id, kind, tags, file:line; the count on stderr.",
+             "0 cases listed, 2 load error or no such path, 3 no case matched",
+             ["conformance list --tag kink", "conformance list cases/ -k 'abs*' --kind grad"]),
+    "coverage": ("Which functions (the Array API standard's, and the function table's) the cases check, per "
+                 "framework.", "0, 2 load error or an unreadable report",
+                 ["conformance coverage", "conformance coverage --report report.json --format markdown"]),
+    "compare": ("What changed between two reports: verdicts, statuses, classes, values that moved beyond the case's "
+                "tolerance, and where the frameworks started or stopped differing.",
+                "0 nothing regressed, 1 something regressed, 2 a report unreadable or partial",
+                ["conformance compare old.json new.json", "conformance compare old.json new.json --json",
+                 "conformance compare full.json subset.json -v   # list the jobs on one side only"]),
+    "merge": ("Merge the reports of `run --shard I/N`, i = 1..N, into one report, as if one run had made it.",
+              "0 every merged job passed, 1 a merged job failed, 2 the shards do not fit together",
+              ["conformance merge out/shard*.json --report out/report.json"]),
+    "generate-sweeps": ("Write one sweep case per elementwise function of the table, at its special points.",
+                        "0", ["conformance generate-sweeps --out conformance/cases/sweeps"]),
+    "fuzz": ("Draw random expressions, find where a framework misses the math, shrink each new finding and write "
+             "it as a case file.",
+             "0 no new finding, 1 new findings (written to --out), 2 usage error, 130/143 interrupted (what was "
+             "found is kept)",
+             ["conformance fuzz --out found/ --seconds 300", "conformance fuzz --out found/ --functions 'log*' "
+                                                             "--seed 3 --expressions 200"]),
+}
+
+
+def _page(commands: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+    """A subcommand with its description, exit codes and examples."""
+    description, codes, examples = PAGES[name]
+    epilog = f"exit codes: {codes}\n\nexamples:\n" + "\n".join(f"  {e}" for e in examples)
+    return commands.add_parser(name, help=help_text, description=description, epilog=epilog,
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,12 +109,36 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
+    args = parser().parse_args(argv)
+    if getattr(args, "paths", None) == []:
+        args.paths = loader.default_paths()
+    if args.command == "schema":
+        return _schema(args.report)
+    if args.command == "docs":
+        return _docs(args)
+    if args.command == "compare":
+        return _compare(args)
+    if args.command == "merge":
+        return _merge(args)
+    if args.command == "list":
+        return _list(args)
+    if args.command == "generate-sweeps":
+        return _generate_sweeps(args)
+    if args.command == "coverage":
+        return _coverage(args)
+    if args.command == "fuzz":
+        return _fuzz(args)
+    return _run(args)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line: every subcommand and its options (its own --help page each)."""
     parser = _Parser(prog="conformance", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action=_Version, nargs=0,
                         help="print this package's version and each installed framework's, then exit")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="run cases on every installed framework")
+    run = _page(commands, "run", "run cases on every installed framework")
     run.add_argument("paths", nargs="*", help=_PATHS_HELP)
     run.add_argument("--framework", action="append", choices=None, metavar="NAME",
                      help="run only this framework (repeatable); default: all adapters")
@@ -80,50 +159,55 @@ def _main(argv: list[str] | None) -> int:
     run.add_argument("--no-compile-cache", action="store_true",
                      help=f"compile every program afresh (default: JAX keeps them in {runner.COMPILE_CACHE})")
     run.add_argument("--no-partial", action="store_true", help="if interrupted, write no report or JUnit file")
-    run.add_argument("--table", "-v", action="store_true", help="also print every job's verdict")
+    run.add_argument("-v", "--verbose", action="store_true",
+                     help="list every row where the frameworks differ (default: a few per heading, representation-only "
+                          "differences one line per function)")
+    run.add_argument("--table", action="store_true", help="also print every job's verdict")
     run.add_argument("--baseline", metavar="FILE", help="compare with this saved report; exit 1 if anything regressed")
     run.add_argument("--junit", metavar="FILE", type=_output_file, help="write JUnit XML here")
     run.add_argument("--shard", type=_shard, metavar="I/N", help="run only shard I of N (1 <= I <= N)")
     run.add_argument("--expectations", metavar="FILE",
                      help="known divergences, one a line: <case>[<framework>] <versions or *> <issue> <why>")
 
-    schema = commands.add_parser("schema", help="print the JSON Schema of a case file (or of the report)")
+    schema = _page(commands, "schema", "print the JSON Schema of a case file (or of the report)")
     schema.add_argument("--report", action="store_true", help="the report's schema instead")
 
-    docs = commands.add_parser("docs", help="generate the reference pages (HTML and Markdown)")
+    docs = _page(commands, "docs", "generate the reference pages (HTML and Markdown)")
     docs.add_argument("paths", nargs="*", help=_PATHS_HELP)
     docs.add_argument("--report", metavar="FILE", help="a run's JSON report (default: run the suite first)")
     docs.add_argument("--out", metavar="DIR", type=_output_dir, required=True, help="write the site here")
 
-    listing = commands.add_parser("list", help="list the cases: id, kind, tags, file:line")
+    listing = _page(commands, "list", "list the cases: id, kind, tags, file:line")
     listing.add_argument("paths", nargs="*", help=_PATHS_HELP)
     listing.add_argument("--kind", action="append", choices=list(KINDS), help="only this kind (repeatable)")
     listing.add_argument("--tag", action="append", metavar="TAG", help="only cases with this tag (repeatable: any)")
     listing.add_argument("-k", "--case", action="append", metavar="PATTERN",
                          help="only cases whose id matches (repeatable): a glob if it has * ? [, else a substring")
 
-    cover = commands.add_parser("coverage", help="which functions (Array API, table) the cases check, per framework")
+    cover = _page(commands, "coverage", "which functions (Array API, table) the cases check, per framework")
     cover.add_argument("paths", nargs="*", help=_PATHS_HELP)
     cover.add_argument("--report", metavar="FILE", help="count only the jobs this run's report shows ran")
     cover.add_argument("--format", choices=("table", "json", "markdown"), default="table", help="default: table")
 
-    diff = commands.add_parser("compare", help="what changed between two reports; exit 1 if anything regressed")
+    diff = _page(commands, "compare", "what changed between two reports; exit 1 if anything regressed")
     diff.add_argument("old", metavar="OLD.json")
     diff.add_argument("new", metavar="NEW.json")
     diff.add_argument("--json", action="store_true", help="print the changes as JSON")
+    diff.add_argument("-v", "--verbose", "--all", action="store_true",
+                      help="list every job on one side only (default: one counted line)")
 
-    merge = commands.add_parser("merge", help="merge the reports of `run --shard I/N` into one")
+    merge = _page(commands, "merge", "merge the reports of `run --shard I/N` into one")
     merge.add_argument("reports", nargs="+", metavar="SHARD.json")
     merge.add_argument("--report", metavar="FILE", type=_output_file, required=True,
                        help="write the merged report here")
 
-    sweeps = commands.add_parser("generate-sweeps",
-                                 help="write one sweep case per elementwise function of the table (its special points)")
+    sweeps = _page(commands, "generate-sweeps",
+                   "write one sweep case per elementwise function of the table (its special points)")
     sweeps.add_argument("--out", metavar="DIR", type=_output_dir, required=True,
                         help="write the case files here (the library's: conformance/cases/sweeps)")
 
-    fuzzing = commands.add_parser("fuzz", help="draw random expressions, find where the frameworks miss the math, "
-                                                "shrink each new finding and write it as a case")
+    fuzzing = _page(commands, "fuzz", "draw random expressions, find where the frameworks miss the math, "
+                                      "shrink each new finding and write it as a case")
     fuzzing.add_argument("--out", metavar="DIR", type=_output_dir, required=True,
                          help="write each new finding's case file here")
     fuzzing.add_argument("--seconds", type=_timeout, default=60.0, help="how long to draw (default 60)")
@@ -142,27 +226,7 @@ def _main(argv: list[str] | None) -> int:
                               "framework (JAX too: its jit compiles each distinct expression)")
     fuzzing.add_argument("--report", metavar="FILE", type=_output_file, help="write the JSON fuzz report here")
     fuzzing.add_argument("--quiet", action="store_true", help="no progress display")
-
-    args = parser.parse_args(argv)
-    if getattr(args, "paths", None) == []:
-        args.paths = loader.default_paths()
-    if args.command == "schema":
-        return _schema(args.report)
-    if args.command == "docs":
-        return _docs(args)
-    if args.command == "compare":
-        return _compare(args)
-    if args.command == "merge":
-        return _merge(args)
-    if args.command == "list":
-        return _list(args)
-    if args.command == "generate-sweeps":
-        return _generate_sweeps(args)
-    if args.command == "coverage":
-        return _coverage(args)
-    if args.command == "fuzz":
-        return _fuzz(args)
-    return _run(args)
+    return parser
 
 
 def _fuzz(args: argparse.Namespace) -> int:
@@ -269,6 +333,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{args.expectations}: note: no case {case_id!r} in this run", file=sys.stderr)
     for error in load_errors:
         print(f"load error: {error}", file=sys.stderr)
+    _unknown_tags(cases, args.tag)
     cases = select(cases, args.case, args.tag)
     regimes = _regimes(args.regime)
     jobs = runner.plan([c.case for c in cases], frameworks, args.dtype, regimes)
@@ -301,7 +366,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.junit and write:
         junit.write(result, args.junit)
     human = sys.stderr if args.json else sys.stdout  # with --json, stdout carries the report alone
-    summary.render(result, _console(stderr=args.json), full_table=args.table)
+    summary.render(result, _console(stderr=args.json), verbose=args.verbose, full_table=args.table)
     if args.report and write:
         print(f"report: {args.report}" + (" (partial)" if stopped else ""), file=human)
     regressed = False
@@ -309,8 +374,9 @@ def _run(args: argparse.Namespace) -> int:
         print("against the baseline: not compared, the run is partial", file=human)
     elif baseline is not None:
         changes = regress.diff(baseline, result, (args.baseline, args.report or "this run"))
-        print(f"against the baseline:\n{regress.table(changes)}", file=human)
+        print(f"against the baseline:\n{regress.table(changes, args.verbose)}", file=human)
         regressed = changes["regressed"]
+    print(summary.next_step(args.report if args.report and write else None), file=human)
     if args.json:
         print(json.dumps(result.model_dump(mode="json", by_alias=True), indent=1, allow_nan=False))
     if stopped:
@@ -336,7 +402,7 @@ def _compare(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as err:
         print(f"conformance: {err}", file=sys.stderr)
         return USAGE
-    print(json.dumps(result, indent=1) if args.json else regress.table(result))
+    print(json.dumps(result, indent=1) if args.json else regress.table(result, args.verbose))
     return FAILED if result["regressed"] else OK
 
 
@@ -348,7 +414,7 @@ def _merge(args: argparse.Namespace) -> int:
         return USAGE
     report.write(merged, args.report)
     summary.render(merged, _console())
-    print(f"report: {args.report}")
+    print(f"report: {args.report}\n{summary.next_step(args.report)}")
     return FAILED if merged.failed() else OK
 
 
@@ -404,6 +470,7 @@ def _list(args: argparse.Namespace) -> int:
         print(f"conformance: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return USAGE
     cases, errors = loader.load(args.paths)
+    _unknown_tags(cases, args.tag)
     cases = select(cases, args.case, args.tag, args.kind)
     rows = [(c.case.id, c.case.kind, ",".join(c.case.tags) or "-", f"{c.file}:{c.line}") for c in cases]
     widths = [max((len(row[i]) for row in rows), default=0) for i in range(3)]
@@ -412,7 +479,20 @@ def _list(args: argparse.Namespace) -> int:
     for error in errors:
         print(f"load error: {error}", file=sys.stderr)
     print(f"{len(rows)} cases", file=sys.stderr)
-    return USAGE if errors else OK
+    if errors:
+        return USAGE
+    if not rows:
+        print(f"conformance: nothing matched: no case (exit {NOTHING_RAN}, as run)", file=sys.stderr)
+        return NOTHING_RAN
+    return OK
+
+
+def _unknown_tags(cases: list[loader.LoadedCase], tags: Sequence[str] | None) -> None:
+    """A --tag no loaded case has: said on stderr, with the closest known tags (a typo selects nothing)."""
+    known = {tag for c in cases for tag in c.case.tags}
+    for tag in dict.fromkeys(tags or []):
+        if tag not in known:
+            print(f"conformance: {renames.unknown('tag', tag, known)}", file=sys.stderr)
 
 
 def _coverage(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
-from conformance import functions
+from conformance import functions, renames
 from conformance.functions import CHOICES, Function, Kind, Shape, ShapeError, describe
 from conformance.functions import FUNCTIONS as TABLE
 
@@ -229,8 +229,7 @@ def _call(node: ast.Call, names: frozenset[str], used: set[str], selected: int |
         raise _fail(node.func, "calling anything but a function name")
     name = node.func.id
     if name not in FUNCTIONS:
-        raise ExprError(f"unknown function {name!r} (allowed: {', '.join(sorted(FUNCTIONS))})",
-                        node.lineno)
+        raise ExprError(renames.unknown("function", name, FUNCTIONS, renames.FUNCTIONS), node.lineno)
     function = TABLE[name]
     if function.outputs is not None:
         returns = f"{name}() returns ({', '.join(function.outputs.names)})"

@@ -5,6 +5,9 @@ property; each job is a testcase named like the pytest plugin's items (`normal-r
 regime `normal-reparam[torch[compiled]-float32]`). pass and convention pass (a
 convention shows as a `convention` property of its testcase: why and link);
 fail and stale are failures, error is an error, xfail and unavailable are skipped.
+Where the frameworks differ is ranked as everywhere (conformance/ranking.py): each suite carries the headline with
+the one count (`frameworks differ`), and a testcase whose framework misses the math in a ranked row carries
+`differs` properties, `rank 3 of 29: x [float32, float64]: jax misses the math: a wrong value: torch 0 ✓ | ...`.
 An interrupted run's suites carry a `partial` property. A character XML 1.0 forbids (a control character from a
 YAML escape, a framework's ANSI colours) is written as its Python escape, `\\x1b`: visible, and the file stays
 well formed.
@@ -15,6 +18,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from conformance import ranking
 from conformance.report import FrameworkInfo, JobRecord, Report, write_text
 from conformance.vocabulary import Verdict
 
@@ -27,6 +31,8 @@ _OUTCOME = {Verdict.FAIL: "failure", Verdict.STALE: "failure", Verdict.ERROR: "e
 def xml(report: Report) -> str:
     env = report.environment
     root = ET.Element("testsuites", name="gradient-conformance")
+    ranked = ranking.rank(report.agreement)
+    blamed = _blamed(ranked)
     for fw, label, jobs in _suites(report):
         info = env.frameworks[fw]
         outcomes = [_OUTCOME.get(j.verdict) for j in jobs]
@@ -39,18 +45,22 @@ def xml(report: Report) -> str:
             ET.SubElement(properties, "property", name=name, value=value)
         if info.reason:
             ET.SubElement(properties, "property", name="unavailable", value=info.reason)
+        ET.SubElement(properties, "property", name="frameworks differ", value=ranked.headline())
         if report.partial:  # an interrupted run: the jobs that did not finish are missing, not passing
             ET.SubElement(properties, "property", name="partial",
                           value=f"{report.partial.reason}: {report.partial.finished} of {report.partial.planned} jobs")
         for job, outcome in zip(jobs, outcomes, strict=True):
-            case = ET.SubElement(suite, "testcase", classname=f"{label}.{job.case}",
-                                 name=f"{job.case}[{label}-{job.dtype}]", time=f"{job.seconds:.3f}")
+            name, params = item_name(job.case, label, job.dtype)
+            case = ET.SubElement(suite, "testcase", classname=f"{label}.{job.case}", name=f"{name}[{params}]",
+                                 time=f"{job.seconds:.3f}")
             conventions = dict.fromkeys(f"{g.convention.why} ({g.convention.link})" for g in job.gradients.values()
                                         if g.verdict == Verdict.CONVENTION and g.convention)
-            if conventions:
-                listed = ET.SubElement(case, "properties")
-                for text in conventions:
-                    ET.SubElement(listed, "property", name="convention", value=text)
+            listed = [("convention", text) for text in conventions]
+            listed += [("differs", text) for text in blamed.get((job.case, label, job.dtype), [])]
+            if listed:
+                holder = ET.SubElement(case, "properties")
+                for name, text in listed:
+                    ET.SubElement(holder, "property", name=name, value=text)
             if outcome:
                 reasons = _reasons(job)
                 ET.SubElement(case, outcome, message=f"{job.verdict.value}: {reasons[0] if reasons else '-'}",
@@ -58,6 +68,26 @@ def xml(report: Report) -> str:
     ET.indent(root)
     text = ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
     return FORBIDDEN.sub(lambda m: ascii(m.group())[1:-1], text)  # only values hold them, never the markup
+
+
+def _blamed(ranked: ranking.Ranking) -> dict[tuple[str, str, str], list[str]]:
+    """Per job (case, label, dtype), the ranked rows in which its framework misses the math."""
+    rows = ranked.of(ranking.Section.MISSES)
+    blamed: dict[tuple[str, str, str], list[str]] = {}
+    for i, finding in enumerate(rows, 1):
+        text = (f"rank {i} of {len(rows)}: {finding.gradient} [{', '.join(finding.dtypes)}]: {finding.heading}: "
+                f"{finding.answers()}")
+        for label in finding.odd:
+            for dtype in finding.dtypes:
+                blamed.setdefault((finding.case, label, dtype), []).append(text)
+    return blamed
+
+
+def item_name(case: str, label: str, dtype: str) -> tuple[str, str]:
+    """A job's test name as pytest parametrizes one, the name and its parameters: (`normal-reparam`,
+    `torch-float32`); a sample's case id `log-sweep[tiny]` gives (`log-sweep`, `tiny-torch-float32`)."""
+    name, bracket, sample = case.partition("[")
+    return name, "-".join([*([sample.removesuffix("]")] if bracket else []), label, dtype])
 
 
 def _suites(report: Report) -> list[tuple[str, str, list[JobRecord]]]:

@@ -4,6 +4,11 @@ A run takes minutes, so a person at a terminal sees elapsed time, an ETA and the
 case being computed (rich.progress; colour unless NO_COLOR). Into a file or a CI
 log a redrawn bar would be noise, so there it prints one plain line at most every
 `interval` seconds, and the last one.
+
+The ETA is the scheduler's (`runner.eta`: the jobs' costs as the last report measured them or as this run learns
+them, over the workers that share them), never the job count extrapolated: the library's jobs range from
+milliseconds to minutes, so a count-based ETA swung from seconds to hours in one run. Until the scheduler has costs
+for every framework with work left, no ETA is shown.
 """
 from __future__ import annotations
 
@@ -18,7 +23,6 @@ from rich.progress import (
     TaskID,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 
 
@@ -37,7 +41,7 @@ class Display:
         self._started = time.monotonic()
         if self.console.is_terminal:
             self._bar = Progress(TextColumn("[bold]jobs"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                 TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.fields[label]}"),
+                                 TextColumn("{task.fields[eta]}"), TextColumn("{task.fields[label]}"),
                                  console=self.console)
             self._bar.start()
         return self
@@ -47,29 +51,31 @@ class Display:
         if self._bar is not None:
             self._bar.stop()
 
-    def __call__(self, done: int, total: int, label: str = "") -> None:
-        """`label`: the case (framework, dtype) being computed; older runners give none."""
+    def __call__(self, done: int, total: int, label: str = "", remaining: float | None = None) -> None:
+        """`label`: the case (framework, dtype) being computed; `remaining`: the scheduler's seconds left (None: not
+        known yet, no ETA)."""
         if total == 0:
             return
         if self._bar is not None:
+            eta = f"ETA {_clock(remaining)}" if remaining is not None and done < total else ""
             if self._task is None:
-                self._task = self._bar.add_task("jobs", total=total, label=label)
-            self._bar.update(self._task, completed=done, total=total, label=label)
+                self._task = self._bar.add_task("jobs", total=total, label=label, eta=eta)
+            self._bar.update(self._task, completed=done, total=total, label=label, eta=eta)
             return
         now = time.monotonic()
         finished = done >= total
         if done == self._last or not (finished or now - self._printed >= self.interval):
             return
         self._last, self._printed = done, now
-        self.console.print(plain_line(done, total, now - self._started, label), markup=False, highlight=False,
-                           soft_wrap=True)
+        self.console.print(plain_line(done, total, now - self._started, label, remaining), markup=False,
+                           highlight=False, soft_wrap=True)
 
 
-def plain_line(done: int, total: int, elapsed: float, label: str = "") -> str:
-    """`12/148 jobs, 0:00:31 elapsed, ETA 0:05:51, seed-vjp torch float64`: the ETA from the pace so far."""
+def plain_line(done: int, total: int, elapsed: float, label: str = "", remaining: float | None = None) -> str:
+    """`12/148 jobs, 0:00:31 elapsed, ETA 0:05:51, seed-vjp torch float64`: the ETA the scheduler's costs give."""
     parts = [f"{done}/{total} jobs", f"{_clock(elapsed)} elapsed"]
-    if 0 < done < total:
-        parts.append(f"ETA {_clock(elapsed / done * (total - done))}")
+    if remaining is not None and done < total:
+        parts.append(f"ETA {_clock(remaining)}")
     if label and done < total:
         parts.append(label)
     return "progress: " + ", ".join(parts)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from conformance import tolerance
+from conformance import ranking, tolerance
 from conformance.loader import MAX_FILE_BYTES, LoadedCase, LoadError, Unreadable, read_bytes
 from conformance.model import Divergence, Tolerance
 from conformance.report import AgreementRecord, FrameworkInfo, GradientRecord, JobRecord, Report, summarize
@@ -64,7 +64,8 @@ def diff(old: Report, new: Report, files: tuple[str, str] = ("", "")) -> dict[st
             changes.append(Change(*key, "vanished", None, before[key].verdict.value, "-", False))
         else:
             changes.extend(_job_changes(key, before[key], after[key]))
-    changes.extend(_agreement_changes(old, new, set(shared)))
+    ranked = {side: ranking.rank(r.agreement) for side, r in (("old", old), ("new", new))}
+    changes.extend(_agreement_changes(old, new, set(shared), ranked["new"], ranked["old"]))
     return {
         "format": COMPARE_FORMAT,
         "old": _side(old, files[0]), "new": _side(new, files[1]),
@@ -73,13 +74,18 @@ def diff(old: Report, new: Report, files: tuple[str, str] = ("", "")) -> dict[st
         "only_new": [fw for fw in new_fw if fw not in old_fw],
         "compared": len(before.keys() & after.keys()),
         "largest_move": _largest_move(before, after),
+        "differ": {side: r.count for side, r in ranked.items()},  # the count every view says (ranking.py)
         "changes": [asdict(c) for c in changes],
         "regressed": any(c.regressed for c in changes),
     }
 
 
-def table(result: dict[str, Any]) -> str:
-    """The terminal view of `diff`: where each side ran, versions, then one row per change."""
+ONE_SIDE = ("vanished", "appeared")
+
+
+def table(result: dict[str, Any], verbose: bool = False) -> str:
+    """The terminal view of `diff`: where each side ran, versions, one row per change (jobs on one side only: one
+    counted line, unless `verbose`), where the frameworks differ on each side, then the verdict."""
     out = [f"{side}: {info['file'] or '-'} ({info['created']}, Python {info['python']}, {info['platform']})"
            for side, info in (("old", result["old"]), ("new", result["new"]))]
     for fw, versions in result["frameworks"].items():
@@ -88,7 +94,14 @@ def table(result: dict[str, Any]) -> str:
     for side in ("old", "new"):
         if result[f"only_{side}"]:
             out.append(f"only in {side}, not compared: {', '.join(result[f'only_{side}'])}")
-    changes = result["changes"]
+    changes = result["changes"] if verbose else [c for c in result["changes"] if c["what"] not in ONE_SIDE]
+    one_side = [c for c in result["changes"] if c["what"] in ONE_SIDE]
+    differ = result.get("differ")
+    if differ:
+        out.append(f"where the frameworks differ: {differ['old']} gradients (case, input, dtype) in old, "
+                   f"{differ['new']} in new")
+    if one_side and not verbose:
+        out.append(_one_side(one_side))
     if not changes:
         out.append(f"{result['compared']} jobs compared: no change beyond tolerance; {result['largest_move']}")
         return "\n".join(out)
@@ -97,10 +110,21 @@ def table(result: dict[str, Any]) -> str:
              ("REGRESSED " if c["regressed"] else "") + c["detail"]] for c in changes]
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
     out += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in [header, *body]]
-    regressions = sum(c["regressed"] for c in changes)
+    regressions = sum(c["regressed"] for c in result["changes"])
     out.append(f"{result['compared']} jobs compared: {len(changes)} changes, {regressions} regressed; "
                f"{result['largest_move']}")
     return "\n".join(out)
+
+
+def _one_side(changes: list[dict[str, Any]]) -> str:
+    """`4575 jobs only in old (vanished), e.g. abs-at-zero[jax-float32], ...; 0 only in new: not compared`."""
+    parts = []
+    for what, side in (("vanished", "old"), ("appeared", "new")):
+        jobs = [f"{c['case']}[{c['framework']}-{c['dtype']}]" for c in changes if c["what"] == what]
+        if jobs:
+            parts.append(f"{len(jobs)} job{'s' if len(jobs) != 1 else ''} only in {side} ({what}), e.g. "
+                         + ", ".join(jobs[:3]) + (", ..." if len(jobs) > 3 else ""))
+    return "; ".join(parts) + ": not compared (-v lists them)"
 
 
 def _side(report: Report, file: str) -> dict[str, Any]:
@@ -181,8 +205,9 @@ def _largest_move(before: dict[Key, JobRecord], after: dict[Key, JobRecord]) -> 
     return f"largest move: {where} by {size:.3g}, {share:.2g} of its tolerance"
 
 
-def _agreement_changes(old: Report, new: Report, frameworks: set[str]) -> list[Change]:
-    """Where the frameworks (the same ones, on both sides) started or stopped differing, or differ another way."""
+def _agreement_changes(old: Report, new: Report, frameworks: set[str], *ranked: ranking.Ranking) -> list[Change]:
+    """Where the frameworks (the same ones, on both sides) started or stopped differing, or differ another way; in
+    the order the rankings (`ranked`: the new side's, then the old's) give their rows."""
     before = {(a.case, a.dtype, a.gradient): a for a in old.agreement}
     changes = []
     for b in new.agreement:
@@ -195,7 +220,11 @@ def _agreement_changes(old: Report, new: Report, frameworks: set[str]) -> list[C
         what = "difference changed" if was and now else "started differing" if now else "stopped differing"
         changes.append(Change(b.case, ", ".join(sorted(_answering(b))), b.dtype, what, b.gradient,
                               _agreement_text(a), _agreement_text(b), False, _answers(b if now else a)))
-    return changes
+    order: dict[tuple[str, str, str], int] = {}
+    for side in ranked:
+        for record in side.records():
+            order.setdefault((record.case, record.dtype, record.gradient), len(order))
+    return sorted(changes, key=lambda c: order.get((c.case, c.dtype, c.gradient or ""), len(order)))
 
 
 def _comparable(a: AgreementRecord, b: AgreementRecord, frameworks: set[str]) -> bool:

@@ -30,6 +30,7 @@ import ctypes
 import faulthandler
 import io
 import itertools
+import math
 import multiprocessing as mp
 import os
 import re
@@ -72,10 +73,12 @@ REFERENCE_MEMORY = 1 << 30
 #: so an adapter named "reference" is still a framework
 REFERENCE = "numpy reference"
 TAIL_LINES = 6
+ESTIMATE_SECONDS = 1.0  # the ETA is estimated at most this often (an estimate visits every job)
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
-#: `progress(done, total, label)`: done counts jobs ready to judge; label names the task just started or finished
-Progress = Callable[[int, int, str], None]
+#: `progress(done, total, label, remaining)`: done counts jobs ready to judge; label names the task just started or
+#: finished; remaining: the scheduler's estimate of the seconds left (`eta`), None until it has one
+Progress = Callable[[int, int, str, float | None], None]
 #: a framework worker's task is a job index; the reference worker's a case id (its shared references) or a job
 #: index (references from that job's own samples)
 Key = int | str
@@ -249,6 +252,7 @@ class _Pool:
         self.ready: dict[str, Ready] = {}  # per framework, what its first worker said
         self.startup: dict[str, float] = {}  # seconds from a framework worker's start to ready, measured
         self.refused: dict[str, str] = {}  # per framework that cannot run here, why (kept for a kept pool's runs)
+        self.estimated: tuple[float, float | None] = (-math.inf, None)  # when `remaining` last ran, and its answer
         self.assign([], {})
 
     def assign(self, jobs: list[Job], costs: Costs) -> None:
@@ -493,7 +497,34 @@ class _Pool:
     def _count(self, finished: int, label: str) -> None:
         self.done += finished
         if self.progress:
-            self.progress(self.done, len(self.jobs), label)
+            now = time.monotonic()
+            if now - self.estimated[0] >= ESTIMATE_SECONDS:  # each estimate goes over every job: once a second
+                self.estimated = (now, self.remaining())
+            self.progress(self.done, len(self.jobs), label, self.estimated[1])
+
+    def remaining(self) -> float | None:
+        """Seconds until the last job is computed, from the costs the scheduler ranks by (a previous report's, else
+        the mean of its framework's jobs finished so far): `eta` of each framework's work not yet done, the running
+        job's less the time it has run. None while a framework with work left has no measured start-up and no
+        finished job: its costs would be guessed."""
+        now = time.monotonic()
+        work: dict[str, float] = {}
+        workers: dict[str, int] = {}
+        for fw, queue in self.pending.items():
+            running = [w for w in self.workers.values() if w.framework == fw]
+            if not queue and not any(w.tasks for w in running):
+                continue
+            measured = [job.seconds for job in self.jobs if job.framework == fw and job.computed is not None]
+            if fw not in self.startup and not measured:
+                return None
+            guess = sum(measured) / len(measured) if measured else GUESSED_JOB_SECONDS
+            left = self._remaining(fw)
+            for w in running:
+                for n, key in enumerate(w.tasks):
+                    ran = now - w.sent if n == 0 and w.sent is not None else 0.0
+                    left += max(self.known.get(key, guess) - ran, 0.0) if isinstance(key, int) else 0.0
+            work[fw], workers[fw] = left, len(running)
+        return eta(work, workers, self.slots)
 
 
 def next_worker(remaining: dict[str, float], workers: dict[str, int], startup: dict[str, float]) -> str | None:
@@ -511,6 +542,17 @@ def next_worker(remaining: dict[str, float], workers: dict[str, int], startup: d
 
     fw = max((fw for fw in remaining if fw in startup), key=saving, default=None)
     return fw if fw is not None and saving(fw) > startup[fw] else None
+
+
+def eta(work: dict[str, float], workers: dict[str, int], slots: int) -> float:
+    """Seconds until `work` (seconds left per framework, as the scheduler costs it) is done by `workers` (per
+    framework, at least one each once it starts) on `slots` cores: the frameworks run side by side, so the framework
+    with the most work per worker decides, unless the cores cannot hold them all at once (then the total over the
+    cores)."""
+    if not work:
+        return 0.0
+    alongside = max(left / max(workers.get(fw, 0), 1) for fw, left in work.items())
+    return max(alongside, sum(work.values()) / max(slots, 1))
 
 
 def _close(worker: _Worker) -> None:

@@ -134,7 +134,7 @@ def test_interruptible_turns_sigterm_into_interrupted_and_the_run_stops_its_work
     jobs = runner.plan([c.case for c in cases], ["fake"])
     labels: list[str] = []
 
-    def progress(done: int, total: int, label: str) -> None:
+    def progress(done: int, total: int, label: str, _: float | None) -> None:
         labels.append(label)
         if done == 2 and "hang [fake float64]" in labels:  # two finished, the third hangs: interrupt the run
             os.kill(os.getpid(), signal.SIGTERM)

@@ -55,7 +55,7 @@ def test_each_regime_is_a_suite_of_its_own_with_the_regime_as_a_property(tmp_pat
     assert regime == {"torch": "eager", "torch[compiled]": "compiled (torch.compile (inductor))",
                       "jax": "compiled (jax.jit)"}
     (case,) = suites["torch[compiled]"].iter("testcase")
-    assert case.get("name") == "good[torch[compiled]-float64]" and case[0].tag == "failure"
+    assert case.get("name") == "good[torch[compiled]-float64]" and [c.tag for c in case] == ["properties", "failure"]
 
 
 def test_characters_xml_forbids_are_written_visibly_and_the_file_stays_well_formed(sample, tmp_path):
@@ -65,3 +65,25 @@ def test_characters_xml_forbids_are_written_visibly_and_the_file_stays_well_form
     junit.write(sample, path)
     case = next(c for c in ET.parse(path).getroot().iter("testcase") if c.get("name") == "wrong[fake-float64]")
     assert case[0].get("message") == "fail: \\x1b[31mRuntimeError\\x1b[0m: a YAML escape \\x01 and \\ud800"
+
+
+def test_where_the_frameworks_differ_is_ranked_with_the_count_every_view_says(tmp_path):
+    from rich.console import Console
+
+    from conformance import ranking, summary
+    from tests.fake_reports import regimes_report
+
+    built = regimes_report(tmp_path)
+    root = ET.fromstring(junit.xml(built))
+    headline = ranking.rank(built.agreement).headline()
+    assert headline.startswith("Where the frameworks differ: 1 of 1 gradients")
+    assert {p.get("value") for s in root.iter("testsuite") for p in s.iterfind("properties/property")
+            if p.get("name") == "frameworks differ"} == {headline}
+    console = Console(record=True, width=300)
+    summary.render(built, console)
+    assert headline in console.export_text()
+    odd = next(c for c in root.iter("testcase") if c.get("name") == "good[torch[compiled]-float64]")
+    assert [p.get("value") for p in odd.iter("property")] == [
+        "rank 1 of 1: a [float64]: torch[compiled] misses the math: a wrong value: torch 4 ✓ | torch[compiled] 5 ✗ fail"
+        " | jax 4 ✓"]
+    assert not list(next(c for c in root.iter("testcase") if c.get("name") == "good[torch-float64]").iter("property"))

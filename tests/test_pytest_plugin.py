@@ -46,7 +46,7 @@ def test_every_case_framework_dtype_is_an_item_with_a_readable_id(fake_cases):
 
 def test_outcomes_failure_message_and_strict_xfail(fake_cases):
     result = fake_cases.runpytest_subprocess("cases", "-rxf")
-    result.assert_outcomes(passed=3, failed=2, xfailed=1)
+    assert result.parseoutcomes() == {"passed": 2, "convention": 1, "failed": 2, "xfailed": 1}
     result.stdout.fnmatch_lines([
         "*wrong [[]fake-float64[]]: fail",
         "*a: got 4 (finite)",
@@ -60,10 +60,17 @@ def test_outcomes_failure_message_and_strict_xfail(fake_cases):
     result.stdout.fnmatch_lines(["FAILED cases/grads.yaml::stale[[]fake-float64[]] - stale [[]fake-float64[]]: stale"])
 
 
-def test_a_convention_passes_with_its_why_and_link_in_the_report(fake_cases):
-    result = fake_cases.runpytest_subprocess("cases", "-k", "chosen", "-rP", "--junitxml", "junit.xml")
-    result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*Captured convention call*", "a: fake says 2a (https://example.org/doc)"])
+def test_a_convention_is_not_a_plain_pass_and_has_its_why_and_link_in_the_report(fake_cases):
+    result = fake_cases.runpytest_subprocess("cases", "-k", "chosen", "--junitxml", "junit.xml", "-v")
+    assert result.ret == pytest.ExitCode.OK
+    assert result.parseoutcomes() == {"convention": 1, "deselected": 5}
+    result.stdout.fnmatch_lines(["*chosen[[]fake-float64[]] CONVENTION*", "*= gradient conformance =*",
+                                 "1 passed by a framework's documented convention (C), not by the math:",
+                                 "  cases/grads.yaml::chosen[[]fake-float64[]] a: fake says 2a (https://example.org/doc)",
+                                 "*= 5 deselected, 1 convention in *"])
+    quiet = fake_cases.runpytest_subprocess("cases", "-k", "chosen", "-q", "-rA")
+    quiet.stdout.fnmatch_lines(["C *", "1 passed by a framework's documented convention (C), not by the math (-v "
+                                "lists them)"])
     xml = (fake_cases.path / "junit.xml").read_text()
     assert '<property name="convention" value="a: fake says 2a (https://example.org/doc)"' in xml
 
@@ -71,10 +78,13 @@ def test_a_convention_passes_with_its_why_and_link_in_the_report(fake_cases):
 def test_dtype_and_expectations_options(fake_cases):
     (fake_cases.path / "expectations.txt").write_text("wrong[fake]  >=1  https://example.org/3  wrong on purpose\n")
     result = fake_cases.runpytest_subprocess("cases", "--dtype", "float64", "--expectations", "expectations.txt")
-    result.assert_outcomes(passed=2, failed=1, xfailed=2)
+    assert result.parseoutcomes() == {"passed": 1, "convention": 1, "failed": 1, "xfailed": 2}
     bad = fake_cases.runpytest_subprocess("cases", "--framework", "nope")
     assert bad.ret == pytest.ExitCode.USAGE_ERROR
     bad.stderr.fnmatch_lines(["*unknown framework nope (known: fake)*"])
+    bad = fake_cases.runpytest_subprocess("cases", "--dtype", "float128")
+    assert bad.ret == pytest.ExitCode.USAGE_ERROR
+    bad.stderr.fnmatch_lines(["*unknown dtype float128 (known: *float64*)*"])
     (fake_cases.path / "expectations.txt").write_text("wrong[fake]  >=1  example.org/3  not a link\n")
     bad = fake_cases.runpytest_subprocess("cases", "--expectations", "expectations.txt")
     assert bad.ret == pytest.ExitCode.USAGE_ERROR
@@ -113,6 +123,8 @@ def test_yaml_under_a_cases_folder_that_is_no_case_file_is_left_to_its_project(p
     (pytester.path / "cases" / "list.yaml").write_text("- {id: 1, value: 2}\n- plain\n")
     (pytester.path / "cases" / "template.yaml").write_text("name: {{ .Values.name }}\nkind: Deployment\n")
     (pytester.path / "cases" / "empty.yml").write_text("")
+    (pytester.path / "cases" / "bug.yaml").write_text("id: 17\nkind: bug\ntitle: their issue tracker's export\n")
+    (pytester.path / "cases" / "bugs.yaml").write_text("- {id: 18, kind: bug}\n")
     pytester.makepyfile(test_theirs="def test_theirs():\n    pass\n")
     result = pytester.runpytest_subprocess("-q", "--strict-markers")
     result.assert_outcomes(passed=1)
@@ -186,3 +198,85 @@ def pytest_collection_finish(session):
     result = tagged_cases.runpytest_subprocess("--collect-only", "-q", "cases/kinks")
     result.stdout.fnmatch_lines(["LOCATION cases/kinks/tagged.yaml 2 kink-case[[]fake-float64[]]",
                                  "LOCATION cases/kinks/tagged.yaml 4 plain-vjp[[]fake-float32[]]"])
+
+
+def test_the_plugin_s_suffixes_are_the_loader_s():
+    from conformance import pytest_plugin
+
+    assert pytest_plugin.SUFFIXES == loader.SUFFIXES
+
+
+def test_importing_the_plugin_imports_nothing_of_the_suite_and_an_unrelated_session_stays_light(pytester):
+    """As hypothesis tests its plugin: the entry point is loaded by every pytest session of the environment."""
+    pytester.makeconftest("""
+        import sys
+        def pytest_sessionfinish(session):
+            print("HEAVY", sorted(m for m in ("conformance.loader", "conformance.kinds", "scipy", "yaml", "numpy")
+                                  if m in sys.modules))
+    """)
+    (pytester.path / "cases").mkdir()
+    (pytester.path / "cases" / "settings.yaml").write_text("name: theirs\n")
+    pytester.makepyfile(test_theirs="def test_theirs():\n    pass\n")
+    result = pytester.runpytest_subprocess("-q", "-s")
+    result.stdout.fnmatch_lines(["*HEAVY []"])
+    assert result.ret == 0
+
+
+def _ids_run(result) -> list[str]:
+    return [line.split(" ")[0] for line in result.stdout.lines if line.startswith("cases/") and "::" in line]
+
+
+def test_last_failed_failed_first_and_stepwise_find_the_items(fake_cases):
+    """pytest keys its cache by the item's name and parameters (`wrong`, `fake-float64`): --lf reruns the two
+    failures, --ff runs them first, --sw stops at the first failure and starts there the next time."""
+    fake_cases.runpytest_subprocess("cases")
+    failed = ["cases/grads.yaml::wrong[fake-float64]", "cases/grads.yaml::stale[fake-float64]"]
+    again = fake_cases.runpytest_subprocess("cases", "--lf", "-v")
+    assert _ids_run(again) == failed
+    again.stdout.fnmatch_lines(["*run-last-failure: rerun previous 2 failures*"])
+    first = fake_cases.runpytest_subprocess("cases", "--ff", "-v")
+    assert _ids_run(first)[:2] == failed and len(_ids_run(first)) == 6
+    stepwise = fake_cases.runpytest_subprocess("cases", "--sw", "-v")
+    assert _ids_run(stepwise)[-1] == "cases/grads.yaml::wrong[fake-float64]"
+    again = fake_cases.runpytest_subprocess("cases", "--sw", "-v")
+    assert _ids_run(again)[0] == "cases/grads.yaml::wrong[fake-float64]"
+
+
+def test_a_sample_s_item_is_named_by_its_case_and_parameters(fake_cases):
+    fake_cases.makeconftest(FAKE_CONFTEST + """
+def pytest_collection_finish(session):
+    for item in session.items:
+        print("ITEM", item.originalname, item.params, item.name)
+""")
+    (fake_cases.path / "cases" / "sampled.yaml").write_text(
+        "{id: sq, kind: grad, title: t, why: w, inputs: {a: 2.0}, function: a*a, dtypes: [float64], "
+        "expected: {a: {value: 4, why: 2a}}, samples: [{name: two, inputs: {a: 2.0}}]}\n")
+    result = fake_cases.runpytest_subprocess("--collect-only", "-q", "cases/sampled.yaml")
+    result.stdout.fnmatch_lines(["ITEM sq two-fake-float64 sq[[]two-fake-float64[]]"])
+
+
+def test_the_terminal_summary_ranks_where_the_frameworks_differ(fake_cases):
+    """Two fake frameworks, one of them off the math: the section says the count and names the odd one."""
+    fake_cases.makeconftest("""
+import conformance.adapters
+conformance.adapters.available = lambda: {"fake": "fake_adapter:FakeAdapter", "twice": "twice_adapter:Twice"}
+""")
+    fake_cases.makepyfile(twice_adapter="""
+from fake_adapter import TwiceAdapter
+
+class Twice(TwiceAdapter):
+    name = "twice"
+""")
+    result = fake_cases.runpytest_subprocess("cases", "-k", "good", "--dtype", "float64")
+    result.stdout.fnmatch_lines(["*= gradient conformance =*",
+                                 "Where the frameworks differ: 1 of 1 gradients (case, input, dtype) compared: 1 "
+                                 "where a framework misses the math",
+                                 "twice misses the math: a wrong value (1)",
+                                 "  good a [[]float64[]]: fake 4 ✓ | twice 8 ✗ fail"])
+
+
+def test_under_xdist_each_worker_runs_its_case_files_and_the_verdicts_are_the_same(tagged_cases):
+    result = tagged_cases.runpytest_subprocess("cases", "-n", "2", "--dist", "loadfile")
+    assert result.parseoutcomes() == {"passed": 5, "convention": 1, "failed": 2, "xfailed": 1}
+    result.stdout.fnmatch_lines(["*= gradient conformance =*",
+                                 "1 passed by a framework's documented convention (C), not by the math (-v lists *"])

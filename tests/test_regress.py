@@ -114,6 +114,35 @@ def test_cases_that_appear_or_vanish_and_frameworks_on_one_side(sample):
     assert "only in new, not compared: broken" in regress.table(appeared)
 
 
+def test_compare_of_a_subset_says_the_jobs_on_one_side_in_one_counted_line_before_its_verdict(sample):
+    subset = copy(sample)
+    subset.jobs = [j for j in subset.jobs if j.case == "good"]
+    subset.agreement = [a for a in subset.agreement if a.case == "good"]
+    subset.summary = report.summarize([j.label for j in subset.jobs], [j.verdict for j in subset.jobs])
+    result = regress.diff(sample, subset)
+    vanished = [c for c in result["changes"] if c["what"] == "vanished"]
+    assert len(vanished) > 3
+    lines = regress.table(result).splitlines()
+    [line] = [li for li in lines if "only in old" in li]
+    assert line.startswith(f"{len(vanished)} jobs only in old (vanished), e.g. ") and line.endswith(
+        ", ...: not compared (-v lists them)")
+    assert not any(li.split()[3:4] == ["vanished"] for li in lines)  # no row per vanished job
+    assert lines[-1].startswith(f"{result['compared']} jobs compared: no change beyond tolerance")
+    rows = regress.table(result, verbose=True).splitlines()
+    assert sum("vanished" in li.split() for li in rows) == len(vanished)
+
+
+def test_compare_says_where_the_frameworks_differ_on_each_side_with_the_ranking_s_count(agreeing_then_differing):
+    from conformance import ranking
+
+    old, new = agreeing_then_differing
+    result = regress.diff(old, new)
+    assert result["differ"] == {"old": ranking.rank(old.agreement).count, "new": ranking.rank(new.agreement).count}
+    assert result["differ"]["old"] != result["differ"]["new"]
+    assert (f"where the frameworks differ: {result['differ']['old']} gradients (case, input, dtype) in old, "
+            f"{result['differ']['new']} in new") in regress.table(result)
+
+
 def test_versions_of_each_side(sample):
     new = copy(sample)
     new.environment.frameworks["fake"].versions = {"fake": "2.0"}
@@ -158,6 +187,16 @@ def test_compare_reports_where_the_frameworks_started_or_stopped_differing(agree
     text = regress.table(regress.diff(old, new))
     assert any(line.split()[:6] == ["free", "fake,", "other", "float64", "started", "differing"]
                for line in text.splitlines()), text
+
+
+def test_compare_lists_agreement_changes_in_the_ranking_s_order(agreeing_then_differing):
+    """`good`, where `other` misses the math, ranks before `free`, which nothing judges, whatever the report's order."""
+    old, new = agreeing_then_differing
+    backwards = copy(new)
+    backwards.agreement = backwards.agreement[::-1]
+    assert [a.case for a in backwards.agreement] == ["free", "good"]
+    started = [c["case"] for c in regress.diff(old, backwards)["changes"] if c["what"] == "started differing"]
+    assert started == ["good", "free"]
 
 
 def test_a_change_of_difference_kind_is_reported(agreeing_then_differing):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from conformance import junit, loader, model, report, runner, summary, verdicts
+from conformance import junit, loader, model, ranking, report, runner, summary, verdicts
 
 CASES = """
 - {id: square, kind: grad, title: t, why: w, inputs: {a: [2.0, -1.0]}, function: sum(a*a), dtypes: [float64],
@@ -212,9 +212,10 @@ def test_the_summary_names_each_regime_by_its_label_with_how_it_ran(tmp_path):
     console = Console(record=True, width=200, color_system=None)
     summary.render(regimes_report(tmp_path), console)
     text = console.export_text()
-    assert "torch 2.13 (eager)" in text and "torch[compiled] 2.13 (torch.compile (inductor))" in text
-    assert "jax 0.10 (jax.jit)" in text
-    assert "good a [float64] differ in value: torch 4 (finite) ✓ | torch[compiled] 5 (finite) ✗ fail" in text
+    assert "torch: torch 2.13 (eager)" in text and "torch[compiled]: torch 2.13 (torch.compile (inductor))" in text
+    assert "jax: jax 0.10 (jax.jit)" in text
+    row = "good a [float64]: torch, jax 4 ✓ | torch[compiled] 5 ✗ fail"
+    assert f"torch[compiled] misses the math: a wrong value (1)\n  {row}" in text
     assert "good [torch[compiled]-float64] fail" in text
 
 
@@ -290,4 +291,4 @@ def test_a_symbolic_zero_shows_its_zeros_and_that_it_is_one():
     answer = report.AnswerRecord(framework="jax", regime="compiled", label="jax", status="value", cls="exact_zero",
                                  representation="symbolic zero", value=[0.0, 0.0], error=None, verdict="pass",
                                  matches_math=True, why=None, link=None)
-    assert summary._value(answer) == "[0., 0.] (symbolic zero)"
+    assert ranking.value_text(answer) == "[0., 0.] (exact_zero, symbolic zero)"

@@ -56,7 +56,7 @@ def test_progress_names_each_job_and_its_references_and_counts_jobs_ready_to_jud
     """)])
     jobs = runner.plan([c.case for c in cases], ["fake"])
     calls: list[tuple[int, int, str]] = []
-    runner.run(jobs, FAKE, timeout=60, progress=lambda done, total, label: calls.append((done, total, label)))
+    runner.run(jobs, FAKE, timeout=60, progress=lambda done, total, label, _: calls.append((done, total, label)))
     assert calls[0] == (0, 3, "")
     labels = {label for _, _, label in calls}
     assert {"ok-before [fake float64]", "ok-before [reference]", "raise [fake float64]"} <= labels
@@ -81,7 +81,7 @@ def test_the_dearest_jobs_of_the_last_report_run_first(write_case):
     costs = {(c.id, "fake", "float64"): float(i) for i, c in enumerate(cases)}  # the last case was the dearest
     labels: list[str] = []
     runner.run(jobs, FAKE, timeout=60, workers=1, costs=costs,
-               progress=lambda done, total, label: labels.append(label))
+               progress=lambda done, total, label, _: labels.append(label))
     started = list(dict.fromkeys(label.split(" ")[0] for label in labels if label.endswith("[fake float64]")))
     assert started == [c.id for c in reversed(cases)]
     assert all(v.verdict == "pass" for v in verdicts.judge(jobs))
@@ -121,7 +121,7 @@ def test_one_worker_runs_the_frameworks_one_after_another(write_case):
     jobs = runner.plan(_cases(write_case, 3), ["fake", "slow"])
     labels: list[str] = []
     runner.run(jobs, {**FAKE, "slow": "tests.fake_adapter:SlowAdapter"}, timeout=60, workers=1,
-               progress=lambda done, total, label: labels.append(label))
+               progress=lambda done, total, label, _: labels.append(label))
     order = [label.split("[")[1].split(" ")[0] for label in labels if label.endswith(" float64]")]
     assert len(set(order)) == 2 and order == sorted(order, key=order.index)  # one block per framework
     assert all(v.verdict == "pass" for v in verdicts.judge(jobs))

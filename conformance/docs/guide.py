@@ -1,13 +1,16 @@
 """The user guide: its hand-written pages (`templates/guide/`, package data) and the reference pages generated
 from their sources, so that the reference cannot drift from the code: the case format from the case files' JSON
-Schema, the function table from `conformance/functions.py` and each adapter's spellings."""
+Schema, the function table from `conformance/functions.py` and each adapter's spellings, the command line from its
+argparse parser (each subcommand's description, options, exit codes and examples)."""
 from __future__ import annotations
 
+import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any
 
-from conformance import schemas
+from conformance import cli, schemas
 from conformance.adapters import BUILTIN
 from conformance.docs import snippets
 from conformance.functions import FUNCTIONS
@@ -21,6 +24,7 @@ def pages() -> dict[str, str]:
              for path in sorted(GUIDE.rglob("*.md"))}
     texts["guide/reference/case-format.md"] = case_format()
     texts["guide/reference/functions.md"] = function_table()
+    texts["guide/reference/cli.md"] = command_line()
     return texts
 
 
@@ -90,3 +94,27 @@ def function_table() -> str:
         cells = [_cell(f"`{spelled[f].get(name)}`") if spelled[f].get(name) else "—" for f in spelled]
         out.append(f"| `{signature}` | {function.standard} | {' | '.join(cells)} |")
     return "\n".join(out) + "\n"
+
+
+def command_line() -> str:
+    """Each subcommand's help page, as `conformance <command> --help` prints it (at 100 columns, whatever the
+    terminal building the site: argparse wraps to $COLUMNS)."""
+    said = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "100"
+    try:
+        return _command_line(cli.parser())
+    finally:
+        if said is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = said
+
+
+def _command_line(parser: argparse.ArgumentParser) -> str:
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    out = ["# Command line", "",
+           "Generated from the command's own parser (`conformance/cli.py`): what `conformance <command> --help` "
+           "prints for each command.", "", "```text", parser.format_help().rstrip(), "```", ""]
+    for name, command in commands.items():
+        out += [f"## conformance {name}", "", "```text", command.format_help().rstrip(), "```", ""]
+    return "\n".join(out)

@@ -23,7 +23,7 @@ import numpy as np
 import yaml
 from markupsafe import Markup
 
-from conformance import oracle
+from conformance import oracle, ranking
 from conformance.adapters import nothing_flowed
 from conformance.docs import build, figures, guide, markup, snippets, syntax
 from conformance.docs.values import array, text
@@ -209,13 +209,12 @@ def generate(report: Report, cases: list[LoadedCase], out: str | Path, workers: 
                         _rows(by_case.get(cid, []), frameworks, titles)) for cid in ids]
     pages.sort(key=lambda p: (p.topic, p.id))
     _draw(pages, source, workers)
-    differences = report.differences()
-    compared = [a for a in report.agreement if a.result != Agreement.NOT_COMPARED]
+    ranked = ranking.rank(report.agreement)  # the terminal's rows and count, in its order
     topics = sorted({p.topic for p in pages})
     context = {"report": report, "frameworks": frameworks, "pages": pages, "versions": versions, "topics": topics,
                "tags": sorted({t for p in pages for t in p.tags}),
-               "differences": _rows(differences, frameworks, titles), "differ_count": len(differences),
-               "compared_count": len(compared), "not_compared_count": len(report.agreement) - len(compared),
+               "differences": _rows(ranked.records(), frameworks, titles), "differ_count": ranked.count,
+               "compared_count": ranked.compared, "not_compared_count": len(report.agreement) - ranked.compared,
                "differing_cases": sum(1 for p in pages if p.differs), "shown_verdicts": _shown(report),
                "explained": _explained(report, titles), "themes": _themes(report, frameworks, titles),
                "tally": _tally(report, frameworks), "meaning": MEANING}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from conformance import schemas
+from conformance import cli, schemas
 from conformance.docs import guide, snippets
 from conformance.functions import FUNCTIONS
 
@@ -39,3 +39,12 @@ def test_every_page_is_in_a_toctree_and_every_link_names_a_page():
         for link in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text):
             if not link.startswith(("http:", "https:")):
                 assert posixpath.normpath(posixpath.join(posixpath.dirname(name), link)) in pages, (name, link)
+
+
+def test_the_command_line_page_has_each_commands_help_with_its_exit_codes_and_examples():
+    text = guide.command_line()
+    for name, (_, codes, examples) in cli.PAGES.items():
+        section = text.split(f"## conformance {name}\n", 1)[1].split("\n## ", 1)[0]
+        assert f"usage: conformance {name}" in section
+        assert " ".join(codes.split()[:3]) in " ".join(section.split()), name
+        assert all(" ".join(example.split()[:2]) in section for example in examples), name
