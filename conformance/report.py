@@ -32,7 +32,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from typing_extensions import TypeAliasType
 
 from conformance.adapters import ComplexConvention, regimes
-from conformance.agreement import GradientAgreement, agreement
+from conformance.agreement import GradientAgreement, agreement, consistency
 from conformance.loader import LoadedCase, LoadError, Unreadable, read_bytes, source_name
 from conformance.model import CaseId, Convention, Divergence, Dtype, Framework, Label, Link, Tolerance
 from conformance.verdicts import GradientVerdict, JobVerdict
@@ -131,6 +131,16 @@ class EstimateRecord(Record):
                                                         "the optimizer's stopping rule")
 
 
+class ConsistencyRecord(Record):
+    """Within one job, the gradients that compute one quantity by different compositions of modes."""
+
+    quantity: str
+    result: Agreement
+    difference: Difference | None
+    groups: list[list[str]] = Field(description="gradient names with the same answer, one list per answer")
+    odd: list[str] = Field(description="the gradients that differ: those that miss the math, else the minority")
+
+
 class JobRecord(Labelled):
     case: CaseId
     dtype: Dtype
@@ -143,6 +153,9 @@ class JobRecord(Labelled):
     gradients: dict[str, GradientRecord]
     estimates: dict[str, EstimateRecord]
     details: dict[str, Any]
+    consistency: list[ConsistencyRecord] = Field(
+        default_factory=list, description="its sibling gradients (one quantity by different compositions of modes) "
+                                          "against each other (older reports: none)")
 
     def all_failures(self) -> list[str]:
         """The job's failures and each failing gradient's, as in `JobVerdict.all_failures`."""
@@ -441,7 +454,9 @@ def _job(v: JobVerdict) -> JobRecord:
         tolerance=v.job.case.tolerance_for(v.job.dtype),
         gradients={name: _gradient(g) for name, g in v.gradients.items()},
         estimates=plain(v.estimates),
-        details=plain({k: val for k, val in details.items() if k != "samples"}))
+        details=plain({k: val for k, val in details.items() if k != "samples"}),
+        consistency=[ConsistencyRecord(quantity=c.quantity, result=c.result, difference=c.difference, groups=c.groups,
+                                       odd=c.odd) for c in consistency(v)])
 
 
 def _agreement(a: GradientAgreement) -> AgreementRecord:

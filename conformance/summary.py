@@ -4,7 +4,8 @@
 1. Verdicts per framework and regime, by label (`torch`, `torch[compiled]`), each with its versions and how it
    executed (a framework that is not installed, or lacks the regime asked for: one line saying so, never one per job).
 2. Where the frameworks differ: one line per (case, gradient), with each
-   framework's answer, whether it matches the math, and its convention or bug link; after complex jobs, each
+   framework's answer, whether it matches the math, and its convention or bug link; where one framework's
+   compositions of modes differ from each other, one line per job naming the odd ones; after complex jobs, each
    framework's documented convention for complex gradients.
 3. The failures, with their reasons.
 4. On request (`--table`), every job.
@@ -38,6 +39,12 @@ def render(report: Report, console: Console, full_table: bool = False) -> None:
             console.print(line, soft_wrap=True)
     elif compared:
         console.print(Text(f"The frameworks agree on all {len(compared)} gradients compared.", style="bold"))
+    inconsistent = consistency_lines(report)
+    if inconsistent:
+        console.print(Text(f"Where a framework's compositions differ from each other: {len(inconsistent)}",
+                           style="bold"))
+        for line in inconsistent:
+            console.print(line, soft_wrap=True)
     for said in complex_lines(report):
         console.print(said, markup=False, soft_wrap=True)
     skipped = len(report.agreement) - len(compared)
@@ -63,6 +70,25 @@ def render(report: Report, console: Console, full_table: bool = False) -> None:
         console.print(job_table(report))
     console.print(f"{len(report.jobs)} jobs: {counts_line(report) or 'none'}"
                   + (f" (partial: {report.partial.reason})" if report.partial else ""), markup=False)
+
+
+def consistency_lines(report: Report) -> list[Text]:
+    """One line per job whose sibling gradients differ, each group with its value, the odd ones in bold."""
+    lines = []
+    for job in report.jobs:
+        for c in job.consistency:
+            if c.result not in (Agreement.DIFFER, Agreement.DIFFER_NO_REFERENCE):
+                continue
+            line = Text(f"  {job.case} [{job.label}-{job.dtype}] {c.quantity} ")
+            line.append(f"differ in {c.difference.value if c.difference else '?'}", style="bold")
+            line.append(": ")
+            for i, group in enumerate(c.groups):
+                if i:
+                    line.append(" | ")
+                line.append(", ".join(group), style="bold" if set(group) <= set(c.odd) else "")
+                line.append(f" {short(job.gradients[group[0]].value, precision=4)}")
+            lines.append(line)
+    return lines
 
 
 def complex_lines(report: Report) -> list[str]:

@@ -98,6 +98,8 @@ class GradientVerdict:
     complex_convention: ComplexConvention | None = None
     #: the term of the tolerance rule that decided, at the element nearest its allowance (None: no value judged)
     rule: Rule | None = None
+    #: the quantity it computes where its job computes it more than once (`Reference.siblings`)
+    siblings: str | None = None
 
 
 @dataclass
@@ -193,7 +195,7 @@ def judge_gradient(grad: Gradient, ref: kinds.Reference, tol: Tolerance, dtype: 
     res = GradientVerdict(Status(grad.status), None, grad.value, grad.error, grad.representation,
                           expected=ref.expected, expected_status=ref.status, oracle=ref.oracle,
                           oracle_bound=ref.oracle_bound, zero_tolerance=zero_tol, not_comparable=ref.not_comparable,
-                          raw=grad.raw, complex_convention=grad.convention)
+                          raw=grad.raw, complex_convention=grad.convention, siblings=ref.siblings)
     if res.status == Status.VALUE:
         res.cls = classify(grad.value, zero_tol)
         if ref.expected is not None:

@@ -70,6 +70,9 @@ class Reference:
     not_comparable: str | None = None
     #: a statistical allowance added to the tolerance, elementwise: k standard errors of a Monte Carlo mean
     spread: np.ndarray | None = None
+    #: the quantity this gradient computes, where a job computes it more than once (by different compositions of
+    #: modes): gradients of one job with the same `siblings` must agree with each other (agreement.consistency)
+    siblings: str | None = None
 
     @property
     def stated(self) -> bool:
@@ -124,6 +127,11 @@ def no_declared_error(case: Any, framework: str, versions: dict[str, str]) -> st
     return None
 
 
+def own_shapes(case: Any, adapter: Adapter) -> dict[str, Shape] | None:
+    shapes: dict[str, Shape] | None = case.gradient_shapes()
+    return shapes
+
+
 @dataclass(frozen=True)
 class Kind:
     """Everything about one case kind, in one record (as OpInfo keeps an operator's facts)."""
@@ -141,6 +149,9 @@ class Kind:
     #: whether its gradients come from the adapter's vjp, jvp or hvp, which run in the job's execution regime; a kind
     #: whose work is the framework's own code (an optimizer, a scenario's idiom) runs in the default regime only
     regimes: bool = True
+    #: in the worker: the gradients a job gives on this adapter, by name, with their shapes (held_to_contract); the
+    #: case's own unless the names are the adapter's (a directional job's compositions, per API)
+    shapes: Callable[[Any, Adapter], dict[str, Shape] | None] = own_shapes
 
 
 def vjp_per_input(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray],
