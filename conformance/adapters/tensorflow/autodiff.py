@@ -97,13 +97,14 @@ def _forward(g: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _reverse(g: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """One tape.gradient per element of g (its one-hot output_gradients), from a persistent tape."""
+    """One tape.gradient per element of g (its one-hot output_gradients), from a persistent tape (the shape is
+    static: f's shape is known from the case)."""
     def derivative(s: Any) -> Any:
         with tf.GradientTape(persistent=True) as tape:
             tape.watch(s)
             out = g(s)
-        size = int(tf.size(out))
-        basis = tf.reshape(tf.eye(size, dtype=out.dtype), [size, *out.shape])
+        size = out.shape.num_elements()  # static: a tf.function traces the loop, one gradient per element
+        basis = tf.reshape(tf.eye(size, dtype=out.dtype), [size, *out.shape.as_list()])
         rows = [tape.gradient(out, s, output_gradients=basis[k], unconnected_gradients=tf.UnconnectedGradients.ZERO)
                 for k in range(size)]
         return tf.reshape(tf.stack(rows), tf.shape(out))
