@@ -167,5 +167,5 @@ def test_every_composition_of_a_directional_derivative_in_either_regime_is_the_t
                                          {"x": np.array(1.0), "y": np.array(2.0)}, 3)
         assert list(grads) == composition_names(("",), 3)
         for name, g in grads.items():
-            np.testing.assert_allclose(g.value, g3 * y + 6 * g2, rtol=1e-13, err_msg=name)
+            np.testing.assert_allclose(np.asarray(g.value), g3 * y + 6 * g2, rtol=1e-13, err_msg=name)
     assert float(out) == pytest.approx(np.exp(np.sin(x)) * y)
