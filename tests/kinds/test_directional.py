@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conformance import agreement, kinds, loader, oracle, report, verdicts
-from conformance.adapters import BUILTIN, composition_names, directional_apis, load
+from conformance.adapters import BUILTIN, Gradient, composition_names, directional_apis, load
 from conformance.kinds import directional
 from conformance.vocabulary import Agreement, Expect, Status, Verdict
 from tests.conftest import installed
@@ -220,3 +220,19 @@ def test_a_stated_value_names_the_compositions_that_miss_it_odd_and_the_report_a
     summary.render(built, console)
     text = console.export_text()
     assert "compositions differ from each other: 1" in text and "func:fwd-over-fwd, func:rev-over-fwd" in text
+
+
+def test_jvp_and_jvp_reverse_are_siblings_and_one_that_differs_is_named_odd():
+    """A jvp case's two products are one quantity: forward mode's answer that misses the math is the odd one, the
+    reverse-mode rebuild that meets it is not; where they agree there is no finding."""
+    case = next(c.case for c in loader.load([loader.LIBRARY / "forward"])[0] if c.case.kind == "jvp"
+                and c.case.expected)
+    refs = kinds.reference(case)
+    assert {r.siblings for r in refs.values()} == {"J t"}
+    want = np.asarray(refs["jvp"].expected)
+    right = Gradient(Status.VALUE, want.copy())
+    for forward, result, odd in ((want + 1.0, Agreement.DIFFER, ["jvp"]), (want.copy(), Agreement.AGREE, [])):
+        job = verdicts.Job(case, "jax", "float64", kinds.Computed({"jvp": Gradient(Status.VALUE, forward),
+                                                                   "jvp_reverse": right}))
+        (found,) = agreement.consistency(verdicts.judge_job(job, refs))
+        assert (found.result, found.odd) == (result, odd)
