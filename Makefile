@@ -30,4 +30,5 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/suite.py
 	$(BIN)/python benchmarks/fuzz.py
+	$(BIN)/python benchmarks/directional.py
 	$(BIN)/python benchmarks/docs.py

@@ -13,6 +13,11 @@ ones out are those that miss the math; where every framework matches it (a
 difference of class only), those outside the unique largest group. Without a
 reference nobody is blamed. Values that are not comparable by construction
 (each framework's own samples) are listed and not compared.
+
+`consistency` is the same judgement inside one job (a second judge beside the math, as ∇Fuzz's oracle): the
+gradients that are one quantity computed by different compositions of modes (a directional job's compositions,
+jvp and jvp_reverse: their references' `siblings`) must agree with each other; one that differs is named odd, by
+the math where it is stated, else as the minority, even where the case states no value.
 """
 from __future__ import annotations
 
@@ -100,6 +105,42 @@ def _agree(case: str, dtype: str, name: str, answers: list[Answer], tol: Toleran
             largest = max(clusters, key=len)
             result.odd = [a.label for a in answers if a not in largest]
     return result
+
+
+@dataclass
+class Consistency:
+    """Within one job, the gradients that compute one quantity (`quantity`), and whether they agree."""
+
+    quantity: str
+    result: Agreement
+    difference: Difference | None = None
+    #: gradient names with the same answer, one list per answer
+    groups: list[list[str]] = field(default_factory=list)
+    #: the gradients that differ: those that miss the math, else those outside the unique largest group
+    odd: list[str] = field(default_factory=list)
+
+
+def consistency(verdict: JobVerdict) -> list[Consistency]:
+    """One result per group of sibling gradients with two or more values. A gradient that raised is judged by its
+    verdict, not here: this compares the numbers the compositions give."""
+    groups: dict[str, list[str]] = {}
+    for name, g in verdict.gradients.items():
+        if g.siblings is not None and g.status == Status.VALUE:
+            groups.setdefault(g.siblings, []).append(name)
+    tol = verdict.job.case.tolerance_for(verdict.job.dtype)
+    out = []
+    for quantity, names in groups.items():
+        if len(names) < 2:
+            continue
+        answers = [Answer(verdict.job.framework, verdict.job.regime, name, verdict.gradients[name]) for name in names]
+        agreed = _agree(verdict.job.case.id, verdict.job.dtype, quantity, answers, tol)
+        odd = agreed.odd
+        if agreed.result == Agreement.DIFFER_NO_REFERENCE:
+            largest = max(len(group) for group in agreed.groups)
+            if [len(group) for group in agreed.groups].count(largest) == 1:
+                odd = [name for group in agreed.groups if len(group) < largest for name in group]
+        out.append(Consistency(quantity, agreed.result, agreed.difference, agreed.groups, odd))
+    return out
 
 
 def _difference(a: GradientVerdict, b: GradientVerdict, dtype: str, tol: Tolerance) -> Difference | None:

@@ -298,3 +298,71 @@ def hessian_vector(f: Callable[[dict[str, np.ndarray]], np.ndarray | float], at:
                       0 if smooth else _code(Abstention.NOT_CONVERGED))
         out[name] = Estimate(*_abstain(grad, bound, why))
     return out
+
+
+#: central differences of order k, offset (in steps) -> weight; each errs by c2 h^2 + c4 h^4 + ... (even powers)
+STENCILS: dict[int, dict[int, float]] = {1: {1: 0.5, -1: -0.5}, 2: {1: 1.0, 0: -2.0, -1: 1.0},
+                                         3: {2: 0.5, 1: -1.0, -1: 1.0, -2: -0.5}}
+
+
+@dataclass(frozen=True)
+class Along:
+    """d^k/ds^k f(x + s v) at s = 0, elementwise in f, with its error bound."""
+
+    estimate: np.ndarray
+    bound: np.ndarray
+    #: the largest of |f| and |d^j/ds^j f| for j <= k, elementwise: the size of the terms an AD computation of the
+    #: derivative sums, which is the scale of its rounding where the math cancels to zero (kinds.zero_tolerance)
+    terms: np.ndarray
+
+
+def derivative_along(f: Callable[[dict[str, np.ndarray]], np.ndarray], at: dict[str, np.ndarray],
+                     direction: dict[str, np.ndarray], order: int) -> Along:
+    """The order-k derivative of the one-variable p(s) = f(at + s direction) at 0 (k = 1, 2, 3; f real-valued, the
+    inputs real or complex, s real), by Richardson extrapolation of a central difference D(h) (STENCILS):
+
+        R(h) = (4 D(h) - D(2h)) / 3,  best = (16 R(h) - R(2h)) / 15,  bound = |best - R(h)| + 4 rounding
+
+    as `finite_differences` does for k = 1. |best - R(h)| is R(h)'s truncation error to leading order, O(h^4), an
+    over-estimate of best's; `rounding` bounds what eps does: each evaluation of p rounds by eps times its size
+    (at least eps |x| / |v| times |p'|, as the shifted input rounds too), which D(h) weights by sum |w| / h^k and
+    best by (64 + 20 / 2^k + 1 / 4^k) / 45. The step balances the two, h = eps^(1 / (4 + k)) times the scale of s:
+    the smallest non-zero |x| along the direction over the largest |v|. (The largest |x| steps past a small
+    element's pole, or out of the range where |best - R(h)| measures the truncation: its bound was not honest; taking
+    per element whichever of the two steps bounds less was not honest either. The price: where |x| spreads, the
+    bound of a third derivative is loose, as tests/kinds/test_directional.py measures.)
+    """
+    at = {k: numeric(v) for k, v in at.items()}
+    v = {k: numeric(direction.get(k, 0.0)) for k in at}
+    spread = max([float(np.max(np.abs(t), initial=0.0)) for t in v.values()])
+    moved = np.concatenate([np.abs(at[k])[np.broadcast_to(t, np.shape(at[k])) != 0].ravel() for k, t in v.items()])
+    moved = moved[moved > 0]
+    # the shifted input rounds by eps |x|: in s, by up to eps max|x| / min|v| (v's smallest non-zero element)
+    least = min(float(np.min(np.abs(t)[t != 0], initial=np.inf)) for t in map(np.atleast_1d, v.values()))
+    shaky = float(np.max(moved, initial=0.0)) / least
+    reach = float(np.min(moved)) if moved.size else 0.0
+    return _along(f, at, v, order, EPS ** (1.0 / (4 + order)) * max(reach, 1e-3) / max(spread, EPS), shaky)
+
+
+def _along(f: Callable[[dict[str, np.ndarray]], np.ndarray], at: dict[str, np.ndarray], v: dict[str, np.ndarray],
+           order: int, h: float, shaky: float) -> Along:
+    """`derivative_along` with step h; `shaky`: how far s moves per unit of rounding in the inputs."""
+    cache: dict[int, np.ndarray] = {}
+
+    def p(i: int) -> np.ndarray:  # p at s = i h
+        if i not in cache:
+            cache[i] = np.real(numeric(f({k: x + (i * h) * v[k] for k, x in at.items()})))
+        return cache[i]
+
+    def stencil(k: int, m: int) -> np.ndarray:
+        return np.asarray(sum(w * p(i * m) for i, w in STENCILS[k].items()) / (m * h) ** k)
+
+    d = [stencil(order, m) for m in (1, 2, 4)]
+    r1, r2 = (4 * d[0] - d[1]) / 3, (4 * d[1] - d[2]) / 3
+    best = (16 * r1 - r2) / 15
+    size = np.max([np.abs(value) for value in cache.values()], axis=0)
+    noise = EPS * np.maximum(size, shaky * np.abs(stencil(1, 1)))
+    weight = sum(map(abs, STENCILS[order].values())) * (64 + 20 / 2 ** order + 1 / 4 ** order) / 45
+    bound = np.abs(best - r1) + 4 * weight * noise / h ** order
+    terms = np.max([size, *(np.abs(stencil(k, 1)) for k in range(1, order + 1))], axis=0)
+    return Along(best, bound, terms)

@@ -32,7 +32,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from typing_extensions import TypeAliasType
 
 from conformance.adapters import ComplexConvention, regimes
-from conformance.agreement import GradientAgreement, agreement
+from conformance.agreement import GradientAgreement, agreement, consistency
 from conformance.loader import LoadedCase, LoadError, Unreadable, read_bytes, source_name
 from conformance.model import CaseId, Convention, Divergence, Dtype, Framework, Label, Link, Tolerance
 from conformance.verdicts import PRIMAL, GradientVerdict, JobVerdict, PrimalVerdict
@@ -171,6 +171,16 @@ class PrimalRecord(Record):
     bug: Explanation | None = Field(description="the known bug that covers its failure")
 
 
+class ConsistencyRecord(Record):
+    """Within one job, the gradients that compute one quantity by different compositions of modes."""
+
+    quantity: str
+    result: Agreement
+    difference: Difference | None
+    groups: list[list[str]] = Field(description="gradient names with the same answer, one list per answer")
+    odd: list[str] = Field(description="the gradients that differ: those that miss the math, else the minority")
+
+
 class JobRecord(Labelled):
     case: CaseId
     dtype: Dtype
@@ -185,6 +195,9 @@ class JobRecord(Labelled):
     details: dict[str, Any]
     primal: PrimalRecord | None = Field(None, description="its output under autodiff, judged (null: its kind computes "
                                                           "none, autodiff raised, or a report from before it)")
+    consistency: list[ConsistencyRecord] = Field(
+        default_factory=list, description="its sibling gradients (one quantity by different compositions of modes) "
+                                          "against each other (older reports: none)")
 
     def all_failures(self) -> list[str]:
         """The job's failures, each failing gradient's and its primal's, as in `JobVerdict.all_failures`."""
@@ -486,7 +499,9 @@ def _job(v: JobVerdict) -> JobRecord:
         gradients={name: _gradient(g) for name, g in v.gradients.items()},
         estimates=plain(v.estimates),
         details=plain({k: val for k, val in details.items() if k != "samples"}),
-        primal=_primal(v.primal))
+        primal=_primal(v.primal),
+        consistency=[ConsistencyRecord(quantity=c.quantity, result=c.result, difference=c.difference, groups=c.groups,
+                                       odd=c.odd) for c in consistency(v)])
 
 
 def _primal(p: PrimalVerdict | None) -> PrimalRecord | None:

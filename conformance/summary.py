@@ -6,7 +6,8 @@
 2. Where the frameworks differ, ranked (conformance/ranking.py: the same rows and count as the docs, JUnit and
    pytest): per heading (the odd framework, how it misses the math) a few rows, each with every framework's answer
    (arrays elided), whether it matches the math, and its convention or bug link; the representation-only
-   differences one counted line per function; after complex jobs, each framework's convention for complex gradients.
+   differences one counted line per function; where one framework's compositions of modes differ from each other,
+   one line per job naming the odd ones; after complex jobs, each framework's convention for complex gradients.
 3. The failures, with their reasons (elided past a line).
 4. With `-v`: every ranked row; with `--table`, every job.
 5. The next step: the docs site of the report.
@@ -19,7 +20,8 @@ from rich.text import Text
 
 from conformance import ranking
 from conformance.report import AnswerRecord, Report
-from conformance.vocabulary import Verdict
+from conformance.tolerance import short
+from conformance.vocabulary import Agreement, Verdict
 
 STYLE = {Verdict.PASS: "green", Verdict.CONVENTION: "cyan", Verdict.XFAIL: "yellow", Verdict.UNAVAILABLE: "dim",
          Verdict.STALE: "red", Verdict.FAIL: "bold red", Verdict.ERROR: "bold red"}
@@ -38,6 +40,12 @@ def render(report: Report, console: Console, verbose: bool = False, full_table: 
     console.print(Text(ranked.headline(), style="bold"), soft_wrap=True)
     for line in difference_lines(ranked, verbose):
         console.print(line, soft_wrap=True)
+    inconsistent = consistency_lines(report)
+    if inconsistent:
+        console.print(Text(f"Where a framework's compositions differ from each other: {len(inconsistent)}",
+                           style="bold"))
+        for line in inconsistent:
+            console.print(line, soft_wrap=True)
     for said in complex_lines(report):
         console.print(said, markup=False, soft_wrap=True)
     skipped = len(report.agreement) - ranked.compared
@@ -132,6 +140,25 @@ def _row(finding: ranking.Finding) -> Text:
             line.append(" | ")
         line.append_text(_answer(alike[0], alike[0].label in finding.odd, ", ".join(a.label for a in alike)))
     return line
+
+
+def consistency_lines(report: Report) -> list[Text]:
+    """One line per job whose sibling gradients differ, each group with its value, the odd ones in bold."""
+    lines = []
+    for job in report.jobs:
+        for c in job.consistency:
+            if c.result not in (Agreement.DIFFER, Agreement.DIFFER_NO_REFERENCE):
+                continue
+            line = Text(f"  {job.case} [{job.label}-{job.dtype}] {c.quantity} ")
+            line.append(f"differ in {c.difference.value if c.difference else '?'}", style="bold")
+            line.append(": ")
+            for i, group in enumerate(c.groups):
+                if i:
+                    line.append(" | ")
+                line.append(", ".join(group), style="bold" if set(group) <= set(c.odd) else "")
+                line.append(f" {short(job.gradients[group[0]].value, precision=4)}")
+            lines.append(line)
+    return lines
 
 
 def complex_lines(report: Report) -> list[str]:

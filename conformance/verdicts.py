@@ -102,6 +102,8 @@ class GradientVerdict:
     oracle_abstains: tuple[Abstention, ...] = ()
     #: the tolerance rule's normwise term: the m n of the largest matrix a factorization takes (0: none)
     normwise_size: int = 0
+    #: the quantity it computes where its job computes it more than once (`Reference.siblings`)
+    siblings: str | None = None
 
 
 @dataclass
@@ -201,7 +203,8 @@ def judge_gradient(grad: Gradient, ref: kinds.Reference, tol: Tolerance, dtype: 
                           expected=ref.expected, expected_status=ref.status, oracle=ref.oracle,
                           oracle_bound=ref.oracle_bound, zero_tolerance=zero_tol, not_comparable=ref.not_comparable,
                           raw=grad.raw, complex_convention=grad.convention, oracle_abstains=ref.oracle_abstains,
-                          normwise_size=ref.normwise_size)
+                          normwise_size=ref.normwise_size,
+                          siblings=ref.siblings)
     if res.status == Status.VALUE:
         res.cls = classify(grad.value, zero_tol)
         if ref.expected is not None:

@@ -20,7 +20,8 @@ under the `conformance.adapters` entry point group.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -105,6 +106,50 @@ class Regimes:
 #: an adapter that declares nothing runs as it runs: one regime, called eager
 ONE_REGIME = Regimes(Regime.EAGER, {Regime.EAGER: "as the adapter runs"})
 
+#: the modes a derivative is taken in, as a directional job's composition names spell them
+FORWARD, REVERSE = "fwd", "rev"
+#: the highest order of a directional derivative (2**order compositions per API)
+MAX_ORDER = 3
+
+
+def compositions(order: int) -> list[tuple[str, ...]]:
+    """Every composition of forward and reverse mode for a derivative of `order`, outermost mode first."""
+    return list(itertools.product((FORWARD, REVERSE), repeat=order))
+
+
+def composition_name(modes: tuple[str, ...], api: str = "") -> str:
+    """A composition's gradient name, outermost first (`fwd-over-rev`), prefixed by the API where a framework has
+    several with rules of their own (`func:fwd-over-fwd`)."""
+    return (f"{api}:" if api else "") + "-over-".join(modes)
+
+
+def composition_names(apis: tuple[str, ...], order: int) -> list[str]:
+    """The gradient names of a directional job of `order` on a framework whose APIs are `apis`."""
+    return [composition_name(modes, api) for api in apis for modes in compositions(order)]
+
+
+@dataclass(frozen=True)
+class NestingLimit:
+    """What an API (`api`) documents it cannot nest: more than `forward` forward levels in one composition. Such a
+    composition is still run (its error is its answer), and judged against this documented limit."""
+
+    api: str
+    forward: int
+    why: str
+    link: str
+
+    def refuses(self, modes: tuple[str, ...]) -> bool:
+        return modes.count(FORWARD) > self.forward
+
+
+def nested(phi: Callable[[Any], Any], modes: tuple[str, ...],
+           levels: Mapping[str, Callable[[Callable[[Any], Any]], Callable[[Any], Any]]]) -> Callable[[Any], Any]:
+    """phi (a function of the scalar s) differentiated once per mode, the innermost (last) first: `levels` maps a
+    mode to what takes a function of s to its derivative in that mode, written in one API's own calls."""
+    for mode in reversed(modes):
+        phi = levels[mode](phi)
+    return phi
+
 
 @dataclass
 class Gradient:
@@ -164,6 +209,11 @@ class Adapter:
     regime = Regime.EAGER
     #: distribution library whose version the report records, besides the framework's
     distributions = ""
+    #: its public autodiff APIs with rules of their own, which prefix a directional job's composition names; one
+    #: unnamed API by default (class data: the engine reads it without an instance)
+    DIRECTIONAL_APIS: tuple[str, ...] = ("",)
+    #: per API, the nesting it documents it cannot do (class data, as DIRECTIONAL_APIS)
+    DIRECTIONAL_LIMITS: tuple[NestingLimit, ...] = ()
 
     def versions(self) -> dict[str, str]:
         raise NotImplementedError
@@ -199,6 +249,12 @@ class Adapter:
         and `hvp` return beside their products must equal it. An adapter that declares no regimes calls it as it
         is."""
         return self.numpy(fn({k: self.array(v, handed_over(v, dtype)) for k, v in primals.items()}))
+
+    def directional(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
+                    direction: dict[str, np.ndarray], order: int) -> tuple[np.ndarray, dict[str, Gradient]]:
+        """fn(primals) and d^order/ds^order fn(primals + s direction) at s = 0, by every composition of forward and
+        reverse mode through each of its APIs, named by `composition_names(DIRECTIONAL_APIS, order)`."""
+        raise NotImplementedError
 
     def behaviour(self, scenario: str, dtype: str) -> dict[str, Any]:
         """Run a named scenario in this framework's idiom; see `observed` for what it returns.
@@ -321,6 +377,19 @@ class FrameworkAdapter(Adapter):
         _, xs, f = self._positional(fn, primals, dtype)
         return self.numpy(self.autodiff.evaluate(f, xs, self.regime))
 
+    def directional(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
+                    direction: dict[str, np.ndarray], order: int) -> tuple[np.ndarray, dict[str, Gradient]]:
+        """Each composition's error (a composition an API cannot nest, or one that raises) is its own gradient's."""
+        names, xs, f = self._positional(fn, primals, dtype)
+        wanted = composition_names(self.DIRECTIONAL_APIS, order)
+        try:
+            out, found = self.autodiff.directional(f, xs, [self.array(direction[k], dtype) for k in names], order,
+                                                   self.regime)
+        except Exception as err:
+            return np.array(np.nan), {name: failed(err) for name in wanted}
+        return self.numpy(out), {name: failed(found[name]) if isinstance(found[name], BaseException)
+                                 else self.gradient(found[name]) for name in wanted}
+
     def _positional(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray],
                     dtype: str) -> tuple[list[str], list[Any], Callable[..., Any]]:
         """Named inputs as the framework's arrays in a fixed order, and fn taking them positionally."""
@@ -387,6 +456,17 @@ def regimes(framework: str) -> Regimes:
     module, _, attr = target.partition(":")
     declared: Regimes = getattr(importlib.import_module(module), attr).REGIMES
     return declared
+
+
+def directional_apis(framework: str) -> tuple[tuple[str, ...], tuple[NestingLimit, ...]]:
+    """A framework's directional APIs and their documented nesting limits (`Adapter.DIRECTIONAL_APIS` and
+    `DIRECTIONAL_LIMITS`), read as `regimes` reads its regimes."""
+    target = BUILTIN.get(framework)
+    if target is None:
+        return Adapter.DIRECTIONAL_APIS, ()
+    module, _, attr = target.partition(":")
+    declared = getattr(importlib.import_module(module), attr)
+    return declared.DIRECTIONAL_APIS, declared.DIRECTIONAL_LIMITS
 
 
 def load(target: str) -> Adapter:

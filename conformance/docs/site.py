@@ -28,7 +28,7 @@ from conformance.adapters import nothing_flowed
 from conformance.docs import build, figures, guide, markup, snippets, syntax
 from conformance.docs.values import array, text
 from conformance.loader import LoadedCase, source_name
-from conformance.model import Convention
+from conformance.model import Convention, Expectation
 from conformance.report import AgreementRecord, AnswerRecord, CaseRecord, GradientRecord, JobRecord, Report
 from conformance.vocabulary import Agreement, Class, Difference, Expect, Status, Verdict
 
@@ -396,7 +396,10 @@ def _describe(page: Page, case: Any) -> None:
         page.math.append(_math(f"y = {syntax.latex(function)}"))
         if _expr(case, "cotangent") is not None:
             page.math.append(_math(rf"v = {syntax.latex(case.expr('cotangent'))}"))
-    for name, expectation in (getattr(case, "expected", None) or {}).items():
+    stated = getattr(case, "expected", None) or {}
+    if isinstance(stated, Expectation):  # a directional case's one derivative
+        stated = {"derivative": stated}
+    for name, expectation in stated.items():
         value = _expr(case, f"expected.{name}")
         rhs = syntax.latex(value) if value is not None else None
         shown = text(expectation.value) if expectation.status == Expect.VALUE else expectation.status.value
@@ -420,7 +423,9 @@ def _gradient_lhs(kind: str, name: str) -> str:
     return {"vjp": rf"v^{{\top}} \frac{{\partial y}}{{\partial {name}}}",
             "grad": rf"\frac{{\partial y}}{{\partial {name}}}",
             "reparam": rf"\frac{{\partial L}}{{\partial {name}}}",
-            "mle": rf"{{{name}}}_{{\mathrm{{MLE}}}}"}.get(kind, rf"\mathrm{{expected}}\left({name}\right)")
+            "mle": rf"{{{name}}}_{{\mathrm{{MLE}}}}",
+            "directional": r"\frac{d^k}{ds^k} y(x + s v) \Big|_{s = 0}",
+            }.get(kind, rf"\mathrm{{expected}}\left({name}\right)")
 
 
 def _code(case: Any) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ import numpy as np
 from pydantic import Field
 
 from conformance.adapters import Adapter
-from conformance.kinds import behaviour, expectation, function, implicit, mle, reparam
+from conformance.kinds import behaviour, directional, expectation, function, implicit, mle, reparam
 from conformance.kinds.base import (
     Checked,
     Computed,
@@ -26,6 +26,7 @@ from conformance.kinds.base import (
     zero_tolerance,
 )
 from conformance.kinds.behaviour import BehaviourCase, Outcome
+from conformance.kinds.directional import DirectionalCase
 from conformance.kinds.expectation import ExpectationCase
 from conformance.kinds.function import JVP_OUTPUTS, FunctionCase
 from conformance.kinds.implicit import ImplicitCase
@@ -39,16 +40,18 @@ KINDS: dict[str, Kind] = {
     "implicit": implicit.KIND,
     "expectation": expectation.KIND,
     "behaviour": behaviour.KIND,
+    "directional": directional.KIND,
 }
 
-Case = Annotated[ReparamCase | FunctionCase | MleCase | ImplicitCase | ExpectationCase | BehaviourCase,
-                 Field(discriminator="kind")]
+Case = Annotated[ReparamCase | FunctionCase | MleCase | ImplicitCase | ExpectationCase | BehaviourCase
+                 | DirectionalCase, Field(discriminator="kind")]
 
 
 def compute(case: Any, adapter: Adapter, dtype: str) -> Computed:
     """In a framework's worker: what the framework computes for this case, held to the adapter's contract (an adapter
     from another package may break it: its job's error, raised before the answer is sent)."""
-    return held_to_contract(KINDS[case.kind].compute(case, adapter, dtype), case.gradient_shapes())
+    kind = KINDS[case.kind]
+    return held_to_contract(kind.compute(case, adapter, dtype), kind.shapes(case, adapter))
 
 
 def reference(case: Any, details: dict[str, Any] | None = None) -> dict[str, Reference]:
@@ -85,6 +88,7 @@ __all__ = [
     "Checked",
     "Computed",
     "ConventionRef",
+    "DirectionalCase",
     "ExpectationCase",
     "FunctionCase",
     "ImplicitCase",

@@ -91,6 +91,9 @@ class Reference:
     #: the m n of the largest matrix a factorization accurate normwise only takes on the way (0: none), for the
     #: tolerance rule's normwise term (conformance/tolerance.py)
     normwise_size: int = 0
+    #: the quantity this gradient computes, where a job computes it more than once (by different compositions of
+    #: modes): gradients of one job with the same `siblings` must agree with each other (agreement.consistency)
+    siblings: str | None = None
 
     @property
     def stated(self) -> bool:
@@ -151,6 +154,11 @@ def no_primal_reference(case: Any, dtype: str, details: dict[str, Any]) -> np.nd
     return None
 
 
+def own_shapes(case: Any, adapter: Adapter) -> dict[str, Shape] | None:
+    shapes: dict[str, Shape] | None = case.gradient_shapes()
+    return shapes
+
+
 @dataclass(frozen=True)
 class Kind:
     """Everything about one case kind, in one record (as OpInfo keeps an operator's facts)."""
@@ -175,6 +183,9 @@ class Kind:
     #: in the engine, asked only where the primal misses by more than the rule allows without it: per output
     #: element, the scale of f's own rounding where its terms cancel, in units of eps (None: the kind has none)
     primal_rounding: Callable[[Any, str, dict[str, Any]], np.ndarray | None] = no_primal_reference
+    #: in the worker: the gradients a job gives on this adapter, by name, with their shapes (held_to_contract); the
+    #: case's own unless the names are the adapter's (a directional job's compositions, per API)
+    shapes: Callable[[Any, Adapter], dict[str, Shape] | None] = own_shapes
 
 
 def vjp_per_input(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray],

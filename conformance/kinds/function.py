@@ -343,6 +343,7 @@ def _references(case: FunctionCase, inputs: dict[str, np.ndarray], data: dict[st
         tangent = values(case, "tangent", case.tangent)
         fd = oracle_or_nothing(case, lambda: {"jvp": oracle.directional(function, inputs, tangent)}, {"jvp": ()})
         refs = references(case, {"jvp": np.shape(function(inputs))}, inputs, fd)
+        refs["jvp"].siblings = "J t"  # forward mode and the same product from reverse mode: they must agree
         return {name: refs["jvp"] for name in JVP_OUTPUTS}
     if case.kind == "hvp":
         tangent = values(case, "tangent", case.tangent)

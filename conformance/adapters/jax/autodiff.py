@@ -13,7 +13,17 @@ import jax.extend
 import jax.numpy as jnp
 import numpy as np
 
-from conformance.adapters import SYMBOLIC_ZERO, VALUE, Gradient, Program
+from conformance.adapters import (
+    FORWARD,
+    REVERSE,
+    SYMBOLIC_ZERO,
+    VALUE,
+    Gradient,
+    Program,
+    composition_name,
+    compositions,
+    nested,
+)
 from conformance.vocabulary import Regime
 
 #: distinct programs kept compiled; past that all are dropped, JAX's own caches too, so a worker's memory stays
@@ -159,3 +169,26 @@ def _depends_on_first_input(jaxpr: Any) -> list[bool]:
         if any(not hasattr(v, "val") and v in tainted for v in eqn.invars):
             tainted.update(eqn.outvars)
     return [not hasattr(v, "val") and v in tainted for v in jaxpr.outvars]
+
+
+def directional(f: Callable[..., Any], xs: list[Any], vs: list[Any], order: int,
+                regime: Regime) -> tuple[Any, dict[str, Any]]:
+    """f(*xs) and d^order/ds^order f(*(xs + s vs)) at s = 0 by each composition (its value, or what it raised):
+    jax.jvp for a forward level, jax.jacrev (VJPs, one per element of the output) for a reverse one; each
+    composition jitted whole in the compiled regime, called as it is in the eager one."""
+    s = jnp.zeros((), jnp.finfo(xs[0].dtype).dtype)
+    found: dict[str, Any] = {}
+    for modes in compositions(order):
+        name = composition_name(modes)
+
+        def derivative(s: Any, xs: tuple, vs: tuple, modes: tuple[str, ...] = modes) -> Any:
+            return nested(lambda s: f(*(x + s * v for x, v in zip(xs, vs, strict=True))), modes, _LEVELS)(s)
+        try:
+            found[name] = _run(derivative, s, tuple(xs), tuple(vs), key=_key(f"directional {name}", f),
+                               regime=regime)[1][0]
+        except Exception as err:  # a composition JAX cannot nest is that gradient's finding
+            found[name] = err
+    return f(*xs), found
+
+
+_LEVELS = {FORWARD: lambda g: lambda s: jax.jvp(g, (s,), (jnp.ones_like(s),))[1], REVERSE: jax.jacrev}

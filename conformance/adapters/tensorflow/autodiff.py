@@ -10,7 +10,7 @@ from typing import Any
 
 import tensorflow as tf
 
-from conformance.adapters import VALUE, Gradient
+from conformance.adapters import FORWARD, REVERSE, VALUE, Gradient, composition_name, compositions, nested
 from conformance.adapters.tensorflow.core import numpy
 from conformance.vocabulary import Regime
 
@@ -73,3 +73,47 @@ def evaluate(f: Callable[..., Any], xs: list[Any], regime: Regime) -> Any:
     """f(*xs) with no tape or accumulator watching it; in tf.function (jit_compile in XLA) in the compiled
     regimes, as the steps above are."""
     return _in(regime, lambda xs: f(*xs))(xs)
+
+def directional(f: Callable[..., Any], xs: list[Any], vs: list[Any], order: int,
+                regime: Regime) -> tuple[Any, dict[str, Any]]:
+    """f(*xs) and d^order/ds^order f(*(xs + s vs)) at s = 0 by each composition (its value, or what it raised):
+    tf.GradientTape for a reverse level, tf.autodiff.ForwardAccumulator for a forward one, nested as TF's autodiff
+    guide nests them; the compiled regimes run each composition whole in one tf.function."""
+    s = tf.zeros((), xs[0].dtype.real_dtype)
+
+    def phi(s: Any) -> Any:
+        return f(*(x + tf.cast(s, x.dtype) * v for x, v in zip(xs, vs, strict=True)))
+
+    found: dict[str, Any] = {}
+    for modes in compositions(order):
+        try:
+            found[composition_name(modes)] = _in(regime, nested(phi, modes, _LEVELS))(s)
+        except Exception as err:  # a composition TF cannot nest is that gradient's finding
+            found[composition_name(modes)] = err
+    return f(*xs), found
+
+
+def _forward(g: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def derivative(s: Any) -> Any:
+        with tf.autodiff.ForwardAccumulator(s, tf.ones_like(s)) as accumulator:
+            out = g(s)
+        return accumulator.jvp(out, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    return derivative
+
+
+def _reverse(g: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """One tape.gradient per element of g (its one-hot output_gradients), from a persistent tape (the shape is
+    static: f's shape is known from the case)."""
+    def derivative(s: Any) -> Any:
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(s)
+            out = g(s)
+        size = out.shape.num_elements()  # static: a tf.function traces the loop, one gradient per element
+        basis = tf.reshape(tf.eye(size, dtype=out.dtype), [size, *out.shape.as_list()])
+        rows = [tape.gradient(out, s, output_gradients=basis[k], unconnected_gradients=tf.UnconnectedGradients.ZERO)
+                for k in range(size)]
+        return tf.reshape(tf.stack(rows), tf.shape(out))
+    return derivative
+
+
+_LEVELS = {FORWARD: _forward, REVERSE: _reverse}

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
+from torch.autograd import forward_ad
 
+from conformance.adapters import FORWARD, REVERSE, composition_name, compositions, nested
 from conformance.vocabulary import Regime
 
 
@@ -60,3 +62,71 @@ def evaluate(f: Callable[..., Any], xs: list[Any], regime: Regime) -> Any:
     torch.compile in the compiled regime (an inference graph: AOTAutograd traces no backward)."""
     with torch.no_grad():
         return _in(regime, f)(*xs)
+
+def directional(f: Callable[..., Any], xs: list[Any], vs: list[Any], order: int,
+                regime: Regime) -> tuple[Any, dict[str, Any]]:
+    """f(*xs) and d^order/ds^order f(*(xs + s vs)) at s = 0 by each composition (its value, or what it raised),
+    through torch.func (jvp, vjp: its functional transforms, which nest) and through torch.autograd with
+    torch.autograd.forward_ad (dual tensors; reverse levels nest by create_graph=True).
+
+    Compiled: torch.func's compositions are compiled whole (dynamo traces the transforms, as for the HVP); autograd's
+    differentiate the compiled f, as `pullback` does, so what AOTAutograd cannot nest (a double backward) is that
+    composition's error.
+    """
+    def phi(s: Any) -> Any:
+        return f(*(x + s * v for x, v in zip(xs, vs, strict=True)))
+
+    s = torch.zeros((), dtype=xs[0].real.dtype)
+    found: dict[str, Any] = {}
+    for modes in compositions(order):
+        try:
+            found[composition_name(modes, "func")] = _in(regime, nested(phi, modes, _FUNC))(s)
+        except Exception as err:  # a composition torch.func cannot nest is that gradient's finding
+            found[composition_name(modes, "func")] = err
+        compiled = _in(regime, f)
+        def compiled_phi(s: Any, compiled: Callable[..., Any] = compiled) -> Any:
+            return compiled(*(x + s * v for x, v in zip(xs, vs, strict=True)))
+        try:
+            found[composition_name(modes, "autograd")] = nested(compiled_phi, modes, _AUTOGRAD)(
+                s.clone().requires_grad_(True))
+        except Exception as err:
+            found[composition_name(modes, "autograd")] = err
+    return f(*xs), found
+
+
+def _func_forward(g: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda s: torch.func.jvp(g, (s,), (torch.ones_like(s),))[1]
+
+
+def _func_reverse(g: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The derivative of an array-valued g of the scalar s in reverse mode: one VJP per element of g."""
+    def derivative(s: Any) -> Any:
+        out, pull = torch.func.vjp(g, s)[:2]
+        basis = torch.eye(out.numel(), dtype=out.dtype).reshape(-1, *out.shape)
+        return torch.stack([pull(e)[0] for e in basis]).reshape(out.shape)
+    return derivative
+
+
+def _autograd_forward(g: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """forward_ad's dual tensor s + 1 eps; a level inside another raises (its own refusal to nest)."""
+    def derivative(s: Any) -> Any:
+        with forward_ad.dual_level():
+            tangent = forward_ad.unpack_dual(g(forward_ad.make_dual(s, torch.ones_like(s)))).tangent
+        return torch.zeros_like(s) if tangent is None else tangent
+    return derivative
+
+
+def _autograd_reverse(g: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """torch.autograd.grad of each element of g, with create_graph=True so that an outer level differentiates it;
+    an element that does not depend on s (autograd's None) is zero."""
+    def derivative(s: Any) -> Any:
+        out = g(s)
+        flat = out.reshape(-1)
+        rows = [torch.autograd.grad(y, s, create_graph=True, allow_unused=True)[0] if y.requires_grad else None
+                for y in flat]
+        return torch.stack([torch.zeros_like(s) if r is None else r for r in rows]).reshape(out.shape)
+    return derivative
+
+
+_FUNC = {FORWARD: _func_forward, REVERSE: _func_reverse}
+_AUTOGRAD = {FORWARD: _autograd_forward, REVERSE: _autograd_reverse}

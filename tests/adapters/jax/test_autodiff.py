@@ -145,3 +145,27 @@ def test_an_integer_inputs_float0_is_a_symbolic_zero(adapter):
                         "float64", None)[1]
     assert grads["n"].status == "value" and grads["n"].representation.startswith("symbolic zero: float0")
     assert grads["n"].value is not None and np.array_equal(grads["n"].value, [0.0, 0.0])
+
+
+@pytest.mark.parametrize("regime", ["eager", "compiled"])
+def test_every_composition_of_a_directional_derivative_in_either_regime_is_the_third_derivative(regime):
+    """exp(sin(x)) * y along (1, 2) at order 3: jax.jvp and jax.jacrev nested eight ways, each jitted whole or
+    called op by op; the same program found again by its key on a second call."""
+    from conformance.adapters import BUILTIN, composition_names, load
+    from conformance.vocabulary import Regime
+
+    adapter = load(BUILTIN["jax"])
+    adapter.regime = Regime(regime)
+    ops = adapter.ops("float64")
+    f = lambda env: ops.functions["exp"](ops.functions["sin"](env["x"])) * env["y"]
+    x, y = 0.5, 1.5
+    # h(s) = exp(sin(x + s)) (y + 2s): h''' = g''' y + 3 g'' 2, with g = exp(sin(x)) and its derivatives
+    g2 = (np.cos(x) ** 2 - np.sin(x)) * np.exp(np.sin(x))
+    g3 = (np.cos(x) ** 3 - 3 * np.sin(x) * np.cos(x) - np.cos(x)) * np.exp(np.sin(x))
+    for _ in range(2):
+        out, grads = adapter.directional(f, {"x": np.array(x), "y": np.array(y)}, "float64",
+                                         {"x": np.array(1.0), "y": np.array(2.0)}, 3)
+        assert list(grads) == composition_names(("",), 3)
+        for name, g in grads.items():
+            np.testing.assert_allclose(np.asarray(g.value), g3 * y + 6 * g2, rtol=1e-13, err_msg=name)
+    assert float(out) == pytest.approx(np.exp(np.sin(x)) * y)

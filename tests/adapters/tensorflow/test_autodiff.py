@@ -60,3 +60,26 @@ def test_the_compiled_regimes_trace_the_tape_into_a_graph_and_xla_compiles_it():
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"unsupported operations .* on XLA_CPU_JIT: EagerPyFunc"):
         autodiff.pullback(f, [tf.constant([1.0, 2.0], tf.float64)], None, Regime.XLA)
     assert seen == [True, False, False]
+
+
+@pytest.mark.parametrize("regime", ["eager", "compiled", "xla"])
+def test_every_second_order_composition_of_tape_and_accumulator_in_each_regime(regime):
+    """x^T A x along v at order 2 is 2 v^T A v, by ForwardAccumulator and GradientTape nested four ways, in eager,
+    tf.function and XLA; an array-valued f (A x) has every composition zero at order 2."""
+    from conformance.adapters import BUILTIN, load
+    from conformance.vocabulary import Regime
+
+    adapter = load(BUILTIN["tensorflow"])
+    adapter.regime = Regime(regime)
+    ops = adapter.ops("float64")
+    a = np.array([[2.0, 1.0], [1.0, 3.0]])
+    x, v = np.array([0.5, -1.0]), np.array([1.0, 2.0])
+    matrix = adapter.array(a, "float64")
+    quadratic = lambda env: ops.functions["sum"](env["x"] * ops.functions["matmul"](matrix, env["x"]))
+    _, grads = adapter.directional(quadratic, {"x": x}, "float64", {"x": v}, 2)
+    assert list(grads) == ["fwd-over-fwd", "fwd-over-rev", "rev-over-fwd", "rev-over-rev"]
+    for name, g in grads.items():
+        assert float(np.asarray(g.value)) == pytest.approx(2 * v @ a @ v, rel=1e-14), name
+    _, linear = adapter.directional(lambda env: ops.functions["matmul"](matrix, env["x"]), {"x": x}, "float64",
+                                    {"x": v}, 2)
+    assert all(np.array_equal(np.asarray(g.value), [0.0, 0.0]) for g in linear.values())

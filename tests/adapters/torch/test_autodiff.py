@@ -46,3 +46,22 @@ def test_the_compiled_hessian_vector_product_is_torch_funcs_and_matches_eager():
     np.testing.assert_allclose(hv.detach().numpy(), [6.0, 120.0])  # H = diag(6x)
     np.testing.assert_allclose(eager.detach().numpy(), hv.detach().numpy())
     assert float(out) == 9.0
+
+
+def test_compiled_directional_compositions_are_torch_funcs_compiled_whole_and_autograds_limits_are_their_errors():
+    """Order 1 under torch.compile: torch.func's jvp and vjp compiled whole give sin's derivative; torch.autograd's
+    reverse level differentiates the compiled function (AOTAutograd's backward); its forward level meets a compiled
+    function with no forward-mode rule, and that error is the gradient's, not the job's."""
+    from conformance.adapters import BUILTIN, load
+    from conformance.vocabulary import Regime
+
+    adapter = load(BUILTIN["torch"])
+    adapter.regime = Regime.COMPILED
+    ops = adapter.ops("float64")
+    x, v = np.array([0.3, 1.2]), np.array([1.0, -2.0])
+    _, grads = adapter.directional(lambda env: ops.functions["sin"](env["x"]), {"x": x}, "float64", {"x": v}, 1)
+    assert list(grads) == ["func:fwd", "func:rev", "autograd:fwd", "autograd:rev"]
+    for name in ("func:fwd", "func:rev", "autograd:rev"):
+        np.testing.assert_allclose(np.asarray(grads[name].value), np.cos(x) * v, rtol=1e-14, err_msg=name)
+    forward = grads["autograd:fwd"]
+    assert forward.status == "error" or np.allclose(np.asarray(forward.value), np.cos(x) * v)
