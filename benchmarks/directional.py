@@ -41,10 +41,12 @@ def measure(framework: str, repeats: int) -> None:
     from conformance import kinds, loader
     from conformance.adapters import BUILTIN, load
     from conformance.kinds.directional import DirectionalCase
+    from conformance.kinds.function import FunctionCase
 
     adapter = load(BUILTIN[framework])
     for loaded in loader.load([HVP])[0]:
         case = loaded.case
+        assert isinstance(case, FunctionCase)
         twin = DirectionalCase.model_validate({
             "id": f"{case.id}-directional", "kind": "directional", "title": case.title, "why": case.why,
             "inputs": case.inputs, "direction": case.tangent, "function": case.function, "order": 2,
