@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,15 +53,9 @@ def measure(framework: str, repeats: int) -> None:
             "inputs": case.inputs, "direction": case.tangent, "function": case.function, "order": 2,
             "oracle": False, "oracle_why": "a benchmark: only the frameworks' time is measured"})
         twin.compile()
-        def run_hvp(case: FunctionCase = case) -> None:
-            kinds.compute(case, adapter, "float64")
-
-        def run_directional(twin: DirectionalCase = twin) -> None:
-            kinds.compute(twin, adapter, "float64")
-
-        hvp = _median_s(run_hvp, repeats)
+        hvp = _median_s(partial(kinds.compute, case, adapter, "float64"), repeats)
         compositions = len(kinds.compute(twin, adapter, "float64").gradients)
-        directional = _median_s(run_directional, repeats)
+        directional = _median_s(partial(kinds.compute, twin, adapter, "float64"), repeats)
         print(f"{case.id} {hvp} {directional} {compositions}", flush=True)
 
 
