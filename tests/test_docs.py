@@ -24,6 +24,7 @@ import pytest
 from conformance import cli, kinds, loader, oracle, report, runner, verdicts
 from conformance.adapters import VALUE, Gradient
 from conformance.docs import generate, guide, markup, snippets, syntax
+from conformance.docs.site import SITE_PAGES, TOP
 from conformance.docs.values import array
 from conformance.expr import parse
 from conformance.families import FAMILIES
@@ -93,7 +94,7 @@ def _links(page: Path) -> list[str]:
 def _pages(out: Path) -> list[Path]:
     """The site's own pages: index, conventions, one per topic, one per case and the user guide's, in HTML and in
     Markdown."""
-    return [out / "index.html", out / "conventions.html", *(out / "topics").glob("*.html"),
+    return [*(out / f"{name}.html" for name in SITE_PAGES), *(out / "topics").glob("*.html"),
             *(out / "cases").glob("*.html"), *(out / "guide").rglob("*.html"), *(out / "markdown").rglob("*.md")]
 
 
@@ -120,7 +121,7 @@ def test_every_page_link_and_figure_is_there(small):
         assert (out / "cases" / f"{cid}.html").is_file() and (out / "markdown" / "cases" / f"{cid}.md").is_file()
     pages = _pages(out)
     topics = {Path(c.file).parent.name for c in built.cases.values()}
-    assert len(pages) == 2 * (len(built.cases) + 2 + len(topics) + len(guide.pages()))
+    assert len(pages) == 2 * (len(built.cases) + len(SITE_PAGES) + len(topics) + len(guide.pages()))
     for page in pages:
         _assert_links_resolve(page)
     figures = {p.name.rsplit("-", 1)[0] for p in (out / "markdown" / "figures").iterdir()}  # name-hash.svg
@@ -151,7 +152,7 @@ def test_index_opens_on_where_the_frameworks_differ(small):
     assert any(a.case == "abs-at-zero" for a in differences) and len(compared) > len(differences)
     count = f"{len(differences)} of {len(compared)} gradients compared differ"
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert count in index and index.index('id="differences"') < index.index('id="cases"')
+    assert count in index and index.index('id="differences"') < index.index('id="all-cases"')
     section = index[index.index('id="differences"'):index.index('id="all-cases"')]
     found = re.search(r'<tr class="r-differ">.*?abs-at-zero.*?</tr>', section, re.DOTALL)
     assert found
@@ -159,8 +160,13 @@ def test_index_opens_on_where_the_frameworks_differ(small):
     assert f'<a href="{JAX_ABS}">jax-ml/jax#37820</a>' in row and "✗" in row and "✓" in row
     assert "chip v-convention" in row and "float32, float64" in row  # the dtypes merged: the same answers
     differing = {a.case for a in differences}
-    assert f"differs ({len(differing)} cases)" in index
-    assert len(re.findall(r'<tr data-topic="[^"]*" data-tags="[^"]*" data-differs="1"', index)) == len(differing)
+    matrix = (out / "matrix.html").read_text(encoding="utf-8")  # every case against every framework
+    assert f"differs ({len(differing)} cases)" in matrix
+    assert len(re.findall(r'<tr data-topic="[^"]*" data-tags="[^"]*" data-differs="1"', matrix)) == len(differing)
+    full = (out / "differences.html").read_text(encoding="utf-8")  # the whole ranking; the index shows its top
+    rows = len(re.findall(r'<tr class="r-', full))
+    assert count in full and 0 < rows <= len(differences)  # a row: one gradient, its dtypes with the same answers
+    assert len(re.findall(r'<tr class="r-', section)) == min(TOP, rows)
     markdown = (out / "markdown" / "index.md").read_text(encoding="utf-8")
     assert f"**{count}**" in markdown and f'<a href="{JAX_ABS}">jax-ml/jax#37820</a>' in markdown
     assert markdown.index("## Where the frameworks differ") < markdown.index("## All cases")
@@ -226,7 +232,7 @@ def test_page_follows_the_report(small, tmp_path):
     after = (tmp_path / "cases" / "seed-vjp.html").read_text(encoding="utf-8")
     assert "Mismatch in shape" not in before and "Mismatch in shape" in after
     assert "chip v-error" in after and "chip v-error" not in before
-    assert "v-error" in (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "v-error" in (tmp_path / "matrix.html").read_text(encoding="utf-8")  # every case against every framework
     assert "Mismatch in shape" in (tmp_path / "conventions.html").read_text(encoding="utf-8")
 
 
@@ -609,7 +615,8 @@ def test_a_rebuild_rewrites_only_what_changed(small, tmp_path):
     after = {p: p.stat().st_mtime_ns for p in files if p.exists()}
     moved = {p.relative_to(out).as_posix() for p in after if after[p] != before[p]}
     assert moved == {"markdown/cases/seed-vjp.md", "cases/seed-vjp.html", "markdown/index.md",
-                     "markdown/conventions.md"}, moved  # the case, and the pages that list cases
+                     "markdown/matrix.md", "markdown/differences.md", "markdown/conventions.md"}, moved
+    # the case, and the pages that list cases
     assert "a note of the second run" in (out / "cases" / "seed-vjp.html").read_text(encoding="utf-8")
     assert not (out / "cases" / "abs-at-zero.html").exists()
     assert not (out / "markdown" / "cases" / "abs-at-zero.md").exists()
@@ -698,7 +705,7 @@ def test_every_page_fits_a_400px_phone(small, tmp_path):
     """No page scrolls sideways at 400 px: wide tables scroll in their own wrapper, formulas in theirs, long words
     break (the old pages all scrolled, the conventions page past 1,100 px)."""
     built, _, out, _, _ = small
-    pages = ["index.html", "conventions.html", *(f"cases/{cid}.html" for cid in built.cases)]
+    pages = [*(f"{name}.html" for name in SITE_PAGES), *(f"cases/{cid}.html" for cid in built.cases)]
     measured = _probe(out, pages, tmp_path)
     assert set(measured) == set(pages)
     wide = {page: m for page, m in measured.items() if isinstance(m, str) or m["scroll"] > m["width"]}
@@ -724,7 +731,8 @@ def test_index_renders_in_headless_chromium(small, tmp_path):
     built, _, out, _, _ = small
     url = (out / "index.html").as_uri()
     dom = _chromium("--dump-dom", url, profile=tmp_path / "dom").stdout
-    rows = re.findall(r'<tr data-topic="([^"]*)"', dom)
+    matrix = _chromium("--dump-dom", (out / "matrix.html").as_uri(), profile=tmp_path / "matrix").stdout
+    rows = re.findall(r'<tr data-topic="([^"]*)"', matrix)
     assert len(rows) == len(built.cases) and {"vjp", "mle", "conventions", "behaviours"} <= set(rows)
     assert "<th>fake</th>" in dom and "<th>jax</th>" in dom and 'class="chip v-pass"' in dom
     assert f"{len(built.differences())} of " in dom[dom.index('id="differences"'):dom.index('id="all-cases"')]
@@ -758,11 +766,12 @@ def test_whole_library_site_has_every_page_and_link():
     link of the index, conventions and topic pages resolves, every figure is there, no page names a path of the
     build machine."""
     assert SITE is not None
-    index = (SITE / "index.html").read_text(encoding="utf-8")
-    listed = re.findall(r'<tr data-topic="[^"]*"[^>]*>\s*<td><a href="(cases/[^"]+\.html)"', index)
+    matrix = (SITE / "matrix.html").read_text(encoding="utf-8")
+    listed = re.findall(r'<tr data-topic="[^"]*"[^>]*>\s*<td><a href="(cases/[^"]+\.html)"', matrix)
     pages = sorted((SITE / "cases").glob("*.html"))
     assert len(listed) == len(pages) > 700 and all((SITE / link).is_file() for link in listed)
-    for page in [SITE / "index.html", SITE / "conventions.html", *(SITE / "topics").glob("*.html")]:
+    for page in [*(SITE / f"{name}.html" for name in SITE_PAGES), *(SITE / "topics").glob("*.html"),
+                 *(SITE / "guide").rglob("*.html")]:
         _assert_links_resolve(page)
     for page in [*pages, SITE / "index.html"]:
         said = page.read_text(encoding="utf-8")
@@ -776,9 +785,10 @@ def test_whole_library_site_renders_in_headless_chromium(tmp_path):
     """The whole library's index, conventions and topic pages in a browser: every case a row, and no page wider than
     a 400 px phone."""
     assert SITE is not None
-    dom = _chromium("--dump-dom", (SITE / "index.html").as_uri(), profile=tmp_path / "dom").stdout
+    dom = _chromium("--dump-dom", (SITE / "matrix.html").as_uri(), profile=tmp_path / "dom").stdout
     assert len(re.findall(r'<tr data-topic="', dom)) == len(list((SITE / "cases").glob("*.html")))
-    pages = ["index.html", "conventions.html", *(f"topics/{p.name}" for p in (SITE / "topics").glob("*.html"))]
+    pages = [*(f"{name}.html" for name in SITE_PAGES), *(f"topics/{p.name}" for p in (SITE / "topics").glob("*.html")),
+             *(f"guide/{p.relative_to(SITE / 'guide').as_posix()}" for p in (SITE / "guide").rglob("*.html"))]
     measured = _probe(SITE, pages, tmp_path)
     wide = {page: m for page, m in measured.items() if isinstance(m, str) or m["scroll"] > m["width"]}
     assert set(measured) == set(pages) and not wide, wide

@@ -41,6 +41,11 @@ MEANING = {Verdict.PASS: "matches the math", Verdict.CONVENTION: "the framework'
            Verdict.STALE: "a recorded convention or bug that no longer happens", Verdict.FAIL: "differs from the "
            "math, unexplained", Verdict.ERROR: "raised where a value was expected, or the job crashed"}
 DIFFERING = (Agreement.DIFFER, Agreement.DIFFER_NO_REFERENCE)
+#: the site's own pages beside the case, topic and guide pages: a short landing page, the ranked differences in full,
+#: every case against every framework, the conventions
+SITE_PAGES = ("index", "differences", "matrix", "conventions")
+#: the ranked rows the landing page shows (all of them: the differences page)
+TOP = 12
 # the fields every case has; whatever else a case says is its kind's own definition
 _COMMON_FIELDS = {"id", "kind", "title", "why", "tags", "dtypes", "tolerance", "divergences", "expected"}
 
@@ -218,7 +223,8 @@ def generate(report: Report, cases: list[LoadedCase], out: str | Path, workers: 
                "differing_cases": sum(1 for p in pages if p.differs), "shown_verdicts": _shown(report),
                "explained": _explained(report, titles), "themes": _themes(report, frameworks, titles),
                "tally": _tally(report, frameworks), "meaning": MEANING}
-    texts = {source / f"{name}.md": _render(f"{name}.md.j2", context) for name in ("index", "conventions")}
+    context["top"] = context["differences"][:TOP]
+    texts = {source / f"{name}.md": _render(f"{name}.md.j2", context) for name in SITE_PAGES}
     for topic in topics:
         texts[source / "topics" / f"{markup.page_name(topic)}.md"] = _render("topic.md.j2", {**context,
                                                                                              "topic": topic})
@@ -230,7 +236,7 @@ def generate(report: Report, cases: list[LoadedCase], out: str | Path, workers: 
     _write_sources(source, out, texts, {source / f["file"] for p in pages for f in p.figures if "file" in f})
     build.html(source, CONF, out, workers)
     return [*texts, *(source / f["file"] for p in pages for f in p.figures if "file" in f),
-            out / "index.html", out / "conventions.html", *(out / "cases" / f"{p.name}.html" for p in pages),
+            *(out / f"{name}.html" for name in SITE_PAGES), *(out / "cases" / f"{p.name}.html" for p in pages),
             *(out / Path(name).with_suffix(".html") for name in guide.pages())]
 
 
