@@ -238,7 +238,7 @@ def _fuzz(args: argparse.Namespace) -> int:
     known = adapters.available()
     unknown = [fw for fw in args.framework or [] if fw not in known]
     if unknown:
-        print(f"conformance: unknown framework {', '.join(unknown)} (known: {', '.join(known)})", file=sys.stderr)
+        print("\n".join(f"conformance: {renames.unknown('framework', fw, known)}" for fw in unknown), file=sys.stderr)
         return USAGE
     options = fuzz.Options(out=Path(args.out), seconds=args.seconds, seed=args.seed, functions=args.functions,
                            frameworks=args.framework or list(known), dtypes=tuple(args.dtype or fuzz.DTYPES),
@@ -303,7 +303,7 @@ def _run(args: argparse.Namespace) -> int:
     frameworks = args.framework or list(known)
     unknown = [fw for fw in frameworks if fw not in known]
     if unknown:
-        print(f"conformance: unknown framework {', '.join(unknown)} (known: {', '.join(known)})", file=sys.stderr)
+        print("\n".join(f"conformance: {renames.unknown('framework', fw, known)}" for fw in unknown), file=sys.stderr)
         return USAGE
     misnamed = [fw for fw in frameworks if not re.fullmatch(FRAMEWORK, fw)]
     if misnamed:  # the report would be refused after the whole run

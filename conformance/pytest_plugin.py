@@ -192,18 +192,18 @@ class _State:
     @classmethod
     def from_options(cls, config: pytest.Config) -> _State:
         """The options checked (a usage error names what is wrong); the suite is imported here."""
-        from conformance import adapters, regress
+        from conformance import adapters, regress, renames
         from conformance.model import ALL_DTYPES
 
         known = adapters.available()
         frameworks = config.getoption("framework") or list(known)
         unknown = [fw for fw in frameworks if fw not in known]
         if unknown:
-            raise pytest.UsageError(f"unknown framework {', '.join(unknown)} (known: {', '.join(known)})")
+            raise pytest.UsageError("; ".join(renames.unknown("framework", fw, known) for fw in unknown))
         dtypes = config.getoption("dtype")
         odd = [d for d in dtypes or [] if d not in ALL_DTYPES]
         if odd:
-            raise pytest.UsageError(f"unknown dtype {', '.join(odd)} (known: {', '.join(ALL_DTYPES)})")
+            raise pytest.UsageError("; ".join(renames.unknown("dtype", d, ALL_DTYPES) for d in odd))
         marks: dict[str, list[Divergence]] = {}
         if config.getoption("expectations"):
             marks, errors = regress.read_expectations(config.getoption("expectations"))

@@ -217,6 +217,11 @@ def test_each_subcommand_s_help_has_a_description_exit_codes_and_examples(comman
     assert "\nexit codes: 0" in text and "\nexamples:\n  conformance " + command in text
 
 
+def test_an_unknown_framework_names_the_closest_one(three_cases):
+    result = conformance_with(FAKE, "run", str(three_cases), "--framework", "fkae")
+    assert result.returncode == 2 and "conformance: unknown framework 'fkae': did you mean 'fake'?" in result.stderr
+
+
 def test_list_shows_kind_tags_and_file_line(three_cases):
     lines = conformance("list", str(three_cases)).stdout.splitlines()
     assert lines[0].split() == ["alpha-one", "grad", "kink", f"{three_cases / 'cases.yaml'}:1"]

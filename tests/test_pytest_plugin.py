@@ -81,10 +81,12 @@ def test_dtype_and_expectations_options(fake_cases):
     assert result.parseoutcomes() == {"passed": 1, "convention": 1, "failed": 1, "xfailed": 2}
     bad = fake_cases.runpytest_subprocess("cases", "--framework", "nope")
     assert bad.ret == pytest.ExitCode.USAGE_ERROR
-    bad.stderr.fnmatch_lines(["*unknown framework nope (known: fake)*"])
+    bad.stderr.fnmatch_lines(["*unknown framework 'nope' (known: fake)*"])
+    close = fake_cases.runpytest_subprocess("cases", "--framework", "fak")
+    close.stderr.fnmatch_lines(["*unknown framework 'fak': did you mean 'fake'?*"])
     bad = fake_cases.runpytest_subprocess("cases", "--dtype", "float128")
     assert bad.ret == pytest.ExitCode.USAGE_ERROR
-    bad.stderr.fnmatch_lines(["*unknown dtype float128 (known: *float64*)*"])
+    bad.stderr.fnmatch_lines(["*unknown dtype 'float128': did you mean *'float16'*?*"])
     (fake_cases.path / "expectations.txt").write_text("wrong[fake]  >=1  example.org/3  not a link\n")
     bad = fake_cases.runpytest_subprocess("cases", "--expectations", "expectations.txt")
     assert bad.ret == pytest.ExitCode.USAGE_ERROR
