@@ -4,7 +4,7 @@ It crashes the worker process on cases whose function sums to 13 (saying so on
 stderr first), hangs on 14 (touching the file $FAKE_ADAPTER_HANGING names, so a
 test knows the worker is inside the job), raises on 15, and otherwise answers
 with finite differences. TwiceAdapter, a newer "version" of it, answers twice
-that: it disagrees with FakeAdapter. BlindAdapter answers without evaluating the
+that: it disagrees with FakeAdapter. BlindAdapter answers without differentiating the
 function, so the oracle can fail alone; NoisyAdapter writes to stdout and stderr
 when it starts, as TensorFlow does. Omitting, Misnaming, Huge and Stuck stand for another package's adapter that
 breaks the contract: a gradient left out, one for an unknown name, one of 10^8 elements, a start-up that hangs.
@@ -73,11 +73,16 @@ class BrokenAdapter(Adapter):
 
 
 class BlindAdapter(FakeAdapter):
-    """Gradients of ones, without evaluating the function: a case the NumPy oracle cannot evaluate still has a
-    framework result, so the reference's failure is seen alone."""
+    """Gradients of ones, without differentiating the function: a case the NumPy oracle cannot evaluate still has a
+    framework result, so the reference's failure is seen alone. Its output is the function's value where NumPy can
+    evaluate it (so that its primal is honest), else a zero."""
 
     def vjp(self, fn, primals, dtype, cotangent):
-        return np.zeros(()), {k: Gradient(VALUE, np.ones_like(np.asarray(v, np.float64))) for k, v in primals.items()}
+        try:
+            out = fn(primals)
+        except Exception:
+            out = np.zeros(())
+        return out, {k: Gradient(VALUE, np.ones_like(np.asarray(v, np.float64))) for k, v in primals.items()}
 
 
 class NoisyAdapter(FakeAdapter):

@@ -215,15 +215,15 @@ def generate(report: Report, cases: list[LoadedCase], out: str | Path, workers: 
     pages.sort(key=lambda p: (p.topic, p.id))
     _draw(pages, source, workers)
     ranked = ranking.rank(report.agreement)  # the terminal's rows and count, in its order
+    differences = _rows(ranked.records(), frameworks, titles)
     topics = sorted({p.topic for p in pages})
     context = {"report": report, "frameworks": frameworks, "pages": pages, "versions": versions, "topics": topics,
                "tags": sorted({t for p in pages for t in p.tags}),
-               "differences": _rows(ranked.records(), frameworks, titles), "differ_count": ranked.count,
+               "differences": differences, "top": differences[:TOP], "differ_count": ranked.count,
                "compared_count": ranked.compared, "not_compared_count": len(report.agreement) - ranked.compared,
                "differing_cases": sum(1 for p in pages if p.differs), "shown_verdicts": _shown(report),
                "explained": _explained(report, titles), "themes": _themes(report, frameworks, titles),
                "tally": _tally(report, frameworks), "meaning": MEANING}
-    context["top"] = context["differences"][:TOP]
     texts = {source / f"{name}.md": _render(f"{name}.md.j2", context) for name in SITE_PAGES}
     for topic in topics:
         texts[source / "topics" / f"{markup.page_name(topic)}.md"] = _render("topic.md.j2", {**context,

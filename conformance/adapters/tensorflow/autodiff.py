@@ -72,7 +72,11 @@ def hessian_vector(f: Callable[..., Any], xs: list[Any], tangents: list[Any], re
 def evaluate(f: Callable[..., Any], xs: list[Any], regime: Regime) -> Any:
     """f(*xs) with no tape or accumulator watching it; in tf.function (jit_compile in XLA) in the compiled
     regimes, as the steps above are."""
-    return _in(regime, lambda xs: f(*xs))(xs)
+    def call(xs: list[Any]) -> Any:  # a def, as the steps above: AutoGraph cannot convert this lambda
+        return f(*xs)
+
+    return _in(regime, call)(xs)
+
 
 def directional(f: Callable[..., Any], xs: list[Any], vs: list[Any], order: int,
                 regime: Regime) -> tuple[Any, dict[str, Any]]:
