@@ -235,6 +235,8 @@ def _divergence(known: Known) -> dict[str, Any]:
     out: dict[str, Any] = {"framework": known.framework, "issue": known.link, "why": known.why}
     if known.params:
         out["gradients"] = list(known.params)
+    if known.dtypes:
+        out["dtypes"] = list(known.dtypes)
     return out
 
 

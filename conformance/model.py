@@ -158,6 +158,8 @@ class Divergence(Strict):
     framework: str = Field(description="the framework with the bug: torch, tensorflow or jax (or another adapter)")
     versions: Versions = ""
     gradients: list[str] = Field(default_factory=list, description="the gradients it affects; default: all")
+    dtypes: list[Dtype] = Field(default_factory=list, description="the dtypes it shows in; default: all (a "
+                                                                   "kernel of one precision, a float32 rounding)")
     issue: Link
     why: str = Field(description="what goes wrong, in a sentence")
 

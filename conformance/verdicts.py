@@ -190,7 +190,7 @@ def judge_job(job: Job, refs: dict[str, kinds.Reference]) -> JobVerdict:
     checked = kinds.check(case, job.computed, job.framework, job.versions)
     result.failures.extend(checked.failures)
     result.estimates = checked.estimates
-    _apply_bugs(result, matching_divergences(case, job.framework, job.versions))
+    _apply_bugs(result, matching_divergences(case, job.framework, job.versions, job.dtype))
     return result
 
 
@@ -344,10 +344,12 @@ def _apply_bugs(result: JobVerdict, marks: list[Divergence]) -> None:
     result.verdict = max(own, worst, key=lambda v: v.rank)
 
 
-def matching_divergences(case: Case, framework: str, versions: dict[str, str]) -> list[Divergence]:
-    """The case's divergence marks for this framework whose version range holds the installed version."""
+def matching_divergences(case: Case, framework: str, versions: dict[str, str], dtype: str) -> list[Divergence]:
+    """The case's divergence marks for this framework whose version range holds the installed version, in this
+    dtype."""
     return [mark for mark in case.divergences
-            if mark.framework == framework and kinds.version_matches(mark.versions, versions.get(framework))]
+            if mark.framework == framework and kinds.version_matches(mark.versions, versions.get(framework))
+            and (not mark.dtypes or dtype in mark.dtypes)]
 
 
 #: the primal's name where a divergence mark lists what it covers (`gradients: [primal]`; a mark that lists nothing
