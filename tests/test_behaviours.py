@@ -119,9 +119,16 @@ def test_implicit_gamma_matches_the_cdf_oracle(adapter, write_case):
         tolerance: {float64: {rtol: 1.0e-4, atol: 1.0e-9}}
         expected:
           rate: {value: "-sum(x)", why: w}
+        divergences:
+          - framework: tensorflow
+            gradients: [primal]
+            issue: "https://github.com/tensorflow/probability/blob/v0.25.0/tensorflow_probability/python/distributions/gamma.py#L517-L545"
+            why: TFP's Gamma sampler draws other samples from the same seed under a GradientTape
     """)
     verdict = _verdict(adapter, path)
-    assert verdict.verdict == "pass", verdict.all_failures()
+    # TF's primal is its known bug (the library's gamma-implicit carries the same mark); every gradient passes
+    assert verdict.verdict == ("xfail" if adapter.name == "tensorflow" else "pass"), verdict.all_failures()
+    assert all(g.verdict == "pass" for g in verdict.gradients.values())
     g = verdict.gradients["concentration"]
     assert g.status == VALUE and g.value.shape == (3,) and np.all(g.value > 0)  # larger a, larger samples
 
