@@ -226,7 +226,8 @@ def _richardson(moved: Callable[[float], np.ndarray], scale: float, rows: Callab
     size = np.where(affected, np.max(np.abs(np.concatenate([plus[:2], minus[:2]])), axis=0), 0.0)
     summed = rows(np.concatenate([plus - minus, plus - 2 * centre + minus, size[None], np.abs(plus[:1] - minus[:1])]))
     steps = np.reshape([h, 2 * h, 4 * h], (3,) + (1,) * (summed.ndim - 1))
-    d, s, magnitude = summed[:3] / (2 * steps), summed[3:6] / steps / steps, summed[6]
+    # sizes are real, though a complex f's differences make the stack complex: its bound must be real
+    d, s, magnitude = summed[:3] / (2 * steps), summed[3:6] / steps / steps, np.real(summed[6])
     r1, r2 = (4 * d[0] - d[1]) / 3, (4 * d[1] - d[2]) / 3
     best = (16 * r1 - r2) / 15
     # f's terms that cancel in its value still round: no estimate is trusted beyond eps times |x f'(x)|; a
@@ -243,7 +244,7 @@ def _richardson(moved: Callable[[float], np.ndarray], scale: float, rows: Callab
         blind = np.concatenate([~np.isfinite(plus), ~np.isfinite(minus), (~np.isfinite(centre) & affected)[None]])
         infinite = np.any(rows(blind.astype(float)) > 0, axis=0)
         why = np.where(infinite, _code(Abstention.NOT_FINITE), np.where(finite, why, _code(Abstention.OVERFLOW)))
-    return _Found(best, bound, summed[7] / (2 * h), why)
+    return _Found(best, bound, np.real(summed[7]) / (2 * h), why)
 
 
 def _summed(stack: np.ndarray) -> np.ndarray:

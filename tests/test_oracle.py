@@ -72,3 +72,13 @@ def test_the_terms_a_gradient_sums_are_measured():
     cancelled = oracle.differences(lambda env: np.array([3 * env["x"][0], -3 * env["x"][0]]), {"x": np.array([1.0])})
     assert cancelled["x"].estimate == 0 and cancelled["x"].count == 2
     np.testing.assert_allclose(cancelled["x"].terms, [6.0])
+
+
+def test_a_complex_functions_directional_bound_is_real():
+    """Along a complex tangent the estimate is complex, its bound a real size (it was complex, with a zero imaginary
+    part, which the report cannot hold)."""
+    found = oracle.directional(lambda env: np.exp(env["z"]), {"z": np.array([0.3 + 0.4j, -1.0j])},
+                               {"z": np.array([1.0 + 1.0j, 0.5])})
+    assert np.iscomplexobj(found.estimate) and not np.iscomplexobj(found.bound)
+    exact = np.exp([0.3 + 0.4j, -1.0j]) * np.array([1.0 + 1.0j, 0.5])
+    assert np.all(np.abs(found.estimate - exact) <= found.bound)
