@@ -95,7 +95,7 @@ def sweep_case(function: Function) -> dict[str, Any]:
         case["expected"] = expected
     if sweep.oracle_off:
         case["oracle"], case["oracle_why"] = False, sweep.oracle_off
-    bugs = [_divergence(k) for k in sweep.known if k.bug]
+    bugs = [_divergence(k) for k in sweep.known if k.bug and k.points is None]
     if bugs:
         case["divergences"] = bugs
     empty_expected: dict[str, dict[str, Any]] = {p: {"status": "zero", "why": EMPTY} for p in params}
@@ -104,6 +104,11 @@ def sweep_case(function: Function) -> dict[str, Any]:
     _record(empty_expected, tuple(k for k in sweep.known if k.status), params)  # no values here to differ
     case["samples"] = [{"name": "generic"}, {"name": "scalar", "inputs": scalar, "cotangent": 1.0}, empty,
                        *(_sample(point, sweep, params) for point in sweep.special)]
+    for sample in case["samples"]:  # a bug that holds at the generic points (not the empty one) and some special ones
+        held = [_divergence(k) for k in sweep.known if k.bug and k.points is not None
+                and (sample["name"] in ("generic", "scalar") or sample["name"] in k.points)]
+        if held:
+            sample["divergences"] = [*sample.get("divergences", []), *held]
     return case
 
 
