@@ -107,3 +107,13 @@ def test_the_command_writes_the_files(tmp_path: Path, capsys):
     assert cli.main(["generate-sweeps", "--out", str(tmp_path / "sweeps")]) == 0
     assert "148 files" in capsys.readouterr().out
     assert {p.name for p in (tmp_path / "sweeps").iterdir()} == set(generate.files())
+
+
+def test_a_bug_at_some_points_is_marked_on_the_generic_samples_and_those_points_only():
+    """gelu's TF float64 primal: at the generic points and the tail, never at the empty one (its mark would go
+    stale), nor on the case (every sample would carry it)."""
+    case = generate.sweep_case(FUNCTIONS["gelu"])
+    marked = {s["name"] for s in case["samples"] for d in s.get("divergences", [])
+              if d["framework"] == "tensorflow" and d.get("gradients") == ["primal"]}
+    assert marked == {"generic", "scalar", "tail"}
+    assert not any(d.get("gradients") == ["primal"] for d in case.get("divergences", []))
