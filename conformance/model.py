@@ -160,6 +160,8 @@ class Divergence(Strict):
     gradients: list[str] = Field(default_factory=list, description="the gradients it affects; default: all")
     dtypes: list[Dtype] = Field(default_factory=list, description="the dtypes it shows in; default: all (a "
                                                                    "kernel of one precision, a float32 rounding)")
+    regimes: list[Regime] = Field(default_factory=list, description="the execution regimes it shows in; default: all "
+                                                                    "(an eager kernel that a compiled program avoids)")
     issue: Link
     why: str = Field(description="what goes wrong, in a sentence")
 

@@ -190,7 +190,8 @@ def judge_job(job: Job, refs: dict[str, kinds.Reference]) -> JobVerdict:
     checked = kinds.check(case, job.computed, job.framework, job.versions)
     result.failures.extend(checked.failures)
     result.estimates = checked.estimates
-    _apply_bugs(result, matching_divergences(case, job.framework, job.versions, job.dtype))
+    _apply_bugs(result, matching_divergences(case, job.framework, job.versions, job.dtype,
+                                             job.regime or regimes(job.framework).default))
     return result
 
 
@@ -344,12 +345,13 @@ def _apply_bugs(result: JobVerdict, marks: list[Divergence]) -> None:
     result.verdict = max(own, worst, key=lambda v: v.rank)
 
 
-def matching_divergences(case: Case, framework: str, versions: dict[str, str], dtype: str) -> list[Divergence]:
+def matching_divergences(case: Case, framework: str, versions: dict[str, str], dtype: str,
+                         regime: Regime) -> list[Divergence]:
     """The case's divergence marks for this framework whose version range holds the installed version, in this
-    dtype."""
+    dtype and execution regime."""
     return [mark for mark in case.divergences
             if mark.framework == framework and kinds.version_matches(mark.versions, versions.get(framework))
-            and (not mark.dtypes or dtype in mark.dtypes)]
+            and (not mark.dtypes or dtype in mark.dtypes) and (not mark.regimes or regime in mark.regimes)]
 
 
 #: the primal's name where a divergence mark lists what it covers (`gradients: [primal]`; a mark that lists nothing

@@ -9,8 +9,8 @@ from conformance.adapters import Adapter, Gradient
 from conformance.agreement import agreement
 from conformance.kinds import Computed, ConventionRef, Reference
 from conformance.model import DEFAULT_TOLERANCE, Convention
-from conformance.verdicts import Job, judge, judge_gradient
-from conformance.vocabulary import Abstention, Agreement, Difference, Expect, Rule, Status, Verdict
+from conformance.verdicts import Job, judge, judge_gradient, matching_divergences
+from conformance.vocabulary import Abstention, Agreement, Difference, Expect, Regime, Rule, Status, Verdict
 
 F64 = DEFAULT_TOLERANCE["float64"]
 INF, NAN = np.inf, np.nan
@@ -302,3 +302,17 @@ def test_a_gradient_that_raises_the_declared_outcome_is_that_outcome():
     assert declared.verdict == Verdict.PASS and declared.matches_math
     assert judge_gradient(raised, ref, F64, "float64", declared="TypeError").verdict == Verdict.ERROR
     assert judge_gradient(raised, ref, F64, "float64").verdict == Verdict.ERROR
+
+
+def test_a_divergence_mark_holds_in_its_dtypes_and_regimes_only():
+    """TFP's Gamma sampler draws other samples under a tape in eager mode only (a tf.function picks the same
+    implementation with or without one): the library's mark names the regime, so it neither misses the eager
+    failure nor goes stale in the compiled regimes; torch's float64 trigamma mark names its dtype."""
+    cases = {c.case.id: c.case for c in loader.load([loader.LIBRARY])[0]}
+    tf = {"tensorflow": "2.21.0"}
+    gamma = cases["gamma-implicit"]
+    assert matching_divergences(gamma, "tensorflow", tf, "float64", Regime.EAGER)
+    assert not matching_divergences(gamma, "tensorflow", tf, "float64", Regime.COMPILED)
+    trigamma = cases["polygamma-grad"]
+    assert matching_divergences(trigamma, "torch", {"torch": "2.13.0"}, "float64", Regime.EAGER)
+    assert not matching_divergences(trigamma, "torch", {"torch": "2.13.0"}, "float32", Regime.EAGER)
