@@ -14,7 +14,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
@@ -112,23 +112,10 @@ def _main(argv: list[str] | None) -> int:
     args = parser().parse_args(argv)
     if getattr(args, "paths", None) == []:
         args.paths = loader.default_paths()
-    if args.command == "schema":
-        return _schema(args.report)
-    if args.command == "docs":
-        return _docs(args)
-    if args.command == "compare":
-        return _compare(args)
-    if args.command == "merge":
-        return _merge(args)
-    if args.command == "list":
-        return _list(args)
-    if args.command == "generate-sweeps":
-        return _generate_sweeps(args)
-    if args.command == "coverage":
-        return _coverage(args)
-    if args.command == "fuzz":
-        return _fuzz(args)
-    return _run(args)
+    commands: dict[str, Callable[[argparse.Namespace], int]] = {
+        "schema": lambda args: _schema(args.report), "docs": _docs, "compare": _compare, "merge": _merge,
+        "list": _list, "generate-sweeps": _generate_sweeps, "coverage": _coverage, "fuzz": _fuzz, "run": _run}
+    return commands[args.command](args)
 
 
 def parser() -> argparse.ArgumentParser:
