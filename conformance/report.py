@@ -50,7 +50,7 @@ from conformance.vocabulary import (
 )
 
 FORMAT, VERSION = "gradient-conformance-report", 3
-#: the largest report read: the whole library's (about 4,700 jobs) is about 11 MB; reading takes about 7 bytes of
+#: the largest report read: the whole library's (about 5,600 jobs) is about 24 MB; reading takes about 7 bytes of
 #: memory per byte of file, so 256 MiB is about 2 GB
 MAX_BYTES = 256 << 20
 
