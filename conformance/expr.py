@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard
@@ -135,8 +136,25 @@ def parse(source: str | int | float, names: frozenset[str] | set[str] = frozense
         raise ExprError(f"an expression nested more than {MAX_DEPTH} levels deep (the limit)") from None
     _check_depth(module.body)
     used: set[str] = set()
-    tree = _check(module.body, frozenset(names), used)
+    tree = _check(_OldNames().visit(module).body, frozenset(names), used)
     return Expr(text, tree, frozenset(used))
+
+
+class _OldNames(ast.NodeTransformer):
+    """Calls of a renamed function that still loads, rewritten to the new name (logdet(x) to slogdet(x)[1]), each
+    with a RenamedWarning."""
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        old = node.func.id if isinstance(node.func, ast.Name) else ""
+        renamed = renames.FUNCTIONS.get(old)
+        if renamed is None or not renamed.loads() or old in TABLE:
+            return node
+        warnings.warn(renames.RenamedWarning(old, renamed), stacklevel=2)
+        node.func = ast.copy_location(ast.Name(renamed.new, ast.Load()), node.func)
+        if renamed.select is None:
+            return node
+        return ast.copy_location(ast.Subscript(node, ast.Constant(renamed.select), ast.Load()), node)
 
 
 def _abridged(text: str, keep: int = 60, unit: str = "characters") -> str:

@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import stat
+import types
+import typing
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
+from conformance import renames
 from conformance.kinds import KINDS, Case
 from conformance.kinds.function import FUNCTION_KINDS, expand_samples
 from conformance.model import ExprAt
@@ -159,7 +164,10 @@ def _load_case(name: str, node: yaml.Node, item: dict[str, Any], case_id: str | 
         case = _CASE.validate_python(item)
         if case_id is not None:
             case = case.model_copy(update={"id": case_id})
-        case.compile()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            case.compile()
+        _reissue(caught, name, node)
     except ValidationError as err:
         return None, [LoadError(name, _line_of(node, where(path)), label + message)
                       for path, message in _errors(err, item)]
@@ -170,6 +178,26 @@ def _load_case(name: str, node: yaml.Node, item: dict[str, Any], case_id: str | 
         return None, [LoadError(name, node.start_mark.line + 1, f"the loader failed on this case "
                                 f"({type(err).__name__}: {err}); this is a bug in conformance: please report it")]
     return case, []
+
+
+def _reissue(caught: list[warnings.WarningMessage], name: str, node: yaml.Node) -> None:
+    """Warnings from compiling a case, a renamed function's at the line of the case file that calls it."""
+    for warning in caught:
+        line = warning.lineno
+        if isinstance(warning.message, renames.RenamedWarning):
+            call = re.compile(rf"(?<![\w.]){re.escape(warning.message.old)}\s*\(")
+            line = next((n.start_mark.line + 1 for n in _scalars(node) if call.search(str(n.value))),
+                        node.start_mark.line + 1)
+            warning.filename = name
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, line)
+
+
+def _scalars(node: yaml.Node) -> list[yaml.ScalarNode]:
+    """The scalar nodes under `node`, in the file's order."""
+    if isinstance(node, yaml.ScalarNode):
+        return [node]
+    children = [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else node.value
+    return [scalar for child in children for scalar in _scalars(child)]
 
 
 def _load_samples(name: str, node: yaml.Node, item: dict[str, Any]) -> tuple[list[LoadedCase], list[LoadError]]:
@@ -374,7 +402,7 @@ def _errors(err: ValidationError, item: dict[str, Any]) -> list[tuple[tuple, str
         mismatch = labelled and e["type"] in ("list_type", "model_type", "dict_type", "model_attributes_type")
         if mismatch and any(other[:len(path)] == path and o is not e for (other, _), o in found):
             continue
-        kept.append((path, _describe(e, path)))
+        kept.append((path, _describe(e, path, item)))
     return kept
 
 
@@ -398,13 +426,50 @@ def _path(loc: tuple, item: Any) -> tuple[tuple, bool]:
     return tuple(path), labelled
 
 
-def _describe(error: ErrorDetails, path: tuple) -> str:
+def _describe(error: ErrorDetails, path: tuple, item: dict[str, Any]) -> str:
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
-        message = "unknown key"
+        close = renames.close(str(path[-1]), _known_keys(item, path))
+        message = f"unknown key: did you mean {close}?" if close else "unknown key"
     elif error["type"] == "union_tag_invalid":
-        message = f"unknown kind {error['input'].get('kind')!r} (known: {', '.join(_KINDS)})"
+        message = renames.unknown("kind", str(error["input"].get("kind")), _KINDS)
     return f"{_dotted(path)}: {message}" if path else message
+
+
+def _known_keys(item: dict[str, Any], path: tuple) -> list[str]:
+    """The keys the case's model takes where `path` ends (at its last step's parent): the fields of each model the
+    annotations along the path can hold there."""
+    members = typing.get_args(typing.get_args(Case)[0])
+    models = [m for m in members if item.get("kind") in typing.get_args(m.model_fields["kind"].annotation)]
+    types_here: list[Any] = models
+    for step in path[:-1]:
+        types_here = [inner for outer in types_here for inner in _inside(outer, step)]
+    return sorted({key for t in types_here if isinstance(t, type) and issubclass(t, BaseModel)
+                   for name, field in t.model_fields.items() for key in (name, field.alias) if key})
+
+
+def _inside(annotation: Any, step: str | int) -> list[Any]:
+    """What a value of `annotation` may hold at `step`: a model's field, a list's item, a mapping's value."""
+    found: list[Any] = []
+    for alternative in _unwrapped(annotation):
+        if isinstance(alternative, type) and issubclass(alternative, BaseModel):
+            fields = alternative.model_fields
+            field = fields.get(str(step)) or next((f for f in fields.values() if f.alias == step), None)
+            found += _unwrapped(field.annotation) if field is not None else []
+        elif typing.get_origin(alternative) is not None:
+            held = [arg for arg in typing.get_args(alternative) if arg is not Ellipsis]
+            found += _unwrapped(held[-1]) if held else []
+    return found
+
+
+def _unwrapped(annotation: Any) -> list[Any]:
+    """An annotation as the alternatives it allows (a union's members), Annotated and Optional taken off."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _unwrapped(args[0])
+    if origin in (typing.Union, types.UnionType):
+        return [t for arg in args for t in _unwrapped(arg)]
+    return [annotation]
 
 
 def _dotted(path) -> str:
