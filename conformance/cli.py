@@ -95,6 +95,12 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         self.exit(USAGE, f"{self.prog}: error: {message}\n")
 
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        """An unknown choice (a command, a kind, a dtype, a regime) names the closest known ones, as unknown names in
+        case files do."""
+        if action.choices is not None and value not in action.choices:
+            raise argparse.ArgumentError(action, renames.unknown(action.dest, str(value), map(str, action.choices)))
+
 
 def main(argv: list[str] | None = None) -> int:
     """The command; a reader that closes stdout early (`conformance run | head`) ends it quietly."""

@@ -222,6 +222,21 @@ def test_an_unknown_framework_names_the_closest_one(three_cases):
     assert result.returncode == 2 and "conformance: unknown framework 'fkae': did you mean 'fake'?" in result.stderr
 
 
+@pytest.mark.parametrize(("argv", "message"), [
+    (["rnu"], "argument command: unknown command 'rnu': did you mean 'run'?"),
+    (["list", "--kind", "hpv"], "argument --kind: unknown kind 'hpv': did you mean 'hvp'"),
+    (["run", "--dtype", "flaot32"], "argument --dtype: unknown dtype 'flaot32': did you mean 'float32'?"),
+    (["run", "--regime", "egaer"], "argument --regime: unknown regime 'egaer': did you mean 'eager'?"),
+    (["list", "--kind", "zzz"], "argument --kind: unknown kind 'zzz' (known: behaviour, directional,"),
+])
+def test_an_unknown_choice_names_the_closest_ones_and_exits_2(argv, message, capsys):
+    from conformance import cli
+
+    with pytest.raises(SystemExit) as done:
+        cli.main(argv)
+    assert done.value.code == 2 and message in capsys.readouterr().err
+
+
 def test_list_shows_kind_tags_and_file_line(three_cases):
     lines = conformance("list", str(three_cases)).stdout.splitlines()
     assert lines[0].split() == ["alpha-one", "grad", "kink", f"{three_cases / 'cases.yaml'}:1"]
