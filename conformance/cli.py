@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 from rich.console import Console
 
 from conformance import adapters, junit, loader, progress, regress, renames, report, runner, summary, verdicts
+from conformance.history import command as history
 from conformance.kinds import KINDS
 from conformance.model import ALL_DTYPES, FRAMEWORK
 from conformance.vocabulary import Regime, Verdict
@@ -79,6 +80,16 @@ PAGES: dict[str, tuple[str, str, list[str]]] = {
              "found is kept)",
              ["conformance fuzz --out found/ --seconds 300", "conformance fuzz --out found/ --functions 'log*' "
                                                              "--seed 3 --expressions 200"]),
+    "history": ("Release history: measure each release of a framework in an isolated environment of its own (run), "
+                "print a case's answers over releases (show), a framework's changelog of gradients (changelog), "
+                "find the first release where your case's answer changes (bisect), join stores (merge).",
+                "0 done, 1 a release could not be measured (the others are stored), 2 usage error or an unreadable "
+                "store, 3 nothing to show (no such case, fewer than two releases)",
+                ["conformance history run --framework jax --from 0.4.30 --jobs 2",
+                 "conformance history show abs-at-zero --framework jax",
+                 "conformance history changelog --framework tensorflow",
+                 "conformance history bisect my_case.yaml --framework jax --from 0.4.30 --to 0.10.2",
+                 "conformance history merge stores/*.json.gz --out history/store.json.gz"]),
 }
 
 
@@ -114,7 +125,8 @@ def _main(argv: list[str] | None) -> int:
         args.paths = loader.default_paths()
     commands: dict[str, Callable[[argparse.Namespace], int]] = {
         "schema": lambda args: _schema(args.report), "docs": _docs, "compare": _compare, "merge": _merge,
-        "list": _list, "generate-sweeps": _generate_sweeps, "coverage": _coverage, "fuzz": _fuzz, "run": _run}
+        "list": _list, "generate-sweeps": _generate_sweeps, "coverage": _coverage, "fuzz": _fuzz, "run": _run,
+        "history": history.main}
     return commands[args.command](args)
 
 
@@ -213,6 +225,7 @@ def parser() -> argparse.ArgumentParser:
                               "framework (JAX too: its jit compiles each distinct expression)")
     fuzzing.add_argument("--report", metavar="FILE", type=_output_file, help="write the JSON fuzz report here")
     fuzzing.add_argument("--quiet", action="store_true", help="no progress display")
+    history.arguments(_page(commands, "history", "release history: which gradient changed in which release"))
     return parser
 
 
