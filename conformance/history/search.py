@@ -70,8 +70,12 @@ def answers_by_running(plan: runs.Plan) -> Callable[[str], Answers]:
         outcome = runs.measure(plan, release)
         if outcome.report is None:
             raise ValueError(outcome.error or f"{plan.framework} {release}: not measured")
-        return {(k.case, k.dtype, k.gradient): (k, a) for k, a in store.entries(outcome.report, plan.framework)}
+        return by_gradient(store.entries(outcome.report, plan.framework))
     return answers
+
+
+def by_gradient(entries: list[tuple[Key, Answer]]) -> Answers:
+    return {(k.case, k.dtype, k.gradient): (k, a) for k, a in entries}
 
 
 def verdict_text(framework: str, found: Found) -> str:

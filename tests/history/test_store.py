@@ -118,10 +118,8 @@ def test_merge_joins_stores_and_keeps_the_newer_measurement_of_a_release_saying_
 
 def test_bisect_finds_the_first_changed_release_in_a_few_measurements(sample):
     releases = [f"1.{n}" for n in range(17)]
-    held = store.empty()
-    store.fold(held, released(sample, 4.0), measured("x"))
-    before = {(k.case, k.dtype, k.gradient): (k, a) for k, a in store.entries(released(sample, 4.0), "fake")}
-    after = {(k.case, k.dtype, k.gradient): (k, a) for k, a in store.entries(released(sample, 5.0), "fake")}
+    before = search.by_gradient(store.entries(released(sample, 4.0), "fake"))
+    after = search.by_gradient(store.entries(released(sample, 5.0), "fake"))
     found = search.bisect(releases, lambda r: after if int(r.split(".")[1]) >= 11 else before)
     assert (found.release, found.before) == ("1.11", "1.10")
     assert found.changes == ["good a [float64]: 4 -> 5, pass -> fail"]
