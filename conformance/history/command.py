@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -22,6 +23,9 @@ def arguments(history: argparse.ArgumentParser) -> None:
     run.add_argument("--releases", metavar="A,B", help="exactly these releases, comma-separated")
     run.add_argument("--jobs", type=int, default=1, metavar="N", help="releases at once (default 1; torch: 1)")
     run.add_argument("--force", action="store_true", help="measure again the releases already in the store")
+    run.add_argument("--list", action="store_true",
+                     help="print the releases it would measure as JSON ({framework, release} each: a CI matrix) "
+                          "and exit")
     run.add_argument("-k", "--case", action="append", default=[], metavar="PATTERN",
                      help="only these cases (repeatable), as `conformance run -k`")
     _common(run)
@@ -71,6 +75,9 @@ def _run(args: argparse.Namespace) -> int:
     else:
         wanted = envs.releases(args.framework, args.low, args.high)
     todo = [r for r in wanted if args.force or store.find(held, args.framework, r) is None]
+    if args.list:
+        print(json.dumps([{"framework": args.framework, "release": release} for release in todo]))
+        return OK
     print(f"history: {args.framework}: {len(wanted)} releases, {len(todo)} to measure", flush=True)
     plan = runs.Plan(args.framework, args.envs, tuple(args.case))
     failed = 0
