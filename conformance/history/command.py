@@ -68,13 +68,15 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    """Each release not yet in the store (all of them with --force), measured and folded in as it finishes."""
+    """Each release not yet in the store (all of them with --force), newest first, measured and folded in as it
+    finishes."""
     held = store.read(args.store)
     if args.releases:
         wanted = [r.strip() for r in args.releases.split(",") if r.strip()]
     else:
         wanted = envs.releases(args.framework, args.low, args.high)
-    todo = [r for r in wanted if args.force or store.find(held, args.framework, r) is None]
+    # Newest first: a history cut short covers the latest releases, one after the other.
+    todo = [r for r in reversed(wanted) if args.force or store.find(held, args.framework, r) is None]
     if args.list:
         print(json.dumps([{"framework": args.framework, "release": release} for release in todo]))
         return OK
