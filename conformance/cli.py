@@ -124,7 +124,7 @@ def _main(argv: list[str] | None) -> int:
     if getattr(args, "paths", None) == []:
         args.paths = loader.default_paths()
     commands: dict[str, Callable[[argparse.Namespace], int]] = {
-        "schema": lambda args: _schema(args.report), "docs": _docs, "compare": _compare, "merge": _merge,
+        "schema": lambda args: _schema(args.report, args.history), "docs": _docs, "compare": _compare, "merge": _merge,
         "list": _list, "generate-sweeps": _generate_sweeps, "coverage": _coverage, "fuzz": _fuzz, "run": _run,
         "history": history.main}
     return commands[args.command](args)
@@ -170,6 +170,7 @@ def parser() -> argparse.ArgumentParser:
 
     schema = _page(commands, "schema", "print the JSON Schema of a case file (or of the report)")
     schema.add_argument("--report", action="store_true", help="the report's schema instead")
+    schema.add_argument("--history", action="store_true", help="the release history store's schema instead")
 
     docs = _page(commands, "docs", "generate the reference pages (HTML and Markdown)")
     docs.add_argument("paths", nargs="*", help=_PATHS_HELP)
@@ -290,11 +291,13 @@ def _generate_sweeps(args: argparse.Namespace) -> int:
     return OK
 
 
-def _schema(of_report: bool) -> int:
-    """The text of schema/case.schema.json (or report.schema.json), generated from the models."""
+def _schema(of_report: bool, of_history: bool = False) -> int:
+    """The text of schema/case.schema.json (or report.schema.json, history.schema.json), generated from the
+    models."""
     from conformance import schemas
 
-    sys.stdout.write(schemas.text(schemas.report_schema() if of_report else schemas.case_schema()))
+    chosen = schemas.history_schema if of_history else schemas.report_schema if of_report else schemas.case_schema
+    sys.stdout.write(schemas.text(chosen()))
     return OK
 
 

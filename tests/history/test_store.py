@@ -158,3 +158,15 @@ def test_the_command_shows_and_writes_a_changelog_from_a_store(sample, tmp_path,
     merged = tmp_path / "merged.json.gz"
     assert cli.main(["history", "merge", str(path), str(path), "--out", str(merged)]) == 0
     assert len(store.read(merged).releases) == 2
+
+
+def test_the_committed_schema_is_the_generated_one_and_a_written_store_meets_it(sample, tmp_path):
+    from conformance import schemas
+    from tests.conftest import REPO
+
+    committed = (REPO / "schema" / "history.schema.json").read_text(encoding="utf-8")
+    assert committed == schemas.text(schemas.history_schema()), "regenerate: conformance schema --history"
+    path = tmp_path / "store.json.gz"
+    store.write(history(sample, 4.0, 5.0), path)
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(json.loads(gzip.decompress(path.read_bytes())), json.loads(committed))
