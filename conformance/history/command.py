@@ -6,6 +6,8 @@ import json
 import sys
 from pathlib import Path
 
+from packaging.version import Version
+
 from conformance.history import envs, runs, search, store, timeline
 from conformance.history.envs import ROOT
 
@@ -76,7 +78,8 @@ def _run(args: argparse.Namespace) -> int:
     else:
         wanted = envs.releases(args.framework, args.low, args.high)
     # Newest first: a history cut short covers the latest releases, one after the other.
-    todo = [r for r in reversed(wanted) if args.force or store.find(held, args.framework, r) is None]
+    todo = [r for r in sorted(wanted, key=Version, reverse=True)
+            if args.force or store.find(held, args.framework, r) is None]
     if args.list:
         print(json.dumps([{"framework": args.framework, "release": release} for release in todo]))
         return OK
