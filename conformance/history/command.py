@@ -72,6 +72,7 @@ def main(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     """Each release not yet in the store (all of them with --force), newest first, measured and folded in as it
     finishes."""
+    envs.checkout()
     held = store.read(args.store)
     if args.releases:
         wanted = [r.strip() for r in args.releases.split(",") if r.strip()]
@@ -121,6 +122,7 @@ def _changelog(args: argparse.Namespace) -> int:
 
 def _bisect(args: argparse.Namespace) -> int:
     """Binary search over the releases in [from, to] for the first whose answers to the case file differ."""
+    envs.checkout()
     releases = envs.releases(args.framework, args.low, args.high)
     if len(releases) < 2:
         print(f"conformance history: fewer than two {args.framework} releases in [{args.low}, {args.high}]",

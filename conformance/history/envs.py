@@ -99,6 +99,15 @@ def requirements(framework: str) -> list[str]:
     return [*project["dependencies"], *project["optional-dependencies"][framework]]
 
 
+def checkout() -> None:
+    """Refuse, saying why, where this package runs from an installed wheel: environments need the checkout's
+    constraints.txt and pyproject.toml, and run its code from PYTHONPATH."""
+    missing = [f for f in ("constraints.txt", "pyproject.toml") if not (ROOT / f).is_file()]
+    if missing:
+        raise EnvError(f"history run and bisect need a checkout of the repository ({', '.join(missing)} not found "
+                       f"in {ROOT})")
+
+
 def where(cache: Path, framework: str, release: str) -> Path:
     return cache / f"{framework}-{release}"
 

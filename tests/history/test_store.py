@@ -170,3 +170,10 @@ def test_the_committed_schema_is_the_generated_one_and_a_written_store_meets_it(
     store.write(history(sample, 4.0, 5.0), path)
     jsonschema = pytest.importorskip("jsonschema")
     jsonschema.validate(json.loads(gzip.decompress(path.read_bytes())), json.loads(committed))
+
+
+def test_run_outside_a_checkout_says_it_needs_one(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(envs, "ROOT", tmp_path)
+    assert cli.main(["history", "run", "--framework", "jax", "--releases", "0.10.2",
+                     "--store", str(tmp_path / "s.json.gz")]) == 2
+    assert "need a checkout of the repository (constraints.txt, pyproject.toml not found" in capsys.readouterr().err
