@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 from rich.console import Console
 
 from conformance import adapters, junit, loader, progress, regress, renames, report, runner, summary, verdicts
+from conformance.history import command as history
 from conformance.kinds import KINDS
 from conformance.model import ALL_DTYPES, FRAMEWORK
 from conformance.vocabulary import Regime, Verdict
@@ -79,6 +80,16 @@ PAGES: dict[str, tuple[str, str, list[str]]] = {
              "found is kept)",
              ["conformance fuzz --out found/ --seconds 300", "conformance fuzz --out found/ --functions 'log*' "
                                                              "--seed 3 --expressions 200"]),
+    "history": ("Release history: measure each release of a framework in an isolated environment of its own (run), "
+                "print a case's answers over releases (show), a framework's changelog of gradients (changelog), "
+                "find the first release where your case's answer changes (bisect), join stores (merge).",
+                "0 done, 1 a release could not be measured (the others are stored), 2 usage error or an unreadable "
+                "store, 3 nothing to show (no such case, fewer than two releases)",
+                ["conformance history run --framework jax --from 0.4.30 --jobs 2",
+                 "conformance history show abs-at-zero --framework jax",
+                 "conformance history changelog --framework tensorflow",
+                 "conformance history bisect my_case.yaml --framework jax --from 0.4.30 --to 0.10.2",
+                 "conformance history merge stores/*.json.gz --out history/store.json.gz"]),
 }
 
 
@@ -119,8 +130,9 @@ def _main(argv: list[str] | None) -> int:
     if getattr(args, "paths", None) == []:
         args.paths = loader.default_paths()
     commands: dict[str, Callable[[argparse.Namespace], int]] = {
-        "schema": lambda args: _schema(args.report), "docs": _docs, "compare": _compare, "merge": _merge,
-        "list": _list, "generate-sweeps": _generate_sweeps, "coverage": _coverage, "fuzz": _fuzz, "run": _run}
+        "schema": lambda args: _schema(args.report, args.history), "docs": _docs, "compare": _compare, "merge": _merge,
+        "list": _list, "generate-sweeps": _generate_sweeps, "coverage": _coverage, "fuzz": _fuzz, "run": _run,
+        "history": history.main}
     return commands[args.command](args)
 
 
@@ -164,6 +176,7 @@ def parser() -> argparse.ArgumentParser:
 
     schema = _page(commands, "schema", "print the JSON Schema of a case file (or of the report)")
     schema.add_argument("--report", action="store_true", help="the report's schema instead")
+    schema.add_argument("--history", action="store_true", help="the release history store's schema instead")
 
     docs = _page(commands, "docs", "generate the reference pages (HTML and Markdown)")
     docs.add_argument("paths", nargs="*", help=_PATHS_HELP)
@@ -219,6 +232,7 @@ def parser() -> argparse.ArgumentParser:
                               "framework (JAX too: its jit compiles each distinct expression)")
     fuzzing.add_argument("--report", metavar="FILE", type=_output_file, help="write the JSON fuzz report here")
     fuzzing.add_argument("--quiet", action="store_true", help="no progress display")
+    history.arguments(_page(commands, "history", "release history: which gradient changed in which release"))
     return parser
 
 
@@ -283,11 +297,13 @@ def _generate_sweeps(args: argparse.Namespace) -> int:
     return OK
 
 
-def _schema(of_report: bool) -> int:
-    """The text of schema/case.schema.json (or report.schema.json), generated from the models."""
+def _schema(of_report: bool, of_history: bool = False) -> int:
+    """The text of schema/case.schema.json (or report.schema.json, history.schema.json), generated from the
+    models."""
     from conformance import schemas
 
-    sys.stdout.write(schemas.text(schemas.report_schema() if of_report else schemas.case_schema()))
+    chosen = schemas.history_schema if of_history else schemas.report_schema if of_report else schemas.case_schema
+    sys.stdout.write(schemas.text(chosen()))
     return OK
 
 

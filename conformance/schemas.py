@@ -63,6 +63,13 @@ def report_schema() -> dict[str, Any]:
     return {"$schema": DIALECT, "$id": BASE + "report.schema.json", **generated}
 
 
+def history_schema() -> dict[str, Any]:
+    """The release history's store (`conformance history`; its model is `conformance.history.store.Store`)."""
+    from conformance.history import store
+
+    return {"$schema": DIALECT, "$id": BASE + "history.schema.json", **store.schema()}
+
+
 def text(schema: dict[str, Any]) -> str:
     """The schema as committed in `schema/` and printed by `conformance schema`."""
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"

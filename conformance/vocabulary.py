@@ -56,6 +56,7 @@ class Verdict(StrEnum):
     CONVENTION = "convention"  # differs by the framework's documented choice, recorded with why and link
     XFAIL = "xfail"  # a known bug, linked
     UNAVAILABLE = "unavailable"  # the framework is not installed
+    UNSUPPORTED = "unsupported"  # `history`: the release lacks the function or API the case needs (not yet added)
     STALE = "stale"  # a recorded convention or bug that no longer happens: remove the record
     FAIL = "fail"  # differs from the math, unexplained
     ERROR = "error"  # the framework raised where a value was expected, or the job crashed or timed out

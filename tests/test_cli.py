@@ -204,7 +204,7 @@ def test_list_exits_3_like_run_when_nothing_matches_and_an_unknown_tag_names_the
 
 
 @pytest.mark.parametrize("command", ["run", "schema", "docs", "list", "coverage", "compare", "merge",
-                                     "generate-sweeps", "fuzz"])
+                                     "generate-sweeps", "fuzz", "history"])
 def test_each_subcommand_s_help_has_a_description_exit_codes_and_examples(command, capsys):
     from conformance import cli
 

@@ -2,30 +2,24 @@
 
 constraints.txt pins one version of each framework (and keeps torch on its CPU
 wheel). A tox env for another version sets PIN_<FRAMEWORK> (e.g. PIN_JAX =
-"jax==0.9.2 jaxlib==0.9.2"); those pins replace the same packages' lines, the
-rest of the file still applies. pip refuses two pins of one package, so the
-file is rewritten rather than given twice.
+"jax==0.9.2 jaxlib==0.9.2"); conformance/history/pins.py swaps them in (the
+same code `conformance history run` uses), read from the checkout since tox
+runs this before the package is installed.
 """
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-
-def name(requirement: str) -> str:
-    """The normalized project name of a requirement line ('' for comments and blank lines)."""
-    head = re.split(r"[\s=<>!~;\[#@]", requirement.strip(), maxsplit=1)[0]
-    return re.sub(r"[-_.]+", "-", head).lower()
+from conformance.history.pins import swapped  # noqa: E402  (the checkout's, before the package is installed)
 
 
 def constraints(pins: list[str]) -> str:
-    swapped = {name(pin) for pin in pins}
-    kept = [line for line in (ROOT / "constraints.txt").read_text().splitlines() if name(line) not in swapped]
-    return "\n".join([*kept, *pins]) + "\n"
+    return swapped((ROOT / "constraints.txt").read_text(), pins)
 
 
 def main(argv: list[str]) -> None:
