@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from rich.console import Console
 
@@ -27,6 +27,9 @@ from conformance.history import command as history
 from conformance.kinds import KINDS
 from conformance.model import ALL_DTYPES, FRAMEWORK
 from conformance.vocabulary import Regime, Verdict
+
+if TYPE_CHECKING:
+    from conformance.history.store import Store
 
 OK, FAILED, USAGE, NOTHING_RAN = 0, 1, 2, 3
 BROKEN_PIPE = 128 + 13  # what a shell reports for a process ended by SIGPIPE
@@ -182,6 +185,9 @@ def parser() -> argparse.ArgumentParser:
     docs.add_argument("paths", nargs="*", help=_PATHS_HELP)
     docs.add_argument("--report", metavar="FILE", help="a run's JSON report (default: run the suite first)")
     docs.add_argument("--out", metavar="DIR", type=_output_dir, required=True, help="write the site here")
+    docs.add_argument("--history", metavar="FILE",
+                      help="the release history store for the History page (default: the checkout's "
+                           "history/store.json.gz where it exists)")
 
     listing = _page(commands, "list", "list the cases: id, kind, tags, file:line")
     listing.add_argument("paths", nargs="*", help=_PATHS_HELP)
@@ -282,10 +288,27 @@ def _docs(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as err:
         print(f"conformance: {err}", file=sys.stderr)
         return USAGE
+    try:
+        history = _history_store(args.history)
+    except ValueError as err:
+        print(f"conformance: {err}", file=sys.stderr)
+        return USAGE
     cases, _ = loader.load(args.paths)
-    written = docs.generate(result, cases, args.out)
+    written = docs.generate(result, cases, args.out, history=history)
     print(f"docs: {len(written)} files; open {Path(args.out) / 'index.html'}")
     return OK
+
+
+def _history_store(path: str | None) -> Store | None:
+    """The store the History page shows: the one given (an error where it cannot be read), else the checkout's."""
+    from conformance.history import store
+    from conformance.history.command import STORE
+
+    if path is None:
+        return store.read(STORE) if STORE.is_file() else None
+    if not Path(path).is_file():
+        raise ValueError(f"{path}: no such history store")
+    return store.read(path)
 
 
 def _generate_sweeps(args: argparse.Namespace) -> int:

@@ -409,3 +409,16 @@ def test_an_adapter_whose_name_no_report_could_hold_is_a_usage_error_before_the_
     result = conformance_with({"fake<b>": FAKE["fake"]}, "run", str(tmp_path), "--report", str(tmp_path / "r.json"))
     assert result.returncode == 2 and "an adapter's name must match" in result.stderr and "'fake<b>'" in result.stderr
     assert not (tmp_path / "r.json").exists()
+
+
+def test_docs_refuses_a_history_store_it_cannot_read_before_building_anything(sample, tmp_path, capsys):
+    from conformance import cli, report
+
+    report.write(sample, tmp_path / "report.json")
+    (tmp_path / "bad.json.gz").write_bytes(b"not gzip")
+    for given, said in ((tmp_path / "none.json.gz", "no such history store"), (tmp_path / "bad.json.gz",
+                                                                               "not a history store")):
+        code = cli.main(["docs", "--report", str(tmp_path / "report.json"), "--out", str(tmp_path / "site"),
+                         "--history", str(given)])
+        assert code == 2 and said in capsys.readouterr().err
+    assert not (tmp_path / "site" / "index.html").exists()

@@ -28,6 +28,7 @@ from conformance.docs.site import SITE_PAGES, TOP
 from conformance.docs.values import array
 from conformance.expr import parse
 from conformance.families import FAMILIES
+from conformance.history import store
 from conformance.kinds.behaviour import BehaviourCase, expected_outcome
 from conformance.report import CaseRecord, EstimateRecord, JobRecord
 from conformance.tolerance import within
@@ -80,8 +81,20 @@ def small(tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
     stderr = io.StringIO()
     with contextlib.redirect_stderr(stderr):
-        written = generate(built, cases, out)
+        written = generate(built, cases, out, history=_history(built))
     return built, cases, out, written, stderr.getvalue()
+
+
+def _history(built: report.Report) -> store.Store:
+    """Two releases of `jax`: 1.0 as the report answers, 1.1 with abs'(0) = 0 instead of its recorded 1."""
+    held = store.empty()
+    store.fold(held, built, store.Measured("jax", "1.0", "test", {"jax": "1.0"}, [], 1.0, 2.0))
+    newer = built.model_copy(deep=True)
+    for job in newer.jobs:
+        if job.framework == "jax" and job.case == "abs-at-zero":
+            job.gradients["x"].value, job.gradients["x"].verdict = 0.0, Verdict.PASS
+    store.fold(held, newer, store.Measured("jax", "1.1", "test", {"jax": "1.1"}, [], 1.0, 2.0))
+    return held
 
 
 def _links(page: Path) -> list[str]:
@@ -170,6 +183,18 @@ def test_index_opens_on_where_the_frameworks_differ(small):
     markdown = (out / "markdown" / "index.md").read_text(encoding="utf-8")
     assert f"**{count}**" in markdown and f'<a href="{JAX_ABS}">jax-ml/jax#37820</a>' in markdown
     assert markdown.index("## Where the frameworks differ") < markdown.index("## All cases")
+
+
+def test_the_history_page_shows_what_changed_in_which_release_and_the_case_page_links_it(small):
+    _, _, out, _, _ = small
+    page = (out / "markdown" / "history.md").read_text(encoding="utf-8")
+    assert "2 releases measured, 1.0 to 1.1" in page and "**2 changed at least once**" in page  # float32, float64
+    assert "#### jax 1.1 (since 1.0)" in page and r"- abs-at-zero x \[float64\]: 1 -\> 0, convention -\> pass" in page
+    html_page = (out / "history.html").read_text(encoding="utf-8")
+    assert html_page.count('class="v-pass changed"') == 2 and 'id="history-jax-1-1"' in html_page
+    case = (out / "cases" / "abs-at-zero.html").read_text(encoding="utf-8")
+    assert 'href="../history.html#history-jax-1-1"' in case
+    assert "Changed in" not in (out / "cases" / "relu-at-zero.html").read_text(encoding="utf-8")
 
 
 def test_case_page_shows_each_framework_convention_and_agreement(small):

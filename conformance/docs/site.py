@@ -26,7 +26,9 @@ from markupsafe import Markup
 from conformance import oracle, ranking
 from conformance.adapters import nothing_flowed
 from conformance.docs import build, figures, guide, markup, snippets, syntax
+from conformance.docs import history as history_view
 from conformance.docs.values import array, text
+from conformance.history.store import Store
 from conformance.loader import LoadedCase, source_name
 from conformance.model import Convention, Expectation
 from conformance.report import AgreementRecord, AnswerRecord, CaseRecord, GradientRecord, JobRecord, Report
@@ -42,8 +44,8 @@ MEANING = {Verdict.PASS: "matches the math", Verdict.CONVENTION: "the framework'
            "math, unexplained", Verdict.ERROR: "raised where a value was expected, or the job crashed"}
 DIFFERING = (Agreement.DIFFER, Agreement.DIFFER_NO_REFERENCE)
 #: the site's own pages beside the case, topic and guide pages: a short landing page, the ranked differences in full,
-#: every case against every framework, the conventions
-SITE_PAGES = ("index", "differences", "matrix", "conventions")
+#: every case against every framework, the conventions, the release history
+SITE_PAGES = ("index", "differences", "matrix", "conventions", "history")
 #: the ranked rows the landing page shows (all of them: the differences page)
 TOP = 12
 # the fields every case has; whatever else a case says is its kind's own definition
@@ -186,12 +188,15 @@ class Page:
     frameworks: list[FrameworkView] = field(default_factory=list)
     agreement: list[Row] = field(default_factory=list)
     differs: int = 0  # its (dtype, gradient)s on which the frameworks differ
+    changed_in: list[tuple[str, str]] = field(default_factory=list)  # releases where an answer changed, with labels
     broken: str = ""  # why the page could not be made from the report, where it could not
 
 
-def generate(report: Report, cases: list[LoadedCase], out: str | Path, workers: int | None = None) -> list[Path]:
+def generate(report: Report, cases: list[LoadedCase], out: str | Path, workers: int | None = None,
+             history: Store | None = None) -> list[Path]:
     """Write the Markdown sources under `out`/markdown and build the HTML into `out` with `workers` processes (default:
-    one per core); return the files written (the sources, the figures and the HTML pages).
+    one per core); return the files written (the sources, the figures and the HTML pages). With a history store, the
+    History page shows it and each case page the releases where its answers changed.
 
     A case whose page or figure cannot be made gets a page or a note saying why; it never stops the others. Every
     file is written inside `out`, and a source whose text did not change is not rewritten, so Sphinx rebuilds only
@@ -213,6 +218,9 @@ def generate(report: Report, cases: list[LoadedCase], out: str | Path, workers: 
     pages = [_safe_page(cid, loaded.get(cid), report, jobs.get(cid, []), frameworks, versions,
                         _rows(by_case.get(cid, []), frameworks, titles)) for cid in ids]
     pages.sort(key=lambda p: (p.topic, p.id))
+    changed = history_view.changed_in(history) if history else {}
+    for page in pages:
+        page.changed_in = changed.get(page.id, [])
     _draw(pages, source, workers)
     ranked = ranking.rank(report.agreement)  # the terminal's rows and count, in its order
     differences = _rows(ranked.records(), frameworks, titles)
@@ -223,7 +231,8 @@ def generate(report: Report, cases: list[LoadedCase], out: str | Path, workers: 
                "compared_count": ranked.compared, "not_compared_count": len(report.agreement) - ranked.compared,
                "differing_cases": sum(1 for p in pages if p.differs), "shown_verdicts": _shown(report),
                "explained": _explained(report, titles), "themes": _themes(report, frameworks, titles),
-               "tally": _tally(report, frameworks), "meaning": MEANING}
+               "tally": _tally(report, frameworks), "meaning": MEANING,
+               "histories": history_view.view(history) if history else [], "shown": history_view.CHANGELOG_SHOWN}
     texts = {source / f"{name}.md": _render(f"{name}.md.j2", context) for name in SITE_PAGES}
     for topic in topics:
         texts[source / "topics" / f"{markup.page_name(topic)}.md"] = _render("topic.md.j2", {**context,
