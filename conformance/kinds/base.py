@@ -94,6 +94,9 @@ class Reference:
     #: the quantity this gradient computes, where a job computes it more than once (by different compositions of
     #: modes): gradients of one job with the same `siblings` must agree with each other (agreement.consistency)
     siblings: str | None = None
+    #: the case's gradient (an input's) this one computes by one composition of several (an hvp job's
+    #: `x by fwd-over-rev` computes `x`): a divergence mark that names it covers each composition
+    of: str | None = None
 
     @property
     def stated(self) -> bool:

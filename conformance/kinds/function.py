@@ -16,7 +16,7 @@ import numpy as np
 from pydantic import Field, PrivateAttr
 
 from conformance import expr, oracle
-from conformance.adapters import ERROR, VALUE, Adapter, Gradient, Program
+from conformance.adapters import BUILTIN, ERROR, VALUE, Adapter, Gradient, Program, directional_apis, hvp_names
 from conformance.kinds.base import (
     Computed,
     Kind,
@@ -201,11 +201,15 @@ class FunctionCase(CaseBase):
     def _input_shapes(self) -> dict[str, expr.Shape]:
         return {**self._shapes("inputs", self.variables), **{n: a.shape for n, a in self._data.items()}}
 
-    def gradient_shapes(self) -> dict[str, expr.Shape]:
-        """Each differentiated input's shape; for jvp, the output's, of both products."""
+    def gradient_shapes(self, apis: tuple[str, ...] | None = None) -> dict[str, expr.Shape]:
+        """Each differentiated input's shape; for jvp, the output's, of both products; for hvp, its input's per
+        composition (`hvp_names`): for a framework with these `apis`, None: for every built-in framework and an
+        adapter with one unnamed API (the engine's references)."""
         shapes = self._input_shapes()
         if self.kind == "jvp":
             return dict.fromkeys(JVP_OUTPUTS, self._measure("function", ("function",), shapes).shape)
+        if self.kind == "hvp":
+            return {name: shapes[of] for name, of in _hvp_inputs(self, apis).items()}
         return {name: shapes[name] for name in self.differentiated()}
 
     def _check_shapes(self) -> None:
@@ -286,6 +290,11 @@ def compute(case: FunctionCase, adapter: Adapter, dtype: str) -> Computed:
     return Computed(grads, primal=primal(adapter, fn, inputs, dtype, out, grads.values()))
 
 
+def shapes(case: FunctionCase, adapter: Adapter) -> dict[str, expr.Shape]:
+    """The gradients a job gives on `adapter`: an hvp job's per composition of its own APIs."""
+    return case.gradient_shapes(type(adapter).DIRECTIONAL_APIS)
+
+
 def primal_reference(case: FunctionCase, dtype: str, details: dict[str, Any] | None = None) -> np.ndarray:
     """The oracle's f at the inputs as the job's dtype rounds them (its data as it is)."""
     inputs = values(case, "inputs", case.variables)
@@ -349,7 +358,10 @@ def _references(case: FunctionCase, inputs: dict[str, np.ndarray], data: dict[st
         tangent = values(case, "tangent", case.tangent)
         fd = oracle_or_nothing(case, lambda: oracle.hessian_vector(lambda env: np.sum(function(env)), inputs,
                                                                    tangent), inputs)
-        return references(case, inputs, inputs, fd)
+        per_input = references(case, inputs, inputs, fd)
+        # every composition of an input's H v is one quantity: siblings, and what a mark naming the input covers
+        return {name: replace(per_input[of], siblings=f"H v for {of}", of=of)
+                for name, of in _hvp_inputs(case).items()}
     found = oracle.differences(weighted_terms(case), inputs, normwise_size) if case.oracle else {}
     given: dict[str, Oracle] = {name: found[name] if found else (None, None) for name in inputs}
     asked = {name: data[name] for name in case.differentiated() if name in data}
@@ -360,6 +372,13 @@ def _references(case: FunctionCase, inputs: dict[str, np.ndarray], data: dict[st
         refs[name].cancelling = np.where(measured, differences.terms, 0.0)
         refs[name].terms = differences.count
     return refs
+
+
+def _hvp_inputs(case: FunctionCase, apis: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Each gradient name of an hvp job, with the input whose H v it is: on a framework with these `apis`; None: on
+    any (see `FunctionCase.gradient_shapes`)."""
+    every = [apis] if apis is not None else [directional_apis(fw)[0] for fw in BUILTIN] + [Adapter.DIRECTIONAL_APIS]
+    return {name: of for apis in every for name, of in hvp_names(apis, case.differentiated()).items()}
 
 
 def _fingerprint(data: dict[str, np.ndarray]) -> str:
@@ -416,4 +435,5 @@ def _compute_jvp(case: FunctionCase, adapter: Adapter, dtype: str, fn, inputs: d
                     primal=under_ad)
 
 
-KIND = Kind(FunctionCase, compute, reference, primal_reference=primal_reference, primal_rounding=primal_rounding)
+KIND = Kind(FunctionCase, compute, reference, primal_reference=primal_reference, primal_rounding=primal_rounding,
+            shapes=shapes)

@@ -22,6 +22,8 @@ from conformance.adapters import (
     Program,
     composition_name,
     compositions,
+    hvp_compositions,
+    inner_product,
     nested,
 )
 from conformance.vocabulary import Regime
@@ -89,12 +91,35 @@ def pushforward(f: Callable[..., Any], xs: list[Any], tangents: list[Any], regim
 
 
 def hessian_vector(f: Callable[..., Any], xs: list[Any], tangents: list[Any], regime: Regime
-                   ) -> tuple[Any, list[Any]]:
-    """Forward over reverse, jax.jvp of jax.grad: the JAX autodiff cookbook's hvp."""
-    grad = jax.grad(f, argnums=tuple(range(len(xs))))
-    _, (out, *hv) = _run(lambda xs, ts: (f(*xs), jax.jvp(lambda *a: grad(*a), xs, ts)[1]), tuple(xs), tuple(tangents),
-                         key=_key("hessian_vector", f), regime=regime)
-    return out, hv
+                   ) -> tuple[Any, dict[str, Any]]:
+    """f(*xs) and H v per input by each composition of `hvp_compositions` (its values, or what it raised): jax.jvp
+    along v for a forward level, jax.grad of the inner level's inner product with v for a reverse one (fwd-over-rev
+    is the JAX autodiff cookbook's hvp); each jitted whole with f(*xs) beside it (called as it is in the eager
+    regime)."""
+    found: dict[str, Any] = {}
+    out = None
+    for modes in hvp_compositions():
+        name = composition_name(modes)
+
+        def program(xs: tuple, ts: tuple, modes: tuple[str, ...] = modes) -> tuple[Any, Any]:
+            return f(*xs), nested(f, modes, _hvp_levels(ts))(*xs)
+        try:
+            value, *hv = _run(program, tuple(xs), tuple(tangents), key=_key(f"hessian_vector {name}", f),
+                              regime=regime)[1]
+        except Exception as err:  # a composition JAX cannot nest is that gradient's finding
+            found[name] = err
+            continue
+        out = value if out is None else out
+        found[name] = hv
+    return f(*xs) if out is None else out, found
+
+
+def _hvp_levels(vs: tuple) -> dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]]:
+    """JAX's levels of an H v along `vs`, each taking a function of the inputs to its derivative."""
+    def reverse(g: Callable[..., Any]) -> Callable[..., Any]:
+        return lambda *xs: jax.grad(lambda *a: inner_product(g(*a), list(vs), lambda d, v: jnp.sum(d * v)),
+                                    argnums=tuple(range(len(xs))))(*xs)
+    return {FORWARD: lambda g: lambda *xs: jax.jvp(g, xs, vs)[1], REVERSE: reverse}
 
 
 def evaluate(f: Callable[..., Any], xs: list[Any], regime: Regime) -> Any:
