@@ -26,6 +26,7 @@ from conformance.kinds.base import (
     oracle_or_nothing,
     primal,
     references,
+    rounding_scale,
     values,
     vjp_per_input,
 )
@@ -44,7 +45,7 @@ from conformance.model import (
     Tolerance,
     Value,
 )
-from conformance.tolerance import CARRIER, ROUNDINGS, complex_dtype, real_dtype
+from conformance.tolerance import CARRIER, complex_dtype, real_dtype
 from conformance.vocabulary import Expect
 
 JVP_OUTPUTS = ("jvp", "jvp_reverse")
@@ -301,33 +302,11 @@ def primal_reference(case: FunctionCase, dtype: str, details: dict[str, Any] | N
     return oracle.evaluate(case.expr("function"), {**case.data, **{k: as_handed(v, dtype) for k, v in inputs.items()}})
 
 
-#: the relative step `primal_rounding` moves each input element by: the change it makes is linear in the step to
-#: about 1e-6 of itself, and float64's rounding of f stays 2**-52 / 1e-6 ~ 2e-10 of f's size
-ROUNDING_STEP = 1e-6
-
-
 def primal_rounding(case: FunctionCase, dtype: str, details: dict[str, Any] | None = None) -> np.ndarray:
-    """Per output element, in units of eps: (ROUNDINGS + ceil(log2 n)) sum_j |x_j df/dx_j| over the n input
-    elements, as `zero_tolerance` counts the roundings of a sum of n terms. The sum is how far f moves when every
-    input element moves by one relative eps, each on its own; a backward-stable evaluation rounds as if its inputs
-    had (float32's 3a + 2b^2 + log(c) at 0.1, 1, 0.1 is -0.0026 from terms of 2.3: its rounding is eps times the
-    terms, not times f), so this bounds the gap between two evaluations of f where its terms cancel. One evaluation
-    per input element, in NumPy float64."""
-    inputs = {k: as_handed(v, dtype) for k, v in values(case, "inputs", case.variables).items()}
+    """f's rounding scale where its terms cancel (`base.rounding_scale`), its data held as it is."""
     function, data = case.expr("function"), case.data
-    def f(env: dict[str, np.ndarray]) -> np.ndarray:
-        return oracle.evaluate(function, {**data, **inputs, **env})
-    base = f({})
-    total = np.zeros(np.shape(base))
-    with np.errstate(all="ignore"):
-        for name, x in inputs.items():
-            for j in np.ndindex(np.shape(x)):
-                moved = np.array(x, copy=True)
-                moved[j] += ROUNDING_STEP * moved[j]
-                change = np.abs(f({name: moved}) - base) / ROUNDING_STEP
-                total += np.where(np.isfinite(change), change, 0.0)
-    elements = sum(np.size(x) for x in inputs.values())
-    return (ROUNDINGS + math.ceil(math.log2(max(elements, 1)))) * total
+    return rounding_scale(lambda env: oracle.evaluate(function, {**data, **env}),
+                          {k: as_handed(v, dtype) for k, v in values(case, "inputs", case.variables).items()})
 
 
 def _cotangent(case: FunctionCase) -> np.ndarray | None:

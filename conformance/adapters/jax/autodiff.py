@@ -200,7 +200,8 @@ def directional(f: Callable[..., Any], xs: list[Any], vs: list[Any], order: int,
                 regime: Regime) -> tuple[Any, dict[str, Any]]:
     """f(*xs) and d^order/ds^order f(*(xs + s vs)) at s = 0 by each composition (its value, or what it raised):
     jax.jvp for a forward level, jax.jacrev (VJPs, one per element of the output) for a reverse one; each
-    composition jitted whole in the compiled regime, called as it is in the eager one."""
+    composition jitted whole in the compiled regime, called as it is in the eager one. f(*xs) is phi(0) under AD:
+    the primal jax.jvp returns beside the first derivative."""
     s = jnp.zeros((), jnp.finfo(xs[0].dtype).dtype)
     found: dict[str, Any] = {}
     for modes in compositions(order):
@@ -213,7 +214,10 @@ def directional(f: Callable[..., Any], xs: list[Any], vs: list[Any], order: int,
                                regime=regime)[1][0]
         except Exception as err:  # a composition JAX cannot nest is that gradient's finding
             found[name] = err
-    return f(*xs), found
+
+    def under_ad(s: Any, xs: tuple, vs: tuple) -> Any:
+        return jax.jvp(lambda s: f(*(x + s * v for x, v in zip(xs, vs, strict=True))), (s,), (jnp.ones_like(s),))[0]
+    return _run(under_ad, s, tuple(xs), tuple(vs), key=_key("directional primal", f), regime=regime)[1][0], found
 
 
 _LEVELS = {FORWARD: lambda g: lambda s: jax.jvp(g, (s,), (jnp.ones_like(s),))[1], REVERSE: jax.jacrev}

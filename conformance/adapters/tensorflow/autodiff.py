@@ -126,7 +126,8 @@ def directional(f: Callable[..., Any], xs: list[Any], vs: list[Any], order: int,
                 regime: Regime) -> tuple[Any, dict[str, Any]]:
     """f(*xs) and d^order/ds^order f(*(xs + s vs)) at s = 0 by each composition (its value, or what it raised):
     tf.GradientTape for a reverse level, tf.autodiff.ForwardAccumulator for a forward one, nested as TF's autodiff
-    guide nests them; the compiled regimes run each composition whole in one tf.function."""
+    guide nests them; the compiled regimes run each composition whole in one tf.function. f(*xs) is phi(0) under
+    AD: computed while a ForwardAccumulator watches s."""
     s = tf.zeros((), xs[0].dtype.real_dtype)
 
     def phi(s: Any) -> Any:
@@ -138,7 +139,11 @@ def directional(f: Callable[..., Any], xs: list[Any], vs: list[Any], order: int,
             found[composition_name(modes)] = _in(regime, nested(phi, modes, _LEVELS))(s)
         except Exception as err:  # a composition TF cannot nest is that gradient's finding
             found[composition_name(modes)] = err
-    return f(*xs), found
+
+    def under_ad(s: Any) -> Any:
+        with tf.autodiff.ForwardAccumulator(s, tf.ones_like(s)):
+            return phi(s)
+    return _in(regime, under_ad)(s), found
 
 
 def _forward(g: Callable[[Any], Any]) -> Callable[[Any], Any]:

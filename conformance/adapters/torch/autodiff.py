@@ -135,7 +135,7 @@ def directional(f: Callable[..., Any], xs: list[Any], vs: list[Any], order: int,
 
     Compiled: torch.func's compositions are compiled whole (dynamo traces the transforms, as for the HVP); autograd's
     differentiate the compiled f, as `pullback` does, so what AOTAutograd cannot nest (a double backward) is that
-    composition's error.
+    composition's error. f(*xs) is phi(0) under AD: the primal torch.func.jvp returns beside the first derivative.
     """
     def phi(s: Any) -> Any:
         return f(*(x + s * v for x, v in zip(xs, vs, strict=True)))
@@ -155,7 +155,7 @@ def directional(f: Callable[..., Any], xs: list[Any], vs: list[Any], order: int,
                 s.clone().requires_grad_(True))
         except Exception as err:
             found[composition_name(modes, "autograd")] = err
-    return f(*xs), found
+    return _in(regime, lambda s: torch.func.jvp(phi, (s,), (torch.ones_like(s),))[0])(s), found
 
 
 def _func_forward(g: Callable[[Any], Any]) -> Callable[[Any], Any]:
