@@ -34,6 +34,7 @@ from conformance.kinds.base import (
     Computed,
     ConventionRef,
     Kind,
+    Oracle,
     Reference,
     as_handed,
     primal,
@@ -167,8 +168,7 @@ def reference(case: DirectionalCase, details: dict[str, Any] | None = None) -> d
     def f(env: dict[str, np.ndarray]) -> np.ndarray:
         return oracle.evaluate(case.expr("function"), env)
     along = oracle.derivative_along(f, inputs, direction, case.order) if case.oracle else None
-    fd: dict[str, tuple[np.ndarray | None, np.ndarray | None]] = {
-        DERIVATIVE: (None, None) if along is None else (along.estimate, along.bound)}
+    fd: dict[str, Oracle] = {DERIVATIVE: (None, None) if along is None else along}
     expected = {} if case.expected is None else {DERIVATIVE: case.expected}
     ref = references(case, {DERIVATIVE: case.output_shape()}, inputs, fd, expected)[DERIVATIVE]
     if along is not None:  # where the math cancels to zero: the rounding floor of the terms the compositions sum

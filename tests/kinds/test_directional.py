@@ -248,6 +248,7 @@ def test_a_directional_job_records_its_primal_under_ad_and_the_direct_call_judge
     assert judged.primal is not None and judged.primal.verdict == Verdict.PASS, judged.primal
     want = directional.primal_reference(case, "float64")
     np.testing.assert_allclose(judged.primal.value, want, rtol=1e-12)
+    assert judged.primal.direct is not None and judged.job.computed is not None
     np.testing.assert_allclose(judged.primal.direct, want, rtol=1e-12)
     wrong = kinds.Computed(judged.job.computed.gradients, primal=kinds.Primal(want + 1.0, want))
     job = verdicts.Job(case, framework, "float64", wrong, versions=judged.job.versions)
