@@ -399,8 +399,8 @@ class FrameworkAdapter(Adapter):
 
     def hvp(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
             tangents: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, Gradient]]:
-        """A composition's error (one that raises) is its own gradients'; the output is the first composition's that
-        ran."""
+        """A composition's error (one that raises) is its own gradients'; the output is f's value as the framework's
+        `hessian_vector` computes it beside them."""
         names, xs, f = self._positional(fn, primals, dtype)
         compositions = hvp_composition_names(self.DIRECTIONAL_APIS)
         try:
