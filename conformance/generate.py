@@ -106,7 +106,7 @@ def sweep_case(function: Function) -> dict[str, Any]:
                        *(_sample(point, sweep, params) for point in sweep.special)]
     for sample in case["samples"]:  # a bug that holds at the generic points (not the empty one) and some special ones
         held = [_divergence(k) for k in sweep.known if k.bug and k.points is not None
-                and (sample["name"] in ("generic", "scalar") or sample["name"] in k.points)]
+                and (sample["name"] in k.generic or sample["name"] in k.points)]
         if held:
             sample["divergences"] = [*sample.get("divergences", []), *held]
     return case

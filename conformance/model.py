@@ -165,8 +165,10 @@ class Divergence(Strict):
     issue: Link
     why: str = Field(description="what goes wrong, in a sentence")
 
-    def covers(self, gradient: str) -> bool:
-        return not self.gradients or gradient in self.gradients
+    def covers(self, gradient: str, of: str | None = None) -> bool:
+        """Whether the mark covers `gradient`; one that names an input covers each composition that computes its
+        gradient (`of`: an hvp job's `x by fwd-over-rev`)."""
+        return not self.gradients or gradient in self.gradients or of in self.gradients
 
 
 class DataInput(Strict):

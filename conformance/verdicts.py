@@ -104,6 +104,8 @@ class GradientVerdict:
     normwise_size: int = 0
     #: the quantity it computes where its job computes it more than once (`Reference.siblings`)
     siblings: str | None = None
+    #: the case's gradient it computes by one composition of several (`Reference.of`)
+    of: str | None = None
 
 
 @dataclass
@@ -205,7 +207,7 @@ def judge_gradient(grad: Gradient, ref: kinds.Reference, tol: Tolerance, dtype: 
                           oracle_bound=ref.oracle_bound, zero_tolerance=zero_tol, not_comparable=ref.not_comparable,
                           raw=grad.raw, complex_convention=grad.convention, oracle_abstains=ref.oracle_abstains,
                           normwise_size=ref.normwise_size,
-                          siblings=ref.siblings)
+                          siblings=ref.siblings, of=ref.of)
     if res.status == Status.VALUE:
         res.cls = classify(grad.value, zero_tol)
         if ref.expected is not None:
@@ -318,7 +320,7 @@ def _apply_bugs(result: JobVerdict, marks: list[Divergence]) -> None:
     for mark in marks:
         covered = False
         for name, g in result.gradients.items():
-            if mark.covers(name) and (g.verdict in (Verdict.FAIL, Verdict.ERROR) or g.bug is not None):
+            if mark.covers(name, g.of) and (g.verdict in (Verdict.FAIL, Verdict.ERROR) or g.bug is not None):
                 if g.bug is None:
                     g.verdict, g.bug = Verdict.XFAIL, mark
                     g.notes.append(f"known bug: {mark.issue}")

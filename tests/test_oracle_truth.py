@@ -187,3 +187,66 @@ def test_at_a_singular_matrix_the_hessian_vector_product_abstains(f, at, vector)
     its value.)"""
     found = oracle.hessian_vector(f, {"A": np.array(at)}, {"A": np.array(vector)})["A"]
     assert found.abstains == (Abstention.NOT_CONVERGED,) and np.isnan(found.estimate).all()
+
+
+#: third derivatives in closed form, for the unary functions whose third order is tested
+THIRD = {"exp": mp.exp, "log": lambda x: 2 / x ** 3, "expm1": mp.exp, "log1p": lambda x: 2 / (1 + x) ** 3,
+         "tanh": lambda x: (6 * mp.tanh(x) ** 2 - 2) * _sech2(x),
+         "expit": lambda x: _expit(x) * _expit(-x) * (1 - 6 * _expit(x) * _expit(-x))}
+
+
+def _along_truth(name: str, point: tuple[float, ...], order: int) -> mpmath.mpf:
+    """d^k/ds^k f(x + s t) at 0 in mpmath: t's gradient, t^T H t, or f''' t^3 (unary)."""
+    function, args = FUNCTIONS[name], [mpmath.mpf(v) for v in point]
+    tangent = [mpmath.mpf(t) for t in TANGENT[:len(args)]]
+    if order == 1:
+        return sum(g * t for g, t in zip(function.gradient(*args), tangent, strict=True))
+    if order == 2:
+        return sum(h * t * u for row, u in zip(function.hessian(*args), tangent, strict=True)
+                   for h, t in zip(row, tangent, strict=True))
+    return THIRD[name](args[0]) * tangent[0] ** 3
+
+
+ALONG = [(name, point, must, order) for name, point, must in SAMPLES for order in (1, 2, 3)
+         if order < 3 or (name in THIRD)]
+
+
+@pytest.mark.parametrize(("name", "point", "must", "order"), ALONG,
+                         ids=[f"{s[0]}{s[1]}-order{s[3]}" for s in ALONG])
+def test_the_directional_derivative_of_any_order_is_within_its_bound_or_the_oracle_abstains(name, point, must, order):
+    """`derivative_along` at every sample point and order 1 to 3 (third order for the unary functions with a closed
+    form here): where it judges, the 50-digit truth is within its bound; where a sample must abstain (f not finite
+    at a step, a pole or the cone's tip within the steps) it does, at every order; so it does where its steps' k-th
+    power leaves float64's range (1e200 beyond the first order)."""
+    at, tangent = _at(point), {n: np.array(t) for n, t in zip(NAMES, TANGENT[:len(point)], strict=False)}
+    with np.errstate(all="ignore"):
+        found = oracle.derivative_along(_f(FUNCTIONS[name]), at, tangent, order)
+    value, bound, truth = float(found.estimate), float(found.bound), _along_truth(name, point, order)
+    where = f"order {order}: estimate {value!r}, bound {bound!r}, truth {mpmath.nstr(truth, 17)}, {found.abstains}"
+    abstains = np.isnan(value)
+    assert abstains == np.isnan(bound) == bool(found.abstains), where
+    if not abstains:
+        assert abs(mpmath.mpf(value) - truth) <= bound, where
+    if must == Must.ABSTAIN:
+        assert abstains, where
+
+
+@pytest.mark.parametrize("order", [2, 3])
+def test_at_1e200_the_directional_steps_power_overflows_and_the_oracle_says_so(order):
+    """h^k at 1e200 is above float64's range: divided by it, the differences read 0 with a bound of 0 (the truth,
+    -1 / x^2 = -1e-400 at order 2, is no float64 either). It abstains, for that reason."""
+    found = oracle.derivative_along(lambda env: np.log(env["x"]), {"x": np.array(1e200)}, {"x": np.array(1.0)},
+                                    order)
+    assert found.abstains == (Abstention.OVERFLOW,) and np.isnan(found.estimate) and np.isnan(found.bound)
+
+
+@pytest.mark.parametrize(("f", "at", "vector"), [
+    (lambda env: np.abs(np.linalg.det(env["A"])), [[1.0, 2.0], [2.0, 4.0]], [[1.0, 0.5], [-0.3, 2.0]]),
+    (lambda env: np.sum(np.linalg.inv(env["A"])), [[1.0, 2.0], [2.0, 4.0 + 1e-10]], [[1.0, 0.5], [-0.3, 2.0]]),
+], ids=["abs-det-singular", "inv-nearly-singular"])
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_at_a_singular_matrix_the_directional_derivative_abstains(f, at, vector, order):
+    """|det| has a kink at a singular matrix, inv a pole within the steps of a nearly singular one: the differences
+    grow as the step shrinks, and the oracle does not converge."""
+    found = oracle.derivative_along(f, {"A": np.array(at)}, {"A": np.array(vector)}, order)
+    assert found.abstains == (Abstention.NOT_CONVERGED,) and np.isnan(found.estimate)

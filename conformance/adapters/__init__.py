@@ -8,7 +8,7 @@ None to disconnected) is written once, here:
 
     core.py           import and configure the framework; versions; arrays in and out
     ops.py            how the framework spells each function of the language (data, no import)
-    autodiff.py       pullback, pushforward, hessian_vector on positional arrays
+    autodiff.py       pullback, pushforward, hessian_vector, directional on positional arrays
     distributions.py  log_prob and reparameterized samples from its distribution library
     optimize.py       its own L-BFGS and Adam
     scenarios.py      the behaviour scenarios, in its own idiom
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -126,6 +126,40 @@ def composition_name(modes: tuple[str, ...], api: str = "") -> str:
 def composition_names(apis: tuple[str, ...], order: int) -> list[str]:
     """The gradient names of a directional job of `order` on a framework whose APIs are `apis`."""
     return [composition_name(modes, api) for api in apis for modes in compositions(order)]
+
+
+def hvp_compositions() -> list[tuple[str, ...]]:
+    """The compositions that give H v, a vector, in one pass of each mode: the inner mode takes f's first derivative
+    (reverse: grad f; forward: grad f . v), the outer one differentiates that along v (forward) or takes the
+    gradient of its inner product with v (reverse): fwd-over-rev, rev-over-rev and rev-over-fwd. Forward over
+    forward gives the scalar v^T H v (the directional kind's order 2), and H v only from one pass per element of x
+    (e_i^T H v): not an H v a user computes, so it is left out."""
+    return [modes for modes in compositions(2) if modes != (FORWARD, FORWARD)]
+
+
+def inner_product(value: Any, vs: list[Any], dot: Callable[[Any, Any], Any]) -> Any:
+    """What a reverse level of an H v differentiates: f's own value (a scalar: the level is the innermost), or the
+    sum over the inputs of the inner level's derivative (one per input; None where nothing flowed) dotted with v by
+    the framework's `dot`; None where nothing flowed to any input."""
+    if not isinstance(value, (tuple, list)):
+        return value
+    terms = [dot(d, v) for d, v in zip(value, vs, strict=True) if d is not None]
+    return sum(terms[1:], terms[0]) if terms else None
+
+
+def hvp_name(name: str, composition: str) -> str:
+    """The gradient of an hvp job that is input `name`'s H v by `composition` (`x by func:fwd-over-rev`)."""
+    return f"{name} by {composition}"
+
+
+def hvp_composition_names(apis: tuple[str, ...]) -> list[str]:
+    """The names of the compositions an hvp job runs on a framework whose APIs are `apis`, outermost first."""
+    return [composition_name(modes, api) for api in apis for modes in hvp_compositions()]
+
+
+def hvp_names(apis: tuple[str, ...], names: Iterable[str]) -> dict[str, str]:
+    """The gradient names of an hvp job on a framework whose APIs are `apis`, each with the input whose H v it is."""
+    return {hvp_name(name, composition): name for name in names for composition in hvp_composition_names(apis)}
 
 
 @dataclass(frozen=True)
@@ -241,7 +275,8 @@ class Adapter:
 
     def hvp(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
             tangents: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, Gradient]]:
-        """Scalar fn(primals) and its Hessian times `tangents`, per input."""
+        """Scalar fn(primals) and its Hessian times `tangents`, per input by every composition of `hvp_compositions`
+        through each of its APIs, named by `hvp_names(DIRECTIONAL_APIS, primals)`."""
         raise NotImplementedError
 
     def call(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str) -> np.ndarray:
@@ -364,13 +399,18 @@ class FrameworkAdapter(Adapter):
 
     def hvp(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
             tangents: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, Gradient]]:
+        """A composition's error (one that raises) is its own gradients'; the output is f's value as the framework's
+        `hessian_vector` computes it beside them."""
         names, xs, f = self._positional(fn, primals, dtype)
+        compositions = hvp_composition_names(self.DIRECTIONAL_APIS)
         try:
-            out, hv = self.autodiff.hessian_vector(f, xs, [self.array(tangents[k], dtype) for k in names],
-                                                   self.regime)
+            out, found = self.autodiff.hessian_vector(f, xs, [self.array(tangents[k], dtype) for k in names],
+                                                      self.regime)
         except Exception as err:
-            return np.array(np.nan), {k: failed(err) for k in names}
-        return self.numpy(out), {k: self.gradient(g) for k, g in zip(names, hv, strict=True)}
+            return np.array(np.nan), {hvp_name(k, c): failed(err) for k in names for c in compositions}
+        return self.numpy(out), {
+            hvp_name(k, c): failed(found[c]) if isinstance(found[c], BaseException) else self.gradient(found[c][i])
+            for i, k in enumerate(names) for c in compositions}
 
     def call(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str) -> np.ndarray:
         """fn(primals) in the job's regime (compiled where it compiles), with no tape, no graph, no tracer of AD."""

@@ -94,6 +94,9 @@ class Reference:
     #: the quantity this gradient computes, where a job computes it more than once (by different compositions of
     #: modes): gradients of one job with the same `siblings` must agree with each other (agreement.consistency)
     siblings: str | None = None
+    #: the case's gradient (an input's) this one computes by one composition of several (an hvp job's
+    #: `x by fwd-over-rev` computes `x`): a divergence mark that names it covers each composition
+    of: str | None = None
 
     @property
     def stated(self) -> bool:
@@ -222,6 +225,33 @@ def primal(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], primals: dict[
     except Exception as err:  # a direct call that raises where autodiff computed a value is judged, not the job's error
         return Primal(np.asarray(under_ad), direct_error=describe_error(err))
     return Primal(np.asarray(under_ad), np.asarray(direct))
+
+
+#: the relative step `rounding_scale` moves each input element by: the change it makes is linear in the step to
+#: about 1e-6 of itself, and float64's rounding of f stays 2**-52 / 1e-6 ~ 2e-10 of f's size
+ROUNDING_STEP = 1e-6
+
+
+def rounding_scale(f: Callable[[dict[str, np.ndarray]], np.ndarray], inputs: dict[str, np.ndarray]) -> np.ndarray:
+    """Per output element of f, in units of eps: (ROUNDINGS + ceil(log2 n)) sum_j |x_j df/dx_j| over the n input
+    elements, as `zero_tolerance` counts the roundings of a sum of n terms. The sum is how far f moves when every
+    input element moves by one relative eps, each on its own; a backward-stable evaluation rounds as if its inputs
+    had (float32's 3a + 2b^2 + log(c) at 0.1, 1, 0.1 is -0.0026 from terms of 2.3: its rounding is eps times the
+    terms, not times f), so this bounds the gap between two evaluations of f where its terms cancel. `f` takes the
+    inputs it moves (the others as `inputs` gives them); one evaluation per input element, in NumPy float64."""
+    def at(env: dict[str, np.ndarray]) -> np.ndarray:
+        return f({**inputs, **env})
+    base = at({})
+    total = np.zeros(np.shape(base))
+    with np.errstate(all="ignore"):
+        for name, x in inputs.items():
+            for j in np.ndindex(np.shape(x)):
+                moved = np.array(x, copy=True)
+                moved[j] += ROUNDING_STEP * moved[j]
+                change = np.abs(at({name: moved}) - base) / ROUNDING_STEP
+                total += np.where(np.isfinite(change), change, 0.0)
+    elements = sum(np.size(x) for x in inputs.values())
+    return (ROUNDINGS + math.ceil(math.log2(max(elements, 1)))) * total
 
 
 def as_handed(value: np.ndarray, dtype: str) -> np.ndarray:

@@ -30,7 +30,18 @@ from conformance.adapters import (
     compositions,
     directional_apis,
 )
-from conformance.kinds.base import Computed, ConventionRef, Kind, Reference, references, values
+from conformance.kinds.base import (
+    Computed,
+    ConventionRef,
+    Kind,
+    Oracle,
+    Reference,
+    as_handed,
+    primal,
+    references,
+    rounding_scale,
+    values,
+)
 from conformance.model import CaseBase, Convention, Expectation, ExprAt, Path, Value, _broadcasts
 from conformance.vocabulary import Expect
 
@@ -132,9 +143,22 @@ def shapes(case: DirectionalCase, adapter: Adapter) -> dict[str, expr.Shape]:
 def compute(case: DirectionalCase, adapter: Adapter, dtype: str) -> Computed:
     function, ops = case.expr("function"), adapter.ops(dtype)
     fn = Program(f"{dtype} {function.tree!r}", lambda env: function.evaluate(env, ops))
-    _, grads = adapter.directional(fn, values(case, "inputs", case.inputs), dtype,
-                                   values(case, "direction", case.direction), case.order)
-    return Computed(grads)
+    inputs = values(case, "inputs", case.inputs)
+    out, grads = adapter.directional(fn, inputs, dtype, values(case, "direction", case.direction), case.order)
+    return Computed(grads, primal=primal(adapter, fn, inputs, dtype, out, grads.values()))
+
+
+def primal_reference(case: DirectionalCase, dtype: str, details: dict[str, Any] | None = None) -> np.ndarray:
+    """The oracle's f at the inputs as the job's dtype rounds them (the direction moves them by 0 s)."""
+    return oracle.evaluate(case.expr("function"), {k: as_handed(v, dtype)
+                                                   for k, v in values(case, "inputs", case.inputs).items()})
+
+
+def primal_rounding(case: DirectionalCase, dtype: str, details: dict[str, Any] | None = None) -> np.ndarray:
+    """f's rounding scale where its terms cancel (`base.rounding_scale`)."""
+    function = case.expr("function")
+    return rounding_scale(lambda env: oracle.evaluate(function, env),
+                          {k: as_handed(v, dtype) for k, v in values(case, "inputs", case.inputs).items()})
 
 
 def reference(case: DirectionalCase, details: dict[str, Any] | None = None) -> dict[str, Reference]:
@@ -144,8 +168,7 @@ def reference(case: DirectionalCase, details: dict[str, Any] | None = None) -> d
     def f(env: dict[str, np.ndarray]) -> np.ndarray:
         return oracle.evaluate(case.expr("function"), env)
     along = oracle.derivative_along(f, inputs, direction, case.order) if case.oracle else None
-    fd: dict[str, tuple[np.ndarray | None, np.ndarray | None]] = {
-        DERIVATIVE: (None, None) if along is None else (along.estimate, along.bound)}
+    fd: dict[str, Oracle] = {DERIVATIVE: (None, None) if along is None else along}
     expected = {} if case.expected is None else {DERIVATIVE: case.expected}
     ref = references(case, {DERIVATIVE: case.output_shape()}, inputs, fd, expected)[DERIVATIVE]
     if along is not None:  # where the math cancels to zero: the rounding floor of the terms the compositions sum
@@ -165,4 +188,5 @@ def reference(case: DirectionalCase, details: dict[str, Any] | None = None) -> d
     return refs
 
 
-KIND = Kind(DirectionalCase, compute, reference, shapes=shapes)
+KIND = Kind(DirectionalCase, compute, reference, shapes=shapes, primal_reference=primal_reference,
+            primal_rounding=primal_rounding)

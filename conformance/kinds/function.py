@@ -16,7 +16,7 @@ import numpy as np
 from pydantic import Field, PrivateAttr
 
 from conformance import expr, oracle
-from conformance.adapters import ERROR, VALUE, Adapter, Gradient, Program
+from conformance.adapters import BUILTIN, ERROR, VALUE, Adapter, Gradient, Program, directional_apis, hvp_names
 from conformance.kinds.base import (
     Computed,
     Kind,
@@ -26,6 +26,7 @@ from conformance.kinds.base import (
     oracle_or_nothing,
     primal,
     references,
+    rounding_scale,
     values,
     vjp_per_input,
 )
@@ -44,7 +45,7 @@ from conformance.model import (
     Tolerance,
     Value,
 )
-from conformance.tolerance import CARRIER, ROUNDINGS, complex_dtype, real_dtype
+from conformance.tolerance import CARRIER, complex_dtype, real_dtype
 from conformance.vocabulary import Expect
 
 JVP_OUTPUTS = ("jvp", "jvp_reverse")
@@ -201,11 +202,15 @@ class FunctionCase(CaseBase):
     def _input_shapes(self) -> dict[str, expr.Shape]:
         return {**self._shapes("inputs", self.variables), **{n: a.shape for n, a in self._data.items()}}
 
-    def gradient_shapes(self) -> dict[str, expr.Shape]:
-        """Each differentiated input's shape; for jvp, the output's, of both products."""
+    def gradient_shapes(self, apis: tuple[str, ...] | None = None) -> dict[str, expr.Shape]:
+        """Each differentiated input's shape; for jvp, the output's, of both products; for hvp, its input's per
+        composition (`hvp_names`): for a framework with these `apis`, None: for every built-in framework and an
+        adapter with one unnamed API (the engine's references)."""
         shapes = self._input_shapes()
         if self.kind == "jvp":
             return dict.fromkeys(JVP_OUTPUTS, self._measure("function", ("function",), shapes).shape)
+        if self.kind == "hvp":
+            return {name: shapes[of] for name, of in _hvp_inputs(self, apis).items()}
         return {name: shapes[name] for name in self.differentiated()}
 
     def _check_shapes(self) -> None:
@@ -286,39 +291,22 @@ def compute(case: FunctionCase, adapter: Adapter, dtype: str) -> Computed:
     return Computed(grads, primal=primal(adapter, fn, inputs, dtype, out, grads.values()))
 
 
+def shapes(case: FunctionCase, adapter: Adapter) -> dict[str, expr.Shape]:
+    """The gradients a job gives on `adapter`: an hvp job's per composition of its own APIs."""
+    return case.gradient_shapes(type(adapter).DIRECTIONAL_APIS)
+
+
 def primal_reference(case: FunctionCase, dtype: str, details: dict[str, Any] | None = None) -> np.ndarray:
     """The oracle's f at the inputs as the job's dtype rounds them (its data as it is)."""
     inputs = values(case, "inputs", case.variables)
     return oracle.evaluate(case.expr("function"), {**case.data, **{k: as_handed(v, dtype) for k, v in inputs.items()}})
 
 
-#: the relative step `primal_rounding` moves each input element by: the change it makes is linear in the step to
-#: about 1e-6 of itself, and float64's rounding of f stays 2**-52 / 1e-6 ~ 2e-10 of f's size
-ROUNDING_STEP = 1e-6
-
-
 def primal_rounding(case: FunctionCase, dtype: str, details: dict[str, Any] | None = None) -> np.ndarray:
-    """Per output element, in units of eps: (ROUNDINGS + ceil(log2 n)) sum_j |x_j df/dx_j| over the n input
-    elements, as `zero_tolerance` counts the roundings of a sum of n terms. The sum is how far f moves when every
-    input element moves by one relative eps, each on its own; a backward-stable evaluation rounds as if its inputs
-    had (float32's 3a + 2b^2 + log(c) at 0.1, 1, 0.1 is -0.0026 from terms of 2.3: its rounding is eps times the
-    terms, not times f), so this bounds the gap between two evaluations of f where its terms cancel. One evaluation
-    per input element, in NumPy float64."""
-    inputs = {k: as_handed(v, dtype) for k, v in values(case, "inputs", case.variables).items()}
+    """f's rounding scale where its terms cancel (`base.rounding_scale`), its data held as it is."""
     function, data = case.expr("function"), case.data
-    def f(env: dict[str, np.ndarray]) -> np.ndarray:
-        return oracle.evaluate(function, {**data, **inputs, **env})
-    base = f({})
-    total = np.zeros(np.shape(base))
-    with np.errstate(all="ignore"):
-        for name, x in inputs.items():
-            for j in np.ndindex(np.shape(x)):
-                moved = np.array(x, copy=True)
-                moved[j] += ROUNDING_STEP * moved[j]
-                change = np.abs(f({name: moved}) - base) / ROUNDING_STEP
-                total += np.where(np.isfinite(change), change, 0.0)
-    elements = sum(np.size(x) for x in inputs.values())
-    return (ROUNDINGS + math.ceil(math.log2(max(elements, 1)))) * total
+    return rounding_scale(lambda env: oracle.evaluate(function, {**data, **env}),
+                          {k: as_handed(v, dtype) for k, v in values(case, "inputs", case.variables).items()})
 
 
 def _cotangent(case: FunctionCase) -> np.ndarray | None:
@@ -349,7 +337,10 @@ def _references(case: FunctionCase, inputs: dict[str, np.ndarray], data: dict[st
         tangent = values(case, "tangent", case.tangent)
         fd = oracle_or_nothing(case, lambda: oracle.hessian_vector(lambda env: np.sum(function(env)), inputs,
                                                                    tangent), inputs)
-        return references(case, inputs, inputs, fd)
+        per_input = references(case, inputs, inputs, fd)
+        # every composition of an input's H v is one quantity: siblings, and what a mark naming the input covers
+        return {name: replace(per_input[of], siblings=f"H v for {of}", of=of)
+                for name, of in _hvp_inputs(case).items()}
     found = oracle.differences(weighted_terms(case), inputs, normwise_size) if case.oracle else {}
     given: dict[str, Oracle] = {name: found[name] if found else (None, None) for name in inputs}
     asked = {name: data[name] for name in case.differentiated() if name in data}
@@ -360,6 +351,13 @@ def _references(case: FunctionCase, inputs: dict[str, np.ndarray], data: dict[st
         refs[name].cancelling = np.where(measured, differences.terms, 0.0)
         refs[name].terms = differences.count
     return refs
+
+
+def _hvp_inputs(case: FunctionCase, apis: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Each gradient name of an hvp job, with the input whose H v it is: on a framework with these `apis`; None: on
+    any (see `FunctionCase.gradient_shapes`)."""
+    every = [apis] if apis is not None else [directional_apis(fw)[0] for fw in BUILTIN] + [Adapter.DIRECTIONAL_APIS]
+    return {name: of for apis in every for name, of in hvp_names(apis, case.differentiated()).items()}
 
 
 def _fingerprint(data: dict[str, np.ndarray]) -> str:
@@ -416,4 +414,5 @@ def _compute_jvp(case: FunctionCase, adapter: Adapter, dtype: str, fn, inputs: d
                     primal=under_ad)
 
 
-KIND = Kind(FunctionCase, compute, reference, primal_reference=primal_reference, primal_rounding=primal_rounding)
+KIND = Kind(FunctionCase, compute, reference, primal_reference=primal_reference, primal_rounding=primal_rounding,
+            shapes=shapes)

@@ -236,3 +236,21 @@ def test_jvp_and_jvp_reverse_are_siblings_and_one_that_differs_is_named_odd():
                                                                    "jvp_reverse": right}))
         (found,) = agreement.consistency(verdicts.judge_job(job, refs))
         assert (found.result, found.odd) == (result, odd)
+
+
+@pytest.mark.parametrize("framework", [pytest.param(fw, marks=pytest.mark.skipif(not installed(fw), reason=fw))
+                                       for fw in ("torch", "tensorflow", "jax")])
+def test_a_directional_job_records_its_primal_under_ad_and_the_direct_call_judged_like_other_kinds(framework):
+    """f(x) as forward mode computes it beside phi'(0), and the framework's direct call: both match the oracle's f
+    here; an output under AD one off fails the primal, and with it the job."""
+    case = CASES["inv-directional-2"]
+    judged = _judged(case, framework)
+    assert judged.primal is not None and judged.primal.verdict == Verdict.PASS, judged.primal
+    want = directional.primal_reference(case, "float64")
+    np.testing.assert_allclose(judged.primal.value, want, rtol=1e-12)
+    assert judged.primal.direct is not None and judged.job.computed is not None
+    np.testing.assert_allclose(judged.primal.direct, want, rtol=1e-12)
+    wrong = kinds.Computed(judged.job.computed.gradients, primal=kinds.Primal(want + 1.0, want))
+    job = verdicts.Job(case, framework, "float64", wrong, versions=judged.job.versions)
+    failed = verdicts.judge_job(job, kinds.for_framework(kinds.reference(case), framework, job.versions, "float64"))
+    assert failed.primal is not None and failed.primal.verdict == Verdict.FAIL and failed.verdict == Verdict.FAIL

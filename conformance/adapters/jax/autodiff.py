@@ -22,6 +22,8 @@ from conformance.adapters import (
     Program,
     composition_name,
     compositions,
+    hvp_compositions,
+    inner_product,
     nested,
 )
 from conformance.vocabulary import Regime
@@ -89,12 +91,35 @@ def pushforward(f: Callable[..., Any], xs: list[Any], tangents: list[Any], regim
 
 
 def hessian_vector(f: Callable[..., Any], xs: list[Any], tangents: list[Any], regime: Regime
-                   ) -> tuple[Any, list[Any]]:
-    """Forward over reverse, jax.jvp of jax.grad: the JAX autodiff cookbook's hvp."""
-    grad = jax.grad(f, argnums=tuple(range(len(xs))))
-    _, (out, *hv) = _run(lambda xs, ts: (f(*xs), jax.jvp(lambda *a: grad(*a), xs, ts)[1]), tuple(xs), tuple(tangents),
-                         key=_key("hessian_vector", f), regime=regime)
-    return out, hv
+                   ) -> tuple[Any, dict[str, Any]]:
+    """f(*xs) and H v per input by each composition of `hvp_compositions` (its values, or what it raised): jax.jvp
+    along v for a forward level, jax.grad of the inner level's inner product with v for a reverse one (fwd-over-rev
+    is the JAX autodiff cookbook's hvp); each jitted whole with f(*xs) beside it (called as it is in the eager
+    regime)."""
+    found: dict[str, Any] = {}
+    out = None
+    for modes in hvp_compositions():
+        name = composition_name(modes)
+
+        def program(xs: tuple, ts: tuple, modes: tuple[str, ...] = modes) -> tuple[Any, Any]:
+            return f(*xs), nested(f, modes, _hvp_levels(ts))(*xs)
+        try:
+            value, *hv = _run(program, tuple(xs), tuple(tangents), key=_key(f"hessian_vector {name}", f),
+                              regime=regime)[1]
+        except Exception as err:  # a composition JAX cannot nest is that gradient's finding
+            found[name] = err
+            continue
+        out = value if out is None else out
+        found[name] = hv
+    return f(*xs) if out is None else out, found
+
+
+def _hvp_levels(vs: tuple) -> dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]]:
+    """JAX's levels of an H v along `vs`, each taking a function of the inputs to its derivative."""
+    def reverse(g: Callable[..., Any]) -> Callable[..., Any]:
+        return lambda *xs: jax.grad(lambda *a: inner_product(g(*a), list(vs), lambda d, v: jnp.sum(d * v)),
+                                    argnums=tuple(range(len(xs))))(*xs)
+    return {FORWARD: lambda g: lambda *xs: jax.jvp(g, xs, vs)[1], REVERSE: reverse}
 
 
 def evaluate(f: Callable[..., Any], xs: list[Any], regime: Regime) -> Any:
@@ -175,7 +200,8 @@ def directional(f: Callable[..., Any], xs: list[Any], vs: list[Any], order: int,
                 regime: Regime) -> tuple[Any, dict[str, Any]]:
     """f(*xs) and d^order/ds^order f(*(xs + s vs)) at s = 0 by each composition (its value, or what it raised):
     jax.jvp for a forward level, jax.jacrev (VJPs, one per element of the output) for a reverse one; each
-    composition jitted whole in the compiled regime, called as it is in the eager one."""
+    composition jitted whole in the compiled regime, called as it is in the eager one. f(*xs) is phi(0) under AD:
+    the primal jax.jvp returns beside the first derivative."""
     s = jnp.zeros((), jnp.finfo(xs[0].dtype).dtype)
     found: dict[str, Any] = {}
     for modes in compositions(order):
@@ -188,7 +214,10 @@ def directional(f: Callable[..., Any], xs: list[Any], vs: list[Any], order: int,
                                regime=regime)[1][0]
         except Exception as err:  # a composition JAX cannot nest is that gradient's finding
             found[name] = err
-    return f(*xs), found
+
+    def under_ad(s: Any, xs: tuple, vs: tuple) -> Any:
+        return jax.jvp(lambda s: f(*(x + s * v for x, v in zip(xs, vs, strict=True))), (s,), (jnp.ones_like(s),))[0]
+    return _run(under_ad, s, tuple(xs), tuple(vs), key=_key("directional primal", f), regime=regime)[1][0], found
 
 
 _LEVELS = {FORWARD: lambda g: lambda s: jax.jvp(g, (s,), (jnp.ones_like(s),))[1], REVERSE: jax.jacrev}

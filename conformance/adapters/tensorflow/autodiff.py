@@ -10,7 +10,17 @@ from typing import Any
 
 import tensorflow as tf
 
-from conformance.adapters import FORWARD, REVERSE, VALUE, Gradient, composition_name, compositions, nested
+from conformance.adapters import (
+    FORWARD,
+    REVERSE,
+    VALUE,
+    Gradient,
+    composition_name,
+    compositions,
+    hvp_compositions,
+    inner_product,
+    nested,
+)
 from conformance.adapters.tensorflow.core import numpy
 from conformance.vocabulary import Regime
 
@@ -53,20 +63,54 @@ def pushforward(f: Callable[..., Any], xs: list[Any], tangents: list[Any], regim
     return _in(regime, step)(xs, tangents)
 
 
-def hessian_vector(f: Callable[..., Any], xs: list[Any], tangents: list[Any], regime: Regime) -> tuple[Any, list[Any]]:
-    """Forward over reverse: a ForwardAccumulator around a GradientTape, as the TF autodiff guide shows."""
-    def step(xs: list[Any], tangents: list[Any]) -> tuple[Any, list[Any]]:
-        with tf.autodiff.ForwardAccumulator(xs, tangents) as accumulator:
-            with tf.GradientTape() as tape:
-                tape.watch(xs)
-                out = f(*xs)
-            # made dense while the accumulator watches: its jvp takes no IndexedSlices (tf.gather's gradient)
-            grads = [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g
-                     for g in tape.gradient(out, xs)]
-        return out, [None if g is None else accumulator.jvp(g) for g in grads]
+def hessian_vector(f: Callable[..., Any], xs: list[Any], tangents: list[Any], regime: Regime
+                   ) -> tuple[Any, dict[str, Any]]:
+    """f(*xs) and H v per input by each composition of `hvp_compositions` (its values, or what it raised): a
+    ForwardAccumulator along v for a forward level, a GradientTape of the inner level's inner product with v for a
+    reverse one, nested as TF's autodiff guide nests them; the compiled regimes run each composition whole in one
+    tf.function, f(*xs) beside the first."""
+    found: dict[str, Any] = {}
+    out = None
+    for modes in hvp_compositions():
+        def step(xs: list[Any], tangents: list[Any], modes: tuple[str, ...] = modes) -> tuple[Any, Any]:
+            return f(*xs), nested(f, modes, _hvp_levels(tangents))(*xs)
+        try:
+            value, hv = _in(regime, step)(xs, tangents)
+        except Exception as err:  # a composition TF cannot nest is that gradient's finding
+            found[composition_name(modes)] = err
+            continue
+        out = value if out is None else out
+        found[composition_name(modes)] = [_gradient(g) for g in hv]
+    return f(*xs) if out is None else out, found
 
-    out, hv = _in(regime, step)(xs, tangents)
-    return out, [_gradient(g) for g in hv]
+
+def _hvp_levels(vs: list[Any]) -> dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]]:
+    """TF's levels of an H v along `vs`, each taking a function of the inputs to its derivative. A sparse gradient
+    (tf.gather's IndexedSlices) is made dense where an outer level differentiates it (inside the accumulator: its
+    jvp takes none), and kept as TF gives it where it is the answer."""
+    def forward(g: Callable[..., Any]) -> Callable[..., Any]:
+        def derivative(*xs: Any) -> Any:
+            with tf.autodiff.ForwardAccumulator(list(xs), list(vs)) as accumulator:
+                value = g(*xs)
+                dense = [_dense(d) for d in value] if isinstance(value, list) else value
+            return [None if d is None else accumulator.jvp(d) for d in dense] if isinstance(dense, list) \
+                else accumulator.jvp(dense)
+        return derivative
+
+    def reverse(g: Callable[..., Any]) -> Callable[..., Any]:
+        def derivative(*xs: Any) -> Any:
+            with tf.GradientTape() as tape:
+                tape.watch(list(xs))
+                value = g(*xs)
+                scalar = inner_product([_dense(d) for d in value] if isinstance(value, list) else value, vs,
+                                       lambda a, b: tf.reduce_sum(a * b))
+            return [None] * len(xs) if scalar is None else tape.gradient(scalar, list(xs))
+        return derivative
+    return {FORWARD: forward, REVERSE: reverse}
+
+
+def _dense(grad: Any) -> Any:
+    return tf.convert_to_tensor(grad) if isinstance(grad, tf.IndexedSlices) else grad
 
 
 def evaluate(f: Callable[..., Any], xs: list[Any], regime: Regime) -> Any:
@@ -82,7 +126,8 @@ def directional(f: Callable[..., Any], xs: list[Any], vs: list[Any], order: int,
                 regime: Regime) -> tuple[Any, dict[str, Any]]:
     """f(*xs) and d^order/ds^order f(*(xs + s vs)) at s = 0 by each composition (its value, or what it raised):
     tf.GradientTape for a reverse level, tf.autodiff.ForwardAccumulator for a forward one, nested as TF's autodiff
-    guide nests them; the compiled regimes run each composition whole in one tf.function."""
+    guide nests them; the compiled regimes run each composition whole in one tf.function. f(*xs) is phi(0) under
+    AD: computed while a ForwardAccumulator watches s."""
     s = tf.zeros((), xs[0].dtype.real_dtype)
 
     def phi(s: Any) -> Any:
@@ -94,7 +139,11 @@ def directional(f: Callable[..., Any], xs: list[Any], vs: list[Any], order: int,
             found[composition_name(modes)] = _in(regime, nested(phi, modes, _LEVELS))(s)
         except Exception as err:  # a composition TF cannot nest is that gradient's finding
             found[composition_name(modes)] = err
-    return f(*xs), found
+
+    def under_ad(s: Any) -> Any:
+        with tf.autodiff.ForwardAccumulator(s, tf.ones_like(s)):
+            return phi(s)
+    return _in(regime, under_ad)(s), found
 
 
 def _forward(g: Callable[[Any], Any]) -> Callable[[Any], Any]:

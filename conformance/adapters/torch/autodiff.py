@@ -13,7 +13,15 @@ from typing import Any
 import torch
 from torch.autograd import forward_ad
 
-from conformance.adapters import FORWARD, REVERSE, composition_name, compositions, nested
+from conformance.adapters import (
+    FORWARD,
+    REVERSE,
+    composition_name,
+    compositions,
+    hvp_compositions,
+    inner_product,
+    nested,
+)
 from conformance.vocabulary import Regime
 
 
@@ -38,23 +46,79 @@ def pushforward(f: Callable[..., Any], xs: list[Any], tangents: list[Any], regim
     return result[0], result[1]
 
 
-def hessian_vector(f: Callable[..., Any], xs: list[Any], tangents: list[Any], regime: Regime) -> tuple[Any, list[Any]]:
-    """Eager: reverse over reverse, differentiating <grad f, v> with a graph kept by create_graph=True. Compiled:
-    torch.func's forward over reverse, jvp of grad, compiled whole: AOTAutograd has no double backward
-    (https://github.com/pytorch/pytorch/issues/91469), and torch.func is how torch's docs write an HVP
-    (https://docs.pytorch.org/docs/stable/func.migrating.html)."""
-    if regime != Regime.EAGER:
-        def hvp(xs: tuple, ts: tuple) -> tuple[Any, Any]:
-            return f(*xs), torch.func.jvp(torch.func.grad(f, argnums=tuple(range(len(xs)))), xs, ts)[1]
-        out, hv = _in(regime, hvp)(tuple(xs), tuple(tangents))
-        return out, list(hv)
+def hessian_vector(f: Callable[..., Any], xs: list[Any], tangents: list[Any], regime: Regime
+                   ) -> tuple[Any, dict[str, Any]]:
+    """f(*xs) and H v per input by each composition of `hvp_compositions` (its values, or what it raised), through
+    torch.func and through torch.autograd with forward_ad: a forward level is a jvp along v, a reverse one the
+    gradient of its inner level's inner product with v (create_graph=True under autograd). Compiled as
+    `directional` compiles: torch.func's compositions whole, torch.autograd's around the compiled f (AOTAutograd
+    has no double backward, https://github.com/pytorch/pytorch/issues/91469: that composition's error). f(*xs) is
+    the compiled f's value on inputs that require grad, as `pullback` computes it."""
     leaves = [x.requires_grad_(True) for x in xs]
-    out = f(*leaves)
-    grads = torch.autograd.grad(out, leaves, create_graph=True, allow_unused=True)
-    dot = sum((g * t).sum() for g, t in zip(grads, tangents, strict=True) if g is not None)
-    if not getattr(dot, "requires_grad", False):
-        return out, [None] * len(leaves)
-    return out, list(torch.autograd.grad(dot, leaves, allow_unused=True))
+    compiled = _in(regime, f)
+    out = compiled(*leaves)
+    found: dict[str, Any] = {}
+    for modes in hvp_compositions():
+        for api, levels in (("func", _func_hvp(tangents)), ("autograd", _autograd_hvp(tangents))):
+            try:
+                if api == "func" and regime != Regime.EAGER and modes in COMPILED_CRASHES:
+                    raise NotRun(COMPILED_CRASHES[modes])
+                if api == "func":
+                    value = _in(regime, nested(f, modes, levels))(*(x.detach() for x in xs))
+                else:
+                    value = nested(compiled, modes, levels)(*leaves)
+                found[composition_name(modes, api)] = list(value)
+            except Exception as err:  # a composition torch cannot nest is that gradient's finding
+                found[composition_name(modes, api)] = err
+    return out, found
+
+
+class NotRun(RuntimeError):
+    """A composition not run, because running it crashes the process (and every other result of the job with it)."""
+
+
+#: torch.func's compositions of an H v whose torch.compile'd program segfaults, with why (torch 2.13, CPU inductor):
+#: grad of jvp of 0.5 * sum(x * matmul(C, x)) with C made inside f. No upstream issue found (a relative, closed:
+#: https://github.com/pytorch/pytorch/issues/190856, inductor's SIGSEGV on jacfwd(jacfwd(f)))
+COMPILED_CRASHES = {(REVERSE, FORWARD): "not run: torch.compile(torch.func.grad(jvp of f)) segfaults on torch 2.13's "
+                                        "inductor (no upstream issue found; see pytorch/pytorch#190856)"}
+
+
+def _func_hvp(vs: list[Any]) -> dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]]:
+    """torch.func's levels of an H v along `vs`, each taking a function of the inputs to its derivative."""
+    def forward(g: Callable[..., Any]) -> Callable[..., Any]:
+        return lambda *xs: torch.func.jvp(g, xs, tuple(vs))[1]
+
+    def reverse(g: Callable[..., Any]) -> Callable[..., Any]:
+        return lambda *xs: torch.func.grad(lambda *a: inner_product(g(*a), vs, _dot),
+                                           argnums=tuple(range(len(xs))))(*xs)
+    return {FORWARD: forward, REVERSE: reverse}
+
+
+def _autograd_hvp(vs: list[Any]) -> dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]]:
+    """torch.autograd's levels of an H v along `vs`: forward_ad's dual tensors x + v eps, and torch.autograd.grad
+    with create_graph=True; None where nothing flowed (autograd's own None)."""
+    def forward(g: Callable[..., Any]) -> Callable[..., Any]:
+        def derivative(*xs: Any) -> Any:
+            with forward_ad.dual_level():
+                value = g(*(forward_ad.make_dual(x, v) for x, v in zip(xs, vs, strict=True)))
+                if isinstance(value, (tuple, list)):
+                    return [None if d is None else forward_ad.unpack_dual(d).tangent for d in value]
+                return forward_ad.unpack_dual(value).tangent
+        return derivative
+
+    def reverse(g: Callable[..., Any]) -> Callable[..., Any]:
+        def derivative(*xs: Any) -> Any:
+            scalar = inner_product(g(*xs), vs, _dot)
+            if not getattr(scalar, "requires_grad", False):
+                return [None] * len(xs)
+            return list(torch.autograd.grad(scalar, xs, create_graph=True, allow_unused=True))
+        return derivative
+    return {FORWARD: forward, REVERSE: reverse}
+
+
+def _dot(a: Any, b: Any) -> Any:
+    return (a * b).sum()
 
 
 def evaluate(f: Callable[..., Any], xs: list[Any], regime: Regime) -> Any:
@@ -71,7 +135,7 @@ def directional(f: Callable[..., Any], xs: list[Any], vs: list[Any], order: int,
 
     Compiled: torch.func's compositions are compiled whole (dynamo traces the transforms, as for the HVP); autograd's
     differentiate the compiled f, as `pullback` does, so what AOTAutograd cannot nest (a double backward) is that
-    composition's error.
+    composition's error. f(*xs) is phi(0) under AD: the primal torch.func.jvp returns beside the first derivative.
     """
     def phi(s: Any) -> Any:
         return f(*(x + s * v for x, v in zip(xs, vs, strict=True)))
@@ -91,7 +155,7 @@ def directional(f: Callable[..., Any], xs: list[Any], vs: list[Any], order: int,
                 s.clone().requires_grad_(True))
         except Exception as err:
             found[composition_name(modes, "autograd")] = err
-    return f(*xs), found
+    return _in(regime, lambda s: torch.func.jvp(phi, (s,), (torch.ones_like(s),))[0])(s), found
 
 
 def _func_forward(g: Callable[[Any], Any]) -> Callable[[Any], Any]:
