@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 import textwrap
@@ -167,3 +168,29 @@ def test_plan_runs_each_framework_in_the_regimes_asked_for_each_program_once():
     assert torch.unavailable == "unavailable: torch has no xla regime (its regimes: eager, compiled)"
     for kind in ("mle", "behaviour"):
         assert planned(kind, list(Regime)) == [("torch", True), ("tensorflow", True), ("jax", True)]
+
+
+REGIMES_REPORT = os.environ.get("CONFORMANCE_REGIMES_REPORT")
+#: jobs of CI's every-regime run that end in a finding of the framework, not of this suite, each with its reason
+REGIME_FINDINGS = {
+    ("hvp-logsumexp", "torch[compiled]"): "under torch.compile, torch.autograd cannot differentiate twice "
+    "('torch.compile with aot_autograd does not currently support double backward', pytorch/pytorch#91469) nor "
+    "run forward AD through the compiled function, and torch.func's grad of a jvp segfaults in inductor, so it is "
+    "not run (no upstream issue found; the snippet is in the torch adapter's COMPILED_CRASHES)",
+}
+
+
+@pytest.mark.skipif(REGIMES_REPORT is None, reason="CONFORMANCE_REGIMES_REPORT names no report (.ci/run makes one)")
+def test_every_regime_of_every_framework_ran_each_case_and_only_known_findings_fail():
+    from conformance import report
+    from conformance.vocabulary import Verdict
+
+    assert REGIMES_REPORT is not None
+    built = report.read(REGIMES_REPORT)
+    labels = {job.label for job in built.jobs}
+    assert {"torch[compiled]", "tensorflow[compiled]", "tensorflow[xla]", "jax[eager]"} <= labels
+    for label in labels:
+        ran = {job.case for job in built.jobs if job.label == label}
+        assert ran == {job.case for job in built.jobs}, f"{label} did not run {set(built.cases) - ran}"
+    failing = {(job.case, job.label) for job in built.jobs if job.verdict.failing or job.verdict == Verdict.ERROR}
+    assert failing <= set(REGIME_FINDINGS), f"failing beyond the known findings: {failing - set(REGIME_FINDINGS)}"
