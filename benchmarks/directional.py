@@ -10,6 +10,7 @@ their geometric mean per framework.
 
 Run: .venv/bin/python benchmarks/directional.py (part of `make bench`; a few minutes on 2 idle cores)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,10 +50,20 @@ def measure(framework: str, repeats: int) -> None:
     for loaded in loader.load([HVP])[0]:
         case = loaded.case
         assert isinstance(case, FunctionCase)
-        twin = DirectionalCase.model_validate({
-            "id": f"{case.id}-directional", "kind": "directional", "title": case.title, "why": case.why,
-            "inputs": case.inputs, "direction": case.tangent, "function": case.function, "order": 2,
-            "oracle": False, "oracle_why": "a benchmark: only the frameworks' time is measured"})
+        twin = DirectionalCase.model_validate(
+            {
+                "id": f"{case.id}-directional",
+                "kind": "directional",
+                "title": case.title,
+                "why": case.why,
+                "inputs": case.inputs,
+                "direction": case.tangent,
+                "function": case.function,
+                "order": 2,
+                "oracle": False,
+                "oracle_why": "a benchmark: only the frameworks' time is measured",
+            }
+        )
         twin.compile()
         hvp = _median_s(partial(kinds.compute, case, adapter, "float64"), repeats)
         per_input = len(kinds.compute(case, adapter, "float64").gradients) // len(case.differentiated())
@@ -70,8 +81,13 @@ def main() -> None:
         measure(args.framework, args.repeats)
         return
     for fw in FRAMEWORKS:
-        out = subprocess.run([sys.executable, __file__, "--framework", fw, "--repeats", str(args.repeats)],
-                             cwd=REPO, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--framework", fw, "--repeats", str(args.repeats)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         ratios = []
         for line in out.stdout.split("\n"):
             if line.count(" ") != 4:
@@ -79,8 +95,11 @@ def main() -> None:
             case, hvp, per_input, directional, compositions = line.split()
             ratio = float(directional) / int(compositions) / (float(hvp) / int(per_input))
             ratios.append(ratio)
-            print(f"{fw:<10}  {case:<24}  hvp {float(hvp) * 1e3:8.2f} ms / {per_input}  directional "
-                  f"{float(directional) * 1e3:8.2f} ms / {compositions}  = {ratio:5.2f}x per composition", flush=True)
+            print(
+                f"{fw:<10}  {case:<24}  hvp {float(hvp) * 1e3:8.2f} ms / {per_input}  directional "
+                f"{float(directional) * 1e3:8.2f} ms / {compositions}  = {ratio:5.2f}x per composition",
+                flush=True,
+            )
         mean = math.exp(statistics.mean(map(math.log, ratios)))
         print(f"{fw:<10}  geometric mean {mean:.2f}x per composition (goal: at most {GOAL:g}x)", flush=True)
 

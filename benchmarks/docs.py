@@ -13,6 +13,7 @@ time): on a machine shared with other work the wall time grows, the core-seconds
 Run: .venv/bin/python benchmarks/docs.py [REPORT] (default out/report.json, made by `conformance run` when it is
 missing; or `make bench`). Every figure is a time: run nothing else meanwhile.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,15 +62,22 @@ def build(report: Path, out: Path, workers: int) -> dict[str, float]:
     """One build in a fresh process: its seconds in all, drawing figures and in Sphinx (the rest: reading the
     report and cases, gathering and writing the pages), and its core-seconds."""
     before = _cpu()
-    done = subprocess.run([sys.executable, "-c", BUILD, str(report), str(out), str(workers)], cwd=REPO,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", BUILD, str(report), str(out), str(workers)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return {**json.loads(done.stdout.strip().splitlines()[-1]), "cpu": _cpu() - before}
 
 
 def _line(name: str, t: dict[str, float]) -> str:
     rest = t["total"] - t["figures"] - t["sphinx"]
-    return (f"  {name:<28} {t['total']:7.1f} s  (figures {t['figures']:6.1f} s, sphinx {t['sphinx']:6.1f} s, "
-            f"rest {rest:5.1f} s); {t['cpu']:6.1f} core-s")
+    return (
+        f"  {name:<28} {t['total']:7.1f} s  (figures {t['figures']:6.1f} s, sphinx {t['sphinx']:6.1f} s, "
+        f"rest {rest:5.1f} s); {t['cpu']:6.1f} core-s"
+    )
 
 
 def main() -> int:
@@ -77,8 +85,9 @@ def main() -> int:
     parser.add_argument("report", nargs="?", default=str(REPO / "out" / "report.json"))
     report = Path(parser.parse_args().report)
     if not report.is_file():
-        subprocess.run([sys.executable, "-m", "conformance", "run", "--quiet", "--report", str(report)], cwd=REPO,
-                       check=False)  # failures are results the pages show
+        subprocess.run(
+            [sys.executable, "-m", "conformance", "run", "--quiet", "--report", str(report)], cwd=REPO, check=False
+        )  # failures are results the pages show
     cores = os.cpu_count() or 1
     load = os.getloadavg()[0]  # other work on the machine: it shows in the wall times
     with tempfile.TemporaryDirectory() as tmp:
@@ -86,16 +95,22 @@ def main() -> int:
         cold = build(report, Path(tmp) / "site", cores)
         warm = build(report, Path(tmp) / "site", cores)
         pages = len(list((Path(tmp) / "site" / "cases").glob("*.html")))
-    print(f"docs of {report} ({pages} case pages), {cores} cores, load average {load:.1f} before, "
-          f"{os.getloadavg()[0]:.1f} after:")
+    print(
+        f"docs of {report} ({pages} case pages), {cores} cores, load average {load:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after:"
+    )
     print(_line("serial (1 process)", serial))
     print(_line(f"cold ({cores} processes)", cold))
     print(_line("rebuild, same report", warm))
     met = "met" if cold["total"] <= GOAL_SECONDS else "MISSED"
-    print(f"  cold: {cold['total']:.1f} s, goal <= {GOAL_SECONDS:.0f} s: {met}; {cold['total'] / serial['total']:.2f}x "
-          f"the serial build, its figures {cold['figures'] / serial['figures']:.2f}x")
-    print(f"  rebuild: {warm['total'] / cold['total']:.2f}x the cold build, goal <= 0.5x: "
-          f"{'met' if warm['total'] <= 0.5 * cold['total'] else 'MISSED'}")
+    print(
+        f"  cold: {cold['total']:.1f} s, goal <= {GOAL_SECONDS:.0f} s: {met}; {cold['total'] / serial['total']:.2f}x "
+        f"the serial build, its figures {cold['figures'] / serial['figures']:.2f}x"
+    )
+    print(
+        f"  rebuild: {warm['total'] / cold['total']:.2f}x the cold build, goal <= 0.5x: "
+        f"{'met' if warm['total'] <= 0.5 * cold['total'] else 'MISSED'}"
+    )
     return 0
 
 

@@ -9,6 +9,7 @@
 Run: .venv/bin/python benchmarks/fuzz.py [--seconds 60] [--findings-seconds 600] [--only throughput|findings]
 (about 13 minutes; run nothing else meanwhile, as every figure is a time)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,25 +27,30 @@ GOAL = 30.0
 
 def timed(seconds: float, seed: int, frameworks: list[str], dtypes: tuple[str, ...], out: Path) -> FuzzReport:
     shutil.rmtree(out, ignore_errors=True)
-    return fuzz(Options(out=out, seconds=seconds, seed=seed, frameworks=frameworks, dtypes=dtypes),
-                adapters.available())
+    return fuzz(
+        Options(out=out, seconds=seconds, seed=seed, frameworks=frameworks, dtypes=dtypes), adapters.available()
+    )
 
 
 def throughput(seconds: float) -> None:
     every = timed(seconds, 1, ["torch", "tensorflow", "jax"], ("float64",), OUT / "throughput")
     alone = timed(seconds, 1, ["torch"], ("float64",), OUT / "throughput-torch")
     rate, peer = every.expressions_per_second, alone.expressions_per_second
-    print(f"throughput: {every.expressions} expressions in {every.seconds:.0f} s on all three, float64: "
-          f"{rate:.1f}/s ({rate / GOAL:.2f}x the goal of {GOAL:g}/s: {'met' if rate >= GOAL else 'MISSED'}); "
-          f"torch alone {peer:.1f}/s ({rate / peer:.2f}x)")
+    print(
+        f"throughput: {every.expressions} expressions in {every.seconds:.0f} s on all three, float64: "
+        f"{rate:.1f}/s ({rate / GOAL:.2f}x the goal of {GOAL:g}/s: {'met' if rate >= GOAL else 'MISSED'}); "
+        f"torch alone {peer:.1f}/s ({rate / peer:.2f}x)"
+    )
 
 
 def findings(seconds: float) -> None:
     report = timed(seconds, 0, ["torch", "tensorflow", "jax"], ("float32", "float64"), OUT / "found")
     (OUT / "findings.json").write_text(report.model_dump_json(indent=1) + "\n")
-    print(f"findings: {report.expressions} expressions in {report.seconds:.0f} s from seed 0: "
-          f"{len(report.findings)} distinct, {len(report.new)} new, {len(report.findings) - len(report.new)} known; "
-          f"written under {OUT / 'found'}, the report in {OUT / 'findings.json'}")
+    print(
+        f"findings: {report.expressions} expressions in {report.seconds:.0f} s from seed 0: "
+        f"{len(report.findings)} distinct, {len(report.new)} new, {len(report.findings) - len(report.new)} known; "
+        f"written under {OUT / 'found'}, the report in {OUT / 'findings.json'}"
+    )
     for f in report.findings:
         print(f"  {'new  ' if f.new else 'known'} {f.signature} ({f.dtype}, {f.count} trials) {f.case['function']}")
 

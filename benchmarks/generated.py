@@ -1,4 +1,5 @@
 """Small generated gradient cases, for the benchmarks that need many distinct programs (a seeded generator)."""
+
 from __future__ import annotations
 
 import random
@@ -23,8 +24,10 @@ def write(folder: Path, count: int, seed: int = 0) -> Path:
     lines = []
     for i in range(count):
         a, b = ([round(rng.uniform(0.2, 1.2), 3) for _ in range(3)] for _ in range(2))
-        lines.append(f"- {{id: generated-{i:04d}, kind: grad, title: generated, why: a benchmark's load, "
-                     f"inputs: {{a: {a}, b: {b}}}, function: 'sum({expression(rng, 3)} + 0 * (a + b))'}}")
+        lines.append(
+            f"- {{id: generated-{i:04d}, kind: grad, title: generated, why: a benchmark's load, "
+            f"inputs: {{a: {a}, b: {b}}}, function: 'sum({expression(rng, 3)} + 0 * (a + b))'}}"
+        )
     path = folder / "generated.yaml"
     path.write_text("\n".join(lines) + "\n")
     return path

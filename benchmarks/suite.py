@@ -25,6 +25,7 @@
 Run: .venv/bin/python benchmarks/suite.py [CASES] [--only oracle|check|suite|generated|memory]
 (or `make bench`; about 20 minutes on 2 idle cores: run nothing else meanwhile, as every figure is a time)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -83,16 +84,26 @@ print(len(jobs), marks[100], marks[len(jobs)])
 def conformance(*args: str, env: dict[str, str] | None = None) -> float:
     """Seconds of one `conformance run`, as a user starts it."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "conformance", "run", "--quiet", *args], cwd=REPO, check=False,
-                   capture_output=True, env={**os.environ, **(env or {})})
+    subprocess.run(
+        [sys.executable, "-m", "conformance", "run", "--quiet", *args],
+        cwd=REPO,
+        check=False,
+        capture_output=True,
+        env={**os.environ, **(env or {})},
+    )
     return time.perf_counter() - started
 
 
 def suite_against_ideal(cases: str) -> dict[str, float]:
     start, alone, work = {}, {}, {}
     for fw in FRAMEWORKS:
-        out = subprocess.run([sys.executable, "-c", FLOOR, fw, cases], cwd=REPO, capture_output=True, text=True,
-                             env={**os.environ, "XDG_CACHE_HOME": tempfile.mkdtemp()})
+        out = subprocess.run(
+            [sys.executable, "-c", FLOOR, fw, cases],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "XDG_CACHE_HOME": tempfile.mkdtemp()},
+        )
         start[fw], alone[fw], work[fw] = map(float, out.stdout.split()[-3:])
     cores = len(os.sched_getaffinity(0))
     ideal = sum(work.values()) / cores + max(start.values())
@@ -102,12 +113,20 @@ def suite_against_ideal(cases: str) -> dict[str, float]:
         cold = conformance(cases, "--report", f"{tmp}/r.json", env=cache)
         warm = conformance(cases, "--report", f"{tmp}/r.json", env=cache)
         jobs = len(json.loads(Path(f"{tmp}/r.json").read_text())["jobs"])
-    return {"jobs": jobs, "cores": cores, **{f"{fw}_startup_s": start[fw] for fw in FRAMEWORKS},
-            **{f"{fw}_alone_s": alone[fw] for fw in FRAMEWORKS},
-            **{f"{fw}_work_cpu_s": work[fw] for fw in FRAMEWORKS}, "ideal_s": ideal, "suite_cold_s": cold,
-            "suite_over_ideal": cold / ideal, "slowest_alone_s": start[slowest] + alone[slowest],
-            "suite_over_slowest_alone": cold / (start[slowest] + alone[slowest]),
-            "suite_warm_s": warm, "warm_over_cold": warm / cold}
+    return {
+        "jobs": jobs,
+        "cores": cores,
+        **{f"{fw}_startup_s": start[fw] for fw in FRAMEWORKS},
+        **{f"{fw}_alone_s": alone[fw] for fw in FRAMEWORKS},
+        **{f"{fw}_work_cpu_s": work[fw] for fw in FRAMEWORKS},
+        "ideal_s": ideal,
+        "suite_cold_s": cold,
+        "suite_over_ideal": cold / ideal,
+        "slowest_alone_s": start[slowest] + alone[slowest],
+        "suite_over_slowest_alone": cold / (start[slowest] + alone[slowest]),
+        "suite_warm_s": warm,
+        "warm_over_cold": warm / cold,
+    }
 
 
 def per_check() -> dict[str, float]:
@@ -129,12 +148,15 @@ def per_check() -> dict[str, float]:
 
     import torch
 
-    inputs = [torch.tensor(v, dtype=torch.float64, requires_grad=True)
-              for v in ([1.0, 2.0, 3.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0])]
+    inputs = [
+        torch.tensor(v, dtype=torch.float64, requires_grad=True)
+        for v in ([1.0, 2.0, 3.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0])
+    ]
     scalars = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (0.1, 1.0, 0.1)]
     seed = lambda a, b, c: 3 * a + 2 * b * b + torch.log(c)
-    results["gradcheck_ms"] = _median_ms(lambda: (torch.autograd.gradcheck(seed, inputs),
-                                                  torch.autograd.gradcheck(seed, scalars)))
+    results["gradcheck_ms"] = _median_ms(
+        lambda: (torch.autograd.gradcheck(seed, inputs), torch.autograd.gradcheck(seed, scalars))
+    )
 
     import jax
     import jax.numpy as jnp
@@ -143,9 +165,12 @@ def per_check() -> dict[str, float]:
     jax.config.update("jax_enable_x64", True)
     args = [jnp.array(v, jnp.float64) for v in ([1.0, 2.0, 3.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0])]
     jseed = lambda a, b, c: 3 * a + 2 * b * b + jnp.log(c)
-    results["check_grads_ms"] = _median_ms(lambda: (check_grads(jseed, args, order=1, modes=["rev"]),
-                                                    check_grads(jseed, [jnp.float64(x) for x in (0.1, 1.0, 0.1)],
-                                                                order=1, modes=["rev"])))
+    results["check_grads_ms"] = _median_ms(
+        lambda: (
+            check_grads(jseed, args, order=1, modes=["rev"]),
+            check_grads(jseed, [jnp.float64(x) for x in (0.1, 1.0, 0.1)], order=1, modes=["rev"]),
+        )
+    )
     assert len(cases) == 2  # both seed cases, in every measurement
     results["ours_torch_over_gradcheck"] = results["ours_torch_ms"] / results["gradcheck_ms"]
     results["ours_jax_over_check_grads"] = results["ours_jax_ms"] / results["check_grads_ms"]
@@ -158,24 +183,37 @@ def generated_against_torch(count: int = 1000) -> dict[str, float]:
         cache = {"XDG_CACHE_HOME": tmp}  # a cold compilation cache
         everyone = conformance(path, "--dtype", "float64", env=cache)
         torch_alone = conformance(path, "--dtype", "float64", "--framework", "torch", env=cache)
-    return {"generated_cases": count, "generated_all_s": everyone, "generated_torch_s": torch_alone,
-            "generated_all_over_torch": everyone / torch_alone}
+    return {
+        "generated_cases": count,
+        "generated_all_s": everyone,
+        "generated_torch_s": torch_alone,
+        "generated_all_over_torch": everyone / torch_alone,
+    }
 
 
 def memory(count: int = 1000) -> dict[str, float]:
     """RSS of a JAX worker after 100 jobs and after all (both dtypes of `count` generated cases)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = str(generated.write(Path(tmp), count, seed=1))
-        out = subprocess.run([sys.executable, "-c", MEMORY, path], cwd=REPO, capture_output=True, text=True,
-                             env={**os.environ, "XDG_CACHE_HOME": tmp})
+        out = subprocess.run(
+            [sys.executable, "-c", MEMORY, path],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "XDG_CACHE_HOME": tmp},
+        )
     jobs, at_100, at_all = out.stdout.split()[-3:]
-    return {"memory_jobs": int(jobs), "jax_rss_100_mb": float(at_100), "jax_rss_all_mb": float(at_all),
-            "jax_rss_all_over_100": float(at_all) / float(at_100)}
+    return {
+        "memory_jobs": int(jobs),
+        "jax_rss_100_mb": float(at_100),
+        "jax_rss_all_mb": float(at_all),
+        "jax_rss_all_over_100": float(at_all) / float(at_100),
+    }
 
 
 def central(f: Callable, at: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The oracle's previous scheme, the peer: D(h) with h = eps**(1/3) scale, bound |D(h) - D(2h)| + rounding."""
-    eps, out = 2.0 ** -52, {}
+    eps, out = 2.0**-52, {}
     for name, x in at.items():
         x = np.asarray(x, np.float64)
         grad, bound = np.zeros_like(x), np.zeros_like(x)
@@ -232,20 +270,34 @@ def _median_ms(fn: Callable[[], object], repeats: int = 30) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="The benchmarks of the module docstring, each a ratio.")
-    parser.add_argument("cases", nargs="?", default=str(REPO / "conformance" / "cases"),
-                        help="the cases the suite figures run (default: the library)")
-    parser.add_argument("--only", action="append", choices=["oracle", "check", "suite", "generated", "memory"],
-                        help="run only these figures (repeatable; default: all)")
+    parser.add_argument(
+        "cases",
+        nargs="?",
+        default=str(REPO / "conformance" / "cases"),
+        help="the cases the suite figures run (default: the library)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=["oracle", "check", "suite", "generated", "memory"],
+        help="run only these figures (repeatable; default: all)",
+    )
     args = parser.parse_args()
     measures: dict[str, Callable[[], dict[str, float]]] = {
-        "oracle": oracle_against_central, "check": per_check, "suite": lambda: suite_against_ideal(args.cases),
-        "generated": generated_against_torch, "memory": memory}
+        "oracle": oracle_against_central,
+        "check": per_check,
+        "suite": lambda: suite_against_ideal(args.cases),
+        "generated": generated_against_torch,
+        "memory": memory,
+    }
     for key, measure in measures.items():
         if args.only and key not in args.only:
             continue
         for name, value in measure().items():
-            print(f"{name.ljust(28)}  {value:.4g}" if isinstance(value, float) else f"{name.ljust(28)}  {value}",
-                  flush=True)
+            print(
+                f"{name.ljust(28)}  {value:.4g}" if isinstance(value, float) else f"{name.ljust(28)}  {value}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

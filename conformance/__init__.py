@@ -3,4 +3,5 @@
 Importing this package imports no framework; each adapter imports its own,
 in its own worker process.
 """
+
 __version__ = "0.2.0"

@@ -19,6 +19,7 @@ gradients that are one quantity computed by different compositions of modes (a d
 jvp and jvp_reverse: their references' `siblings`) must agree with each other; one that differs is named odd, by
 the math where it is stated, else as the minority, even where the case states no value.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -67,8 +68,11 @@ def agreement(verdicts: list[JobVerdict]) -> list[GradientAgreement]:
             continue
         tol = jobs[0].job.case.tolerance_for(dtype)
         for name in dict.fromkeys(n for v in jobs for n in v.gradients):
-            answers = [Answer(v.job.framework, v.job.regime, v.job.label, v.gradients[name])
-                       for v in jobs if name in v.gradients]
+            answers = [
+                Answer(v.job.framework, v.job.regime, v.job.label, v.gradients[name])
+                for v in jobs
+                if name in v.gradients
+            ]
             if len(answers) >= 2:
                 out.append(_agree(case, dtype, name, answers, tol))
     return out
@@ -90,8 +94,9 @@ def _agree(case: str, dtype: str, name: str, answers: list[Answer], tol: Toleran
     result.groups = [[a.label for a in c] for c in clusters]
     if len(clusters) == 1:
         return result
-    found = {_difference(a[0].gradient, b[0].gradient, dtype, tol) for i, a in enumerate(clusters)
-             for b in clusters[i + 1:]}
+    found = {
+        _difference(a[0].gradient, b[0].gradient, dtype, tol) for i, a in enumerate(clusters) for b in clusters[i + 1 :]
+    }
     result.difference = next(d for d in Difference if d in found)
     stated = any(a.gradient.matches_math is not None for a in answers)
     if not stated:
@@ -151,8 +156,10 @@ def _difference(a: GradientVerdict, b: GradientVerdict, dtype: str, tol: Toleran
         return None
     floor = _floor(a.zero_tolerance, b.zero_tolerance)
     size = max(a.normwise_size, b.normwise_size)
-    if not (within(a.value, b.value, dtype, tol.rtol, tol.atol, floor, normwise_size=size)
-            or within(b.value, a.value, dtype, tol.rtol, tol.atol, floor, normwise_size=size)):
+    if not (
+        within(a.value, b.value, dtype, tol.rtol, tol.atol, floor, normwise_size=size)
+        or within(b.value, a.value, dtype, tol.rtol, tol.atol, floor, normwise_size=size)
+    ):
         return Difference.VALUE
     return Difference.CLASS if a.cls != b.cls else None
 

@@ -5,6 +5,7 @@ A case exercises the functions its function (or model) calls, operators under th
 (`a * b` is multiply); its expected-value expressions are its math, not what it tests. Without a report
 every case counts for every framework it would run on; with one, only the jobs that ran (not unavailable).
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,23 @@ from conformance.report import Report
 from conformance.vocabulary import Verdict
 
 #: the special functions the breadth issue asks for, by scipy.special's names (stop_gradient besides)
-SPECIAL = ("erf", "erfc", "erfinv", "log_ndtr", "gammaln", "digamma", "polygamma", "i0e", "i1e", "xlogy", "xlog1py",
-           "betainc", "gammainc", "gammaincc", "stop_gradient")
+SPECIAL = (
+    "erf",
+    "erfc",
+    "erfinv",
+    "log_ndtr",
+    "gammaln",
+    "digamma",
+    "polygamma",
+    "i0e",
+    "i1e",
+    "xlogy",
+    "xlog1py",
+    "betainc",
+    "gammainc",
+    "gammaincc",
+    "stop_gradient",
+)
 
 
 #: where the functions beyond the Array API come from, in the order coverage lists them: scipy.special, the
@@ -60,29 +76,47 @@ class Coverage:
     def share(self, rows: list[Row]) -> tuple[int, int]:
         """How many of `rows` are covered on every framework, in real or complex dtypes (imag takes only complex
         values); and how many there are."""
-        return sum(all(r.covered(fw) or r.covered(fw, Domain.COMPLEX) for fw in self.frameworks)
-                   for r in rows), len(rows)
+        return sum(all(r.covered(fw) or r.covered(fw, Domain.COMPLEX) for fw in self.frameworks) for r in rows), len(
+            rows
+        )
 
     def to_json(self) -> str:
         covered, total = self.share(self.array_api())
-        return json.dumps({"array_api_version": array_api.VERSION, "frameworks": self.frameworks,
-                           "array_api_differentiable_covered": covered, "array_api_differentiable": total,
-                           "functions": [asdict(r) for r in self.rows]}, indent=1)
+        return json.dumps(
+            {
+                "array_api_version": array_api.VERSION,
+                "frameworks": self.frameworks,
+                "array_api_differentiable_covered": covered,
+                "array_api_differentiable": total,
+                "functions": [asdict(r) for r in self.rows],
+            },
+            indent=1,
+        )
 
     def table(self) -> Table:
         covered, total = self.share(self.array_api())
-        table = Table("function", "from", *self.frameworks, title=(
-            f"{covered} of {total} differentiable functions of the Array API standard {array_api.VERSION} "
-            f"checked on every framework (cases per dtype kind)"))
+        table = Table(
+            "function",
+            "from",
+            *self.frameworks,
+            title=(
+                f"{covered} of {total} differentiable functions of the Array API standard {array_api.VERSION} "
+                f"checked on every framework (cases per dtype kind)"
+            ),
+        )
         for row in self.rows:
             table.add_row(row.name, row.source, *(_cell(row, fw) for fw in self.frameworks))
         return table
 
     def markdown(self) -> str:
         covered, total = self.share(self.array_api())
-        lines = [f"{covered} of {total} differentiable functions of the Array API standard {array_api.VERSION} "
-                 f"are checked on all of {', '.join(self.frameworks)}.", "",
-                 f"| function | from | {' | '.join(self.frameworks)} |", "|---|---|" + "---|" * len(self.frameworks)]
+        lines = [
+            f"{covered} of {total} differentiable functions of the Array API standard {array_api.VERSION} "
+            f"are checked on all of {', '.join(self.frameworks)}.",
+            "",
+            f"| function | from | {' | '.join(self.frameworks)} |",
+            "|---|---|" + "---|" * len(self.frameworks),
+        ]
         for row in self.rows:
             cells = [_cell(row, fw) for fw in self.frameworks]
             lines.append(f"| `{row.name}` | {row.source} | {' | '.join(cells)} |")
@@ -115,8 +149,9 @@ def measure(cases: list[LoadedCase], frameworks: list[str], report: Report | Non
     for entry in array_api.FUNCTIONS:
         ours = _ours(entry.name)
         name = ours if ours in FUNCTIONS or ours in counts else entry.name
-        rows.append(Row(entry.name, f"array-api: {entry.category}", not entry.not_differentiable,
-                        _plain(counts.get(name, {}))))
+        rows.append(
+            Row(entry.name, f"array-api: {entry.category}", not entry.not_differentiable, _plain(counts.get(name, {})))
+        )
     standard = {_ours(f.name) for f in array_api.FUNCTIONS}
     others = [f for f in FUNCTIONS.values() if f.name not in standard]
     for function in sorted(others, key=lambda f: SOURCES.index(f.standard)):  # by source, in the table's order

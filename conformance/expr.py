@@ -5,6 +5,7 @@ against the declared names and the fixed function table; evaluation walks the
 tree with an `Ops` table, so the same expression runs in NumPy (the oracle) and
 in every framework (each adapter maps the table to its own functions).
 """
+
 from __future__ import annotations
 
 import ast
@@ -39,13 +40,19 @@ NODE_WORK = 1_000
 
 
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.Div: operator.truediv, ast.Pow: operator.pow,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
 }
 #: the Array API's names of the arithmetic operators
 _OPERATOR_NAMES = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide", ast.Pow: "pow"}
 _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
 }
 
 
@@ -159,7 +166,7 @@ class _OldNames(ast.NodeTransformer):
 
 def _abridged(text: str, keep: int = 60, unit: str = "characters") -> str:
     """`text` with its middle cut out when long, so that an error message stays readable."""
-    return text if len(text) <= keep else f"{text[:keep // 2]}...{text[-keep // 2:]} ({len(text):,} {unit})"
+    return text if len(text) <= keep else f"{text[: keep // 2]}...{text[-keep // 2 :]} ({len(text):,} {unit})"
 
 
 def _check_depth(root: ast.expr) -> None:
@@ -168,14 +175,17 @@ def _check_depth(root: ast.expr) -> None:
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise ExprError(f"an expression nested more than {MAX_DEPTH} levels deep (the limit)",
-                            getattr(node, "lineno", 1))
+            raise ExprError(
+                f"an expression nested more than {MAX_DEPTH} levels deep (the limit)", getattr(node, "lineno", 1)
+            )
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
 
 
 def _fail(node: ast.AST, what: str) -> ExprError:
-    return ExprError(f"{what} is not allowed in an expression (column {getattr(node, 'col_offset', 0) + 1})",
-                     getattr(node, "lineno", 1))
+    return ExprError(
+        f"{what} is not allowed in an expression (column {getattr(node, 'col_offset', 0) + 1})",
+        getattr(node, "lineno", 1),
+    )
 
 
 def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
@@ -190,8 +200,10 @@ def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
             return ("num", float(node.value))
         except OverflowError:  # an integer literal beyond float64, e.g. 400 hex digits
             digits = _abridged(str(node.value), unit="digits")
-            raise ExprError(f"the integer {digits} is beyond float64's range (about 1.8e308) "
-                            f"(column {node.col_offset + 1})", node.lineno) from None
+            raise ExprError(
+                f"the integer {digits} is beyond float64's range (about 1.8e308) (column {node.col_offset + 1})",
+                node.lineno,
+            ) from None
     if isinstance(node, ast.Name):
         if node.id in CONSTANTS and node.id not in names:
             return ("num", CONSTANTS[node.id])
@@ -206,8 +218,7 @@ def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
         operand = _check(node.operand, names, used)
         return ("neg", operand) if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
-        return ("cmp", type(node.ops[0]), _check(node.left, names, used),
-                _check(node.comparators[0], names, used))
+        return ("cmp", type(node.ops[0]), _check(node.left, names, used), _check(node.comparators[0], names, used))
     if isinstance(node, ast.Subscript):
         index = node.slice
         negative = isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub)
@@ -220,24 +231,39 @@ def _check(node: ast.AST, names: frozenset[str], used: set[str]) -> tuple:
         return ("index", _check(node.value, names, used), k)
     if isinstance(node, ast.List):
         if not node.elts and names:  # an adapter never sees it: only a constant is evaluated in NumPy alone
-            raise _fail(node, "an empty list in an expression of the inputs (an empty input is written as the "
-                              "input's value: [] for shape (0,), [[], [], []] for (3, 0))")
+            raise _fail(
+                node,
+                "an empty list in an expression of the inputs (an empty input is written as the "
+                "input's value: [] for shape (0,), [[], [], []] for (3, 0))",
+            )
         return ("stack", tuple(_check(e, names, used) for e in node.elts))
     if isinstance(node, ast.Call):
         return _call(node, names, used)
-    kind = {ast.Attribute: "attribute access", ast.Lambda: "a lambda",
-            ast.ListComp: "a comprehension", ast.GeneratorExp: "a comprehension",
-            ast.DictComp: "a comprehension", ast.SetComp: "a comprehension",
-            ast.Dict: "a dict", ast.Tuple: "a tuple", ast.NamedExpr: "assignment",
-            ast.IfExp: "a conditional expression (use where())", ast.BoolOp: "and/or",
-            ast.Starred: "unpacking"}.get(type(node), f"{type(node).__name__}")
+    kind = {
+        ast.Attribute: "attribute access",
+        ast.Lambda: "a lambda",
+        ast.ListComp: "a comprehension",
+        ast.GeneratorExp: "a comprehension",
+        ast.DictComp: "a comprehension",
+        ast.SetComp: "a comprehension",
+        ast.Dict: "a dict",
+        ast.Tuple: "a tuple",
+        ast.NamedExpr: "assignment",
+        ast.IfExp: "a conditional expression (use where())",
+        ast.BoolOp: "and/or",
+        ast.Starred: "unpacking",
+    }.get(type(node), f"{type(node).__name__}")
     raise _fail(node, kind)
 
 
 def _returns_tuple(node: ast.expr) -> TypeGuard[ast.Call]:
     """Whether `node` calls a function of the table that returns a tuple."""
-    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in TABLE
-            and TABLE[node.func.id].outputs is not None)
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in TABLE
+        and TABLE[node.func.id].outputs is not None
+    )
 
 
 def _call(node: ast.Call, names: frozenset[str], used: set[str], selected: int | None = None) -> tuple:
@@ -261,18 +287,28 @@ def _call(node: ast.Call, names: frozenset[str], used: set[str], selected: int |
         raise _fail(node, f"{name}() given {twice[0]} twice")
     # keyword arguments become positions; an option skipped before one given takes its default
     last = max((function.signature.index(k) for k in given), default=len(node.args) - 1)
-    arg_nodes: list[ast.expr | None] = [*node.args, *(given.get(option) for option in
-                                                       function.signature[len(node.args):last + 1])]
-    required = arg_nodes[:len(function.params)]
+    arg_nodes: list[ast.expr | None] = [
+        *node.args,
+        *(given.get(option) for option in function.signature[len(node.args) : last + 1]),
+    ]
+    required = arg_nodes[: len(function.params)]
     if len(node.args) > len(function.signature) or len(required) < len(function.params) or None in required:
-        raise ExprError(f"{name}() takes {' or '.join(map(str, FUNCTIONS[name]))} argument(s), "
-                        f"got {len(node.args)}", node.lineno)
-    return ("call", name, tuple(_argument(function, parameter, a, names, used)
-                                for parameter, a in zip(function.signature, arg_nodes, strict=False)))
+        raise ExprError(
+            f"{name}() takes {' or '.join(map(str, FUNCTIONS[name]))} argument(s), got {len(node.args)}", node.lineno
+        )
+    return (
+        "call",
+        name,
+        tuple(
+            _argument(function, parameter, a, names, used)
+            for parameter, a in zip(function.signature, arg_nodes, strict=False)
+        ),
+    )
 
 
-def _argument(function: Function, parameter: str, node: ast.expr | None, names: frozenset[str],
-              used: set[str]) -> tuple:
+def _argument(
+    function: Function, parameter: str, node: ast.expr | None, names: frozenset[str], used: set[str]
+) -> tuple:
     """One argument of a call: a literal (an option left out takes its default), a list of arrays, or an operand."""
     if node is None:
         return ("literal", function.options[parameter])
@@ -310,6 +346,7 @@ def _literal(node: ast.expr) -> object:
 
 def _is_kind(value: object, kind: Kind) -> bool:
     """Whether a literal's value is of `kind`; integers within MAX_ELEMENTS, so that none is absurd."""
+
     def integer(v: object) -> bool:
         return type(v) is int and abs(v) <= MAX_ELEMENTS
 
@@ -335,8 +372,11 @@ def _keyword_arguments(node: ast.Call, function: Function) -> dict[str, ast.expr
     given: dict[str, ast.expr] = {}
     for keyword in node.keywords:
         if keyword.arg is None or keyword.arg not in keywords:
-            raise _fail(keyword.value, f"a keyword argument {keyword.arg or '**'!s} to {function.name}() "
-                                       f"(its options: {', '.join(keywords) or 'none'})")
+            raise _fail(
+                keyword.value,
+                f"a keyword argument {keyword.arg or '**'!s} to {function.name}() "
+                f"(its options: {', '.join(keywords) or 'none'})",
+            )
         given[keyword.arg] = keyword.value
     return given
 
@@ -386,8 +426,10 @@ def measure(expression: Expr, shapes: Mapping[str, Shape]) -> Size:
         """One value computed: bounded, and its cost counted."""
         size = math.prod(shape)
         if size > MAX_ELEMENTS:
-            raise ExprError(f"a value of {describe(shape)} ({size:,} elements) is larger than the limit of "
-                            f"{MAX_ELEMENTS:,} elements")
+            raise ExprError(
+                f"a value of {describe(shape)} ({size:,} elements) is larger than the limit of "
+                f"{MAX_ELEMENTS:,} elements"
+            )
         work[0] += NODE_WORK + size
         return shape
 
@@ -409,8 +451,9 @@ def broadcast(*shapes: Shape) -> Shape:
         raise ExprError(str(err)) from None
 
 
-def _node_shape(tree: tuple, shapes: Mapping[str, Shape], visit: Callable[[tuple], Shape],
-                account: Callable[[Shape], Shape]) -> Shape:
+def _node_shape(
+    tree: tuple, shapes: Mapping[str, Shape], visit: Callable[[tuple], Shape], account: Callable[[Shape], Shape]
+) -> Shape:
     tag = tree[0]
     if tag == "num":
         return ()
@@ -450,8 +493,10 @@ def _call_shapes(tree: tuple, visit: Callable[[tuple], Shape]) -> tuple[Function
     """A call's function, its operands' shapes (a list argument's items in order) and its literal options."""
     function, args = TABLE[tree[1]], tree[2]
     operands = [visit(e) for a in args if a[0] != "literal" for e in (a[1] if a[0] == "list" else [a])]
-    options = {**function.options,
-               **{option: a[1] for option, a in zip(function.signature, args, strict=False) if a[0] == "literal"}}
+    options = {
+        **function.options,
+        **{option: a[1] for option, a in zip(function.signature, args, strict=False) if a[0] == "literal"},
+    }
     return function, operands, options
 
 

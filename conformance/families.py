@@ -7,6 +7,7 @@ and sampler. Adapters supply only `log_prob` and a native sampler per family.
 `LIKELIHOODS` are the families maximum likelihood fits (kinds/mle.py): density,
 sampler and the statistics a closed-form MLE is written in.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -62,9 +63,11 @@ def _mvn_score(p: Params, x: np.ndarray) -> np.ndarray:
     return -np.linalg.solve(tril @ tril.T, (x - p["loc"]).T).T
 
 
-def _location_scale(noise: Callable[[np.random.Generator, tuple], np.ndarray],
-                    log_prob_std: Callable[[np.ndarray], np.ndarray],
-                    score_std: Callable[[np.ndarray], np.ndarray]) -> Family:
+def _location_scale(
+    noise: Callable[[np.random.Generator, tuple], np.ndarray],
+    log_prob_std: Callable[[np.ndarray], np.ndarray],
+    score_std: Callable[[np.ndarray], np.ndarray],
+) -> Family:
     """A location-scale family from its standard density: x = loc + scale * z, p(x) = p0(z) / scale."""
     standard = lambda p, x: (x - p["loc"]) / p["scale"]
     return Family(
@@ -88,19 +91,24 @@ def _lognormal_log_prob(p: Params, x: np.ndarray) -> np.ndarray:
 
 
 FAMILIES: dict[str, Family] = {
-    "Laplace": _location_scale(lambda rng, shape: rng.laplace(size=shape),
-                               lambda z: -np.abs(z) - np.log(2.0), lambda z: -np.sign(z)),
-    "Logistic": _location_scale(lambda rng, shape: rng.logistic(size=shape),
-                                lambda z: -z - 2 * np.logaddexp(0.0, -z), lambda z: -np.tanh(z / 2)),
-    "Gumbel": _location_scale(lambda rng, shape: rng.gumbel(size=shape),
-                              lambda z: -(z + np.exp(-z)), lambda z: np.exp(-z) - 1),
-    "Cauchy": _location_scale(lambda rng, shape: rng.standard_cauchy(size=shape),
-                              lambda z: -np.log(np.pi) - np.log1p(z * z), lambda z: -2 * z / (1 + z * z)),
+    "Laplace": _location_scale(
+        lambda rng, shape: rng.laplace(size=shape), lambda z: -np.abs(z) - np.log(2.0), lambda z: -np.sign(z)
+    ),
+    "Logistic": _location_scale(
+        lambda rng, shape: rng.logistic(size=shape), lambda z: -z - 2 * np.logaddexp(0.0, -z), lambda z: -np.tanh(z / 2)
+    ),
+    "Gumbel": _location_scale(
+        lambda rng, shape: rng.gumbel(size=shape), lambda z: -(z + np.exp(-z)), lambda z: np.exp(-z) - 1
+    ),
+    "Cauchy": _location_scale(
+        lambda rng, shape: rng.standard_cauchy(size=shape),
+        lambda z: -np.log(np.pi) - np.log1p(z * z),
+        lambda z: -2 * z / (1 + z * z),
+    ),
     "StudentT": Family(
         reparam_params=("df", "loc", "scale"),
         model_params=("df", "loc", "scale"),
-        noise=lambda rng, n, p: rng.standard_t(np.broadcast_to(p["df"], np.shape(p["loc"])),
-                                               (n, *np.shape(p["loc"]))),
+        noise=lambda rng, n, p: rng.standard_t(np.broadcast_to(p["df"], np.shape(p["loc"])), (n, *np.shape(p["loc"]))),
         transform=lambda p, z, ops: p["loc"] + p["scale"] * z,
         standardize=lambda p, x: (x - p["loc"]) / p["scale"],
         log_prob=_student_t_log_prob,
@@ -141,8 +149,10 @@ FAMILIES: dict[str, Family] = {
         reparam_params=("loc", "scale_tril"),
         model_params=("loc", "covariance_matrix"),
         noise=lambda rng, n, p: rng.standard_normal((n, np.shape(p["loc"])[-1])),
-        transform=lambda p, z, ops: p["loc"] + ops.functions["matmul"](
-            z, ops.functions["matrix_transpose"](ops.functions["tril"](p["scale_tril"]))),
+        transform=lambda p, z, ops: (
+            p["loc"]
+            + ops.functions["matmul"](z, ops.functions["matrix_transpose"](ops.functions["tril"](p["scale_tril"])))
+        ),
         standardize=lambda p, x: np.linalg.solve(_tril(p), (x - p["loc"]).T).T,
         log_prob=_mvn_log_prob,
         score=_mvn_score,
@@ -171,8 +181,11 @@ def _gamma_concentration_mle(x: np.ndarray) -> np.ndarray:
     is > 0). Solved per element by Brent's method to a relative 4 eps.
     """
     s = np.log(np.mean(x, 0)) - np.mean(np.log(x), 0)
-    return np.vectorize(lambda si: optimize.brentq(lambda a: np.log(a) - special.digamma(a) - si, 1e-12, 1e12,
-                                                   xtol=1e-300, rtol=4 * np.finfo(np.float64).eps))(s)
+    return np.vectorize(
+        lambda si: optimize.brentq(
+            lambda a: np.log(a) - special.digamma(a) - si, 1e-12, 1e12, xtol=1e-300, rtol=4 * np.finfo(np.float64).eps
+        )
+    )(s)
 
 
 def _shape(*params: Any) -> tuple[int, ...]:
@@ -180,23 +193,36 @@ def _shape(*params: Any) -> tuple[int, ...]:
 
 
 LIKELIHOODS: dict[str, Likelihood] = {
-    "Normal": Likelihood(FAMILIES["Normal"].model_params, _normal_log_prob, FAMILIES["Normal"].sample,
-                         {"sample_mean": lambda x: np.mean(x, 0), "sample_std": lambda x: np.std(x, 0)}),
+    "Normal": Likelihood(
+        FAMILIES["Normal"].model_params,
+        _normal_log_prob,
+        FAMILIES["Normal"].sample,
+        {"sample_mean": lambda x: np.mean(x, 0), "sample_std": lambda x: np.std(x, 0)},
+    ),
     "MultivariateNormal": Likelihood(
-        FAMILIES["MultivariateNormal"].model_params, _mvn_log_prob, FAMILIES["MultivariateNormal"].sample,
-        {"sample_mean": lambda x: np.mean(x, 0), "sample_cov": lambda x: np.cov(x, rowvar=False, bias=True)}),
+        FAMILIES["MultivariateNormal"].model_params,
+        _mvn_log_prob,
+        FAMILIES["MultivariateNormal"].sample,
+        {"sample_mean": lambda x: np.mean(x, 0), "sample_cov": lambda x: np.cov(x, rowvar=False, bias=True)},
+    ),
     "StudentT": Likelihood(FAMILIES["StudentT"].model_params, _student_t_log_prob, FAMILIES["StudentT"].sample),
     "Gamma": Likelihood(
         ("concentration", "rate"),
         lambda p, x: stats.gamma.logpdf(x, p["concentration"], scale=1 / p["rate"]),
         lambda rng, n, p: rng.gamma(p["concentration"], 1 / p["rate"], (n, *_shape(p["concentration"], p["rate"]))),
-        {"sample_mean": lambda x: np.mean(x, 0), "concentration_mle": _gamma_concentration_mle}),
+        {"sample_mean": lambda x: np.mean(x, 0), "concentration_mle": _gamma_concentration_mle},
+    ),
     # a regression's params carry the observation axis: one draw of the data at them (see kinds/mle.py)
-    "Poisson": Likelihood(("rate",), lambda p, x: stats.poisson.logpmf(x, p["rate"]),
-                          lambda rng, n, p: rng.poisson(p["rate"], (n, *np.shape(p["rate"]))).astype(np.float64)),
+    "Poisson": Likelihood(
+        ("rate",),
+        lambda p, x: stats.poisson.logpmf(x, p["rate"]),
+        lambda rng, n, p: rng.poisson(p["rate"], (n, *np.shape(p["rate"]))).astype(np.float64),
+    ),
     "Bernoulli": Likelihood(  # by its logits: log p(y) = y logits - log(1 + e^logits)
-        ("logits",), lambda p, x: x * p["logits"] - np.logaddexp(0.0, p["logits"]),
-        lambda rng, n, p: (rng.random((n, *np.shape(p["logits"]))) < special.expit(p["logits"])).astype(np.float64)),
+        ("logits",),
+        lambda p, x: x * p["logits"] - np.logaddexp(0.0, p["logits"]),
+        lambda rng, n, p: (rng.random((n, *np.shape(p["logits"]))) < special.expit(p["logits"])).astype(np.float64),
+    ),
 }
 
 
@@ -212,15 +238,21 @@ class Implicit:
 
 
 IMPLICIT: dict[str, Implicit] = {
-    "Gamma": Implicit(("concentration", "rate"),
-                      cdf=lambda p, x: special.gammainc(p["concentration"], p["rate"] * x),
-                      pdf=lambda p, x: stats.gamma.pdf(x, p["concentration"], scale=1 / p["rate"])),
-    "Beta": Implicit(("concentration1", "concentration0"),
-                     cdf=lambda p, x: special.betainc(p["concentration1"], p["concentration0"], x),
-                     pdf=lambda p, x: stats.beta.pdf(x, p["concentration1"], p["concentration0"])),
-    "StudentT": Implicit(("df", "loc", "scale"),
-                         cdf=lambda p, x: stats.t.cdf(x, p["df"], p["loc"], p["scale"]),
-                         pdf=lambda p, x: stats.t.pdf(x, p["df"], p["loc"], p["scale"])),
+    "Gamma": Implicit(
+        ("concentration", "rate"),
+        cdf=lambda p, x: special.gammainc(p["concentration"], p["rate"] * x),
+        pdf=lambda p, x: stats.gamma.pdf(x, p["concentration"], scale=1 / p["rate"]),
+    ),
+    "Beta": Implicit(
+        ("concentration1", "concentration0"),
+        cdf=lambda p, x: special.betainc(p["concentration1"], p["concentration0"], x),
+        pdf=lambda p, x: stats.beta.pdf(x, p["concentration1"], p["concentration0"]),
+    ),
+    "StudentT": Implicit(
+        ("df", "loc", "scale"),
+        cdf=lambda p, x: stats.t.cdf(x, p["df"], p["loc"], p["scale"]),
+        pdf=lambda p, x: stats.t.pdf(x, p["df"], p["loc"], p["scale"]),
+    ),
     "Dirichlet": Implicit(("concentration",), cdf=None, pdf=None),
 }
 

@@ -8,6 +8,7 @@ calls: one sample per call and shape of its `Sweep` (axes, options, batches, sca
 matrices made well conditioned where the function needs it. The output is reviewed and committed like any case;
 `tests/test_generate.py` checks that it is current.
 """
+
 from __future__ import annotations
 
 import zlib
@@ -35,12 +36,15 @@ from conformance.functions import (
 #: generic points in the vector sample
 POINTS = 4
 EMPTY = "the empty vector: the gradient is empty, which every representation of zero matches"
-STRUCTURES = {Structure.SPD: "symmetric positive definite with eigenvalues 1, ..., n (Q diag(1, ..., n) Q^T, Q from "
-                             "the QR of B)",
-              Structure.CONDITIONED: "well conditioned (B + (|B|_2 + 1) I: singular values at least 1)"}
-HEADER = ("# yaml-language-server: $schema=../../../schema/case.schema.json\n"
-          "# Written by `conformance generate-sweeps --out conformance/cases/sweeps` from the function's record in\n"
-          "# conformance/functions.py (its Sweep): edit the record, not this file.\n")
+STRUCTURES = {
+    Structure.SPD: "symmetric positive definite with eigenvalues 1, ..., n (Q diag(1, ..., n) Q^T, Q from the QR of B)",
+    Structure.CONDITIONED: "well conditioned (B + (|B|_2 + 1) I: singular values at least 1)",
+}
+HEADER = (
+    "# yaml-language-server: $schema=../../../schema/case.schema.json\n"
+    "# Written by `conformance generate-sweeps --out conformance/cases/sweeps` from the function's record in\n"
+    "# conformance/functions.py (its Sweep): edit the record, not this file.\n"
+)
 
 
 def sweepable(function: Function) -> bool:
@@ -52,10 +56,16 @@ def by_points(function: Function) -> bool:
     """A unary or binary elementwise function: swept by points of its domain (any other function by calls), its
     options of a number or a flag (an activation's slope, gelu's approximation) at their defaults; an axis makes it
     a function of the whole array (cumulative_sum)."""
-    scalar_options = all(name in function.options and kind in (Kind.NUMBER, Kind.BOOLEAN)
-                         for name, kind in function.literal.items())
-    return (function.shape is elementwise and function.outputs is None and scalar_options and not function.lists
-            and len(function.params) <= 2)
+    scalar_options = all(
+        name in function.options and kind in (Kind.NUMBER, Kind.BOOLEAN) for name, kind in function.literal.items()
+    )
+    return (
+        function.shape is elementwise
+        and function.outputs is None
+        and scalar_options
+        and not function.lists
+        and len(function.params) <= 2
+    )
 
 
 def sweep_case(function: Function) -> dict[str, Any]:
@@ -70,6 +80,7 @@ def sweep_case(function: Function) -> dict[str, Any]:
 
     def draw(n: int | None) -> dict[str, Any]:
         return {p: _numbers(rng.uniform(lo, hi, n), 3) for p, (lo, hi) in zip(params, sweep.domain, strict=True)}
+
     vector, scalar = draw(POINTS), draw(None)
     domain = ", ".join(f"{p} in ({lo:g}, {hi:g})" for p, (lo, hi) in zip(params, sweep.domain, strict=True))
     case: dict[str, Any] = {
@@ -77,16 +88,16 @@ def sweep_case(function: Function) -> dict[str, Any]:
         "kind": "vjp",
         "title": f"{function.name} over its domain and at its special points",
         "why": f"Generic points drawn uniformly from {domain} by a generator seeded with the name, judged by "
-               + ("the derivative stated for every point" if sweep.oracle_off else "the oracle")
-               + ("; each special point states the derivative there." if sweep.special else ".")
-               + (f" {sweep.why}." if sweep.why else ""),
+        + ("the derivative stated for every point" if sweep.oracle_off else "the oracle")
+        + ("; each special point states the derivative there." if sweep.special else ".")
+        + (f" {sweep.why}." if sweep.why else ""),
         "tags": ["sweep", "elementwise"],
         "inputs": vector,
         "function": sweep.function or f"{function.name}({', '.join(params)})",
         "cotangent": _numbers(rng.uniform(0.5, 1.5, POINTS), 2),
     }
     if any(v != "zero" for v in sweep.everywhere.values()):  # a derivative stated for every point is the VJP's
-        case["cotangent"] = [1.0] * POINTS                    # value only under a cotangent of ones
+        case["cotangent"] = [1.0] * POINTS  # value only under a cotangent of ones
     expected = {p: _expectation(v, sweep.why) for p, v in sweep.everywhere.items()}
     for p in {p for k in sweep.known if not k.bug for p in _params(k, params)} - set(expected):
         expected[p] = {"why": "judged by the oracle; a framework's documented difference is recorded"}
@@ -99,14 +110,26 @@ def sweep_case(function: Function) -> dict[str, Any]:
     if bugs:
         case["divergences"] = bugs
     empty_expected: dict[str, dict[str, Any]] = {p: {"status": "zero", "why": EMPTY} for p in params}
-    empty = {"name": "empty", "why": f"At {EMPTY}.", "inputs": {p: [] for p in params}, "cotangent": [],
-             "expected": empty_expected}
+    empty = {
+        "name": "empty",
+        "why": f"At {EMPTY}.",
+        "inputs": {p: [] for p in params},
+        "cotangent": [],
+        "expected": empty_expected,
+    }
     _record(empty_expected, tuple(k for k in sweep.known if k.status), params)  # no values here to differ
-    case["samples"] = [{"name": "generic"}, {"name": "scalar", "inputs": scalar, "cotangent": 1.0}, empty,
-                       *(_sample(point, sweep, params) for point in sweep.special)]
+    case["samples"] = [
+        {"name": "generic"},
+        {"name": "scalar", "inputs": scalar, "cotangent": 1.0},
+        empty,
+        *(_sample(point, sweep, params) for point in sweep.special),
+    ]
     for sample in case["samples"]:  # a bug that holds at the generic points (not the empty one) and some special ones
-        held = [_divergence(k) for k in sweep.known if k.bug and k.points is not None
-                and (sample["name"] in k.generic or sample["name"] in k.points)]
+        held = [
+            _divergence(k)
+            for k in sweep.known
+            if k.bug and k.points is not None and (sample["name"] in k.generic or sample["name"] in k.points)
+        ]
         if held:
             sample["divergences"] = [*sample.get("divergences", []), *held]
     return case
@@ -117,8 +140,11 @@ def _calls_case(function: Function, sweep: Sweep) -> dict[str, Any]:
     rng = np.random.default_rng(zlib.crc32(function.name.encode()))
     samples = [_call_sample(call, sweep, rng) for call in sweep.calls]
     names = sorted({n for s in samples for n in s["inputs"]})
-    drawn = ", ".join(f"{n} in ({lo:g}, {hi:g})" for n in sorted({n for c in sweep.calls for n in c.shapes})
-                      for lo, hi in [sweep.ranges.get(n, RANGE)])
+    drawn = ", ".join(
+        f"{n} in ({lo:g}, {hi:g})"
+        for n in sorted({n for c in sweep.calls for n in c.shapes})
+        for lo, hi in [sweep.ranges.get(n, RANGE)]
+    )
     made = "".join(f"; {n} is made {STRUCTURES[s]}" for n, s in sweep.structure.items())
     first = dict(samples[0])
     case: dict[str, Any] = {
@@ -126,9 +152,11 @@ def _calls_case(function: Function, sweep: Sweep) -> dict[str, Any]:
         "kind": "vjp",
         "title": f"{function.name} in each of its shapes and options",
         "why": f"Inputs drawn uniformly from {drawn} by a generator seeded with the name, in the shapes and calls of "
-               f"the samples, judged by the oracle{made}." + (f" {sweep.why}." if sweep.why else ""),
+        f"the samples, judged by the oracle{made}." + (f" {sweep.why}." if sweep.why else ""),
         "tags": ["sweep", function.standard.value],
-        "inputs": first["inputs"], "function": first["function"], "cotangent": first["cotangent"],
+        "inputs": first["inputs"],
+        "function": first["function"],
+        "cotangent": first["cotangent"],
     }
     for call, sample in zip(sweep.calls, samples, strict=True):
         held = tuple(k for k in sweep.known if k.points is None or call.name in k.points)
@@ -162,9 +190,14 @@ def _call_sample(call: Call, sweep: Sweep, rng: np.random.Generator) -> dict[str
     cotangent = np.round(rng.uniform(0.5, 1.5, output.shape) * 16) / 16
     if np.iscomplexobj(output):  # a complex output takes a complex cotangent, written as an expression per element
         cotangent = np.vectorize(lambda re, im: f"{re:g}{im:+g}j", otypes=[object])(
-            cotangent, np.round(rng.uniform(-1.0, 1.0, output.shape) * 16) / 16)
-    return {"name": call.name, "function": call.function, "inputs": inputs,
-            "cotangent": nested(cotangent) if output.shape else cotangent.item()}
+            cotangent, np.round(rng.uniform(-1.0, 1.0, output.shape) * 16) / 16
+        )
+    return {
+        "name": call.name,
+        "function": call.function,
+        "inputs": inputs,
+        "cotangent": nested(cotangent) if output.shape else cotangent.item(),
+    }
 
 
 def nested(value: np.ndarray) -> Any:
@@ -188,8 +221,12 @@ def structured(value: np.ndarray, structure: Structure) -> np.ndarray:
 
 def _sample(point: SpecialPoint, sweep: Sweep, params: tuple[str, ...]) -> dict[str, Any]:
     """A special point as a sample: its inputs, its stated derivative under a cotangent of 1, what is known there."""
-    sample: dict[str, Any] = {"name": point.name, "why": f"At {point.name}: {point.why}.",
-                              "inputs": {p: float(v) for p, v in point.inputs.items()}, "cotangent": 1.0}
+    sample: dict[str, Any] = {
+        "name": point.name,
+        "why": f"At {point.name}: {point.why}.",
+        "inputs": {p: float(v) for p, v in point.inputs.items()},
+        "cotangent": 1.0,
+    }
     expected = {p: _expectation(v, point.why) for p, v in point.expected.items()}
     held = tuple(k for k in sweep.known if k.points is None or point.name in k.points)
     _record(expected, (*held, *point.known), params)
@@ -260,8 +297,9 @@ def _numbers(values: np.ndarray | float, digits: int) -> Any:
 
 def render(function: Function) -> str:
     """The file of one function's sweep case."""
-    text = yaml.safe_dump([sweep_case(function)], sort_keys=False, width=120, allow_unicode=False,
-                          default_flow_style=None)
+    text = yaml.safe_dump(
+        [sweep_case(function)], sort_keys=False, width=120, allow_unicode=False, default_flow_style=None
+    )
     return HEADER + text
 
 

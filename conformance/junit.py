@@ -12,6 +12,7 @@ An interrupted run's suites carry a `partial` property. A character XML 1.0 forb
 YAML escape, a framework's ANSI colours) is written as its Python escape, `\\x1b`: visible, and the file stays
 well formed.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,13 @@ from conformance.vocabulary import Verdict
 
 #: what XML 1.0 forbids: C0 controls but tab, newline and carriage return; surrogates; U+FFFE and U+FFFF
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_OUTCOME = {Verdict.FAIL: "failure", Verdict.STALE: "failure", Verdict.ERROR: "error",
-            Verdict.XFAIL: "skipped", Verdict.UNAVAILABLE: "skipped"}
+_OUTCOME = {
+    Verdict.FAIL: "failure",
+    Verdict.STALE: "failure",
+    Verdict.ERROR: "error",
+    Verdict.XFAIL: "skipped",
+    Verdict.UNAVAILABLE: "skipped",
+}
 
 
 def xml(report: Report) -> str:
@@ -36,9 +42,17 @@ def xml(report: Report) -> str:
     for fw, label, jobs in _suites(report):
         info = env.frameworks[fw]
         outcomes = [_OUTCOME.get(j.verdict) for j in jobs]
-        suite = ET.SubElement(root, "testsuite", name=label, tests=str(len(jobs)), timestamp=report.created,
-                              failures=str(outcomes.count("failure")), errors=str(outcomes.count("error")),
-                              skipped=str(outcomes.count("skipped")), time=f"{sum(j.seconds for j in jobs):.3f}")
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=label,
+            tests=str(len(jobs)),
+            timestamp=report.created,
+            failures=str(outcomes.count("failure")),
+            errors=str(outcomes.count("error")),
+            skipped=str(outcomes.count("skipped")),
+            time=f"{sum(j.seconds for j in jobs):.3f}",
+        )
         properties = ET.SubElement(suite, "properties")
         regime = [("regime", how)] if jobs and (how := _regime(info, jobs[0])) else []
         for name, value in [*info.versions.items(), *regime, ("python", env.python), ("platform", env.platform)]:
@@ -47,14 +61,22 @@ def xml(report: Report) -> str:
             ET.SubElement(properties, "property", name="unavailable", value=info.reason)
         ET.SubElement(properties, "property", name="frameworks differ", value=ranked.headline())
         if report.partial:  # an interrupted run: the jobs that did not finish are missing, not passing
-            ET.SubElement(properties, "property", name="partial",
-                          value=f"{report.partial.reason}: {report.partial.finished} of {report.partial.planned} jobs")
+            ET.SubElement(
+                properties,
+                "property",
+                name="partial",
+                value=f"{report.partial.reason}: {report.partial.finished} of {report.partial.planned} jobs",
+            )
         for job, outcome in zip(jobs, outcomes, strict=True):
             name, params = item_name(job.case, label, job.dtype)
-            case = ET.SubElement(suite, "testcase", classname=f"{label}.{job.case}", name=f"{name}[{params}]",
-                                 time=f"{job.seconds:.3f}")
-            conventions = dict.fromkeys(f"{g.convention.why} ({g.convention.link})" for g in job.gradients.values()
-                                        if g.verdict == Verdict.CONVENTION and g.convention)
+            case = ET.SubElement(
+                suite, "testcase", classname=f"{label}.{job.case}", name=f"{name}[{params}]", time=f"{job.seconds:.3f}"
+            )
+            conventions = dict.fromkeys(
+                f"{g.convention.why} ({g.convention.link})"
+                for g in job.gradients.values()
+                if g.verdict == Verdict.CONVENTION and g.convention
+            )
             listed = [("convention", text) for text in conventions]
             listed += [("differs", text) for text in blamed.get((job.case, label, job.dtype), [])]
             if listed:
@@ -63,8 +85,12 @@ def xml(report: Report) -> str:
                     ET.SubElement(holder, "property", name=name, value=text)
             if outcome:
                 reasons = _reasons(job)
-                ET.SubElement(case, outcome, message=f"{job.verdict.value}: {reasons[0] if reasons else '-'}",
-                              type=job.verdict.value).text = "\n".join(reasons)
+                ET.SubElement(
+                    case,
+                    outcome,
+                    message=f"{job.verdict.value}: {reasons[0] if reasons else '-'}",
+                    type=job.verdict.value,
+                ).text = "\n".join(reasons)
     ET.indent(root)
     text = ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
     return FORBIDDEN.sub(lambda m: ascii(m.group())[1:-1], text)  # only values hold them, never the markup
@@ -75,8 +101,10 @@ def _blamed(ranked: ranking.Ranking) -> dict[tuple[str, str, str], list[str]]:
     rows = ranked.of(ranking.Section.MISSES)
     blamed: dict[tuple[str, str, str], list[str]] = {}
     for i, finding in enumerate(rows, 1):
-        text = (f"rank {i} of {len(rows)}: {finding.gradient} [{', '.join(finding.dtypes)}]: {finding.heading}: "
-                f"{finding.answers()}")
+        text = (
+            f"rank {i} of {len(rows)}: {finding.gradient} [{', '.join(finding.dtypes)}]: {finding.heading}: "
+            f"{finding.answers()}"
+        )
         for label in finding.odd:
             for dtype in finding.dtypes:
                 blamed.setdefault((finding.case, label, dtype), []).append(text)

@@ -7,6 +7,7 @@ regular files are read, up to MAX_FILE_BYTES; they must be UTF-8; nesting,
 duplicate keys and what YAML aliases expand to are bounded by a SafeLoader
 subclass before anything is built from them.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -75,7 +76,7 @@ def source_name(file: str | Path) -> str:
     path = Path(file)
     folders = path.parts[:-1]
     if "cases" in folders:
-        return Path(*path.parts[len(folders) - folders[::-1].index("cases") - 1:]).as_posix()
+        return Path(*path.parts[len(folders) - folders[::-1].index("cases") - 1 :]).as_posix()
     return path.as_posix() if not path.is_absolute() and ".." not in folders else path.name
 
 
@@ -104,8 +105,13 @@ def load(paths: list[str | Path]) -> tuple[list[LoadedCase], list[LoadError]]:
         for loaded in file_cases:
             where = f"{loaded.file}:{loaded.line}"
             if loaded.case.id in seen:
-                errors.append(LoadError(loaded.file, loaded.line,
-                                        f"duplicate case id {loaded.case.id!r} (first at {seen[loaded.case.id]})"))
+                errors.append(
+                    LoadError(
+                        loaded.file,
+                        loaded.line,
+                        f"duplicate case id {loaded.case.id!r} (first at {seen[loaded.case.id]})",
+                    )
+                )
                 continue
             seen[loaded.case.id] = where
             cases.append(loaded)
@@ -156,8 +162,14 @@ def load_file(file: Path) -> tuple[list[LoadedCase], list[LoadError]]:
     return cases, errors
 
 
-def _load_case(name: str, node: yaml.Node, item: dict[str, Any], case_id: str | None = None,
-               where: Callable[[tuple], tuple] = lambda path: path, label: str = "") -> tuple[Any, list[LoadError]]:
+def _load_case(
+    name: str,
+    node: yaml.Node,
+    item: dict[str, Any],
+    case_id: str | None = None,
+    where: Callable[[tuple], tuple] = lambda path: path,
+    label: str = "",
+) -> tuple[Any, list[LoadError]]:
     """One case validated and compiled (with `case_id` as its id), or its errors at the lines `where` maps to, each
     message after `label` (which sample)."""
     try:
@@ -169,14 +181,21 @@ def _load_case(name: str, node: yaml.Node, item: dict[str, Any], case_id: str | 
             case.compile()
         _reissue(caught, name, node)
     except ValidationError as err:
-        return None, [LoadError(name, _line_of(node, where(path)), label + message)
-                      for path, message in _errors(err, item)]
+        return None, [
+            LoadError(name, _line_of(node, where(path)), label + message) for path, message in _errors(err, item)
+        ]
     except ExprAt as err:
         path = where(err.path)
         return None, [LoadError(name, _line_of(node, path) + err.line - 1, f"{label}{_dotted(path)}: {err}")]
     except Exception as err:  # the promise is an error per bad case, never a crashed run; but this is our bug
-        return None, [LoadError(name, node.start_mark.line + 1, f"the loader failed on this case "
-                                f"({type(err).__name__}: {err}); this is a bug in conformance: please report it")]
+        return None, [
+            LoadError(
+                name,
+                node.start_mark.line + 1,
+                f"the loader failed on this case "
+                f"({type(err).__name__}: {err}); this is a bug in conformance: please report it",
+            )
+        ]
     return case, []
 
 
@@ -186,8 +205,9 @@ def _reissue(caught: list[warnings.WarningMessage], name: str, node: yaml.Node) 
         line = warning.lineno
         if isinstance(warning.message, renames.RenamedWarning):
             call = re.compile(rf"(?<![\w.]){re.escape(warning.message.old)}\s*\(")
-            line = next((n.start_mark.line + 1 for n in _scalars(node) if call.search(str(n.value))),
-                        node.start_mark.line + 1)
+            line = next(
+                (n.start_mark.line + 1 for n in _scalars(node) if call.search(str(n.value))), node.start_mark.line + 1
+            )
             warning.filename = name
         warnings.warn_explicit(warning.message, warning.category, warning.filename, line)
 
@@ -210,9 +230,14 @@ def _load_samples(name: str, node: yaml.Node, item: dict[str, Any]) -> tuple[lis
     errors: list[LoadError] = []
     for i, sample in enumerate(item["samples"]):
         if sample["name"] in first:
-            errors.append(LoadError(name, _line_of(node, ("samples", i, "name")),
-                                    f"samples.{i}.name: duplicate sample name {sample['name']!r} (first at line "
-                                    f"{_line_of(node, ('samples', first[sample['name']], 'name'))})"))
+            errors.append(
+                LoadError(
+                    name,
+                    _line_of(node, ("samples", i, "name")),
+                    f"samples.{i}.name: duplicate sample name {sample['name']!r} (first at line "
+                    f"{_line_of(node, ('samples', first[sample['name']], 'name'))})",
+                )
+            )
         first.setdefault(sample["name"], i)
     if errors:
         return [], errors
@@ -274,13 +299,20 @@ def read_text(file: Path) -> str:
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
-        raise Unreadable(f"not UTF-8: byte 0x{data[err.start]:02x} at column {column} is not valid UTF-8 "
-                         "(case files are UTF-8)", line) from None
+        raise Unreadable(
+            f"not UTF-8: byte 0x{data[err.start]:02x} at column {column} is not valid UTF-8 (case files are UTF-8)",
+            line,
+        ) from None
 
 
 def _file_kind(mode: int) -> str:
-    kinds = [(stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-             (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")]
+    kinds = [
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a folder"),
+    ]
     return next((what for test, what in kinds if test(mode)), "a special file")
 
 
@@ -298,8 +330,12 @@ class _Loader(yaml.SafeLoader):
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
         if self._depth >= MAX_DEPTH:
-            raise _Limit(None, None, f"nested deeper than {MAX_DEPTH} levels, the limit for a case file",
-                         self.peek_event().start_mark)
+            raise _Limit(
+                None,
+                None,
+                f"nested deeper than {MAX_DEPTH} levels, the limit for a case file",
+                self.peek_event().start_mark,
+            )
         self._depth += 1
         try:
             return super().compose_node(parent, index)
@@ -313,8 +349,12 @@ class _Loader(yaml.SafeLoader):
             if not isinstance(key, yaml.ScalarNode):
                 continue
             if (key.tag, key.value) in first:
-                raise yaml.composer.ComposerError(None, None, f"duplicate key {key.value!r} (first at line "
-                                                  f"{first[key.tag, key.value]})", key.start_mark)
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"duplicate key {key.value!r} (first at line {first[key.tag, key.value]})",
+                    key.start_mark,
+                )
             first[key.tag, key.value] = key.start_mark.line + 1
         return node
 
@@ -322,8 +362,11 @@ class _Loader(yaml.SafeLoader):
         try:
             return super().construct_object(node, deep)
         except (ValueError, OverflowError) as err:  # a scalar Python refuses: an int of 5,000 digits, month 13
-            raise yaml.constructor.ConstructorError(None, None, f"cannot read this value: {err}",
-                                                    node.start_mark) from None
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read this value: {err}", node.start_mark
+            ) from None
+
+
 def _check_expansion(root: yaml.Node) -> None:
     """Refuse a document that expands, through its aliases, beyond MAX_VALUES, MAX_EXPANDED_BYTES or MAX_DEPTH.
 
@@ -343,22 +386,34 @@ def _check_expansion(root: yaml.Node) -> None:
             if known is None:
                 raise _limit(parent, f"an alias inside its own anchor ({anchor}): a structure that contains itself")
             if level + known[2] > MAX_DEPTH:
-                raise _limit(parent, f"nested deeper than {MAX_DEPTH} levels once aliases are expanded (an alias "
-                                     f"of {anchor}), the limit for a case file")
+                raise _limit(
+                    parent,
+                    f"nested deeper than {MAX_DEPTH} levels once aliases are expanded (an alias "
+                    f"of {anchor}), the limit for a case file",
+                )
             return known
         sizes[id(node)] = None
         values, size, height = 1, len(node.value) if isinstance(node, yaml.ScalarNode) else 0, 0
-        children = [] if isinstance(node, yaml.ScalarNode) else \
-            [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else node.value
+        children = (
+            []
+            if isinstance(node, yaml.ScalarNode)
+            else [n for pair in node.value for n in pair]
+            if isinstance(node, yaml.MappingNode)
+            else node.value
+        )
         for child in children:
             v, b, h = walk(child, level + 1, node)
             values, size, height = values + v, size + b, max(height, h + 1)
             if values > MAX_VALUES:
-                raise _limit(node, f"more than {MAX_VALUES:,} values once aliases are expanded, the limit for a "
-                                   "case file")
+                raise _limit(
+                    node, f"more than {MAX_VALUES:,} values once aliases are expanded, the limit for a case file"
+                )
             if size > MAX_EXPANDED_BYTES:
-                raise _limit(node, f"more than {MAX_EXPANDED_BYTES:,} bytes of text once aliases are expanded, "
-                                   "the limit for a case file")
+                raise _limit(
+                    node,
+                    f"more than {MAX_EXPANDED_BYTES:,} bytes of text once aliases are expanded, "
+                    "the limit for a case file",
+                )
         sizes[id(node)] = (values, size, height)
         return values, size, height
 
@@ -400,7 +455,7 @@ def _errors(err: ValidationError, item: dict[str, Any]) -> list[tuple[tuple, str
     kept = []
     for (path, labelled), e in found:
         mismatch = labelled and e["type"] in ("list_type", "model_type", "dict_type", "model_attributes_type")
-        if mismatch and any(other[:len(path)] == path and o is not e for (other, _), o in found):
+        if mismatch and any(other[: len(path)] == path and o is not e for (other, _), o in found):
             continue
         kept.append((path, _describe(e, path, item)))
     return kept
@@ -444,8 +499,16 @@ def _known_keys(item: dict[str, Any], path: tuple) -> list[str]:
     types_here: list[Any] = models
     for step in path[:-1]:
         types_here = [inner for outer in types_here for inner in _inside(outer, step)]
-    return sorted({key for t in types_here if isinstance(t, type) and issubclass(t, BaseModel)
-                   for name, field in t.model_fields.items() for key in (name, field.alias) if key})
+    return sorted(
+        {
+            key
+            for t in types_here
+            if isinstance(t, type) and issubclass(t, BaseModel)
+            for name, field in t.model_fields.items()
+            for key in (name, field.alias)
+            if key
+        }
+    )
 
 
 def _inside(annotation: Any, step: str | int) -> list[Any]:

@@ -42,6 +42,7 @@ Complex inputs (complex128): the gradient of a real loss L(z) is dL/dx + i dL/dy
 own direction (x moved by h, then y by h), the bound the sum of the two bounds.
 Along a complex tangent the directional derivative is differenced as it stands.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -61,10 +62,11 @@ from conformance.vocabulary import Abstention
 EPS = float(np.finfo(np.float64).eps)
 
 #: the language in NumPy float64, compiled from each function's NumPy spelling (conformance/functions.py)
-NUMPY = Ops({name: spelling.to_callable(f.numpy, f, {"np": np, "special": special}, "NumPy")
-             for name, f in FUNCTIONS.items()},
-            const=lambda v: np.complex128(v) if isinstance(v, complex) else np.float64(v),
-            stack=lambda xs: np.stack([numeric(x) for x in xs]) if xs else np.empty(0))
+NUMPY = Ops(
+    {name: spelling.to_callable(f.numpy, f, {"np": np, "special": special}, "NumPy") for name, f in FUNCTIONS.items()},
+    const=lambda v: np.complex128(v) if isinstance(v, complex) else np.float64(v),
+    stack=lambda xs: np.stack([numeric(x) for x in xs]) if xs else np.empty(0),
+)
 
 
 def evaluate(expression, env: dict | None = None) -> np.ndarray:
@@ -96,15 +98,17 @@ class Differences(Estimate):
     count: int = 1
 
 
-def finite_differences(f: Callable[[dict[str, np.ndarray]], np.ndarray | float],
-                       at: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def finite_differences(
+    f: Callable[[dict[str, np.ndarray]], np.ndarray | float], at: dict[str, np.ndarray]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Gradient of sum(f) at `at` (f may return the terms of its sum): name -> (estimate, error bound), both NaN
     where the oracle abstains (`differences` says why)."""
     return {name: (d.estimate, d.bound) for name, d in differences(f, at).items()}
 
 
-def differences(f: Callable[[dict[str, np.ndarray]], np.ndarray | float],
-                at: dict[str, np.ndarray], normwise_size: int = 0) -> dict[str, Differences]:
+def differences(
+    f: Callable[[dict[str, np.ndarray]], np.ndarray | float], at: dict[str, np.ndarray], normwise_size: int = 0
+) -> dict[str, Differences]:
     """Gradient of sum(f) at `at`, with its bound, the size of the terms it sums and where it abstains
     (`Differences`).
 
@@ -118,8 +122,14 @@ def differences(f: Callable[[dict[str, np.ndarray]], np.ndarray | float],
         return {name: _gradient(f, at, name, numeric(x), centre, normwise_size) for name, x in at.items()}
 
 
-def _gradient(f: Callable[[dict[str, np.ndarray]], np.ndarray | float], at: dict[str, np.ndarray], name: str,
-              x: np.ndarray, centre: np.ndarray, normwise_size: int) -> Differences:
+def _gradient(
+    f: Callable[[dict[str, np.ndarray]], np.ndarray | float],
+    at: dict[str, np.ndarray],
+    name: str,
+    x: np.ndarray,
+    centre: np.ndarray,
+    normwise_size: int,
+) -> Differences:
     """One input's `Differences` (see `differences`); `centre` is f at `at`."""
     grad, bound, terms = np.zeros_like(x), np.zeros(x.shape), np.zeros(x.shape)
     why = np.zeros(x.shape, int)
@@ -127,6 +137,7 @@ def _gradient(f: Callable[[dict[str, np.ndarray]], np.ndarray | float], at: dict
     directions = (1.0, 1j) if np.iscomplexobj(x) else (1.0,)
     for e in np.ndindex(x.shape):
         for direction in directions:
+
             def moved(step: float, e: tuple = e, direction: complex = direction) -> np.ndarray:  # bound now
                 shifted = x.copy()
                 shifted[e] += step * direction
@@ -139,13 +150,14 @@ def _gradient(f: Callable[[dict[str, np.ndarray]], np.ndarray | float], at: dict
             why[e] = why[e] or found.why
     if normwise_size:
         rounding = ROUNDINGS * normwise_size * EPS * np.max(np.abs(x), initial=0.0) * np.max(np.abs(grad))
-        bound = bound + 4 * rounding / (EPS ** 0.2 * np.maximum(np.abs(x), 1e-3))
+        bound = bound + 4 * rounding / (EPS**0.2 * np.maximum(np.abs(x), 1e-3))
     estimate, bound, abstains = _abstain(grad, bound, why)
     return Differences(estimate, bound, abstains, terms, int(np.size(centre)))
 
 
-def directional(f: Callable[[dict[str, np.ndarray]], np.ndarray], at: dict[str, np.ndarray],
-                tangent: dict[str, np.ndarray]) -> Estimate:
+def directional(
+    f: Callable[[dict[str, np.ndarray]], np.ndarray], at: dict[str, np.ndarray], tangent: dict[str, np.ndarray]
+) -> Estimate:
     """The directional derivative J t of a (vector) f along `tangent`, elementwise in f, with its bound.
 
     The same scheme, bound and abstentions as `differences`, with the step scaled by the largest |x| along the
@@ -165,7 +177,7 @@ def directional(f: Callable[[dict[str, np.ndarray]], np.ndarray], at: dict[str, 
 #: an abstention's code in the oracle's arrays: 0 where it judges, i + 1 for the i-th reason (the first found wins)
 _REASONS: tuple[Abstention, ...] = tuple(Abstention)
 #: the smallest float64 step: a subnormal value rounds by it, not by eps of itself
-TINY = 2.0 ** -1074
+TINY = 2.0**-1074
 
 
 class _Found(NamedTuple):
@@ -180,8 +192,9 @@ def _code(reason: Abstention) -> int:
     return _REASONS.index(reason) + 1
 
 
-def _abstain(estimate: np.ndarray, bound: np.ndarray,
-             why: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[Abstention, ...]]:
+def _abstain(
+    estimate: np.ndarray, bound: np.ndarray, why: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, tuple[Abstention, ...]]:
     """The estimate and bound with NaN where the oracle abstains, and the reasons found (in _REASONS' order)."""
     why = np.asarray(why)
     if not why.any():
@@ -206,8 +219,9 @@ def _converging(differences: np.ndarray, noise: np.ndarray) -> np.ndarray:
     return np.abs(near) <= KEEPS * np.abs(far) + noise
 
 
-def _richardson(moved: Callable[[float], np.ndarray], scale: float, rows: Callable[[np.ndarray], np.ndarray],
-                centre: np.ndarray) -> _Found:
+def _richardson(
+    moved: Callable[[float], np.ndarray], scale: float, rows: Callable[[np.ndarray], np.ndarray], centre: np.ndarray
+) -> _Found:
     """The extrapolated derivative, its bound (module docstring), the size of the outputs' own derivatives,
     total |D(h)| of each output, and where it abstains, from f moved by +-h, +-2h, +-4h, h = eps**(1/5) * scale;
     `rows` reduces each row of a stack of f's outputs (`_SUMMED` for a gradient, the identity along a tangent), once
@@ -217,7 +231,7 @@ def _richardson(moved: Callable[[float], np.ndarray], scale: float, rows: Callab
     the first differences D(k) or the second differences S(k) = (f(x + k) - 2 f(x) + f(x - k)) / k**2 do not
     converge (`_converging`): D(k) alone can hide a kink within the steps (it sees the mean of the two slopes, at
     every step), S(k) then grows as 1/k."""
-    h = EPS ** 0.2 * scale
+    h = EPS**0.2 * scale
     # NumPy's methods rather than its functions (np.any, np.max): their dispatch is a third of this function's time
     plus, minus = np.array([moved(k) for k in (h, 2 * h, 4 * h)]), np.array([moved(-k) for k in (h, 2 * h, 4 * h)])
     # the outputs the step moves; if none moved at all, the change may be below their resolution: all of them
@@ -252,8 +266,9 @@ def _summed(stack: np.ndarray) -> np.ndarray:
     return stack.reshape(len(stack), -1).sum(axis=1)
 
 
-def hessian_vector(f: Callable[[dict[str, np.ndarray]], np.ndarray | float], at: dict[str, np.ndarray],
-                   vector: dict[str, np.ndarray]) -> dict[str, Estimate]:
+def hessian_vector(
+    f: Callable[[dict[str, np.ndarray]], np.ndarray | float], at: dict[str, np.ndarray], vector: dict[str, np.ndarray]
+) -> dict[str, Estimate]:
     """H v of scalar f, per input: the mixed second difference along e_i and v, extrapolated.
 
     M(h, k) = [f(x+h e_i+k v) - f(x+h e_i-k v) - f(x-h e_i+k v) + f(x-h e_i-k v)] / (4hk) is (Hv)_i + O(h^2 + k^2)
@@ -278,11 +293,15 @@ def hessian_vector(f: Callable[[dict[str, np.ndarray]], np.ndarray | float], at:
     for name, x in at.items():
         grad, bound, why = np.zeros_like(x), np.zeros_like(x), np.zeros(x.shape, int)
         for e in np.ndindex(x.shape):
-            h, k = EPS ** 0.25 * max(abs(x[e]), 1e-3), EPS ** 0.25 * vscale
+            h, k = EPS**0.25 * max(abs(x[e]), 1e-3), EPS**0.25 * vscale
 
             def mixed(c: float, h: float = h, k: float = k, name: str = name, e: tuple = e) -> tuple[float, float]:
-                corners = [value(name, e, c * h, c * k), value(name, e, c * h, -c * k),
-                           value(name, e, -c * h, c * k), value(name, e, -c * h, -c * k)]
+                corners = [
+                    value(name, e, c * h, c * k),
+                    value(name, e, c * h, -c * k),
+                    value(name, e, -c * h, c * k),
+                    value(name, e, -c * h, -c * k),
+                ]
                 difference = (corners[0] - corners[1]) / (2 * c * k) - (corners[2] - corners[3]) / (2 * c * k)
                 return difference / (2 * c * h), max(map(abs, corners))
 
@@ -294,17 +313,26 @@ def hessian_vector(f: Callable[[dict[str, np.ndarray]], np.ndarray | float], at:
                 grad[e] = best
                 bound[e] = abs(best - r1) + 4 * rounding + TINY
                 smooth = bool(_converging(np.array([m1, m2, m4]), np.asarray(8 * rounding)))
-            why[e] = (_code(Abstention.NOT_FINITE) if not np.isfinite(top) else
-                      _code(Abstention.OVERFLOW) if not (np.isfinite(best) and np.isfinite(bound[e])) else
-                      0 if smooth else _code(Abstention.NOT_CONVERGED))
+            why[e] = (
+                _code(Abstention.NOT_FINITE)
+                if not np.isfinite(top)
+                else _code(Abstention.OVERFLOW)
+                if not (np.isfinite(best) and np.isfinite(bound[e]))
+                else 0
+                if smooth
+                else _code(Abstention.NOT_CONVERGED)
+            )
         out[name] = Estimate(*_abstain(grad, bound, why))
     return out
 
 
 #: central differences of order k, offset (in steps) -> weight; each errs by c2 h^2 + c4 h^4 + ... (even powers)
-STENCILS: dict[int, dict[int, float]] = {1: {1: 0.5, -1: -0.5}, 2: {1: 1.0, 0: -2.0, -1: 1.0},
-                                         3: {2: 0.5, 1: -1.0, -1: 1.0, -2: -0.5},
-                                         4: {2: 1.0, 1: -4.0, 0: 6.0, -1: -4.0, -2: 1.0}}
+STENCILS: dict[int, dict[int, float]] = {
+    1: {1: 0.5, -1: -0.5},
+    2: {1: 1.0, 0: -2.0, -1: 1.0},
+    3: {2: 0.5, 1: -1.0, -1: 1.0, -2: -0.5},
+    4: {2: 1.0, 1: -4.0, 0: 6.0, -1: -4.0, -2: 1.0},
+}
 
 
 @dataclass(frozen=True)
@@ -316,8 +344,12 @@ class Along(Estimate):
     terms: np.ndarray = field(default_factory=lambda: np.zeros(()))
 
 
-def derivative_along(f: Callable[[dict[str, np.ndarray]], np.ndarray], at: dict[str, np.ndarray],
-                     direction: dict[str, np.ndarray], order: int) -> Along:
+def derivative_along(
+    f: Callable[[dict[str, np.ndarray]], np.ndarray],
+    at: dict[str, np.ndarray],
+    direction: dict[str, np.ndarray],
+    order: int,
+) -> Along:
     """The order-k derivative of the one-variable p(s) = f(at + s direction) at 0 (k = 1, 2, 3; f real-valued, the
     inputs real or complex, s real), by Richardson extrapolation of a central difference D(h) (STENCILS):
 
@@ -349,8 +381,14 @@ def derivative_along(f: Callable[[dict[str, np.ndarray]], np.ndarray], at: dict[
     return _along(f, at, v, order, EPS ** (1.0 / (4 + order)) * max(reach, 1e-3) / max(spread, EPS), shaky)
 
 
-def _along(f: Callable[[dict[str, np.ndarray]], np.ndarray], at: dict[str, np.ndarray], v: dict[str, np.ndarray],
-           order: int, h: float, shaky: float) -> Along:
+def _along(
+    f: Callable[[dict[str, np.ndarray]], np.ndarray],
+    at: dict[str, np.ndarray],
+    v: dict[str, np.ndarray],
+    order: int,
+    h: float,
+    shaky: float,
+) -> Along:
     """`derivative_along` with step h; `shaky`: how far s moves per unit of rounding in the inputs."""
     cache: dict[int, np.ndarray] = {}
     h = np.float64(h)  # its powers overflow to inf (which abstains), not raise
@@ -369,14 +407,16 @@ def _along(f: Callable[[dict[str, np.ndarray]], np.ndarray], at: dict[str, np.nd
         best = (16 * r1 - r2) / 15
         size = np.max([np.abs(value) for value in cache.values()], axis=0)
         noise = EPS * np.maximum(size, shaky * np.abs(stencil(1, 1)))
-        weight = sum(map(abs, STENCILS[order].values())) * (64 + 20 / 2 ** order + 1 / 4 ** order) / 45
-        rounding = 4 * weight * noise / h ** order
+        weight = sum(map(abs, STENCILS[order].values())) * (64 + 20 / 2**order + 1 / 4**order) / 45
+        rounding = 4 * weight * noise / h**order
         bound = np.abs(best - r1) + rounding + TINY  # no float64 is nearer than TINY to a truth between two
         terms = np.max([size, *(np.abs(stencil(k, 1)) for k in range(1, order + 1))], axis=0)
 
         def converging(k: int) -> np.ndarray:  # the differences of order k at h, 2h, 4h, beyond their rounding
-            return _converging(np.array([stencil(k, m) for m in (1, 2, 4)]),
-                               4 * sum(map(abs, STENCILS[k].values())) * noise / h ** k)
+            return _converging(
+                np.array([stencil(k, m) for m in (1, 2, 4)]), 4 * sum(map(abs, STENCILS[k].values())) * noise / h**k
+            )
+
         # an odd order's differences are blind to a kink of p at 0 (|s| differences to 0 at every step), as the first
         # differences are in `_richardson`: the next order's, which grow as 1 / step there, see it
         smooth = converging(order) & (converging(order + 1) if order % 2 else True)
@@ -385,7 +425,13 @@ def _along(f: Callable[[dict[str, np.ndarray]], np.ndarray], at: dict[str, np.nd
         why = np.full(np.shape(best), _code(Abstention.OVERFLOW))
     else:
         blind = ~np.all([np.isfinite(value) for value in cache.values()], axis=0)
-        why = np.where(blind, _code(Abstention.NOT_FINITE),
-                       np.where(~(np.isfinite(best) & np.isfinite(bound)), _code(Abstention.OVERFLOW),
-                                np.where(smooth, 0, _code(Abstention.NOT_CONVERGED))))
+        why = np.where(
+            blind,
+            _code(Abstention.NOT_FINITE),
+            np.where(
+                ~(np.isfinite(best) & np.isfinite(bound)),
+                _code(Abstention.OVERFLOW),
+                np.where(smooth, 0, _code(Abstention.NOT_CONVERGED)),
+            ),
+        )
     return Along(*_abstain(best, bound, why), terms=terms)

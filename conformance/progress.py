@@ -10,6 +10,7 @@ them, over the workers that share them), never the job count extrapolated: the l
 milliseconds to minutes, so a count-based ETA swung from seconds to hours in one run. Until the scheduler has costs
 for every framework with work left, no ETA is shown.
 """
+
 from __future__ import annotations
 
 import time
@@ -40,14 +41,21 @@ class Display:
     def __enter__(self) -> Display:
         self._started = time.monotonic()
         if self.console.is_terminal:
-            self._bar = Progress(TextColumn("[bold]jobs"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                 TextColumn("{task.fields[eta]}"), TextColumn("{task.fields[label]}"),
-                                 console=self.console)
+            self._bar = Progress(
+                TextColumn("[bold]jobs"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.fields[eta]}"),
+                TextColumn("{task.fields[label]}"),
+                console=self.console,
+            )
             self._bar.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         if self._bar is not None:
             self._bar.stop()
 
@@ -67,8 +75,12 @@ class Display:
         if done == self._last or not (finished or now - self._printed >= self.interval):
             return
         self._last, self._printed = done, now
-        self.console.print(plain_line(done, total, now - self._started, label, remaining), markup=False,
-                           highlight=False, soft_wrap=True)
+        self.console.print(
+            plain_line(done, total, now - self._started, label, remaining),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def plain_line(done: int, total: int, elapsed: float, label: str = "", remaining: float | None = None) -> str:

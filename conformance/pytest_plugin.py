@@ -23,6 +23,7 @@ still compared), on framework workers it keeps from file to file (each framework
 worker): use `--dist loadfile`, which keeps a file on one worker, or a file's jobs run on each worker that gets one
 of its items. The ranked summary needs every verdict in one process, so it is shown without `-n` only.
 """
+
 from __future__ import annotations
 
 import re
@@ -56,12 +57,23 @@ CONVENTION = ("convention", "C", ("CONVENTION", {"cyan": True}))  # pytest_repor
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "gradient conformance cases")
-    group.addoption("--framework", action="append", metavar="NAME",
-                    help="run case files on this framework only (repeatable); default: every adapter")
-    group.addoption("--dtype", action="append", metavar="NAME",
-                    help="run case files in this dtype only (repeatable): float32, float64, complex64, ...")
-    group.addoption("--expectations", metavar="FILE",
-                    help="known divergences, one a line: <case>[<framework>] <versions or *> <issue> <why>")
+    group.addoption(
+        "--framework",
+        action="append",
+        metavar="NAME",
+        help="run case files on this framework only (repeatable); default: every adapter",
+    )
+    group.addoption(
+        "--dtype",
+        action="append",
+        metavar="NAME",
+        help="run case files in this dtype only (repeatable): float32, float64, complex64, ...",
+    )
+    group.addoption(
+        "--expectations",
+        metavar="FILE",
+        help="known divergences, one a line: <case>[<framework>] <versions or *> <issue> <why>",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -92,15 +104,19 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, pytest.CollectReport,
-                                                                         pytest.CollectReport]:
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
     """A folder at or under `cases` collects, besides what pytest finds, what it passes over in silence: a pipe or a
     device named like a case file, which the loader refuses (a collection error naming it, as `run` gives a load
     error)."""
     report = yield
     if isinstance(collector, pytest.Directory) and "cases" in collector.path.parts and report.passed:
-        report.result.extend(CaseFile.from_parent(collector, path=path) for path in sorted(collector.path.iterdir())
-                             if path.suffix in SUFFIXES and not path.is_file() and not path.is_dir())
+        report.result.extend(
+            CaseFile.from_parent(collector, path=path)
+            for path in sorted(collector.path.iterdir())
+            if path.suffix in SUFFIXES and not path.is_file() and not path.is_dir()
+        )
     return report
 
 
@@ -121,8 +137,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     terminalreporter.write_sep("=", "gradient conformance")
     verbose = config.get_verbosity() > 0
     if conventions:
-        terminalreporter.write_line(f"{len(conventions)} passed by a framework's documented convention (C), not by "
-                                    "the math" + (":" if verbose else " (-v lists them)"))
+        terminalreporter.write_line(
+            f"{len(conventions)} passed by a framework's documented convention (C), not by "
+            "the math" + (":" if verbose else " (-v lists them)")
+        )
     for report in conventions if verbose else []:
         for name, text in report.user_properties:
             if name == "convention":
@@ -132,8 +150,13 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     from conformance import ranking, report, summary
 
     judged = list(state.verdicts.values())
-    built = report.build(judged, [state.cases[c] for c in dict.fromkeys(v.job.case.id for v in judged)], [],
-                         state.frameworks, state.dtypes)
+    built = report.build(
+        judged,
+        [state.cases[c] for c in dict.fromkeys(v.job.case.id for v in judged)],
+        [],
+        state.frameworks,
+        state.dtypes,
+    )
     ranked = ranking.rank(built.agreement)
     terminalreporter.write_line(ranked.headline())
     for line in summary.difference_lines(ranked, verbose=verbose):
@@ -174,15 +197,21 @@ def is_case_file(path: Path) -> bool:
 def topic(path: Path) -> str | None:
     """The folder under the nearest `cases` folder (`conventions` for cases/conventions/kinks.yaml)."""
     parts = path.parent.parts
-    below = parts[len(parts) - parts[::-1].index("cases"):] if "cases" in parts else ()
+    below = parts[len(parts) - parts[::-1].index("cases") :] if "cases" in parts else ()
     return below[0] if below else None
 
 
 class _State:
     """Options, the cases collected (by id), and the verdicts of items already run (by node id)."""
 
-    def __init__(self, known: dict[str, str], frameworks: list[str], dtypes: list[str] | None,
-                 marks: dict[str, list[Divergence]], per_file: bool) -> None:
+    def __init__(
+        self,
+        known: dict[str, str],
+        frameworks: list[str],
+        dtypes: list[str] | None,
+        marks: dict[str, list[Divergence]],
+        per_file: bool,
+    ) -> None:
         self.known, self.frameworks, self.dtypes, self.marks = known, frameworks, dtypes, marks
         self.per_file = per_file  # an xdist worker: run one case file's jobs at a time, on workers kept between files
         self.kept: runner.Session | None = None
@@ -217,8 +246,13 @@ class _State:
         from conformance import runner, verdicts
 
         if item.nodeid not in self.verdicts:
-            batch = [i for i in item.session.items if isinstance(i, CaseItem) and i.nodeid not in self.verdicts
-                     and (not self.per_file or i.path == item.path)]
+            batch = [
+                i
+                for i in item.session.items
+                if isinstance(i, CaseItem)
+                and i.nodeid not in self.verdicts
+                and (not self.per_file or i.path == item.path)
+            ]
             if self.per_file:  # many small batches: each framework's start-up paid once, not per file
                 self.kept = self.kept or runner.Session(self.known)
                 self.kept.run([i.job for i in batch])
@@ -242,10 +276,16 @@ class CaseFile(pytest.File):
         folder = topic(self.path)
         for job in runner.plan([c.case for c in cases], state.frameworks, state.dtypes):
             name, params = junit.item_name(job.case.id, job.framework, job.dtype)
-            item = CaseItem.from_parent(self, name=f"{name}[{params}]", originalname=name, params=params, job=job,
-                                        line=lines[job.case.id])
-            marks = [("framework", job.framework), ("dtype", job.dtype), ("kind", job.case.kind),
-                     *([("topic", folder)] if folder else []), *(("tag", tag) for tag in job.case.tags)]
+            item = CaseItem.from_parent(
+                self, name=f"{name}[{params}]", originalname=name, params=params, job=job, line=lines[job.case.id]
+            )
+            marks = [
+                ("framework", job.framework),
+                ("dtype", job.dtype),
+                ("kind", job.case.kind),
+                *([("topic", folder)] if folder else []),
+                *(("tag", tag) for tag in job.case.tags),
+            ]
             for marker, value in marks:
                 item.add_marker(getattr(pytest.mark, marker)(name=value))
                 item.extra_keyword_matches.add(value)
@@ -306,8 +346,11 @@ def describe(verdict: verdicts.JobVerdict) -> str:
     lines = [f"{job.case.id} [{job.framework}-{job.dtype}]: {verdict.verdict.value}"]
     for name, res in verdict.gradients.items():
         if res.status != Status.VALUE:
-            got = res.status.value + (f" ({res.representation})" if res.representation else "") + \
-                  (f": {res.error}" if res.error else "")
+            got = (
+                res.status.value
+                + (f" ({res.representation})" if res.representation else "")
+                + (f": {res.error}" if res.error else "")
+            )
         else:
             got = f"{short(res.value)} ({res.cls})"
         lines.append(f"  {name}: got {got}")

@@ -10,6 +10,7 @@ differences that no reference judges (nobody blamed); last the representation-on
 framework matches the math (0.0 against None against a symbolic zero): these collapse to one counted line per
 function (the case id without its sample), which a verbose view expands.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -24,8 +25,13 @@ DIFFERING = (Agreement.DIFFER, Agreement.DIFFER_NO_REFERENCE)
 #: how an odd framework misses the math, most telling first
 SYMPTOMS = (Symptom.VALUE, Symptom.NAN, Symptom.INF, Symptom.ERROR, Symptom.NONE)
 #: how a heading says each symptom
-SAID = {Symptom.VALUE: "a wrong value", Symptom.NAN: "NaN", Symptom.INF: "inf", Symptom.ERROR: "an error",
-        Symptom.NONE: "None (disconnected)"}
+SAID = {
+    Symptom.VALUE: "a wrong value",
+    Symptom.NAN: "NaN",
+    Symptom.INF: "inf",
+    Symptom.ERROR: "an error",
+    Symptom.NONE: "None (disconnected)",
+}
 #: elements an array shows before the rest is elided
 SHOWN = 3
 ZEROS = (Class.EXACT_ZERO, Class.TOLERANCE_ZERO)
@@ -38,8 +44,11 @@ class Section(StrEnum):
 
 
 #: how the headline counts each section
-COUNTED = {Section.MISSES: "where a framework misses the math", Section.NO_REFERENCE: "with no reference",
-           Section.REPRESENTATION: "where every framework matches it (representation only)"}
+COUNTED = {
+    Section.MISSES: "where a framework misses the math",
+    Section.NO_REFERENCE: "with no reference",
+    Section.REPRESENTATION: "where every framework matches it (representation only)",
+}
 
 
 @dataclass(frozen=True)
@@ -135,8 +144,10 @@ class Ranking:
         if not self.findings:
             return f"The frameworks agree on all {self.compared} gradients (case, input, dtype) compared."
         parts = [f"{self.counted(s)} {COUNTED[s]}" for s in Section if self.counted(s)]
-        return (f"Where the frameworks differ: {self.count} of {self.compared} gradients (case, input, dtype) "
-                f"compared: {'; '.join(parts)}")
+        return (
+            f"Where the frameworks differ: {self.count} of {self.compared} gradients (case, input, dtype) "
+            f"compared: {'; '.join(parts)}"
+        )
 
 
 def rank(agreement: Iterable[AgreementRecord]) -> Ranking:
@@ -155,11 +166,15 @@ def rank(agreement: Iterable[AgreementRecord]) -> Ranking:
         if f.section != Section.MISSES:
             return section, (), 0, 0, cases.index(f.case)
         worst = max(x.verdict.rank for x in f.records[0].answers if x.label in f.odd)
-        return (section, (len(f.odd), *map(labels.index, f.odd)), SYMPTOMS.index(f.symptom or Symptom.VALUE),
-                -worst, cases.index(f.case))
+        return (
+            section,
+            (len(f.odd), *map(labels.index, f.odd)),
+            SYMPTOMS.index(f.symptom or Symptom.VALUE),
+            -worst,
+            cases.index(f.case),
+        )
 
-    return Ranking(tuple(sorted(findings, key=key)),
-                   sum(1 for a in records if a.result != Agreement.NOT_COMPARED))
+    return Ranking(tuple(sorted(findings, key=key)), sum(1 for a in records if a.result != Agreement.NOT_COMPARED))
 
 
 def _finding(records: tuple[AgreementRecord, ...]) -> Finding:

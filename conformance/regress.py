@@ -8,6 +8,7 @@ differing from each other (never a regression by itself). Only frameworks that
 both runs asked for are compared, so reports from envs that each installed one
 framework compare cleanly.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,8 +52,10 @@ def diff(old: Report, new: Report, files: tuple[str, str] = ("", "")) -> dict[st
     its missing jobs would read as vanished."""
     for report, file in zip((old, new), files, strict=True):
         if report.partial is not None:
-            raise ValueError(f"{file or 'a report'} is partial ({report.partial.reason}, {report.partial.finished} "
-                             f"of {report.partial.planned} jobs): compare complete runs")
+            raise ValueError(
+                f"{file or 'a report'} is partial ({report.partial.reason}, {report.partial.finished} "
+                f"of {report.partial.planned} jobs): compare complete runs"
+            )
     old_fw, new_fw = old.environment.frameworks, new.environment.frameworks
     shared = [fw for fw in new_fw if fw in old_fw]
     before, after = _jobs(old, shared), _jobs(new, shared)
@@ -68,7 +71,8 @@ def diff(old: Report, new: Report, files: tuple[str, str] = ("", "")) -> dict[st
     changes.extend(_agreement_changes(old, new, set(shared), ranked["new"], ranked["old"]))
     return {
         "format": COMPARE_FORMAT,
-        "old": _side(old, files[0]), "new": _side(new, files[1]),
+        "old": _side(old, files[0]),
+        "new": _side(new, files[1]),
         "frameworks": {fw: {"old": old_fw[fw].versions, "new": new_fw[fw].versions} for fw in shared},
         "only_old": [fw for fw in old_fw if fw not in new_fw],
         "only_new": [fw for fw in new_fw if fw not in old_fw],
@@ -86,8 +90,10 @@ ONE_SIDE = ("vanished", "appeared")
 def table(result: dict[str, Any], verbose: bool = False) -> str:
     """The terminal view of `diff`: where each side ran, versions, one row per change (jobs on one side only: one
     counted line, unless `verbose`), where the frameworks differ on each side, then the verdict."""
-    out = [f"{side}: {info['file'] or '-'} ({info['created']}, Python {info['python']}, {info['platform']})"
-           for side, info in (("old", result["old"]), ("new", result["new"]))]
+    out = [
+        f"{side}: {info['file'] or '-'} ({info['created']}, Python {info['python']}, {info['platform']})"
+        for side, info in (("old", result["old"]), ("new", result["new"]))
+    ]
     for fw, versions in result["frameworks"].items():
         before, after = _versions(versions["old"]), _versions(versions["new"])
         out.append(f"{fw}: {before} -> {after}" if before != after else f"{fw}: {after} (unchanged)")
@@ -98,21 +104,35 @@ def table(result: dict[str, Any], verbose: bool = False) -> str:
     one_side = [c for c in result["changes"] if c["what"] in ONE_SIDE]
     differ = result.get("differ")
     if differ:
-        out.append(f"where the frameworks differ: {differ['old']} gradients (case, input, dtype) in old, "
-                   f"{differ['new']} in new")
+        out.append(
+            f"where the frameworks differ: {differ['old']} gradients (case, input, dtype) in old, "
+            f"{differ['new']} in new"
+        )
     if one_side and not verbose:
         out.append(_one_side(one_side))
     if not changes:
         out.append(f"{result['compared']} jobs compared: no change beyond tolerance; {result['largest_move']}")
         return "\n".join(out)
     header = ["case", "framework", "dtype", "change", "gradient", "old", "new", ""]
-    body = [[c["case"], c["framework"], c["dtype"], c["what"], c["gradient"] or "", c["old"], c["new"],
-             ("REGRESSED " if c["regressed"] else "") + c["detail"]] for c in changes]
+    body = [
+        [
+            c["case"],
+            c["framework"],
+            c["dtype"],
+            c["what"],
+            c["gradient"] or "",
+            c["old"],
+            c["new"],
+            ("REGRESSED " if c["regressed"] else "") + c["detail"],
+        ]
+        for c in changes
+    ]
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
     out += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in [header, *body]]
     regressions = sum(c["regressed"] for c in result["changes"])
-    out.append(f"{result['compared']} jobs compared: {len(changes)} changes, {regressions} regressed; "
-               f"{result['largest_move']}")
+    out.append(
+        f"{result['compared']} jobs compared: {len(changes)} changes, {regressions} regressed; {result['largest_move']}"
+    )
     return "\n".join(out)
 
 
@@ -122,8 +142,11 @@ def _one_side(changes: list[dict[str, Any]]) -> str:
     for what, side in (("vanished", "old"), ("appeared", "new")):
         jobs = [f"{c['case']}[{c['framework']}-{c['dtype']}]" for c in changes if c["what"] == what]
         if jobs:
-            parts.append(f"{len(jobs)} job{'s' if len(jobs) != 1 else ''} only in {side} ({what}), e.g. "
-                         + ", ".join(jobs[:3]) + (", ..." if len(jobs) > 3 else ""))
+            parts.append(
+                f"{len(jobs)} job{'s' if len(jobs) != 1 else ''} only in {side} ({what}), e.g. "
+                + ", ".join(jobs[:3])
+                + (", ..." if len(jobs) > 3 else "")
+            )
     return "; ".join(parts) + ": not compared (-v lists them)"
 
 
@@ -144,13 +167,31 @@ def _job_changes(key: Key, old: JobRecord, new: JobRecord) -> list[Change]:
     changes = []
     if old.verdict != new.verdict:
         failures = new.all_failures()
-        changes.append(Change(*key, "verdict", None, old.verdict.value, new.verdict.value,
-                              new.verdict.failing and not old.verdict.failing, "; ".join(failures)))
+        changes.append(
+            Change(
+                *key,
+                "verdict",
+                None,
+                old.verdict.value,
+                new.verdict.value,
+                new.verdict.failing and not old.verdict.failing,
+                "; ".join(failures),
+            )
+        )
     for name in dict.fromkeys([*old.gradients, *new.gradients]):
         a, b = old.gradients.get(name), new.gradients.get(name)
         if a is None or b is None or _status(a) != _status(b):
-            changes.append(Change(*key, "status", name, _status(a), _status(b),
-                                  b is not None and b.status == Status.ERROR, (b and b.error) or ""))
+            changes.append(
+                Change(
+                    *key,
+                    "status",
+                    name,
+                    _status(a),
+                    _status(b),
+                    b is not None and b.status == Status.ERROR,
+                    (b and b.error) or "",
+                )
+            )
         elif a.status == Status.VALUE:
             if a.cls != b.cls:
                 changes.append(Change(*key, "class", name, str(a.cls), str(b.cls), False))
@@ -177,12 +218,12 @@ def _moved(a: GradientRecord, b: GradientRecord, tol: Tolerance, dtype: str) -> 
     old, new = _array(a.value), _array(b.value)
     if old.shape != new.shape:
         return f"shape {old.shape} -> {new.shape}"
-    if tolerance.within(new, old, dtype, tol.rtol, tol.atol, _floor(a, b),
-                        normwise_size=max(a.normwise_size, b.normwise_size)):
+    if tolerance.within(
+        new, old, dtype, tol.rtol, tol.atol, _floor(a, b), normwise_size=max(a.normwise_size, b.normwise_size)
+    ):
         return ""
     size = tolerance.errors(new, old)
-    return (f"moved by {size['max_abs']:.3g} (rel {size['max_rel']:.3g}; "
-            f"tolerance {tol})")
+    return f"moved by {size['max_abs']:.3g} (rel {size['max_rel']:.3g}; tolerance {tol})"
 
 
 def _largest_move(before: dict[Key, JobRecord], after: dict[Key, JobRecord]) -> str:
@@ -196,8 +237,15 @@ def _largest_move(before: dict[Key, JobRecord], after: dict[Key, JobRecord]) -> 
                 continue
             old, new = _array(a.value), _array(b.value)
             if old.shape == new.shape and np.any(moved := tolerance.gap(new, old)):
-                share = tolerance.assess(new, old, dtype, tol.rtol, tol.atol, _floor(a, b),
-                                         normwise_size=max(a.normwise_size, b.normwise_size)).share
+                share = tolerance.assess(
+                    new,
+                    old,
+                    dtype,
+                    tol.rtol,
+                    tol.atol,
+                    _floor(a, b),
+                    normwise_size=max(a.normwise_size, b.normwise_size),
+                ).share
                 moves.append((share, float(np.max(moved)), f"{key[0]}[{key[1]}-{key[2]}] {name}"))
     if not moves:
         return "every gradient identical"
@@ -218,8 +266,19 @@ def _agreement_changes(old: Report, new: Report, frameworks: set[str], *ranked: 
         if was == now and (not now or a.difference == b.difference):
             continue
         what = "difference changed" if was and now else "started differing" if now else "stopped differing"
-        changes.append(Change(b.case, ", ".join(sorted(_answering(b))), b.dtype, what, b.gradient,
-                              _agreement_text(a), _agreement_text(b), False, _answers(b if now else a)))
+        changes.append(
+            Change(
+                b.case,
+                ", ".join(sorted(_answering(b))),
+                b.dtype,
+                what,
+                b.gradient,
+                _agreement_text(a),
+                _agreement_text(b),
+                False,
+                _answers(b if now else a),
+            )
+        )
     order: dict[tuple[str, str, str], int] = {}
     for side in ranked:
         for record in side.records():
@@ -229,8 +288,11 @@ def _agreement_changes(old: Report, new: Report, frameworks: set[str], *ranked: 
 
 def _comparable(a: AgreementRecord, b: AgreementRecord, frameworks: set[str]) -> bool:
     """Both compared the same frameworks in the same regimes, all frameworks asked for by both runs."""
-    return (Agreement.NOT_COMPARED not in (a.result, b.result) and _answering(a) == _answering(b)
-            and {x.framework for x in b.answers} <= frameworks)
+    return (
+        Agreement.NOT_COMPARED not in (a.result, b.result)
+        and _answering(a) == _answering(b)
+        and {x.framework for x in b.answers} <= frameworks
+    )
 
 
 def _answering(record: AgreementRecord) -> set[str]:
@@ -245,8 +307,9 @@ def _agreement_text(record: AgreementRecord) -> str:
 
 def _answers(record: AgreementRecord) -> str:
     """Each framework's answer, and the odd ones out."""
-    answers = " | ".join(f"{x.label} {short(x.value) if x.status == Status.VALUE else x.status.value}"
-                         for x in record.answers)
+    answers = " | ".join(
+        f"{x.label} {short(x.value) if x.status == Status.VALUE else x.status.value}" for x in record.answers
+    )
     return answers + (f" (odd: {', '.join(record.odd)})" if record.odd else "")
 
 
@@ -267,19 +330,22 @@ def merge(reports: list[Report]) -> Report:
     for other in reports[1:]:
         if other.cases.keys() != first.cases.keys():
             odd = sorted(other.cases.keys() ^ first.cases.keys())
-            raise ValueError(f"shards {_shard(first)} and {_shard(other)} ran different case sets: "
-                             f"{', '.join(odd)} in only one")
+            raise ValueError(
+                f"shards {_shard(first)} and {_shard(other)} ran different case sets: {', '.join(odd)} in only one"
+            )
         asked = [(r.environment.frameworks.keys(), r.plan) for r in (first, other)]
         if asked[0] != asked[1]:
-            raise ValueError(f"shards {_shard(first)} and {_shard(other)} ran different plans: "
-                             f"{_plan(first)} and {_plan(other)}")
+            raise ValueError(
+                f"shards {_shard(first)} and {_shard(other)} ran different plans: {_plan(first)} and {_plan(other)}"
+            )
     frameworks: dict[str, FrameworkInfo] = {}
     for report in reports:
         for fw, info in report.environment.frameworks.items():
             seen = frameworks.setdefault(fw, info)
             if info.available and seen.available and info.versions != seen.versions:
-                raise ValueError(f"{fw}: shards ran different versions: {_versions(seen.versions)} "
-                                 f"and {_versions(info.versions)}")
+                raise ValueError(
+                    f"{fw}: shards ran different versions: {_versions(seen.versions)} and {_versions(info.versions)}"
+                )
             if info.available and not seen.available:
                 frameworks[fw] = info
     jobs: dict[Key, JobRecord] = {}
@@ -320,8 +386,10 @@ def _plan(report: Report) -> str:
 
 # An expectations file, like array-api-tests' xfails files: one known divergence a line,
 #   <case id>[<framework>]  <versions, PEP 440, or *>  <issue link>  <why>
-_LINE = re.compile(r"(?P<case>[^\s\[\]]+)\[(?P<framework>[^\s\[\]]+)\]\s+(?P<versions>\S+)\s+(?P<issue>\S+)\s+"
-                   r"(?P<why>\S.*)")
+_LINE = re.compile(
+    r"(?P<case>[^\s\[\]]+)\[(?P<framework>[^\s\[\]]+)\]\s+(?P<versions>\S+)\s+(?P<issue>\S+)\s+"
+    r"(?P<why>\S.*)"
+)
 
 
 def read_expectations(path: str | Path) -> tuple[dict[str, list[Divergence]], list[LoadError]]:
@@ -339,25 +407,37 @@ def read_expectations(path: str | Path) -> tuple[dict[str, list[Divergence]], li
             continue
         match = _LINE.fullmatch(line)
         if match is None:
-            errors.append(LoadError(str(path), number, "expected '<case>[<framework>]  <versions or *>  "
-                                                       "<issue link>  <why>'"))
+            errors.append(
+                LoadError(str(path), number, "expected '<case>[<framework>]  <versions or *>  <issue link>  <why>'")
+            )
             continue
         try:
             versions = "" if match["versions"] == "*" else match["versions"]
             mark = Divergence(framework=match["framework"], versions=versions, issue=match["issue"], why=match["why"])
         except ValidationError as err:
-            errors.extend(LoadError(str(path), number, f"invalid {'.'.join(map(str, e['loc']))}: {e['msg']}")
-                          for e in err.errors())
+            errors.extend(
+                LoadError(str(path), number, f"invalid {'.'.join(map(str, e['loc']))}: {e['msg']}")
+                for e in err.errors()
+            )
             continue
         marks.setdefault(match["case"], []).append(mark)
     return marks, errors
 
 
-def with_expectations(cases: list[LoadedCase], marks: dict[str, list[Divergence]]
-                      ) -> tuple[list[LoadedCase], list[str]]:
+def with_expectations(
+    cases: list[LoadedCase], marks: dict[str, list[Divergence]]
+) -> tuple[list[LoadedCase], list[str]]:
     """The cases with the expectations file's divergences added to their own marks, and the
     marked case ids that are not among them (a typo, or a case outside this run)."""
     ids = {c.case.id for c in cases}
-    return ([LoadedCase(c.case.model_copy(update={"divergences": [*c.case.divergences, *marks[c.case.id]]}),
-                        c.file, c.line) if c.case.id in marks else c for c in cases],
-            [case for case in marks if case not in ids])
+    return (
+        [
+            LoadedCase(
+                c.case.model_copy(update={"divergences": [*c.case.divergences, *marks[c.case.id]]}), c.file, c.line
+            )
+            if c.case.id in marks
+            else c
+            for c in cases
+        ],
+        [case for case in marks if case not in ids],
+    )

@@ -5,6 +5,7 @@ an entry here. Until its `until` release the old name still loads, rewritten to 
 it; from then on it is an error that names the new one, so a case file written for an earlier release is told the
 new name instead of a list of every name.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -47,8 +48,7 @@ class RenamedWarning(FutureWarning):
     """An old function name that still loads; the loader re-issues it at the case file's line."""
 
     def __init__(self, old: str, renamed: Renamed):
-        super().__init__(f"function {old!r} is renamed {renamed.spelled()!r}; the old name loads until "
-                         f"{renamed.until}")
+        super().__init__(f"function {old!r} is renamed {renamed.spelled()!r}; the old name loads until {renamed.until}")
         self.old = old
 
 

@@ -13,6 +13,7 @@ A report is read as strictly as a case file, since it may come from anywhere (a 
 file of at most MAX_BYTES, case ids, framework names and labels by the case files' patterns, links http(s), and
 every job and agreement of a case and a framework the report lists, each once.
 """
+
 from __future__ import annotations
 
 import json
@@ -67,10 +68,10 @@ class Labelled(Record):
     default regime, and its name as label."""
 
     framework: Framework
-    regime: Regime | None = Field(None, description="the execution regime it ran in (null: an older report's, "
-                                                    "the framework's default)")
-    label: Label = Field("", description="the framework in its regime: `torch` in its default, else "
-                                         "`torch[compiled]`")
+    regime: Regime | None = Field(
+        None, description="the execution regime it ran in (null: an older report's, the framework's default)"
+    )
+    label: Label = Field("", description="the framework in its regime: `torch` in its default, else `torch[compiled]`")
 
     @model_validator(mode="after")
     def _named(self) -> Labelled:
@@ -111,8 +112,9 @@ class GradientRecord(Record):
     value: Value | None
     error: str | None
     verdict: Verdict
-    matches_math: bool | None = Field(description="matches the stated value or status and the oracle; "
-                                                   "null: nothing to judge it by")
+    matches_math: bool | None = Field(
+        description="matches the stated value or status and the oracle; null: nothing to judge it by"
+    )
     failures: list[str]
     notes: list[str]
     expected: Value | None
@@ -125,20 +127,33 @@ class GradientRecord(Record):
     convention: Explanation | None
     bug: Explanation | None
     not_comparable: str | None
-    raw: Value | None = Field(None, description="complex dtypes: the framework's own answer, before its documented "
-                                                "convention (complex_convention) was mapped to the math's (value)")
+    raw: Value | None = Field(
+        None,
+        description="complex dtypes: the framework's own answer, before its documented "
+        "convention (complex_convention) was mapped to the math's (value)",
+    )
     complex_convention: Explanation | None = Field(
-        None, description="complex dtypes: what the framework's reverse mode returns, as it documents it")
-    rule: Rule | None = Field(None, description="the term of the tolerance rule that decided, at the element nearest "
-                                                "its allowance; null: no value judged (or a report from before it)")
+        None, description="complex dtypes: what the framework's reverse mode returns, as it documents it"
+    )
+    rule: Rule | None = Field(
+        None,
+        description="the term of the tolerance rule that decided, at the element nearest "
+        "its allowance; null: no value judged (or a report from before it)",
+    )
     oracle_abstains: list[Abstention] = Field(
-        default_factory=list, description="why the oracle cannot judge some elements (its estimate and bound are "
-                                          "NaN there, and they are judged by the stated math alone); empty: it "
-                                          "judges every element, or it is off")
-    normwise_size: int = Field(0, ge=0, description="the m n of the largest matrix a factorization accurate "
-                                                    "normwise only takes (qr, svd, eigh, LU, cholesky): the "
-                                                    "tolerance rule allows each element ROUNDINGS m n eps of the "
-                                                    "largest; 0: judged elementwise")
+        default_factory=list,
+        description="why the oracle cannot judge some elements (its estimate and bound are "
+        "NaN there, and they are judged by the stated math alone); empty: it "
+        "judges every element, or it is off",
+    )
+    normwise_size: int = Field(
+        0,
+        ge=0,
+        description="the m n of the largest matrix a factorization accurate "
+        "normwise only takes (qr, svd, eigh, LU, cholesky): the "
+        "tolerance rule allows each element ROUNDINGS m n eps of the "
+        "largest; 0: judged elementwise",
+    )
 
 
 class EstimateRecord(Record):
@@ -146,8 +161,9 @@ class EstimateRecord(Record):
     expected: Array
     max_abs: Number
     max_rel: Number
-    tolerance: Number | None = Field(None, description="the largest max_abs that passes: stated, or derived from "
-                                                        "the optimizer's stopping rule")
+    tolerance: Number | None = Field(
+        None, description="the largest max_abs that passes: stated, or derived from the optimizer's stopping rule"
+    )
 
 
 class PrimalRecord(Record):
@@ -155,11 +171,14 @@ class PrimalRecord(Record):
     call (no autodiff, the job's regime) and the oracle's f: a mismatch fails the job, a failure of its own kind."""
 
     value: Value = Field(description="f as the framework computed it under autodiff")
-    direct: Value | None = Field(description="f from the framework's direct call, no autodiff, in the job's regime "
-                                             "(null: it raised)")
+    direct: Value | None = Field(
+        description="f from the framework's direct call, no autodiff, in the job's regime (null: it raised)"
+    )
     direct_error: str | None = Field(description="the direct call's error, where it raised")
-    oracle: Value | None = Field(description="the oracle's f: NumPy float64 at the inputs as the job's dtype rounds "
-                                             "them (null: the kind has none, or it could not evaluate f)")
+    oracle: Value | None = Field(
+        description="the oracle's f: NumPy float64 at the inputs as the job's dtype rounds "
+        "them (null: the kind has none, or it could not evaluate f)"
+    )
     direct_gap: ErrorSize | None = Field(description="value against direct")
     oracle_error: ErrorSize | None = Field(description="value against oracle")
     direct_rule: Rule | None = Field(description="the term of the tolerance rule that decided against direct")
@@ -193,16 +212,24 @@ class JobRecord(Labelled):
     gradients: dict[str, GradientRecord]
     estimates: dict[str, EstimateRecord]
     details: dict[str, Any]
-    primal: PrimalRecord | None = Field(None, description="its output under autodiff, judged (null: its kind computes "
-                                                          "none, autodiff raised, or a report from before it)")
+    primal: PrimalRecord | None = Field(
+        None,
+        description="its output under autodiff, judged (null: its kind computes "
+        "none, autodiff raised, or a report from before it)",
+    )
     consistency: list[ConsistencyRecord] = Field(
-        default_factory=list, description="its sibling gradients (one quantity by different compositions of modes) "
-                                          "against each other (older reports: none)")
+        default_factory=list,
+        description="its sibling gradients (one quantity by different compositions of modes) "
+        "against each other (older reports: none)",
+    )
 
     def all_failures(self) -> list[str]:
         """The job's failures, each failing gradient's and its primal's, as in `JobVerdict.all_failures`."""
-        return (self.failures + [f"{name}: {f}" for name, g in self.gradients.items() for f in g.failures]
-                + ([f"{PRIMAL}: {f}" for f in self.primal.failures] if self.primal else []))
+        return (
+            self.failures
+            + [f"{name}: {f}" for name, g in self.gradients.items() for f in g.failures]
+            + ([f"{PRIMAL}: {f}" for f in self.primal.failures] if self.primal else [])
+        )
 
 
 class AnswerRecord(Labelled):
@@ -224,8 +251,9 @@ class AgreementRecord(Record):
     result: Agreement
     difference: Difference | None
     answers: list[AnswerRecord]
-    groups: list[list[Label]] = Field(description="labels (frameworks in regimes) with the same answer, one list "
-                                                  "per answer")
+    groups: list[list[Label]] = Field(
+        description="labels (frameworks in regimes) with the same answer, one list per answer"
+    )
     odd: list[Label] = Field(description="labels that miss the math (or, where all match it, the minority)")
     reason: str | None = Field(description="why the values are not compared")
 
@@ -235,8 +263,11 @@ class FrameworkInfo(Record):
     versions: dict[str, str]
     reason: str | None
     regime: str | None = Field(None, description="its default execution regime (older reports: eager or jit)")
-    regimes: dict[Regime, str] = Field({}, description="the regimes its jobs ran in, each as the framework spells "
-                                                       "it (eager, torch.compile, tf.function, jax.jit)")
+    regimes: dict[Regime, str] = Field(
+        {},
+        description="the regimes its jobs ran in, each as the framework spells "
+        "it (eager, torch.compile, tf.function, jax.jit)",
+    )
 
 
 class Environment(Record):
@@ -304,8 +335,9 @@ class Report(Record):
     load_errors: list[LoadErrorRecord]
     cases: dict[CaseId, CaseRecord]
     jobs: list[JobRecord]
-    summary: dict[Label, dict[Verdict, int]] = Field(description="per label (a framework in a regime): jobs per "
-                                                                 "verdict")
+    summary: dict[Label, dict[Verdict, int]] = Field(
+        description="per label (a framework in a regime): jobs per verdict"
+    )
     agreement: list[AgreementRecord]
     shard: Shard | None = None
     plan: Plan | None = Field(None, description="what the run asked for (null: a report from before plans)")
@@ -317,13 +349,16 @@ class Report(Record):
         count: what merge, compare and the docs index by."""
         cases = {j.case for j in self.jobs} | {a.case for a in self.agreement}
         frameworks = {j.framework for j in self.jobs} | {x.framework for a in self.agreement for x in a.answers}
-        stray = ([f"case {case}, not in cases" for case in sorted(cases - self.cases.keys())]
-                 + [f"framework {fw}, not in environment.frameworks"
-                    for fw in sorted(frameworks - self.environment.frameworks.keys())])
+        stray = [f"case {case}, not in cases" for case in sorted(cases - self.cases.keys())] + [
+            f"framework {fw}, not in environment.frameworks"
+            for fw in sorted(frameworks - self.environment.frameworks.keys())
+        ]
         if stray:
             raise ValueError(f"a job or an agreement of {stray[0]}")
-        twice = _twice([f"job {j.case}[{j.label}-{j.dtype}]" for j in self.jobs]
-                       + [f"agreement {a.case}[{a.dtype}] {a.gradient}" for a in self.agreement])
+        twice = _twice(
+            [f"job {j.case}[{j.label}-{j.dtype}]" for j in self.jobs]
+            + [f"agreement {a.case}[{a.dtype}] {a.gradient}" for a in self.agreement]
+        )
         if twice:
             raise ValueError(f"{twice} is in the report twice")
         if self.summary != summarize([j.label for j in self.jobs], [j.verdict for j in self.jobs]):
@@ -344,15 +379,30 @@ def _twice(keys: list[str]) -> str | None:
     return next((key for key, count in Counter(keys).items() if count > 1), None)
 
 
-def build(verdicts: list[JobVerdict], cases: list[LoadedCase], load_errors: list[LoadError],
-          frameworks: list[str], dtypes: list[str] | None = None, regimes: list[Regime] | None = None) -> Report:
+def build(
+    verdicts: list[JobVerdict],
+    cases: list[LoadedCase],
+    load_errors: list[LoadError],
+    frameworks: list[str],
+    dtypes: list[str] | None = None,
+    regimes: list[Regime] | None = None,
+) -> Report:
     """The report of a run that asked for `frameworks`, `dtypes` and `regimes` (None: the defaults)."""
     return Report(
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         environment=_environment(verdicts, frameworks),
         load_errors=[LoadErrorRecord(file=source_name(e.file), line=e.line, message=e.message) for e in load_errors],
-        cases={c.case.id: CaseRecord(title=c.case.title, kind=c.case.kind, why=c.case.why, file=source_name(c.file),
-                                     line=c.line, tags=list(c.case.tags)) for c in cases},
+        cases={
+            c.case.id: CaseRecord(
+                title=c.case.title,
+                kind=c.case.kind,
+                why=c.case.why,
+                file=source_name(c.file),
+                line=c.line,
+                tags=list(c.case.tags),
+            )
+            for c in cases
+        },
         jobs=[_job(v) for v in verdicts],
         summary=summarize([v.job.label for v in verdicts], [v.verdict for v in verdicts]),
         agreement=[_agreement(a) for a in agreement(verdicts)],
@@ -406,8 +456,10 @@ def read(path: str | Path) -> Report:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError(f"{path}: not a gradient conformance report")
     if data.get("version") != VERSION:
-        raise ValueError(f"{path}: report format version {data.get('version')!r}; "
-                         f"this conformance reads version {VERSION}: re-run the suite to regenerate it")
+        raise ValueError(
+            f"{path}: report format version {data.get('version')!r}; "
+            f"this conformance reads version {VERSION}: re-run the suite to regenerate it"
+        )
     try:
         return Report.model_validate(data)
     except (ValidationError, RecursionError) as err:
@@ -454,13 +506,20 @@ def _environment(verdicts: list[JobVerdict], frameworks: list[str]) -> Environme
         reason = next((j.unavailable for j in jobs if j.unavailable), None)
         declared = regimes(fw)
         ran = dict.fromkeys(j.regime or declared.default for j in jobs if not j.unavailable)
-        info[fw] = FrameworkInfo(available=reason is None and bool(versions), versions=versions,
-                                 reason=reason if reason or versions else "no jobs ran", regime=declared.default,
-                                 regimes={r: declared.spelled[r] for r in ran})
-    return Environment(python=platform.python_version(), platform=platform.platform(),
-                       executable=Path(sys.executable).name,
-                       packages={name: _version(name) for name in ("gradient-conformance", "numpy", "scipy")},
-                       frameworks=info)
+        info[fw] = FrameworkInfo(
+            available=reason is None and bool(versions),
+            versions=versions,
+            reason=reason if reason or versions else "no jobs ran",
+            regime=declared.default,
+            regimes={r: declared.spelled[r] for r in ran},
+        )
+    return Environment(
+        python=platform.python_version(),
+        platform=platform.platform(),
+        executable=Path(sys.executable).name,
+        packages={name: _version(name) for name in ("gradient-conformance", "numpy", "scipy")},
+        frameworks=info,
+    )
 
 
 def _explain(record: Convention | Divergence | ComplexConvention | None) -> Explanation | None:
@@ -478,52 +537,105 @@ def _explained(record: Convention | Divergence | None) -> dict[str, str | None]:
 
 def _gradient(g: GradientVerdict) -> GradientRecord:
     return GradientRecord(
-        status=g.status, cls=g.cls, representation=g.representation, value=plain(g.value), error=g.error,
-        verdict=g.verdict, matches_math=g.matches_math, failures=g.failures, notes=g.notes,
-        expected=plain(g.expected), expected_status=g.expected_status, oracle=plain(g.oracle),
-        oracle_bound=plain(g.oracle_bound), zero_tolerance=plain(g.zero_tolerance),
-        expected_error=plain(g.expected_error), oracle_error=plain(g.oracle_error),
-        convention=_explain(g.convention), bug=_explain(g.bug), not_comparable=g.not_comparable,
-        raw=plain(g.raw), complex_convention=_explain(g.complex_convention), rule=g.rule,
-        oracle_abstains=list(g.oracle_abstains), normwise_size=g.normwise_size)
+        status=g.status,
+        cls=g.cls,
+        representation=g.representation,
+        value=plain(g.value),
+        error=g.error,
+        verdict=g.verdict,
+        matches_math=g.matches_math,
+        failures=g.failures,
+        notes=g.notes,
+        expected=plain(g.expected),
+        expected_status=g.expected_status,
+        oracle=plain(g.oracle),
+        oracle_bound=plain(g.oracle_bound),
+        zero_tolerance=plain(g.zero_tolerance),
+        expected_error=plain(g.expected_error),
+        oracle_error=plain(g.oracle_error),
+        convention=_explain(g.convention),
+        bug=_explain(g.bug),
+        not_comparable=g.not_comparable,
+        raw=plain(g.raw),
+        complex_convention=_explain(g.complex_convention),
+        rule=g.rule,
+        oracle_abstains=list(g.oracle_abstains),
+        normwise_size=g.normwise_size,
+    )
 
 
 def _job(v: JobVerdict) -> JobRecord:
     details = v.job.computed.details if v.job.computed else {}
     return JobRecord(
-        case=v.job.case.id, framework=v.job.framework, regime=v.job.regime or regimes(v.job.framework).default,
-        label=v.job.label, dtype=v.job.dtype, verdict=v.verdict,
-        failures=v.failures, notes=v.notes, bugs=[Explanation(why=m.why, link=m.issue) for m in v.bugs],
+        case=v.job.case.id,
+        framework=v.job.framework,
+        regime=v.job.regime or regimes(v.job.framework).default,
+        label=v.job.label,
+        dtype=v.job.dtype,
+        verdict=v.verdict,
+        failures=v.failures,
+        notes=v.notes,
+        bugs=[Explanation(why=m.why, link=m.issue) for m in v.bugs],
         seconds=round(v.job.seconds, 4),
         tolerance=v.job.case.tolerance_for(v.job.dtype),
         gradients={name: _gradient(g) for name, g in v.gradients.items()},
         estimates=plain(v.estimates),
         details=plain({k: val for k, val in details.items() if k != "samples"}),
         primal=_primal(v.primal),
-        consistency=[ConsistencyRecord(quantity=c.quantity, result=c.result, difference=c.difference, groups=c.groups,
-                                       odd=c.odd) for c in consistency(v)])
+        consistency=[
+            ConsistencyRecord(quantity=c.quantity, result=c.result, difference=c.difference, groups=c.groups, odd=c.odd)
+            for c in consistency(v)
+        ],
+    )
 
 
 def _primal(p: PrimalVerdict | None) -> PrimalRecord | None:
     if p is None:
         return None
     return PrimalRecord(
-        value=plain(p.value), direct=plain(p.direct), direct_error=p.direct_error, oracle=plain(p.oracle),
-        direct_gap=plain(p.direct_gap), oracle_error=plain(p.oracle_error), direct_rule=p.direct_rule,
-        oracle_rule=p.oracle_rule, verdict=p.verdict, mismatches=p.mismatches, failures=p.failures, notes=p.notes,
-        bug=_explain(p.bug))
+        value=plain(p.value),
+        direct=plain(p.direct),
+        direct_error=p.direct_error,
+        oracle=plain(p.oracle),
+        direct_gap=plain(p.direct_gap),
+        oracle_error=plain(p.oracle_error),
+        direct_rule=p.direct_rule,
+        oracle_rule=p.oracle_rule,
+        verdict=p.verdict,
+        mismatches=p.mismatches,
+        failures=p.failures,
+        notes=p.notes,
+        bug=_explain(p.bug),
+    )
 
 
 def _agreement(a: GradientAgreement) -> AgreementRecord:
     return AgreementRecord(
-        case=a.case, dtype=a.dtype, gradient=a.gradient, result=a.result, difference=a.difference,
-        answers=[AnswerRecord(framework=x.framework, regime=x.regime or regimes(x.framework).default, label=x.label,
-                              status=x.gradient.status, cls=x.gradient.cls,
-                              representation=x.gradient.representation, value=plain(x.gradient.value),
-                              error=x.gradient.error, verdict=x.gradient.verdict,
-                              matches_math=x.gradient.matches_math,
-                              **_explained(x.gradient.convention or x.gradient.bug)) for x in a.answers],
-        groups=a.groups, odd=a.odd, reason=a.reason)
+        case=a.case,
+        dtype=a.dtype,
+        gradient=a.gradient,
+        result=a.result,
+        difference=a.difference,
+        answers=[
+            AnswerRecord(
+                framework=x.framework,
+                regime=x.regime or regimes(x.framework).default,
+                label=x.label,
+                status=x.gradient.status,
+                cls=x.gradient.cls,
+                representation=x.gradient.representation,
+                value=plain(x.gradient.value),
+                error=x.gradient.error,
+                verdict=x.gradient.verdict,
+                matches_math=x.gradient.matches_math,
+                **_explained(x.gradient.convention or x.gradient.bug),
+            )
+            for x in a.answers
+        ],
+        groups=a.groups,
+        odd=a.odd,
+        reason=a.reason,
+    )
 
 
 def plain(value: Any) -> Any:

@@ -24,6 +24,7 @@ and a SIGTERM to the group reach only the main process, which stops them; on
 Linux the kernel kills them when the main process dies, even by SIGKILL
 (PR_SET_PDEATHSIG); elsewhere a watchdog thread notices within half a second.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -135,8 +136,9 @@ class _Worker:
     problem: str | None = None  # why it must be stopped although it runs (a result that cannot be read)
 
 
-def plan(cases: list[Case], frameworks: list[str], dtypes: list[str] | None = None,
-         regimes: list[Regime] | None = None) -> list[Job]:
+def plan(
+    cases: list[Case], frameworks: list[str], dtypes: list[str] | None = None, regimes: list[Regime] | None = None
+) -> list[Job]:
     """Every (case, framework, regime, dtype) the case allows, in a stable order.
 
     `regimes`: those of each framework's own among them, each program once (JAX's xla is its jax.jit, its compiled);
@@ -151,13 +153,19 @@ def plan(cases: list[Case], frameworks: list[str], dtypes: list[str] | None = No
             unavailable = None
             if not found:
                 assert regimes  # the default is always found
-                unavailable = (f"unavailable: {fw} has no {' or '.join(regimes)} regime "
-                               f"(its regimes: {', '.join(declared.spelled)})")
+                unavailable = (
+                    f"unavailable: {fw} has no {' or '.join(regimes)} regime "
+                    f"(its regimes: {', '.join(declared.spelled)})"
+                )
                 found = [regimes[0]]
             elif not KINDS[case.kind].regimes:
                 found = [declared.default]
-            jobs += [Job(case, fw, dtype, unavailable=unavailable, regime=regime) for regime in found
-                     for dtype in case.dtypes if dtypes is None or dtype in dtypes]
+            jobs += [
+                Job(case, fw, dtype, unavailable=unavailable, regime=regime)
+                for regime in found
+                for dtype in case.dtypes
+                if dtypes is None or dtype in dtypes
+            ]
     return jobs
 
 
@@ -165,7 +173,7 @@ def shard(jobs: list[Job], index: int, count: int) -> list[Job]:
     """Shard `index` of `count` (1-based): every count-th (case, dtype) of the plan. A (case, dtype)
     stays whole, so its frameworks are still compared with each other."""
     groups = list(dict.fromkeys((job.case.id, job.dtype) for job in jobs))
-    mine = set(groups[index - 1::count])
+    mine = set(groups[index - 1 :: count])
     return [job for job in jobs if (job.case.id, job.dtype) in mine]
 
 
@@ -185,9 +193,17 @@ def default_workers() -> int:
 Costs = dict[tuple[str, str, str], float]
 
 
-def run(jobs: list[Job], adapters: dict[str, str], timeout: float = 120.0, progress: Progress | None = None,
-        memory: int | None = REFERENCE_MEMORY, logs: str | Path | None = None, workers: int | None = None,
-        costs: Costs | None = None, compile_cache: Path | None = None) -> list[Job]:
+def run(
+    jobs: list[Job],
+    adapters: dict[str, str],
+    timeout: float = 120.0,
+    progress: Progress | None = None,
+    memory: int | None = REFERENCE_MEMORY,
+    logs: str | Path | None = None,
+    workers: int | None = None,
+    costs: Costs | None = None,
+    compile_cache: Path | None = None,
+) -> list[Job]:
     """Fill in each job's result and references. `adapters` maps framework name to "module:Class".
 
     `progress(done, total, label)` is called once at the start (label "") and as each task starts and finishes:
@@ -238,9 +254,17 @@ class Session:
 
 
 class _Pool:
-    def __init__(self, adapters: dict[str, str], timeout: float, progress: Progress | None,
-                 memory: int | None, logs: str | Path | None, slots: int, compile_cache: Path | None,
-                 keep: bool = False) -> None:
+    def __init__(
+        self,
+        adapters: dict[str, str],
+        timeout: float,
+        progress: Progress | None,
+        memory: int | None,
+        logs: str | Path | None,
+        slots: int,
+        compile_cache: Path | None,
+        keep: bool = False,
+    ) -> None:
         self.compile_cache, self.keep = compile_cache, keep
         self.adapters, self.timeout, self.progress, self.memory = adapters, timeout, progress, memory
         self.slots = max(1, slots)
@@ -262,8 +286,9 @@ class _Pool:
         self.shared: dict[str, Referenced] = {}  # case id -> (references, error), once computed
         self.waiting: dict[str, list[int]] = {}  # case id -> jobs waiting for its shared references
         self.done = sum(job.unavailable is not None for job in jobs)  # planned so (a regime the framework lacks)
-        self.known = {i: costs[key] for i, job in enumerate(jobs)
-                      if (key := (job.case.id, job.label, job.dtype)) in costs}
+        self.known = {
+            i: costs[key] for i, job in enumerate(jobs) if (key := (job.case.id, job.label, job.dtype)) in costs
+        }
         #: per framework, the jobs no worker has taken yet, dearest first (unmeasured ones at the known mean)
         self.pending: dict[str, list[int]] = {}
         for fw in dict.fromkeys(job.framework for job in jobs):
@@ -313,8 +338,11 @@ class _Pool:
 
     def stop(self) -> None:
         """Kill every worker still running, then remove the logs unless an error names them."""
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) \
-            if hasattr(signal, "pthread_sigmask") else None  # a second Ctrl-C must not cut this short
+        blocked = (
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+            if hasattr(signal, "pthread_sigmask")
+            else None
+        )  # a second Ctrl-C must not cut this short
         try:
             for worker in self.workers.values():
                 _kill(worker)
@@ -329,9 +357,12 @@ class _Pool:
         log = self.logs / (f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.log" if target else "numpy-reference.log")
         connection, child = self.ctx.Pipe()
         memory = self.memory if target is None else None
-        process = self.ctx.Process(target=_serve, args=(name, target, os.getpid(), str(log), memory,
-                                                        self.compile_cache, child),
-                                   daemon=True, name=f"conformance-{name}")
+        process = self.ctx.Process(
+            target=_serve,
+            args=(name, target, os.getpid(), str(log), memory, self.compile_cache, child),
+            daemon=True,
+            name=f"conformance-{name}",
+        )
         process.start()
         child.close()  # the worker holds the only other end: its exit shows as EOF here
         return _Worker(name, framework, target, list(tasks), process, connection, log, time.monotonic())
@@ -377,8 +408,9 @@ class _Pool:
         failure = self._failure(worker)
         if failure is not None:
             self._lose(worker, failure)
-        elif not worker.tasks and (worker.closed or (not self.keep and (worker.target is not None
-                                                                         or self._only_references_left()))):
+        elif not worker.tasks and (
+            worker.closed or (not self.keep and (worker.target is not None or self._only_references_left()))
+        ):
             _close(worker)  # the reference worker stays while a framework may still need it
             del self.workers[worker.name]
         elif worker.target is not None and not worker.tasks and self.pending.get(worker.framework):
@@ -578,14 +610,21 @@ def _tail(log: Path) -> str:
     except OSError:
         return f"; log {log} (unreadable)"
     lines = [line.strip()[:200] for line in text.splitlines() if line.strip()]
-    lines = lines[next((i for i, line in enumerate(lines) if line.startswith("--- worker ")), -1) + 1:]
+    lines = lines[next((i for i, line in enumerate(lines) if line.startswith("--- worker ")), -1) + 1 :]
     fatal = next((i for i, line in enumerate(lines) if line.startswith("Fatal Python error")), None)
-    shown = lines[fatal:fatal + TAIL_LINES] if fatal is not None else lines[-TAIL_LINES:]
+    shown = lines[fatal : fatal + TAIL_LINES] if fatal is not None else lines[-TAIL_LINES:]
     return f"; log {log}" + (": " + " | ".join(shown) if shown else " (empty)")
 
 
-def _serve(name: str, target: str | None, parent: int, log: str, memory: int | None, compile_cache: Path | None,
-           connection: Connection) -> None:
+def _serve(
+    name: str,
+    target: str | None,
+    parent: int,
+    log: str,
+    memory: int | None,
+    compile_cache: Path | None,
+    connection: Connection,
+) -> None:
     """A worker: bound to its parent, its output into its log; then one task at a time until the pipe closes.
 
     A framework worker imports its framework once, after its output is redirected; the reference worker
@@ -616,8 +655,9 @@ def _serve(name: str, target: str | None, parent: int, log: str, memory: int | N
         connection.send(("done", key, compute(*task)))
 
 
-def _compute(adapter: adapters.Adapter, case: Case, dtype: str,
-             regime: Regime | None) -> tuple[kinds.Computed | None, str | None, float]:
+def _compute(
+    adapter: adapters.Adapter, case: Case, dtype: str, regime: Regime | None
+) -> tuple[kinds.Computed | None, str | None, float]:
     """One job in a framework's worker, in `regime` (None: its default): (computed, None, seconds), or (None, the
     error, seconds)."""
     started = time.perf_counter()

@@ -9,6 +9,7 @@ The same text becomes the adapter's op (`to_callable`) and the docs' code
 Spellings are this package's own source text, written beside each adapter;
 nothing from a case file is ever compiled.
 """
+
 from __future__ import annotations
 
 import ast
@@ -29,16 +30,19 @@ def is_path(spelling: str, function: Function) -> bool:
     return all(part.isidentifier() for part in parts) and parts[0] not in function.signature
 
 
-def to_callable(spelling: str | None, function: Function, namespace: Mapping[str, Any],
-                library: str = "this library") -> Callable[..., Any]:
+def to_callable(
+    spelling: str | None, function: Function, namespace: Mapping[str, Any], library: str = "this library"
+) -> Callable[..., Any]:
     """The callable a spelling denotes, its names resolved in `namespace` (the library's modules).
 
     No spelling (None) means the library has no such function: calling it raises, and the
     framework's answer for that case is the error.
     """
     if spelling is None:
+
         def missing(*args: Any) -> Any:
             raise NotImplementedError(f"{library} has no {function.name}")
+
         return missing
     if is_path(spelling, function):
         try:
@@ -47,8 +51,10 @@ def to_callable(spelling: str | None, function: Function, namespace: Mapping[str
             for attribute in attributes:
                 target = getattr(target, attribute)
         except (KeyError, AttributeError) as err:  # this version lacks it: only the cases calling it fail
+
             def absent(*args: Any, error: Exception = err) -> Any:
                 raise error
+
             return absent
         return target
     defaults = "".join(f", {name}={value!r}" for name, value in function.options.items())
@@ -69,8 +75,11 @@ def render(spelling: str, function: Function, args: Sequence[object], output: in
     writes out is that element (TF's svd reordered: `(svd(x)[1], svd(x)[0], ...)[0]` is `svd(a)[1]`).
     """
     if is_path(spelling, function):
-        tree: ast.expr = ast.Call(ast.parse(spelling, mode="eval").body,
-                                  [_node(function, p, a) for p, a in zip(function.signature, args, strict=False)], [])
+        tree: ast.expr = ast.Call(
+            ast.parse(spelling, mode="eval").body,
+            [_node(function, p, a) for p, a in zip(function.signature, args, strict=False)],
+            [],
+        )
     else:
         values = {name: _node(function, name, arg) for name, arg in zip(function.signature, args, strict=False)}
         values.update({name: _constant(default) for name, default in function.options.items() if name not in values})
@@ -105,8 +114,17 @@ class _Substitute(ast.NodeTransformer):
 
 
 #: the nodes of a test that involves only literals (and CONSTANTS), so that it can be decided while rendering
-_DECIDABLE = (ast.Constant, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Tuple, ast.cmpop, ast.boolop, ast.unaryop,
-              ast.expr_context)
+_DECIDABLE = (
+    ast.Constant,
+    ast.Compare,
+    ast.BoolOp,
+    ast.UnaryOp,
+    ast.Tuple,
+    ast.cmpop,
+    ast.boolop,
+    ast.unaryop,
+    ast.expr_context,
+)
 
 
 class _Simplify(ast.NodeTransformer):
@@ -116,22 +134,30 @@ class _Simplify(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call) -> ast.Call:
         self.generic_visit(node)
         node.keywords = [k for k in node.keywords if not (isinstance(k.value, ast.Constant) and k.value.value is None)]
-        node.args = [item for arg in node.args for item in (
-            arg.value.elts if isinstance(arg, ast.Starred) and isinstance(arg.value, ast.List) else [arg])]
+        node.args = [
+            item
+            for arg in node.args
+            for item in (arg.value.elts if isinstance(arg, ast.Starred) and isinstance(arg.value, ast.List) else [arg])
+        ]
         return node
 
     def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
         self.generic_visit(node)
         index = node.slice
-        if isinstance(node.value, ast.Tuple) and isinstance(index, ast.Constant) and type(index.value) is int \
-                and -len(node.value.elts) <= index.value < len(node.value.elts):
+        if (
+            isinstance(node.value, ast.Tuple)
+            and isinstance(index, ast.Constant)
+            and type(index.value) is int
+            and -len(node.value.elts) <= index.value < len(node.value.elts)
+        ):
             return node.value.elts[index.value]
         return node
 
     def visit_IfExp(self, node: ast.IfExp) -> ast.expr:
         self.generic_visit(node)
-        if all(isinstance(n, _DECIDABLE) or (isinstance(n, ast.Name) and n.id in CONSTANTS)
-               for n in ast.walk(node.test)):
+        if all(
+            isinstance(n, _DECIDABLE) or (isinstance(n, ast.Name) and n.id in CONSTANTS) for n in ast.walk(node.test)
+        ):
             # literals, constants and operators only (checked just above): nothing to call, no other name
             test = ast.fix_missing_locations(ast.Expression(node.test))
             with warnings.catch_warnings(action="ignore", category=SyntaxWarning):  # `0 is None`: meant so

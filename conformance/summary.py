@@ -12,6 +12,7 @@
 4. With `-v`: every ranked row; with `--table`, every job.
 5. The next step: the docs site of the report.
 """
+
 from __future__ import annotations
 
 from rich.console import Console
@@ -23,8 +24,15 @@ from conformance.report import AnswerRecord, Report
 from conformance.tolerance import short
 from conformance.vocabulary import Agreement, Verdict
 
-STYLE = {Verdict.PASS: "green", Verdict.CONVENTION: "cyan", Verdict.XFAIL: "yellow", Verdict.UNAVAILABLE: "dim",
-         Verdict.STALE: "red", Verdict.FAIL: "bold red", Verdict.ERROR: "bold red"}
+STYLE = {
+    Verdict.PASS: "green",
+    Verdict.CONVENTION: "cyan",
+    Verdict.XFAIL: "yellow",
+    Verdict.UNAVAILABLE: "dim",
+    Verdict.STALE: "red",
+    Verdict.FAIL: "bold red",
+    Verdict.ERROR: "bold red",
+}
 ROWS = 3  # rows per heading of the ranked differences, unless verbose
 REASON = 240  # characters of a failure's reasons, unless verbose
 
@@ -42,16 +50,21 @@ def render(report: Report, console: Console, verbose: bool = False, full_table: 
         console.print(line, soft_wrap=True)
     inconsistent = consistency_lines(report)
     if inconsistent:
-        console.print(Text(f"Where a framework's compositions differ from each other: {len(inconsistent)}",
-                           style="bold"))
+        console.print(
+            Text(f"Where a framework's compositions differ from each other: {len(inconsistent)}", style="bold")
+        )
         for line in inconsistent:
             console.print(line, soft_wrap=True)
     for said in complex_lines(report):
         console.print(said, markup=False, soft_wrap=True)
     skipped = len(report.agreement) - ranked.compared
     if skipped:
-        console.print(f"{skipped} gradients not compared across frameworks by construction "
-                      "(each framework's own samples or idiom)", markup=False, soft_wrap=True)
+        console.print(
+            f"{skipped} gradients not compared across frameworks by construction "
+            "(each framework's own samples or idiom)",
+            markup=False,
+            soft_wrap=True,
+        )
     failing = [j for j in report.jobs if j.verdict.failing]
     if failing:
         console.print()
@@ -60,7 +73,7 @@ def render(report: Report, console: Console, verbose: bool = False, full_table: 
             reasons = "; ".join(job.all_failures() or ["-"])
             line = Text(f"  {job.case} [{job.label}-{job.dtype}] ")
             line.append(job.verdict.value, style=STYLE[job.verdict])
-            line.append(": " + (reasons if verbose or len(reasons) <= REASON else reasons[:REASON - 1] + "…"))
+            line.append(": " + (reasons if verbose or len(reasons) <= REASON else reasons[: REASON - 1] + "…"))
             console.print(line, soft_wrap=True)
     for fw, info in report.environment.frameworks.items():
         if not info.available:
@@ -69,8 +82,11 @@ def render(report: Report, console: Console, verbose: bool = False, full_table: 
         console.print(f"load error: {error.file}:{error.line}: {error.message}", markup=False, soft_wrap=True)
     if full_table:
         console.print(job_table(report))
-    console.print(f"{len(report.jobs)} jobs: {counts_line(report) or 'none'}"
-                  + (f" (partial: {report.partial.reason})" if report.partial else ""), markup=False)
+    console.print(
+        f"{len(report.jobs)} jobs: {counts_line(report) or 'none'}"
+        + (f" (partial: {report.partial.reason})" if report.partial else ""),
+        markup=False,
+    )
 
 
 def next_step(report_path: str | None) -> str:
@@ -92,7 +108,7 @@ def difference_lines(ranked: ranking.Ranking, verbose: bool = False) -> list[Tex
     for heading, findings in headings.items():
         lines.append(Text(f"{heading} ({sum(len(f.records) for f in findings)})", style="bold"))
         shown = [(f, 0) for f in findings] if verbose else _folded(findings)
-        for finding, more in shown[:None if verbose else ROWS]:
+        for finding, more in shown[: None if verbose else ROWS]:
             line = _row(finding)
             if more:
                 line.append(f"  (+{more} more of {finding.function})", style="dim")
@@ -102,8 +118,12 @@ def difference_lines(ranked: ranking.Ranking, verbose: bool = False) -> list[Tex
             lines.append(Text(f"  +{hidden} more gradient{'s' if hidden != 1 else ''} (-v lists them)", style="dim"))
     collapsed = ranked.collapsed()
     if collapsed:
-        lines.append(Text(f"{ranking.Section.REPRESENTATION.value} ({ranked.counted(ranking.Section.REPRESENTATION)})",
-                          style="bold"))
+        lines.append(
+            Text(
+                f"{ranking.Section.REPRESENTATION.value} ({ranked.counted(ranking.Section.REPRESENTATION)})",
+                style="bold",
+            )
+        )
     for group in collapsed:
         if verbose:
             lines += [_row(finding) for finding in group.findings]
@@ -179,8 +199,10 @@ def partial_line(report: Report) -> str:
     """What an interrupted run's report holds, said before anything else."""
     assert report.partial is not None
     p = report.partial
-    return (f"Partial report ({p.reason}): {p.finished} of {p.planned} jobs finished; "
-            f"the other {p.planned - p.finished} are not in it")
+    return (
+        f"Partial report ({p.reason}): {p.finished} of {p.planned} jobs finished; "
+        f"the other {p.planned - p.finished} are not in it"
+    )
 
 
 def verdict_table(report: Report) -> Table:
@@ -230,8 +252,11 @@ def job_table(report: Report) -> Table:
     for job in report.jobs:
         rows.setdefault((job.case, job.dtype), {})[job.label] = job.verdict
     for (case, dtype), cells in rows.items():
-        table.add_row(Text(case), dtype, *(Text(cells[fw].value, style=STYLE[cells[fw]]) if fw in cells else "-"
-                                     for fw in frameworks))
+        table.add_row(
+            Text(case),
+            dtype,
+            *(Text(cells[fw].value, style=STYLE[cells[fw]]) if fw in cells else "-" for fw in frameworks),
+        )
     return table
 
 

@@ -34,6 +34,7 @@ modulus: the gap |got - want| is the distance in the complex plane, and the
 tolerances are those of the real component dtype (complex64: float32's eps), as
 each part of a complex number rounds in it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -45,10 +46,9 @@ import numpy as np
 from conformance.vocabulary import Class, Rule
 
 #: machine epsilon per real dtype, as data: NumPy has no bfloat16 (its values are exact in float32)
-EPS: dict[str, float] = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7, "float32": 2.0 ** -23, "float64": 2.0 ** -52}
+EPS: dict[str, float] = {"float16": 2.0**-10, "bfloat16": 2.0**-7, "float32": 2.0**-23, "float64": 2.0**-52}
 #: the smallest subnormal step per real dtype: the spacing of its floats at zero
-SUBNORMAL: dict[str, float] = {"float16": 2.0 ** -24, "bfloat16": 2.0 ** -133, "float32": 2.0 ** -149,
-                               "float64": 2.0 ** -1074}
+SUBNORMAL: dict[str, float] = {"float16": 2.0**-24, "bfloat16": 2.0**-133, "float32": 2.0**-149, "float64": 2.0**-1074}
 #: roundings a derived floor allows, in ulps of `want`: the result's own rounding and a few of the operations before
 #: it, as each term of a cancelled sum carries (`kinds.zero_tolerance`); far below the default rtol in float32 and
 #: float64, it is what decides at a subnormal or a zero `want`, where rtol * |want| is nothing
@@ -119,25 +119,46 @@ def normwise(want: Any, dtype: str, size: int) -> np.ndarray:
     return np.full(magnitude.shape, ROUNDINGS * size * eps(dtype) * largest)
 
 
-def terms(want: Any, dtype: str, rtol: float, atol: float | None, zero_tolerance: np.ndarray | None = None,
-          slack: Mapping[Rule, Any] | None = None, normwise_size: int = 0) -> dict[Rule, np.ndarray]:
+def terms(
+    want: Any,
+    dtype: str,
+    rtol: float,
+    atol: float | None,
+    zero_tolerance: np.ndarray | None = None,
+    slack: Mapping[Rule, Any] | None = None,
+    normwise_size: int = 0,
+) -> dict[Rule, np.ndarray]:
     """Each term of the rule above, elementwise: the relative one, the absolute one (stated or derived), the
     normwise one where a factorization is differentiated (`normwise_size`, 0: none), the slacks, and the zero floor
     where the math cancels."""
     magnitude = np.abs(numeric(want))
-    found = {Rule.RELATIVE: rtol * magnitude,
-             **({Rule.STATED_ATOL: np.full(magnitude.shape, atol)} if atol is not None
-                else {Rule.ULP_FLOOR: floor(want, dtype)}),
-             **({Rule.NORMWISE: normwise(want, dtype, normwise_size)} if normwise_size else {}),
-             **{rule: np.broadcast_to(np.asarray(value, np.float64), magnitude.shape)
-                for rule, value in (slack or {}).items()}}
+    found = {
+        Rule.RELATIVE: rtol * magnitude,
+        **(
+            {Rule.STATED_ATOL: np.full(magnitude.shape, atol)}
+            if atol is not None
+            else {Rule.ULP_FLOOR: floor(want, dtype)}
+        ),
+        **({Rule.NORMWISE: normwise(want, dtype, normwise_size)} if normwise_size else {}),
+        **{
+            rule: np.broadcast_to(np.asarray(value, np.float64), magnitude.shape)
+            for rule, value in (slack or {}).items()
+        },
+    }
     if zero_tolerance is not None:
         found[Rule.ZERO_FLOOR] = np.broadcast_to(np.asarray(zero_tolerance, np.float64), magnitude.shape)
     return found
 
 
-def allowed(want: Any, dtype: str, rtol: float, atol: float | None, zero_tolerance: np.ndarray | None = None,
-            slack: Mapping[Rule, Any] | None = None, normwise_size: int = 0) -> np.ndarray:
+def allowed(
+    want: Any,
+    dtype: str,
+    rtol: float,
+    atol: float | None,
+    zero_tolerance: np.ndarray | None = None,
+    slack: Mapping[Rule, Any] | None = None,
+    normwise_size: int = 0,
+) -> np.ndarray:
     """The elementwise allowance around `want`: finite wherever `want` is finite, else 0."""
     return _allowance(numeric(want), terms(want, dtype, rtol, atol, zero_tolerance, slack, normwise_size))
 
@@ -150,9 +171,16 @@ def _allowance(want: np.ndarray, found: dict[Rule, np.ndarray]) -> np.ndarray:
     return np.where(np.isfinite(want) & np.isfinite(allowance), allowance, 0.0)
 
 
-def assess(got: Any, want: Any, dtype: str, rtol: float, atol: float | None,
-          zero_tolerance: np.ndarray | None = None, slack: Mapping[Rule, Any] | None = None,
-          normwise_size: int = 0) -> Judged:
+def assess(
+    got: Any,
+    want: Any,
+    dtype: str,
+    rtol: float,
+    atol: float | None,
+    zero_tolerance: np.ndarray | None = None,
+    slack: Mapping[Rule, Any] | None = None,
+    normwise_size: int = 0,
+) -> Judged:
     """`got` against `want` under the rule above (shapes must be equal, else it fails)."""
     got, want = numeric(got), numeric(want)
     if got.shape != want.shape:
@@ -170,14 +198,24 @@ def assess(got: Any, want: Any, dtype: str, rtol: float, atol: float | None,
     else:
         additive = {r: v[at] for r, v in found.items() if r != Rule.ZERO_FLOOR}
         zero = found.get(Rule.ZERO_FLOOR)
-        rule = Rule.ZERO_FLOOR if zero is not None and zero[at] >= sum(additive.values()) else \
-            max(additive, key=lambda r: additive[r])
+        rule = (
+            Rule.ZERO_FLOOR
+            if zero is not None and zero[at] >= sum(additive.values())
+            else max(additive, key=lambda r: additive[r])
+        )
     return Judged(share <= 1, rule, share)
 
 
-def within(got: Any, want: Any, dtype: str, rtol: float, atol: float | None,
-           zero_tolerance: np.ndarray | None = None, slack: Mapping[Rule, Any] | None = None,
-           normwise_size: int = 0) -> bool:
+def within(
+    got: Any,
+    want: Any,
+    dtype: str,
+    rtol: float,
+    atol: float | None,
+    zero_tolerance: np.ndarray | None = None,
+    slack: Mapping[Rule, Any] | None = None,
+    normwise_size: int = 0,
+) -> bool:
     """Whether `got` matches `want` elementwise under the rule above (shapes must be equal)."""
     return assess(got, want, dtype, rtol, atol, zero_tolerance, slack, normwise_size).ok
 

@@ -15,6 +15,7 @@ A job's verdict is its worst gradient's, or its own checks' (a behaviour's
 outcome, an MLE's estimates). How the frameworks compare with each other is
 `agreement`, a separate result.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -124,8 +125,11 @@ class JobVerdict:
 
     def all_failures(self) -> list[str]:
         """The job's failures, each failing gradient's and its primal's, for a one-line reason."""
-        return (self.failures + [f"{name}: {f}" for name, g in self.gradients.items() for f in g.failures]
-                + ([f"{PRIMAL}: {f}" for f in self.primal.failures] if self.primal else []))
+        return (
+            self.failures
+            + [f"{name}: {f}" for name, g in self.gradients.items() for f in g.failures]
+            + ([f"{PRIMAL}: {f}" for f in self.primal.failures] if self.primal else [])
+        )
 
 
 def references(case: Case, details: dict[str, Any] | None = None) -> dict[str, kinds.Reference]:
@@ -158,8 +162,9 @@ def judge(jobs: list[Job], where: Mapping[str, str] | None = None) -> list[JobVe
         if refs is None and failure is None:
             refs, failure = _references_here(job, job.computed, shared)
         if refs is None:
-            verdicts.append(JobVerdict(job, Verdict.ERROR,
-                                       failures=[f"{place}the reference (NumPy oracle) failed: {failure}"]))
+            verdicts.append(
+                JobVerdict(job, Verdict.ERROR, failures=[f"{place}the reference (NumPy oracle) failed: {failure}"])
+            )
             continue
         try:
             verdicts.append(judge_job(job, kinds.for_framework(refs, job.framework, job.versions, job.dtype)))
@@ -186,28 +191,48 @@ def judge_job(job: Job, refs: dict[str, kinds.Reference]) -> JobVerdict:
     assert job.computed is not None
     case, tol = job.case, job.case.tolerance_for(job.dtype)
     declared = kinds.declared_error(case, job.framework, job.versions)
-    gradients = {name: judge_gradient(grad, refs.get(name, kinds.Reference()), tol, job.dtype, declared)
-                 for name, grad in job.computed.gradients.items()}
+    gradients = {
+        name: judge_gradient(grad, refs.get(name, kinds.Reference()), tol, job.dtype, declared)
+        for name, grad in job.computed.gradients.items()
+    }
     result = JobVerdict(job, Verdict.PASS, gradients, primal=_primal(job, tol))
     checked = kinds.check(case, job.computed, job.framework, job.versions)
     result.failures.extend(checked.failures)
     result.estimates = checked.estimates
-    _apply_bugs(result, matching_divergences(case, job.framework, job.versions, job.dtype,
-                                             job.regime or regimes(job.framework).default))
+    _apply_bugs(
+        result,
+        matching_divergences(
+            case, job.framework, job.versions, job.dtype, job.regime or regimes(job.framework).default
+        ),
+    )
     return result
 
 
-def judge_gradient(grad: Gradient, ref: kinds.Reference, tol: Tolerance, dtype: str,
-                   declared: str | None = None) -> GradientVerdict:
+def judge_gradient(
+    grad: Gradient, ref: kinds.Reference, tol: Tolerance, dtype: str, declared: str | None = None
+) -> GradientVerdict:
     """One gradient against its reference; `declared`: the error the job's declared outcome raises (a behaviour's
     "raises X"), which a gradient that raises it meets."""
     zero_tol = kinds.zero_tolerance(ref, dtype)
-    res = GradientVerdict(Status(grad.status), None, grad.value, grad.error, grad.representation,
-                          expected=ref.expected, expected_status=ref.status, oracle=ref.oracle,
-                          oracle_bound=ref.oracle_bound, zero_tolerance=zero_tol, not_comparable=ref.not_comparable,
-                          raw=grad.raw, complex_convention=grad.convention, oracle_abstains=ref.oracle_abstains,
-                          normwise_size=ref.normwise_size,
-                          siblings=ref.siblings, of=ref.of)
+    res = GradientVerdict(
+        Status(grad.status),
+        None,
+        grad.value,
+        grad.error,
+        grad.representation,
+        expected=ref.expected,
+        expected_status=ref.status,
+        oracle=ref.oracle,
+        oracle_bound=ref.oracle_bound,
+        zero_tolerance=zero_tol,
+        not_comparable=ref.not_comparable,
+        raw=grad.raw,
+        complex_convention=grad.convention,
+        oracle_abstains=ref.oracle_abstains,
+        normwise_size=ref.normwise_size,
+        siblings=ref.siblings,
+        of=ref.of,
+    )
     if res.status == Status.VALUE:
         res.cls = classify(grad.value, zero_tol)
         if ref.expected is not None:
@@ -222,10 +247,23 @@ def judge_gradient(grad: Gradient, ref: kinds.Reference, tol: Tolerance, dtype: 
     if ref.oracle is not None and res.status == Status.VALUE:
         blind = ~(np.isfinite(ref.oracle) & np.isfinite(ref.oracle_bound if ref.oracle_bound is not None else 0.0))
         if blind.any():
-            res.notes.append(f"the oracle abstains at {int(blind.sum())} element(s): "
-                             f"{', '.join(ref.oracle_abstains) or 'non-finite differences'}")
-    misses = _misses(grad, ref.status, ref.expected, ref.oracle, ref.oracle_bound, tol, zero_tol,
-                     ref.normwise_size, ref.spread, dtype, judged)
+            res.notes.append(
+                f"the oracle abstains at {int(blind.sum())} element(s): "
+                f"{', '.join(ref.oracle_abstains) or 'non-finite differences'}"
+            )
+    misses = _misses(
+        grad,
+        ref.status,
+        ref.expected,
+        ref.oracle,
+        ref.oracle_bound,
+        tol,
+        zero_tol,
+        ref.normwise_size,
+        ref.spread,
+        dtype,
+        judged,
+    )
     res.rule = max(judged, key=lambda j: j.share).rule if judged else None
     res.matches_math = None if not ref.stated and res.status != Status.ERROR else not misses
     if ref.convention is None:
@@ -236,12 +274,24 @@ def judge_gradient(grad: Gradient, ref: kinds.Reference, tol: Tolerance, dtype: 
     conv_tol = convention.tolerance.get(dtype, tol)  # type: ignore[call-overload]
     if convention.value is not None or convention.status is not None:
         status = convention.status or Expect.VALUE
-        conv_misses = _misses(grad, status, ref.convention.value, None, None, conv_tol, zero_tol,
-                              ref.normwise_size, ref.spread, dtype, [])
+        conv_misses = _misses(
+            grad, status, ref.convention.value, None, None, conv_tol, zero_tol, ref.normwise_size, ref.spread, dtype, []
+        )
     else:
         status = ref.status
-        conv_misses = _misses(grad, ref.status, ref.expected, ref.oracle, ref.oracle_bound, conv_tol, zero_tol,
-                              ref.normwise_size, ref.spread, dtype, [])
+        conv_misses = _misses(
+            grad,
+            ref.status,
+            ref.expected,
+            ref.oracle,
+            ref.oracle_bound,
+            conv_tol,
+            zero_tol,
+            ref.normwise_size,
+            ref.spread,
+            dtype,
+            [],
+        )
     if ref.stated and not misses:
         res.verdict = Verdict.STALE
         res.failures = [f"now matches the math: remove the recorded convention ({convention.link})"]
@@ -259,9 +309,19 @@ def _miss_verdict(got: Status, expected: Expect) -> Verdict:
     return Verdict.ERROR if got == Status.ERROR and expected != Expect.ERROR else Verdict.FAIL
 
 
-def _misses(grad: Gradient, status: Expect, expected: np.ndarray | None, oracle: np.ndarray | None,
-            bound: np.ndarray | None, tol: Tolerance, zero_tol: np.ndarray | None, normwise_size: int,
-            spread: np.ndarray | None, dtype: str, judged: list[Judged]) -> list[str]:
+def _misses(
+    grad: Gradient,
+    status: Expect,
+    expected: np.ndarray | None,
+    oracle: np.ndarray | None,
+    bound: np.ndarray | None,
+    tol: Tolerance,
+    zero_tol: np.ndarray | None,
+    normwise_size: int,
+    spread: np.ndarray | None,
+    dtype: str,
+    judged: list[Judged],
+) -> list[str]:
     """How `grad` misses a reference (empty when it matches): its status, its value, the oracle (where it does not
     abstain); each value judged under the tolerance rule (with its normwise term for `normwise_size`) is added to
     `judged`.
@@ -271,13 +331,25 @@ def _misses(grad: Gradient, status: Expect, expected: np.ndarray | None, oracle:
     if status == Expect.ZERO:
         if grad.status == Status.DISCONNECTED:
             return []
-        if grad.status == Status.VALUE and grad.value is not None and \
-                _judged(judged, grad.value, np.zeros(np.shape(grad.value)), dtype, tol, zero_tol,
-                        {} if spread is None else {Rule.STATISTICAL: spread}, normwise_size):
+        if (
+            grad.status == Status.VALUE
+            and grad.value is not None
+            and _judged(
+                judged,
+                grad.value,
+                np.zeros(np.shape(grad.value)),
+                dtype,
+                tol,
+                zero_tol,
+                {} if spread is None else {Rule.STATISTICAL: spread},
+                normwise_size,
+            )
+        ):
             return []
         return [f"expected zero in any representation, got {short(grad.value) if grad.value is not None else got}"]
-    if grad.status == status != Expect.VALUE or \
-            (status == Expect.DISCONNECTED and nothing_flowed(grad.status, grad.representation)):
+    if grad.status == status != Expect.VALUE or (
+        status == Expect.DISCONNECTED and nothing_flowed(grad.status, grad.representation)
+    ):
         return []
     if status != Expect.VALUE or grad.status != Status.VALUE:
         # with nothing stated, a disconnected gradient is not held against the default status
@@ -288,25 +360,48 @@ def _misses(grad: Gradient, status: Expect, expected: np.ndarray | None, oracle:
     if expected is not None:
         if np.shape(got_value) != np.shape(expected):
             misses.append(f"shape {np.shape(got_value)}, expected {np.shape(expected)}")
-        elif not _judged(judged, got_value, expected, dtype, tol, zero_tol,
-                         {} if spread is None else {Rule.STATISTICAL: spread}, normwise_size):
+        elif not _judged(
+            judged,
+            got_value,
+            expected,
+            dtype,
+            tol,
+            zero_tol,
+            {} if spread is None else {Rule.STATISTICAL: spread},
+            normwise_size,
+        ):
             beyond = "" if spread is None else f", beyond the statistical allowance {short(spread, 3)}"
-            misses.append(f"expected {short(expected)}, got {short(got_value)} "
-                          f"(max abs error {errors(got_value, expected)['max_abs']:.3g}{beyond})")
+            misses.append(
+                f"expected {short(expected)}, got {short(got_value)} "
+                f"(max abs error {errors(got_value, expected)['max_abs']:.3g}{beyond})"
+            )
     if oracle is not None and np.shape(got_value) == np.shape(oracle):
         usable = np.isfinite(oracle) & np.isfinite(bound if bound is not None else 0.0)  # elsewhere it abstains
         value = numeric(grad.value)
         floor = None if zero_tol is None else np.broadcast_to(zero_tol, value.shape)[usable]
-        slack = {rule: np.broadcast_to(extra, value.shape)[usable]
-                 for rule, extra in ((Rule.ORACLE_BOUND, bound), (Rule.STATISTICAL, spread)) if extra is not None}
+        slack = {
+            rule: np.broadcast_to(extra, value.shape)[usable]
+            for rule, extra in ((Rule.ORACLE_BOUND, bound), (Rule.STATISTICAL, spread))
+            if extra is not None
+        }
         if not _judged(judged, value[usable], oracle[usable], dtype, tol, floor, slack, normwise_size):
-            misses.append(f"oracle (finite differences) gives {short(oracle)}, got {short(grad.value)} "
-                          f"(max abs error {errors(value[usable], oracle[usable])['max_abs']:.3g})")
+            misses.append(
+                f"oracle (finite differences) gives {short(oracle)}, got {short(grad.value)} "
+                f"(max abs error {errors(value[usable], oracle[usable])['max_abs']:.3g})"
+            )
     return misses
 
 
-def _judged(judged: list[Judged], got: np.ndarray, want: np.ndarray, dtype: str, tol: Tolerance,
-            zero_tol: np.ndarray | None, slack: dict[Rule, np.ndarray], normwise_size: int) -> bool:
+def _judged(
+    judged: list[Judged],
+    got: np.ndarray,
+    want: np.ndarray,
+    dtype: str,
+    tol: Tolerance,
+    zero_tol: np.ndarray | None,
+    slack: dict[Rule, np.ndarray],
+    normwise_size: int,
+) -> bool:
     """Whether `got` matches `want` under the tolerance rule, the judgement kept in `judged`."""
     judged.append(assess(got, want, dtype, tol.rtol, tol.atol, zero_tol, slack, normwise_size))
     return judged[-1].ok
@@ -342,18 +437,27 @@ def _apply_bugs(result: JobVerdict, marks: list[Divergence]) -> None:
     for mark in stale:
         result.failures.append(f"the known bug no longer happens: remove its divergence mark ({mark.issue})")
         own = max(own, Verdict.STALE, key=lambda v: v.rank)
-    worst = max([g.verdict for g in result.gradients.values()] + ([result.primal.verdict] if result.primal else []),
-                key=lambda v: v.rank, default=Verdict.PASS)
+    worst = max(
+        [g.verdict for g in result.gradients.values()] + ([result.primal.verdict] if result.primal else []),
+        key=lambda v: v.rank,
+        default=Verdict.PASS,
+    )
     result.verdict = max(own, worst, key=lambda v: v.rank)
 
 
-def matching_divergences(case: Case, framework: str, versions: dict[str, str], dtype: str,
-                         regime: Regime) -> list[Divergence]:
+def matching_divergences(
+    case: Case, framework: str, versions: dict[str, str], dtype: str, regime: Regime
+) -> list[Divergence]:
     """The case's divergence marks for this framework whose version range holds the installed version, in this
     dtype and execution regime."""
-    return [mark for mark in case.divergences
-            if mark.framework == framework and kinds.version_matches(mark.versions, versions.get(framework))
-            and (not mark.dtypes or dtype in mark.dtypes) and (not mark.regimes or regime in mark.regimes)]
+    return [
+        mark
+        for mark in case.divergences
+        if mark.framework == framework
+        and kinds.version_matches(mark.versions, versions.get(framework))
+        and (not mark.dtypes or dtype in mark.dtypes)
+        and (not mark.regimes or regime in mark.regimes)
+    ]
 
 
 #: the primal's name where a divergence mark lists what it covers (`gradients: [primal]`; a mark that lists nothing
@@ -402,14 +506,26 @@ def _primal(job: Job, tol: Tolerance) -> PrimalVerdict | None:
     except Exception as err:  # a singular matrix in NumPy: the oracle cannot judge, the direct call still does
         want, note = None, f"the oracle cannot evaluate f here: {describe_error(err)}"
     regime = job.regime or regimes(job.framework).default
-    judged = judge_primal(computed.primal, want, job.dtype, tol, regime != Regime.EAGER,
-                          lambda: kinds.primal_rounding(job.case, job.dtype, computed.details))
+    judged = judge_primal(
+        computed.primal,
+        want,
+        job.dtype,
+        tol,
+        regime != Regime.EAGER,
+        lambda: kinds.primal_rounding(job.case, job.dtype, computed.details),
+    )
     judged.notes += [note] if note else []
     return judged
 
 
-def judge_primal(primal: kinds.Primal, oracle: np.ndarray | None, dtype: str, tol: Tolerance, compiled: bool,
-                 rounding: Callable[[], np.ndarray | None] | None = None) -> PrimalVerdict:
+def judge_primal(
+    primal: kinds.Primal,
+    oracle: np.ndarray | None,
+    dtype: str,
+    tol: Tolerance,
+    compiled: bool,
+    rounding: Callable[[], np.ndarray | None] | None = None,
+) -> PrimalVerdict:
     """The output under autodiff against the direct call (`PRIMAL_DIRECT_EPS`: the same expression in the same
     dtype) and against the oracle's f (the case's rtol; a stated atol is the gradients'), under the one tolerance
     rule with its derived floor; where that misses, `rounding()` (per element, how far f moves when its inputs
@@ -429,11 +545,13 @@ def judge_primal(primal: kinds.Primal, oracle: np.ndarray | None, dtype: str, to
 
     if primal.direct_error is not None:
         res.mismatches.append(PrimalMismatch.DIRECT_RAISED)
-        res.failures.append(f"the direct call (no autodiff) raised {primal.direct_error}; under autodiff the "
-                            f"function gave {short(got)}")
+        res.failures.append(
+            f"the direct call (no autodiff) raised {primal.direct_error}; under autodiff the function gave {short(got)}"
+        )
     elif primal.direct is not None:
-        judged = _primal_against(res, got, primal.direct, dtype, PRIMAL_DIRECT_EPS[compiled] * eps(dtype),
-                                 zero_floor, "the direct call")
+        judged = _primal_against(
+            res, got, primal.direct, dtype, PRIMAL_DIRECT_EPS[compiled] * eps(dtype), zero_floor, "the direct call"
+        )
         if judged is not None:
             res.direct_gap, res.direct_rule = errors(got, primal.direct), judged.rule
         if judged is None or not judged.ok:
@@ -448,8 +566,15 @@ def judge_primal(primal: kinds.Primal, oracle: np.ndarray | None, dtype: str, to
     return res
 
 
-def _primal_against(res: PrimalVerdict, got: np.ndarray, want: np.ndarray, dtype: str, rtol: float,
-                    zero_floor: Callable[[], np.ndarray | None], what: str) -> Judged | None:
+def _primal_against(
+    res: PrimalVerdict,
+    got: np.ndarray,
+    want: np.ndarray,
+    dtype: str,
+    rtol: float,
+    zero_floor: Callable[[], np.ndarray | None],
+    what: str,
+) -> Judged | None:
     """`got` against `want` under the rule with `rtol`, the derived floor and, where that misses, the zero floor; a
     miss said in `res.failures`. None where their shapes differ (a miss too)."""
     if np.shape(got) != np.shape(want):
@@ -460,6 +585,8 @@ def _primal_against(res: PrimalVerdict, got: np.ndarray, want: np.ndarray, dtype
         if not judged.ok and (floor := zero_floor()) is not None and np.shape(floor) == np.shape(want):
             judged = assess(got, want, dtype, rtol, None, floor)
     if not judged.ok:
-        res.failures.append(f"under autodiff the function gave {short(got, 10)}, {what} {short(want, 10)} (max abs "
-                            f"gap {errors(got, want)['max_abs']:.3g}, {judged.share:.3g}x its allowance)")
+        res.failures.append(
+            f"under autodiff the function gave {short(got, 10)}, {what} {short(want, 10)} (max abs "
+            f"gap {errors(got, want)['max_abs']:.3g}, {judged.share:.3g}x its allowance)"
+        )
     return judged

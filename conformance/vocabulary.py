@@ -3,6 +3,7 @@
 Every stage (adapters, verdicts, agreement, the report, the docs, JUnit, the
 pytest plugin) speaks these words; the report writes their values.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum

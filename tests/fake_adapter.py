@@ -9,6 +9,7 @@ function, so the oracle can fail alone; NoisyAdapter writes to stdout and stderr
 when it starts, as TensorFlow does. Omitting, Misnaming, Huge and Stuck stand for another package's adapter that
 breaks the contract: a gradient left out, one for an unknown name, one of 10^8 elements, a start-up that hangs.
 """
+
 from __future__ import annotations
 
 import os
@@ -112,8 +113,9 @@ class PlantedAdapter(FakeAdapter):
     name = "planted"
 
     def ops(self, dtype):
-        return Ops({**oracle.NUMPY.functions, "expm1": lambda x: 2 * np.expm1(x)}, oracle.NUMPY.const,
-                   oracle.NUMPY.stack)
+        return Ops(
+            {**oracle.NUMPY.functions, "expm1": lambda x: 2 * np.expm1(x)}, oracle.NUMPY.const, oracle.NUMPY.stack
+        )
 
     def vjp(self, fn, primals, dtype, cotangent):
         weights = 1.0 if cotangent is None else cotangent

@@ -1,4 +1,5 @@
 """Real reports from the NumPy FakeAdapter (never a framework check): one per verdict, for regress/JUnit tests."""
+
 from __future__ import annotations
 
 import textwrap
@@ -39,8 +40,9 @@ def load(tmp: Path, text: str = CASES) -> list[loader.LoadedCase]:
     return cases
 
 
-def run(cases: list[loader.LoadedCase], frameworks: tuple[str, ...] = ("fake",),
-        adapters: dict[str, str] = ADAPTERS) -> list[verdicts.Job]:
+def run(
+    cases: list[loader.LoadedCase], frameworks: tuple[str, ...] = ("fake",), adapters: dict[str, str] = ADAPTERS
+) -> list[verdicts.Job]:
     jobs = runner.plan([c.case for c in cases], list(frameworks))
     return runner.run(jobs, adapters, timeout=30)
 
@@ -67,8 +69,9 @@ def regimes_report(tmp: Path, compiled: float = 5.0) -> report.Report:
     cases = load(tmp)
     good = next(c.case for c in cases if c.case.id == "good")
     answer = lambda v: kinds.Computed({"a": Gradient(VALUE, np.array(v))})
-    jobs = [verdicts.Job(good, "torch", "float64", answer(4.0), versions={"torch": "2.13"}, regime=Regime.EAGER),
-            verdicts.Job(good, "torch", "float64", answer(compiled), versions={"torch": "2.13"},
-                         regime=Regime.COMPILED),
-            verdicts.Job(good, "jax", "float64", answer(4.0), versions={"jax": "0.10"}, regime=Regime.COMPILED)]
+    jobs = [
+        verdicts.Job(good, "torch", "float64", answer(4.0), versions={"torch": "2.13"}, regime=Regime.EAGER),
+        verdicts.Job(good, "torch", "float64", answer(compiled), versions={"torch": "2.13"}, regime=Regime.COMPILED),
+        verdicts.Job(good, "jax", "float64", answer(4.0), versions={"jax": "0.10"}, regime=Regime.COMPILED),
+    ]
     return build([c for c in cases if c.case.id == "good"], jobs, ("torch", "jax"))

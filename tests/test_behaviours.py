@@ -1,5 +1,6 @@
 """Each new case kind end to end, in-process, on every installed framework: behaviour, jvp, hvp,
 implicit reparameterization, per-framework conventions, and known divergences (xfail / stale)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -178,8 +179,7 @@ def test_nan_expected_where_the_untaken_branch_poisons_the_gradient(adapter, wri
 
 
 @pytest.mark.parametrize("versions, verdict", [("", "xfail"), ("<0.0.1", "fail")])
-def test_known_divergence_turns_a_failure_into_xfail_only_in_its_version_range(adapter, write_case, versions,
-                                                                               verdict):
+def test_known_divergence_turns_a_failure_into_xfail_only_in_its_version_range(adapter, write_case, versions, verdict):
     path = write_case(f"""
         id: d
         kind: grad
@@ -214,8 +214,9 @@ def test_a_raising_gradient_does_not_take_the_others_with_it(adapter):
     """jax.scipy.stats.gumbel_r.logpdf raises when differentiated in scale; loc still gets its own value."""
     cases, _ = loader.load_file(loader.LIBRARY / "reparam" / "location-scale.yaml")
     case = next(c.case for c in cases if c.case.id == "gumbel-reparam")
-    job = verdicts.Job(case, adapter.name, "float64", kinds.compute(case, adapter, "float64"),
-                       versions=adapter.versions())
+    job = verdicts.Job(
+        case, adapter.name, "float64", kinds.compute(case, adapter, "float64"), versions=adapter.versions()
+    )
     (verdict,) = verdicts.judge([job])
     assert verdict.gradients["loc"].status == VALUE and verdict.gradients["loc"].verdict == "pass"
     if adapter.name == "jax":

@@ -1,4 +1,5 @@
 """Complex dtypes end to end, without a framework: values in case files, the oracle, the tolerance rule, the report."""
+
 import json
 
 import numpy as np
@@ -22,8 +23,12 @@ function: {function}
 
 
 def load_one(write_case, **fields):
-    values = {"kind": "grad", "dtypes": "[complex64, complex128]", "inputs": "[1+2j, -0.5+0.25j]",
-              "function": "sum(abs(z)**2)"} | fields
+    values = {
+        "kind": "grad",
+        "dtypes": "[complex64, complex128]",
+        "inputs": "[1+2j, -0.5+0.25j]",
+        "function": "sum(abs(z)**2)",
+    } | fields
     text = CASE.format(**values) + "".join(f"{k}: {v}\n" for k, v in fields.get("extra", {}).items())
     cases, errors = loader.load([write_case(text)])
     return cases, [str(e) for e in errors]
@@ -45,15 +50,23 @@ def test_a_complex_case_loads_with_complex128_inputs(write_case):
     assert kinds.base.values(case, "inputs", case.inputs)["z"].dtype == np.complex128
 
 
-@pytest.mark.parametrize("fields, fragment", [
-    ({"dtypes": "[float32, float64]"}, "a complex number (an imaginary literal such as 1j) in a case that runs in "
-                                       "float32, float64: give it dtypes: [complex64, complex128]"),
-    ({"dtypes": "[float64, complex128]"}, "mix real and complex"),
-    ({"function": "sum(z * z)"}, "a grad case differentiates a real loss, and this function's value is complex"),
-    ({"kind": "hvp", "function": "sum(abs(z)**2)", "extra": {"tangent": "{z: [1, 1]}"}}, "hvp case runs in real"),
-    ({"kind": "vjp", "function": "abs(z)", "extra": {"cotangent": "[1j, 1]"}}, "a complex cotangent for a function "
-                                                                              "whose value is real"),
-])
+@pytest.mark.parametrize(
+    "fields, fragment",
+    [
+        (
+            {"dtypes": "[float32, float64]"},
+            "a complex number (an imaginary literal such as 1j) in a case that runs in "
+            "float32, float64: give it dtypes: [complex64, complex128]",
+        ),
+        ({"dtypes": "[float64, complex128]"}, "mix real and complex"),
+        ({"function": "sum(z * z)"}, "a grad case differentiates a real loss, and this function's value is complex"),
+        ({"kind": "hvp", "function": "sum(abs(z)**2)", "extra": {"tangent": "{z: [1, 1]}"}}, "hvp case runs in real"),
+        (
+            {"kind": "vjp", "function": "abs(z)", "extra": {"cotangent": "[1j, 1]"}},
+            "a complex cotangent for a function whose value is real",
+        ),
+    ],
+)
 def test_bad_complex_cases_are_load_errors_that_say_why(write_case, fields, fragment):
     cases, errors = load_one(write_case, **fields)
     assert cases == [] and any(fragment in e for e in errors), errors
@@ -106,12 +119,16 @@ def test_a_report_carries_complex_values_as_their_parts_and_reads_them_back(writ
     np.testing.assert_array_equal(tolerance.numeric(back.value), 2 * z)
     np.testing.assert_allclose(tolerance.numeric(back.oracle), 2 * z, atol=1e-9)
     from conformance import summary  # the terminal names each framework's convention
+
     assert summary.complex_lines(read) == [f"complex gradients, jax: {WIRTINGER.why} ({WIRTINGER.link})"]
     from conformance.docs import site  # the case page shows the raw answer beside the mapped one
+
     page = site.Page("cx", "t", "grad", "w", "f", 1, "array-api", [], dtypes=["complex128"])
     site._results(page, read.jobs, read)
-    assert any(n.startswith("z: the framework's raw answer [2-4j, -1-0.5j]") and WIRTINGER.link in n
-               for n in page.results[0].notes), page.results[0].notes
+    assert any(
+        n.startswith("z: the framework's raw answer [2-4j, -1-0.5j]") and WIRTINGER.link in n
+        for n in page.results[0].notes
+    ), page.results[0].notes
 
 
 def test_the_conventions_say_which_framework_conjugates():
@@ -120,8 +137,14 @@ def test_the_conventions_say_which_framework_conjugates():
 
 
 def test_a_real_case_may_differentiate_a_complex_valued_function_with_a_complex_cotangent(write_case):
-    cases, errors = load_one(write_case, kind="vjp", dtypes="[float32, float64]", inputs="[1.0, 2.0, -0.5, 0.25]",
-                             function="rfft(z)", extra={"cotangent": "[1, 1j, 0]"})
+    cases, errors = load_one(
+        write_case,
+        kind="vjp",
+        dtypes="[float32, float64]",
+        inputs="[1.0, 2.0, -0.5, 0.25]",
+        function="rfft(z)",
+        extra={"cotangent": "[1, 1j, 0]"},
+    )
     assert errors == [] and cases[0].case.complex_output and not cases[0].case.complex
     cases, errors = load_one(write_case, dtypes="[float64]", inputs="[1.0, 2.0]", function="sum(fft(z))")
     assert any("a grad case differentiates a real loss" in e for e in errors), errors
@@ -130,13 +153,15 @@ def test_a_real_case_may_differentiate_a_complex_valued_function_with_a_complex_
 def test_the_oracle_gives_the_vjp_of_a_real_to_complex_function():
     """rfft-vjp's algebra: with v = [1, i, 0], Re(conj(v) . rfft(x)) = Re X_0 + Im X_1, gradient [1, 0, 1, 2]."""
     v = np.array([1, 1j, 0])
-    grad, _ = oracle.finite_differences(lambda env: np.real(np.conj(v) * np.fft.rfft(env["x"])),
-                                        {"x": np.array([1.0, 2.0, -0.5, 0.25])})["x"]
+    grad, _ = oracle.finite_differences(
+        lambda env: np.real(np.conj(v) * np.fft.rfft(env["x"])), {"x": np.array([1.0, 2.0, -0.5, 0.25])}
+    )["x"]
     np.testing.assert_allclose(grad, [1, 0, 1, 2], atol=1e-9)
 
 
 def test_coverage_counts_complex_cases_and_the_fft_extension():
     from conformance import coverage
+
     measured = {r.name: r for r in coverage.measure(loader.load([loader.LIBRARY])[0], ["torch"]).rows}
     for name in ("conj", "real", "imag", "fft.fft", "fft.irfft", "fft.fftn", "fft.fftshift"):
         assert measured[name].cases["torch"], name
@@ -145,6 +170,7 @@ def test_coverage_counts_complex_cases_and_the_fft_extension():
 
 def test_the_docs_write_complex_numbers_as_python_and_latex_do():
     from conformance.docs import snippets, syntax
+
     assert [syntax.format_number(v) for v in (2j, 1 - 2j, -0.5 + 0.25j)] == ["2j", "(1-2j)", "(-0.5+0.25j)"]
     assert eval(syntax.format_number(complex(3, -1))) == 3 - 1j  # reads back as the same number
     assert syntax.latex(expr.parse("z * 2j + 1j", {"z"})) == r"z \cdot 2i + i"
@@ -154,9 +180,9 @@ def test_the_docs_write_complex_numbers_as_python_and_latex_do():
     assert "pullback(jnp.conj(v))" in code and "dtype=y.dtype" in code
 
 
-
 def test_compare_sees_a_complex_gradient_move_in_its_imaginary_part(write_case, tmp_path):
     from conformance import regress
+
     cases = load_one(write_case)[0]
     case = cases[0].case
     z = np.array([1 + 2j, -0.5 + 0.25j])

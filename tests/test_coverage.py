@@ -1,4 +1,5 @@
 """Coverage counts the functions a case's function calls (operators by the Array API's names), not its math."""
+
 import json
 import subprocess
 import sys
@@ -42,8 +43,9 @@ def test_the_library_figure_and_the_formats_agree():
     data = json.loads(measured.to_json())
     assert (data["array_api_differentiable_covered"], data["array_api_differentiable"]) == (covered, total)
     assert measured.markdown().startswith(f"{covered} of {total} differentiable functions")
-    cli = subprocess.run([sys.executable, "-m", "conformance", "coverage", "--format", "json"], cwd=REPO,
-                         capture_output=True, text=True)
+    cli = subprocess.run(
+        [sys.executable, "-m", "conformance", "coverage", "--format", "json"], cwd=REPO, capture_output=True, text=True
+    )
     assert cli.returncode == 0 and json.loads(cli.stdout)["array_api_differentiable_covered"] == covered
 
 
@@ -53,8 +55,11 @@ def test_every_linear_algebra_manipulation_and_sorting_function_of_the_table_has
     frameworks = ["torch", "tensorflow", "jax"]
     measured = rows(coverage.measure(loader.load([loader.LIBRARY])[0], frameworks))
     categories = ("linear algebra", "manipulation", "sorting", "linalg extension")
-    ours = [f.name for f in coverage.array_api.FUNCTIONS
-            if f.category in categories and f.name.removeprefix("linalg.") in FUNCTIONS]
+    ours = [
+        f.name
+        for f in coverage.array_api.FUNCTIONS
+        if f.category in categories and f.name.removeprefix("linalg.") in FUNCTIONS
+    ]
     tuples = ["linalg.slogdet", "linalg.qr", "linalg.eigh", "linalg.svd", "unstack", "broadcast_arrays"]
     assert {"matmul", "concat", "sort", "linalg.matrix_norm", *tuples} <= set(ours)  # the filter finds them
     assert [name for name in [*ours, "meshgrid"] if not all(measured[name].covered(fw) for fw in frameworks)] == []
@@ -66,8 +71,22 @@ def test_the_indexing_data_type_and_remaining_real_functions_have_a_case_on_ever
     the real functions that were in the table but in no case."""
     frameworks = ["torch", "tensorflow", "jax"]
     measured = rows(coverage.measure(loader.load([loader.LIBRARY])[0], frameworks))
-    names = ["take", "take_along_axis", "where", "triu", "tril", "diff", "positive", "astype", "cos", "atanh",
-             "square", "mean", "prod", "sigmoid"]
+    names = [
+        "take",
+        "take_along_axis",
+        "where",
+        "triu",
+        "tril",
+        "diff",
+        "positive",
+        "astype",
+        "cos",
+        "atanh",
+        "square",
+        "mean",
+        "prod",
+        "sigmoid",
+    ]
     assert [name for name in names if not all(measured[name].covered(fw) for fw in frameworks)] == []
 
 
@@ -79,8 +98,9 @@ def test_every_function_declaring_the_complex_domain_has_a_complex_case_on_every
     by_name = {coverage._ours(row.name): row for row in measured.rows}
     complex_ones = [f.name for f in FUNCTIONS.values() if Domain.COMPLEX in f.domains]
     assert {"acosh", "sign", "round", "where", "stop_gradient", "irfftn", "fftshift"} <= set(complex_ones)
-    assert [name for name in complex_ones
-            if not all(by_name[name].covered(fw, Domain.COMPLEX) for fw in frameworks)] == []
+    assert [
+        name for name in complex_ones if not all(by_name[name].covered(fw, Domain.COMPLEX) for fw in frameworks)
+    ] == []
 
 
 def test_the_neural_network_functions_are_a_source_of_their_own_with_a_case_on_every_framework():
@@ -92,8 +112,23 @@ def test_the_neural_network_functions_are_a_source_of_their_own_with_a_case_on_e
     assert sources == sorted(sources, key=["scipy.special", "nn", "extension"].index)  # grouped, in that order
     nn = {row.name: row for row in measured.rows if row.source == "nn"}
     assert {"softmax", "log_softmax", "logit", "i0", "i1"} & set(nn) == set()  # scipy.special's names stay there
-    assert {"gelu", "silu", "elu", "selu", "celu", "leaky_relu", "relu6", "hardtanh", "softsign", "log_sigmoid",
-            "normalize", "layer_norm", "relu", "sigmoid", "softplus"} == set(nn)
+    assert {
+        "gelu",
+        "silu",
+        "elu",
+        "selu",
+        "celu",
+        "leaky_relu",
+        "relu6",
+        "hardtanh",
+        "softsign",
+        "log_sigmoid",
+        "normalize",
+        "layer_norm",
+        "relu",
+        "sigmoid",
+        "softplus",
+    } == set(nn)
     assert [name for name, row in nn.items() if not all(row.covered(fw) for fw in frameworks)] == []
     by_name = rows(measured)
     assert by_name["cholesky_inverse"].source == "extension" and by_name["logit"].source == "scipy.special"

@@ -2,6 +2,7 @@
 the frameworks differ, each framework's convention with its link); pages that follow the report; URLs in `why`s as
 links; long errors folded; behaviour pages with the idiom beside its fix; snippets that match the frameworks; and
 the pages as a browser renders them, on a 400 px phone, with matrix brackets that span their rows."""
+
 from __future__ import annotations
 
 import contextlib
@@ -41,18 +42,35 @@ CASES = REPO / "conformance" / "cases"
 FAKE = "tests.fake_adapter:FakeAdapter"
 JAX_ABS = "https://github.com/jax-ml/jax/issues/37820"  # JAX's recorded convention for abs'(0) in kinks.yaml
 # JAX's own message for a float0 cotangent: three sentences, 290 characters
-FLOAT0 = ("TypeError: Called multiply with a float0 array. float0s do not support any operations by design because "
-          "they are not compatible with non-trivial vector spaces. No implicit dtype conversion is done. You can use "
-          "np.zeros_like(arr, dtype=np.float) to cast a float0 array to a regular zeros array. ")
+FLOAT0 = (
+    "TypeError: Called multiply with a float0 array. float0s do not support any operations by design because "
+    "they are not compatible with non-trivial vector spaces. No implicit dtype conversion is done. You can use "
+    "np.zeros_like(arr, dtype=np.float) to cast a float0 array to a regular zeros array. "
+)
 
 
 def _mle_job(framework: str, dtype: str, estimates: dict[str, EstimateRecord]) -> JobRecord:
     """An MLE job as the report records it, with an optimizer path to draw (no framework needed)."""
-    path = [{"mu": [0.5 * (1 - 0.5 ** i)] * 2, "log_sigma": [0.0, 0.0], "atanh_rho": 0.0} for i in range(6)]
-    return JobRecord(case="mvn2-mle", framework=framework, dtype=dtype, verdict=Verdict.PASS, failures=[], notes=[],
-                     bugs=[], seconds=0.1, tolerance={"rtol": 1e-5, "atol": 1e-6}, gradients={}, estimates=estimates,
-                     details={"loss": 1.0, "iterations": 6, "history": [3.0, 2.0, 1.5, 1.1, 1.0, 1.0],
-                              "trajectory": {k: [p[k] for p in path] for k in path[0]}})
+    path = [{"mu": [0.5 * (1 - 0.5**i)] * 2, "log_sigma": [0.0, 0.0], "atanh_rho": 0.0} for i in range(6)]
+    return JobRecord(
+        case="mvn2-mle",
+        framework=framework,
+        dtype=dtype,
+        verdict=Verdict.PASS,
+        failures=[],
+        notes=[],
+        bugs=[],
+        seconds=0.1,
+        tolerance={"rtol": 1e-5, "atol": 1e-6},
+        gradients={},
+        estimates=estimates,
+        details={
+            "loss": 1.0,
+            "iterations": 6,
+            "history": [3.0, 2.0, 1.5, 1.1, 1.0, 1.0],
+            "trajectory": {k: [p[k] for p in path] for k in path[0]},
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +79,15 @@ def small(tmp_path_factory):
     `jax` that gives JAX's recorded abs'(0) = 1 (so the frameworks differ, by a convention with its link); plus an
     MLE case with a recorded optimizer run, the behaviour cases (pages from their case files, no run) and a case of
     a kind the generator does not know. Sphinx's warnings are kept: a clean build has none."""
-    cases, errors = loader.load([CASES / "vjp", CASES / "mle", CASES / "behaviours",
-                                 CASES / "conventions" / "kinks.yaml", CASES / "conventions" / "singular.yaml"])
+    cases, errors = loader.load(
+        [
+            CASES / "vjp",
+            CASES / "mle",
+            CASES / "behaviours",
+            CASES / "conventions" / "kinks.yaml",
+            CASES / "conventions" / "singular.yaml",
+        ]
+    )
     function_cases: list[Any] = [c.case for c in cases if c.case.kind in ("vjp", "grad")]
     jobs = runner.run(runner.plan(function_cases, ["fake", "jax"]), {"fake": FAKE, "jax": FAKE})
     for job in jobs:
@@ -71,13 +96,20 @@ def small(tmp_path_factory):
             job.computed.gradients["x"] = Gradient(VALUE, np.asarray(1.0))
     built = report.build(verdicts.judge(jobs), cases, errors, ["fake", "jax"])
     mle = next(c.case for c in cases if isinstance(c.case, kinds.mle.MleCase) and c.case.id == "mvn2-mle")
-    closed = {k: EstimateRecord(value=v.tolist(), expected=v.tolist(), max_abs=0.0, max_rel=0.0)
-              for k, v in kinds.mle.expected_estimates(mle).items()}
+    closed = {
+        k: EstimateRecord(value=v.tolist(), expected=v.tolist(), max_abs=0.0, max_rel=0.0)
+        for k, v in kinds.mle.expected_estimates(mle).items()
+    }
     built.jobs += [_mle_job("fake", dtype, closed) for dtype in ("float32", "float64")]
     built.summary = report.summarize([j.label for j in built.jobs], [j.verdict for j in built.jobs])
-    built.cases["some-behaviour"] = CaseRecord(title="A kind this generator has never seen", kind="behaviour",
-                                               why="Pages must not depend on knowing every kind.",
-                                               file="cases/behaviour/x.yaml", line=1, tags=["pitfall"])
+    built.cases["some-behaviour"] = CaseRecord(
+        title="A kind this generator has never seen",
+        kind="behaviour",
+        why="Pages must not depend on knowing every kind.",
+        file="cases/behaviour/x.yaml",
+        line=1,
+        tags=["pitfall"],
+    )
     out = tmp_path_factory.mktemp("site")
     stderr = io.StringIO()
     with contextlib.redirect_stderr(stderr):
@@ -107,8 +139,13 @@ def _links(page: Path) -> list[str]:
 def _pages(out: Path) -> list[Path]:
     """The site's own pages: index, conventions, one per topic, one per case and the user guide's, in HTML and in
     Markdown."""
-    return [*(out / f"{name}.html" for name in SITE_PAGES), *(out / "topics").glob("*.html"),
-            *(out / "cases").glob("*.html"), *(out / "guide").rglob("*.html"), *(out / "markdown").rglob("*.md")]
+    return [
+        *(out / f"{name}.html" for name in SITE_PAGES),
+        *(out / "topics").glob("*.html"),
+        *(out / "cases").glob("*.html"),
+        *(out / "guide").rglob("*.html"),
+        *(out / "markdown").rglob("*.md"),
+    ]
 
 
 def _assert_links_resolve(page: Path) -> None:
@@ -166,7 +203,7 @@ def test_index_opens_on_where_the_frameworks_differ(small):
     count = f"{len(differences)} of {len(compared)} gradients compared differ"
     index = (out / "index.html").read_text(encoding="utf-8")
     assert count in index and index.index('id="differences"') < index.index('id="all-cases"')
-    section = index[index.index('id="differences"'):index.index('id="all-cases"')]
+    section = index[index.index('id="differences"') : index.index('id="all-cases"')]
     found = re.search(r'<tr class="r-differ">.*?abs-at-zero.*?</tr>', section, re.DOTALL)
     assert found
     row = found[0]
@@ -200,16 +237,16 @@ def test_the_history_page_shows_what_changed_in_which_release_and_the_case_page_
 def test_case_page_shows_each_framework_convention_and_agreement(small):
     built, _, out, _, _ = small
     page = (out / "cases" / "abs-at-zero.html").read_text(encoding="utf-8")
-    frameworks = page[page.index('id="frameworks"'):page.index('id="agreement"')]
-    jax = frameworks[frameworks.index("<strong>jax</strong>"):]
+    frameworks = page[page.index('id="frameworks"') : page.index('id="agreement"')]
+    jax = frameworks[frameworks.index("<strong>jax</strong>") :]
     assert "chip v-convention" in jax and f'<a href="{JAX_ABS}">' in jax and "select(x &gt;= 0, g, -g)" in jax
-    assert "chip v-pass" in frameworks[:frameworks.index("<strong>jax</strong>")]
-    agreement = page[page.index('id="agreement"'):]
+    assert "chip v-pass" in frameworks[: frameworks.index("<strong>jax</strong>")]
+    agreement = page[page.index('id="agreement"') :]
     assert '<tr class="r-differ">' in agreement and "differ in value" in agreement
     markdown = (out / "markdown" / "cases" / "abs-at-zero.md").read_text(encoding="utf-8")
     assert "<strong>convention</strong>: the abs JVP" in markdown and f'href="{JAX_ABS}"' in markdown
     conventions = (out / "conventions.html").read_text(encoding="utf-8")
-    recorded = conventions[conventions.index('id="conventions"'):conventions.index('id="bugs"')]
+    recorded = conventions[conventions.index('id="conventions"') : conventions.index('id="bugs"')]
     assert f'<a href="{JAX_ABS}">' in recorded and "cases/abs-at-zero.html" in recorded
     assert all(f"cases/{a.case}.html" in conventions for a in built.differences())
 
@@ -224,7 +261,7 @@ def test_each_regime_shows_by_its_label_with_how_it_ran(tmp_path):
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert "torch[compiled]" in index and "torch 2.13 (torch.compile (inductor))" in index
     page = (tmp_path / "site" / "cases" / "good.html").read_text(encoding="utf-8")
-    agreement = page[page.index('id="agreement"'):]
+    agreement = page[page.index('id="agreement"') :]
     assert '<tr class="r-differ">' in agreement and "torch[compiled]" in agreement
 
 
@@ -244,12 +281,22 @@ def test_page_follows_the_report(small, tmp_path):
     built, cases, out, _, _ = small
     changed = built.model_copy(deep=True)
     job = next(j for j in changed.jobs if j.case == "seed-vjp" and j.framework == "jax")
-    error = {"status": Status.ERROR, "error": "RuntimeError: Mismatch in shape", "value": None, "cls": None,
-             "verdict": Verdict.ERROR}
+    error = {
+        "status": Status.ERROR,
+        "error": "RuntimeError: Mismatch in shape",
+        "value": None,
+        "cls": None,
+        "verdict": Verdict.ERROR,
+    }
     job.verdict = Verdict.ERROR
     job.gradients["b"] = job.gradients["b"].model_copy(update=error)
-    answer = next(x for a in changed.agreement if (a.case, a.dtype, a.gradient) == ("seed-vjp", job.dtype, "b")
-                  for x in a.answers if x.framework == "jax")
+    answer = next(
+        x
+        for a in changed.agreement
+        if (a.case, a.dtype, a.gradient) == ("seed-vjp", job.dtype, "b")
+        for x in a.answers
+        if x.framework == "jax"
+    )
     for name, value in error.items():
         setattr(answer, name, value)
     generate(changed, cases, tmp_path)
@@ -270,13 +317,15 @@ def test_an_unknown_kind_still_gets_a_page(small):
 def test_docs_command_writes_the_site(small, tmp_path):
     built, _, _, _, _ = small
     report.write(built, tmp_path / "report.json")
-    code = cli.main(["docs", str(CASES / "vjp"), "--report", str(tmp_path / "report.json"),
-                     "--out", str(tmp_path / "site")])
+    code = cli.main(
+        ["docs", str(CASES / "vjp"), "--report", str(tmp_path / "report.json"), "--out", str(tmp_path / "site")]
+    )
     assert code == cli.OK and (tmp_path / "site" / "cases" / "seed-grad.html").is_file()
     assert (tmp_path / "site" / "markdown" / "cases" / "seed-grad.md").is_file()
 
 
 # --- the issue's defects, each with the test that failed on the old pages ---------------------------
+
 
 def _text(page: str) -> str:
     """A page's text, as a reader sees it (tags dropped, entities decoded)."""
@@ -286,8 +335,9 @@ def _text(page: str) -> str:
 def _whys(value: Any) -> list[str]:
     """Every `why` a case file says, at any depth (the case's, each expectation's, convention's, bug's, outcome's)."""
     if isinstance(value, dict):
-        return [v for k, v in value.items() if k == "why" and isinstance(v, str)] + \
-            [w for v in value.values() for w in _whys(v)]
+        return [v for k, v in value.items() if k == "why" and isinstance(v, str)] + [
+            w for v in value.values() for w in _whys(v)
+        ]
     return [w for v in value for w in _whys(v)] if isinstance(value, list) else []
 
 
@@ -301,34 +351,46 @@ def test_urls_in_whys_are_links(small):
             for url, is_url in markup.pieces(why):
                 if is_url:
                     urls += 1
-                    assert f'<a href="{html.escape(url)}"' in page or f'href="{url}"' in page, \
+                    assert f'<a href="{html.escape(url)}"' in page or f'href="{url}"' in page, (
                         f"{loaded.case.id}: {url} is not a link"
+                    )
     assert urls >= 8  # kinks.yaml's, singular.yaml's and the behaviours' links to their docs
     assert markup.pieces("see (https://github.com/tensorflow/probability/issues/1190).") == [
-        ("see (", False), ("https://github.com/tensorflow/probability/issues/1190", True), (").", False)]
+        ("see (", False),
+        ("https://github.com/tensorflow/probability/issues/1190", True),
+        (").", False),
+    ]
 
 
 def test_long_errors_show_their_first_sentence_and_fold_the_rest(small, tmp_path):
     built, cases, _, _, _ = small
     assert markup.fold(FLOAT0) == ("TypeError: Called multiply with a float0 array.", FLOAT0[48:].strip())
     assert markup.fold("ValueError: unexpected JAX type (e.g. shape/dtype) for argument", 40)[0].startswith(
-        "ValueError: unexpected JAX type (e.g. …")  # no sentence ends in "e.g."
-    tf = ("InvalidArgumentError: {{function_node __wrapped__Reshape_device_/job:localhost/replica:0/task:0/device:"
-          "CPU:0}} Input to reshape is a tensor with 3 values, but the requested shape has 1 [Op:Reshape] name:")
-    assert markup.fold(tf) == ("InvalidArgumentError: Input to reshape is a tensor with 3 values, but the requested "
-                               "shape has 1 [Op:Reshape] name:", tf)  # shortened, so the fold keeps all of it
+        "ValueError: unexpected JAX type (e.g. …"
+    )  # no sentence ends in "e.g."
+    tf = (
+        "InvalidArgumentError: {{function_node __wrapped__Reshape_device_/job:localhost/replica:0/task:0/device:"
+        "CPU:0}} Input to reshape is a tensor with 3 values, but the requested shape has 1 [Op:Reshape] name:"
+    )
+    assert markup.fold(tf) == (
+        "InvalidArgumentError: Input to reshape is a tensor with 3 values, but the requested "
+        "shape has 1 [Op:Reshape] name:",
+        tf,
+    )  # shortened, so the fold keeps all of it
     assert markup.fold("RuntimeError: short") == ("RuntimeError: short", "")
     changed = built.model_copy(deep=True)
     job = next(j for j in changed.jobs if j.case == "seed-vjp" and j.framework == "jax" and j.dtype == "float64")
-    job.gradients["b"] = job.gradients["b"].model_copy(update={"status": Status.ERROR, "error": FLOAT0, "value": None,
-                                                               "cls": None, "verdict": Verdict.ERROR})
+    job.gradients["b"] = job.gradients["b"].model_copy(
+        update={"status": Status.ERROR, "error": FLOAT0, "value": None, "cls": None, "verdict": Verdict.ERROR}
+    )
     job.failures = [f"b: expected value, got error ({FLOAT0})"]
     generate(changed, cases, tmp_path)
     page = (tmp_path / "cases" / "seed-vjp.html").read_text(encoding="utf-8")
-    results = page[page.index("<table class=\"docutils results\">"):]
+    results = page[page.index('<table class="docutils results">') :]
     assert FLOAT0.strip() not in re.sub(r"<details.*?</details>", "", results, flags=re.DOTALL)  # never in full
-    failure = re.search(r'<div class="failure"><details class="message"><summary>(.*?)</summary><pre>(.*?)</pre>',
-                        results, re.DOTALL)
+    failure = re.search(
+        r'<div class="failure"><details class="message"><summary>(.*?)</summary><pre>(.*?)</pre>', results, re.DOTALL
+    )
     assert failure and failure[1] == "b: expected value, got error (TypeError: Called multiply with a float0 array."
     assert "No implicit dtype conversion is done." in failure[2]
     cell = re.search(r'<td class="g-error"><details class="message"><summary>(.*?)</summary>', results)
@@ -347,10 +409,10 @@ def test_behaviour_pages_show_the_idiom_beside_its_fix(small):
         assert "adapter: Adapter" not in page and "observed(" not in page
         assert page.count('class="idiom-fix') == sum(1 for b in written.values() if b.fix)
         for fw, b in written.items():
-            section = _text(page[page.index(f'<section id="{fw}">'):])
+            section = _text(page[page.index(f'<section id="{fw}">') :])
             assert all(part.strip().splitlines()[-1] in section for part in (b.idiom, b.fix) if part), (case.id, fw)
     page = (out / "cases" / "rebuilt-tensor-cuts-graph.html").read_text(encoding="utf-8")
-    torch = page[page.index('id="torch"'):page.index('id="tensorflow"')]
+    torch = page[page.index('id="torch"') : page.index('id="tensorflow"')]
     idiom, fix = torch.index("The idiom</strong>"), torch.index("The fix</strong>")
     text = _text(torch)
     assert idiom < fix and "cov = torch.tensor([[s0**2" in text and "torch.stack([torch.stack([s0**2" in text
@@ -376,16 +438,20 @@ def test_a_selected_output_is_written_by_its_name_in_latex_and_as_the_adapter_sp
     adapter's spelling with the output picked (TF's reordered svd tuple becomes the one call it needs)."""
     logabsdet, column = parse("slogdet(A)[1]", {"A"}), parse("2 * cumulative_sum(unstack(A)[0])", {"A"})
     assert syntax.latex(logabsdet) == r"{\operatorname{slogdet}\left(A\right)_{\mathrm{logabsdet}}}"
-    assert syntax.latex(column) == (r"2 \, \operatorname{cumulative\_sum}\left({\operatorname{unstack}"
-                                    r"\left(A\right)_{0}}\right)")
+    assert syntax.latex(column) == (
+        r"2 \, \operatorname{cumulative\_sum}\left({\operatorname{unstack}"
+        r"\left(A\right)_{0}}\right)"
+    )
     entry = syntax.latex(parse("eigh(S)[1][0][1] ** 2", {"S"}))  # an index after the selection: no double subscript
     assert entry == r"{{\operatorname{eigh}\left(S\right)_{\mathrm{eigenvectors}}}_{0,1}}^{2}"
     assert "<msub>" in syntax.mathml(entry)
     assert "<msub>" in syntax.mathml(syntax.latex(logabsdet))
     assert "<msub><mi>e</mi><mi>s</mi></msub>" not in syntax.mathml(syntax.latex(column))  # no cumulative_sum
     vh = parse("svd(A, full_matrices=False)[2][0]", {"A"})
-    assert syntax.render(vh, snippets.python_syntax("tensorflow")) == \
-        "tf.linalg.adjoint(tf.linalg.svd(A, full_matrices=False)[2])[0]"
+    assert (
+        syntax.render(vh, snippets.python_syntax("tensorflow"))
+        == "tf.linalg.adjoint(tf.linalg.svd(A, full_matrices=False)[2])[0]"
+    )
     assert syntax.render(vh, snippets.python_syntax("torch")) == "torch.linalg.svd(A, full_matrices=False)[2][0]"
 
 
@@ -419,8 +485,12 @@ json.dump(out, open(sys.argv[2], "w"))
 def _execute(items: list[dict[str, Any]], tmp_path: Path) -> dict[str, dict[str, Any]]:
     """Run each snippet in a fresh process with the frameworks (never in the test's own): its error, its values."""
     (tmp_path / "snippets.json").write_text(json.dumps(items))
-    subprocess.run([sys.executable, "-c", _EXEC, tmp_path / "snippets.json", tmp_path / "out.json"], check=True,
-                   cwd=tmp_path, timeout=1800)  # the whole library's JAX snippets: 5 minutes on 2 cores
+    subprocess.run(
+        [sys.executable, "-c", _EXEC, tmp_path / "snippets.json", tmp_path / "out.json"],
+        check=True,
+        cwd=tmp_path,
+        timeout=1800,
+    )  # the whole library's JAX snippets: 5 minutes on 2 cores
     return json.loads((tmp_path / "out.json").read_text())
 
 
@@ -428,8 +498,15 @@ def _execute(items: list[dict[str, Any]], tmp_path: Path) -> dict[str, dict[str,
 #: snippet. Without one, these files run here: a case of each kind of snippet (function, complex, half precision,
 #: reparam, MLE, behaviour), so `make test` stays minutes long and the whole library is not run twice in CI.
 LIBRARY_REPORT = os.environ.get("CONFORMANCE_LIBRARY_REPORT")
-SNIPPET_SAMPLE = ["vjp", "array-api/complex.yaml", "array-api/half-precision.yaml", "conventions/kinks.yaml",
-                  "reparam/normal.yaml", "mle/normal.yaml", "behaviours"]
+SNIPPET_SAMPLE = [
+    "vjp",
+    "array-api/complex.yaml",
+    "array-api/half-precision.yaml",
+    "conventions/kinks.yaml",
+    "reparam/normal.yaml",
+    "mle/normal.yaml",
+    "behaviours",
+]
 #: the dtypes a case's snippet may show (a case's first of these): only their jobs are compared with the snippets
 SNIPPET_DTYPES = ("float64", "complex128", "float16", "bfloat16")
 
@@ -445,13 +522,27 @@ def real_report(tmp_path_factory):
         pytest.skip("no framework installed")
     path = tmp_path_factory.mktemp("real") / "report.json"
     dtypes = [a for dtype in SNIPPET_DTYPES for a in ("--dtype", dtype)]
-    cli.main(["run", *(str(CASES / part) for part in SNIPPET_SAMPLE), *dtypes, "--report", str(path), "--quiet",
-              *[a for fw in frameworks for a in ("--framework", fw)]])
+    cli.main(
+        [
+            "run",
+            *(str(CASES / part) for part in SNIPPET_SAMPLE),
+            *dtypes,
+            "--report",
+            str(path),
+            "--quiet",
+            *[a for fw in frameworks for a in ("--framework", fw)],
+        ]
+    )
     return report.read(path)
 
 
-@pytest.mark.parametrize("framework", [pytest.param(fw, marks=pytest.mark.skipif(
-    not installed(fw), reason=f"{fw} not installed")) for fw in snippets.FRAMEWORKS])
+@pytest.mark.parametrize(
+    "framework",
+    [
+        pytest.param(fw, marks=pytest.mark.skipif(not installed(fw), reason=f"{fw} not installed"))
+        for fw in snippets.FRAMEWORKS
+    ],
+)
 def test_snippets_compute_what_the_report_says(framework, real_report, tmp_path):
     cases: dict[str, Any] = {c.case.id: c.case for c in loader.load([CASES])[0] if c.case.id in real_report.cases}
     items = []
@@ -465,8 +556,10 @@ def test_snippets_compute_what_the_report_says(framework, real_report, tmp_path)
             given["data"] = str(tmp_path / f"{cid}.npy")
         if "noise" in snippet.given:  # a family whose standard noise is not one NumPy call
             params = {n: oracle.evaluate(case.expr(f"params.{n}")) for n in case.params}
-            np.save(tmp_path / f"{cid}-noise.npy", FAMILIES[case.family].noise(
-                np.random.default_rng(case.seed), case.samples, params))
+            np.save(
+                tmp_path / f"{cid}-noise.npy",
+                FAMILIES[case.family].noise(np.random.default_rng(case.seed), case.samples, params),
+            )
             given["noise"] = str(tmp_path / f"{cid}-noise.npy")
         # every gradient the report has for the case (a sample or a parameter may have no expected: the oracle or
         # SciPy's optimum judges it)
@@ -479,8 +572,11 @@ def test_snippets_compute_what_the_report_says(framework, real_report, tmp_path)
     jobs = [j for j in real_report.jobs if j.framework == framework and j.dtype in SNIPPET_DTYPES]
     # where the report has the framework raise, the snippet raises alike
     raised = {j.case: {g.error.split(":")[0] for g in j.gradients.values() if g.error} for j in jobs}
-    broken = {cid: result["error"] for cid, result in got.items()
-              if result["error"] and result["error"].split(":")[0] not in raised.get(cid, set())}
+    broken = {
+        cid: result["error"]
+        for cid, result in got.items()
+        if result["error"] and result["error"].split(":")[0] not in raised.get(cid, set())
+    }
     assert not broken, f"snippets that do not run in {framework}: {broken}"
     for job in jobs:
         if job.case not in got or got[job.case]["error"]:
@@ -489,24 +585,34 @@ def test_snippets_compute_what_the_report_says(framework, real_report, tmp_path)
         for name, grad in job.gradients.items():
             if grad.status != Status.VALUE or "float0" in (grad.representation or ""):
                 continue  # an integer input's float0: the code a user writes never differentiates data
-            ok = within(values[f"{name}_grad"], array(grad.value), job.dtype, tol.rtol, tol.atol,
-                        array(grad.zero_tolerance))
+            ok = within(
+                values[f"{name}_grad"], array(grad.value), job.dtype, tol.rtol, tol.atol, array(grad.zero_tolerance)
+            )
             assert ok, f"{job.case} {name}: snippet {values[f'{name}_grad']}, report {grad.value}"
         for name, est in job.estimates.items():
             error = np.abs(np.asarray(values[f"{name}_hat"]) - np.asarray(array(est.value)))
             assert est.tolerance is not None and np.max(error) <= est.tolerance
 
 
-@pytest.mark.parametrize("framework", [pytest.param(fw, marks=pytest.mark.skipif(
-    not installed(fw), reason=f"{fw} not installed")) for fw in snippets.FRAMEWORKS])
+@pytest.mark.parametrize(
+    "framework",
+    [
+        pytest.param(fw, marks=pytest.mark.skipif(not installed(fw), reason=f"{fw} not installed"))
+        for fw in snippets.FRAMEWORKS
+    ],
+)
 def test_behaviour_idioms_and_fixes_do_what_the_case_says(framework, real_report, tmp_path):
     """The idiom raises where the case's outcome says it raises (with its error), and runs where it says ok; the
     fix runs; every value either binds that the scenario also observes (a value, or disconnected) matches the
     report."""
     cases = [c.case for c in loader.load([CASES / "behaviours"])[0] if isinstance(c.case, BehaviourCase)]
-    items = [{"case": f"{case.id}:{part}", "code": code, "given": {}, "names": list(case.expected)}
-             for case in cases if framework in (written := snippets.behaviour(case.scenario))
-             for part, code in (("idiom", written[framework].idiom), ("fix", written[framework].fix)) if code]
+    items = [
+        {"case": f"{case.id}:{part}", "code": code, "given": {}, "names": list(case.expected)}
+        for case in cases
+        if framework in (written := snippets.behaviour(case.scenario))
+        for part, code in (("idiom", written[framework].idiom), ("fix", written[framework].fix))
+        if code
+    ]
     assert len(items) >= len(cases)
     got = _execute(items, tmp_path)
     versions = real_report.environment.frameworks[framework].versions
@@ -528,9 +634,9 @@ def test_behaviour_idioms_and_fixes_do_what_the_case_says(framework, real_report
             if grad.status == Status.DISCONNECTED:  # None
                 assert value is None or not np.any(value), f"{case.id} {name}: {value}"
             else:
-                assert value is not None and within(value, array(grad.value), jobs[case.id].dtype, tol.rtol, tol.atol,
-                                                    array(grad.zero_tolerance)), \
-                    f"{case.id} {name}: snippet {value}, report {grad.value}"
+                assert value is not None and within(
+                    value, array(grad.value), jobs[case.id].dtype, tol.rtol, tol.atol, array(grad.zero_tolerance)
+                ), f"{case.id} {name}: snippet {value}, report {grad.value}"
             checked += 1
     assert checked >= 10
 
@@ -543,9 +649,14 @@ FEW = ("seed-vjp", "seed-grad", "abs-at-zero", "mvn2-mle")  # a site small enoug
 
 def _few(built: report.Report, cases: list[loader.LoadedCase]) -> tuple[report.Report, list[loader.LoadedCase]]:
     """The report and cases of FEW only: a deep copy to change."""
-    few = built.model_copy(deep=True, update={"cases": {k: v for k, v in built.cases.items() if k in FEW},
-                                              "jobs": [j for j in built.jobs if j.case in FEW],
-                                              "agreement": [a for a in built.agreement if a.case in FEW]})
+    few = built.model_copy(
+        deep=True,
+        update={
+            "cases": {k: v for k, v in built.cases.items() if k in FEW},
+            "jobs": [j for j in built.jobs if j.case in FEW],
+            "agreement": [a for a in built.agreement if a.case in FEW],
+        },
+    )
     return few.model_copy(deep=True), [c for c in cases if c.case.id in FEW]
 
 
@@ -564,8 +675,14 @@ def _hostile(built: report.Report) -> report.Report:
         for x in a.answers:
             x.link = "javascript:alert(1)" if x.link else None
     for cid in ("../../../outside", "x" * 300, "a b\n# heading"):
-        hostile.cases[cid] = CaseRecord(title=SCRIPT, kind="vjp", why=f"see javascript:alert(1) {SCRIPT}",
-                                        file="/etc/cases/../x.yaml", line=1, tags=[SCRIPT])
+        hostile.cases[cid] = CaseRecord(
+            title=SCRIPT,
+            kind="vjp",
+            why=f"see javascript:alert(1) {SCRIPT}",
+            file="/etc/cases/../x.yaml",
+            line=1,
+            tags=[SCRIPT],
+        )
     return hostile
 
 
@@ -605,12 +722,14 @@ def test_a_figure_or_page_that_cannot_be_made_is_a_note_and_the_others_build(sma
         if job.case == "seed-grad":
             job.gradients = {r"$\undefined{x}$": next(iter(job.gradients.values()))}
     results = site._results
-    monkeypatch.setattr(site, "_results", lambda page, jobs, report: results(page, jobs, report) if page.id !=
-                        "abs-at-zero" else 1 / 0)
+    monkeypatch.setattr(
+        site, "_results", lambda page, jobs, report: results(page, jobs, report) if page.id != "abs-at-zero" else 1 / 0
+    )
     out = tmp_path / "site"
     generate(broken, cases, out)
     assert "could not be made from the report: ZeroDivisionError" in _text(
-        (out / "cases" / "abs-at-zero.html").read_text(encoding="utf-8"))
+        (out / "cases" / "abs-at-zero.html").read_text(encoding="utf-8")
+    )
     seed_vjp = (out / "cases" / "seed-vjp.html").read_text(encoding="utf-8")
     assert "oracle-error" not in seed_vjp and "<math" in seed_vjp  # no figure without a finite error, the page is
     assert "no gradient element has a finite distance from the oracle" in _text(seed_vjp)
@@ -639,8 +758,14 @@ def test_a_rebuild_rewrites_only_what_changed(small, tmp_path):
     generate(changed, [c for c in cases if c.case.id != "abs-at-zero"], out)
     after = {p: p.stat().st_mtime_ns for p in files if p.exists()}
     moved = {p.relative_to(out).as_posix() for p in after if after[p] != before[p]}
-    assert moved == {"markdown/cases/seed-vjp.md", "cases/seed-vjp.html", "markdown/index.md",
-                     "markdown/matrix.md", "markdown/differences.md", "markdown/conventions.md"}, moved
+    assert moved == {
+        "markdown/cases/seed-vjp.md",
+        "cases/seed-vjp.html",
+        "markdown/index.md",
+        "markdown/matrix.md",
+        "markdown/differences.md",
+        "markdown/conventions.md",
+    }, moved
     # the case, and the pages that list cases
     assert "a note of the second run" in (out / "cases" / "seed-vjp.html").read_text(encoding="utf-8")
     assert not (out / "cases" / "abs-at-zero.html").exists()
@@ -657,17 +782,34 @@ def test_pages_name_no_absolute_path_of_the_build_machine(small):
         assert str(REPO) not in said and str(out) not in said, page
     page = (out / "cases" / "seed-vjp.html").read_text(encoding="utf-8")
     source = re.search(r'<a [^>]*href="([^"]+)"[^>]*>.*?cases/vjp/seed\.yaml:\d+', page)  # linked to its file
-    assert source, page[page.index("<h1"):][:1500]
+    assert source, page[page.index("<h1") :][:1500]
     assert (out / "cases" / unquote(source[1])).read_text(encoding="utf-8") == (CASES / "vjp" / "seed.yaml").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
 
 
 # --- the pages in a browser -------------------------------------------------------------------------
 
+
 def _chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                           f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 # Loads each page in a 400 px wide frame (so the page's own media queries see a phone) and measures it: how far
@@ -718,8 +860,14 @@ def _probe(out: Path, pages: list[str], tmp_path: Path) -> dict[str, Any]:
     site = tmp_path / "site"
     shutil.copytree(out, site, ignore=shutil.ignore_patterns(".doctrees", "markdown"))
     (site / "probe.html").write_text(_PROBE.replace("PAGES", json.dumps(pages)), encoding="utf-8")
-    dom = _chromium("--allow-file-access-from-files", "--virtual-time-budget=60000", "--window-size=1280,900",
-                    "--dump-dom", (site / "probe.html").as_uri(), profile=tmp_path / "probe").stdout
+    dom = _chromium(
+        "--allow-file-access-from-files",
+        "--virtual-time-budget=60000",
+        "--window-size=1280,900",
+        "--dump-dom",
+        (site / "probe.html").as_uri(),
+        profile=tmp_path / "probe",
+    ).stdout
     found = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.DOTALL)
     assert found and found[1], f"the probe did not finish: {dom[-500:]}"
     return json.loads(html.unescape(found[1]))
@@ -760,7 +908,7 @@ def test_index_renders_in_headless_chromium(small, tmp_path):
     rows = re.findall(r'<tr data-topic="([^"]*)"', matrix)
     assert len(rows) == len(built.cases) and {"vjp", "mle", "conventions", "behaviours"} <= set(rows)
     assert "<th>fake</th>" in dom and "<th>jax</th>" in dom and 'class="chip v-pass"' in dom
-    assert f"{len(built.differences())} of " in dom[dom.index('id="differences"'):dom.index('id="all-cases"')]
+    assert f"{len(built.differences())} of " in dom[dom.index('id="differences"') : dom.index('id="all-cases"')]
     ARTIFACTS.mkdir(exist_ok=True)
     for name, size in (("docs-index.png", "1280,900"), ("docs-index-phone.png", "400,900")):
         shot = ARTIFACTS / name
@@ -776,7 +924,7 @@ def test_search_works_from_disk(small, tmp_path):
     _, _, out, _, _ = small
     url = (out / "search.html").as_uri() + "?q=cotangent"
     dom = _chromium("--virtual-time-budget=20000", "--dump-dom", url, profile=tmp_path / "search").stdout
-    results = dom[dom.index('id="search-results"'):]
+    results = dom[dom.index('id="search-results"') :]
     assert re.search(r'href="[^"]*cases/seed-vjp\.html', results), results[:2000]
 
 
@@ -795,8 +943,11 @@ def test_whole_library_site_has_every_page_and_link():
     listed = re.findall(r'<tr data-topic="[^"]*"[^>]*>\s*<td><a href="(cases/[^"]+\.html)"', matrix)
     pages = sorted((SITE / "cases").glob("*.html"))
     assert len(listed) == len(pages) > 700 and all((SITE / link).is_file() for link in listed)
-    for page in [*(SITE / f"{name}.html" for name in SITE_PAGES), *(SITE / "topics").glob("*.html"),
-                 *(SITE / "guide").rglob("*.html")]:
+    for page in [
+        *(SITE / f"{name}.html" for name in SITE_PAGES),
+        *(SITE / "topics").glob("*.html"),
+        *(SITE / "guide").rglob("*.html"),
+    ]:
         _assert_links_resolve(page)
     for page in [*pages, SITE / "index.html"]:
         said = page.read_text(encoding="utf-8")
@@ -812,8 +963,11 @@ def test_whole_library_site_renders_in_headless_chromium(tmp_path):
     assert SITE is not None
     dom = _chromium("--dump-dom", (SITE / "matrix.html").as_uri(), profile=tmp_path / "dom").stdout
     assert len(re.findall(r'<tr data-topic="', dom)) == len(list((SITE / "cases").glob("*.html")))
-    pages = [*(f"{name}.html" for name in SITE_PAGES), *(f"topics/{p.name}" for p in (SITE / "topics").glob("*.html")),
-             *(f"guide/{p.relative_to(SITE / 'guide').as_posix()}" for p in (SITE / "guide").rglob("*.html"))]
+    pages = [
+        *(f"{name}.html" for name in SITE_PAGES),
+        *(f"topics/{p.name}" for p in (SITE / "topics").glob("*.html")),
+        *(f"guide/{p.relative_to(SITE / 'guide').as_posix()}" for p in (SITE / "guide").rglob("*.html")),
+    ]
     measured = _probe(SITE, pages, tmp_path)
     wide = {page: m for page, m in measured.items() if isinstance(m, str) or m["scroll"] > m["width"]}
     assert set(measured) == set(pages) and not wide, wide

@@ -1,6 +1,7 @@
 """The examples a user copies: the GitHub Actions workflow in the user guide and the pre-commit config parse, every
 `conformance` command in the workflow is one the command line accepts, and actionlint (a test dependency) passes
 it and the repository's own workflows, so none is shipped with a mistake only GitHub would find."""
+
 import re
 import shlex
 import shutil
@@ -67,7 +68,6 @@ def test_the_pre_commit_config_runs_the_projects_own_ruff_mypy_and_actionlint():
     assert not any("format" in hook["entry"] for hook in hooks)
 
 
-
 def _actionlint() -> str:
     found = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or shutil.which("actionlint")
     assert found, "actionlint is a test dependency (pyproject's test group): install it"
@@ -75,8 +75,9 @@ def _actionlint() -> str:
 
 
 def _lint(*files: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([_actionlint(), "-no-color", *map(str, files)], cwd=cwd, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [_actionlint(), "-no-color", *map(str, files)], cwd=cwd, capture_output=True, text=True, timeout=60
+    )
 
 
 @pytest.mark.parametrize("workflow", sorted((REPO / ".github" / "workflows").glob("*.yml")), ids=lambda p: p.name)

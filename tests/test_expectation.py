@@ -1,4 +1,5 @@
 """The expectation kind: its false-alarm rate, its statistical verdict, its report record, its load errors."""
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -55,18 +56,25 @@ def test_mean_and_standard_error_are_per_draw_statistics():
 
 def _job(case: ExpectationCase, loc_mean: float, stderr: float) -> verdicts.Job:
     """A framework that reports these means and standard errors (d/dscale exact, d/dloc as given)."""
-    estimates = {"loc": MonteCarlo(np.array(loc_mean), np.array(stderr), case.draws, case.seed, case.k,
-                                   false_alarm_rate(case.k)),
-                 "scale": MonteCarlo(np.array(4.0), np.array(stderr), case.draws, case.seed, case.k,
-                                     false_alarm_rate(case.k))}
-    computed = Computed({name: Gradient(VALUE, np.asarray(mc.mean)) for name, mc in estimates.items()},
-                        details={"samples": np.zeros((1, case.draws)),
-                                 "expectation": {name: asdict(mc) for name, mc in estimates.items()}})
+    estimates = {
+        "loc": MonteCarlo(
+            np.array(loc_mean), np.array(stderr), case.draws, case.seed, case.k, false_alarm_rate(case.k)
+        ),
+        "scale": MonteCarlo(np.array(4.0), np.array(stderr), case.draws, case.seed, case.k, false_alarm_rate(case.k)),
+    }
+    computed = Computed(
+        {name: Gradient(VALUE, np.asarray(mc.mean)) for name, mc in estimates.items()},
+        details={
+            "samples": np.zeros((1, case.draws)),
+            "expectation": {name: asdict(mc) for name, mc in estimates.items()},
+        },
+    )
     return verdicts.Job(case, "fake", "float64", computed=computed)
 
 
-@pytest.mark.parametrize("sigmas, verdict", [(3.9, Verdict.PASS), (-3.9, Verdict.PASS), (5.0, Verdict.FAIL),
-                                             (-5.0, Verdict.FAIL)])
+@pytest.mark.parametrize(
+    "sigmas, verdict", [(3.9, Verdict.PASS), (-3.9, Verdict.PASS), (5.0, Verdict.FAIL), (-5.0, Verdict.FAIL)]
+)
 def test_a_mean_beyond_k_standard_errors_fails(write_case, sigmas, verdict):
     case = load_one(write_case, NORMAL.format(draws=4000, oracle="false"))
     stderr = 0.05
@@ -95,8 +103,14 @@ def test_the_report_records_draws_seed_mean_error_k_and_rate(write_case, tmp_pat
     again = report.read(path)
     assert again == built
     loc = again.jobs[0].details["expectation"]["loc"]
-    assert loc == {"mean": 2.01, "stderr": 0.05, "draws": 4000, "seed": 7, "k": 4.0,
-                   "false_alarm_rate": pytest.approx(6.334e-5, rel=1e-3)}
+    assert loc == {
+        "mean": 2.01,
+        "stderr": 0.05,
+        "draws": 4000,
+        "seed": 7,
+        "k": 4.0,
+        "false_alarm_rate": pytest.approx(6.334e-5, rel=1e-3),
+    }
     assert "samples" not in again.jobs[0].details
 
 
@@ -130,26 +144,38 @@ def test_a_biased_framework_sampler_fails_and_the_real_one_passes(write_case):
     assert judged.gradients["scale"].verdict == Verdict.PASS
 
 
-BASE = ("id: x\nkind: expectation\ntitle: t\nwhy: w\nfamily: Normal\nparams: {loc: 0.0, scale: 1.0}\n"
-        "statistic: x\nexpected: {}\n")
+BASE = (
+    "id: x\nkind: expectation\ntitle: t\nwhy: w\nfamily: Normal\nparams: {loc: 0.0, scale: 1.0}\n"
+    "statistic: x\nexpected: {}\n"
+)
 
 
-@pytest.mark.parametrize("text, line, fragment", [
-    (BASE.replace("statistic: x\n", "statistic: sum(x)\n"), 7, "it must keep each draw's shape"),
-    (BASE.replace("statistic: x\n", "statistic: y\n"), 7, "unknown name 'y'"),
-    (BASE.replace("family: Normal", "family: Nope"), 5, "no expectation support for family 'Nope'"),
-    (BASE.replace("params: {loc: 0.0, scale: 1.0}", "params: {loc: 0.0}"), 6, "Normal takes params loc, scale"),
-    (BASE + "draws: 1\n", 9, "draws: Input should be greater than or equal to 2"),
-    (BASE + "k: 0\n", 9, "k: Input should be greater than 0"),
-    (BASE + "estimator: both\n", 9, "estimator: Input should be 'path' or 'score'"),
-    ("id: x\nkind: expectation\ntitle: t\nwhy: w\nfamily: Dirichlet\nparams: {concentration: [1.0, 2.0]}\n"
-     "statistic: x\nexpected: {}\n", 1, "Dirichlet has no quadrature oracle: set oracle: false"),
-    ("id: x\nkind: expectation\ntitle: t\nwhy: w\nfamily: Dirichlet\nparams: {concentration: [1.0, 2.0]}\n"
-     "statistic: x\nestimator: score\noracle: false\noracle_why: w\nexpected: {}\n", 8,
-     "the score estimator needs a univariate family"),
-    (BASE.replace("scale: 1.0", "scale: -1.0"), 6, "Normal cannot take these params"),
-    (BASE.replace("expected: {}", "expected: {loc: {value: '[1, 2]', why: w}}"), 8, "must broadcast"),
-])
+@pytest.mark.parametrize(
+    "text, line, fragment",
+    [
+        (BASE.replace("statistic: x\n", "statistic: sum(x)\n"), 7, "it must keep each draw's shape"),
+        (BASE.replace("statistic: x\n", "statistic: y\n"), 7, "unknown name 'y'"),
+        (BASE.replace("family: Normal", "family: Nope"), 5, "no expectation support for family 'Nope'"),
+        (BASE.replace("params: {loc: 0.0, scale: 1.0}", "params: {loc: 0.0}"), 6, "Normal takes params loc, scale"),
+        (BASE + "draws: 1\n", 9, "draws: Input should be greater than or equal to 2"),
+        (BASE + "k: 0\n", 9, "k: Input should be greater than 0"),
+        (BASE + "estimator: both\n", 9, "estimator: Input should be 'path' or 'score'"),
+        (
+            "id: x\nkind: expectation\ntitle: t\nwhy: w\nfamily: Dirichlet\nparams: {concentration: [1.0, 2.0]}\n"
+            "statistic: x\nexpected: {}\n",
+            1,
+            "Dirichlet has no quadrature oracle: set oracle: false",
+        ),
+        (
+            "id: x\nkind: expectation\ntitle: t\nwhy: w\nfamily: Dirichlet\nparams: {concentration: [1.0, 2.0]}\n"
+            "statistic: x\nestimator: score\noracle: false\noracle_why: w\nexpected: {}\n",
+            8,
+            "the score estimator needs a univariate family",
+        ),
+        (BASE.replace("scale: 1.0", "scale: -1.0"), 6, "Normal cannot take these params"),
+        (BASE.replace("expected: {}", "expected: {loc: {value: '[1, 2]', why: w}}"), 8, "must broadcast"),
+    ],
+)
 def test_bad_fields_are_load_errors_with_file_and_line(write_case, text, line, fragment):
     path = write_case(text)
     _, errors = loader.load([path])

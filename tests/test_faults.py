@@ -4,6 +4,7 @@ the NumPy reference runs in a worker of its own, where a failure is its case's e
 The runner is tested with the NumPy fake adapters (tests/fake_adapter.py), never a framework check, except the
 last test, which checks references from a real framework's own samples with torch.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,11 +41,18 @@ def start_run(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, Path]:
     cases = tmp_path / "cases.yaml"
     cases.write_text(HANGING, encoding="utf-8")
     hanging = tmp_path / "hanging"
-    code = (f"import sys, conformance.adapters as a; a.available = lambda: {{'fake': {FAKE!r}}}\n"
-            "from conformance.cli import main; raise SystemExit(main(sys.argv[1:]))")
-    process = subprocess.Popen([sys.executable, "-c", code, "run", str(cases), *args], cwd=tmp_path,
-                               env={**os.environ, "PYTHONPATH": str(REPO), "FAKE_ADAPTER_HANGING": str(hanging)},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    code = (
+        f"import sys, conformance.adapters as a; a.available = lambda: {{'fake': {FAKE!r}}}\n"
+        "from conformance.cli import main; raise SystemExit(main(sys.argv[1:]))"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, "run", str(cases), *args],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO), "FAKE_ADAPTER_HANGING": str(hanging)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 300
     while not hanging.exists():
         assert process.poll() is None, process.communicate()
@@ -158,14 +166,16 @@ def test_a_reference_that_raises_is_its_cases_error_naming_file_and_line(write_c
     cases, errors = loader.load([path])
     assert not errors
     jobs = runner.run(runner.plan([c.case for c in cases], ["blind"]), BLIND, timeout=60)
-    judged = {(v.job.case.id, v.job.dtype): v for v in verdicts.judge(jobs, {c.case.id: f"{c.file}:{c.line}"
-                                                                            for c in cases})}
+    judged = {
+        (v.job.case.id, v.job.dtype): v for v in verdicts.judge(jobs, {c.case.id: f"{c.file}:{c.line}" for c in cases})
+    }
     assert judged[("fine", "float64")].verdict == "fail"  # blind answers 1 where 2a = 4: judged, not an error
     for dtype in ("float32", "float64"):
         bad = judged[("not-positive-definite", dtype)]
         assert bad.verdict == "error"
-        assert bad.failures == [f"{path}:2: the reference (NumPy oracle) failed: "
-                                "LinAlgError: Matrix is not positive definite"]
+        assert bad.failures == [
+            f"{path}:2: the reference (NumPy oracle) failed: LinAlgError: Matrix is not positive definite"
+        ]
 
 
 @linux
@@ -204,8 +214,12 @@ def test_a_reference_that_outlasts_the_timeout_is_its_cases_error(write_case, tm
 def test_workers_write_their_output_to_a_log_per_framework_never_to_the_terminal(write_case, tmp_path, capfd):
     cases, _ = loader.load([write_case(HANGING.split("- {id: raise")[0])])
     logs = tmp_path / "logs"
-    jobs = runner.run(runner.plan([c.case for c in cases], ["noisy"]),
-                      {"noisy": "tests.fake_adapter:NoisyAdapter"}, timeout=60, logs=logs)
+    jobs = runner.run(
+        runner.plan([c.case for c in cases], ["noisy"]),
+        {"noisy": "tests.fake_adapter:NoisyAdapter"},
+        timeout=60,
+        logs=logs,
+    )
     assert verdicts.judge(jobs)[0].verdict == "pass"
     captured = capfd.readouterr()
     assert "noisy" not in captured.out + captured.err
@@ -216,9 +230,13 @@ def test_workers_write_their_output_to_a_log_per_framework_never_to_the_terminal
 
 
 def test_a_crash_quotes_the_tail_of_the_workers_log_and_keeps_it(write_case):
-    cases, _ = loader.load([write_case("""
+    cases, _ = loader.load(
+        [
+            write_case("""
         - {id: crash, kind: grad, title: t, why: w, inputs: {a: 13.0}, function: a, dtypes: [float64]}
-    """)])
+    """)
+        ]
+    )
     (job,) = runner.run(runner.plan([c.case for c in cases], ["fake"]), {"fake": FAKE}, timeout=60)
     assert job.error is not None and job.error.startswith("worker crashed (exit code 3); log ")
     log = Path(job.error.split("; log ")[1].split(": ")[0])
@@ -238,36 +256,54 @@ def test_without_trouble_the_temporary_logs_are_removed(write_case, tmp_path, mo
 def test_an_adapter_that_breaks_the_contract_errs_in_its_jobs_and_the_others_are_judged(write_case, tmp_path):
     """Another package's adapter: a gradient left out, one for a name nobody asked for, one of 10^8 elements (800
     MB had it crossed over to the main process) are each the job's error, found in its worker."""
-    cases, _ = loader.load([write_case("""
+    cases, _ = loader.load(
+        [
+            write_case("""
         - {id: two, kind: grad, title: t, why: w, inputs: {a: 2.0, b: [1.0, 3.0]}, function: a * sum(b),
            dtypes: [float64]}
-    """)])
+    """)
+        ]
+    )
     targets = {name: f"tests.fake_adapter:{name.capitalize()}Adapter" for name in ("omitting", "misnaming", "huge")}
-    jobs = runner.run(runner.plan([c.case for c in cases], [*targets, "fake"]), {**targets, "fake": FAKE},
-                      timeout=60, logs=tmp_path / "logs")
+    jobs = runner.run(
+        runner.plan([c.case for c in cases], [*targets, "fake"]),
+        {**targets, "fake": FAKE},
+        timeout=60,
+        logs=tmp_path / "logs",
+    )
     judged = {v.job.framework: v for v in verdicts.judge(jobs)}
     assert judged["fake"].verdict == "pass", judged["fake"].all_failures()
     assert judged["omitting"].failures == ["BrokenContract: no gradient for b (every differentiated input has one)"]
     assert judged["misnaming"].failures == [
-        "BrokenContract: a gradient for not_an_input, which the case does not differentiate"]
+        "BrokenContract: a gradient for not_an_input, which the case does not differentiate"
+    ]
     assert judged["huge"].failures == [
         f"BrokenContract: the answer for a has {10**8:,} elements, more than the {RUNAWAY_FLOOR:,} allowed for an "
-        "input of a scalar"]
+        "input of a scalar"
+    ]
     assert {v.verdict for name, v in judged.items() if name != "fake"} == {"error"}
 
 
 def test_an_adapter_that_hangs_at_start_up_makes_its_framework_unavailable_after_the_first_try(
-        write_case, tmp_path, monkeypatch):
+    write_case, tmp_path, monkeypatch
+):
     monkeypatch.setattr(runner, "STARTUP_SECONDS", 1.0)
     started = []
     start = runner._Pool._start
+
     def counted(pool, name, framework, *args):
         started.append(framework)
         return start(pool, name, framework, *args)
+
     monkeypatch.setattr(runner._Pool, "_start", counted)
     cases, _ = loader.load([write_case(HANGING.split("- {id: raise")[0] + HANGING.split("\n")[-2] + "\n")])
-    jobs = runner.run(runner.plan([c.case for c in cases], ["stuck"]), {"stuck": "tests.fake_adapter:StuckAdapter"},
-                      timeout=60, workers=1, logs=tmp_path / "logs")
+    jobs = runner.run(
+        runner.plan([c.case for c in cases], ["stuck"]),
+        {"stuck": "tests.fake_adapter:StuckAdapter"},
+        timeout=60,
+        workers=1,
+        logs=tmp_path / "logs",
+    )
     judged = verdicts.judge(jobs)
     assert len(judged) == 2 and {v.verdict for v in judged} == {"unavailable"}
     assert all(v.failures[0].startswith("unavailable: timeout: worker did not start within 1 s; log ") for v in judged)

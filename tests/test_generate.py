@@ -1,4 +1,5 @@
 """The sweep generator: deterministic, current with the committed files, and covering every function of real arrays."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -113,18 +114,27 @@ def test_a_bug_at_some_points_is_marked_on_the_generic_samples_and_those_points_
     """gelu's TF float64 primal: at the generic points and the tail, never at the empty one (its mark would go
     stale), nor on the case (every sample would carry it)."""
     case = generate.sweep_case(FUNCTIONS["gelu"])
-    marked = {s["name"] for s in case["samples"] for d in s.get("divergences", [])
-              if d["framework"] == "tensorflow" and d.get("gradients") == ["primal"]}
+    marked = {
+        s["name"]
+        for s in case["samples"]
+        for d in s.get("divergences", [])
+        if d["framework"] == "tensorflow" and d.get("gradients") == ["primal"]
+    }
     assert marked == {"generic", "scalar", "tail"}
     assert not any(d.get("gradients") == ["primal"] for d in case.get("divergences", []))
 
 
-@pytest.mark.parametrize(("function", "sample", "gradient"),
-                         [("tanh", "generic", "x"), ("gammaln", "scalar", "primal")])
+@pytest.mark.parametrize(
+    ("function", "sample", "gradient"), [("tanh", "generic", "x"), ("gammaln", "scalar", "primal")]
+)
 def test_a_rounding_bug_at_one_drawn_point_is_marked_on_that_generic_sample_only(function, sample, gradient):
     """JAX's float32 misses at one drawn point only (tanh's 2.909 in the vector, gammaln's scalar 2.05 near its root):
     marked there (`Known.generic`), in float32, and not on the other generic sample, where it would go stale."""
     case = generate.sweep_case(FUNCTIONS[function])
-    marked = {s["name"] for s in case["samples"] for d in s.get("divergences", [])
-              if d["framework"] == "jax" and d.get("dtypes") == ["float32"] and d.get("gradients") == [gradient]}
+    marked = {
+        s["name"]
+        for s in case["samples"]
+        for d in s.get("divergences", [])
+        if d["framework"] == "jax" and d.get("dtypes") == ["float32"] and d.get("gradients") == [gradient]
+    }
     assert marked & {"generic", "scalar"} == {sample}  # (gammaln(1) has its own mark, a special point)

@@ -1,5 +1,6 @@
 """The installation itself: CPU-only, in CI every framework present (so no test is skipped there), and the
 built wheel working in a fresh venv with no checkout."""
+
 import json
 import os
 import shutil
@@ -27,8 +28,20 @@ def test_ci_installs_every_framework():
 #: building and installing the wheel takes minutes: CI runs it as a step of its own, not inside `make test`
 WHEEL_CHECK = os.environ.get("CONFORMANCE_WHEEL_CHECK") == "1"
 # Build outputs, environments and caches of the checkout: not sources of the wheel.
-NOT_SOURCES = shutil.ignore_patterns(".git", ".venv", ".tox", "out", "site", "build", "dist", "*.egg-info",
-                                     "__pycache__", ".*_cache", "test-artifacts", "benchmarks")
+NOT_SOURCES = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    ".tox",
+    "out",
+    "site",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".*_cache",
+    "test-artifacts",
+    "benchmarks",
+)
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +55,18 @@ def wheel_venv(tmp_path_factory) -> Path:
     wheel = next((root / "dist").glob("gradient_conformance-*.whl"))
     venv = root / "venv"
     _check([sys.executable, "-m", "venv", str(venv)])
-    _check([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", f"{wheel}[torch,docs]",
-            "-c", str(REPO / "constraints.txt")])
+    _check(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            f"{wheel}[torch,docs]",
+            "-c",
+            str(REPO / "constraints.txt"),
+        ]
+    )
     return venv
 
 
@@ -53,8 +76,10 @@ def _check(command: list[str], cwd: Path | None = None) -> subprocess.CompletedP
     return result
 
 
-@pytest.mark.skipif(not WHEEL_CHECK, reason="builds and installs the wheel (a minute or two): "
-                                            "CONFORMANCE_WHEEL_CHECK=1, as CI's own step")
+@pytest.mark.skipif(
+    not WHEEL_CHECK,
+    reason="builds and installs the wheel (a minute or two): CONFORMANCE_WHEEL_CHECK=1, as CI's own step",
+)
 def test_the_installed_wheel_runs_and_lists_the_library_without_a_checkout(wheel_venv, tmp_path):
     bin_ = wheel_venv / "bin"
     packages = _check([str(bin_ / "python"), "-m", "pip", "list", "--format=freeze"]).stdout.lower()
@@ -65,8 +90,23 @@ def test_the_installed_wheel_runs_and_lists_the_library_without_a_checkout(wheel
     assert list(package.parent.glob("gradient_conformance-*.dist-info/licenses/LICENSE"))
     # exit 1 is a job that fails: a finding of the library (CI's whole-library step shows it), not of the wheel;
     # what the wheel could break (a missing case file, template or module) is an error, unavailable, or exit 2 or 3
-    run = subprocess.run([str(bin_ / "conformance"), "run", "--framework", "torch", "--dtype", "float64", "--quiet",
-                          "--report", "r.json"], cwd=tmp_path, capture_output=True, text=True, timeout=900)
+    run = subprocess.run(
+        [
+            str(bin_ / "conformance"),
+            "run",
+            "--framework",
+            "torch",
+            "--dtype",
+            "float64",
+            "--quiet",
+            "--report",
+            "r.json",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert run.returncode in (0, 1), run.stderr
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["environment"]["frameworks"]["torch"]["available"], run.stdout
@@ -82,8 +122,22 @@ def test_the_installed_wheel_runs_and_lists_the_library_without_a_checkout(wheel
 @pytest.mark.skipif(not WHEEL_CHECK, reason="builds and installs the wheel: CONFORMANCE_WHEEL_CHECK=1")
 def test_the_installed_wheel_writes_the_docs_without_a_checkout(wheel_venv, tmp_path):
     bin_ = wheel_venv / "bin"
-    _check([str(bin_ / "conformance"), "run", "--framework", "torch", "--dtype", "float64", "-k", "seed",
-            "--quiet", "--report", "r.json"], cwd=tmp_path)
+    _check(
+        [
+            str(bin_ / "conformance"),
+            "run",
+            "--framework",
+            "torch",
+            "--dtype",
+            "float64",
+            "-k",
+            "seed",
+            "--quiet",
+            "--report",
+            "r.json",
+        ],
+        cwd=tmp_path,
+    )
     _check([str(bin_ / "conformance"), "docs", "--report", "r.json", "--out", "site"], cwd=tmp_path)
     assert (tmp_path / "site" / "index.html").is_file()
 

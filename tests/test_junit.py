@@ -1,4 +1,5 @@
 """JUnit XML: one testcase per job, outcomes by verdict, framework versions and conventions as properties."""
+
 import xml.etree.ElementTree as ET
 
 from conformance import junit
@@ -20,7 +21,8 @@ def test_verdicts_map_to_junit_outcomes_with_versions_as_properties(sample, tmp_
     assert outcome["raises[fake-float64]"] == [("error", "error: RuntimeError: deliberate")]
     assert outcome["known[fake-float64]"] == [("skipped", "xfail: known bug: known (https://example.org/1)")]
     assert outcome["stale[fake-float64]"] == [
-        ("failure", "stale: the known bug no longer happens: remove its divergence mark (https://example.org/2)")]
+        ("failure", "stale: the known bug no longer happens: remove its divergence mark (https://example.org/2)")
+    ]
     assert (fake.get("tests"), fake.get("failures"), fake.get("errors"), fake.get("skipped")) == ("8", "3", "1", "1")
     broken = suites["broken"]
     assert {p.get("name") for p in broken.iter("property")} >= {"unavailable"}
@@ -32,7 +34,8 @@ def test_a_convention_is_a_passing_testcase_with_its_why_and_link(sample):
     case = next(c for c in root.iter("testcase") if c.get("name") == "chosen[fake-float64]")
     assert [child.tag for child in case] == ["properties"]  # no failure, error or skipped: it passes
     assert [(p.get("name"), p.get("value")) for p in case.iter("property")] == [
-        ("convention", "fake documents 2a (https://example.org/doc)")]
+        ("convention", "fake documents 2a (https://example.org/doc)")
+    ]
 
 
 def test_a_stale_convention_fails_with_its_reason(sample):
@@ -41,7 +44,8 @@ def test_a_stale_convention_fails_with_its_reason(sample):
     job.gradients["a"].failures = ["now matches the math: remove the recorded convention (https://example.org/doc)"]
     case = next(c for c in ET.fromstring(junit.xml(sample)).iter("testcase") if c.get("name") == "chosen[fake-float64]")
     assert [(child.tag, child.get("message")) for child in case] == [
-        ("failure", "stale: a: now matches the math: remove the recorded convention (https://example.org/doc)")]
+        ("failure", "stale: a: now matches the math: remove the recorded convention (https://example.org/doc)")
+    ]
 
 
 def test_each_regime_is_a_suite_of_its_own_with_the_regime_as_a_property(tmp_path):
@@ -50,10 +54,15 @@ def test_each_regime_is_a_suite_of_its_own_with_the_regime_as_a_property(tmp_pat
     root = ET.fromstring(junit.xml(regimes_report(tmp_path)))
     suites = {s.get("name"): s for s in root.iter("testsuite")}
     assert list(suites) == ["torch", "torch[compiled]", "jax"]
-    regime = {name: {p.get("name"): p.get("value") for p in s.iterfind("properties/property")}["regime"]
-              for name, s in suites.items()}
-    assert regime == {"torch": "eager", "torch[compiled]": "compiled (torch.compile (inductor))",
-                      "jax": "compiled (jax.jit)"}
+    regime = {
+        name: {p.get("name"): p.get("value") for p in s.iterfind("properties/property")}["regime"]
+        for name, s in suites.items()
+    }
+    assert regime == {
+        "torch": "eager",
+        "torch[compiled]": "compiled (torch.compile (inductor))",
+        "jax": "compiled (jax.jit)",
+    }
     (case,) = suites["torch[compiled]"].iter("testcase")
     assert case.get("name") == "good[torch[compiled]-float64]" and [c.tag for c in case] == ["properties", "failure"]
 
@@ -77,13 +86,18 @@ def test_where_the_frameworks_differ_is_ranked_with_the_count_every_view_says(tm
     root = ET.fromstring(junit.xml(built))
     headline = ranking.rank(built.agreement).headline()
     assert headline.startswith("Where the frameworks differ: 1 of 1 gradients")
-    assert {p.get("value") for s in root.iter("testsuite") for p in s.iterfind("properties/property")
-            if p.get("name") == "frameworks differ"} == {headline}
+    assert {
+        p.get("value")
+        for s in root.iter("testsuite")
+        for p in s.iterfind("properties/property")
+        if p.get("name") == "frameworks differ"
+    } == {headline}
     console = Console(record=True, width=300)
     summary.render(built, console)
     assert headline in console.export_text()
     odd = next(c for c in root.iter("testcase") if c.get("name") == "good[torch[compiled]-float64]")
     assert [p.get("value") for p in odd.iter("property")] == [
         "rank 1 of 1: a [float64]: torch[compiled] misses the math: a wrong value: torch 4 ✓ | torch[compiled] 5 ✗ fail"
-        " | jax 4 ✓"]
+        " | jax 4 ✓"
+    ]
     assert not list(next(c for c in root.iter("testcase") if c.get("name") == "good[torch-float64]").iter("property"))

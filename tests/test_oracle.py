@@ -15,11 +15,14 @@ def test_finite_differences_meet_their_bound():
         assert np.all(bound < 1e-11), name  # Richardson: tight enough to judge float64 to about 1e-11
 
 
-@pytest.mark.parametrize("at", [
-    {"a": 0.1, "b": 1.0, "c": 0.1},  # the seed case: f's terms (0.3, 2, -2.3) cancel to -0.003, yet still round
-    {"a": 1e6, "b": 1e-3, "c": 1e3},  # 3a's rounding hides 2b^2's change: the bound says so (it is wide)
-    {"a": -2.0, "b": 0.5, "c": 1e-2},
-])
+@pytest.mark.parametrize(
+    "at",
+    [
+        {"a": 0.1, "b": 1.0, "c": 0.1},  # the seed case: f's terms (0.3, 2, -2.3) cancel to -0.003, yet still round
+        {"a": 1e6, "b": 1e-3, "c": 1e3},  # 3a's rounding hides 2b^2's change: the bound says so (it is wide)
+        {"a": -2.0, "b": 0.5, "c": 1e-2},
+    ],
+)
 def test_the_bound_holds_where_the_terms_of_f_cancel_or_differ_in_scale(at):
     inputs = {k: np.array(v) for k, v in at.items()}
     got = oracle.finite_differences(lambda env: 3 * env["a"] + 2 * env["b"] ** 2 + np.log(env["c"]), inputs)
@@ -48,14 +51,18 @@ def test_a_directional_derivative_meets_its_bound():
     assert np.all(np.abs(value - exact) <= bound) and np.all(bound < 1e-10)
 
 
-@pytest.mark.parametrize(("f", "derivative", "draw"), [
-    (np.log, lambda x: 1 / x, lambda r: np.exp(r.uniform(-8, 8))),
-    (np.sin, np.cos, lambda r: r.uniform(-50, 50)),
-    (np.exp, np.exp, lambda r: r.uniform(-20, 20)),
-    (special.gammaln, special.digamma, lambda r: np.exp(r.uniform(-3, 4))),
-    (special.erf, lambda x: 2 / np.sqrt(np.pi) * np.exp(-x * x), lambda r: r.uniform(-4, 4)),
-    (lambda x: x ** 3 - 3 * x, lambda x: 3 * x * x - 3, lambda r: r.uniform(-3, 3)),  # cancels near x = 0, 1.7
-], ids=["log", "sin", "exp", "gammaln", "erf", "x^3-3x"])
+@pytest.mark.parametrize(
+    ("f", "derivative", "draw"),
+    [
+        (np.log, lambda x: 1 / x, lambda r: np.exp(r.uniform(-8, 8))),
+        (np.sin, np.cos, lambda r: r.uniform(-50, 50)),
+        (np.exp, np.exp, lambda r: r.uniform(-20, 20)),
+        (special.gammaln, special.digamma, lambda r: np.exp(r.uniform(-3, 4))),
+        (special.erf, lambda x: 2 / np.sqrt(np.pi) * np.exp(-x * x), lambda r: r.uniform(-4, 4)),
+        (lambda x: x**3 - 3 * x, lambda x: 3 * x * x - 3, lambda r: r.uniform(-3, 3)),  # cancels near x = 0, 1.7
+    ],
+    ids=["log", "sin", "exp", "gammaln", "erf", "x^3-3x"],
+)
 def test_the_bound_holds_at_random_points(f, derivative, draw):
     """The rounding allowance (4 noise / h) is measured, not guessed: the error stays inside it everywhere."""
     rng = np.random.default_rng(0)
@@ -77,8 +84,9 @@ def test_the_terms_a_gradient_sums_are_measured():
 def test_a_complex_functions_directional_bound_is_real():
     """Along a complex tangent the estimate is complex, its bound a real size (it was complex, with a zero imaginary
     part, which the report cannot hold)."""
-    found = oracle.directional(lambda env: np.exp(env["z"]), {"z": np.array([0.3 + 0.4j, -1.0j])},
-                               {"z": np.array([1.0 + 1.0j, 0.5])})
+    found = oracle.directional(
+        lambda env: np.exp(env["z"]), {"z": np.array([0.3 + 0.4j, -1.0j])}, {"z": np.array([1.0 + 1.0j, 0.5])}
+    )
     assert np.iscomplexobj(found.estimate) and not np.iscomplexobj(found.bound)
     exact = np.exp([0.3 + 0.4j, -1.0j]) * np.array([1.0 + 1.0j, 0.5])
     assert np.all(np.abs(found.estimate - exact) <= found.bound)

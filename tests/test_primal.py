@@ -3,6 +3,7 @@
 The engine's judge is tested with injected numbers; the frameworks' direct call and a primal that differs under
 autodiff with real torch and JAX (a custom rule whose forward is its own), never a mock.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,7 +18,7 @@ from conformance.vocabulary import PrimalMismatch, Regime, Rule, Verdict
 from tests.conftest import installed
 
 F64, F32 = DEFAULT_TOLERANCE["float64"], DEFAULT_TOLERANCE["float32"]
-ULP = 2.0 ** -52
+ULP = 2.0**-52
 
 CASES = """
 - {id: exp, kind: grad, title: t, why: "d exp(x)/dx = exp(x)", inputs: {x: 0.5}, function: exp(x), dtypes: [float64],
@@ -33,15 +34,18 @@ def primal(under_ad, direct=None, error=None) -> Primal:
     return Primal(np.asarray(under_ad, np.float64), None if direct is None else np.asarray(direct, np.float64), error)
 
 
-@pytest.mark.parametrize("got, direct, compiled, ok", [
-    (1.0, 1.0, False, True),
-    (1.0 + 2 * ULP, 1.0, False, True),  # within the rule's floor of a few ulps
-    (1.0 + 1e-12, 1.0, False, False),  # eager: the same kernels, so no more
-    (1.0 + 8 * ULP, 1.0, True, True),  # compiled: a few roundings more, where the compiler fuses otherwise
-    (1.0 + 1e-12, 1.0, True, False),
-    (np.nan, np.nan, False, True),
-    (np.inf, 1.0, False, False),
-])
+@pytest.mark.parametrize(
+    "got, direct, compiled, ok",
+    [
+        (1.0, 1.0, False, True),
+        (1.0 + 2 * ULP, 1.0, False, True),  # within the rule's floor of a few ulps
+        (1.0 + 1e-12, 1.0, False, False),  # eager: the same kernels, so no more
+        (1.0 + 8 * ULP, 1.0, True, True),  # compiled: a few roundings more, where the compiler fuses otherwise
+        (1.0 + 1e-12, 1.0, True, False),
+        (np.nan, np.nan, False, True),
+        (np.inf, 1.0, False, False),
+    ],
+)
 def test_the_output_under_autodiff_must_equal_the_direct_call_within_a_few_ulps(got, direct, compiled, ok):
     judged = judge_primal(primal(got, direct), None, "float64", F64, compiled)
     assert (judged.verdict == Verdict.PASS) == ok
@@ -70,9 +74,11 @@ def test_a_shape_that_differs_fails():
 def test_where_the_terms_cancel_their_rounding_is_allowed_and_asked_for_only_then():
     """3a + 2b^2 + log(c) at 0.1, 1, 0.1 is -0.0026 from terms of about 2.3: float32 rounds it by eps times those."""
     asked = []
+
     def rounding():
         asked.append(1)
         return np.float64(8 * 5.3)
+
     got, want = np.float32(-0.00258517), np.asarray(-0.0025850929940455)
     assert judge_primal(primal(got, got), want, "float32", F32, False).verdict == Verdict.FAIL
     judged = judge_primal(primal(got, got), want, "float32", F32, False, rounding)
@@ -87,7 +93,7 @@ def test_the_kinds_rounding_scale_covers_float32s_cancellation(write_case):
     want = kinds.primal_reference(case, "float32", {})
     assert scale is not None and want is not None
     float32s = float(np.float32(0.3) + np.float32(2) + np.log(np.float32(0.1)))
-    assert float(scale) * 2.0 ** -23 > abs(float32s - float(want))
+    assert float(scale) * 2.0**-23 > abs(float32s - float(want))
 
 
 def _job(write_case, case_id: str, computed: Computed, framework: str = "fw") -> Job:
@@ -124,6 +130,7 @@ def test_a_known_primal_bug_is_xfail_and_stale_once_fixed(write_case):
 
 
 # the real frameworks: a custom rule whose forward under autodiff is its own, and the honest function
+
 
 def _torch_exp(sneaky: bool):
     import torch
@@ -165,9 +172,13 @@ def _jax_exp(sneaky: bool):
 CUSTOM = {"torch": _torch_exp, "jax": _jax_exp}
 
 
-@pytest.mark.parametrize("framework, regime", [
-    pytest.param(fw, regime, marks=pytest.mark.skipif(not installed(fw), reason=f"{fw} not installed"))
-    for fw, regime in [("torch", Regime.EAGER), ("jax", Regime.COMPILED), ("jax", Regime.EAGER)]])
+@pytest.mark.parametrize(
+    "framework, regime",
+    [
+        pytest.param(fw, regime, marks=pytest.mark.skipif(not installed(fw), reason=f"{fw} not installed"))
+        for fw, regime in [("torch", Regime.EAGER), ("jax", Regime.COMPILED), ("jax", Regime.EAGER)]
+    ],
+)
 @pytest.mark.parametrize("sneaky", [False, True])
 def test_a_custom_rule_whose_forward_differs_under_autodiff_fails_that_job(write_case, framework, regime, sneaky):
     """The case's exp spelled as the framework's own custom rule: the gradient is right either way; the job fails
@@ -177,10 +188,12 @@ def test_a_custom_rule_whose_forward_differs_under_autodiff_fails_that_job(write
     adapter.ops("float64").functions["exp"] = CUSTOM[framework](sneaky)  # type: ignore[index]
     if framework == "jax":  # its programs are found again by the case's expression, which is exp's either way
         from conformance.adapters.jax import autodiff
+
         autodiff._PROGRAMS.by_key.clear()
     (case,) = [c.case for c in loader.load([write_case(CASES)])[0] if c.case.id == "exp"]
-    job = Job(case, framework, "float64", kinds.compute(case, adapter, "float64"), versions=adapter.versions(),
-              regime=regime)
+    job = Job(
+        case, framework, "float64", kinds.compute(case, adapter, "float64"), versions=adapter.versions(), regime=regime
+    )
     (v,) = judge([job])
     assert v.gradients["x"].verdict == Verdict.PASS
     assert v.primal is not None and v.primal.direct is not None
@@ -198,17 +211,23 @@ def test_torchs_direct_call_records_no_graph():
 
     adapter = load(BUILTIN["torch"])
     seen = []
+
     def fn(env):
         seen.append(torch.is_grad_enabled())
         return env["x"] * 2
+
     assert float(adapter.call(fn, {"x": np.asarray(1.5)}, "float64")) == 3.0
     adapter.vjp(fn, {"x": np.asarray(1.5)}, "float64", None)
     assert seen == [False, True]
 
 
-@pytest.mark.parametrize("framework", [
-    pytest.param(fw, marks=pytest.mark.skipif(not installed(fw), reason=f"{fw} not installed"))
-    for fw in ("torch", "tensorflow", "jax")])
+@pytest.mark.parametrize(
+    "framework",
+    [
+        pytest.param(fw, marks=pytest.mark.skipif(not installed(fw), reason=f"{fw} not installed"))
+        for fw in ("torch", "tensorflow", "jax")
+    ],
+)
 def test_the_direct_call_runs_in_each_regime_and_gives_fs_value(framework):
     adapter = load(BUILTIN[framework])
     f = lambda env: adapter.ops("float32").functions["sin"](env["x"]) * env["x"]
@@ -233,20 +252,37 @@ class _RaisesJointly:
 
 
 def test_where_the_joint_pullback_raises_the_output_is_that_of_a_pullback_that_ran():
-    out, grads = kinds.vjp_per_input(_RaisesJointly(), lambda env: env["a"] * env["b"],  # type: ignore[arg-type]
-                                     {"a": np.asarray(3.0), "b": np.asarray(2.0)}, "float64", None)
+    out, grads = kinds.vjp_per_input(
+        _RaisesJointly(),  # type: ignore[arg-type]
+        lambda env: env["a"] * env["b"],
+        {"a": np.asarray(3.0), "b": np.asarray(2.0)},
+        "float64",
+        None,
+    )
     assert float(out) == 6.0 and all(g.status == VALUE for g in grads.values())
-    assert kinds.base.primal(_RaisesJointly(), lambda env: env["a"], {"a": np.asarray(1.0), "b": np.asarray(1.0)},  # type: ignore[arg-type]
-                             "float64", np.asarray(np.nan), [Gradient("error", error="E: e")]) is None
+    assert (
+        kinds.base.primal(
+            _RaisesJointly(),  # type: ignore[arg-type]
+            lambda env: env["a"],
+            {"a": np.asarray(1.0), "b": np.asarray(1.0)},
+            "float64",
+            np.asarray(np.nan),
+            [Gradient("error", error="E: e")],
+        )
+        is None
+    )
 
 
-@pytest.mark.parametrize("value, dtype, want", [
-    (0.1, "float32", float(np.float32(0.1))),
-    (1.0 + 2.0 ** -9, "bfloat16", 1.0),  # 7 bits of mantissa: to nearest
-    (1.0 + 3 * 2.0 ** -9, "bfloat16", 1.0 + 2.0 ** -7),
-    (1.0 + 2.0 ** -8, "bfloat16", 1.0),  # a tie: to even
-    (np.nan, "bfloat16", np.nan),
-    (0.1, "float64", 0.1),
-])
+@pytest.mark.parametrize(
+    "value, dtype, want",
+    [
+        (0.1, "float32", float(np.float32(0.1))),
+        (1.0 + 2.0**-9, "bfloat16", 1.0),  # 7 bits of mantissa: to nearest
+        (1.0 + 3 * 2.0**-9, "bfloat16", 1.0 + 2.0**-7),
+        (1.0 + 2.0**-8, "bfloat16", 1.0),  # a tie: to even
+        (np.nan, "bfloat16", np.nan),
+        (0.1, "float64", 0.1),
+    ],
+)
 def test_the_oracle_evaluates_f_at_the_inputs_the_framework_received(value, dtype, want):
     np.testing.assert_array_equal(kinds.base.as_handed(np.asarray(value), dtype), want)

@@ -1,4 +1,5 @@
 """The pytest plugin, through pytester in subprocesses: items and ids, messages, strict xfail, options."""
+
 import os
 
 import pytest
@@ -39,24 +40,36 @@ def fake_cases(pytester):
 
 def test_every_case_framework_dtype_is_an_item_with_a_readable_id(fake_cases):
     result = fake_cases.runpytest_subprocess("--collect-only", "-q", ".")
-    result.stdout.fnmatch_lines(["cases/grads.yaml::good[[]fake-float32[]]", "cases/grads.yaml::good[[]fake-float64[]]",
-                                 "cases/grads.yaml::wrong[[]fake-float64[]]", "*6 tests collected*"])
+    result.stdout.fnmatch_lines(
+        [
+            "cases/grads.yaml::good[[]fake-float32[]]",
+            "cases/grads.yaml::good[[]fake-float64[]]",
+            "cases/grads.yaml::wrong[[]fake-float64[]]",
+            "*6 tests collected*",
+        ]
+    )
     assert result.ret == 0
 
 
 def test_outcomes_failure_message_and_strict_xfail(fake_cases):
     result = fake_cases.runpytest_subprocess("cases", "-rxf")
     assert result.parseoutcomes() == {"passed": 2, "convention": 1, "failed": 2, "xfailed": 1}
-    result.stdout.fnmatch_lines([
-        "*wrong [[]fake-float64[]]: fail",
-        "*a: got 4 (finite)",
-        "*expected 5",
-        "*oracle   4* (finite differences)",
-        "*a: expected 5, got 4 (max abs error 1)",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*wrong [[]fake-float64[]]: fail",
+            "*a: got 4 (finite)",
+            "*expected 5",
+            "*oracle   4* (finite differences)",
+            "*a: expected 5, got 4 (max abs error 1)",
+        ]
+    )
     result.stdout.fnmatch_lines(["XFAIL cases/grads.yaml::known[[]fake-float64[]] - known bug: k (https://*/1)"])
-    result.stdout.fnmatch_lines(["*stale [[]fake-float64[]]: stale",
-                                 "*the known bug no longer happens: remove its divergence mark (https://*/2)"])
+    result.stdout.fnmatch_lines(
+        [
+            "*stale [[]fake-float64[]]: stale",
+            "*the known bug no longer happens: remove its divergence mark (https://*/2)",
+        ]
+    )
     result.stdout.fnmatch_lines(["FAILED cases/grads.yaml::stale[[]fake-float64[]] - stale [[]fake-float64[]]: stale"])
 
 
@@ -64,13 +77,19 @@ def test_a_convention_is_not_a_plain_pass_and_has_its_why_and_link_in_the_report
     result = fake_cases.runpytest_subprocess("cases", "-k", "chosen", "--junitxml", "junit.xml", "-v")
     assert result.ret == pytest.ExitCode.OK
     assert result.parseoutcomes() == {"convention": 1, "deselected": 5}
-    result.stdout.fnmatch_lines(["*chosen[[]fake-float64[]] CONVENTION*", "*= gradient conformance =*",
-                                 "1 passed by a framework's documented convention (C), not by the math:",
-                                 "  cases/grads.yaml::chosen[[]fake-float64[]] a: fake says 2a (https://example.org/doc)",
-                                 "*= 5 deselected, 1 convention in *"])
+    result.stdout.fnmatch_lines(
+        [
+            "*chosen[[]fake-float64[]] CONVENTION*",
+            "*= gradient conformance =*",
+            "1 passed by a framework's documented convention (C), not by the math:",
+            "  cases/grads.yaml::chosen[[]fake-float64[]] a: fake says 2a (https://example.org/doc)",
+            "*= 5 deselected, 1 convention in *",
+        ]
+    )
     quiet = fake_cases.runpytest_subprocess("cases", "-k", "chosen", "-q", "-rA")
-    quiet.stdout.fnmatch_lines(["C *", "1 passed by a framework's documented convention (C), not by the math (-v "
-                                "lists them)"])
+    quiet.stdout.fnmatch_lines(
+        ["C *", "1 passed by a framework's documented convention (C), not by the math (-v lists them)"]
+    )
     xml = (fake_cases.path / "junit.xml").read_text()
     assert '<property name="convention" value="a: fake says 2a (https://example.org/doc)"' in xml
 
@@ -112,7 +131,8 @@ def test_a_real_framework_runs_through_the_plugin(pytester):
     (pytester.path / "cases").mkdir()
     (pytester.path / "cases" / "square.yaml").write_text(
         "{id: square, kind: grad, title: t, why: w, inputs: {a: 3.0}, function: a*a, "
-        "expected: {a: {value: 6, why: 2a}}}\n")
+        "expected: {a: {value: 6, why: 2a}}}\n"
+    )
     result = pytester.runpytest_subprocess("cases", "--framework", "jax", "-v")
     result.stdout.fnmatch_lines(["*square.yaml::square[[]jax-float32[]] PASSED*", "*square[[]jax-float64[]] PASSED*"])
     assert result.ret == 0
@@ -151,8 +171,13 @@ def test_a_case_file_the_loader_refuses_is_a_collection_error_naming_it(pytester
     os.mkfifo(cases / "pipe.yaml")
     result = pytester.runpytest_subprocess("--collect-only", "-q", "cases")
     assert result.ret == pytest.ExitCode.INTERRUPTED
-    result.stdout.fnmatch_lines_random(["*latin1.yaml:1: not UTF-8*", "*huge.yaml:1: larger than*",
-                                        "*pipe.yaml:1: not a regular file but a named pipe*"])
+    result.stdout.fnmatch_lines_random(
+        [
+            "*latin1.yaml:1: not UTF-8*",
+            "*huge.yaml:1: larger than*",
+            "*pipe.yaml:1: not a regular file but a named pipe*",
+        ]
+    )
 
 
 TAGGED = """
@@ -170,36 +195,55 @@ def tagged_cases(fake_cases):
     return fake_cases
 
 
-@pytest.mark.parametrize(("expression", "selected"), [
-    ("tag(name='kink')", ["kink-case[[]fake-float64[]]"]),
-    ("topic(name='kinks') and dtype(name='float32')", ["plain-vjp[[]fake-float32[]]"]),
-    ("kind(name='vjp')", ["plain-vjp[[]fake-float32[]]", "plain-vjp[[]fake-float64[]]"]),
-    ("framework(name='fake') and tag(name='relu')", ["kink-case[[]fake-float64[]]"]),
-])
+@pytest.mark.parametrize(
+    ("expression", "selected"),
+    [
+        ("tag(name='kink')", ["kink-case[[]fake-float64[]]"]),
+        ("topic(name='kinks') and dtype(name='float32')", ["plain-vjp[[]fake-float32[]]"]),
+        ("kind(name='vjp')", ["plain-vjp[[]fake-float32[]]", "plain-vjp[[]fake-float64[]]"]),
+        ("framework(name='fake') and tag(name='relu')", ["kink-case[[]fake-float64[]]"]),
+    ],
+)
 def test_markers_select_by_framework_dtype_kind_topic_and_tag(tagged_cases, expression, selected):
-    result = tagged_cases.runpytest_subprocess("--collect-only", "-q", "--strict-markers", "cases/kinks",
-                                               "-m", expression)
-    result.stdout.fnmatch_lines([f"cases/kinks/tagged.yaml::{name}" for name in selected]
-                                + [f"{len(selected)}/3 tests collected*"])
+    result = tagged_cases.runpytest_subprocess(
+        "--collect-only", "-q", "--strict-markers", "cases/kinks", "-m", expression
+    )
+    result.stdout.fnmatch_lines(
+        [f"cases/kinks/tagged.yaml::{name}" for name in selected] + [f"{len(selected)}/3 tests collected*"]
+    )
 
 
 def test_markers_are_registered_and_tags_are_keywords(tagged_cases):
     result = tagged_cases.runpytest_subprocess("--markers")
-    result.stdout.fnmatch_lines(["@pytest.mark.framework(name):*", "@pytest.mark.dtype(name):*",
-                                 "@pytest.mark.kind(name):*", "@pytest.mark.topic(name):*", "@pytest.mark.tag(name):*"])
+    result.stdout.fnmatch_lines(
+        [
+            "@pytest.mark.framework(name):*",
+            "@pytest.mark.dtype(name):*",
+            "@pytest.mark.kind(name):*",
+            "@pytest.mark.topic(name):*",
+            "@pytest.mark.tag(name):*",
+        ]
+    )
     result = tagged_cases.runpytest_subprocess("--collect-only", "-q", "cases", "-k", "relu")
     result.stdout.fnmatch_lines(["cases/kinks/tagged.yaml::kink-case[[]fake-float64[]]", "1/9 tests collected*"])
 
 
 def test_an_item_points_at_its_case_line(tagged_cases):
-    tagged_cases.makeconftest(FAKE_CONFTEST + """
+    tagged_cases.makeconftest(
+        FAKE_CONFTEST
+        + """
 def pytest_collection_finish(session):
     for item in session.items:
         print("LOCATION", item.location[0], item.location[1] + 1, item.location[2])
-""")
+"""
+    )
     result = tagged_cases.runpytest_subprocess("--collect-only", "-q", "cases/kinks")
-    result.stdout.fnmatch_lines(["LOCATION cases/kinks/tagged.yaml 2 kink-case[[]fake-float64[]]",
-                                 "LOCATION cases/kinks/tagged.yaml 4 plain-vjp[[]fake-float32[]]"])
+    result.stdout.fnmatch_lines(
+        [
+            "LOCATION cases/kinks/tagged.yaml 2 kink-case[[]fake-float64[]]",
+            "LOCATION cases/kinks/tagged.yaml 4 plain-vjp[[]fake-float32[]]",
+        ]
+    )
 
 
 def test_the_plugin_s_suffixes_are_the_loader_s():
@@ -245,14 +289,18 @@ def test_last_failed_failed_first_and_stepwise_find_the_items(fake_cases):
 
 
 def test_a_sample_s_item_is_named_by_its_case_and_parameters(fake_cases):
-    fake_cases.makeconftest(FAKE_CONFTEST + """
+    fake_cases.makeconftest(
+        FAKE_CONFTEST
+        + """
 def pytest_collection_finish(session):
     for item in session.items:
         print("ITEM", item.originalname, item.params, item.name)
-""")
+"""
+    )
     (fake_cases.path / "cases" / "sampled.yaml").write_text(
         "{id: sq, kind: grad, title: t, why: w, inputs: {a: 2.0}, function: a*a, dtypes: [float64], "
-        "expected: {a: {value: 4, why: 2a}}, samples: [{name: two, inputs: {a: 2.0}}]}\n")
+        "expected: {a: {value: 4, why: 2a}}, samples: [{name: two, inputs: {a: 2.0}}]}\n"
+    )
     result = fake_cases.runpytest_subprocess("--collect-only", "-q", "cases/sampled.yaml")
     result.stdout.fnmatch_lines(["ITEM sq two-fake-float64 sq[[]two-fake-float64[]]"])
 
@@ -263,22 +311,32 @@ def test_the_terminal_summary_ranks_where_the_frameworks_differ(fake_cases):
 import conformance.adapters
 conformance.adapters.available = lambda: {"fake": "fake_adapter:FakeAdapter", "twice": "twice_adapter:Twice"}
 """)
-    fake_cases.makepyfile(twice_adapter="""
+    fake_cases.makepyfile(
+        twice_adapter="""
 from fake_adapter import TwiceAdapter
 
 class Twice(TwiceAdapter):
     name = "twice"
-""")
+"""
+    )
     result = fake_cases.runpytest_subprocess("cases", "-k", "good", "--dtype", "float64")
-    result.stdout.fnmatch_lines(["*= gradient conformance =*",
-                                 "Where the frameworks differ: 1 of 1 gradients (case, input, dtype) compared: 1 "
-                                 "where a framework misses the math",
-                                 "twice misses the math: a wrong value (1)",
-                                 "  good a [[]float64[]]: fake 4 ✓ | twice 8 ✗ fail"])
+    result.stdout.fnmatch_lines(
+        [
+            "*= gradient conformance =*",
+            "Where the frameworks differ: 1 of 1 gradients (case, input, dtype) compared: 1 "
+            "where a framework misses the math",
+            "twice misses the math: a wrong value (1)",
+            "  good a [[]float64[]]: fake 4 ✓ | twice 8 ✗ fail",
+        ]
+    )
 
 
 def test_under_xdist_each_worker_runs_its_case_files_and_the_verdicts_are_the_same(tagged_cases):
     result = tagged_cases.runpytest_subprocess("cases", "-n", "2", "--dist", "loadfile")
     assert result.parseoutcomes() == {"passed": 5, "convention": 1, "failed": 2, "xfailed": 1}
-    result.stdout.fnmatch_lines(["*= gradient conformance =*",
-                                 "1 passed by a framework's documented convention (C), not by the math (-v lists *"])
+    result.stdout.fnmatch_lines(
+        [
+            "*= gradient conformance =*",
+            "1 passed by a framework's documented convention (C), not by the math (-v lists *",
+        ]
+    )

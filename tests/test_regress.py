@@ -1,4 +1,5 @@
 """`conformance compare`, baselines and the expectations file, on real reports from the NumPy fake adapter."""
+
 import json
 import os
 import resource
@@ -76,8 +77,11 @@ def test_verdict_changes_regress_only_into_a_failing_verdict(sample):
     found = changes(sample, new)
     assert found["good", "float64", "verdict", None]["regressed"]
     assert not found["wrong", "float64", "verdict", None]["regressed"]
-    assert (found["chosen", "float64", "verdict", None]["old"], found["chosen", "float64", "verdict", None]["new"],
-            found["chosen", "float64", "verdict", None]["regressed"]) == ("convention", "pass", False)
+    assert (
+        found["chosen", "float64", "verdict", None]["old"],
+        found["chosen", "float64", "verdict", None]["new"],
+        found["chosen", "float64", "verdict", None]["regressed"],
+    ) == ("convention", "pass", False)
     stale = found["known", "float64", "verdict", None]
     assert (stale["old"], stale["new"], stale["regressed"]) == ("xfail", "stale", True)
     assert stale["detail"].startswith("the known bug no longer happens")
@@ -94,10 +98,17 @@ def test_status_and_class_changes(sample):
     found = changes(sample, new)
     status = found["good", "float64", "status", "a"]
     assert (status["old"], status["new"], status["regressed"], status["detail"]) == (
-        "value", "error", True, "TypeError: boom")
+        "value",
+        "error",
+        True,
+        "TypeError: boom",
+    )
     none_to_value = found["good", "float32", "status", "a"]
     assert (none_to_value["old"], none_to_value["new"], none_to_value["regressed"]) == (
-        "disconnected (None)", "value", False)
+        "disconnected (None)",
+        "value",
+        False,
+    )
     cls = found["wrong", "float64", "class", "a"]
     assert (cls["old"], cls["new"], cls["regressed"]) == ("finite", "tolerance_zero", False)
 
@@ -125,7 +136,8 @@ def test_compare_of_a_subset_says_the_jobs_on_one_side_in_one_counted_line_befor
     lines = regress.table(result).splitlines()
     [line] = [li for li in lines if "only in old" in li]
     assert line.startswith(f"{len(vanished)} jobs only in old (vanished), e.g. ") and line.endswith(
-        ", ...: not compared (-v lists them)")
+        ", ...: not compared (-v lists them)"
+    )
     assert not any(li.split()[3:4] == ["vanished"] for li in lines)  # no row per vanished job
     assert lines[-1].startswith(f"{result['compared']} jobs compared: no change beyond tolerance")
     rows = regress.table(result, verbose=True).splitlines()
@@ -139,8 +151,10 @@ def test_compare_says_where_the_frameworks_differ_on_each_side_with_the_ranking_
     result = regress.diff(old, new)
     assert result["differ"] == {"old": ranking.rank(old.agreement).count, "new": ranking.rank(new.agreement).count}
     assert result["differ"]["old"] != result["differ"]["new"]
-    assert (f"where the frameworks differ: {result['differ']['old']} gradients (case, input, dtype) in old, "
-            f"{result['differ']['new']} in new") in regress.table(result)
+    assert (
+        f"where the frameworks differ: {result['differ']['old']} gradients (case, input, dtype) in old, "
+        f"{result['differ']['new']} in new"
+    ) in regress.table(result)
 
 
 def test_versions_of_each_side(sample):
@@ -177,7 +191,11 @@ def test_compare_reports_where_the_frameworks_started_or_stopped_differing(agree
     found = changes(old, new)
     started = found["free", "float64", "started differing", "a"]
     assert (started["framework"], started["old"], started["new"], started["regressed"]) == (
-        "fake, other", "agree", "differ (no reference): value", False)  # nobody to blame: no regression
+        "fake, other",
+        "agree",
+        "differ (no reference): value",
+        False,
+    )  # nobody to blame: no regression
     assert started["detail"] == "fake 4 | other 8"
     blamed = found["good", "float64", "started differing", "a"]
     assert (blamed["new"], blamed["detail"]) == ("differ: value", "fake 4 | other 8 (odd: other)")
@@ -185,8 +203,9 @@ def test_compare_reports_where_the_frameworks_started_or_stopped_differing(agree
     back = changes(new, old)["free", "float64", "stopped differing", "a"]
     assert (back["old"], back["new"], back["detail"]) == ("differ (no reference): value", "agree", "fake 4 | other 8")
     text = regress.table(regress.diff(old, new))
-    assert any(line.split()[:6] == ["free", "fake,", "other", "float64", "started", "differing"]
-               for line in text.splitlines()), text
+    assert any(
+        line.split()[:6] == ["free", "fake,", "other", "float64", "started", "differing"] for line in text.splitlines()
+    ), text
 
 
 def test_compare_lists_agreement_changes_in_the_ranking_s_order(agreeing_then_differing):
@@ -209,8 +228,9 @@ def test_a_change_of_difference_kind_is_reported(agreeing_then_differing):
 
 
 def conformance(*args):
-    return subprocess.run([sys.executable, "-m", "conformance", *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "conformance", *args], cwd=REPO, capture_output=True, text=True, timeout=600
+    )
 
 
 def test_compare_command_exit_codes_json_and_old_formats(sample, tmp_path):
@@ -229,18 +249,21 @@ def test_compare_command_exit_codes_json_and_old_formats(sample, tmp_path):
 
 def test_expectations_file_marks_divergences_and_names_bad_lines(tmp_path):
     marks_file = tmp_path / "expectations.txt"
-    marks_file.write_text("# case[framework]  versions  issue  why\n"
-                          "wrong[fake]  >=1,<2  https://example.org/9#c  summed in another order\n"
-                          "good[fake]  *  https://example.org/10  fixed upstream\n"
-                          "missing-brackets  *  x  y\n"
-                          "good[fake]  >=banana  https://example.org/11  z\n"
-                          "good[fake]  *  example.org/12  not a link\n"
-                          "nowhere[fake]  *  https://example.org/13  not in this run\n")
+    marks_file.write_text(
+        "# case[framework]  versions  issue  why\n"
+        "wrong[fake]  >=1,<2  https://example.org/9#c  summed in another order\n"
+        "good[fake]  *  https://example.org/10  fixed upstream\n"
+        "missing-brackets  *  x  y\n"
+        "good[fake]  >=banana  https://example.org/11  z\n"
+        "good[fake]  *  example.org/12  not a link\n"
+        "nowhere[fake]  *  https://example.org/13  not in this run\n"
+    )
     marks, errors = regress.read_expectations(marks_file)
     assert [str(e).split(":")[1:3] for e in errors] == [
         ["4", " expected '<case>[<framework>]  <versions or *>  <issue link>  <why>'"],
         ["5", " invalid versions"],
-        ["6", " invalid issue"]]
+        ["6", " invalid issue"],
+    ]
     assert "not a PEP 440 version range: '>=banana'" in errors[1].message
     assert "should match pattern" in errors[2].message
     assert marks["wrong"][0].issue == "https://example.org/9#c" and marks["good"][0].versions == ""
@@ -250,7 +273,8 @@ def test_expectations_file_marks_divergences_and_names_bad_lines(tmp_path):
     assert verdicts["wrong", "float64"].verdict == Verdict.XFAIL
     assert verdicts["good", "float64"].verdict == Verdict.STALE
     assert verdicts["good", "float64"].failures == [
-        "the known bug no longer happens: remove its divergence mark (https://example.org/10)"]
+        "the known bug no longer happens: remove its divergence mark (https://example.org/10)"
+    ]
 
 
 @pytest.mark.skipif(not installed("torch"), reason="torch not installed")
@@ -296,8 +320,14 @@ def test_compare_and_merge_keep_two_regimes_of_one_framework_apart(tmp_path):
 def _bounded(*args: str) -> subprocess.CompletedProcess:
     """The command under 4 GiB of address space and a minute: a reader that hangs or reads without end fails."""
     limit = lambda: resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
-    return subprocess.run([sys.executable, "-m", "conformance", *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=60, preexec_fn=limit)
+    return subprocess.run(
+        [sys.executable, "-m", "conformance", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=limit,
+    )
 
 
 def _hostile(tmp_path, kind: str) -> str:
@@ -312,8 +342,12 @@ def _hostile(tmp_path, kind: str) -> str:
     return {"device": "/dev/zero", "folder": str(tmp_path)}[kind]
 
 
-REFUSED = {"fifo": "not a regular file but a named pipe", "device": "not a regular file but a character device",
-           "folder": "not a regular file but a folder", "huge": f"larger than {report.MAX_BYTES:,} bytes"}
+REFUSED = {
+    "fifo": "not a regular file but a named pipe",
+    "device": "not a regular file but a character device",
+    "folder": "not a regular file but a folder",
+    "huge": f"larger than {report.MAX_BYTES:,} bytes",
+}
 
 
 @pytest.mark.parametrize("kind", REFUSED)
@@ -322,12 +356,21 @@ def test_compare_refuses_what_is_not_a_report_file_before_reading_it(sample, tmp
     report.write(sample, good)
     result = _bounded("compare", str(good), hostile)
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
-    assert f"conformance: {hostile}: {REFUSED[kind]}: reports are regular files" in result.stderr \
-        or f"conformance: {hostile}: {REFUSED[kind]}, the limit for a report" in result.stderr, result.stderr
+    assert (
+        f"conformance: {hostile}: {REFUSED[kind]}: reports are regular files" in result.stderr
+        or f"conformance: {hostile}: {REFUSED[kind]}, the limit for a report" in result.stderr
+    ), result.stderr
 
 
-@pytest.mark.parametrize("command", [["merge", "{pipe}", "--report", "{out}"], ["run", "{dir}", "--baseline", "{pipe}"],
-                                     ["coverage", "--report", "{pipe}"], ["run", "{dir}", "--expectations", "{pipe}"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["merge", "{pipe}", "--report", "{out}"],
+        ["run", "{dir}", "--baseline", "{pipe}"],
+        ["coverage", "--report", "{pipe}"],
+        ["run", "{dir}", "--expectations", "{pipe}"],
+    ],
+)
 def test_every_reader_of_reports_and_expectations_refuses_a_named_pipe_without_waiting(tmp_path, command):
     pipe = _hostile(tmp_path, "fifo")
     args = [a.format(pipe=pipe, out=tmp_path / "out.json", dir=tmp_path) for a in command]

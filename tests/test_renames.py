@@ -1,5 +1,6 @@
 """Renamed functions and unknown names: old names load for one release with a warning naming the new one, then
 fail naming it; misspelt names, kinds and keys get the closest ones, never a list of every name."""
+
 import warnings
 
 import numpy as np
@@ -28,11 +29,14 @@ def test_an_old_name_loads_as_the_new_one_with_a_warning_naming_it(old, new):
     assert oracle.evaluate(parsed, {"x": x}) == pytest.approx(oracle.evaluate(expr.parse(new, {"x"}), {"x": x}))
 
 
-@pytest.mark.parametrize(("source", "message"), [
-    ("norm(x)", "unknown function 'norm': renamed to 'vector_norm'"),
-    ("logdet(x)", "unknown function 'logdet': renamed to 'slogdet(...)[1]'"),
-    ("lgamma(x)", "unknown function 'lgamma': renamed to 'gammaln'"),
-])
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("norm(x)", "unknown function 'norm': renamed to 'vector_norm'"),
+        ("logdet(x)", "unknown function 'logdet': renamed to 'slogdet(...)[1]'"),
+        ("lgamma(x)", "unknown function 'lgamma': renamed to 'gammaln'"),
+    ],
+)
 def test_from_the_release_it_names_an_old_name_is_an_error_naming_the_new_one(monkeypatch, source, message):
     monkeypatch.setattr(renames, "__version__", "0.3.0")
     with warnings.catch_warnings():

@@ -65,8 +65,12 @@ def test_jobs_carry_the_promised_keys(built, tmp_path):
     assert grad["expected"] == [4.0, -2.0]
     assert grad["expected_error"]["max_abs"] < 1e-6 and "max_rel" in grad["oracle_error"]
     assert built.environment.frameworks["fake"].model_dump() == {
-        "available": True, "versions": {"fake": "1.0"}, "reason": None, "regime": "eager",
-        "regimes": {"eager": "as the adapter runs"}}
+        "available": True,
+        "versions": {"fake": "1.0"},
+        "reason": None,
+        "regime": "eager",
+        "regimes": {"eager": "as the adapter runs"},
+    }
     assert built.summary == {"fake": {"pass": 1, "fail": 1}}
     assert built.failed()
 
@@ -119,8 +123,9 @@ DAMAGED = {
     "nested too deep for JSON": lambda text, data: _nested(100_000),
     "a value nested deep": lambda text, data: _once(text, '"value": [', f'"value": [{_nested(900)}, '),
     "truncated": lambda text, data: text[: len(text) // 2],
-    "missing key": lambda text, data: json.dumps({**data, "jobs": [{k: v for k, v in data["jobs"][0].items()
-                                                                    if k != "verdict"}]}),
+    "missing key": lambda text, data: json.dumps(
+        {**data, "jobs": [{k: v for k, v in data["jobs"][0].items() if k != "verdict"}]}
+    ),
     "non-numeric seconds": lambda text, data: _once(text, '"seconds": ', '"seconds": "slow", "x": '),
     "non-numeric count": lambda text, data: json.dumps({**data, "summary": {"fake": {"pass": "many"}}}),
     "NaN": lambda text, data: _once(text, '"seconds": ', '"seconds": NaN, "x": '),
@@ -174,7 +179,7 @@ def test_an_unavailable_framework_is_said_once_not_once_per_job(sample):
     summary.render(sample, console, full_table=True)
     text = console.export_text()
     assert text.count("No module named 'not_a_real_framework_xyz'") == 1
-    every_job = text[text.index("Every job"):]
+    every_job = text[text.index("Every job") :]
     assert "unavailable" not in every_job.split("jobs:")[0] and "broken" not in every_job
 
 
@@ -183,7 +188,10 @@ def test_each_job_records_its_regime_and_label_and_a_report_from_before_regimes_
 
     built = regimes_report(tmp_path)
     assert [(j.framework, j.regime, j.label) for j in built.jobs] == [
-        ("torch", "eager", "torch"), ("torch", "compiled", "torch[compiled]"), ("jax", "compiled", "jax")]
+        ("torch", "eager", "torch"),
+        ("torch", "compiled", "torch[compiled]"),
+        ("jax", "compiled", "jax"),
+    ]
     assert list(built.summary) == ["torch", "torch[compiled]", "jax"]
     torch = built.environment.frameworks["torch"]
     assert torch.regime == "eager" and torch.regimes == {"eager": "eager", "compiled": "torch.compile (inductor)"}
@@ -236,25 +244,41 @@ FORGED = [
     ("a case id that climbs out of a folder", lambda d: _renamed(d, "good", "../../escape"), "should match pattern"),
     ("a case id of 300 characters", lambda d: _renamed(d, "good", "a" * 300), "at most 128 characters"),
     ("a case id of HTML", lambda d: _renamed(d, "good", "<script>alert(1)</script>"), "should match pattern"),
-    ("a convention's javascript: link",
-     lambda d: _job(d, "chosen")["gradients"]["a"]["convention"].update(link="javascript:alert(1)"),
-     r"jobs\.\d+\.gradients\.a\.convention\.link: String should match pattern"),
-    ("a bug's javascript: link", lambda d: _job(d, "known")["bugs"][0].update(link="javascript:alert(1)"),
-     r"jobs\.\d+\.bugs\.0\.link: String should match pattern"),
+    (
+        "a convention's javascript: link",
+        lambda d: _job(d, "chosen")["gradients"]["a"]["convention"].update(link="javascript:alert(1)"),
+        r"jobs\.\d+\.gradients\.a\.convention\.link: String should match pattern",
+    ),
+    (
+        "a bug's javascript: link",
+        lambda d: _job(d, "known")["bugs"][0].update(link="javascript:alert(1)"),
+        r"jobs\.\d+\.bugs\.0\.link: String should match pattern",
+    ),
     ("created as HTML", lambda d: d.update(created="<script>alert(1)</script>"), "created: .*not an ISO 8601"),
     ("created without its UTC offset", lambda d: d.update(created="2026-12-07T17:00:00"), "without its UTC offset"),
     ("a label of HTML", lambda d: _job(d, "good").update(label="fake<img src=x>"), r"label: String should match"),
     ("a label of another framework", lambda d: _job(d, "good").update(label="broken"), "'broken' is not fake"),
-    ("a framework name of HTML",
-     lambda d: d["environment"]["frameworks"].update({"<b>x</b>": d["environment"]["frameworks"]["fake"]}),
-     r"environment\.frameworks\.<b>x</b>\.\[key\]: String should match pattern"),
-    ("a job of a case the report does not list", lambda d: d["cases"].pop("good"),
-     "a job or an agreement of case good, not in cases"),
-    ("a job of a framework the report does not list", lambda d: d["environment"]["frameworks"].pop("broken"),
-     "a job or an agreement of framework broken, not in environment.frameworks"),
+    (
+        "a framework name of HTML",
+        lambda d: d["environment"]["frameworks"].update({"<b>x</b>": d["environment"]["frameworks"]["fake"]}),
+        r"environment\.frameworks\.<b>x</b>\.\[key\]: String should match pattern",
+    ),
+    (
+        "a job of a case the report does not list",
+        lambda d: d["cases"].pop("good"),
+        "a job or an agreement of case good, not in cases",
+    ),
+    (
+        "a job of a framework the report does not list",
+        lambda d: d["environment"]["frameworks"].pop("broken"),
+        "a job or an agreement of framework broken, not in environment.frameworks",
+    ),
     ("a job twice", lambda d: d["jobs"].append(d["jobs"][0]), r"job good\[fake-float32\] is in the report twice"),
-    ("a summary that does not count the jobs", lambda d: d["summary"]["fake"].update({"pass": 99}),
-     "the summary does not count the jobs"),
+    (
+        "a summary that does not count the jobs",
+        lambda d: d["summary"]["fake"].update({"pass": 99}),
+        "the summary does not count the jobs",
+    ),
 ]
 
 
@@ -281,14 +305,26 @@ def test_an_agreement_answer_with_a_javascript_link_is_refused(tmp_path):
 def test_case_files_and_reports_share_the_id_rule(write_case):
     """A case id the report would refuse is refused where it is written, in the case file."""
     long_id = "a" * (model.CASE_ID_LENGTH + 1)
-    _, errors = loader.load([write_case(f"- {{id: {long_id}, kind: grad, title: t, why: w, inputs: {{a: 1.0}}, "
-                                        "function: a}")])
+    _, errors = loader.load(
+        [write_case(f"- {{id: {long_id}, kind: grad, title: t, why: w, inputs: {{a: 1.0}}, function: a}}")]
+    )
     assert [e.message for e in errors] == [f"id: String should have at most {model.CASE_ID_LENGTH} characters"]
 
 
 def test_a_symbolic_zero_shows_its_zeros_and_that_it_is_one():
     """JAX's symbolic zero is a value, as jax.grad hands it over; where frameworks differ, the line says which it is."""
-    answer = report.AnswerRecord(framework="jax", regime="compiled", label="jax", status="value", cls="exact_zero",
-                                 representation="symbolic zero", value=[0.0, 0.0], error=None, verdict="pass",
-                                 matches_math=True, why=None, link=None)
+    answer = report.AnswerRecord(
+        framework="jax",
+        regime="compiled",
+        label="jax",
+        status="value",
+        cls="exact_zero",
+        representation="symbolic zero",
+        value=[0.0, 0.0],
+        error=None,
+        verdict="pass",
+        matches_math=True,
+        why=None,
+        link=None,
+    )
     assert ranking.value_text(answer) == "[0., 0.] (exact_zero, symbolic zero)"

@@ -41,20 +41,30 @@ def test_crash_and_hang_lose_only_their_own_job(write_case, tmp_path):
 
 
 def test_plan_respects_case_and_requested_dtypes(write_case):
-    cases, _ = loader.load([write_case(textwrap.dedent("""
+    cases, _ = loader.load(
+        [
+            write_case(
+                textwrap.dedent("""
         - {id: both, kind: grad, title: t, why: w, inputs: {a: 1.0}, function: a}
         - {id: only64, kind: grad, title: t, why: w, inputs: {a: 1.0}, function: a, dtypes: [float64]}
-    """))])
+    """)
+            )
+        ]
+    )
     jobs = runner.plan([c.case for c in cases], ["x", "y"], ["float32"])
     assert [(j.case.id, j.framework, j.dtype) for j in jobs] == [("both", "x", "float32"), ("both", "y", "float32")]
 
 
 def test_progress_names_each_job_and_its_references_and_counts_jobs_ready_to_judge(write_case):
-    cases, _ = loader.load([write_case("""
+    cases, _ = loader.load(
+        [
+            write_case("""
         - {id: ok-before, kind: grad, title: t, why: w, inputs: {a: 2.0}, function: a*a, dtypes: [float64]}
         - {id: raise, kind: grad, title: t, why: w, inputs: {a: 15.0}, function: a, dtypes: [float64]}
         - {id: ok-after, kind: grad, title: t, why: w, inputs: {a: 5.0}, function: a*a, dtypes: [float64]}
-    """)])
+    """)
+        ]
+    )
     jobs = runner.plan([c.case for c in cases], ["fake"])
     calls: list[tuple[int, int, str]] = []
     runner.run(jobs, FAKE, timeout=60, progress=lambda done, total, label, _: calls.append((done, total, label)))
@@ -68,9 +78,12 @@ def test_progress_names_each_job_and_its_references_and_counts_jobs_ready_to_jud
 
 # --- issue 10: scheduling over the cores --------------------------------------------------------------------------
 
+
 def _cases(write_case, count: int):
-    lines = [f"- {{id: c{i:02d}, kind: grad, title: t, why: w, inputs: {{a: {i + 2}.0}}, function: a*a, "
-             f"dtypes: [float64]}}" for i in range(count)]
+    lines = [
+        f"- {{id: c{i:02d}, kind: grad, title: t, why: w, inputs: {{a: {i + 2}.0}}, function: a*a, dtypes: [float64]}}"
+        for i in range(count)
+    ]
     cases, errors = loader.load([write_case("\n".join(lines))])
     assert not errors
     return [c.case for c in cases]
@@ -81,8 +94,9 @@ def test_the_dearest_jobs_of_the_last_report_run_first(write_case):
     jobs = runner.plan(cases, ["fake"])
     costs = {(c.id, "fake", "float64"): float(i) for i, c in enumerate(cases)}  # the last case was the dearest
     labels: list[str] = []
-    runner.run(jobs, FAKE, timeout=60, workers=1, costs=costs,
-               progress=lambda done, total, label, _: labels.append(label))
+    runner.run(
+        jobs, FAKE, timeout=60, workers=1, costs=costs, progress=lambda done, total, label, _: labels.append(label)
+    )
     started = list(dict.fromkeys(label.split(" ")[0] for label in labels if label.endswith("[fake float64]")))
     assert started == [c.id for c in reversed(cases)]
     assert all(v.verdict == "pass" for v in verdicts.judge(jobs))
@@ -111,8 +125,14 @@ def test_a_framework_whose_start_up_is_not_measured_is_never_split():
 def test_a_framework_with_much_work_left_is_split_over_the_free_cores(write_case, tmp_path):
     cases = _cases(write_case, 20)  # 20 x 0.5 s of real work, said to cost an hour each: a split whatever the
     jobs = runner.plan(cases, ["slow"])  # start-up measures on a busy machine, with 19 jobs still waiting then
-    runner.run(jobs, {"slow": "tests.fake_adapter:SlowAdapter"}, timeout=60, workers=2, logs=tmp_path / "logs",
-               costs={(c.id, "slow", "float64"): 3600.0 for c in cases})
+    runner.run(
+        jobs,
+        {"slow": "tests.fake_adapter:SlowAdapter"},
+        timeout=60,
+        workers=2,
+        logs=tmp_path / "logs",
+        costs={(c.id, "slow", "float64"): 3600.0 for c in cases},
+    )
     assert sorted(p.name for p in (tmp_path / "logs").iterdir()) == ["numpy-reference.log", "slow-2.log", "slow.log"]
     assert all(v.verdict == "pass" for v in verdicts.judge(jobs))
     assert all(job.versions == {"fake": "1.0"} for job in jobs)
@@ -121,8 +141,13 @@ def test_a_framework_with_much_work_left_is_split_over_the_free_cores(write_case
 def test_one_worker_runs_the_frameworks_one_after_another(write_case):
     jobs = runner.plan(_cases(write_case, 3), ["fake", "slow"])
     labels: list[str] = []
-    runner.run(jobs, {**FAKE, "slow": "tests.fake_adapter:SlowAdapter"}, timeout=60, workers=1,
-               progress=lambda done, total, label, _: labels.append(label))
+    runner.run(
+        jobs,
+        {**FAKE, "slow": "tests.fake_adapter:SlowAdapter"},
+        timeout=60,
+        workers=1,
+        progress=lambda done, total, label, _: labels.append(label),
+    )
     order = [label.split("[")[1].split(" ")[0] for label in labels if label.endswith(" float64]")]
     assert len(set(order)) == 2 and order == sorted(order, key=order.index)  # one block per framework
     assert all(v.verdict == "pass" for v in verdicts.judge(jobs))
@@ -131,13 +156,15 @@ def test_one_worker_runs_the_frameworks_one_after_another(write_case):
 @pytest.mark.skipif(not installed("torch"), reason="torch not installed")
 def test_the_main_process_never_imports_a_framework(tmp_path):
     """Versions travel as plain strings: torch's TorchVersion, unpickled, would import torch here."""
-    code = ("import sys\nfrom conformance import adapters, loader, runner\n"
-            "if __name__ == '__main__':\n"
-            f"    cases = [c.case for c in loader.load([{str(REPO / 'conformance/cases/vjp/seed.yaml')!r}])[0]]\n"
-            "    jobs = runner.run(runner.plan(cases, ['torch']), adapters.BUILTIN)\n"
-            "    assert all(job.computed for job in jobs) and type(jobs[0].versions['torch']) is str\n"
-            "    assert jobs[0].regime == 'eager' and jobs[0].label == 'torch'\n"
-            "    print(sorted(m for m in ('torch', 'tensorflow', 'jax') if m in sys.modules))\n")
+    code = (
+        "import sys\nfrom conformance import adapters, loader, runner\n"
+        "if __name__ == '__main__':\n"
+        f"    cases = [c.case for c in loader.load([{str(REPO / 'conformance/cases/vjp/seed.yaml')!r}])[0]]\n"
+        "    jobs = runner.run(runner.plan(cases, ['torch']), adapters.BUILTIN)\n"
+        "    assert all(job.computed for job in jobs) and type(jobs[0].versions['torch']) is str\n"
+        "    assert jobs[0].regime == 'eager' and jobs[0].label == 'torch'\n"
+        "    print(sorted(m for m in ('torch', 'tensorflow', 'jax') if m in sys.modules))\n"
+    )
     (tmp_path / "main.py").write_text(code)
     result = subprocess.run([sys.executable, str(tmp_path / "main.py")], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr
@@ -148,8 +175,11 @@ def test_plan_runs_each_framework_in_the_regimes_asked_for_each_program_once():
     once, in the default regime; no regimes asked for: each framework's default."""
     from conformance.vocabulary import Regime
 
-    paths: list[str | Path] = [REPO / "conformance/cases/vjp/seed.yaml", REPO / "conformance/cases/mle/normal.yaml",
-                               REPO / "conformance/cases/behaviours/graph.yaml"]
+    paths: list[str | Path] = [
+        REPO / "conformance/cases/vjp/seed.yaml",
+        REPO / "conformance/cases/mle/normal.yaml",
+        REPO / "conformance/cases/behaviours/graph.yaml",
+    ]
     cases, errors = loader.load(paths)
     assert not errors
     by_kind = {kind: next(c.case for c in cases if c.case.kind == kind) for kind in ("vjp", "mle", "behaviour")}
@@ -159,8 +189,15 @@ def test_plan_runs_each_framework_in_the_regimes_asked_for_each_program_once():
         jobs = runner.plan([by_kind[kind]], frameworks, ["float64"], regimes)
         return [(j.label, j.unavailable is None) for j in jobs]
 
-    everything = [("torch", True), ("torch[compiled]", True), ("tensorflow", True), ("tensorflow[compiled]", True),
-                  ("tensorflow[xla]", True), ("jax[eager]", True), ("jax", True)]
+    everything = [
+        ("torch", True),
+        ("torch[compiled]", True),
+        ("tensorflow", True),
+        ("tensorflow[compiled]", True),
+        ("tensorflow[xla]", True),
+        ("jax[eager]", True),
+        ("jax", True),
+    ]
     assert planned("vjp", list(Regime)) == everything
     assert planned("vjp", None) == [("torch", True), ("tensorflow", True), ("jax", True)]
     assert planned("vjp", [Regime.XLA]) == [("torch[xla]", False), ("tensorflow[xla]", True), ("jax", True)]

@@ -1,4 +1,5 @@
 """A case's `samples`: each one a case of its own, `<id>[<name>]`, and bad samples named with file and line."""
+
 from __future__ import annotations
 
 import pytest
@@ -59,23 +60,35 @@ def test_a_case_with_samples_runs_each_sample(write_case):
     assert all(c.case.exercised() == {"multiply"} for c in cases)
 
 
-@pytest.mark.parametrize("samples, line, fragment", [
-    # names: unique and identifier-like
-    ("    - name: a\n    - name: a\n", 12, "samples.1.name: duplicate sample name 'a' (first at line 11)"),
-    ("    - name: 'a b'\n", 11, "samples.0.name: String should match pattern"),
-    ("    - name: A\n", 11, "samples.0.name: String should match pattern"),
-    ("    - {inputs: {x: 1.0}}\n", 11, "samples.0.name: Field required"),
-    ("    - name: a\n      bogus: 1\n", 12, "samples.0.bogus: unknown key"),
-    # a sample's own values are checked as the case's are, at the sample's line
-    # a sample's input that does not fit the case's cotangent: at the cotangent, naming the sample
-    ("    - name: a\n    - name: b\n      inputs: {x: [1.0, 2.0, 3.0]}\n", 6,
-     "in sample 'b': cotangent: the cotangent has shape (2,), the function's output shape (3,)"),
-    ("    - name: a\n      inputs: {x: 'x.__class__'}\n", 12, "samples.0.inputs.x: attribute access is not allowed"),
-    ("    - name: a\n      expected:\n        z: {value: 1, why: w}\n", 13, "not differentiated"),
-])
+@pytest.mark.parametrize(
+    "samples, line, fragment",
+    [
+        # names: unique and identifier-like
+        ("    - name: a\n    - name: a\n", 12, "samples.1.name: duplicate sample name 'a' (first at line 11)"),
+        ("    - name: 'a b'\n", 11, "samples.0.name: String should match pattern"),
+        ("    - name: A\n", 11, "samples.0.name: String should match pattern"),
+        ("    - {inputs: {x: 1.0}}\n", 11, "samples.0.name: Field required"),
+        ("    - name: a\n      bogus: 1\n", 12, "samples.0.bogus: unknown key"),
+        # a sample's own values are checked as the case's are, at the sample's line
+        # a sample's input that does not fit the case's cotangent: at the cotangent, naming the sample
+        (
+            "    - name: a\n    - name: b\n      inputs: {x: [1.0, 2.0, 3.0]}\n",
+            6,
+            "in sample 'b': cotangent: the cotangent has shape (2,), the function's output shape (3,)",
+        ),
+        (
+            "    - name: a\n      inputs: {x: 'x.__class__'}\n",
+            12,
+            "samples.0.inputs.x: attribute access is not allowed",
+        ),
+        ("    - name: a\n      expected:\n        z: {value: 1, why: w}\n", 13, "not differentiated"),
+    ],
+)
 def test_bad_samples_name_file_line_and_problem(write_case, samples, line, fragment):
-    head = ("id: s\nkind: vjp\ntitle: t\nwhy: w\ninputs: {x: [1.0, 2.0]}\ncotangent: [1.0, 1.0]\nfunction: x * x\n"
-            "tags: []\ndtypes: [float32, float64]\nsamples:\n")
+    head = (
+        "id: s\nkind: vjp\ntitle: t\nwhy: w\ninputs: {x: [1.0, 2.0]}\ncotangent: [1.0, 1.0]\nfunction: x * x\n"
+        "tags: []\ndtypes: [float32, float64]\nsamples:\n"
+    )
     path = write_case(head + samples)
     _, errors = loader.load([path])
     assert any(str(e).startswith(f"{path}:{line}: ") and fragment in str(e) for e in errors), errors
@@ -85,7 +98,8 @@ def test_no_samples_at_all_is_a_load_error_not_a_case_that_vanishes(write_case):
     path = write_case("id: s\nkind: grad\ntitle: t\nwhy: w\ninputs: {x: 1.0}\nfunction: x * x\nsamples: []\n")
     cases, errors = loader.load([path])
     assert cases == [] and [str(e) for e in errors] == [
-        f"{path}:7: samples: List should have at least 1 item after validation, not 0"]
+        f"{path}:7: samples: List should have at least 1 item after validation, not 0"
+    ]
 
 
 def test_samples_are_only_for_function_kinds(write_case):
@@ -124,7 +138,9 @@ def test_a_jvp_samples_tangent_replaces_the_cases_name_by_name(write_case):
 
 def test_a_sample_may_call_the_function_otherwise(write_case):
     """OpInfo's per-sample arguments: a sample's own function (an axis here) and inputs of its own shapes."""
-    cases, errors = loader.load([write_case("""
+    cases, errors = loader.load(
+        [
+            write_case("""
 - id: s
   kind: vjp
   title: t
@@ -140,6 +156,8 @@ def test_a_sample_may_call_the_function_otherwise(write_case):
       cotangent: [1.0, 2.0]
     - name: bad_axis
       function: sum(x, 2)
-""")])
+""")
+        ]
+    )
     assert [c.case.function for c in cases if isinstance(c.case, FunctionCase)] == ["sum(x)", "sum(x, 1)"]
     assert len(errors) == 1 and errors[0].line == 15 and "bad_axis" in errors[0].message

@@ -1,5 +1,6 @@
 """The JSON Schemas: committed equal to the generated ones, every property described, `kind` picking its branch,
 and the case files pointing their editors at the schema."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,9 @@ SCHEMA = REPO / "schema"
 MODELINE = "# yaml-language-server: $schema="
 
 
-@pytest.mark.parametrize("name, generate", [("case.schema.json", schemas.case_schema),
-                                            ("report.schema.json", schemas.report_schema)])
+@pytest.mark.parametrize(
+    "name, generate", [("case.schema.json", schemas.case_schema), ("report.schema.json", schemas.report_schema)]
+)
 def test_the_committed_schemas_are_the_generated_ones(name, generate):
     committed = (SCHEMA / name).read_text(encoding="utf-8")
     assert committed == schemas.text(generate()), f"regenerate: conformance schema > schema/{name}"
@@ -32,8 +34,9 @@ def test_the_committed_schemas_are_the_generated_ones(name, generate):
 
 def test_the_command_prints_the_committed_text():
     for args, name in ((["schema"], "case.schema.json"), (["schema", "--report"], "report.schema.json")):
-        result = subprocess.run([sys.executable, "-m", "conformance", *args], cwd=REPO, capture_output=True,
-                                text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "conformance", *args], cwd=REPO, capture_output=True, text=True, timeout=120
+        )
         assert result.returncode == 0 and result.stdout == (SCHEMA / name).read_text(encoding="utf-8")
 
 
@@ -60,8 +63,9 @@ def test_kind_is_an_enum_and_each_kind_applies_only_its_own_branch():
     schema = schemas.case_schema()
     case = schema["$defs"]["Case"]
     assert case["properties"]["kind"]["enum"] == list(KINDS)
-    branches = {kind: rule["then"]["$ref"] for rule in case["allOf"]
-                for kind in rule["if"]["properties"]["kind"]["enum"]}
+    branches = {
+        kind: rule["then"]["$ref"] for rule in case["allOf"] for kind in rule["if"]["properties"]["kind"]["enum"]
+    }
     assert branches == {kind: f"#/$defs/{spec.model.__name__}" for kind, spec in KINDS.items()}
     assert "discriminator" not in json.dumps(schema)  # OpenAPI's keyword, which JSON Schema validators ignore
 
@@ -78,6 +82,7 @@ def test_every_case_file_names_the_schema_on_its_first_line():
 
 
 # with a JSON Schema validator (not a dependency of the project: skipped where it is not installed)
+
 
 @pytest.fixture(scope="module")
 def validator() -> Any:

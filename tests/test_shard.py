@@ -1,4 +1,5 @@
 """`run --shard I/N` splits the plan deterministically; `merge` puts the shard reports back together."""
+
 import json
 import re
 import subprocess
@@ -10,8 +11,9 @@ from conformance import regress, report, runner
 from tests.conftest import REPO
 from tests.fake_reports import build, load, run
 
-CASES = "\n".join(f"- {{id: c{i}, kind: grad, title: t, why: w, inputs: {{a: {i}.5}}, function: a*a}}"
-                  for i in range(5))
+CASES = "\n".join(
+    f"- {{id: c{i}, kind: grad, title: t, why: w, inputs: {{a: {i}.5}}, function: a*a}}" for i in range(5)
+)
 FAKE = "tests.fake_adapter:FakeAdapter"
 TWO = ("fake", "other")  # two frameworks (both the fake adapter), so the reports carry agreement records
 
@@ -44,7 +46,8 @@ def test_merged_shard_reports_equal_the_unsharded_run(tmp_path):
     merged = regress.merge(parts)
     assert merged.shard is None
     assert [(j.case, j.framework, j.dtype, j.verdict) for j in merged.jobs] == [
-        (j.case, j.framework, j.dtype, j.verdict) for j in whole.jobs]
+        (j.case, j.framework, j.dtype, j.verdict) for j in whole.jobs
+    ]
     assert merged.summary == whole.summary == {"fake": {"pass": 10}, "other": {"pass": 10}}
     assert len(whole.agreement) == 10
     assert [a.model_dump() for a in merged.agreement] == [a.model_dump() for a in whole.agreement]
@@ -78,8 +81,9 @@ def test_merge_refuses_shards_of_different_case_sets(tmp_path):
 
 
 def conformance(*args):
-    return subprocess.run([sys.executable, "-m", "conformance", *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "conformance", *args], cwd=REPO, capture_output=True, text=True, timeout=600
+    )
 
 
 @pytest.mark.parametrize("shard", ["0/2", "3/2", "1", "a/b"])
@@ -110,9 +114,12 @@ def test_merge_refuses_shards_of_different_plans(tmp_path):
     cases = load(tmp_path, CASES)
     first, second = shard_reports(cases)  # shards 2/2 and 1/2 of one plan: both frameworks, every dtype and regime
     other_dtypes = second.model_copy(update={"plan": report.Plan(dtypes=["float64"], regimes=None)})
-    with pytest.raises(ValueError, match="shards 2/2 and 1/2 ran different plans: frameworks fake, other; dtypes "
-                                         "each case's; regimes each framework's default and frameworks fake, "
-                                         "other; dtypes float64; regimes each framework's default"):
+    with pytest.raises(
+        ValueError,
+        match="shards 2/2 and 1/2 ran different plans: frameworks fake, other; dtypes "
+        "each case's; regimes each framework's default and frameworks fake, "
+        "other; dtypes float64; regimes each framework's default",
+    ):
         regress.merge([first, other_dtypes])
     fewer = second.model_copy(deep=True)
     del fewer.environment.frameworks["other"]
@@ -122,18 +129,33 @@ def test_merge_refuses_shards_of_different_plans(tmp_path):
 
 
 def test_a_report_records_what_its_run_asked_for(tmp_path):
-    result = conformance("run", str(tmp_path), "--dtype", "float64", "--dtype", "float32", "--regime", "eager",
-                         "--framework", "torch", "--report", str(tmp_path / "r.json"))  # no cases: nothing runs
+    result = conformance(
+        "run",
+        str(tmp_path),
+        "--dtype",
+        "float64",
+        "--dtype",
+        "float32",
+        "--regime",
+        "eager",
+        "--framework",
+        "torch",
+        "--report",
+        str(tmp_path / "r.json"),
+    )  # no cases: nothing runs
     assert result.returncode == 3, result.stderr
     assert report.read(tmp_path / "r.json").plan == report.Plan(dtypes=["float32", "float64"], regimes=["eager"])
 
 
-@pytest.mark.parametrize("forge, error", [
-    (lambda d: d["cases"].pop("c0"), "a job or an agreement of case c0, not in cases"),
-    (lambda d: d["jobs"].append(d["jobs"][0]), r"job c0\[fake-float32\] is in the report twice"),
-    (lambda d: d["jobs"][0].pop("case"), r"jobs\.0\.case: Field required"),
-    (lambda d: d["jobs"][0].update(case="c9"), "a job or an agreement of case c9, not in cases"),
-])
+@pytest.mark.parametrize(
+    "forge, error",
+    [
+        (lambda d: d["cases"].pop("c0"), "a job or an agreement of case c0, not in cases"),
+        (lambda d: d["jobs"].append(d["jobs"][0]), r"job c0\[fake-float32\] is in the report twice"),
+        (lambda d: d["jobs"][0].pop("case"), r"jobs\.0\.case: Field required"),
+        (lambda d: d["jobs"][0].update(case="c9"), "a job or an agreement of case c9, not in cases"),
+    ],
+)
 def test_merge_refuses_a_forged_shard_naming_it(tmp_path, forge, error):
     parts = [tmp_path / "shard1.json", tmp_path / "shard2.json"]
     for path, part in zip(parts, shard_reports(load(tmp_path, CASES), order=(1, 2)), strict=True):

@@ -13,7 +13,7 @@ def test_eps_is_numpys_where_numpy_has_the_dtype(dtype):
 
 def test_bfloat16_eps_is_its_seven_bits_of_mantissa():
     ml_dtypes = pytest.importorskip("ml_dtypes")  # NumPy has no bfloat16; JAX's and TF's ml_dtypes does
-    assert tolerance.eps("bfloat16") == float(ml_dtypes.finfo(ml_dtypes.bfloat16).eps) == 2.0 ** -7
+    assert tolerance.eps("bfloat16") == float(ml_dtypes.finfo(ml_dtypes.bfloat16).eps) == 2.0**-7
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
@@ -32,13 +32,16 @@ def test_an_ulp_is_numpys_spacing(dtype):
     assert np.array_equal(tolerance.ulp(want, dtype), np.spacing(np.abs(want)).astype(np.float64))
 
 
-@pytest.mark.parametrize("dtype, want", [
-    ("float64", 1.6993e-17),  # tanh'(20) = 1 / cosh(20)^2
-    ("float64", 4.2484e-18),  # sigmoid'(40)
-    ("float32", 1.6993e-17),
-    ("float32", 3.7201e-44),  # expm1'(-100) = e^-100, a float32 subnormal
-    ("float64", 1e-320),  # a float64 subnormal
-])
+@pytest.mark.parametrize(
+    "dtype, want",
+    [
+        ("float64", 1.6993e-17),  # tanh'(20) = 1 / cosh(20)^2
+        ("float64", 4.2484e-18),  # sigmoid'(40)
+        ("float32", 1.6993e-17),
+        ("float32", 3.7201e-44),  # expm1'(-100) = e^-100, a float32 subnormal
+        ("float64", 1e-320),  # a float64 subnormal
+    ],
+)
 def test_a_tail_is_judged_relative_to_itself(dtype, want):
     """A derivative of 1e-17 is not met by 0 or by its negative, at any magnitude; by itself give or take a rounding."""
     tol = DEFAULT_TOLERANCE[dtype]

@@ -1,4 +1,5 @@
 """The judgement model, rule by rule, on gradients given directly (the engine's logic; no framework needed)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,16 +25,19 @@ def verdict(grad: Gradient, ref: Reference, dtype: str = "float64") -> Verdict:
     return judge_gradient(grad, ref, DEFAULT_TOLERANCE[dtype], dtype).verdict
 
 
-@pytest.mark.parametrize("got, want, ok", [
-    (1.29e15, INF, False),  # a finite value never matches an infinite expectation
-    (-INF, INF, False),
-    (INF, INF, True),
-    (NAN, 1.0, False),
-    (NAN, NAN, True),  # NaN only where NaN is expected
-    (1.0, NAN, False),
-    (1.0 + 1e-11, 1.0, True),
-    (1.0 + 1e-9, 1.0, False),
-])
+@pytest.mark.parametrize(
+    "got, want, ok",
+    [
+        (1.29e15, INF, False),  # a finite value never matches an infinite expectation
+        (-INF, INF, False),
+        (INF, INF, True),
+        (NAN, 1.0, False),
+        (NAN, NAN, True),  # NaN only where NaN is expected
+        (1.0, NAN, False),
+        (1.0 + 1e-11, 1.0, True),
+        (1.0 + 1e-9, 1.0, False),
+    ],
+)
 def test_non_finite_values_match_only_themselves(got, want, ok):
     ref = Reference(expected=np.asarray(want))
     assert verdict(value(got), ref) == (Verdict.PASS if ok else Verdict.FAIL)
@@ -56,18 +60,33 @@ def test_where_the_oracle_abstains_the_stated_math_alone_judges_and_the_report_s
     assert result.oracle_abstains == (Abstention.NOT_CONVERGED,) and result.verdict == Verdict.PASS
     assert result.notes == ["the oracle abstains at 1 element(s): not converged"]
     assert verdict(value([123.0, 7.5]), ref) == Verdict.FAIL  # the smooth element is still judged
-    stated = Reference(expected=np.array([3.0, 7.0]), oracle=ref.oracle, oracle_bound=ref.oracle_bound,
-                       oracle_abstains=ref.oracle_abstains)
+    stated = Reference(
+        expected=np.array([3.0, 7.0]),
+        oracle=ref.oracle,
+        oracle_bound=ref.oracle_bound,
+        oracle_abstains=ref.oracle_abstains,
+    )
     assert verdict(value([123.0, 7.0]), stated) == Verdict.FAIL and verdict(value([3.0, 7.0]), stated) == Verdict.PASS
     blind = oracle.differences(lambda env: np.abs(env["x"] - 1), {"x": np.array([1 + 1e-9])})["x"]
-    alone = judge_gradient(value([0.5]), Reference(oracle=blind.estimate, oracle_bound=blind.bound,
-                                                   oracle_abstains=blind.abstains), F64, "float64")
+    alone = judge_gradient(
+        value([0.5]),
+        Reference(oracle=blind.estimate, oracle_bound=blind.bound, oracle_abstains=blind.abstains),
+        F64,
+        "float64",
+    )
     assert alone.matches_math is None  # nothing judged it: no pass claimed against the math
     assert report.GradientRecord.model_fields["oracle_abstains"].annotation == list[Abstention]
 
 
-@pytest.mark.parametrize("grad", [value(0.0), value(1e-323), Gradient(Status.DISCONNECTED, representation="None"),
-                                  Gradient(Status.VALUE, np.zeros(()), representation="symbolic zero")])
+@pytest.mark.parametrize(
+    "grad",
+    [
+        value(0.0),
+        value(1e-323),
+        Gradient(Status.DISCONNECTED, representation="None"),
+        Gradient(Status.VALUE, np.zeros(()), representation="symbolic zero"),
+    ],
+)
 def test_zero_in_any_representation(grad):
     """0.0, a few subnormal steps (the derived floor where nothing cancels), None and JAX's symbolic zero."""
     assert verdict(grad, Reference(status=Expect.ZERO)) == Verdict.PASS
@@ -125,8 +144,11 @@ def _jobs(write_case, answers: dict[str, dict[str, dict[str, Gradient]]]) -> lis
     cases, errors = loader.load([write_case(CASES)])
     assert not errors, errors
     by_id = {c.case.id: c.case for c in cases}
-    return [Job(by_id[case], fw, "float64", Computed(grads), versions={fw: "1.0"})
-            for case, per_fw in answers.items() for fw, grads in per_fw.items()]
+    return [
+        Job(by_id[case], fw, "float64", Computed(grads), versions={fw: "1.0"})
+        for case, per_fw in answers.items()
+        for fw, grads in per_fw.items()
+    ]
 
 
 def test_a_peer_that_differs_never_fails_a_framework_that_matches_the_math(write_case):
@@ -178,8 +200,13 @@ class _RaisesJointly(Adapter):
 
 
 def test_when_the_joint_pullback_raises_each_input_is_differentiated_alone():
-    _, grads = kinds.vjp_per_input(_RaisesJointly(), lambda env: env["a"] ** 2 + env["b"],
-                                   {"a": np.asarray(3.0), "b": np.asarray(1.0)}, "float64", None)
+    _, grads = kinds.vjp_per_input(
+        _RaisesJointly(),
+        lambda env: env["a"] ** 2 + env["b"],
+        {"a": np.asarray(3.0), "b": np.asarray(1.0)},
+        "float64",
+        None,
+    )
     assert grads["a"].status == Status.VALUE and float(np.asarray(grads["a"].value)) == 6.0
     assert grads["b"].status == Status.ERROR
 
@@ -197,33 +224,45 @@ def test_references_given_by_the_runner_are_used_and_a_job_is_finished_only_with
 
 
 def test_a_reference_that_raises_while_judging_is_the_jobs_error_never_the_callers(write_case):
-    cases, _ = loader.load([write_case("""
+    cases, _ = loader.load(
+        [
+            write_case("""
         - {id: not-pd, kind: grad, title: t, why: w, inputs: {m: [[1.0, 2.0], [2.0, 1.0]]}, function: sum(cholesky(m)),
            dtypes: [float64]}
-    """)])
+    """)
+        ]
+    )
     jobs = [Job(cases[0].case, fw, "float64", Computed({"m": value(np.ones((2, 2)))})) for fw in ("a", "b")]
     verdicts = judge(jobs, {"not-pd": "x.yaml:7"})
     assert [v.verdict for v in verdicts] == [Verdict.ERROR, Verdict.ERROR]
-    assert verdicts[1].failures == ["x.yaml:7: the reference (NumPy oracle) failed: "
-                                    "LinAlgError: Matrix is not positive definite"]
+    assert verdicts[1].failures == [
+        "x.yaml:7: the reference (NumPy oracle) failed: LinAlgError: Matrix is not positive definite"
+    ]
 
 
-@pytest.mark.parametrize("grad, ok", [
-    (value(np.zeros(0)), True),
-    (Gradient(Status.DISCONNECTED, np.zeros(0), representation="symbolic zero"), True),
-    (Gradient(Status.DISCONNECTED, representation="None"), True),
-    (Gradient(Status.ERROR, error="RuntimeError: max() of nothing"), False),
-])
+@pytest.mark.parametrize(
+    "grad, ok",
+    [
+        (value(np.zeros(0)), True),
+        (Gradient(Status.DISCONNECTED, np.zeros(0), representation="symbolic zero"), True),
+        (Gradient(Status.DISCONNECTED, representation="None"), True),
+        (Gradient(Status.ERROR, error="RuntimeError: max() of nothing"), False),
+    ],
+)
 def test_the_gradient_of_an_empty_input_is_zero_in_any_representation(write_case, grad, ok):
     """No elements: an empty array, None and a symbolic zero say the same; an error is still an error."""
-    (loaded,), errors = loader.load([write_case("""
+    (loaded,), errors = loader.load(
+        [
+            write_case("""
 - id: empty
   kind: grad
   title: t
   why: w
   inputs: {x: []}
   function: prod(x)
-""")])
+""")
+        ]
+    )
     assert errors == []
     (result,) = judge([Job(loaded.case, "a", "float64", Computed({"x": grad}), versions={"a": "1.0"})])
     assert (result.verdict == Verdict.PASS) == ok
@@ -237,7 +276,10 @@ def test_two_regimes_of_one_framework_that_differ_are_a_difference_naming_the_od
     assert row.result == Agreement.DIFFER and row.difference == Difference.VALUE
     assert row.groups == [["torch", "jax"], ["torch[compiled]"]] and row.odd == ["torch[compiled]"]
     assert [(a.framework, a.regime, a.label) for a in row.answers] == [
-        ("torch", "eager", "torch"), ("torch", "compiled", "torch[compiled]"), ("jax", "compiled", "jax")]
+        ("torch", "eager", "torch"),
+        ("torch", "compiled", "torch[compiled]"),
+        ("jax", "compiled", "jax"),
+    ]
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -271,8 +313,13 @@ expected:
   x: """
 
 
-@pytest.mark.parametrize("grad", [Gradient(Status.DISCONNECTED, representation="None"),
-                                  Gradient(Status.VALUE, np.zeros(2), representation="symbolic zero")])
+@pytest.mark.parametrize(
+    "grad",
+    [
+        Gradient(Status.DISCONNECTED, representation="None"),
+        Gradient(Status.VALUE, np.zeros(2), representation="symbolic zero"),
+    ],
+)
 def test_a_stated_zero_is_zero_in_any_representation(write_case, grad):
     stated = "value: 0, why: 'floor is piecewise constant: its derivative is 0 wherever it exists'"
     cases, _ = loader.load([write_case(FLOOR + "{" + stated + "}")])

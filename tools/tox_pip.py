@@ -6,6 +6,7 @@ wheel). A tox env for another version sets PIN_<FRAMEWORK> (e.g. PIN_JAX =
 same code `conformance history run` uses), read from the checkout since tox
 runs this before the package is installed.
 """
+
 from __future__ import annotations
 
 import os

@@ -17,6 +17,7 @@ Only a worker process constructs an adapter, which imports the framework:
 importing this package imports none. Adapters from other packages register
 under the `conformance.adapters` entry point group.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -73,12 +74,14 @@ CONJUGATE_WIRTINGER = ComplexConvention(
     False,
     "the gradient of a real loss is the conjugate Wirtinger derivative, scaled to dL/dx + i dL/dy; "
     "torch documents it as TensorFlow's convention, and JAX's as the conjugate of it",
-    "https://docs.pytorch.org/docs/stable/notes/autograd.html#autograd-for-complex-numbers")
+    "https://docs.pytorch.org/docs/stable/notes/autograd.html#autograd-for-complex-numbers",
+)
 WIRTINGER = ComplexConvention(
     True,
     "grad of a function C -> R gives dL/dx - i dL/dy, the conjugate of the steepest-ascent direction (JAX's VJP "
     "transposes the linearization without conjugating): mapped to dL/dx + i dL/dy by conj(vjp(conj(v)))",
-    "https://docs.jax.dev/en/latest/notebooks/autodiff_cookbook.html#complex-numbers-and-differentiation")
+    "https://docs.jax.dev/en/latest/notebooks/autodiff_cookbook.html#complex-numbers-and-differentiation",
+)
 
 
 @dataclass(frozen=True)
@@ -176,8 +179,11 @@ class NestingLimit:
         return modes.count(FORWARD) > self.forward
 
 
-def nested(phi: Callable[[Any], Any], modes: tuple[str, ...],
-           levels: Mapping[str, Callable[[Callable[[Any], Any]], Callable[[Any], Any]]]) -> Callable[[Any], Any]:
+def nested(
+    phi: Callable[[Any], Any],
+    modes: tuple[str, ...],
+    levels: Mapping[str, Callable[[Callable[[Any], Any]], Callable[[Any], Any]]],
+) -> Callable[[Any], Any]:
     """phi (a function of the scalar s) differentiated once per mode, the innermost (last) first: `levels` maps a
     mode to what takes a function of s to its derivative in that mode, written in one API's own calls."""
     for mode in reversed(modes):
@@ -263,18 +269,33 @@ class Adapter:
     def array(self, value: npt.ArrayLike, dtype: str) -> Any:
         raise NotImplementedError
 
-    def vjp(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
-            cotangent: np.ndarray | None) -> tuple[np.ndarray, dict[str, Gradient]]:
+    def vjp(
+        self,
+        fn: Callable[[dict[str, Any]], Any],
+        primals: dict[str, np.ndarray],
+        dtype: str,
+        cotangent: np.ndarray | None,
+    ) -> tuple[np.ndarray, dict[str, Gradient]]:
         """fn(primals) and its vector-Jacobian product (the gradient when `cotangent` is None)."""
         raise NotImplementedError
 
-    def jvp(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
-            tangents: dict[str, np.ndarray]) -> tuple[np.ndarray, Gradient]:
+    def jvp(
+        self,
+        fn: Callable[[dict[str, Any]], Any],
+        primals: dict[str, np.ndarray],
+        dtype: str,
+        tangents: dict[str, np.ndarray],
+    ) -> tuple[np.ndarray, Gradient]:
         """fn(primals) and its Jacobian-vector product along `tangents`, in forward mode."""
         raise NotImplementedError
 
-    def hvp(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
-            tangents: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, Gradient]]:
+    def hvp(
+        self,
+        fn: Callable[[dict[str, Any]], Any],
+        primals: dict[str, np.ndarray],
+        dtype: str,
+        tangents: dict[str, np.ndarray],
+    ) -> tuple[np.ndarray, dict[str, Gradient]]:
         """Scalar fn(primals) and its Hessian times `tangents`, per input by every composition of `hvp_compositions`
         through each of its APIs, named by `hvp_names(DIRECTIONAL_APIS, primals)`."""
         raise NotImplementedError
@@ -285,8 +306,14 @@ class Adapter:
         is."""
         return self.numpy(fn({k: self.array(v, handed_over(v, dtype)) for k, v in primals.items()}))
 
-    def directional(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
-                    direction: dict[str, np.ndarray], order: int) -> tuple[np.ndarray, dict[str, Gradient]]:
+    def directional(
+        self,
+        fn: Callable[[dict[str, Any]], Any],
+        primals: dict[str, np.ndarray],
+        dtype: str,
+        direction: dict[str, np.ndarray],
+        order: int,
+    ) -> tuple[np.ndarray, dict[str, Gradient]]:
         """fn(primals) and d^order/ds^order fn(primals + s direction) at s = 0, by every composition of forward and
         reverse mode through each of its APIs, named by `composition_names(DIRECTIONAL_APIS, order)`."""
         raise NotImplementedError
@@ -310,8 +337,9 @@ class Adapter:
         """n reparameterized samples from the framework's own sampler, differentiable in params."""
         raise NotImplementedError
 
-    def minimize(self, fn: Callable[[dict[str, Any]], Any], initial: dict[str, np.ndarray], dtype: str,
-                 optimizer: Optimizer) -> Minimum:
+    def minimize(
+        self, fn: Callable[[dict[str, Any]], Any], initial: dict[str, np.ndarray], dtype: str, optimizer: Optimizer
+    ) -> Minimum:
         """Minimize a scalar fn with the framework's own L-BFGS or Adam."""
         raise NotImplementedError
 
@@ -341,8 +369,10 @@ class FrameworkAdapter(Adapter):
     def ops(self, dtype: str) -> Ops:
         if dtype not in self._ops:
             namespace = self.core.NAMESPACE
-            functions = {name: spelling.to_callable(self.spellings[name], function, namespace, self.name)
-                         for name, function in FUNCTIONS.items()}
+            functions = {
+                name: spelling.to_callable(self.spellings[name], function, namespace, self.name)
+                for name, function in FUNCTIONS.items()
+            }
             self._ops[dtype] = Ops(functions, const=lambda v: self.core.const(v, dtype), stack=self.core.stack)
         return self._ops[dtype]
 
@@ -373,69 +403,101 @@ class FrameworkAdapter(Adapter):
             return raw if raw.value is None else replace(raw, value=self.numpy(raw.value))
         return Gradient(VALUE, self.numpy(raw))
 
-    def vjp(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
-            cotangent: np.ndarray | None) -> tuple[np.ndarray, dict[str, Gradient]]:
+    def vjp(
+        self,
+        fn: Callable[[dict[str, Any]], Any],
+        primals: dict[str, np.ndarray],
+        dtype: str,
+        cotangent: np.ndarray | None,
+    ) -> tuple[np.ndarray, dict[str, Gradient]]:
         names, xs, f = self._positional(fn, primals, dtype)
         if cotangent is not None and np.iscomplexobj(cotangent) and self.complex_convention.conjugated:
             cotangent = np.conj(cotangent)
         try:
-            out, grads = self.autodiff.pullback(f, xs, None if cotangent is None else self.array(cotangent, dtype),
-                                                self.regime)
+            out, grads = self.autodiff.pullback(
+                f, xs, None if cotangent is None else self.array(cotangent, dtype), self.regime
+            )
         except Exception as err:  # a framework's refusal is a result, recorded per gradient
             return np.array(np.nan), {k: failed(err) for k in names}
         gradients = {k: self.gradient(g) for k, g in zip(names, grads, strict=True)}
         # a real input's gradient is real: the same in either convention
         return self.numpy(out), {k: self.mapped(g) for k, g in gradients.items()} if is_complex(dtype) else gradients
 
-    def jvp(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
-            tangents: dict[str, np.ndarray]) -> tuple[np.ndarray, Gradient]:
+    def jvp(
+        self,
+        fn: Callable[[dict[str, Any]], Any],
+        primals: dict[str, np.ndarray],
+        dtype: str,
+        tangents: dict[str, np.ndarray],
+    ) -> tuple[np.ndarray, Gradient]:
         names, xs, f = self._positional(fn, primals, dtype)
         try:
-            out, tangent = self.autodiff.pushforward(f, xs, [self.array(tangents[k], dtype) for k in names],
-                                                     self.regime)
+            out, tangent = self.autodiff.pushforward(
+                f, xs, [self.array(tangents[k], dtype) for k in names], self.regime
+            )
         except Exception as err:
             return np.array(np.nan), failed(err)
         return self.numpy(out), self.gradient(tangent)
 
-    def hvp(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
-            tangents: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, Gradient]]:
+    def hvp(
+        self,
+        fn: Callable[[dict[str, Any]], Any],
+        primals: dict[str, np.ndarray],
+        dtype: str,
+        tangents: dict[str, np.ndarray],
+    ) -> tuple[np.ndarray, dict[str, Gradient]]:
         """A composition's error (one that raises) is its own gradients'; the output is f's value as the framework's
         `hessian_vector` computes it beside them."""
         names, xs, f = self._positional(fn, primals, dtype)
         compositions = hvp_composition_names(self.DIRECTIONAL_APIS)
         try:
-            out, found = self.autodiff.hessian_vector(f, xs, [self.array(tangents[k], dtype) for k in names],
-                                                      self.regime)
+            out, found = self.autodiff.hessian_vector(
+                f, xs, [self.array(tangents[k], dtype) for k in names], self.regime
+            )
         except Exception as err:
             return np.array(np.nan), {hvp_name(k, c): failed(err) for k in names for c in compositions}
         return self.numpy(out), {
             hvp_name(k, c): failed(found[c]) if isinstance(found[c], BaseException) else self.gradient(found[c][i])
-            for i, k in enumerate(names) for c in compositions}
+            for i, k in enumerate(names)
+            for c in compositions
+        }
 
     def call(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str) -> np.ndarray:
         """fn(primals) in the job's regime (compiled where it compiles), with no tape, no graph, no tracer of AD."""
         _, xs, f = self._positional(fn, primals, dtype)
         return self.numpy(self.autodiff.evaluate(f, xs, self.regime))
 
-    def directional(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
-                    direction: dict[str, np.ndarray], order: int) -> tuple[np.ndarray, dict[str, Gradient]]:
+    def directional(
+        self,
+        fn: Callable[[dict[str, Any]], Any],
+        primals: dict[str, np.ndarray],
+        dtype: str,
+        direction: dict[str, np.ndarray],
+        order: int,
+    ) -> tuple[np.ndarray, dict[str, Gradient]]:
         """Each composition's error (a composition an API cannot nest, or one that raises) is its own gradient's."""
         names, xs, f = self._positional(fn, primals, dtype)
         wanted = composition_names(self.DIRECTIONAL_APIS, order)
         try:
-            out, found = self.autodiff.directional(f, xs, [self.array(direction[k], dtype) for k in names], order,
-                                                   self.regime)
+            out, found = self.autodiff.directional(
+                f, xs, [self.array(direction[k], dtype) for k in names], order, self.regime
+            )
         except Exception as err:
             return np.array(np.nan), {name: failed(err) for name in wanted}
-        return self.numpy(out), {name: failed(found[name]) if isinstance(found[name], BaseException)
-                                 else self.gradient(found[name]) for name in wanted}
+        return self.numpy(out), {
+            name: failed(found[name]) if isinstance(found[name], BaseException) else self.gradient(found[name])
+            for name in wanted
+        }
 
-    def _positional(self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray],
-                    dtype: str) -> tuple[list[str], list[Any], Callable[..., Any]]:
+    def _positional(
+        self, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str
+    ) -> tuple[list[str], list[Any], Callable[..., Any]]:
         """Named inputs as the framework's arrays in a fixed order, and fn taking them positionally."""
         names = list(primals)
+
         def positional(*xs: Any) -> Any:
             return fn(dict(zip(names, xs, strict=True)))
+
         keyed = Program(f"{fn.key} {names}", positional) if isinstance(fn, Program) else positional
         return names, [self.array(primals[k], handed_over(primals[k], dtype)) for k in names], keyed
 
@@ -452,8 +514,9 @@ class FrameworkAdapter(Adapter):
     def sample(self, family: str, params: dict[str, Any], n: int, seed: int) -> Any:
         return self.library.sample(family, params, n, seed)
 
-    def minimize(self, fn: Callable[[dict[str, Any]], Any], initial: dict[str, np.ndarray], dtype: str,
-                 optimizer: Optimizer) -> Minimum:
+    def minimize(
+        self, fn: Callable[[dict[str, Any]], Any], initial: dict[str, np.ndarray], dtype: str, optimizer: Optimizer
+    ) -> Minimum:
         return self.optimize.OPTIMIZERS[optimizer.name](self, fn, initial, dtype, optimizer)
 
 
@@ -462,6 +525,7 @@ def observed(error: BaseException | None = None, **values: Any) -> dict[str, Any
 
     A value is a Gradient, None (the framework gave None: disconnected), or an array.
     """
+
     def as_gradient(value: Any) -> Gradient:
         if isinstance(value, Gradient):
             return value
@@ -469,9 +533,11 @@ def observed(error: BaseException | None = None, **values: Any) -> dict[str, Any
             return Gradient(DISCONNECTED, representation="None")
         return Gradient(VALUE, np.asarray(value))
 
-    return {"outcome": "ok" if error is None else "raises",
-            "error": None if error is None else describe_error(error),
-            "gradients": {k: as_gradient(v) for k, v in values.items()}}
+    return {
+        "outcome": "ok" if error is None else "raises",
+        "error": None if error is None else describe_error(error),
+        "gradients": {k: as_gradient(v) for k, v in values.items()},
+    }
 
 
 def failed(err: BaseException) -> Gradient:
@@ -528,7 +594,7 @@ def flatten(values: dict[str, np.ndarray]) -> tuple[np.ndarray, Callable[[Any, C
     def unflatten(vector: Any, reshape: Callable[[Any, tuple], Any]) -> dict[str, Any]:
         out, start = {}, 0
         for name, shape, size in zip(names, shapes, sizes, strict=True):
-            out[name] = reshape(vector[start:start + size], shape)
+            out[name] = reshape(vector[start : start + size], shape)
             start += size
         return out
 

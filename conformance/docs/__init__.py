@@ -5,6 +5,7 @@ builds them with Sphinx and the furo theme into a static site that opens from di
 MathML, no script fetched): search, the mobile layout, dark mode, heading anchors and an intersphinx inventory
 come with Sphinx. Everything on a page comes from the report it is given, or from the case file itself.
 """
+
 from conformance.docs.site import generate
 
 __all__ = ["generate"]

@@ -1,4 +1,5 @@
 """The HTML, built from the Markdown by Sphinx in this process: no sphinx-build on PATH, no server, no network."""
+
 from __future__ import annotations
 
 import importlib

@@ -3,6 +3,7 @@
 Each figure is first reduced to its data (plain, picklable, what is drawn and nothing else), so figures can be
 drawn in worker processes and found again by a hash of that data: a rebuild draws only what changed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,8 +26,15 @@ COLOURS = {"torch": "#ee4c2c", "tensorflow": "#ff8f00", "jax": "#4a7bd0"}
 MARKERS = {"float32": "o", "float64": "s"}
 FLOOR = 1e-20  # where an exact 0 error is drawn on a log axis
 # svg.fonttype none: text stays text (the browser draws it), half the file and faster than glyphs as paths
-matplotlib.rcParams.update({"svg.hashsalt": "conformance", "svg.fonttype": "none", "font.size": 9,
-                            "axes.spines.top": False, "axes.spines.right": False})
+matplotlib.rcParams.update(
+    {
+        "svg.hashsalt": "conformance",
+        "svg.fonttype": "none",
+        "font.size": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+)
 _CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a change to the drawing code redraws every figure
 
 
@@ -104,36 +112,55 @@ def _draw_oracle_errors(data: dict[str, Any], path: Path) -> None:
     for k, (label, framework, series) in enumerate(panels):
         for dtype, errors in series:
             xs = [labels.index(n) + (k - (len(panels) - 1) / 2) * step for n in errors]
-            ax.scatter(xs, [max(e, FLOOR) for e in errors.values()], marker=MARKERS.get(dtype, "^"),
-                       color=colour(framework), facecolors="none" if dtype == "float32" else colour(framework),
-                       label=f"{label} {dtype}")
+            ax.scatter(
+                xs,
+                [max(e, FLOOR) for e in errors.values()],
+                marker=MARKERS.get(dtype, "^"),
+                color=colour(framework),
+                facecolors="none" if dtype == "float32" else colour(framework),
+                label=f"{label} {dtype}",
+            )
     _log_axis(ax)
     if any(e == 0 for _, _, series in panels for _, errors in series for e in errors.values()):
         ax.axhline(FLOOR, color="#999", lw=0.6, ls=":")
-    ax.set_xticks(range(len(labels)), labels, rotation=45 if len(labels) > 4 else 0, ha="right"
-                  if len(labels) > 4 else "center")
+    ax.set_xticks(
+        range(len(labels)), labels, rotation=45 if len(labels) > 4 else 0, ha="right" if len(labels) > 4 else "center"
+    )
     ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))  # beside: never over a point
     ax.set_ylabel("|gradient - oracle|  (dotted: exact)")
     _save(fig, path)
 
 
-def mle_paths(jobs: list[JobRecord], truth: dict[str, np.ndarray], closed_form: dict[str, np.ndarray]
-              ) -> dict[str, Any] | None:
+def mle_paths(
+    jobs: list[JobRecord], truth: dict[str, np.ndarray], closed_form: dict[str, np.ndarray]
+) -> dict[str, Any] | None:
     """Each optimizer run's loss history and parameter trajectories, with the truth and the closed-form MLE; None
     where no job recorded a run."""
-    runs = [{"framework": j.framework, "dtype": j.dtype, "history": j.details["history"],
-             "trajectory": j.details.get("trajectory", {})} for j in jobs if j.details.get("history")]
+    runs = [
+        {
+            "framework": j.framework,
+            "dtype": j.dtype,
+            "history": j.details["history"],
+            "trajectory": j.details.get("trajectory", {}),
+        }
+        for j in jobs
+        if j.details.get("history")
+    ]
     if not runs:
         return None
-    return {"runs": runs, "truth": {n: np.ravel(v).tolist() for n, v in truth.items()},
-            "closed_form": {n: np.ravel(v).tolist() for n, v in closed_form.items()}}
+    return {
+        "runs": runs,
+        "truth": {n: np.ravel(v).tolist() for n, v in truth.items()},
+        "closed_form": {n: np.ravel(v).tolist() for n, v in closed_form.items()},
+    }
 
 
 def _draw_mle_paths(data: dict[str, Any], path: Path) -> None:
     """Loss and each parameter element against the iteration, one line per framework and dtype."""
     runs, truth, closed_form = data["runs"], data["truth"], data["closed_form"]
-    panels = [("loss", None)] + [(f"{n}" if np.size(v) == 1 else f"{n}[{i}]", (n, i))
-                                 for n, v in closed_form.items() for i in range(np.size(v))]
+    panels = [("loss", None)] + [
+        (f"{n}" if np.size(v) == 1 else f"{n}[{i}]", (n, i)) for n, v in closed_form.items() for i in range(np.size(v))
+    ]
     cols = min(3, len(panels))
     rows = -(-len(panels) // cols)
     fig = Figure(figsize=(3.4 * cols, 2.6 * rows))
@@ -141,8 +168,12 @@ def _draw_mle_paths(data: dict[str, Any], path: Path) -> None:
     best = min(min(run["history"]) for run in runs)
     for ax, (title, key) in zip(axes.ravel(), panels, strict=False):  # spare axes stay empty
         for run in runs:
-            style = dict(color=colour(run["framework"]), lw=1.2, ls="-" if run["dtype"] == "float64" else "--",
-                         label=f"{run['framework']} {run['dtype']}")
+            style = dict(
+                color=colour(run["framework"]),
+                lw=1.2,
+                ls="-" if run["dtype"] == "float64" else "--",
+                label=f"{run['framework']} {run['dtype']}",
+            )
             if key is None:
                 ax.plot(np.maximum(np.asarray(run["history"], float) - best, FLOOR), **style)
             else:
@@ -158,11 +189,18 @@ def _draw_mle_paths(data: dict[str, Any], path: Path) -> None:
             ax.axhline(closed_form[name][i], color="black", ls="-.", lw=1, label="reference MLE")
             ax.set_title(title)
         ax.set_xlabel("step")
-    for ax in axes.ravel()[len(panels):]:
+    for ax in axes.ravel()[len(panels) :]:
         ax.axis("off")
     handles, labels = axes[0][-1 if len(panels) > 1 else 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4), frameon=False, fontsize=7,
-               bbox_to_anchor=(0.5, -0.02))
+    fig.legend(
+        handles,
+        labels,
+        loc="lower center",
+        ncol=min(len(labels), 4),
+        frameon=False,
+        fontsize=7,
+        bbox_to_anchor=(0.5, -0.02),
+    )
     _save(fig, path, rect=(0, 0.08, 1, 1))
 
 

@@ -2,6 +2,7 @@
 from their sources, so that the reference cannot drift from the code: the case format from the case files' JSON
 Schema, the function table from `conformance/functions.py` and each adapter's spellings, the command line from its
 argparse parser (each subcommand's description, options, exit codes and examples)."""
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,10 @@ GUIDE = Path(__file__).parent / "templates" / "guide"
 
 def pages() -> dict[str, str]:
     """Each page of the guide: its path under the site's sources (`guide/...`) -> its MyST Markdown."""
-    texts = {f"guide/{path.relative_to(GUIDE).as_posix()}": path.read_text(encoding="utf-8")
-             for path in sorted(GUIDE.rglob("*.md"))}
+    texts = {
+        f"guide/{path.relative_to(GUIDE).as_posix()}": path.read_text(encoding="utf-8")
+        for path in sorted(GUIDE.rglob("*.md"))
+    }
     texts["guide/reference/case-format.md"] = case_format()
     texts["guide/reference/functions.md"] = function_table()
     texts["guide/reference/cli.md"] = command_line()
@@ -32,21 +35,33 @@ def case_format() -> str:
     """Every field of every case kind, from the JSON Schema the loader validates against."""
     schema = schemas.case_schema()
     defs: dict[str, Any] = schema["$defs"]
-    out = ["# Case format", "",
-           "Generated from the case files' JSON Schema (`conformance schema`, committed as "
-           "`schema/case.schema.json`): the fields each kind of case takes, their types and what they mean. A case "
-           "file holds one case or a list of them.", ""]
+    out = [
+        "# Case format",
+        "",
+        "Generated from the case files' JSON Schema (`conformance schema`, committed as "
+        "`schema/case.schema.json`): the fields each kind of case takes, their types and what they mean. A case "
+        "file holds one case or a list of them.",
+        "",
+    ]
     # the kinds' models first (FunctionCase, ReparamCase, ...), then the records they share
     for name in sorted((n for n in defs if n != "Case"), key=lambda n: (not n.endswith("Case"), n)):
         model = defs[name]
         if "properties" not in model:
             continue
-        out += [f"## {name}", "", _first_paragraph(model.get("description", "")), "",
-                "| field | type | required | meaning |", "| --- | --- | --- | --- |"]
+        out += [
+            f"## {name}",
+            "",
+            _first_paragraph(model.get("description", "")),
+            "",
+            "| field | type | required | meaning |",
+            "| --- | --- | --- | --- |",
+        ]
         required = set(model.get("required", ()))
         for field, spec in model["properties"].items():
-            out.append(f"| `{field}` | {_cell(_type(spec))} | {'yes' if field in required else ''} | "
-                       f"{_cell(spec.get('description', ''))} |")
+            out.append(
+                f"| `{field}` | {_cell(_type(spec))} | {'yes' if field in required else ''} | "
+                f"{_cell(spec.get('description', ''))} |"
+            )
         out.append("")
     return "\n".join(out)
 
@@ -82,12 +97,17 @@ def _cell(text: str) -> str:
 def function_table() -> str:
     """Every function of the language, with its signature, source and each built-in framework's spelling."""
     spelled = {framework: snippets.spellings_of(framework) for framework in BUILTIN}
-    out = ["# Functions", "",
-           "Generated from the function table (`conformance/functions.py`) and each adapter's spellings "
-           "(`conformance/adapters/<framework>/ops.py`): the functions a case's expressions may call. A name is the "
-           "Array API standard's where it has the function, scipy.special's otherwise; an extension says why it is "
-           "in the language. A spelling of `—` means the framework has no such function: its answer is the error.",
-           "", f"| function | from | {' | '.join(spelled)} |", f"| --- | --- | {' | '.join('---' for _ in spelled)} |"]
+    out = [
+        "# Functions",
+        "",
+        "Generated from the function table (`conformance/functions.py`) and each adapter's spellings "
+        "(`conformance/adapters/<framework>/ops.py`): the functions a case's expressions may call. A name is the "
+        "Array API standard's where it has the function, scipy.special's otherwise; an extension says why it is "
+        "in the language. A spelling of `—` means the framework has no such function: its answer is the error.",
+        "",
+        f"| function | from | {' | '.join(spelled)} |",
+        f"| --- | --- | {' | '.join('---' for _ in spelled)} |",
+    ]
     for name, function in sorted(FUNCTIONS.items()):
         options = [f"{option}={default!r}" for option, default in function.options.items()]
         signature = f"{name}({', '.join([*function.params, *options])})"
@@ -112,9 +132,17 @@ def command_line() -> str:
 
 def _command_line(parser: argparse.ArgumentParser) -> str:
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
-    out = ["# Command line", "",
-           "Generated from the command's own parser (`conformance/cli.py`): what `conformance <command> --help` "
-           "prints for each command.", "", "```text", parser.format_help().rstrip(), "```", ""]
+    out = [
+        "# Command line",
+        "",
+        "Generated from the command's own parser (`conformance/cli.py`): what `conformance <command> --help` "
+        "prints for each command.",
+        "",
+        "```text",
+        parser.format_help().rstrip(),
+        "```",
+        "",
+    ]
     for name, command in commands.items():
         out += [f"## conformance {name}", "", "```text", command.format_help().rstrip(), "```", ""]
     return "\n".join(out)

@@ -4,6 +4,7 @@ answer ever changed, and the changelog; per case, the releases where its answers
 Read from the history store (`conformance history run` keeps it, `history/store.json.gz`), through the timeline's
 one definition of a change (the case's tolerance, conformance/history/timeline.py).
 """
+
 from __future__ import annotations
 
 import re
@@ -77,21 +78,40 @@ def _framework(store: Store, framework: str) -> FrameworkHistory:
     releases = of(store, framework)
     changes = {newer.release: list(timeline.changes(store, older, newer)) for older, newer in pairwise(releases)}
     index = {(k.framework, k.case, k.dtype, k.gradient): i for i, k in enumerate(store.keys)}
-    changed = sorted({index[(c.key.framework, c.key.case, c.key.dtype, c.key.gradient)]
-                      for found in changes.values() for c in found},
-                     key=lambda i: (store.keys[i].case, store.keys[i].gradient, store.keys[i].dtype))
-    moved = {(release, index[(c.key.framework, c.key.case, c.key.dtype, c.key.gradient)])
-             for release, found in changes.items() for c in found}
+    changed = sorted(
+        {
+            index[(c.key.framework, c.key.case, c.key.dtype, c.key.gradient)]
+            for found in changes.values()
+            for c in found
+        },
+        key=lambda i: (store.keys[i].case, store.keys[i].gradient, store.keys[i].dtype),
+    )
+    moved = {
+        (release, index[(c.key.framework, c.key.case, c.key.dtype, c.key.gradient)])
+        for release, found in changes.items()
+        for c in found
+    }
     answered = [dict(r.answers) for r in releases]
-    rows = [Row(store.keys[i].case, store.keys[i].gradient, store.keys[i].dtype,
-                [_cell(store, at.get(i), (r.release, i) in moved) for r, at in zip(releases, answered, strict=True)])
-            for i in changed]
+    rows = [
+        Row(
+            store.keys[i].case,
+            store.keys[i].gradient,
+            store.keys[i].dtype,
+            [_cell(store, at.get(i), (r.release, i) in moved) for r, at in zip(releases, answered, strict=True)],
+        )
+        for i in changed
+    ]
     views = {r.release: _release(r, len(changes.get(r.release, []))) for r in releases}
     return FrameworkHistory(
-        framework, list(views.values()), rows,
-        [(views[newer.release], older.release, [str(c).split(": ", 1)[1] for c in changes[newer.release]])
-         for older, newer in reversed(list(pairwise(releases)))],
-        len({k for at in answered for k in at}))
+        framework,
+        list(views.values()),
+        rows,
+        [
+            (views[newer.release], older.release, [str(c).split(": ", 1)[1] for c in changes[newer.release]])
+            for older, newer in reversed(list(pairwise(releases)))
+        ],
+        len({k for at in answered for k in at}),
+    )
 
 
 def _cell(store: Store, answer: int | None, changed: bool) -> Cell | None:

@@ -3,6 +3,7 @@
 Case files write `why`s as prose with bare URLs, and frameworks raise messages of several lines; a page shows
 each URL as a link and a long message as its first sentence, the rest folded in a <details>.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -64,7 +65,7 @@ def pieces(text: str) -> list[tuple[str, bool]]:
         url = found[0]
         while url and (url[-1] in _TRAILING or (url[-1] == ")" and url.count(")") > url.count("("))):
             url = url[:-1]
-        out.append((text[at:found.start()], False))
+        out.append((text[at : found.start()], False))
         out.append((url, True))
         at = found.start() + len(url)
     out.append((text[at:], False))
@@ -93,8 +94,10 @@ def md(text: str | None) -> str:
 
 def html(text: str | None) -> Markup:
     """`text` as HTML with its URLs as links."""
-    return Markup("").join(Markup('<a href="{0}">{1}</a>').format(piece, link_label(piece)) if is_url
-                           else escape(piece) for piece, is_url in pieces(text or ""))
+    return Markup("").join(
+        Markup('<a href="{0}">{1}</a>').format(piece, link_label(piece)) if is_url else escape(piece)
+        for piece, is_url in pieces(text or "")
+    )
 
 
 def fold(text: str | None, limit: int = FOLD_AT) -> tuple[str, str]:
@@ -112,8 +115,12 @@ def fold(text: str | None, limit: int = FOLD_AT) -> tuple[str, str]:
         if char == "\n" and i + 1 < len(text) and not text[i + 1].isspace():
             cut = i
             break
-        if char in ".!?" and (i + 1 == len(text) or text[i + 1] in " \n") and not text[i - 1:i].isdigit() \
-                and not text[:i + 1].lower().endswith(_ABBREVIATIONS):
+        if (
+            char in ".!?"
+            and (i + 1 == len(text) or text[i + 1] in " \n")
+            and not text[i - 1 : i].isdigit()
+            and not text[: i + 1].lower().endswith(_ABBREVIATIONS)
+        ):
             cut = i + 1
             break
     said = " ".join(text[:cut].split())

@@ -4,6 +4,7 @@ The Markdown keeps plain `$...$` / `$$...$$` TeX (MyST's dollarmath): another Sp
 pages renders it with its own renderer (MathJax by default); this site turns it into MathML with latex2mathml,
 which every current browser draws natively, offline.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,8 +15,9 @@ from conformance.docs.syntax import mathml
 
 
 def _inline(self: Any, node: nodes.math) -> None:
-    self.body.append(self.starttag(node, "span", "", CLASS="math notranslate") + mathml(node.astext(), False)
-                     + "</span>")
+    self.body.append(
+        self.starttag(node, "span", "", CLASS="math notranslate") + mathml(node.astext(), False) + "</span>"
+    )
     raise nodes.SkipNode
 
 

@@ -8,6 +8,7 @@ a case page shows per framework its verdicts and the convention or known bug beh
 rows; the conventions page collects the recorded conventions, the known bugs and the agreement by theme. Tables
 are HTML inside the Markdown (chips, folded messages, links), each in furo's scrolling wrapper.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,12 +37,22 @@ from conformance.vocabulary import Agreement, Class, Difference, Expect, Status,
 
 TEMPLATES = Path(__file__).parent / "templates"
 CONF = Path(__file__).parent / "conf"  # conf.py and _static/: `sphinx-build -c` this folder to build the Markdown
-CLASS_LABEL = {Class.EXACT_ZERO: "exact zero", Class.TOLERANCE_ZERO: "tolerance zero", Class.NAN: "NaN",
-               Class.INF: "inf", Class.FINITE: "finite"}
-MEANING = {Verdict.PASS: "matches the math", Verdict.CONVENTION: "the framework's recorded, linked choice",
-           Verdict.XFAIL: "a known bug, linked", Verdict.UNAVAILABLE: "the framework is not installed",
-           Verdict.STALE: "a recorded convention or bug that no longer happens", Verdict.FAIL: "differs from the "
-           "math, unexplained", Verdict.ERROR: "raised where a value was expected, or the job crashed"}
+CLASS_LABEL = {
+    Class.EXACT_ZERO: "exact zero",
+    Class.TOLERANCE_ZERO: "tolerance zero",
+    Class.NAN: "NaN",
+    Class.INF: "inf",
+    Class.FINITE: "finite",
+}
+MEANING = {
+    Verdict.PASS: "matches the math",
+    Verdict.CONVENTION: "the framework's recorded, linked choice",
+    Verdict.XFAIL: "a known bug, linked",
+    Verdict.UNAVAILABLE: "the framework is not installed",
+    Verdict.STALE: "a recorded convention or bug that no longer happens",
+    Verdict.FAIL: "differs from the math, unexplained",
+    Verdict.ERROR: "raised where a value was expected, or the job crashed",
+}
 DIFFERING = (Agreement.DIFFER, Agreement.DIFFER_NO_REFERENCE)
 #: the site's own pages beside the case, topic and guide pages: a short landing page, the ranked differences in full,
 #: every case against every framework, the conventions, the release history
@@ -192,8 +203,9 @@ class Page:
     broken: str = ""  # why the page could not be made from the report, where it could not
 
 
-def generate(report: Report, cases: list[LoadedCase], out: str | Path, workers: int | None = None,
-             history: Store | None = None) -> list[Path]:
+def generate(
+    report: Report, cases: list[LoadedCase], out: str | Path, workers: int | None = None, history: Store | None = None
+) -> list[Path]:
     """Write the Markdown sources under `out`/markdown and build the HTML into `out` with `workers` processes (default:
     one per core); return the files written (the sources, the figures and the HTML pages). With a history store, the
     History page shows it and each case page the releases where its answers changed.
@@ -215,8 +227,18 @@ def generate(report: Report, cases: list[LoadedCase], out: str | Path, workers: 
     jobs: dict[str, list[JobRecord]] = {}
     for j in report.jobs:
         jobs.setdefault(j.case, []).append(j)
-    pages = [_safe_page(cid, loaded.get(cid), report, jobs.get(cid, []), frameworks, versions,
-                        _rows(by_case.get(cid, []), frameworks, titles)) for cid in ids]
+    pages = [
+        _safe_page(
+            cid,
+            loaded.get(cid),
+            report,
+            jobs.get(cid, []),
+            frameworks,
+            versions,
+            _rows(by_case.get(cid, []), frameworks, titles),
+        )
+        for cid in ids
+    ]
     pages.sort(key=lambda p: (p.topic, p.id))
     changed = history_view.changed_in(history) if history else {}
     for page in pages:
@@ -225,18 +247,30 @@ def generate(report: Report, cases: list[LoadedCase], out: str | Path, workers: 
     ranked = ranking.rank(report.agreement)  # the terminal's rows and count, in its order
     differences = _rows(ranked.records(), frameworks, titles)
     topics = sorted({p.topic for p in pages})
-    context = {"report": report, "frameworks": frameworks, "pages": pages, "versions": versions, "topics": topics,
-               "tags": sorted({t for p in pages for t in p.tags}),
-               "differences": differences, "top": differences[:TOP], "differ_count": ranked.count,
-               "compared_count": ranked.compared, "not_compared_count": len(report.agreement) - ranked.compared,
-               "differing_cases": sum(1 for p in pages if p.differs), "shown_verdicts": _shown(report),
-               "explained": _explained(report, titles), "themes": _themes(report, frameworks, titles),
-               "tally": _tally(report, frameworks), "meaning": MEANING,
-               "histories": history_view.view(history) if history else [], "shown": history_view.CHANGELOG_SHOWN}
+    context = {
+        "report": report,
+        "frameworks": frameworks,
+        "pages": pages,
+        "versions": versions,
+        "topics": topics,
+        "tags": sorted({t for p in pages for t in p.tags}),
+        "differences": differences,
+        "top": differences[:TOP],
+        "differ_count": ranked.count,
+        "compared_count": ranked.compared,
+        "not_compared_count": len(report.agreement) - ranked.compared,
+        "differing_cases": sum(1 for p in pages if p.differs),
+        "shown_verdicts": _shown(report),
+        "explained": _explained(report, titles),
+        "themes": _themes(report, frameworks, titles),
+        "tally": _tally(report, frameworks),
+        "meaning": MEANING,
+        "histories": history_view.view(history) if history else [],
+        "shown": history_view.CHANGELOG_SHOWN,
+    }
     texts = {source / f"{name}.md": _render(f"{name}.md.j2", context) for name in SITE_PAGES}
     for topic in topics:
-        texts[source / "topics" / f"{markup.page_name(topic)}.md"] = _render("topic.md.j2", {**context,
-                                                                                             "topic": topic})
+        texts[source / "topics" / f"{markup.page_name(topic)}.md"] = _render("topic.md.j2", {**context, "topic": topic})
     for page in pages:
         texts[source / "cases" / f"{page.name}.md"] = _case_text(page, context)
     texts.update({source / name: text for name, text in guide.pages().items()})
@@ -244,9 +278,13 @@ def generate(report: Report, cases: list[LoadedCase], out: str | Path, workers: 
         texts[source / "files" / source_name(loaded_case.file)] = Path(loaded_case.file).read_text(encoding="utf-8")
     _write_sources(source, out, texts, {source / f["file"] for p in pages for f in p.figures if "file" in f})
     build.html(source, CONF, out, workers)
-    return [*texts, *(source / f["file"] for p in pages for f in p.figures if "file" in f),
-            *(out / f"{name}.html" for name in SITE_PAGES), *(out / "cases" / f"{p.name}.html" for p in pages),
-            *(out / Path(name).with_suffix(".html") for name in guide.pages())]
+    return [
+        *texts,
+        *(source / f["file"] for p in pages for f in p.figures if "file" in f),
+        *(out / f"{name}.html" for name in SITE_PAGES),
+        *(out / "cases" / f"{p.name}.html" for p in pages),
+        *(out / Path(name).with_suffix(".html") for name in guide.pages()),
+    ]
 
 
 def _inside(out: Path, path: Path) -> Path:
@@ -291,11 +329,26 @@ def _pre(text: str) -> Markup:
     return Markup(str(markup.html(text)).replace("\n", "&#10;"))
 
 
-_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape(["html.j2"]),
-                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-_ENV.filters.update(linklabel=link_label, md=markup.md, md_text=markup.md_text, linked=markup.html, fold=markup.fold,
-                    code=_code_span, block=_block, pre=_pre, page=markup.page_name, mdlink=markup.md_link,
-                    source_name=source_name)
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=jinja2.select_autoescape(["html.j2"]),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_ENV.filters.update(
+    linklabel=link_label,
+    md=markup.md,
+    md_text=markup.md_text,
+    linked=markup.html,
+    fold=markup.fold,
+    code=_code_span,
+    block=_block,
+    pre=_pre,
+    page=markup.page_name,
+    mdlink=markup.md_link,
+    source_name=source_name,
+)
 _ENV.tests["web_url"] = markup.is_web_url
 
 
@@ -333,33 +386,67 @@ def _labels(report: Report) -> dict[str, str]:
     return out
 
 
-def _safe_page(cid: str, loaded: LoadedCase | None, report: Report, jobs: list[JobRecord], frameworks: list[str],
-               versions: dict[str, str], agreement: list[Row]) -> Page:
+def _safe_page(
+    cid: str,
+    loaded: LoadedCase | None,
+    report: Report,
+    jobs: list[JobRecord],
+    frameworks: list[str],
+    versions: dict[str, str],
+    agreement: list[Row],
+) -> Page:
     """The case's page; where its data cannot be turned into one, a page with its title that says why."""
     try:
         return _page(cid, loaded, report, jobs, frameworks, versions, agreement)
     except Exception as err:  # one case's odd data must not cost the other pages theirs
         meta = report.cases.get(cid)
         file = source_name(loaded.file if loaded else meta.file if meta else "")
-        page = Page(id=cid, title=meta.title if meta else cid, kind=meta.kind if meta else "?", why="", file=file,
-                    line=0, topic=_topic(file), tags=[], name=markup.page_name(cid))
+        page = Page(
+            id=cid,
+            title=meta.title if meta else cid,
+            kind=meta.kind if meta else "?",
+            why="",
+            file=file,
+            line=0,
+            topic=_topic(file),
+            tags=[],
+            name=markup.page_name(cid),
+        )
         page.broken = f"{type(err).__name__}: {err}"
         return page
 
 
-def _page(cid: str, loaded: LoadedCase | None, report: Report, jobs: list[JobRecord], frameworks: list[str],
-          versions: dict[str, str], agreement: list[Row]) -> Page:
+def _page(
+    cid: str,
+    loaded: LoadedCase | None,
+    report: Report,
+    jobs: list[JobRecord],
+    frameworks: list[str],
+    versions: dict[str, str],
+    agreement: list[Row],
+) -> Page:
     meta = report.cases.get(cid) or CaseRecord(title=cid, kind="?", why="", file="", line=0, tags=[])
     case = loaded.case if loaded else None
     said = case or meta
     file = source_name(loaded.file if loaded else meta.file)
-    page = Page(id=cid, title=said.title, kind=said.kind, why=said.why, file=file,
-                line=loaded.line if loaded else meta.line, topic=_topic(file), tags=list(said.tags),
-                name=markup.page_name(cid), source=f"files/{file}" if loaded else "", agreement=agreement)
+    page = Page(
+        id=cid,
+        title=said.title,
+        kind=said.kind,
+        why=said.why,
+        file=file,
+        line=loaded.line if loaded else meta.line,
+        topic=_topic(file),
+        tags=list(said.tags),
+        name=markup.page_name(cid),
+        source=f"files/{file}" if loaded else "",
+        agreement=agreement,
+    )
     page.dtypes = list(dict.fromkeys(j.dtype for j in jobs))
     page.chips = {fw: _chips([j for j in jobs if j.label == fw]) for fw in frameworks}
-    page.frameworks = [_framework(fw, versions[fw], [j for j in jobs if j.label == fw], page.title)
-                       for fw in frameworks]
+    page.frameworks = [
+        _framework(fw, versions[fw], [j for j in jobs if j.label == fw], page.title) for fw in frameworks
+    ]
     page.differs = sum(len(r.dtypes) for r in agreement if r.result in DIFFERING)
     if case is not None:
         _describe(page, case)
@@ -372,6 +459,7 @@ def _page(cid: str, loaded: LoadedCase | None, report: Report, jobs: list[JobRec
 
 
 # --- the case: math, inputs, definition, records ---------------------------------------------------
+
 
 def _expr(case: Any, key: str):
     try:
@@ -389,24 +477,39 @@ def _describe(page: Page, case: Any) -> None:
     kind = case.kind
     function = _expr(case, "function")
     if kind == "reparam":
-        transform = syntax.apply(snippets.FAMILIES[case.family].transform, syntax.LATEX,
-                                 {n: syntax.symbol(syntax.latex_name(n), syntax.LATEX) for n in case.params},
-                                 syntax.symbol("z_i", syntax.LATEX))
+        transform = syntax.apply(
+            snippets.FAMILIES[case.family].transform,
+            syntax.LATEX,
+            {n: syntax.symbol(syntax.latex_name(n), syntax.LATEX) for n in case.params},
+            syntax.symbol("z_i", syntax.LATEX),
+        )
         args = ", ".join(syntax.latex_name(n) for n in case.params)
-        page.math.append(_math(rf"L = \sum_{{i=1}}^{{n}} \log p_{{\mathrm{{{case.family}}}}}\left(x_i ; {args}\right),"
-                               rf" \quad x_i = {transform}, \quad n = {case.samples}"))
+        page.math.append(
+            _math(
+                rf"L = \sum_{{i=1}}^{{n}} \log p_{{\mathrm{{{case.family}}}}}\left(x_i ; {args}\right),"
+                rf" \quad x_i = {transform}, \quad n = {case.samples}"
+            )
+        )
     elif kind == "mle":
         args = ", ".join(map(syntax.latex_name, case.model))
-        page.math.append(_math(rf"\mathcal{{L}} = -\frac{{1}}{{n}} \sum_{{i=1}}^{{n}} "
-                               rf"\log p_{{\mathrm{{{case.family}}}}}\left(x_i ; {args}\right), "
-                               rf"\quad n = {case.samples}"))
+        page.math.append(
+            _math(
+                rf"\mathcal{{L}} = -\frac{{1}}{{n}} \sum_{{i=1}}^{{n}} "
+                rf"\log p_{{\mathrm{{{case.family}}}}}\left(x_i ; {args}\right), "
+                rf"\quad n = {case.samples}"
+            )
+        )
         page.math.extend(_math(f"{syntax.latex_name(n)} = {syntax.latex(case.expr(f'model.{n}'))}") for n in case.model)
     elif kind == "expectation":
         args = ", ".join(syntax.latex_name(n) for n in case.params)
         statistic = syntax.latex(case.expr("statistic"))
-        page.math.append(_math(rf"\frac{{\partial}}{{\partial \theta}} \mathbb{{E}}_{{x \sim \mathrm{{{case.family}}}"
-                               rf"\left({args}\right)}}\left[\sum f(x)\right], \quad f(x) = {statistic}, "
-                               rf"\quad n = {case.draws}, \quad k = {case.k:g}"))
+        page.math.append(
+            _math(
+                rf"\frac{{\partial}}{{\partial \theta}} \mathbb{{E}}_{{x \sim \mathrm{{{case.family}}}"
+                rf"\left({args}\right)}}\left[\sum f(x)\right], \quad f(x) = {statistic}, "
+                rf"\quad n = {case.draws}, \quad k = {case.k:g}"
+            )
+        )
     elif function is not None:
         page.math.append(_math(f"y = {syntax.latex(function)}"))
         if _expr(case, "cotangent") is not None:
@@ -426,35 +529,48 @@ def _describe(page: Page, case: Any) -> None:
     for prefix in ("inputs", "params", "parameters", "truth"):
         for name in getattr(case, prefix, None) or {}:
             value = data[name] if name in data else oracle.evaluate(case.expr(f"{prefix}.{name}"))
-            page.inputs.append({"name": name, "role": prefix if name not in data else f"{prefix} ({value.dtype})",
-                                "shape": str(np.shape(value)),
-                                "value": repr(value.tolist()) if name in data and value.size <= 12
-                                else text(value, limit=12)})  # data as written: integers, True and False
+            page.inputs.append(
+                {
+                    "name": name,
+                    "role": prefix if name not in data else f"{prefix} ({value.dtype})",
+                    "shape": str(np.shape(value)),
+                    "value": repr(value.tolist()) if name in data and value.size <= 12 else text(value, limit=12),
+                }
+            )  # data as written: integers, True and False
     own = {k: v for k, v in case.model_dump(mode="json").items() if k not in _COMMON_FIELDS}
     page.definition = yaml.safe_dump(own, sort_keys=False, default_flow_style=None, width=100).strip()
 
 
 def _gradient_lhs(kind: str, name: str) -> str:
-    return {"vjp": rf"v^{{\top}} \frac{{\partial y}}{{\partial {name}}}",
-            "grad": rf"\frac{{\partial y}}{{\partial {name}}}",
-            "reparam": rf"\frac{{\partial L}}{{\partial {name}}}",
-            "mle": rf"{{{name}}}_{{\mathrm{{MLE}}}}",
-            "directional": r"\frac{d^k}{ds^k} y(x + s v) \Big|_{s = 0}",
-            }.get(kind, rf"\mathrm{{expected}}\left({name}\right)")
+    return {
+        "vjp": rf"v^{{\top}} \frac{{\partial y}}{{\partial {name}}}",
+        "grad": rf"\frac{{\partial y}}{{\partial {name}}}",
+        "reparam": rf"\frac{{\partial L}}{{\partial {name}}}",
+        "mle": rf"{{{name}}}_{{\mathrm{{MLE}}}}",
+        "directional": r"\frac{d^k}{ds^k} y(x + s v) \Big|_{s = 0}",
+    }.get(kind, rf"\mathrm{{expected}}\left({name}\right)")
 
 
 def _code(case: Any) -> list[dict[str, Any]]:
     """Per framework, the snippet generated from the case (function, reparam and mle kinds)."""
-    return [{"framework": fw, "code": snippet.code, "given": snippet.given,
-             "source": "generated from the case; executed against the report by the tests"}
-            for fw, snippet in snippets.snippets(case).items()]
+    return [
+        {
+            "framework": fw,
+            "code": snippet.code,
+            "given": snippet.given,
+            "source": "generated from the case; executed against the report by the tests",
+        }
+        for fw, snippet in snippets.snippets(case).items()
+    ]
 
 
 def _behaviour(case: Any) -> list[dict[str, Any]]:
     """Per framework, what the scenario's idiom does (from the case's outcomes) and the idiom beside its fix."""
     written = snippets.behaviour(case.scenario) if case.kind == "behaviour" else {}
-    return [{"framework": fw, "idiom": b.idiom, "fix": b.fix, "outcomes": case.outcomes_for(fw)}
-            for fw, b in written.items()]
+    return [
+        {"framework": fw, "idiom": b.idiom, "fix": b.fix, "outcomes": case.outcomes_for(fw)}
+        for fw, b in written.items()
+    ]
 
 
 def _says(convention: Convention) -> str:
@@ -471,15 +587,23 @@ def _says(convention: Convention) -> str:
 
 def _records(case: Any) -> list[Record]:
     """The case file's conventions (per gradient) and known bugs, with the versions they hold for."""
-    records = [Record(fw, "convention", name, c.versions or "all versions", _says(c), c.why, c.link)
-               for name, expectation in (getattr(case, "expected", None) or {}).items()
-               for fw, specs in expectation.conventions_for().items() for c in specs]
-    records.extend(Record(d.framework, "known bug", ", ".join(d.gradients) or "all", d.versions or "all versions",
-                          "", d.why, d.issue) for d in case.divergences)
+    records = [
+        Record(fw, "convention", name, c.versions or "all versions", _says(c), c.why, c.link)
+        for name, expectation in (getattr(case, "expected", None) or {}).items()
+        for fw, specs in expectation.conventions_for().items()
+        for c in specs
+    ]
+    records.extend(
+        Record(
+            d.framework, "known bug", ", ".join(d.gradients) or "all", d.versions or "all versions", "", d.why, d.issue
+        )
+        for d in case.divergences
+    )
     return sorted(records, key=lambda r: r.framework)
 
 
 # --- the report: verdicts, explanations, results, agreement ----------------------------------------
+
 
 def _cell(grad: GradientRecord | AnswerRecord) -> Cell:
     if grad.status == Status.ERROR:
@@ -495,15 +619,32 @@ def _chips(jobs: list[JobRecord]) -> list[Chip]:
     groups: dict[Verdict, list[str]] = {}
     for job in jobs:
         groups.setdefault(job.verdict, []).append(job.dtype)
-    return [Chip(v, v.value if len(groups) == 1 else f"{' '.join(d.replace('float', 'f') for d in dtypes)} {v}",
-                 ", ".join(dtypes)) for v, dtypes in groups.items()]
+    return [
+        Chip(
+            v,
+            v.value if len(groups) == 1 else f"{' '.join(d.replace('float', 'f') for d in dtypes)} {v}",
+            ", ".join(dtypes),
+        )
+        for v, dtypes in groups.items()
+    ]
 
 
 def _explain(job: JobRecord, name: str, g: GradientRecord, title: str) -> Explained:
     explanation, kind = (g.convention, "convention") if g.convention else (g.bug, "known bug") if g.bug else (None, "")
     math = text(g.expected) if g.expected is not None else g.expected_status.value
-    return Explained(job.framework, job.case, title, name, [job.dtype], g.verdict, _cell(g), math, kind,
-                     explanation.why if explanation else "", explanation.link if explanation else "")
+    return Explained(
+        job.framework,
+        job.case,
+        title,
+        name,
+        [job.dtype],
+        g.verdict,
+        _cell(g),
+        math,
+        kind,
+        explanation.why if explanation else "",
+        explanation.link if explanation else "",
+    )
 
 
 def _merge(items: Iterable[Explained], by_value: bool = True) -> list[Explained]:
@@ -519,8 +660,7 @@ def _merge(items: Iterable[Explained], by_value: bool = True) -> list[Explained]
 
 
 def _framework(fw: str, version: str, jobs: list[JobRecord], title: str) -> FrameworkView:
-    gradients = _merge((_explain(j, name, g, title) for j in jobs for name, g in j.gradients.items()),
-                       by_value=False)
+    gradients = _merge((_explain(j, name, g, title) for j in jobs for name, g in j.gradients.items()), by_value=False)
     shown = {e.link for e in gradients}
     bugs = list(dict.fromkeys((b.why, b.link) for j in jobs for b in j.bugs if b.link not in shown))
     return FrameworkView(fw, version, _chips(jobs), gradients, bugs)
@@ -530,15 +670,17 @@ def _rows(records: Iterable[AgreementRecord], frameworks: list[str], titles: dic
     """One row per (case, gradient) and answers; the dtypes with the same answers share it."""
     rows: dict[tuple, Row] = {}
     for a in records:
-        by_fw = {x.label: Answer(_cell(x), x.verdict, x.matches_math, x.label in a.odd, x.why, x.link)
-                 for x in a.answers}
+        by_fw = {
+            x.label: Answer(_cell(x), x.verdict, x.matches_math, x.label in a.odd, x.why, x.link) for x in a.answers
+        }
         answers = tuple(by_fw.get(fw) for fw in frameworks)
         key = (a.case, a.gradient, a.result, a.difference, answers, a.reason)
         if key in rows:
             rows[key].dtypes.append(a.dtype)
         else:
-            rows[key] = Row(a.case, titles.get(a.case, a.case), a.gradient, [a.dtype], a.result, a.difference,
-                            answers, a.reason)
+            rows[key] = Row(
+                a.case, titles.get(a.case, a.case), a.gradient, [a.dtype], a.result, a.difference, answers, a.reason
+            )
     return list(rows.values())
 
 
@@ -547,18 +689,36 @@ def _results(page: Page, jobs: list[JobRecord], report: Report) -> None:
     env = report.environment.frameworks
     for job in jobs:
         info = env.get(job.framework)
-        page.results.append(ResultRow(
-            job.label, ", ".join(info.versions.values()) if info else "", job.dtype, job.verdict,
-            [_cell(job.gradients[n]) if n in job.gradients else None for n in page.columns],
-            job.all_failures(),
-            job.notes + [f"{n}: {x}" for n, g in job.gradients.items() for x in g.notes]
-            + [f"{n}: the framework's raw answer {text(g.raw)}, by its documented convention for complex numbers "
-               f"({g.complex_convention.link})" for n, g in job.gradients.items()
-               if g.complex_convention and g.raw is not None]))
+        page.results.append(
+            ResultRow(
+                job.label,
+                ", ".join(info.versions.values()) if info else "",
+                job.dtype,
+                job.verdict,
+                [_cell(job.gradients[n]) if n in job.gradients else None for n in page.columns],
+                job.all_failures(),
+                job.notes
+                + [f"{n}: {x}" for n, g in job.gradients.items() for x in g.notes]
+                + [
+                    f"{n}: the framework's raw answer {text(g.raw)}, by its documented convention for complex numbers "
+                    f"({g.complex_convention.link})"
+                    for n, g in job.gradients.items()
+                    if g.complex_convention and g.raw is not None
+                ],
+            )
+        )
         for name, est in job.estimates.items():
-            page.estimates.append({"framework": job.framework, "dtype": job.dtype, "name": name,
-                                   "value": text(est.value), "expected": text(est.expected),
-                                   "error": text(est.max_abs, 3), "iterations": job.details.get("iterations", "")})
+            page.estimates.append(
+                {
+                    "framework": job.framework,
+                    "dtype": job.dtype,
+                    "name": name,
+                    "value": text(est.value),
+                    "expected": text(est.expected),
+                    "error": text(est.max_abs, 3),
+                    "iterations": job.details.get("iterations", ""),
+                }
+            )
     for dtype in page.dtypes:
         first = next((j for j in jobs if j.dtype == dtype and j.gradients), None)
         if first is None:
@@ -570,13 +730,17 @@ def _results(page: Page, jobs: list[JobRecord], report: Report) -> None:
     page.reference = [r for i, r in enumerate(page.reference) if r not in page.reference[:i]]  # the oracle is float64
 
 
-ORACLE_CAPTION = ("Each gradient element's distance from the NumPy finite-difference oracle, the frameworks side by "
-                  "side in their colours (hollow: float32, filled: float64; the dotted line stands for an exact 0). "
-                  "Elements whose oracle or value is not finite have no distance and are left out.")
-OPTIMIZER_CAPTION = ("The loss and each parameter along each framework's optimizer run (solid: float64, dashed: "
-                     "float32), with the true value (dotted) and the reference MLE (dash-dot: the closed form, or "
-                     "SciPy's optimum). With L-BFGS torch and TF record every objective evaluation, JAX every "
-                     "iteration; with Adam all three record every step.")
+ORACLE_CAPTION = (
+    "Each gradient element's distance from the NumPy finite-difference oracle, the frameworks side by "
+    "side in their colours (hollow: float32, filled: float64; the dotted line stands for an exact 0). "
+    "Elements whose oracle or value is not finite have no distance and are left out."
+)
+OPTIMIZER_CAPTION = (
+    "The loss and each parameter along each framework's optimizer run (solid: float64, dashed: "
+    "float32), with the true value (dotted) and the reference MLE (dash-dot: the closed form, or "
+    "SciPy's optimum). With L-BFGS torch and TF record every objective evaluation, JAX every "
+    "iteration; with Adam all three record every step."
+)
 
 
 def _figures(page: Page, case: Any, jobs: list[JobRecord], frameworks: list[str]) -> None:
@@ -585,8 +749,13 @@ def _figures(page: Page, case: Any, jobs: list[JobRecord], frameworks: list[str]
     if errors and errors["panels"]:
         page.figures.append({"kind": "oracle-error", "data": errors, "caption": ORACLE_CAPTION})
     elif errors:
-        page.figures.append({"error": f"no gradient element has a finite distance from the oracle; "
-                                      f"{errors['left_out']} are NaN or inf", "caption": ORACLE_CAPTION})
+        page.figures.append(
+            {
+                "error": f"no gradient element has a finite distance from the oracle; "
+                f"{errors['left_out']} are NaN or inf",
+                "caption": ORACLE_CAPTION,
+            }
+        )
     if case is not None and case.kind == "mle":
         truth = {n: oracle.evaluate(case.expr(f"truth.{n}")) for n in case.truth}
         closed = {n: e for j in jobs for n, est in j.estimates.items() if (e := array(est.expected)) is not None}
@@ -621,6 +790,7 @@ def _draw(pages: list[Page], source: Path, workers: int) -> None:
 
 # --- the whole run: verdicts, conventions, themes -------------------------------------------------
 
+
 def _shown(report: Report) -> list[Verdict]:
     """The verdicts the run gave, and pass and fail always."""
     totals = report.totals()
@@ -629,48 +799,79 @@ def _shown(report: Report) -> list[Verdict]:
 
 def _explained(report: Report, titles: dict[str, str]) -> dict[str, list[Explained]]:
     """Every gradient a recorded convention or a known bug explains, by which."""
-    found = [(g, _explain(j, name, g, titles.get(j.case, j.case))) for j in report.jobs
-             for name, g in j.gradients.items() if g.convention or g.bug]
+    found = [
+        (g, _explain(j, name, g, titles.get(j.case, j.case)))
+        for j in report.jobs
+        for name, g in j.gradients.items()
+        if g.convention or g.bug
+    ]
     return {"conventions": _merge(e for g, e in found if g.convention), "bugs": _merge(e for g, e in found if g.bug)}
 
 
 THEMES: list[tuple[str, str, str, Callable[[AgreementRecord], bool]]] = [
-    ("differ", "Where the frameworks differ",
-     ("The same gradient, different answers: by status (a value against None or an error), by value (beyond the "
-      "case's tolerance of each other) or by class (the same value, exact 0.0 against a rounding-level zero). "
-      "✓ and ✗ say which match the math; a difference never fails a framework that matches it."),
-     lambda a: a.result in DIFFERING),
-    ("zeros", "Exact and numerical zeros",
-     ("Where the algebra gives 0, does the framework return exactly 0.0, or a rounding-level number within the "
-      "derived zero tolerance? Both match the math; the difference comes from the order the cancelling terms are "
-      "summed in."), lambda a: any(x.cls == Class.TOLERANCE_ZERO for x in a.answers)),
-    ("disconnected", "None vs zero for disconnected inputs",
-     "An input the output does not depend on: torch and TensorFlow return None, JAX a (symbolic) zero.",
-     lambda a: any(nothing_flowed(x.status, x.representation) for x in a.answers)),
-    ("nonfinite", "NaN and inf (for example through where)",
-     "A NaN or inf in a branch that where() does not select still poisons the gradient in some frameworks.",
-     lambda a: any(x.cls in (Class.NAN, Class.INF) for x in a.answers)),
-    ("errors", "What a framework refuses",
-     "The framework raised instead of returning a gradient; the message is the framework's own.",
-     lambda a: any(x.status == Status.ERROR for x in a.answers)),
+    (
+        "differ",
+        "Where the frameworks differ",
+        (
+            "The same gradient, different answers: by status (a value against None or an error), by value (beyond the "
+            "case's tolerance of each other) or by class (the same value, exact 0.0 against a rounding-level zero). "
+            "✓ and ✗ say which match the math; a difference never fails a framework that matches it."
+        ),
+        lambda a: a.result in DIFFERING,
+    ),
+    (
+        "zeros",
+        "Exact and numerical zeros",
+        (
+            "Where the algebra gives 0, does the framework return exactly 0.0, or a rounding-level number within the "
+            "derived zero tolerance? Both match the math; the difference comes from the order the cancelling terms are "
+            "summed in."
+        ),
+        lambda a: any(x.cls == Class.TOLERANCE_ZERO for x in a.answers),
+    ),
+    (
+        "disconnected",
+        "None vs zero for disconnected inputs",
+        "An input the output does not depend on: torch and TensorFlow return None, JAX a (symbolic) zero.",
+        lambda a: any(nothing_flowed(x.status, x.representation) for x in a.answers),
+    ),
+    (
+        "nonfinite",
+        "NaN and inf (for example through where)",
+        "A NaN or inf in a branch that where() does not select still poisons the gradient in some frameworks.",
+        lambda a: any(x.cls in (Class.NAN, Class.INF) for x in a.answers),
+    ),
+    (
+        "errors",
+        "What a framework refuses",
+        "The framework raised instead of returning a gradient; the message is the framework's own.",
+        lambda a: any(x.status == Status.ERROR for x in a.answers),
+    ),
 ]
 
 
 def _themes(report: Report, frameworks: list[str], titles: dict[str, str]) -> list[dict[str, Any]]:
     """Per theme, the agreement rows (case, gradient; dtypes merged) that show it."""
-    return [{"key": key, "title": title, "why": why,
-             "rows": _rows(filter(test, report.agreement), frameworks, titles)} for key, title, why, test in THEMES]
+    return [
+        {"key": key, "title": title, "why": why, "rows": _rows(filter(test, report.agreement), frameworks, titles)}
+        for key, title, why, test in THEMES
+    ]
 
 
 def _tally(report: Report, frameworks: list[str]) -> list[tuple[str, list[int]]]:
     """Per framework, how many gradients (case, dtype) show each finding."""
     tests: dict[str, Callable[[GradientRecord], bool]] = {
-        "convention": lambda g: g.verdict == Verdict.CONVENTION, "known bug": lambda g: g.bug is not None,
-        "stale record": lambda g: g.verdict == Verdict.STALE, "exact zero": lambda g: g.cls == Class.EXACT_ZERO,
+        "convention": lambda g: g.verdict == Verdict.CONVENTION,
+        "known bug": lambda g: g.bug is not None,
+        "stale record": lambda g: g.verdict == Verdict.STALE,
+        "exact zero": lambda g: g.cls == Class.EXACT_ZERO,
         "tolerance zero": lambda g: g.cls == Class.TOLERANCE_ZERO,
-        "disconnected": lambda g: nothing_flowed(g.status, g.representation)}
-    rows = [(label, [sum(test(g) for j in report.jobs if j.label == fw for g in j.gradients.values())
-                     for fw in frameworks]) for label, test in tests.items()]
+        "disconnected": lambda g: nothing_flowed(g.status, g.representation),
+    }
+    rows = [
+        (label, [sum(test(g) for j in report.jobs if j.label == fw for g in j.gradients.values()) for fw in frameworks])
+        for label, test in tests.items()
+    ]
     differences = report.differences()
     rows.append(("odd one out where they differ", [sum(fw in a.odd for a in differences) for fw in frameworks]))
     return rows

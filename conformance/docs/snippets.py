@@ -11,6 +11,7 @@ the adapter computes fails that test. Behaviour scenarios are written by hand in
 templates/behaviours/<scenario>.yaml, per framework the idiom a user writes and
 its fix; the tests run those too. Nothing here imports a framework.
 """
+
 from __future__ import annotations
 
 import ast
@@ -38,34 +39,45 @@ KIND_TEMPLATE = {"vjp": "function", "grad": "function", "reparam": "reparam", "m
 _NUMBER = re.compile(r'^-?(\d[\d.e+-]*|float\("-?(inf|nan)"\))$')  # a literal as syntax.format_number writes it
 _STACK = {"torch": "torch.stack", "tensorflow": "tf.stack", "jax": "jnp.stack"}
 #: a list literal of numbers: torch.stack and tf.stack take tensors (and tf.stack would make Python ints int32)
-_NUMBERS = {"torch": "torch.tensor([{}], dtype=dtype)", "tensorflow": "tf.constant([{}], dtype=dtype)",
-            "jax": "jnp.stack([{}])"}
+_NUMBERS = {
+    "torch": "torch.tensor([{}], dtype=dtype)",
+    "tensorflow": "tf.constant([{}], dtype=dtype)",
+    "jax": "jnp.stack([{}])",
+}
 
 # Distributions as each adapter builds them: "{params}" is "name=value, ..."; JAX takes positions.
 # Families whose class has the same name and parameters in the framework as in the suite.
-_SAME_NAME = {"torch": {"Normal", "MultivariateNormal", "Laplace", "Gumbel", "Cauchy", "StudentT"},
-              "tensorflow": {"Normal", "Laplace", "Logistic", "Gumbel", "Cauchy", "StudentT"}}
+_SAME_NAME = {
+    "torch": {"Normal", "MultivariateNormal", "Laplace", "Gumbel", "Cauchy", "StudentT"},
+    "tensorflow": {"Normal", "Laplace", "Logistic", "Gumbel", "Cauchy", "StudentT"},
+}
 _DISTRIBUTION = {
     "torch": {"*": "torch.distributions.{family}({params})"},
-    "tensorflow": {"*": "tfd.{family}({params})",
-                   "MultivariateNormal:covariance_matrix":
-                       "tfd.MultivariateNormalTriL(loc={loc}, scale_tril=tf.linalg.cholesky({covariance_matrix}))",
-                   "MultivariateNormal:scale_tril": "tfd.MultivariateNormalTriL(loc={loc}, scale_tril={scale_tril})"},
+    "tensorflow": {
+        "*": "tfd.{family}({params})",
+        "MultivariateNormal:covariance_matrix": (
+            "tfd.MultivariateNormalTriL(loc={loc}, scale_tril=tf.linalg.cholesky({covariance_matrix}))"
+        ),
+        "MultivariateNormal:scale_tril": "tfd.MultivariateNormalTriL(loc={loc}, scale_tril={scale_tril})",
+    },
 }
 _JAX_LOG_PROB = {
     "Normal": "jax.scipy.stats.norm.logpdf(x, {loc}, {scale})",
     "MultivariateNormal:covariance_matrix": "jax.scipy.stats.multivariate_normal.logpdf(x, {loc}, {covariance_matrix})",
     "MultivariateNormal:scale_tril": "mvn_tril_logpdf(x, {loc}, jnp.tril({scale_tril}))",
 }
-_JAX_HELPERS = {"mvn_tril_logpdf": '''
+_JAX_HELPERS = {
+    "mvn_tril_logpdf": """
 
 def mvn_tril_logpdf(x, loc, tril):  # solve against the Cholesky factor, as TFP does
     z = jax.scipy.linalg.solve_triangular(tril, jnp.swapaxes(x - loc, -1, -2), lower=True)
     d = tril.shape[-1]
     return -0.5 * jnp.sum(z * z, axis=0) - jnp.sum(jnp.log(jnp.diagonal(tril))) - 0.5 * d * jnp.log(2 * jnp.pi)
-'''}
-_JAX_SAMPLER = {"Normal": "loc + scale * jax.random.normal(jax.random.key({seed}), ({samples}, *jnp.shape(loc)), "
-                          "loc.dtype)"}
+"""
+}
+_JAX_SAMPLER = {
+    "Normal": "loc + scale * jax.random.normal(jax.random.key({seed}), ({samples}, *jnp.shape(loc)), loc.dtype)"
+}
 
 
 class Unsupported(Exception):
@@ -114,8 +126,9 @@ def python_syntax(framework: str) -> syntax.Syntax:
         if all(_NUMBER.match(str(item)) for item in items):
             return _NUMBERS[framework].format(listed)
         if framework == "torch":  # torch.stack takes tensors only: a number among them becomes one
-            listed = ", ".join(f"torch.tensor({item}, dtype=dtype)" if _NUMBER.match(str(item)) else str(item)
-                               for item in items)
+            listed = ", ".join(
+                f"torch.tensor({item}, dtype=dtype)" if _NUMBER.match(str(item)) else str(item) for item in items
+            )
         return f"{_STACK[framework]}([{listed}])"
 
     return syntax.Syntax(call=call, stack=stack, select=select)
@@ -156,8 +169,9 @@ def behaviour(scenario: str) -> dict[str, Idiom]:
     return {fw: Idiom(fw, written[fw]["idiom"], written[fw].get("fix", "")) for fw in FRAMEWORKS if fw in written}
 
 
-_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), keep_trailing_newline=True,
-                          undefined=jinja2.StrictUndefined)
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES), keep_trailing_newline=True, undefined=jinja2.StrictUndefined
+)
 
 
 def _literal(value: np.ndarray) -> str:
@@ -181,15 +195,19 @@ def _context(case, fw: str) -> dict | None:
         values = {n: oracle.evaluate(case.expr(f"inputs.{n}")) for n in case.variables}
         ctx = _common(case, values)
         # integer and boolean data: arrays of their own dtype, never differentiated in the code a user writes
-        ctx["data"] = {n: (repr(a.tolist()), _DATA_DTYPES[fw].get(str(a.dtype), str(a.dtype)))
-                       for n, a in case.data.items()}
+        ctx["data"] = {
+            n: (repr(a.tolist()), _DATA_DTYPES[fw].get(str(a.dtype), str(a.dtype))) for n, a in case.data.items()
+        }
         cotangent = oracle.evaluate(case.expr("cotangent")) if case.cotangent is not None else np.zeros(())
         complex_cotangent = bool(np.iscomplexobj(cotangent)) or case.complex_output
         # the cotangent in the output's dtype; JAX's VJP conjugates where complex numbers meet (complex.yaml)
-        ctx.update(function=syntax.render(case.expr("function"), py), output="out" if "y" in values else "y",
-                   cotangent=None if case.cotangent is None else _literal(cotangent),
-                   cotangent_dtype=(complex_dtype if complex_cotangent else real_dtype)(ctx["dtype"]),
-                   conjugate=case.complex or complex_cotangent)
+        ctx.update(
+            function=syntax.render(case.expr("function"), py),
+            output="out" if "y" in values else "y",
+            cotangent=None if case.cotangent is None else _literal(cotangent),
+            cotangent_dtype=(complex_dtype if complex_cotangent else real_dtype)(ctx["dtype"]),
+            conjugate=case.complex or complex_cotangent,
+        )
         return ctx
     if case.kind == "reparam":
         return _reparam(case, fw, py)
@@ -198,10 +216,15 @@ def _context(case, fw: str) -> dict | None:
 
 def _common(case, values: dict[str, np.ndarray]) -> dict:
     names = list(values)
-    return {"dtype": _dtype(case), "inputs": {n: _literal(v) for n, v in values.items()},
-            "fn": next(name for name in ("f", "fn", "func", "function") if name not in names),  # not an input's
-            "names": ", ".join(names), "argnums": repr(tuple(range(len(names)))),
-            "grads": _unpacked(f"{n}_grad" for n in names), "hats": _unpacked(f"{n}_hat" for n in names)}
+    return {
+        "dtype": _dtype(case),
+        "inputs": {n: _literal(v) for n, v in values.items()},
+        "fn": next(name for name in ("f", "fn", "func", "function") if name not in names),  # not an input's
+        "names": ", ".join(names),
+        "argnums": repr(tuple(range(len(names)))),
+        "grads": _unpacked(f"{n}_grad" for n in names),
+        "hats": _unpacked(f"{n}_hat" for n in names),
+    }
 
 
 def _unpacked(targets) -> str:
@@ -234,11 +257,16 @@ def _reparam(case, fw: str, py: syntax.Syntax) -> dict | None:
         return None
     ctx = _common(case, values)
     noise = family.noise(np.random.default_rng(case.seed), case.samples, values)
-    ctx.update(native=native, seed=case.seed, samples=case.samples, helpers=built[1],
-               transform=syntax.apply(family.transform, py, {n: syntax.symbol(n, py) for n in values},
-                                      syntax.symbol("z", py)),
-               distribution=built[0], log_prob=built[0],
-               sampler=_JAX_SAMPLER.get(case.family, "").format(seed=case.seed, samples=case.samples))
+    ctx.update(
+        native=native,
+        seed=case.seed,
+        samples=case.samples,
+        helpers=built[1],
+        transform=syntax.apply(family.transform, py, {n: syntax.symbol(n, py) for n in values}, syntax.symbol("z", py)),
+        distribution=built[0],
+        log_prob=built[0],
+        sampler=_JAX_SAMPLER.get(case.family, "").format(seed=case.seed, samples=case.samples),
+    )
     if np.array_equal(noise, np.random.default_rng(case.seed).standard_normal(noise.shape)):
         ctx["noise"] = f"np.random.default_rng({case.seed}).standard_normal({noise.shape})"
     else:  # a family whose noise is not plain standard normal: name it, and let the reader fetch it
@@ -257,8 +285,15 @@ def _mle(case, fw: str, py: syntax.Syntax) -> dict | None:
     values = {n: oracle.evaluate(case.expr(f"parameters.{n}")) for n in case.parameters}
     ctx = _common(case, values)
     note = f"{case.samples} samples the suite draws in NumPy from `truth` with seed {case.seed}"
-    ctx.update(distribution=built[0], log_prob=built[0], helpers=built[1], data_note=note,
-               max_iterations=case.max_iterations, unpack=_unpack(values), given={"data": note})
+    ctx.update(
+        distribution=built[0],
+        log_prob=built[0],
+        helpers=built[1],
+        data_note=note,
+        max_iterations=case.max_iterations,
+        unpack=_unpack(values),
+        given={"data": note},
+    )
     return ctx
 
 

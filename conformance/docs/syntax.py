@@ -5,6 +5,7 @@ instead of arrays (the same `Expr.evaluate` the adapters and the oracle use),
 so the rendering cannot disagree with what the suite computes: a snippet says
 `torch.log(c)` exactly where the torch adapter calls `torch.log`.
 """
+
 from __future__ import annotations
 
 import math
@@ -40,8 +41,14 @@ class Syntax:
 class Sym:
     """A piece of text with the precedence of its outermost operator; arithmetic builds more text."""
 
-    def __init__(self, text: str, syntax: Syntax, prec: int = ATOM, rows: list[Sym] | None = None,
-                 indexed: tuple[Sym, tuple[int, ...]] | None = None):
+    def __init__(
+        self,
+        text: str,
+        syntax: Syntax,
+        prec: int = ATOM,
+        rows: list[Sym] | None = None,
+        indexed: tuple[Sym, tuple[int, ...]] | None = None,
+    ):
         self.text, self.syntax, self.prec = text, syntax, prec
         self.rows = rows  # the items, when this is a list literal (LaTeX writes a list of lists as a matrix)
         self.indexed = indexed  # (base, indices), so LaTeX writes x[0][1] as x_{0,1}
@@ -85,8 +92,7 @@ class Sym:
         if self.syntax.latex:
             base, indices = self.indexed or (self, ())
             indices = (*indices, index)
-            return Sym(f"{base._wrap(ATOM)}_{{{','.join(map(str, indices))}}}", self.syntax,
-                       indexed=(base, indices))
+            return Sym(f"{base._wrap(ATOM)}_{{{','.join(map(str, indices))}}}", self.syntax, indexed=(base, indices))
         return Sym(f"{self._wrap(ATOM)}[{index}]", self.syntax)
 
     def __str__(self) -> str:
@@ -142,8 +148,11 @@ def _ops(syntax: Syntax) -> Ops:
                 return lambda *args: _Selectable(name, list(args), syntax)
             return lambda *args: Sym(syntax.call(name, list(args)), syntax)
 
-    return Ops(Calls(), const=lambda v: Sym(syntax.number(v), syntax),
-               stack=lambda items: Sym(syntax.stack(items), syntax, rows=items))
+    return Ops(
+        Calls(),
+        const=lambda v: Sym(syntax.number(v), syntax),
+        stack=lambda items: Sym(syntax.stack(items), syntax, rows=items),
+    )
 
 
 def render(expr: Expr, syntax: Syntax, names: dict[str, str] | None = None) -> str:
@@ -163,10 +172,41 @@ def symbol(name: str, syntax: Syntax) -> Sym:
 
 # --- LaTeX ---------------------------------------------------------------------------------
 
-GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "theta", "lambda", "mu", "nu", "pi", "rho",
-         "sigma", "tau", "phi", "psi", "omega", "eta", "kappa", "xi", "zeta", "chi"}
-_LATEX_CALLS = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", "tanh": r"\tanh",
-                "sqrt": None, "abs": None, "sum": r"\sum", "maximum": r"\max", "minimum": r"\min"}
+GREEK = {
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "theta",
+    "lambda",
+    "mu",
+    "nu",
+    "pi",
+    "rho",
+    "sigma",
+    "tau",
+    "phi",
+    "psi",
+    "omega",
+    "eta",
+    "kappa",
+    "xi",
+    "zeta",
+    "chi",
+}
+_LATEX_CALLS = {
+    "exp": r"\exp",
+    "log": r"\log",
+    "sin": r"\sin",
+    "cos": r"\cos",
+    "tanh": r"\tanh",
+    "sqrt": None,
+    "abs": None,
+    "sum": r"\sum",
+    "maximum": r"\max",
+    "minimum": r"\min",
+}
 
 
 def latex_name(name: str) -> str:
@@ -227,8 +267,9 @@ def _latex_stack(items: list[Sym]) -> str:
     return r"\left[" + ", ".join(map(str, items)) + r"\right]"
 
 
-LATEX = Syntax(call=_latex_call, stack=_latex_stack, select=_latex_select,
-               number=lambda v: _latex_number(v), latex=True)
+LATEX = Syntax(
+    call=_latex_call, stack=_latex_stack, select=_latex_select, number=lambda v: _latex_number(v), latex=True
+)
 
 
 def _latex_number(value: complex) -> str:
@@ -249,8 +290,11 @@ def latex(expr: Expr) -> str:
 
 
 # latex2mathml's \left[ matrix \right]: a browser stretches these <mo> only with an OpenType MATH font installed
-_FENCED_MATRIX = re.compile(r'<mo stretchy="true" fence="true" form="prefix">\[</mo><mtable>(.*?)</mtable>'
-                            r'<mo stretchy="true" fence="true" form="postfix">\]</mo>', re.DOTALL)
+_FENCED_MATRIX = re.compile(
+    r'<mo stretchy="true" fence="true" form="prefix">\[</mo><mtable>(.*?)</mtable>'
+    r'<mo stretchy="true" fence="true" form="postfix">\]</mo>',
+    re.DOTALL,
+)
 
 
 def mathml(tex: str, display: bool = True) -> str:

@@ -1,4 +1,5 @@
 """Report values (numbers, nested lists, "nan"/"inf" strings) as arrays and as short text."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -11,6 +11,7 @@ batches. A finding whose signature was seen before is counted, not shrunk again.
 the generator or the shrinker) is dropped and counted, never the run's end. Each new finding's case file is written as
 soon as it is confirmed (and the report, with `report`, after each batch), so SIGINT or SIGTERM keeps what was found.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -58,8 +59,13 @@ class Display:
     def __enter__(self) -> Display:
         self._started = time.monotonic()
         if self.console.is_terminal and not self.quiet:
-            self._bar = RichProgress(TextColumn("[bold]fuzz"), BarColumn(), TimeElapsedColumn(),
-                                     TextColumn("{task.fields[line]}"), console=self.console)
+            self._bar = RichProgress(
+                TextColumn("[bold]fuzz"),
+                BarColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.fields[line]}"),
+                console=self.console,
+            )
             self._task = self._bar.add_task("fuzz", total=self.options.seconds, line="starting the workers")
             self._bar.start()
         return self
@@ -142,8 +148,9 @@ class Evaluator:
         path.write_text(cases.batch_text(trials), encoding="utf-8")
         loaded, _ = loader.load([path])
         self.dropped += len(trials) - len(loaded)  # the generator's or the shrinker's bug: that trial, not the run
-        jobs = runner.plan([c.case for c in loaded], self.options.frameworks, list(self.options.dtypes),
-                           self.options.regimes)
+        jobs = runner.plan(
+            [c.case for c in loaded], self.options.frameworks, list(self.options.dtypes), self.options.regimes
+        )
         self.jobs += len(jobs)
         self.labels.update(job.label for job in jobs)
         self.session.run(jobs)
@@ -152,8 +159,10 @@ class Evaluator:
         for i, trial in enumerate(trials):
             mine = [v for v in judged if v.job.case.id == f"t{i}" and v.job.dtype in trial.dtypes]
             found = findings.detect(trial, mine)
-            out.append([f for f in found if f.signature in seen]
-                       + findings.filtered([f for f in found if f.signature not in seen], mine))
+            out.append(
+                [f for f in found if f.signature in seen]
+                + findings.filtered([f for f in found if f.signature not in seen], mine)
+            )
         return out
 
 
@@ -185,10 +194,18 @@ def fuzz(options: Options, adapters: dict[str, str], progress: Progress | None =
     return _reported(options, tally, evaluate)
 
 
-def _loop(options: Options, rng: np.random.Generator, pool: list[Function], reading: Future[list[findings.Recorded]],
-          evaluate: Evaluator, tally: Tally, progress: Progress | None) -> None:
-    while time.monotonic() - tally.started < options.seconds and (options.expressions is None
-                                                                  or tally.drawn < options.expressions):
+def _loop(
+    options: Options,
+    rng: np.random.Generator,
+    pool: list[Function],
+    reading: Future[list[findings.Recorded]],
+    evaluate: Evaluator,
+    tally: Tally,
+    progress: Progress | None,
+) -> None:
+    while time.monotonic() - tally.started < options.seconds and (
+        options.expressions is None or tally.drawn < options.expressions
+    ):
         size = options.batch if options.expressions is None else min(options.batch, options.expressions - tally.drawn)
         trials = [draw_trial(rng, pool) for _ in range(size)]
         tally.drawn += size
@@ -208,7 +225,7 @@ def _loop(options: Options, rng: np.random.Generator, pool: list[Function], read
             f.known = findings.classify(f, library)
             if f.known is None:
                 tally.confirm(f, options)
-            tally.shrinking = fresh[i + 1:]
+            tally.shrinking = fresh[i + 1 :]
         if options.report:
             _reported(options, tally, evaluate)
         if progress:

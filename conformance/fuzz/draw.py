@@ -10,6 +10,7 @@ Inputs are drawn per element from the core's domain, and some from its special p
 its record names (bounds, poles, tiny and huge values). Matrices a call needs structured (symmetric positive
 definite, well conditioned) are made so, as in the sweeps.
 """
+
 from __future__ import annotations
 
 import ast
@@ -112,12 +113,14 @@ def _draw(rng: np.random.Generator, functions: list[Function]) -> Trial:
     assert sweep is not None
     if by_points(core):
         shape = SHAPES[int(rng.integers(len(SHAPES)))]
-        names = ("x", "y")[:len(core.params)]
+        names = ("x", "y")[: len(core.params)]
         call = Call("drawn", f"{core.name}({', '.join(names)})", {n: shape for n in names})
         domains = dict(zip(names, sweep.domain, strict=True))
         # a point where the record turns the oracle off (sin at 1e4) cannot be judged by it
-        special = {n: [p.inputs[param] for p in sweep.special if not p.dtypes and not p.oracle_off
-                       and param in p.inputs] for n, param in zip(names, core.params, strict=True)}
+        special = {
+            n: [p.inputs[param] for p in sweep.special if not p.dtypes and not p.oracle_off and param in p.inputs]
+            for n, param in zip(names, core.params, strict=True)
+        }
         common = {n: list(COMMON) for n in names}
     else:
         call = sweep.calls[int(rng.integers(len(sweep.calls)))]
@@ -130,8 +133,11 @@ def _draw(rng: np.random.Generator, functions: list[Function]) -> Trial:
     if not isinstance(ast.parse(call.function, mode="eval").body, ast.Call | ast.Subscript):
         template = f"({template})"  # a call with an operator (eigh's ... ** 2) keeps its precedence when wrapped
     # a matrix made well conditioned stays so: no wrapper between it and its function
-    tree = Node(template, tuple(Node(n) if n in sweep.structure else _maybe_wrapped(Node(n), rng, WRAP_INPUT)
-                                for n in holes), core.name)
+    tree = Node(
+        template,
+        tuple(Node(n) if n in sweep.structure else _maybe_wrapped(Node(n), rng, WRAP_INPUT) for n in holes),
+        core.name,
+    )
     inputs = {}
     for n, shape in call.shapes.items():
         value = _values(rng, shape, domains[n], [*common[n], *special[n]] if n not in sweep.structure else [])
@@ -189,8 +195,9 @@ def _maybe_wrapped(node: Node, rng: np.random.Generator, probability: float) -> 
     return Node(f"{wrapper.name}({{}})", (node,), wrapper.name)
 
 
-def _values(rng: np.random.Generator, shape: tuple[int, ...], domain: tuple[float, float],
-            pool: list[float]) -> np.ndarray:
+def _values(
+    rng: np.random.Generator, shape: tuple[int, ...], domain: tuple[float, float], pool: list[float]
+) -> np.ndarray:
     """Generic values of the domain, some replaced by special ones (`pool`: common values, the core's points) or
     by a tie with the one before."""
     value = np.round(rng.uniform(*domain, shape), 3)

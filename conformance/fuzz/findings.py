@@ -18,6 +18,7 @@ A finding is a gradient of one trial in one dtype where some frameworks (the odd
 
 Findings are deduplicated by their signature: the functions involved, the odd frameworks and the symptom.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -94,8 +95,9 @@ class Finding:
 
     @property
     def signature(self) -> Signature:
-        functions = tuple(sorted(expr.parse(self.trial.function, set(self.trial.inputs) | set(self.trial.data))
-                                 .calls()))
+        functions = tuple(
+            sorted(expr.parse(self.trial.function, set(self.trial.inputs) | set(self.trial.data)).calls())
+        )
         return Signature(functions, self.odd, self.symptom)
 
 
@@ -112,10 +114,18 @@ def detect(trial: Trial, verdicts: list[JobVerdict]) -> list[Finding]:
                 odd = _minority(answers)
             reference = next(iter(answers.values()), None)
             for kind in dict.fromkeys(symptom(answers[label]) for label in odd):
-                found.append(Finding(trial, dtype, name, tuple(o for o in odd if symptom(answers[o]) == kind), kind,
-                                     {label: describe(g) for label, g in answers.items()},
-                                     "" if reference is None or reference.oracle is None else short(reference.oracle),
-                                     frameworks={v.job.label: v.job.framework for v in jobs}))
+                found.append(
+                    Finding(
+                        trial,
+                        dtype,
+                        name,
+                        tuple(o for o in odd if symptom(answers[o]) == kind),
+                        kind,
+                        {label: describe(g) for label, g in answers.items()},
+                        "" if reference is None or reference.oracle is None else short(reference.oracle),
+                        frameworks={v.job.label: v.job.framework for v in jobs},
+                    )
+                )
     return found
 
 
@@ -151,9 +161,17 @@ def filtered(findings: list[Finding], verdicts: list[JobVerdict]) -> list[Findin
     """The findings that pass the filters (module docstring)."""
     in_float64 = {(f.gradient, f.symptom, o) for f in findings if f.dtype == "float64" for o in f.odd}
     matched = {(v.job.dtype, n) for v in verdicts for n, g in v.gradients.items() if g.verdict == Verdict.PASS}
-    kept = [f for f in findings if (f.dtype != "float32" or (f.dtype, f.gradient) in matched
-                                    or any((f.gradient, f.symptom, o) in in_float64 for o in f.odd))
-            and not _zero_elsewise(f, verdicts) and not _undefined(f.trial)]
+    kept = [
+        f
+        for f in findings
+        if (
+            f.dtype != "float32"
+            or (f.dtype, f.gradient) in matched
+            or any((f.gradient, f.symptom, o) in in_float64 for o in f.odd)
+        )
+        and not _zero_elsewise(f, verdicts)
+        and not _undefined(f.trial)
+    ]
     answers = {(v.job.label, v.job.dtype, n): g for v in verdicts for n, g in v.gradients.items()}
     out = []
     for f in kept:
@@ -165,8 +183,9 @@ def filtered(findings: list[Finding], verdicts: list[JobVerdict]) -> list[Findin
             out.append(f)
             continue
         tol = next(v.job.case.tolerance_for(f.dtype) for v in verdicts if v.job.dtype == f.dtype)
-        outside = tuple(label for label in f.odd
-                        if not inside(answers[(label, f.dtype, f.gradient)], *box, f.dtype, tol))
+        outside = tuple(
+            label for label in f.odd if not inside(answers[(label, f.dtype, f.gradient)], *box, f.dtype, tol)
+        )
         if outside:  # at a kink only an answer outside the admissible set is odd
             f.odd, f.symptom, f.kink = outside, symptom(answers[(outside[0], f.dtype, f.gradient)]), True
             out.append(f)
@@ -186,8 +205,14 @@ def _zero_elsewise(finding: Finding, verdicts: list[JobVerdict]) -> bool:
     which the library accepts wherever the math is zero (a step function, copysign in its sign argument)."""
     if finding.symptom != Symptom.NONE:
         return False
-    oracle_ = next((v.gradients[finding.gradient] for v in verdicts if v.job.dtype == finding.dtype
-                    and finding.gradient in v.gradients), None)
+    oracle_ = next(
+        (
+            v.gradients[finding.gradient]
+            for v in verdicts
+            if v.job.dtype == finding.dtype and finding.gradient in v.gradients
+        ),
+        None,
+    )
     if oracle_ is None or oracle_.oracle is None:
         return False
     bound = oracle_.oracle_bound if oracle_.oracle_bound is not None else 0.0
@@ -208,8 +233,13 @@ def admissible(trial: Trial, gradient: str) -> tuple[np.ndarray, np.ndarray] | N
         return None
     rng = np.random.default_rng(0)
     here, bound = _oracle(trial, trial.inputs)[gradient]
-    directions = [{k: rng.choice([-1.0, 1.0], np.shape(v)) * rng.uniform(0.5, 1.0, np.shape(v))
-                   * np.maximum(np.abs(v), FLOOR) for k, v in trial.inputs.items()} for _ in range(NEIGHBOURS // 2)]
+    directions = [
+        {
+            k: rng.choice([-1.0, 1.0], np.shape(v)) * rng.uniform(0.5, 1.0, np.shape(v)) * np.maximum(np.abs(v), FLOOR)
+            for k, v in trial.inputs.items()
+        }
+        for _ in range(NEIGHBOURS // 2)
+    ]
 
     def at(radius: float, sign: float, direction: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         return _oracle(trial, {k: v + sign * radius * direction[k] for k, v in trial.inputs.items()})[gradient]
@@ -227,12 +257,14 @@ def admissible(trial: Trial, gradient: str) -> tuple[np.ndarray, np.ndarray] | N
         noise = 10 * near_bound + 1e-12 * np.max(np.abs(near), axis=0)
         steady = np.all(bound <= TRUSTED * np.abs(here) + noise)  # the point's own estimate holds
         finite = np.all(np.isfinite(near)) and np.all(np.isfinite(nearer))
-        shrinking = np.all(((first_in <= 0.5 * first) & (second_in <= 0.05 * second))
-                           | ((first_in <= noise) & (second_in <= noise)))
+        shrinking = np.all(
+            ((first_in <= 0.5 * first) & (second_in <= 0.05 * second)) | ((first_in <= noise) & (second_in <= noise))
+        )
         if steady and finite and shrinking:
             return None
-        sides = np.concatenate([near, np.stack([_oracle(trial, _moved(trial, rng))[gradient][0]
-                                                for _ in range(SIDES)])])
+        sides = np.concatenate(
+            [near, np.stack([_oracle(trial, _moved(trial, rng))[gradient][0] for _ in range(SIDES)])]
+        )
         low, high = np.nanmin(sides, axis=0), np.nanmax(sides, axis=0)
         growing = np.min(np.abs(nearer), axis=0) >= 5 * np.max(np.abs(near), axis=0)
     low = np.where(growing & (high < 0), -np.inf, low)
@@ -241,8 +273,14 @@ def admissible(trial: Trial, gradient: str) -> tuple[np.ndarray, np.ndarray] | N
 
 def _moved(trial: Trial, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """A neighbour at RADIUS, each element moved by its own random sign and size."""
-    return {k: v + RADIUS * np.maximum(np.abs(v), FLOOR) * rng.choice([-1.0, 1.0], np.shape(v))
-            * rng.uniform(0.5, 1.0, np.shape(v)) for k, v in trial.inputs.items()}
+    return {
+        k: v
+        + RADIUS
+        * np.maximum(np.abs(v), FLOOR)
+        * rng.choice([-1.0, 1.0], np.shape(v))
+        * rng.uniform(0.5, 1.0, np.shape(v))
+        for k, v in trial.inputs.items()
+    }
 
 
 def inside(answer: GradientVerdict, low: np.ndarray, high: np.ndarray, dtype: str, tol: Tolerance) -> bool:
@@ -261,6 +299,7 @@ def inside(answer: GradientVerdict, low: np.ndarray, high: np.ndarray, dtype: st
 
     def allowance(edge: np.ndarray) -> np.ndarray:  # 0 at an infinite edge, which only that infinity reaches
         return allowed(edge, dtype, tol.rtol, tol.atol, answer.zero_tolerance, slack, answer.normwise_size)
+
     with np.errstate(invalid="ignore"):
         return bool(np.all((value >= low - allowance(low)) & (value <= high + allowance(high))))
 
@@ -272,7 +311,8 @@ def _oracle(trial: Trial, at: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarr
     cotangent = np.conj(np.asarray(trial.cotangent))
     with np.errstate(all="ignore"):  # a NaN or an inf says what happened
         return oracle.finite_differences(
-            lambda env: np.real(cotangent * oracle.evaluate(expression, {**env, **data})), at)
+            lambda env: np.real(cotangent * oracle.evaluate(expression, {**env, **data})), at
+        )
 
 
 def recorded(cases: Iterable[Case]) -> list[Recorded]:
@@ -290,8 +330,9 @@ def recorded(cases: Iterable[Case]) -> list[Recorded]:
             for framework, conventions in expectation.conventions.items():
                 for c in conventions if isinstance(conventions, list) else [conventions]:
                     out.append(Recorded(framework, functions, _symptoms(c), c.why, c.link, case.id))
-        out.extend(Recorded(d.framework, functions, frozenset(Symptom), d.why, d.issue, case.id)
-                   for d in case.divergences)
+        out.extend(
+            Recorded(d.framework, functions, frozenset(Symptom), d.why, d.issue, case.id) for d in case.divergences
+        )
     return out
 
 
@@ -311,8 +352,14 @@ def classify(finding: Finding, library: list[Recorded]) -> Recorded | None:
     found = None
     for label in finding.odd:
         framework = finding.frameworks.get(label, label)
-        match = next((r for r in library if r.framework == framework and r.functions <= functions
-                      and finding.symptom in r.symptoms), None)
+        match = next(
+            (
+                r
+                for r in library
+                if r.framework == framework and r.functions <= functions and finding.symptom in r.symptoms
+            ),
+            None,
+        )
         if match is None:
             return None
         found = found or match

@@ -5,6 +5,7 @@ worker, so candidates are tried in batches (all findings' candidates of one step
 matter here are structural: drop a wrapper, hoist a subexpression, keep one element, round the values. Hypothesis
 shrinks its choice sequence one example at a time, which would cost a round trip through the workers per try.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -49,7 +50,7 @@ def _hoisted(tree: Node) -> Iterator[Node]:
         yield child
     for i, child in enumerate(tree.children):
         for smaller in _hoisted(child):
-            yield replace(tree, children=(*tree.children[:i], smaller, *tree.children[i + 1:]))
+            yield replace(tree, children=(*tree.children[:i], smaller, *tree.children[i + 1 :]))
 
 
 def same(a: Finding, b: Finding) -> bool:
@@ -62,9 +63,13 @@ def shrink(findings: list[Finding], check: Check, elementwise: Callable[[Trial],
     current = list(findings)
     open_ = list(range(len(current)))
     for _ in range(STEPS):
-        tries = {i: [replace(t, dtypes=(current[i].dtype,)) for t in candidates(current[i].trial,
-                                                                                   elementwise(current[i].trial))]
-                 for i in open_}
+        tries = {
+            i: [
+                replace(t, dtypes=(current[i].dtype,))
+                for t in candidates(current[i].trial, elementwise(current[i].trial))
+            ]
+            for i in open_
+        }
         flat = [t for i in open_ for t in tries[i]]
         if not flat:
             break

@@ -3,6 +3,7 @@
 The engine dispatches through `KINDS` and knows no kind by name: adding a kind
 means one module here and one line in the registry.
 """
+
 from __future__ import annotations
 
 from typing import Annotated, Any
@@ -34,7 +35,10 @@ from conformance.kinds.mle import MleCase
 from conformance.kinds.reparam import ReparamCase
 
 KINDS: dict[str, Kind] = {
-    "vjp": function.KIND, "grad": function.KIND, "jvp": function.KIND, "hvp": function.KIND,
+    "vjp": function.KIND,
+    "grad": function.KIND,
+    "jvp": function.KIND,
+    "hvp": function.KIND,
     "reparam": reparam.KIND,
     "mle": mle.KIND,
     "implicit": implicit.KIND,
@@ -43,8 +47,10 @@ KINDS: dict[str, Kind] = {
     "directional": directional.KIND,
 }
 
-Case = Annotated[ReparamCase | FunctionCase | MleCase | ImplicitCase | ExpectationCase | BehaviourCase
-                 | DirectionalCase, Field(discriminator="kind")]
+Case = Annotated[
+    ReparamCase | FunctionCase | MleCase | ImplicitCase | ExpectationCase | BehaviourCase | DirectionalCase,
+    Field(discriminator="kind"),
+]
 
 
 def compute(case: Any, adapter: Adapter, dtype: str) -> Computed:

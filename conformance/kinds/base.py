@@ -7,6 +7,7 @@ recorded convention, the oracle's finite differences with their error bound,
 and, for gradients that cancel to zero, the size of the terms that cancel
 (from which the zero tolerance follows).
 """
+
 from __future__ import annotations
 
 import math
@@ -140,8 +141,10 @@ def held_to_contract(computed: Computed, shapes: dict[str, Shape] | None) -> Com
         shape = None if shapes is None else shapes.get(name)
         limit = expr.MAX_ELEMENTS if shape is None else max(RUNAWAY_SLACK * math.prod(shape), RUNAWAY_FLOOR)
         if value is not None and np.size(value) > limit:
-            raise BrokenContract(f"the answer for {name} has {np.size(value):,} elements, more than the {limit:,} "
-                                 "allowed" + ("" if shape is None else f" for an input of {expr.describe(shape)}"))
+            raise BrokenContract(
+                f"the answer for {name} has {np.size(value):,} elements, more than the {limit:,} "
+                "allowed" + ("" if shape is None else f" for an input of {expr.describe(shape)}")
+            )
     return computed
 
 
@@ -191,8 +194,13 @@ class Kind:
     shapes: Callable[[Any, Adapter], dict[str, Shape] | None] = own_shapes
 
 
-def vjp_per_input(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray],
-                  dtype: str, cotangent: np.ndarray | None) -> tuple[np.ndarray, dict[str, Gradient]]:
+def vjp_per_input(
+    adapter: Adapter,
+    fn: Callable[[dict[str, Any]], Any],
+    primals: dict[str, np.ndarray],
+    dtype: str,
+    cotangent: np.ndarray | None,
+) -> tuple[np.ndarray, dict[str, Gradient]]:
     """The adapter's VJP; where the joint pullback raises, each input differentiated alone.
 
     The others are then held as constants, which gives the same partial
@@ -205,16 +213,24 @@ def vjp_per_input(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], primals
     alone, outs = {}, []
     for name in primals:
         held = {k: adapter.array(v, handed_over(v, dtype)) for k, v in primals.items() if k != name}
+
         def with_held(env: dict[str, Any], held: dict[str, Any] = held) -> Any:
             return fn({**held, **env})
+
         value, grad = adapter.vjp(with_held, {name: primals[name]}, dtype, cotangent)
         alone[name] = grad[name]
         outs += [value] if grad[name].status != ERROR else []
     return (outs[0] if outs else out), alone  # the output of a pullback that ran: the joint one's is a placeholder
 
 
-def primal(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], primals: dict[str, np.ndarray], dtype: str,
-           under_ad: np.ndarray, gradients: Iterable[Gradient]) -> Primal | None:
+def primal(
+    adapter: Adapter,
+    fn: Callable[[dict[str, Any]], Any],
+    primals: dict[str, np.ndarray],
+    dtype: str,
+    under_ad: np.ndarray,
+    gradients: Iterable[Gradient],
+) -> Primal | None:
     """`under_ad`, the output an autodiff call returned beside `gradients`, with the adapter's direct call of the same
     `fn` at the same `primals`; None where every gradient is an error: the call raised, and its output is only the
     placeholder the contract returns then."""
@@ -239,8 +255,10 @@ def rounding_scale(f: Callable[[dict[str, np.ndarray]], np.ndarray], inputs: dic
     had (float32's 3a + 2b^2 + log(c) at 0.1, 1, 0.1 is -0.0026 from terms of 2.3: its rounding is eps times the
     terms, not times f), so this bounds the gap between two evaluations of f where its terms cancel. `f` takes the
     inputs it moves (the others as `inputs` gives them); one evaluation per input element, in NumPy float64."""
+
     def at(env: dict[str, np.ndarray]) -> np.ndarray:
         return f({**inputs, **env})
+
     base = at({})
     total = np.zeros(np.shape(base))
     with np.errstate(all="ignore"):
@@ -267,8 +285,9 @@ def as_handed(value: np.ndarray, dtype: str) -> np.ndarray:
     return numeric(array.astype(dtype))
 
 
-def drawn(adapter: Adapter, sample: Callable[[dict[str, Any]], Any], params: dict[str, np.ndarray],
-          dtype: str) -> np.ndarray:
+def drawn(
+    adapter: Adapter, sample: Callable[[dict[str, Any]], Any], params: dict[str, np.ndarray], dtype: str
+) -> np.ndarray:
     """A framework's own samples as its job's regime draws them: the primal output of the sampler's VJP. Drawn
     outside the regime they could be other numbers than the gradient saw: TF's stateless samplers draw otherwise
     under XLA, from the same seed."""
@@ -277,14 +296,20 @@ def drawn(adapter: Adapter, sample: Callable[[dict[str, Any]], Any], params: dic
     return samples
 
 
-def for_framework(refs: dict[str, Reference], framework: str, versions: dict[str, str],
-                  dtype: str) -> dict[str, Reference]:
+def for_framework(
+    refs: dict[str, Reference], framework: str, versions: dict[str, str], dtype: str
+) -> dict[str, Reference]:
     """The references with, for each gradient, the framework's convention that applies here (if any)."""
     out = {}
     for name, ref in refs.items():
-        chosen = next((c for c in ref.conventions.get(framework, [])
-                       if c.convention.applies(dtype) and version_matches(c.convention.versions,
-                                                                          versions.get(framework))), None)
+        chosen = next(
+            (
+                c
+                for c in ref.conventions.get(framework, [])
+                if c.convention.applies(dtype) and version_matches(c.convention.versions, versions.get(framework))
+            ),
+            None,
+        )
         out[name] = replace(ref, convention=chosen)
     return out
 
@@ -322,8 +347,9 @@ def probe(path: Path, what: str, run: Callable[[], T]) -> T:
 Oracle = oracle.Estimate | tuple[np.ndarray | None, np.ndarray | None]
 
 
-def oracle_or_nothing(case: CaseBase, differences: Callable[[], Mapping[str, Oracle]],
-                      shapes: dict[str, Any]) -> Mapping[str, Oracle]:
+def oracle_or_nothing(
+    case: CaseBase, differences: Callable[[], Mapping[str, Oracle]], shapes: dict[str, Any]
+) -> Mapping[str, Oracle]:
     """The oracle's finite differences, unless the case turns the oracle off (a kink, a singular point)."""
     if case.oracle:
         return differences()
@@ -348,29 +374,43 @@ def values(case: CaseBase, prefix: str, names) -> dict[str, np.ndarray]:
     return {name: v.astype(np.complex128) for name, v in found.items()} if case.complex else found
 
 
-def references(case: CaseBase, env: dict[str, Any], expected_env: dict[str, np.ndarray],
-               fd: Mapping[str, Oracle], expected: dict[str, Expectation] | None = None) -> dict[str, Reference]:
+def references(
+    case: CaseBase,
+    env: dict[str, Any],
+    expected_env: dict[str, np.ndarray],
+    fd: Mapping[str, Oracle],
+    expected: dict[str, Expectation] | None = None,
+) -> dict[str, Reference]:
     """`env` gives each gradient's shape (an array or a shape tuple); `fd` the oracle, or (None, None);
     `expected` the gradients' expectations (default: the case's `expected`)."""
     expected = getattr(case, "expected", {}) if expected is None else expected
     refs = {}
     for name, found in fd.items():
         shape = env[name] if isinstance(env[name], tuple) or env[name] is None else np.shape(env[name])
-        ref = Reference(oracle=found.estimate, oracle_bound=found.bound, oracle_abstains=found.abstains) \
-            if isinstance(found, oracle.Estimate) else Reference(oracle=found[0], oracle_bound=found[1])
+        ref = (
+            Reference(oracle=found.estimate, oracle_bound=found.bound, oracle_abstains=found.abstains)
+            if isinstance(found, oracle.Estimate)
+            else Reference(oracle=found[0], oracle_bound=found[1])
+        )
         spec = expected.get(name)
         if spec is not None:
+
             def value(key: str, shape: Any = shape) -> np.ndarray:
                 evaluated = oracle.evaluate(case.expr(key), expected_env)
                 return evaluated if shape is None else np.broadcast_to(evaluated, shape).copy()
+
             ref.status = spec.status
             if spec.value is not None:
                 ref.expected = value(f"expected.{name}")
                 if "status" not in spec.model_fields_set and not np.any(ref.expected):
                     ref.status = Expect.ZERO  # a stated zero is zero in any representation; `status: value` is not
-            ref.conventions = {fw: [ConventionRef(c, value(f"expected.{name}.{fw}.{i}") if c.value is not None
-                                                  else None) for i, c in enumerate(entries)]
-                               for fw, entries in spec.conventions_for().items()}
+            ref.conventions = {
+                fw: [
+                    ConventionRef(c, value(f"expected.{name}.{fw}.{i}") if c.value is not None else None)
+                    for i, c in enumerate(entries)
+                ]
+                for fw, entries in spec.conventions_for().items()
+            }
         if isinstance(shape, tuple) and 0 in shape and ref.status == Expect.VALUE:
             ref.status = Expect.ZERO  # no elements: an empty array, None and a symbolic zero say the same
         refs[name] = ref

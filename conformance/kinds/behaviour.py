@@ -1,4 +1,5 @@
 """behaviour: a named scenario, written in each adapter in that framework's idiom."""
+
 from __future__ import annotations
 
 from typing import Any, Literal
@@ -31,16 +32,21 @@ class BehaviourCase(CaseBase):
     """
 
     kind: Literal["behaviour"] = Field(description="a named scenario in each framework's own idiom")
-    scenario: str = Field(pattern=r"^[a-z][a-z0-9_]*$",
-                          description="names the method scenario_<name> that each adapter implements")
+    scenario: str = Field(
+        pattern=r"^[a-z][a-z0-9_]*$", description="names the method scenario_<name> that each adapter implements"
+    )
     outcomes: dict[str, Outcome | list[Outcome]] = Field(
-        description="per framework: what the naive idiom does; a list for several version ranges")
+        description="per framework: what the naive idiom does; a list for several version ranges"
+    )
     expected: dict[str, Expectation] = Field(
-        default_factory=dict, description="per value the scenario observes, what it should be (conventions per "
-                                          "framework where they differ by design)")
+        default_factory=dict,
+        description="per value the scenario observes, what it should be (conventions per "
+        "framework where they differ by design)",
+    )
     oracle: bool = Field(False, description="always false: a scenario is not a function to difference")
-    oracle_why: str | None = Field("a behaviour is a scenario, not a function: nothing to difference",
-                                   description="why the oracle is off")
+    oracle_why: str | None = Field(
+        "a behaviour is a scenario, not a function: nothing to difference", description="why the oracle is off"
+    )
 
     def outcomes_for(self, framework: str) -> list[Outcome]:
         spec = self.outcomes.get(framework, [])
@@ -83,8 +89,7 @@ def declared_error(case: BehaviourCase, framework: str, versions: dict[str, str]
 
 
 def expected_outcome(case: BehaviourCase, framework: str, versions: dict[str, str]) -> Outcome | None:
-    return next((o for o in case.outcomes_for(framework) if version_matches(o.versions, versions.get(framework))),
-                None)
+    return next((o for o in case.outcomes_for(framework) if version_matches(o.versions, versions.get(framework))), None)
 
 
 KIND = Kind(BehaviourCase, compute, reference, check, declared_error, regimes=False)

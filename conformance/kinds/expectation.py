@@ -9,6 +9,7 @@ mean and standard error. The engine judges |mean - exact| <= k standard
 errors (plus the tolerance rule's floor); under normality of the mean that
 misses a right gradient with probability 2 * norm.sf(k) per element.
 """
+
 from __future__ import annotations
 
 import math
@@ -41,7 +42,7 @@ from conformance.model import CaseBase, Expectation, ExprAt, Value, check_size, 
 QUAD_LEVEL = 7
 #: nodes of one element's E[f(x)], for the oracle's budget: scipy's tanhsinh evaluates 16 * 2**level + 3 nodes
 #: (measured), in each of at most two pieces of the range
-QUAD_POINTS = 2 * (16 * 2 ** QUAD_LEVEL + 3)
+QUAD_POINTS = 2 * (16 * 2**QUAD_LEVEL + 3)
 #: what one of tanhsinh's QUAD_LEVEL + 1 iterations costs beyond its nodes, in element operations: its own
 #: bookkeeping and scipy's argument checks in the density, about 0.3 ms (measured)
 QUAD_ITERATION_WORK = 100 * expr.NODE_WORK
@@ -63,14 +64,16 @@ def _univariate(params: tuple[str, ...], frozen: Callable[[dict[str, Any]], Any]
     def draw(rng: np.random.Generator, n: int, p: dict[str, np.ndarray]) -> np.ndarray:
         batch = np.broadcast_shapes(*(np.shape(v) for v in p.values()))
         return np.asarray(frozen(p).rvs(size=(n, *batch), random_state=rng))
+
     return Law(params, frozen, draw)
 
 
 LAWS: dict[str, Law] = {
     "Normal": _univariate(("loc", "scale"), lambda p: stats.norm(p["loc"], p["scale"])),
     "Gamma": _univariate(("concentration", "rate"), lambda p: stats.gamma(p["concentration"], scale=1 / p["rate"])),
-    "Beta": _univariate(("concentration1", "concentration0"),
-                        lambda p: stats.beta(p["concentration1"], p["concentration0"])),
+    "Beta": _univariate(
+        ("concentration1", "concentration0"), lambda p: stats.beta(p["concentration1"], p["concentration0"])
+    ),
     "StudentT": _univariate(("df", "loc", "scale"), lambda p: stats.t(p["df"], p["loc"], p["scale"])),
     "Dirichlet": Law(("concentration",), None, lambda rng, n, p: rng.dirichlet(p["concentration"], n)),
 }
@@ -106,23 +109,31 @@ class MonteCarlo:
 class ExpectationCase(CaseBase):
     """d/dtheta E[sum f(x)] over x drawn from a family, from n draws of each framework's own sampler."""
 
-    kind: Literal["expectation"] = Field(description="the gradient of an expectation, from each framework's own "
-                                                     "draws, judged within k standard errors")
+    kind: Literal["expectation"] = Field(
+        description="the gradient of an expectation, from each framework's own draws, judged within k standard errors"
+    )
     family: str = Field(description="the family: Normal, Gamma, Beta, StudentT or Dirichlet")
     params: dict[str, Value] = Field(description="the family's parameters, differentiated")
-    statistic: str = Field(description="f(x) for one draw x, elementwise (an expression in x keeping x's shape, "
-                                       "e.g. x**2, abs(x), x * [0, 1, 0]); its sum is the quantity whose "
-                                       "expectation is differentiated")
+    statistic: str = Field(
+        description="f(x) for one draw x, elementwise (an expression in x keeping x's shape, "
+        "e.g. x**2, abs(x), x * [0, 1, 0]); its sum is the quantity whose "
+        "expectation is differentiated"
+    )
     estimator: Literal["path", "score"] = Field(
-        "path", description="path: differentiate f(x) through the sampler (reparameterized or implicit); "
-                            "score: f(x) * d log p(x)/dtheta with x held fixed (REINFORCE; univariate families, "
-                            "through the adapter's log_prob)")
+        "path",
+        description="path: differentiate f(x) through the sampler (reparameterized or implicit); "
+        "score: f(x) * d log p(x)/dtheta with x held fixed (REINFORCE; univariate families, "
+        "through the adapter's log_prob)",
+    )
     draws: int = Field(4000, ge=2, description="how many draws n the mean is taken over")
     seed: int = Field(0, description="the seed of each framework's own sampler")
-    k: float = Field(4.0, gt=0, description="standard errors allowed: a right gradient fails with probability "
-                                            "2 norm.sf(k) per element (k = 4: 6.3e-5)")
-    expected: dict[str, Expectation] = Field(
-        description="per parameter, d/dtheta E[sum f(x)], derived in closed form")
+    k: float = Field(
+        4.0,
+        gt=0,
+        description="standard errors allowed: a right gradient fails with probability "
+        "2 norm.sf(k) per element (k = 4: 6.3e-5)",
+    )
+    expected: dict[str, Expectation] = Field(description="per parameter, d/dtheta E[sum f(x)], derived in closed form")
 
     #: the case's params by name, and n (the number of draws)
     expected_extra_names: ClassVar[frozenset[str]] = frozenset({"n"})
@@ -131,24 +142,38 @@ class ExpectationCase(CaseBase):
         return self._shapes("params", self.params)
 
     def compile(self) -> None:
-        law = compile_family_params(self, self.family, self.params, LAWS, "no expectation support for family",
-                                    lambda law: law.params)
+        law = compile_family_params(
+            self, self.family, self.params, LAWS, "no expectation support for family", lambda law: law.params
+        )
         self._compile("statistic", ("statistic",), self.statistic, frozenset({"x"}))
         if law.scipy is None and self.oracle:
-            raise ExprAt(("oracle",), expr.ExprError(
-                f"{self.family} has no quadrature oracle: set oracle: false and derive the expected value"))
+            raise ExprAt(
+                ("oracle",),
+                expr.ExprError(
+                    f"{self.family} has no quadrature oracle: set oracle: false and derive the expected value"
+                ),
+            )
         if self.estimator == "score" and law.scipy is None:
-            raise ExprAt(("estimator",), expr.ExprError(
-                f"the score estimator needs a univariate family; {self.family} is multivariate"))
+            raise ExprAt(
+                ("estimator",),
+                expr.ExprError(f"the score estimator needs a univariate family; {self.family} is multivariate"),
+            )
         self._compile_expected(self.expected, frozenset(self.params), frozenset(self.params))
         shapes = self._shapes("params", self.params)
-        draws = probe(("params",), f"{self.family} cannot take these params",
-                      lambda: law.draw(np.random.default_rng(self.seed), 2, values(self, "params", self.params)))
+        draws = probe(
+            ("params",),
+            f"{self.family} cannot take these params",
+            lambda: law.draw(np.random.default_rng(self.seed), 2, values(self, "params", self.params)),
+        )
         statistic = self._measure("statistic", ("statistic",), {"x": draws.shape})
         if statistic.shape != draws.shape:
-            raise ExprAt(("statistic",), expr.ExprError(
-                f"the statistic gives {expr.describe(statistic.shape)} for draws of {expr.describe(draws.shape)}: "
-                "it must keep each draw's shape (elementwise in x, no sums over draws)"))
+            raise ExprAt(
+                ("statistic",),
+                expr.ExprError(
+                    f"the statistic gives {expr.describe(statistic.shape)} for draws of {expr.describe(draws.shape)}: "
+                    "it must keep each draw's shape (elementwise in x, no sums over draws)"
+                ),
+            )
         check_size(("draws",), f"{self.draws:,} draws of {draws[0].size:,} elements", self.draws * draws[0].size)
         self._check_expected(self.expected, shapes, {**shapes, "n": ()})
         elements = sum(map(math.prod, shapes.values()))
@@ -156,8 +181,11 @@ class ExpectationCase(CaseBase):
         nodes = self._measure("statistic", ("statistic",), {"x": (batch * QUAD_POINTS, *draws.shape[1:])})
         # one E[f] over the batch: the statistic at every node (each on a whole draw), the density at every node,
         # and tanhsinh's iterations
-        self._check_oracle(("params",), 6 * elements, nodes.work + batch * QUAD_POINTS * SPECIAL_WORK
-                           + (QUAD_LEVEL + 1) * QUAD_ITERATION_WORK)
+        self._check_oracle(
+            ("params",),
+            6 * elements,
+            nodes.work + batch * QUAD_POINTS * SPECIAL_WORK + (QUAD_LEVEL + 1) * QUAD_ITERATION_WORK,
+        )
 
 
 def _tiled(params: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
@@ -190,11 +218,14 @@ def _compute(case: ExpectationCase, adapter: Adapter, dtype: str) -> Computed:
     if case.estimator == "score":
         x = adapter.array(samples, dtype)
         f = statistic.evaluate({"x": x}, ops)
+
         def estimate(p: dict[str, Any]) -> Any:
             return total(f * adapter.log_prob(case.family, p, x))
     else:
+
         def estimate(p: dict[str, Any]) -> Any:
             return total(statistic.evaluate({"x": draw(p)}, ops))
+
     # its output is a Monte Carlo sum over the framework's own draws: no oracle (E[f] is the gradient's judge, within
     # k standard errors); the direct call, from the same seed, must compute the same sum
     out, per_draw = adapter.vjp(estimate, params, dtype, None)
@@ -250,8 +281,14 @@ def _expectation(case: ExpectationCase, law: Law, params: dict[str, np.ndarray])
         return np.where(density == 0, 0.0, value)  # outside the support: nothing, whatever f gives there
 
     empty = a == b
-    part = integrate.tanhsinh(integrand, np.where(empty, 0.0, a), np.where(empty, 1.0, b),
-                              args=(element.astype(np.float64),), minlevel=QUAD_LEVEL, maxlevel=QUAD_LEVEL)
+    part = integrate.tanhsinh(
+        integrand,
+        np.where(empty, 0.0, a),
+        np.where(empty, 1.0, b),
+        args=(element.astype(np.float64),),
+        minlevel=QUAD_LEVEL,
+        maxlevel=QUAD_LEVEL,
+    )
     tight = np.asarray(part.error) <= 1e-12 * np.maximum(np.abs(part.integral), 1.0)
     pieces = np.where(empty, 0.0, np.where(tight, part.integral, np.nan))  # unconverged: the oracle abstains
     return (pieces[:size] + pieces[size:]).reshape(batch)
@@ -270,7 +307,8 @@ def _oracle(case: ExpectationCase, params: dict[str, np.ndarray]) -> dict[str, O
         if len(_ORACLE) >= _ORACLE_CASES:
             _ORACLE.pop(next(iter(_ORACLE)))
         _ORACLE[key] = oracle_or_nothing(
-            case, lambda: oracle.differences(lambda p: _expectation(case, law, p), params), params)
+            case, lambda: oracle.differences(lambda p: _expectation(case, law, p), params), params
+        )
     return {name: _copied(found) for name, found in _ORACLE[key].items()}
 
 

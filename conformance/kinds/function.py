@@ -4,6 +4,7 @@ vjp (with a cotangent), grad (a scalar output), jvp (forward mode along a
 tangent, also rebuilt from reverse-mode VJPs), hvp (Hessian times a tangent).
 They share one model, so they live in one module.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -60,17 +61,23 @@ class Sample(Strict):
     function where it calls it otherwise); its divergences are added to the case's; everything else is the case's.
     """
 
-    name: str = Field(pattern=rf"^{SAMPLE_NAME}$", max_length=SAMPLE_NAME_LENGTH,
-                      description="unique in the case, identifier-like (lower case, digits, '_'): the case id "
-                                  "becomes <id>[<name>]")
+    name: str = Field(
+        pattern=rf"^{SAMPLE_NAME}$",
+        max_length=SAMPLE_NAME_LENGTH,
+        description="unique in the case, identifier-like (lower case, digits, '_'): the case id becomes <id>[<name>]",
+    )
     why: str | None = Field(None, description="what is special here, appended to the case's why")
     inputs: dict[str, Input] = Field(default_factory=dict, description="inputs that differ from the case's")
-    function: str | None = Field(None, description="this sample's expression, where it calls the case's function "
-                                                   "otherwise (an axis, an option: OpInfo's per-sample arguments)")
+    function: str | None = Field(
+        None,
+        description="this sample's expression, where it calls the case's function "
+        "otherwise (an axis, an option: OpInfo's per-sample arguments)",
+    )
     cotangent: Value | None = Field(None, description="vjp: this sample's cotangent (its output's shape)")
     tangent: dict[str, Value] | None = Field(None, description="jvp and hvp: tangents that differ from the case's")
-    expected: dict[str, Expectation] = Field(default_factory=dict,
-                                             description="per input, this sample's expectation (replaces the case's)")
+    expected: dict[str, Expectation] = Field(
+        default_factory=dict, description="per input, this sample's expectation (replaces the case's)"
+    )
     divergences: list[Divergence] = Field(default_factory=list, description="known bugs at this sample")
     dtypes: list[Dtype] | None = Field(None, description="the dtypes this sample runs in (default: the case's)")
     tolerance: dict[Dtype, Tolerance] | None = Field(None, description="this sample's tolerances, per dtype")
@@ -89,22 +96,29 @@ class FunctionCase(CaseBase):
 
     kind: Literal["vjp", "grad", "jvp", "hvp"] = Field(
         description="vjp: a VJP with a cotangent; grad: the gradient of a scalar function; jvp: forward mode along "
-                    "a tangent; hvp: a Hessian-vector product")
+        "a tangent; hvp: a Hessian-vector product"
+    )
     inputs: dict[str, Input] = Field(
         description="name -> value (a number, a list or an expression of constants): the function is "
-                    "differentiated with respect to each; or name -> {value, dtype: int32 | int64 | bool}: data "
-                    "(indices, a mask), handed over in that dtype and not differentiated")
+        "differentiated with respect to each; or name -> {value, dtype: int32 | int64 | bool}: data "
+        "(indices, a mask), handed over in that dtype and not differentiated"
+    )
     function: str = Field(description="an expression of the inputs in the case language")
-    cotangent: Value | None = Field(None, description="vjp only: the vector the Jacobian is multiplied by, of the "
-                                                      "function's output shape")
+    cotangent: Value | None = Field(
+        None, description="vjp only: the vector the Jacobian is multiplied by, of the function's output shape"
+    )
     tangent: dict[str, Value] | None = Field(None, description="jvp and hvp: the direction, per input")
     expected: dict[str, Expectation] = Field(
-        default_factory=dict, description="per input (for jvp: `jvp`), what its gradient should be; a gradient "
-                                          "left out is judged by the oracle alone")
+        default_factory=dict,
+        description="per input (for jvp: `jvp`), what its gradient should be; a gradient "
+        "left out is judged by the oracle alone",
+    )
     samples: list[Sample] = Field(
-        default_factory=list, min_length=1,  # `samples: []` would make the case vanish: no case and no error
+        default_factory=list,
+        min_length=1,  # `samples: []` would make the case vanish: no case and no error
         description="named points, each judged on its own as the case <id>[<name>] (the loader expands them); the "
-                    "case's own inputs are then their defaults")
+        "case's own inputs are then their defaults",
+    )
 
     _data: dict[str, np.ndarray] = PrivateAttr(default_factory=dict)
 
@@ -141,8 +155,9 @@ class FunctionCase(CaseBase):
             if not self.tangent:
                 raise ExprAt(("kind",), expr.ExprError(f"a {self.kind} case needs a tangent (one per input)"))
             if set(self.tangent) != set(self.variables):
-                raise ExprAt(("tangent",), expr.ExprError("the tangent must name every floating-point input, and "
-                                                          "only those"))
+                raise ExprAt(
+                    ("tangent",), expr.ExprError("the tangent must name every floating-point input, and only those")
+                )
         elif self.tangent is not None:
             raise ExprAt(("tangent",), expr.ExprError(f"a {self.kind} case takes no tangent"))
         for name, value in self.inputs.items():
@@ -176,12 +191,20 @@ class FunctionCase(CaseBase):
             return
         self._complex_output = bool(np.iscomplexobj(value))
         if self.kind == "grad" and self._complex_output:
-            raise ExprAt(("function",), expr.ExprError(
-                "a grad case differentiates a real loss, and this function's value is complex: take real(), imag() "
-                "or abs() of it (or use kind vjp, whose loss is Re(sum(conj(cotangent) * f)))"))
+            raise ExprAt(
+                ("function",),
+                expr.ExprError(
+                    "a grad case differentiates a real loss, and this function's value is complex: take real(), imag() "
+                    "or abs() of it (or use kind vjp, whose loss is Re(sum(conj(cotangent) * f)))"
+                ),
+            )
         if self.cotangent is not None and self.expr("cotangent").complex and not self._complex_output:
-            raise ExprAt(("cotangent",), expr.ExprError(
-                "a complex cotangent for a function whose value is real: the cotangent has the output's dtype"))
+            raise ExprAt(
+                ("cotangent",),
+                expr.ExprError(
+                    "a complex cotangent for a function whose value is real: the cotangent has the output's dtype"
+                ),
+            )
 
     def _compile_data(self, name: str, value: DataInput) -> None:
         """A data input's array; one asked to be differentiated needs a status to judge its answer by."""
@@ -191,13 +214,19 @@ class FunctionCase(CaseBase):
             raise ExprAt(("inputs", name, "value"), expr.ExprError(str(err))) from None
         if value.differentiate:
             if self.kind not in ("vjp", "grad"):
-                raise ExprAt(("inputs", name, "differentiate"), expr.ExprError(
-                    f"only a vjp or grad case can ask for the gradient of {value.dtype} data"))
+                raise ExprAt(
+                    ("inputs", name, "differentiate"),
+                    expr.ExprError(f"only a vjp or grad case can ask for the gradient of {value.dtype} data"),
+                )
             spec = self.expected.get(name)
             if spec is None or spec.status == Expect.VALUE:
-                raise ExprAt(("inputs", name, "differentiate"), expr.ExprError(
-                    f"{value.dtype} data asked to be differentiated needs an expected status (disconnected, "
-                    "error or zero): there is no derivative with respect to it, nor an oracle"))
+                raise ExprAt(
+                    ("inputs", name, "differentiate"),
+                    expr.ExprError(
+                        f"{value.dtype} data asked to be differentiated needs an expected status (disconnected, "
+                        "error or zero): there is no derivative with respect to it, nor an oracle"
+                    ),
+                )
 
     def _input_shapes(self) -> dict[str, expr.Shape]:
         return {**self._shapes("inputs", self.variables), **{n: a.shape for n, a in self._data.items()}}
@@ -218,21 +247,33 @@ class FunctionCase(CaseBase):
         shapes = self._input_shapes()
         out = self._measure("function", ("function",), shapes)
         if self.kind in ("grad", "hvp") and out.shape != ():
-            raise ExprAt(("function",), expr.ExprError(
-                f"a {self.kind} case's function gives a scalar, this one {expr.describe(out.shape)}"
-                + (" (for a vector output, use kind vjp with a cotangent)" if self.kind == "grad" else "")))
+            raise ExprAt(
+                ("function",),
+                expr.ExprError(
+                    f"a {self.kind} case's function gives a scalar, this one {expr.describe(out.shape)}"
+                    + (" (for a vector output, use kind vjp with a cotangent)" if self.kind == "grad" else "")
+                ),
+            )
         if self.cotangent is not None:
             got = self._measure("cotangent", ("cotangent",), {}).shape
             if got != out.shape:
-                raise ExprAt(("cotangent",), expr.ExprError(
-                    f"the cotangent has {expr.describe(got)}, the function's output {expr.describe(out.shape)}: "
-                    "they must be the same"))
+                raise ExprAt(
+                    ("cotangent",),
+                    expr.ExprError(
+                        f"the cotangent has {expr.describe(got)}, the function's output {expr.describe(out.shape)}: "
+                        "they must be the same"
+                    ),
+                )
         for name in self.tangent or {}:
             got = self._measure(f"tangent.{name}", ("tangent", name), {}).shape
             if got != shapes[name]:
-                raise ExprAt(("tangent", name), expr.ExprError(
-                    f"the tangent has {expr.describe(got)}, the input {expr.describe(shapes[name])}: "
-                    "they must be the same"))
+                raise ExprAt(
+                    ("tangent", name),
+                    expr.ExprError(
+                        f"the tangent has {expr.describe(got)}, the input {expr.describe(shapes[name])}: "
+                        "they must be the same"
+                    ),
+                )
         self._check_expected(self.expected, {"jvp": out.shape} if self.kind == "jvp" else shapes, shapes)
         elements = sum(math.prod(shapes[name]) for name in self.variables)
         evaluations = {"jvp": 7, "hvp": 12 * elements}.get(self.kind, 6 * elements * (2 if self.complex else 1) + 1)
@@ -265,11 +306,13 @@ def expand_samples(item: dict[str, Any]) -> list[tuple[str, dict[str, Any], Call
 
 def _in_sample(sample: dict[str, Any], i: int) -> Callable[[Path], Path]:
     """Where a path of the expanded case is written: in sample `i` where the sample gives it, else in the case."""
+
     def where(path: Path) -> Path:
         key = path[0] if path else None
         named = key in ("inputs", "tangent", "expected")
         own = key in sample and (not named or (len(path) > 1 and path[1] in sample[key]))
         return ("samples", i, *path) if own else path
+
     return where
 
 
@@ -280,8 +323,7 @@ def compute(case: FunctionCase, adapter: Adapter, dtype: str) -> Computed:
     held = {name: adapter.array(value, value.dtype.name) for name, value in data.items()}
     ops, function = adapter.ops(dtype), case.expr("function")
     # the tree and the data held are the whole program
-    fn = Program(f"{dtype} {function.tree!r} {_fingerprint(data)}",
-                 lambda env: function.evaluate({**held, **env}, ops))
+    fn = Program(f"{dtype} {function.tree!r} {_fingerprint(data)}", lambda env: function.evaluate({**held, **env}, ops))
     if case.kind == "jvp":
         return _compute_jvp(case, adapter, dtype, fn, inputs)
     if case.kind == "hvp":
@@ -305,8 +347,10 @@ def primal_reference(case: FunctionCase, dtype: str, details: dict[str, Any] | N
 def primal_rounding(case: FunctionCase, dtype: str, details: dict[str, Any] | None = None) -> np.ndarray:
     """f's rounding scale where its terms cancel (`base.rounding_scale`), its data held as it is."""
     function, data = case.expr("function"), case.data
-    return rounding_scale(lambda env: oracle.evaluate(function, {**data, **env}),
-                          {k: as_handed(v, dtype) for k, v in values(case, "inputs", case.variables).items()})
+    return rounding_scale(
+        lambda env: oracle.evaluate(function, {**data, **env}),
+        {k: as_handed(v, dtype) for k, v in values(case, "inputs", case.variables).items()},
+    )
 
 
 def _cotangent(case: FunctionCase) -> np.ndarray | None:
@@ -323,10 +367,12 @@ def reference(case: FunctionCase, details: dict[str, Any] | None = None) -> dict
     return {name: replace(ref, normwise_size=size) for name, ref in _references(case, inputs, data, size).items()}
 
 
-def _references(case: FunctionCase, inputs: dict[str, np.ndarray], data: dict[str, np.ndarray],
-                normwise_size: int) -> dict[str, Reference]:
+def _references(
+    case: FunctionCase, inputs: dict[str, np.ndarray], data: dict[str, np.ndarray], normwise_size: int
+) -> dict[str, Reference]:
     def function(env):
         return oracle.evaluate(case.expr("function"), {**data, **env})
+
     if case.kind == "jvp":
         tangent = values(case, "tangent", case.tangent)
         fd = oracle_or_nothing(case, lambda: {"jvp": oracle.directional(function, inputs, tangent)}, {"jvp": ()})
@@ -335,12 +381,12 @@ def _references(case: FunctionCase, inputs: dict[str, np.ndarray], data: dict[st
         return {name: refs["jvp"] for name in JVP_OUTPUTS}
     if case.kind == "hvp":
         tangent = values(case, "tangent", case.tangent)
-        fd = oracle_or_nothing(case, lambda: oracle.hessian_vector(lambda env: np.sum(function(env)), inputs,
-                                                                   tangent), inputs)
+        fd = oracle_or_nothing(
+            case, lambda: oracle.hessian_vector(lambda env: np.sum(function(env)), inputs, tangent), inputs
+        )
         per_input = references(case, inputs, inputs, fd)
         # every composition of an input's H v is one quantity: siblings, and what a mark naming the input covers
-        return {name: replace(per_input[of], siblings=f"H v for {of}", of=of)
-                for name, of in _hvp_inputs(case).items()}
+        return {name: replace(per_input[of], siblings=f"H v for {of}", of=of) for name, of in _hvp_inputs(case).items()}
     found = oracle.differences(weighted_terms(case), inputs, normwise_size) if case.oracle else {}
     given: dict[str, Oracle] = {name: found[name] if found else (None, None) for name in inputs}
     asked = {name: data[name] for name in case.differentiated() if name in data}
@@ -378,6 +424,7 @@ def weighted_terms(case: FunctionCase) -> Callable[[dict[str, np.ndarray]], np.n
 
     def f(env: dict[str, np.ndarray]) -> np.ndarray:
         return np.real(weights * oracle.evaluate(function, {**data, **env}))
+
     return f
 
 
@@ -403,16 +450,25 @@ def _compute_jvp(case: FunctionCase, adapter: Adapter, dtype: str, fn, inputs: d
             _, grads = adapter.vjp(fn, inputs, dtype, basis)
             failed = [g for g in grads.values() if g.status == ERROR]
             if failed:
-                return Computed({"jvp": forward, "jvp_reverse": Gradient(ERROR, error=failed[0].error)},
-                                primal=under_ad)
-            row += part * sum((float(np.real(np.sum(np.conj(np.asarray(g.value)) * tangent[name])))
-                               for name, g in grads.items() if g.status == VALUE), 0.0)
+                return Computed(
+                    {"jvp": forward, "jvp_reverse": Gradient(ERROR, error=failed[0].error)}, primal=under_ad
+                )
+            row += part * sum(
+                (
+                    float(np.real(np.sum(np.conj(np.asarray(g.value)) * tangent[name])))
+                    for name, g in grads.items()
+                    if g.status == VALUE
+                ),
+                0.0,
+            )
         rows.append(row)
     typed = np.asarray(rows, np.dtype(complex_dtype(dtype) if complex_out else CARRIER.get(dtype, real_dtype(dtype))))
     typed = typed.reshape(shape)
-    return Computed({"jvp": forward, "jvp_reverse": Gradient(VALUE, typed, representation="from VJPs")},
-                    primal=under_ad)
+    return Computed(
+        {"jvp": forward, "jvp_reverse": Gradient(VALUE, typed, representation="from VJPs")}, primal=under_ad
+    )
 
 
-KIND = Kind(FunctionCase, compute, reference, primal_reference=primal_reference, primal_rounding=primal_rounding,
-            shapes=shapes)
+KIND = Kind(
+    FunctionCase, compute, reference, primal_reference=primal_reference, primal_rounding=primal_rounding, shapes=shapes
+)

@@ -1,4 +1,5 @@
 """implicit: dx/dparam of the framework's own sample x, against the implicit function theorem on the CDF."""
+
 from __future__ import annotations
 
 import math
@@ -34,23 +35,28 @@ class ImplicitCase(CaseBase):
 
     kind: Literal["implicit"] = Field(description="d sample / d parameter, against the implicit function theorem")
     family: str = Field(description="the family: Gamma, Beta, StudentT or Dirichlet")
-    params: dict[str, Value] = Field(description="the family's parameters, differentiated; vectors of length m "
-                                                 "draw m independent samples")
+    params: dict[str, Value] = Field(
+        description="the family's parameters, differentiated; vectors of length m draw m independent samples"
+    )
     seed: int = Field(0, description="the seed of each framework's own sampler")
     expected: dict[str, Expectation] = Field(
-        default_factory=dict, description="per parameter, a property of its gradient; expressions may use x (the "
-                                          "framework's samples)")
+        default_factory=dict,
+        description="per parameter, a property of its gradient; expressions may use x (the framework's samples)",
+    )
     expected_extra_names: ClassVar[frozenset[str]] = frozenset({"x"})
 
     def gradient_shapes(self) -> dict[str, expr.Shape]:
         return self._shapes("params", self.params)
 
     def compile(self) -> None:
-        family = compile_family_params(self, self.family, self.params, IMPLICIT,
-                                       "no implicit reparameterization for", lambda family: family.params)
+        family = compile_family_params(
+            self, self.family, self.params, IMPLICIT, "no implicit reparameterization for", lambda family: family.params
+        )
         if family.cdf is None and self.oracle:
-            raise ExprAt(("oracle",), expr.ExprError(
-                f"{self.family} has no per-sample CDF oracle: set oracle: false and check properties"))
+            raise ExprAt(
+                ("oracle",),
+                expr.ExprError(f"{self.family} has no per-sample CDF oracle: set oracle: false and check properties"),
+            )
         self._compile_expected(self.expected, frozenset(self.params), frozenset(self.params))
         shapes = self._shapes("params", self.params)
         try:
@@ -66,14 +72,19 @@ class ImplicitCase(CaseBase):
 def _compute_implicit(case: ImplicitCase, adapter: Adapter, dtype: str) -> Computed:
     params = values(case, "params", case.params)
     shape = (1, *np.broadcast_shapes(*(np.shape(v) for v in params.values())))
+
     # the VJP with a cotangent of ones is d sum(x) / dtheta, and its primal output is the samples themselves:
     # one draw, so the gradient and the samples the oracle is evaluated at cannot come from different draws
     def sample(p: dict[str, Any]) -> Any:
         return adapter.sample(case.family, p, 1, case.seed)
+
     samples, grads = adapter.vjp(sample, params, dtype, np.ones(shape))
     # its output is the framework's own random draw: no oracle; the direct call, from the same seed, must draw it
-    return Computed(grads, details={"samples": np.asarray(samples)},
-                    primal=primal(adapter, sample, params, dtype, samples, grads.values()))
+    return Computed(
+        grads,
+        details={"samples": np.asarray(samples)},
+        primal=primal(adapter, sample, params, dtype, samples, grads.values()),
+    )
 
 
 def reference(case: ImplicitCase, details: dict[str, Any] | None = None) -> dict[str, Reference]:

@@ -5,6 +5,7 @@ statistics), else SciPy's optimum of the same NumPy log-likelihood. A fit passes
 within the estimate tolerance of the reference: stated by the case, or for L-BFGS derived from its
 stopping rule (see `estimate_tolerance`).
 """
+
 from __future__ import annotations
 
 import math
@@ -56,23 +57,33 @@ class MleCase(CaseBase):
     family: str = Field(description="the likelihood: " + ", ".join(LIKELIHOODS))
     model: dict[str, str] = Field(
         description="the family's params as expressions of the parameters (and of X, with a design): "
-                    "log-parameters are spelled here, e.g. rate: exp(log_rate)")
-    design: Design | None = Field(None, description="a regression's design matrix X; the family's params then "
-                                                    "have one row per sample, and the data one draw at each")
+        "log-parameters are spelled here, e.g. rate: exp(log_rate)"
+    )
+    design: Design | None = Field(
+        None,
+        description="a regression's design matrix X; the family's params then "
+        "have one row per sample, and the data one draw at each",
+    )
     truth: dict[str, Value] = Field(description="parameter values the data are drawn at")
     parameters: dict[str, Value] = Field(description="initial values of the parameters")
     samples: int = Field(1000, ge=2, description="how many data points are drawn")
     seed: int = Field(0, description="the seed of the NumPy generator that draws the data")
     optimizer: Literal["lbfgs", "adam"] = Field("lbfgs", description="each framework's own L-BFGS or Adam")
     learning_rate: float | None = Field(None, gt=0, description="Adam's learning rate (Adam only)")
-    max_iterations: int = Field(200, ge=1, le=100_000,
-                                description="L-BFGS's iteration limit; Adam's number of steps (it takes them all)")
+    max_iterations: int = Field(
+        200, ge=1, le=100_000, description="L-BFGS's iteration limit; Adam's number of steps (it takes them all)"
+    )
     estimate_tolerance: float | None = Field(
-        None, gt=0, description="max |estimate - reference|; required for Adam, for L-BFGS derived from its "
-                                "stopping rule where not stated")
+        None,
+        gt=0,
+        description="max |estimate - reference|; required for Adam, for L-BFGS derived from its "
+        "stopping rule where not stated",
+    )
     expected: dict[str, Expectation] | None = Field(
-        None, description="closed-form MLE of each parameter, as expressions of the family's statistics; "
-                          "absent: the reference is SciPy's optimum of the NumPy log-likelihood")
+        None,
+        description="closed-form MLE of each parameter, as expressions of the family's statistics; "
+        "absent: the reference is SciPy's optimum of the NumPy log-likelihood",
+    )
 
     def gradient_shapes(self) -> dict[str, expr.Shape]:
         return self._shapes("parameters", self.parameters)
@@ -80,11 +91,17 @@ class MleCase(CaseBase):
     def compile(self) -> None:
         likelihood = LIKELIHOODS.get(self.family)
         if likelihood is None:
-            raise ExprAt(("family",), expr.ExprError(
-                f"no MLE support for family {self.family!r} (known: {', '.join(sorted(LIKELIHOODS))})"))
+            raise ExprAt(
+                ("family",),
+                expr.ExprError(f"no MLE support for family {self.family!r} (known: {', '.join(sorted(LIKELIHOODS))})"),
+            )
         if set(self.model) != set(likelihood.params):
-            raise ExprAt(("model",), expr.ExprError(
-                f"{self.family} model takes {', '.join(likelihood.params)}, got {', '.join(self.model)}"))
+            raise ExprAt(
+                ("model",),
+                expr.ExprError(
+                    f"{self.family} model takes {', '.join(likelihood.params)}, got {', '.join(self.model)}"
+                ),
+            )
         if set(self.truth) != set(self.parameters):
             raise ExprAt(("truth",), expr.ExprError("truth and parameters must name the same parameters"))
         if self.design is not None and DESIGN in self.parameters:
@@ -94,8 +111,10 @@ class MleCase(CaseBase):
         if self.optimizer == "adam" and self.learning_rate is None:
             raise ExprAt(("optimizer",), expr.ExprError("Adam takes a learning_rate"))
         if self.optimizer == "adam" and self.estimate_tolerance is None:
-            raise ExprAt(("optimizer",), expr.ExprError(
-                "Adam has no stopping rule to derive a tolerance from: state estimate_tolerance"))
+            raise ExprAt(
+                ("optimizer",),
+                expr.ExprError("Adam has no stopping rule to derive a tolerance from: state estimate_tolerance"),
+            )
         names = frozenset(self.parameters)
         for name in self.parameters:
             self._compile(f"truth.{name}", ("truth", name), self.truth[name], frozenset())
@@ -104,8 +123,12 @@ class MleCase(CaseBase):
             self._compile(f"model.{name}", ("model", name), source, names | _covariate_names(self))
         if self.expected is not None:
             if not likelihood.statistics:
-                raise ExprAt(("expected",), expr.ExprError(
-                    f"{self.family} has no closed-form MLE: leave out expected (the reference is SciPy's)"))
+                raise ExprAt(
+                    ("expected",),
+                    expr.ExprError(
+                        f"{self.family} has no closed-form MLE: leave out expected (the reference is SciPy's)"
+                    ),
+                )
             for name in names:
                 if name not in self.expected:
                     raise ExprAt(("expected",), expr.ExprError(f"no closed-form expectation for {name!r}"))
@@ -117,19 +140,25 @@ class MleCase(CaseBase):
         shapes = self._shapes("parameters", self.parameters)
         for name, shape in self._shapes("truth", self.truth).items():
             if shape != shapes[name]:
-                raise ExprAt(("truth", name), expr.ExprError(
-                    f"the truth has {expr.describe(shape)}, the initial value {expr.describe(shapes[name])}: "
-                    "they must be the same"))
+                raise ExprAt(
+                    ("truth", name),
+                    expr.ExprError(
+                        f"the truth has {expr.describe(shape)}, the initial value {expr.describe(shapes[name])}: "
+                        "they must be the same"
+                    ),
+                )
         covariates = {DESIGN: (2, self.design.columns)} if self.design is not None else {}
-        work = sum(self._measure(f"model.{name}", ("model", name), {**shapes, **covariates}).work
-                   for name in self.model)
+        work = sum(
+            self._measure(f"model.{name}", ("model", name), {**shapes, **covariates}).work for name in self.model
+        )
         likelihood = LIKELIHOODS[self.family]
 
         def two_samples() -> tuple[np.ndarray, dict[str, np.ndarray]]:
             drawn = _draw(self, 2)
             likelihood.log_prob(_model(self, {**drawn.truth, **drawn.covariates}), drawn.observed)
-            return drawn.observed, {name: np.asarray(stat(drawn.observed))
-                                    for name, stat in likelihood.statistics.items()}
+            return drawn.observed, {
+                name: np.asarray(stat(drawn.observed)) for name, stat in likelihood.statistics.items()
+            }
 
         data, stats = probe(("model",), f"{self.family} cannot take this model at the truth", two_samples)
         check_size(("samples",), f"{self.samples:,} samples of {data[0].size:,} elements", self.samples * data[0].size)
@@ -181,24 +210,40 @@ def _compute_mle(case: MleCase, adapter: Adapter, dtype: str) -> Computed:
     ops, observed = adapter.ops(dtype), adapter.array(drawn.observed, dtype)
     constants = {k: adapter.array(v, dtype) for k, v in drawn.covariates.items()}
     mean = ops.functions["mean"]
+
     def loss(env):
         return -mean(adapter.log_prob(case.family, _model(case, {**env, **constants}, ops), observed))
+
     out, grads = vjp_per_input(adapter, loss, drawn.initial, dtype, None)
     under_ad = primal(adapter, loss, drawn.initial, dtype, out, grads.values())
-    minimum = adapter.minimize(loss, drawn.initial, dtype,
-                               Optimizer(case.optimizer, case.max_iterations, case.learning_rate))
-    return Computed(grads, estimates=minimum.params,
-                    details={"dtype": dtype, "optimizer": case.optimizer, "loss": minimum.loss,
-                             "iterations": minimum.iterations, "history": minimum.history,
-                             "trajectory": minimum.trajectory}, primal=under_ad)
+    minimum = adapter.minimize(
+        loss, drawn.initial, dtype, Optimizer(case.optimizer, case.max_iterations, case.learning_rate)
+    )
+    return Computed(
+        grads,
+        estimates=minimum.params,
+        details={
+            "dtype": dtype,
+            "optimizer": case.optimizer,
+            "loss": minimum.loss,
+            "iterations": minimum.iterations,
+            "history": minimum.history,
+            "trajectory": minimum.trajectory,
+        },
+        primal=under_ad,
+    )
 
 
 def _primal_reference(case: MleCase, dtype: str, details: dict[str, Any]) -> np.ndarray:
     """The mean NLL at the initial parameters, in NumPy float64 with everything the framework was handed (the data,
     X, the parameters) rounded to the job's dtype as it was."""
     drawn = mle_data(case)
-    rounded = MleData(as_handed(drawn.observed, dtype), {k: as_handed(v, dtype) for k, v in drawn.covariates.items()},
-                      {k: as_handed(v, dtype) for k, v in drawn.initial.items()}, drawn.truth)
+    rounded = MleData(
+        as_handed(drawn.observed, dtype),
+        {k: as_handed(v, dtype) for k, v in drawn.covariates.items()},
+        {k: as_handed(v, dtype) for k, v in drawn.initial.items()},
+        drawn.truth,
+    )
     with np.errstate(all="ignore"):
         return np.asarray(_nll(case, rounded)(rounded.initial), np.float64)
 
@@ -206,8 +251,10 @@ def _primal_reference(case: MleCase, dtype: str, details: dict[str, Any]) -> np.
 def _nll(case: MleCase, drawn: MleData) -> Callable[[dict[str, Any]], float]:
     """The mean negative log-likelihood in NumPy float64, of the named parameters."""
     likelihood = LIKELIHOODS[case.family]
+
     def loss(env: dict[str, Any]) -> float:
         return -float(np.mean(likelihood.log_prob(_model(case, {**env, **drawn.covariates}), drawn.observed)))
+
     return loss
 
 
@@ -244,19 +291,26 @@ def _fit(case: MleCase) -> Fit:
     drawn = mle_data(case)
     loss = _nll(case, drawn)
     flat, unflatten = flatten(drawn.initial)
+
     def of(vector: np.ndarray) -> dict[str, np.ndarray]:
         return unflatten(vector, np.reshape)
+
     def gradient(vector: np.ndarray) -> np.ndarray:
         return flatten({k: g for k, (g, _) in oracle.finite_differences(loss, of(vector)).items()})[0]
+
     if case.expected is not None:
         stats = {name: stat(drawn.observed) for name, stat in LIKELIHOODS[case.family].statistics.items()}
-        estimates = {name: np.asarray(oracle.evaluate(case.expr(f"expected.{name}"), stats), np.float64)
-                     for name in case.parameters}
-        best = flatten({name: np.broadcast_to(estimates[name], np.shape(drawn.initial[name]))
-                        for name in drawn.initial})[0]
+        estimates = {
+            name: np.asarray(oracle.evaluate(case.expr(f"expected.{name}"), stats), np.float64)
+            for name in case.parameters
+        }
+        best = flatten(
+            {name: np.broadcast_to(estimates[name], np.shape(drawn.initial[name])) for name in drawn.initial}
+        )[0]
     else:  # BFGS from the frameworks' starting point, on the oracle's Richardson gradient (error ~1e-11)
-        result = optimize.minimize(lambda v: loss(of(v)), flat, jac=gradient, method="BFGS",
-                                   options={"gtol": 1e-10, "maxiter": 10_000})
+        result = optimize.minimize(
+            lambda v: loss(of(v)), flat, jac=gradient, method="BFGS", options={"gtol": 1e-10, "maxiter": 10_000}
+        )
         best = result.x
         estimates = of(best)
     hessian = np.zeros((best.size, best.size))
@@ -268,8 +322,12 @@ def _fit(case: MleCase) -> Fit:
         hessian[i] = (gradient(up) - gradient(down)) / (2 * h)
     env = of(best)
     log_p = LIKELIHOODS[case.family].log_prob(_model(case, {**env, **drawn.covariates}), drawn.observed)
-    return Fit(estimates, float(np.linalg.norm(gradient(best))),
-               float(np.min(np.linalg.eigvalsh((hessian + hessian.T) / 2))), float(np.mean(np.abs(log_p))))
+    return Fit(
+        estimates,
+        float(np.linalg.norm(gradient(best))),
+        float(np.min(np.linalg.eigvalsh((hessian + hessian.T) / 2))),
+        float(np.mean(np.abs(log_p))),
+    )
 
 
 def expected_estimates(case: MleCase) -> dict[str, np.ndarray]:
@@ -292,12 +350,16 @@ def estimate_tolerance(case: MleCase, dtype: str) -> float:
         return case.estimate_tolerance
     fit = reference_fit(case)
     if not fit.curvature > 0:
-        raise ValueError(f"the loss is flat at the reference (Hessian's least eigenvalue {fit.curvature:.3g}): "
-                         "state estimate_tolerance")
+        raise ValueError(
+            f"the loss is flat at the reference (Hessian's least eigenvalue {fit.curvature:.3g}): "
+            "state estimate_tolerance"
+        )
     eps = float(np.finfo(np.dtype(dtype)).eps)
     rounding = (4 + math.ceil(math.log2(case.samples))) * eps * fit.magnitude
-    return (math.sqrt(4 * (rounding + LBFGS_CHANGE_STOP) / fit.curvature)
-            + (LBFGS_GRADIENT_STOP + fit.gradient_norm) / fit.curvature)
+    return (
+        math.sqrt(4 * (rounding + LBFGS_CHANGE_STOP) / fit.curvature)
+        + (LBFGS_GRADIENT_STOP + fit.gradient_norm) / fit.curvature
+    )
 
 
 def check(case: MleCase, computed: Computed, framework: str, versions: dict[str, str]) -> Checked:
@@ -310,9 +372,11 @@ def check(case: MleCase, computed: Computed, framework: str, versions: dict[str,
         checked.estimates[name] = {"value": got, "expected": want, **err, "tolerance": tolerance}
         if not err["max_abs"] <= tolerance:
             source = "closed form" if case.expected is not None else "SciPy's optimum"
-            checked.failures.append(f"estimate {name}: {source} {short(want)}, got {short(got)} "
-                                    f"(max abs error {err['max_abs']:.3g} > {tolerance:.3g}, "
-                                    f"{computed.details.get('iterations')} iterations)")
+            checked.failures.append(
+                f"estimate {name}: {source} {short(want)}, got {short(got)} "
+                f"(max abs error {err['max_abs']:.3g} > {tolerance:.3g}, "
+                f"{computed.details.get('iterations')} iterations)"
+            )
     return checked
 
 

@@ -1,4 +1,5 @@
 """reparam: sum(log_prob(x)) of a reparameterized sample x = loc + scale * z, differentiated."""
+
 from __future__ import annotations
 
 import math
@@ -37,9 +38,11 @@ class ReparamCase(CaseBase):
     samples: int = Field(1, ge=1, description="how many samples x are drawn")
     seed: int = Field(0, description="the seed of the shared NumPy noise (or of the native sampler)")
     sampler: Literal["shared", "native"] = Field(
-        "shared", description="shared: x built from NumPy noise; native: the framework's own sampler")
+        "shared", description="shared: x built from NumPy noise; native: the framework's own sampler"
+    )
     expected: dict[str, Expectation] = Field(
-        description="per parameter, its gradient; expressions may use n (samples), z (the noise) and x (the samples)")
+        description="per parameter, its gradient; expressions may use n (samples), z (the noise) and x (the samples)"
+    )
     #: n: the number of samples; z: the standard noise; x: the samples
     expected_extra_names: ClassVar[frozenset[str]] = frozenset({"n", "z", "x"})
 
@@ -47,8 +50,9 @@ class ReparamCase(CaseBase):
         return self._shapes("params", self.params)
 
     def compile(self) -> None:
-        family = compile_family_params(self, self.family, self.params, FAMILIES, "unknown family",
-                                       lambda family: family.reparam_params)
+        family = compile_family_params(
+            self, self.family, self.params, FAMILIES, "unknown family", lambda family: family.reparam_params
+        )
         self._compile_expected(self.expected, frozenset(self.params), frozenset(self.params))
         shapes = self._shapes("params", self.params)
 
@@ -62,14 +66,12 @@ class ReparamCase(CaseBase):
         z, x = probe(("params",), f"{self.family} cannot take these params", one_sample)
         n, per_sample = self.samples, max(z[0].size, x[0].size)
         check_size(("samples",), f"{n:,} samples of {per_sample:,} elements", n * per_sample)
-        self._check_expected(self.expected, shapes, {**shapes, "n": (), "z": (n, *z.shape[1:]),
-                                                     "x": (n, *x.shape[1:])})
+        self._check_expected(self.expected, shapes, {**shapes, "n": (), "z": (n, *z.shape[1:]), "x": (n, *x.shape[1:])})
         elements = sum(map(math.prod, shapes.values()))
         self._check_oracle(("params",), 5 * elements, FAMILY_WORK * (n * per_sample + expr.NODE_WORK))
 
 
-def _reparam_inputs(case: ReparamCase, samples: np.ndarray | None = None
-                    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def _reparam_inputs(case: ReparamCase, samples: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Parameters and standard noise: ours from the seed, or recovered from a framework's samples."""
     params = values(case, "params", case.params)
     family = FAMILIES[case.family]
@@ -83,14 +85,18 @@ def _compute_reparam(case: ReparamCase, adapter: Adapter, dtype: str) -> Compute
     family, ops = FAMILIES[case.family], adapter.ops(dtype)
     total = ops.functions["sum"]
     if case.sampler == "native":
+
         def sample(p):
             return adapter.sample(case.family, p, case.samples, case.seed)
     else:
         z = adapter.array(noise, dtype)
+
         def sample(p):
             return family.transform(p, z, ops)
+
     def loss(p):
         return total(adapter.log_prob(case.family, p, sample(p)))
+
     out, grads = vjp_per_input(adapter, loss, params, dtype, None)
     details = {"samples": drawn(adapter, sample, params, dtype)} if case.sampler == "native" else {}
     return Computed(grads, details=details, primal=primal(adapter, loss, params, dtype, out, grads.values()))
@@ -102,8 +108,11 @@ def _primal_reference(case: ReparamCase, dtype: str, details: dict) -> np.ndarra
     params, noise = _reparam_inputs(case)
     family, rounded = FAMILIES[case.family], {k: as_handed(v, dtype) for k, v in params.items()}
     samples = details.get("samples")
-    x = (np.asarray(samples, np.float64) if samples is not None
-         else family.transform(rounded, as_handed(noise, dtype), oracle.NUMPY))
+    x = (
+        np.asarray(samples, np.float64)
+        if samples is not None
+        else family.transform(rounded, as_handed(noise, dtype), oracle.NUMPY)
+    )
     with np.errstate(all="ignore"):
         return np.asarray(np.sum(family.log_prob(rounded, x)), np.float64)
 
@@ -111,8 +120,10 @@ def _primal_reference(case: ReparamCase, dtype: str, details: dict) -> np.ndarra
 def _reference_reparam(case: ReparamCase, samples: np.ndarray | None) -> dict[str, Reference]:
     params, noise = _reparam_inputs(case, samples)
     family = FAMILIES[case.family]
+
     def x_of(p):
         return family.transform(p, noise, oracle.NUMPY)
+
     log_prob = lambda p: np.sum(family.log_prob(p, x_of(p)))
     env = {**params, "n": np.asarray(case.samples, np.float64), "z": noise, "x": x_of(params)}
     fd = oracle_or_nothing(case, lambda: oracle.differences(log_prob, params), params)
@@ -147,6 +158,9 @@ def _cancelling_terms(family, params: dict[str, np.ndarray], x_of) -> dict[str, 
     return out
 
 
-KIND = Kind(ReparamCase, _compute_reparam,
-            lambda case, details: _reference_reparam(case, (details or {}).get("samples")),
-            primal_reference=_primal_reference)
+KIND = Kind(
+    ReparamCase,
+    _compute_reparam,
+    lambda case, details: _reference_reparam(case, (details or {}).get("samples")),
+    primal_reference=_primal_reference,
+)

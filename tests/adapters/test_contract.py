@@ -9,10 +9,18 @@ from tests.conftest import framework_params
 
 # the core cases, whose every gradient is a value (the whole library runs through the CLI and the runner)
 # (of the MLE fits: the seed's MVN, and the Normal with L-BFGS and Adam, which pass in every framework)
-SEED_CASES = {c.case.id: c.case for c in loader.load([loader.LIBRARY / "vjp", loader.LIBRARY / "mle" / "mvn2.yaml",
-                                                       loader.LIBRARY / "mle" / "normal.yaml",
-                                                       loader.LIBRARY / "reparam" / "normal.yaml",
-                                                       loader.LIBRARY / "reparam" / "mvn.yaml"])[0]}
+SEED_CASES = {
+    c.case.id: c.case
+    for c in loader.load(
+        [
+            loader.LIBRARY / "vjp",
+            loader.LIBRARY / "mle" / "mvn2.yaml",
+            loader.LIBRARY / "mle" / "normal.yaml",
+            loader.LIBRARY / "reparam" / "normal.yaml",
+            loader.LIBRARY / "reparam" / "mvn.yaml",
+        ]
+    )[0]
+}
 
 
 @pytest.fixture(scope="module", params=framework_params())
@@ -36,15 +44,25 @@ def test_op_table_is_complete(adapter):
     assert set(adapter.ops("float64").functions) == set(expr.FUNCTIONS)
 
 
-@pytest.mark.parametrize("source", ["sum(exp(a) * sin(b))", "sum(sqrt(a) * log1p(b))", "sum(tanh(a) / softplus(b))",
-                                    "mean(where(a > b, a * b, a - b))", "prod(maximum(a, b))",
-                                    "sum(matmul(diag(a), [b, b, b]))", "sum(abs(a - 2) * expm1(b))"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "sum(exp(a) * sin(b))",
+        "sum(sqrt(a) * log1p(b))",
+        "sum(tanh(a) / softplus(b))",
+        "mean(where(a > b, a * b, a - b))",
+        "prod(maximum(a, b))",
+        "sum(matmul(diag(a), [b, b, b]))",
+        "sum(abs(a - 2) * expm1(b))",
+    ],
+)
 def test_vjp_matches_oracle(adapter, source):
     inputs = {"a": np.array([0.5, 1.5, 2.5]), "b": np.array([1.0, 0.25, 3.0])}
     f = expr.parse(source, set(inputs))
     ops = adapter.ops("float64")
     _, grads = adapter.vjp(lambda env: f.evaluate(env, ops), inputs, "float64", None)
     from conformance import oracle
+
     want = oracle.finite_differences(lambda env: np.sum(oracle.evaluate(f, env)), inputs)
     for name, (value, bound) in want.items():
         np.testing.assert_allclose(grads[name].value, value, rtol=1e-7, atol=float(np.max(bound)) + 1e-9)
@@ -63,12 +81,14 @@ def test_a_half_precision_gradient_leaves_the_worker_in_numpy(adapter, dtype, ca
 def test_disconnected_input_is_recorded_as_each_framework_gives_it(adapter):
     f = expr.parse("a * 2", {"a", "b"})
     ops = adapter.ops("float64")
-    _, grads = adapter.vjp(lambda env: f.evaluate(env, ops), {"a": np.array(1.0), "b": np.array(2.0)},
-                           "float64", None)
+    _, grads = adapter.vjp(lambda env: f.evaluate(env, ops), {"a": np.array(1.0), "b": np.array(2.0)}, "float64", None)
     assert grads["a"].status == VALUE and float(grads["a"].value) == 2.0
     # torch and TF give None; jax.grad hands its user zeros, which the adapter records as JAX's symbolic zero
-    status, representation = {"torch": (DISCONNECTED, "None"), "tensorflow": (DISCONNECTED, "None"),
-                              "jax": (VALUE, "symbolic zero")}[adapter.name]
+    status, representation = {
+        "torch": (DISCONNECTED, "None"),
+        "tensorflow": (DISCONNECTED, "None"),
+        "jax": (VALUE, "symbolic zero"),
+    }[adapter.name]
     assert (grads["b"].status, grads["b"].representation) == (status, representation)
 
 
@@ -137,8 +157,11 @@ def test_a_repeated_index_accumulates_its_cotangents(adapter, data_cases, dtype)
 def test_the_gradient_of_an_integer_input_is_each_frameworks_answer(adapter, data_cases):
     grads = kinds.compute(data_cases["asked"], adapter, "float64").gradients
     np.testing.assert_array_equal(grads["x"].value, [0.0, 1.0, 0.0])  # x keeps its gradient either way
-    status, representation = {"torch": (ERROR, None), "tensorflow": (DISCONNECTED, "None"),
-                              "jax": (VALUE, "symbolic zero: float0 of shape (1,)")}[adapter.name]
+    status, representation = {
+        "torch": (ERROR, None),
+        "tensorflow": (DISCONNECTED, "None"),
+        "jax": (VALUE, "symbolic zero: float0 of shape (1,)"),
+    }[adapter.name]
     assert (grads["i"].status, grads["i"].representation) == (status, representation)
     if adapter.name == "torch":
         assert "only Tensors of floating point dtype can require gradients" in (grads["i"].error or "")
@@ -148,6 +171,8 @@ def test_a_cast_s_gradient_is_cast_back_to_the_input_s_dtype(adapter, data_cases
     value = kinds.compute(data_cases["cast"], adapter, "float32").gradients["x"].value
     assert value is not None and value.dtype == np.dtype("float32")
     np.testing.assert_array_equal(value, [1.0, -2.5])
+
+
 COMPLEX_RAW = {"torch": "as is", "tensorflow": "as is", "jax": "conjugated"}
 
 
@@ -184,12 +209,15 @@ def test_a_complex_jvp_is_compared_as_it_stands(adapter):
     assert tangent.raw is None
 
 
-COMPLEX_CASES = {c.case.id: c.case for c in loader.load([loader.LIBRARY / "array-api" / "complex.yaml",
-                                                          loader.LIBRARY / "array-api" / "fft.yaml"])[0]}
+COMPLEX_CASES = {
+    c.case.id: c.case
+    for c in loader.load([loader.LIBRARY / "array-api" / "complex.yaml", loader.LIBRARY / "array-api" / "fft.yaml"])[0]
+}
 
 
-@pytest.mark.parametrize("case_id", ["complex-antiholomorphic-vjp", "complex-exp-conj-jvp", "complex-matmul-vjp",
-                                     "rfft-vjp", "irfft-vjp"])
+@pytest.mark.parametrize(
+    "case_id", ["complex-antiholomorphic-vjp", "complex-exp-conj-jvp", "complex-matmul-vjp", "rfft-vjp", "irfft-vjp"]
+)
 def test_complex_cases_pass_in_process(adapter, case_id):
     """The whole path (inputs, cotangents and basis vectors in the output's dtype, the mapping, jvp_reverse)."""
     case = COMPLEX_CASES[case_id]

@@ -1,4 +1,5 @@
 """The user guide: its reference pages follow their sources, and its own pages link only to pages that exist."""
+
 from __future__ import annotations
 
 import posixpath
@@ -32,8 +33,12 @@ def test_the_case_format_has_every_kind_and_every_field():
 def test_every_page_is_in_a_toctree_and_every_link_names_a_page():
     pages = guide.pages()
     index = pages["guide/index.md"]
-    listed = {f"guide/{entry}.md" for block in re.findall(r"```\{toctree\}\n(.*?)```", index, re.S)
-              for entry in block.splitlines() if entry and not entry.startswith(":")}
+    listed = {
+        f"guide/{entry}.md"
+        for block in re.findall(r"```\{toctree\}\n(.*?)```", index, re.S)
+        for entry in block.splitlines()
+        if entry and not entry.startswith(":")
+    }
     assert listed == set(pages) - {"guide/index.md"}
     for name, text in pages.items():
         for link in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text):

@@ -1,4 +1,5 @@
 """The fuzzer's generator: every drawn expression is well-typed and loads; a seed repeats exactly."""
+
 from __future__ import annotations
 
 import numpy as np

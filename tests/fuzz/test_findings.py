@@ -1,4 +1,5 @@
 """The fuzzer's filters and its knowledge of the library: kinks, poles, known conventions."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -64,8 +65,9 @@ def test_a_smooth_point_is_not_a_kink():
 
 def test_a_step_is_a_kink_where_zero_is_admissible_and_the_jump_is_not():
     low, high = kink("floor(x)", 2.0)  # the oracle's difference spans the jump; a side does not
-    assert inside(answer(0.0), low, high, *F64) and inside(GradientVerdict(Status.DISCONNECTED, None, None, None,
-                                                                     "None"), low, high, *F64)
+    assert inside(answer(0.0), low, high, *F64) and inside(
+        GradientVerdict(Status.DISCONNECTED, None, None, None, "None"), low, high, *F64
+    )
     assert not inside(answer(100.0), low, high, *F64)
 
 
@@ -80,8 +82,9 @@ def test_a_finding_the_library_records_is_known_with_its_link():
     known = classify(abs_at_zero, library)
     assert known is not None and known.framework == "jax" and known.link.startswith("https://")
     # in another regime it is still jax's convention: the label names its framework
-    in_eager = Finding(abs_at_zero.trial, "float64", "x", ("jax[eager]",), Symptom.VALUE,
-                       frameworks={"jax[eager]": "jax"})
+    in_eager = Finding(
+        abs_at_zero.trial, "float64", "x", ("jax[eager]",), Symptom.VALUE, frameworks={"jax[eager]": "jax"}
+    )
     assert classify(in_eager, library) == known
     # torch has no recorded difference on abs: the same symptom there is new
     assert classify(Finding(abs_at_zero.trial, "float64", "x", ("torch",), Symptom.VALUE), library) is None

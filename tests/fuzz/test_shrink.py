@@ -1,5 +1,6 @@
 """The fuzzer end to end on a divergence planted in a fake adapter (tests/fake_adapter.py: its expm1 is doubled):
 found, shrunk to its minimal form, the same for the same seed, and written as a case that reproduces it."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,8 +39,9 @@ def test_the_same_seed_gives_the_same_findings_and_a_written_case_reproduces_its
     first = fuzz(options(tmp_path / "a", expressions=30, seed=5, functions="exp*"), PLANTED)
     again = fuzz(options(tmp_path / "b", expressions=30, seed=5, functions="exp*"), PLANTED)
     assert first.new, "expm1 is at the core of some of 30 expressions around exp, exp2 and expm1"
-    assert [f.model_dump(exclude={"file"}) for f in first.findings] == \
-           [f.model_dump(exclude={"file"}) for f in again.findings]
+    assert [f.model_dump(exclude={"file"}) for f in first.findings] == [
+        f.model_dump(exclude={"file"}) for f in again.findings
+    ]
     assert all("expm1" in f.functions for f in first.new)  # nothing else differs from the oracle
     for finding in first.new:
         assert finding.file is not None

@@ -1,6 +1,7 @@
 """The directional kind: loading and its errors, the composition names per framework, the oracle's bound, values
 against the math on the real frameworks, a wrong nested rule found in exactly the compositions that use it, and the
 compositions judged against each other (self-consistency)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,10 @@ from conformance.vocabulary import Agreement, Expect, Status, Verdict
 from tests.conftest import installed
 
 CASES: dict[str, directional.DirectionalCase] = {
-    c.case.id: c.case for c in loader.load([loader.LIBRARY / "directional"])[0]
-    if isinstance(c.case, directional.DirectionalCase)}
+    c.case.id: c.case
+    for c in loader.load([loader.LIBRARY / "directional"])[0]
+    if isinstance(c.case, directional.DirectionalCase)
+}
 HEAD = "- id: x\n  kind: directional\n  title: t\n  why: w\n"  # lines 1-4; the case's own keys start on line 5
 
 
@@ -30,33 +33,58 @@ def test_the_library_loads_with_every_order_float32_float64_and_complex():
 def test_each_framework_names_every_composition_of_its_apis_outermost_first(framework, count, order):
     apis, _ = directional_apis(framework)
     names = composition_names(apis, order)
-    assert len(names) == len(set(names)) == count * 2 ** order
+    assert len(names) == len(set(names)) == count * 2**order
     prefix = "func:" if framework == "torch" else ""
     assert names[0] == prefix + "-over-".join(["fwd"] * order)
     assert names[1] == prefix + "-over-".join(["fwd"] * (order - 1) + ["rev"])  # outermost first
     if framework == "torch":
-        assert names[2 ** order] == "autograd:" + "-over-".join(["fwd"] * order)
+        assert names[2**order] == "autograd:" + "-over-".join(["fwd"] * order)
     case = CASES["det-directional-1"].model_copy(update={"order": order})
     shapes = case.gradient_shapes(apis)
     assert list(shapes) == names and set(shapes.values()) == {()}
 
 
-@pytest.mark.parametrize("body, line, fragment", [
-    ("  inputs: {x: [1.0, 2.0]}\n  direction: {y: [1.0, 0.0]}\n  function: sum(x)\n  order: 1\n", 6,
-     "the direction must name every input"),
-    ("  inputs: {x: [1.0, 2.0]}\n  direction: {x: [1.0, 0.0, 3.0]}\n  function: sum(x)\n  order: 1\n", 6,
-     "the direction has shape (3,), the input shape (2,)"),
-    ("  inputs: {x: [1.0, 2.0]}\n  direction: {x: [1.0, 0.0]}\n  function: sum(x)\n  order: 4\n", 8,
-     "order: Input should be less than or equal to 3"),
-    ("  inputs: {x: [1.0, 2.0]}\n  direction: {x: [1.0, 0.0]}\n  function: sum(x)\n  order: 0\n", 8,
-     "order: Input should be greater than or equal to 1"),
-    ("  dtypes: [complex128]\n  inputs: {z: '1 + 1j'}\n  direction: {z: '1j'}\n  function: exp(z)\n  order: 1\n",
-     8, "this function's value is complex"),
-    ("  inputs: {x: [1.0, 2.0]}\n  direction: {x: [1.0, 0.0]}\n  function: sum(x)\n  order: 2\n"
-     "  expected: {value: [1.0, 2.0], why: w}\n", 9, "where the function gives a scalar"),
-    ("  inputs: {x: [1.0, 2.0]}\n  direction: {x: [1.0, 0.0]}\n  function: sum(y)\n  order: 2\n", 7,
-     "unknown name 'y'"),
-])
+@pytest.mark.parametrize(
+    "body, line, fragment",
+    [
+        (
+            "  inputs: {x: [1.0, 2.0]}\n  direction: {y: [1.0, 0.0]}\n  function: sum(x)\n  order: 1\n",
+            6,
+            "the direction must name every input",
+        ),
+        (
+            "  inputs: {x: [1.0, 2.0]}\n  direction: {x: [1.0, 0.0, 3.0]}\n  function: sum(x)\n  order: 1\n",
+            6,
+            "the direction has shape (3,), the input shape (2,)",
+        ),
+        (
+            "  inputs: {x: [1.0, 2.0]}\n  direction: {x: [1.0, 0.0]}\n  function: sum(x)\n  order: 4\n",
+            8,
+            "order: Input should be less than or equal to 3",
+        ),
+        (
+            "  inputs: {x: [1.0, 2.0]}\n  direction: {x: [1.0, 0.0]}\n  function: sum(x)\n  order: 0\n",
+            8,
+            "order: Input should be greater than or equal to 1",
+        ),
+        (
+            "  dtypes: [complex128]\n  inputs: {z: '1 + 1j'}\n  direction: {z: '1j'}\n  function: exp(z)\n  order: 1\n",
+            8,
+            "this function's value is complex",
+        ),
+        (
+            "  inputs: {x: [1.0, 2.0]}\n  direction: {x: [1.0, 0.0]}\n  function: sum(x)\n  order: 2\n"
+            "  expected: {value: [1.0, 2.0], why: w}\n",
+            9,
+            "where the function gives a scalar",
+        ),
+        (
+            "  inputs: {x: [1.0, 2.0]}\n  direction: {x: [1.0, 0.0]}\n  function: sum(y)\n  order: 2\n",
+            7,
+            "unknown name 'y'",
+        ),
+    ],
+)
 def test_a_bad_case_is_a_load_error_with_file_and_line(write_case, body, line, fragment):
     path = write_case(HEAD + body)
     errors = [str(e) for e in loader.load([path])[1]]
@@ -64,13 +92,26 @@ def test_a_bad_case_is_a_load_error_with_file_and_line(write_case, body, line, f
 
 
 @pytest.mark.parametrize("order", [1, 2, 3])
-@pytest.mark.parametrize("name, f, derivative", [
-    ("exp", np.exp, lambda x, v, k: np.exp(x) * v ** k),
-    ("sin", np.sin, lambda x, v, k: [np.cos, lambda t: -np.sin(t), lambda t: -np.cos(t)][k - 1](x) * v ** k),
-    ("log", np.log, lambda x, v, k: [1 / x, -1 / x ** 2, 2 / x ** 3][k - 1] * v ** k),
-    ("tanh", np.tanh, lambda x, v, k: [1 - np.tanh(x) ** 2, -2 * np.tanh(x) * (1 - np.tanh(x) ** 2),
-                                       (6 * np.tanh(x) ** 2 - 2) * (1 - np.tanh(x) ** 2)][k - 1] * v ** k),
-])
+@pytest.mark.parametrize(
+    "name, f, derivative",
+    [
+        ("exp", np.exp, lambda x, v, k: np.exp(x) * v**k),
+        ("sin", np.sin, lambda x, v, k: [np.cos, lambda t: -np.sin(t), lambda t: -np.cos(t)][k - 1](x) * v**k),
+        ("log", np.log, lambda x, v, k: [1 / x, -1 / x**2, 2 / x**3][k - 1] * v**k),
+        (
+            "tanh",
+            np.tanh,
+            lambda x, v, k: (
+                [
+                    1 - np.tanh(x) ** 2,
+                    -2 * np.tanh(x) * (1 - np.tanh(x) ** 2),
+                    (6 * np.tanh(x) ** 2 - 2) * (1 - np.tanh(x) ** 2),
+                ][k - 1]
+                * v**k
+            ),
+        ),
+    ],
+)
 def test_the_oracles_bound_covers_its_error_against_analytic_derivatives(order, name, f, derivative):
     """200 random points and directions per function and order, |x| from 0.01 to 50 (the step is relative to |x|:
     a function whose own scale is far below |x|, sin at 300, is beyond it): the error is within the bound (measured:
@@ -114,8 +155,10 @@ def _judged(case: directional.DirectionalCase, framework: str, dtype: str = "flo
     return verdicts.judge_job(job, kinds.for_framework(kinds.reference(case), framework, job.versions, dtype))
 
 
-@pytest.mark.parametrize("framework", [pytest.param(fw, marks=pytest.mark.skipif(not installed(fw), reason=fw))
-                                       for fw in ("torch", "tensorflow", "jax")])
+@pytest.mark.parametrize(
+    "framework",
+    [pytest.param(fw, marks=pytest.mark.skipif(not installed(fw), reason=fw)) for fw in ("torch", "tensorflow", "jax")],
+)
 @pytest.mark.parametrize("cid", ["inv-directional-2", "complex-abs2-directional-2"])
 def test_every_expressible_composition_matches_the_math_on_the_real_frameworks(framework, cid):
     """An array-valued f (the inverse) and a real loss of complex inputs, at order 2: each composition passes;
@@ -148,7 +191,7 @@ def test_a_wrong_nested_forward_rule_fails_exactly_the_compositions_that_differe
     class Cube(torch.autograd.Function):
         @staticmethod
         def forward(x):
-            return x ** 3
+            return x**3
 
         @staticmethod
         def setup_context(ctx, inputs, output):
@@ -158,7 +201,7 @@ def test_a_wrong_nested_forward_rule_fails_exactly_the_compositions_that_differe
         @staticmethod
         def backward(ctx, grad):
             (x,) = ctx.saved_tensors
-            return grad * 3 * x ** 2
+            return grad * 3 * x**2
 
         @staticmethod
         def jvp(ctx, tangent):
@@ -168,18 +211,24 @@ def test_a_wrong_nested_forward_rule_fails_exactly_the_compositions_that_differe
     adapter = load(BUILTIN["torch"])
     x, v = np.array([0.5, 2.0]), np.array([1.0, -1.0])
     _, grads = adapter.directional(lambda env: Cube.apply(env["x"]).sum(), {"x": x}, "float64", {"x": v}, 2)
-    want = float(np.sum(6 * x * v ** 2))
+    want = float(np.sum(6 * x * v**2))
     values = {name: np.asarray(g.value) for name, g in grads.items() if g.status == Status.VALUE}
     wrong = {name for name, value in values.items() if not np.isclose(value, want)}
     assert wrong == {"func:fwd-over-fwd", "func:rev-over-fwd", "autograd:rev-over-fwd"}
     assert set(values) - wrong == {
-        "func:fwd-over-rev", "func:rev-over-rev", "autograd:fwd-over-rev", "autograd:rev-over-rev"}
+        "func:fwd-over-rev",
+        "func:rev-over-rev",
+        "autograd:fwd-over-rev",
+        "autograd:rev-over-rev",
+    }
     _, first = adapter.directional(lambda env: Cube.apply(env["x"]).sum(), {"x": x}, "float64", {"x": v}, 1)
-    assert all(np.isclose(np.asarray(g.value), np.sum(3 * x ** 2 * v)) for g in first.values())
+    assert all(np.isclose(np.asarray(g.value), np.sum(3 * x**2 * v)) for g in first.values())
 
-    case = loader_case("- id: cube\n  kind: directional\n  title: t\n  why: w\n  inputs: {x: [0.5, 2.0]}\n"
-                       "  direction: {x: [1.0, -1.0]}\n  function: sum(x)\n  order: 2\n  oracle: false\n"
-                       "  oracle_why: the function judged is the test's own\n")
+    case = loader_case(
+        "- id: cube\n  kind: directional\n  title: t\n  why: w\n  inputs: {x: [0.5, 2.0]}\n"
+        "  direction: {x: [1.0, -1.0]}\n  function: sum(x)\n  order: 2\n  oracle: false\n"
+        "  oracle_why: the function judged is the test's own\n"
+    )
     refs = kinds.for_framework(kinds.reference(case), "torch", adapter.versions(), "float64")
     job = verdicts.Job(case, "torch", "float64", kinds.Computed(grads), versions=adapter.versions())
     judged = verdicts.judge_job(job, refs)
@@ -214,8 +263,13 @@ def test_a_stated_value_names_the_compositions_that_miss_it_odd_and_the_report_a
     from rich.console import Console
 
     from conformance import summary
-    built = report.build([judged], [c for c in loader.load([loader.LIBRARY / "directional"])[0]
-                                    if c.case.id == "det-directional-2"], [], ["torch"])
+
+    built = report.build(
+        [judged],
+        [c for c in loader.load([loader.LIBRARY / "directional"])[0] if c.case.id == "det-directional-2"],
+        [],
+        ["torch"],
+    )
     console = Console(record=True, width=400)
     summary.render(built, console)
     text = console.export_text()
@@ -225,21 +279,25 @@ def test_a_stated_value_names_the_compositions_that_miss_it_odd_and_the_report_a
 def test_jvp_and_jvp_reverse_are_siblings_and_one_that_differs_is_named_odd():
     """A jvp case's two products are one quantity: forward mode's answer that misses the math is the odd one, the
     reverse-mode rebuild that meets it is not; where they agree there is no finding."""
-    case = next(c.case for c in loader.load([loader.LIBRARY / "forward"])[0] if c.case.kind == "jvp"
-                and c.case.expected)
+    case = next(
+        c.case for c in loader.load([loader.LIBRARY / "forward"])[0] if c.case.kind == "jvp" and c.case.expected
+    )
     refs = kinds.reference(case)
     assert {r.siblings for r in refs.values()} == {"J t"}
     want = np.asarray(refs["jvp"].expected)
     right = Gradient(Status.VALUE, want.copy())
     for forward, result, odd in ((want + 1.0, Agreement.DIFFER, ["jvp"]), (want.copy(), Agreement.AGREE, [])):
-        job = verdicts.Job(case, "jax", "float64", kinds.Computed({"jvp": Gradient(Status.VALUE, forward),
-                                                                   "jvp_reverse": right}))
+        job = verdicts.Job(
+            case, "jax", "float64", kinds.Computed({"jvp": Gradient(Status.VALUE, forward), "jvp_reverse": right})
+        )
         (found,) = agreement.consistency(verdicts.judge_job(job, refs))
         assert (found.result, found.odd) == (result, odd)
 
 
-@pytest.mark.parametrize("framework", [pytest.param(fw, marks=pytest.mark.skipif(not installed(fw), reason=fw))
-                                       for fw in ("torch", "tensorflow", "jax")])
+@pytest.mark.parametrize(
+    "framework",
+    [pytest.param(fw, marks=pytest.mark.skipif(not installed(fw), reason=fw)) for fw in ("torch", "tensorflow", "jax")],
+)
 def test_a_directional_job_records_its_primal_under_ad_and_the_direct_call_judged_like_other_kinds(framework):
     """f(x) as forward mode computes it beside phi'(0), and the framework's direct call: both match the oracle's f
     here; an output under AD one off fails the primal, and with it the job."""

@@ -1,6 +1,7 @@
 """The hvp kind by every composition: the names per framework, one reference per input shared by its compositions
 (siblings), a mark naming an input covering each of them, and a wrong forward-mode rule found in exactly the
 compositions that differentiate it, on real torch."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,8 +29,10 @@ def _case(text: str) -> FunctionCase:
     return case
 
 
-CUBE = ("- id: cube\n  kind: hvp\n  title: t\n  why: w\n  inputs: {x: [0.5, 2.0]}\n  tangent: {x: [1.0, -1.0]}\n"
-        "  function: sum(x)\n  oracle: false\n  oracle_why: the function judged is the test's own\n")
+CUBE = (
+    "- id: cube\n  kind: hvp\n  title: t\n  why: w\n  inputs: {x: [0.5, 2.0]}\n  tangent: {x: [1.0, -1.0]}\n"
+    "  function: sum(x)\n  oracle: false\n  oracle_why: the function judged is the test's own\n"
+)
 
 
 def test_forward_over_forward_is_left_out_it_gives_a_scalar():
@@ -41,8 +44,11 @@ def test_each_framework_names_each_inputs_h_v_by_every_composition_of_its_apis(f
     names = hvp_names(directional_apis(framework)[0], ["x", "y"])
     assert len(names) == 2 * count and set(names.values()) == {"x", "y"}
     assert ("x by func:fwd-over-rev" if framework == "torch" else "x by fwd-over-rev") in names
-    case = _case(CUBE.replace("inputs: {x: [0.5, 2.0]}", "inputs: {x: [0.5, 2.0], y: 1.0}")
-                 .replace("tangent: {x: [1.0, -1.0]}", "tangent: {x: [1.0, -1.0], y: 2.0}"))
+    case = _case(
+        CUBE.replace("inputs: {x: [0.5, 2.0]}", "inputs: {x: [0.5, 2.0], y: 1.0}").replace(
+            "tangent: {x: [1.0, -1.0]}", "tangent: {x: [1.0, -1.0], y: 2.0}"
+        )
+    )
     shapes = case.gradient_shapes(directional_apis(framework)[0])
     assert list(shapes) == list(names) and {shapes[n] for n, of in names.items() if of == "y"} == {()}
 
@@ -70,7 +76,7 @@ def test_a_wrong_forward_rule_fails_exactly_the_compositions_that_differentiate_
     class Cube(torch.autograd.Function):
         @staticmethod
         def forward(x):
-            return x ** 3
+            return x**3
 
         @staticmethod
         def setup_context(ctx, inputs, output):
@@ -80,7 +86,7 @@ def test_a_wrong_forward_rule_fails_exactly_the_compositions_that_differentiate_
         @staticmethod
         def backward(ctx, grad):
             (x,) = ctx.saved_tensors
-            return grad * 3 * x ** 2
+            return grad * 3 * x**2
 
         @staticmethod
         def jvp(ctx, tangent):
@@ -91,8 +97,9 @@ def test_a_wrong_forward_rule_fails_exactly_the_compositions_that_differentiate_
     x, v = np.array([0.5, 2.0]), np.array([1.0, -1.0])
     _, grads = adapter.hvp(lambda env: Cube.apply(env["x"]).sum(), {"x": x}, "float64", {"x": v})
     assert set(grads) == set(hvp_names(("func", "autograd"), ["x"]))
-    wrong = {name for name, g in grads.items()
-             if g.status != Status.VALUE or not np.allclose(np.asarray(g.value), 6 * x * v)}
+    wrong = {
+        name for name, g in grads.items() if g.status != Status.VALUE or not np.allclose(np.asarray(g.value), 6 * x * v)
+    }
     assert wrong == {"x by func:rev-over-fwd", "x by autograd:rev-over-fwd"}
     # torch.func's grad gives 0; torch.autograd None (the tangent is not connected to x): disconnected
     assert np.all(np.asarray(grads["x by func:rev-over-fwd"].value) == 0)
@@ -105,10 +112,21 @@ def test_a_wrong_forward_rule_fails_exactly_the_compositions_that_differentiate_
     assert found.result == Agreement.DIFFER_NO_REFERENCE and found.odd == ["x by func:rev-over-fwd"]
 
     stated = _case(CUBE + "  expected: {x: {value: '6 * x * [1.0, -1.0]', why: 6 x v}}\n")
-    marked = stated.model_copy(update={"divergences": [Divergence(
-        framework="torch", gradients=sorted(wrong), issue="https://example.org/cube", why="the test's own rule")]})
+    marked = stated.model_copy(
+        update={
+            "divergences": [
+                Divergence(
+                    framework="torch",
+                    gradients=sorted(wrong),
+                    issue="https://example.org/cube",
+                    why="the test's own rule",
+                )
+            ]
+        }
+    )
     refs = kinds.for_framework(kinds.reference(marked), "torch", adapter.versions(), "float64")
-    judged = verdicts.judge_job(verdicts.Job(marked, "torch", "float64", kinds.Computed(grads),
-                                             versions=adapter.versions()), refs)
+    judged = verdicts.judge_job(
+        verdicts.Job(marked, "torch", "float64", kinds.Computed(grads), versions=adapter.versions()), refs
+    )
     assert {name for name, g in judged.gradients.items() if g.verdict == Verdict.XFAIL} == wrong
     assert judged.verdict == Verdict.XFAIL

@@ -3,6 +3,7 @@
 Jitted as JAX code normally runs (the compiled regime, JAX's default, which is also its xla one); in the eager
 regime called without jit, each primitive dispatched op by op.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
@@ -56,6 +57,7 @@ _PROGRAMS = _Compiled()
 def pullback(f: Callable[..., Any], xs: list[Any], cotangent: Any, regime: Regime) -> tuple[Any, list[Any]]:
     """f(*xs) and its VJP; an input the output does not depend on gets JAX's symbolic zero: the zeros `jax.grad`
     hands its user, their representation recorded as such."""
+
     def forward_and_pullback(ct: Any, *xs: Any) -> tuple[Any, Any]:
         out, pull = jax.vjp(f, *xs)
         # in the output's dtype, which astype makes differ from the job's: torch and TF convert it themselves
@@ -71,9 +73,14 @@ def pullback(f: Callable[..., Any], xs: list[Any], cotangent: Any, regime: Regim
             jax.grad(f)(*xs)  # raises jax.grad's own error for a non-scalar output
     program, (out, *grads) = _run(forward_and_pullback, cotangent, *xs, key=key, regime=regime)
     connected = _depends_on_first_input(program.jaxpr)[1:]
-    return out, [_float0(g) if g.dtype == jax.dtypes.float0 else
-                 g if linked else Gradient(VALUE, np.asarray(g), representation=SYMBOLIC_ZERO)
-                 for g, linked in zip(grads, connected, strict=True)]
+    return out, [
+        _float0(g)
+        if g.dtype == jax.dtypes.float0
+        else g
+        if linked
+        else Gradient(VALUE, np.asarray(g), representation=SYMBOLIC_ZERO)
+        for g, linked in zip(grads, connected, strict=True)
+    ]
 
 
 def _float0(grad: Any) -> Gradient:
@@ -85,13 +92,15 @@ def _float0(grad: Any) -> Gradient:
 
 
 def pushforward(f: Callable[..., Any], xs: list[Any], tangents: list[Any], regime: Regime) -> tuple[Any, Any]:
-    _, (out, tangent) = _run(lambda xs, ts: jax.jvp(f, xs, ts), tuple(xs), tuple(tangents),
-                             key=_key("pushforward", f), regime=regime)
+    _, (out, tangent) = _run(
+        lambda xs, ts: jax.jvp(f, xs, ts), tuple(xs), tuple(tangents), key=_key("pushforward", f), regime=regime
+    )
     return out, tangent
 
 
-def hessian_vector(f: Callable[..., Any], xs: list[Any], tangents: list[Any], regime: Regime
-                   ) -> tuple[Any, dict[str, Any]]:
+def hessian_vector(
+    f: Callable[..., Any], xs: list[Any], tangents: list[Any], regime: Regime
+) -> tuple[Any, dict[str, Any]]:
     """f(*xs) and H v per input by each composition of `hvp_compositions` (its values, or what it raised): jax.jvp
     along v for a forward level, jax.grad of the inner level's inner product with v for a reverse one (fwd-over-rev
     is the JAX autodiff cookbook's hvp); each jitted whole with f(*xs) beside it (called as it is in the eager
@@ -103,9 +112,11 @@ def hessian_vector(f: Callable[..., Any], xs: list[Any], tangents: list[Any], re
 
         def program(xs: tuple, ts: tuple, modes: tuple[str, ...] = modes) -> tuple[Any, Any]:
             return f(*xs), nested(f, modes, _hvp_levels(ts))(*xs)
+
         try:
-            value, *hv = _run(program, tuple(xs), tuple(tangents), key=_key(f"hessian_vector {name}", f),
-                              regime=regime)[1]
+            value, *hv = _run(
+                program, tuple(xs), tuple(tangents), key=_key(f"hessian_vector {name}", f), regime=regime
+            )[1]
         except Exception as err:  # a composition JAX cannot nest is that gradient's finding
             found[name] = err
             continue
@@ -116,9 +127,12 @@ def hessian_vector(f: Callable[..., Any], xs: list[Any], tangents: list[Any], re
 
 def _hvp_levels(vs: tuple) -> dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]]:
     """JAX's levels of an H v along `vs`, each taking a function of the inputs to its derivative."""
+
     def reverse(g: Callable[..., Any]) -> Callable[..., Any]:
-        return lambda *xs: jax.grad(lambda *a: inner_product(g(*a), list(vs), lambda d, v: jnp.sum(d * v)),
-                                    argnums=tuple(range(len(xs))))(*xs)
+        return lambda *xs: jax.grad(
+            lambda *a: inner_product(g(*a), list(vs), lambda d, v: jnp.sum(d * v)), argnums=tuple(range(len(xs)))
+        )(*xs)
+
     return {FORWARD: lambda g: lambda *xs: jax.jvp(g, xs, vs)[1], REVERSE: reverse}
 
 
@@ -173,6 +187,7 @@ def _typed(key: Hashable | None, args: tuple) -> Hashable | None:
 def _with_constants_as_arguments(jaxpr: Any) -> Callable:
     def run(consts: list[Any], *args: Any) -> list[Any]:
         return jax.extend.core.jaxpr_as_fun(jax.extend.core.ClosedJaxpr(jaxpr, consts))(*args)
+
     return run
 
 
@@ -196,8 +211,9 @@ def _depends_on_first_input(jaxpr: Any) -> list[bool]:
     return [not hasattr(v, "val") and v in tainted for v in jaxpr.outvars]
 
 
-def directional(f: Callable[..., Any], xs: list[Any], vs: list[Any], order: int,
-                regime: Regime) -> tuple[Any, dict[str, Any]]:
+def directional(
+    f: Callable[..., Any], xs: list[Any], vs: list[Any], order: int, regime: Regime
+) -> tuple[Any, dict[str, Any]]:
     """f(*xs) and d^order/ds^order f(*(xs + s vs)) at s = 0 by each composition (its value, or what it raised):
     jax.jvp for a forward level, jax.jacrev (VJPs, one per element of the output) for a reverse one; each
     composition jitted whole in the compiled regime, called as it is in the eager one. f(*xs) is phi(0) under AD:
@@ -209,14 +225,17 @@ def directional(f: Callable[..., Any], xs: list[Any], vs: list[Any], order: int,
 
         def derivative(s: Any, xs: tuple, vs: tuple, modes: tuple[str, ...] = modes) -> Any:
             return nested(lambda s: f(*(x + s * v for x, v in zip(xs, vs, strict=True))), modes, _LEVELS)(s)
+
         try:
-            found[name] = _run(derivative, s, tuple(xs), tuple(vs), key=_key(f"directional {name}", f),
-                               regime=regime)[1][0]
+            found[name] = _run(derivative, s, tuple(xs), tuple(vs), key=_key(f"directional {name}", f), regime=regime)[
+                1
+            ][0]
         except Exception as err:  # a composition JAX cannot nest is that gradient's finding
             found[name] = err
 
     def under_ad(s: Any, xs: tuple, vs: tuple) -> Any:
         return jax.jvp(lambda s: f(*(x + s * v for x, v in zip(xs, vs, strict=True))), (s,), (jnp.ones_like(s),))[0]
+
     return _run(under_ad, s, tuple(xs), tuple(vs), key=_key("directional primal", f), regime=regime)[1][0], found
 
 

@@ -1,4 +1,5 @@
 """Import and configure JAX (float64 on request, CPU); arrays in and out."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """jax.scipy.stats log densities and jax.random samplers (JAX has no distribution objects)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,8 +16,12 @@ stats = jsp.stats
 def log_prob(family: str, params: dict[str, Any], x: Any) -> Any:
     if family == "Normal":
         return stats.norm.logpdf(x, params["loc"], params["scale"])
-    location_scale = {"Laplace": stats.laplace, "Logistic": stats.logistic, "Gumbel": stats.gumbel_r,
-                      "Cauchy": stats.cauchy}
+    location_scale = {
+        "Laplace": stats.laplace,
+        "Logistic": stats.logistic,
+        "Gumbel": stats.gumbel_r,
+        "Cauchy": stats.cauchy,
+    }
     if family in location_scale:
         return location_scale[family].logpdf(x, params["loc"], params["scale"])
     if family == "StudentT":
@@ -37,8 +42,11 @@ def log_prob(family: str, params: dict[str, Any], x: Any) -> Any:
         tril = jnp.tril(params["scale_tril"])
         z = jsp.linalg.solve_triangular(tril, jnp.swapaxes(x - params["loc"], -1, -2), lower=True)
         d = tril.shape[-1]
-        return (-0.5 * jnp.sum(z * z, axis=0) - jnp.sum(jnp.log(jnp.diagonal(tril)))
-                - 0.5 * d * jnp.log(2 * jnp.pi).astype(x.dtype))
+        return (
+            -0.5 * jnp.sum(z * z, axis=0)
+            - jnp.sum(jnp.log(jnp.diagonal(tril)))
+            - 0.5 * d * jnp.log(2 * jnp.pi).astype(x.dtype)
+        )
     raise NotImplementedError(f"jax adapter has no family {family}")
 
 
@@ -59,8 +67,12 @@ def sample(family: str, params: dict[str, Any], n: int, seed: int) -> Any:
         shape = (n, *jnp.broadcast_shapes(df.shape, loc.shape, scale.shape))
         return loc + scale * jax.random.t(key, df, shape, df.dtype)
     loc = params["loc"]
-    standard = {"Laplace": jax.random.laplace, "Logistic": jax.random.logistic, "Gumbel": jax.random.gumbel,
-                "Cauchy": jax.random.cauchy}
+    standard = {
+        "Laplace": jax.random.laplace,
+        "Logistic": jax.random.logistic,
+        "Gumbel": jax.random.gumbel,
+        "Cauchy": jax.random.cauchy,
+    }
     if family in standard:
         return loc + params["scale"] * standard[family](key, (n, *loc.shape), loc.dtype)
     if family == "LogNormal":
@@ -72,6 +84,5 @@ def sample(family: str, params: dict[str, Any], n: int, seed: int) -> Any:
     if family == "MultivariateNormal" and "covariance_matrix" in params:
         return jax.random.multivariate_normal(key, loc, params["covariance_matrix"], (n,), loc.dtype)
     if family == "MultivariateNormal":
-        return loc + jax.random.normal(key, (n, loc.shape[-1]), loc.dtype) @ jnp.tril(
-            params["scale_tril"]).T
+        return loc + jax.random.normal(key, (n, loc.shape[-1]), loc.dtype) @ jnp.tril(params["scale_tril"]).T
     raise NotImplementedError(f"jax adapter has no sampler for {family}")

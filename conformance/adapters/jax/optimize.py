@@ -1,4 +1,5 @@
 """optax's L-BFGS and Adam: JAX's own optimizers live in optax (jax.scipy.optimize offers only a fragile BFGS)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -11,8 +12,13 @@ import optax
 from conformance.adapters import Adapter, Minimum, Optimizer
 
 
-def lbfgs(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], initial: dict[str, np.ndarray], dtype: str,
-          optimizer: Optimizer) -> Minimum:
+def lbfgs(
+    adapter: Adapter,
+    fn: Callable[[dict[str, Any]], Any],
+    initial: dict[str, np.ndarray],
+    dtype: str,
+    optimizer: Optimizer,
+) -> Minimum:
     """optax.lbfgs, stopped where the gradient's norm is <= 1e-9 or the loss stops changing."""
     solver = optax.lbfgs()
     value_and_grad = optax.value_and_grad_from_state(fn)
@@ -26,8 +32,13 @@ def lbfgs(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], initial: dict[s
     return _run(adapter, fn, initial, dtype, optimizer, solver, step, stops=True)
 
 
-def adam(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], initial: dict[str, np.ndarray], dtype: str,
-         optimizer: Optimizer) -> Minimum:
+def adam(
+    adapter: Adapter,
+    fn: Callable[[dict[str, Any]], Any],
+    initial: dict[str, np.ndarray],
+    dtype: str,
+    optimizer: Optimizer,
+) -> Minimum:
     """`max_iterations` steps of optax.adam at the case's learning rate (other settings: optax's defaults)."""
     assert optimizer.learning_rate is not None, "the case's loader requires Adam's learning rate"
     solver = optax.adam(optimizer.learning_rate)
@@ -41,9 +52,16 @@ def adam(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], initial: dict[st
     return _run(adapter, fn, initial, dtype, optimizer, solver, step, stops=False)
 
 
-def _run(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], initial: dict[str, np.ndarray], dtype: str,
-         optimizer: Optimizer, solver: Any, step: Callable[[Any, Any], tuple[Any, Any, Any, Any]],
-         stops: bool) -> Minimum:
+def _run(
+    adapter: Adapter,
+    fn: Callable[[dict[str, Any]], Any],
+    initial: dict[str, np.ndarray],
+    dtype: str,
+    optimizer: Optimizer,
+    solver: Any,
+    step: Callable[[Any, Any], tuple[Any, Any, Any, Any]],
+    stops: bool,
+) -> Minimum:
     """Step until `max_iterations`, or (`stops`) the gradient's norm is <= 1e-9 or the loss stops changing."""
     params = {k: adapter.array(v, dtype) for k, v in initial.items()}
     state, history, iterations = solver.init(params), [], 0
@@ -56,8 +74,7 @@ def _run(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], initial: dict[st
         iterations += 1
         if stops and (float(grad_norm) <= 1e-9 or (len(history) > 1 and history[-2] - history[-1] == 0)):
             break
-    return Minimum({k: np.asarray(v) for k, v in params.items()}, float(fn(params)), iterations, history,
-                   trajectory)
+    return Minimum({k: np.asarray(v) for k, v in params.items()}, float(fn(params)), iterations, history, trajectory)
 
 
 OPTIMIZERS = {"lbfgs": lbfgs, "adam": adam}

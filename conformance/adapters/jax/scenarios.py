@@ -1,4 +1,5 @@
 """The behaviour scenarios in JAX's own idiom: functions in, functions out."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -21,18 +22,35 @@ def _grads(adapter: Adapter, fn: Callable, primals: dict[str, Any], dtype: str) 
 
 def rebuilt_tensor_cuts_graph(adapter: Adapter, dtype: str) -> dict:
     at = {"s0": 1.5, "s1": 0.5, "rho": 0.6}
-    stacked = _grads(adapter, lambda p: jnp.sum(jnp.stack([
-        jnp.stack([p["s0"] ** 2, p["rho"] * p["s0"] * p["s1"]]),
-        jnp.stack([p["rho"] * p["s0"] * p["s1"], p["s1"] ** 2])])), at, dtype)
+    stacked = _grads(
+        adapter,
+        lambda p: jnp.sum(
+            jnp.stack(
+                [
+                    jnp.stack([p["s0"] ** 2, p["rho"] * p["s0"] * p["s1"]]),
+                    jnp.stack([p["rho"] * p["s0"] * p["s1"], p["s1"] ** 2]),
+                ]
+            )
+        ),
+        at,
+        dtype,
+    )
     error = None
     try:  # np.asarray of a traced value: JAX refuses, at trace time
-        jax.grad(lambda s0, s1, rho: jnp.sum(jnp.asarray(np.asarray(
-            [[s0 ** 2, rho * s0 * s1], [rho * s0 * s1, s1 ** 2]]))))(*(adapter.array(v, dtype) for v in at.values()))
+        jax.grad(
+            lambda s0, s1, rho: jnp.sum(jnp.asarray(np.asarray([[s0**2, rho * s0 * s1], [rho * s0 * s1, s1**2]])))
+        )(*(adapter.array(v, dtype) for v in at.values()))
     except Exception as err:
         error = err
     naive = failed(error) if error else Gradient(VALUE, np.asarray(np.nan))
-    return observed(error, rebuilt_s0=naive, rebuilt_rho=naive, stacked_s0=stacked["s0"],
-                    stacked_s1=stacked["s1"], stacked_rho=stacked["rho"])
+    return observed(
+        error,
+        rebuilt_s0=naive,
+        rebuilt_rho=naive,
+        stacked_s0=stacked["s0"],
+        stacked_s1=stacked["s1"],
+        stacked_rho=stacked["rho"],
+    )
 
 
 def distribution_reused_across_steps(adapter: Adapter, dtype: str) -> dict:
@@ -44,8 +62,13 @@ def distribution_reused_across_steps(adapter: Adapter, dtype: str) -> dict:
     first = step(params)
     params = jax.tree.map(lambda p, g: p - 0.1 * g, params, first)
     second = step(params)
-    return observed(None, step1_loc=first["loc"], step1_log_scale=first["log_scale"],
-                    step2_loc=second["loc"], step2_log_scale=second["log_scale"])
+    return observed(
+        None,
+        step1_loc=first["loc"],
+        step1_log_scale=first["log_scale"],
+        step2_loc=second["loc"],
+        step2_log_scale=second["log_scale"],
+    )
 
 
 def gradients_accumulate(adapter: Adapter, dtype: str) -> dict:
@@ -53,8 +76,11 @@ def gradients_accumulate(adapter: Adapter, dtype: str) -> dict:
     at = {"a": 1.0, "b": 1.0, "c": 1.0}
     _grads(adapter, f, at, dtype)
     twice = _grads(adapter, f, at, dtype)  # a function of its inputs: no state to accumulate into
-    return observed(None, **{f"twice_{k}": g for k, g in twice.items()},
-                    **{f"zeroed_{k}": g for k, g in _grads(adapter, f, at, dtype).items()})
+    return observed(
+        None,
+        **{f"twice_{k}": g for k, g in twice.items()},
+        **{f"zeroed_{k}": g for k, g in _grads(adapter, f, at, dtype).items()},
+    )
 
 
 def vector_gradient_for_scalar(adapter: Adapter, dtype: str) -> dict:
@@ -83,8 +109,12 @@ def loss_computed_outside_loop(adapter: Adapter, dtype: str) -> dict:
     start = float(_sine_loss(theta, 64))
     for _ in range(3):
         theta = theta - 0.5 * step(theta)
-    return observed(None, naive_loss_change=naive_change, naive_gradient=naive,
-                    fixed_loss_decreased=float(float(_sine_loss(theta, 64)) < start))
+    return observed(
+        None,
+        naive_loss_change=naive_change,
+        naive_gradient=naive,
+        fixed_loss_decreased=float(float(_sine_loss(theta, 64)) < start),
+    )
 
 
 def symmetric_start(adapter: Adapter, dtype: str) -> dict:
@@ -95,8 +125,13 @@ def symmetric_start(adapter: Adapter, dtype: str) -> dict:
         theta = theta - 0.5 * grad_fn(theta)
     t = jnp.linspace(0, 2 * np.pi, 64, dtype=theta.dtype)
     residual = jnp.max(jnp.abs(jnp.sum(jnp.sin(t[:, None] + theta[None, :]), 1)))
-    return observed(None, symmetric_grad_0=grad[0], symmetric_grad_1=grad[1],
-                    symmetric_grad_difference=grad[0] - grad[1], perturbed_max_abs_sum=np.asarray(residual))
+    return observed(
+        None,
+        symmetric_grad_0=grad[0],
+        symmetric_grad_1=grad[1],
+        symmetric_grad_difference=grad[0] - grad[1],
+        perturbed_max_abs_sum=np.asarray(residual),
+    )
 
 
 def non_reparameterizable_samples(adapter: Adapter, dtype: str) -> dict:
@@ -105,8 +140,10 @@ def non_reparameterizable_samples(adapter: Adapter, dtype: str) -> dict:
     draws = {
         "bernoulli": ("p", lambda p: jnp.sum(jax.random.bernoulli(key, p["p"], (10,)).astype(dtype))),
         "poisson": ("rate", lambda p: jnp.sum(jax.random.poisson(key, p["rate"], (10,)).astype(dtype))),
-        "categorical": ("logits", lambda p: jnp.sum(jax.random.categorical(key, p["logits"], shape=(10,))
-                                                     .astype(dtype))),
+        "categorical": (
+            "logits",
+            lambda p: jnp.sum(jax.random.categorical(key, p["logits"], shape=(10,)).astype(dtype)),
+        ),
     }
     values = {}
     for name, (param, fn) in draws.items():
@@ -114,17 +151,29 @@ def non_reparameterizable_samples(adapter: Adapter, dtype: str) -> dict:
             values[f"{name}_sample_grad"] = _grads(adapter, fn, {param: at[param]}, dtype)[param]
         except Exception as err:
             values[f"{name}_sample_grad"] = failed(err)
+
     # the score-function (REINFORCE) contrast, exact by enumerating the outcomes: d/dtheta E[x]
     def surrogate(log_p: Callable, support: Any) -> Callable:
         def f(p: dict) -> Any:
             lp = log_p(p, support)
             return jnp.sum(jax.lax.stop_gradient(jnp.exp(lp)) * support.astype(lp.dtype) * lp)
+
         return f
-    values["bernoulli_score"] = _grads(adapter, surrogate(lambda p, k: jsp.stats.bernoulli.logpmf(k, p["p"]),
-                                                      jnp.arange(2, dtype=dtype)), {"p": at["p"]}, dtype)["p"]
+
+    values["bernoulli_score"] = _grads(
+        adapter,
+        surrogate(lambda p, k: jsp.stats.bernoulli.logpmf(k, p["p"]), jnp.arange(2, dtype=dtype)),
+        {"p": at["p"]},
+        dtype,
+    )["p"]
     counts = jnp.arange(60, dtype=dtype)
-    values["poisson_score"] = _grads(adapter, surrogate(lambda p, k: jsp.stats.poisson.logpmf(k, p["rate"]), counts),
-                                          {"rate": at["rate"]}, dtype)["rate"]
-    values["categorical_score"] = _grads(adapter, surrogate(lambda p, k: jax.nn.log_softmax(p["logits"])[k],
-                                                        jnp.arange(3)), {"logits": at["logits"]}, dtype)["logits"]
+    values["poisson_score"] = _grads(
+        adapter, surrogate(lambda p, k: jsp.stats.poisson.logpmf(k, p["rate"]), counts), {"rate": at["rate"]}, dtype
+    )["rate"]
+    values["categorical_score"] = _grads(
+        adapter,
+        surrogate(lambda p, k: jax.nn.log_softmax(p["logits"])[k], jnp.arange(3)),
+        {"logits": at["logits"]},
+        dtype,
+    )["logits"]
     return observed(None, **values)

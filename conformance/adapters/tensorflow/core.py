@@ -1,4 +1,5 @@
 """Import and configure TensorFlow and TensorFlow-Probability; arrays in and out."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """tfp.distributions: log densities and reparameterized samples."""
+
 from __future__ import annotations
 
 from typing import Any

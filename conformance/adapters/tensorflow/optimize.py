@@ -1,4 +1,5 @@
 """tfp.optimizer.lbfgs_minimize on the parameters flattened into one vector, and tf.keras.optimizers.Adam."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -11,8 +12,13 @@ import tensorflow_probability as tfp
 from conformance.adapters import Adapter, Minimum, Optimizer, flatten
 
 
-def lbfgs(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], initial: dict[str, np.ndarray], dtype: str,
-          optimizer: Optimizer) -> Minimum:
+def lbfgs(
+    adapter: Adapter,
+    fn: Callable[[dict[str, Any]], Any],
+    initial: dict[str, np.ndarray],
+    dtype: str,
+    optimizer: Optimizer,
+) -> Minimum:
     flat, unflatten = flatten(initial)
     history: list[float] = []
     trajectory: dict[str, list] = {}
@@ -27,14 +33,24 @@ def lbfgs(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], initial: dict[s
         return loss, tape.gradient(loss, vector)
 
     result = tfp.optimizer.lbfgs_minimize(
-        value_and_gradients, initial_position=adapter.array(flat, dtype),
-        max_iterations=optimizer.max_iterations, tolerance=1e-9, x_tolerance=0, f_relative_tolerance=0)
+        value_and_gradients,
+        initial_position=adapter.array(flat, dtype),
+        max_iterations=optimizer.max_iterations,
+        tolerance=1e-9,
+        x_tolerance=0,
+        f_relative_tolerance=0,
+    )
     params = {k: adapter.numpy(v) for k, v in unflatten(result.position, tf.reshape).items()}
     return Minimum(params, float(result.objective_value), int(result.num_iterations), history, trajectory)
 
 
-def adam(adapter: Adapter, fn: Callable[[dict[str, Any]], Any], initial: dict[str, np.ndarray], dtype: str,
-         optimizer: Optimizer) -> Minimum:
+def adam(
+    adapter: Adapter,
+    fn: Callable[[dict[str, Any]], Any],
+    initial: dict[str, np.ndarray],
+    dtype: str,
+    optimizer: Optimizer,
+) -> Minimum:
     """`max_iterations` steps of Keras's Adam at the case's learning rate (other settings: Keras's defaults,
     epsilon 1e-7 where torch and optax use 1e-8). Each step is one tf.function: eager Keras steps take ~0.1 s
     each on this machine, too slow for a thousand (the initial gradient the case checks stays eager)."""

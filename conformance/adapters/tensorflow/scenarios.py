@@ -1,4 +1,5 @@
 """The behaviour scenarios in TensorFlow's own idiom: tapes that watch, variables, assign_sub."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,16 +27,23 @@ def _value(grad: Any) -> Any:
 def rebuilt_tensor_cuts_graph(adapter: Adapter, dtype: str) -> dict:
     with tf.GradientTape(persistent=True) as tape:
         s0, s1, rho = _watched(tape, 1.5, 0.5, 0.6, dtype=dtype)
-        stacked = tf.stack([tf.stack([s0 ** 2, rho * s0 * s1]), tf.stack([rho * s0 * s1, s1 ** 2])])
+        stacked = tf.stack([tf.stack([s0**2, rho * s0 * s1]), tf.stack([rho * s0 * s1, s1**2])])
         # numpy values back into a constant: the tape sees a new constant, not s0, s1, rho
-        rebuilt = tf.constant(np.array([[s0.numpy() ** 2, (rho * s0 * s1).numpy()],
-                                        [(rho * s0 * s1).numpy(), s1.numpy() ** 2]]), dtype=dtype)
+        rebuilt = tf.constant(
+            np.array([[s0.numpy() ** 2, (rho * s0 * s1).numpy()], [(rho * s0 * s1).numpy(), s1.numpy() ** 2]]),
+            dtype=dtype,
+        )
         loss_stacked, loss_rebuilt = tf.reduce_sum(stacked), tf.reduce_sum(rebuilt)
     fixed = tape.gradient(loss_stacked, [s0, s1, rho])
     naive = tape.gradient(loss_rebuilt, [s0, s1, rho])
-    return observed(None, rebuilt_s0=_value(naive[0]), rebuilt_rho=_value(naive[2]),
-                    stacked_s0=numpy(fixed[0]), stacked_s1=numpy(fixed[1]),
-                    stacked_rho=numpy(fixed[2]))
+    return observed(
+        None,
+        rebuilt_s0=_value(naive[0]),
+        rebuilt_rho=_value(naive[2]),
+        stacked_s0=numpy(fixed[0]),
+        stacked_s1=numpy(fixed[1]),
+        stacked_rho=numpy(fixed[2]),
+    )
 
 
 def distribution_reused_across_steps(adapter: Adapter, dtype: str) -> dict:
@@ -57,8 +65,13 @@ def distribution_reused_across_steps(adapter: Adapter, dtype: str) -> dict:
         grads = tape.gradient(loss, variables)
         for v, g in zip(variables, grads, strict=True):
             v.assign_sub(0.1 * g)
-    return observed(None, step1_loc=_value(naive[0]), step1_log_scale=_value(naive[1]),
-                    step2_loc=numpy(grads[0]), step2_log_scale=numpy(grads[1]))
+    return observed(
+        None,
+        step1_loc=_value(naive[0]),
+        step1_log_scale=_value(naive[1]),
+        step2_loc=numpy(grads[0]),
+        step2_log_scale=numpy(grads[1]),
+    )
 
 
 def gradients_accumulate(adapter: Adapter, dtype: str) -> dict:
@@ -71,8 +84,15 @@ def gradients_accumulate(adapter: Adapter, dtype: str) -> dict:
         a, b, c = _watched(tape, 1.0, 1.0, 1.0, dtype=dtype)
         y = 3 * a + 2 * b * b + tf.math.log(c)
     once = tape.gradient(y, [a, b, c])
-    return observed(None, twice_a=numpy(twice[0]), twice_b=numpy(twice[1]), twice_c=numpy(twice[2]),
-                    zeroed_a=numpy(once[0]), zeroed_b=numpy(once[1]), zeroed_c=numpy(once[2]))
+    return observed(
+        None,
+        twice_a=numpy(twice[0]),
+        twice_b=numpy(twice[1]),
+        twice_c=numpy(twice[2]),
+        zeroed_a=numpy(once[0]),
+        zeroed_b=numpy(once[1]),
+        zeroed_c=numpy(once[2]),
+    )
 
 
 def vector_gradient_for_scalar(adapter: Adapter, dtype: str) -> dict:
@@ -106,8 +126,12 @@ def loss_computed_outside_loop(adapter: Adapter, dtype: str) -> dict:
         with tf.GradientTape() as tape:
             loss = _sine_loss(theta, 64)  # the fix: inside the tape, inside the loop
         theta.assign_sub(0.5 * tape.gradient(loss, theta))
-    return observed(None, naive_loss_change=naive_change, naive_gradient=_value(grads[-1]),
-                    fixed_loss_decreased=float(float(_sine_loss(theta, 64)) < start))
+    return observed(
+        None,
+        naive_loss_change=naive_change,
+        naive_gradient=_value(grads[-1]),
+        fixed_loss_decreased=float(float(_sine_loss(theta, 64)) < start),
+    )
 
 
 def symmetric_start(adapter: Adapter, dtype: str) -> dict:
@@ -122,8 +146,13 @@ def symmetric_start(adapter: Adapter, dtype: str) -> dict:
         theta.assign_sub(0.5 * tape.gradient(loss, theta))
     t = tf.linspace(tf.constant(0.0, theta.dtype), tf.constant(2 * np.pi, theta.dtype), 64)
     residual = tf.reduce_max(tf.abs(tf.reduce_sum(tf.sin(t[:, None] + theta[None, :]), 1)))
-    return observed(None, symmetric_grad_0=grad[0], symmetric_grad_1=grad[1],
-                    symmetric_grad_difference=grad[0] - grad[1], perturbed_max_abs_sum=numpy(residual))
+    return observed(
+        None,
+        symmetric_grad_0=grad[0],
+        symmetric_grad_1=grad[1],
+        symmetric_grad_difference=grad[0] - grad[1],
+        perturbed_max_abs_sum=numpy(residual),
+    )
 
 
 def non_reparameterizable_samples(adapter: Adapter, dtype: str) -> dict:
@@ -131,15 +160,18 @@ def non_reparameterizable_samples(adapter: Adapter, dtype: str) -> dict:
     logits = tf.constant(np.log([0.2, 0.3, 0.5]), dtype)
     with tf.GradientTape(persistent=True) as tape:
         tape.watch([p, rate, logits])
-        samples = {"bernoulli": (tf.cast(tfd.Bernoulli(probs=p).sample(10, seed=(0, 0)), dtype), p),
-                   "poisson": (tfd.Poisson(rate=rate).sample(10, seed=(0, 0)), rate),
-                   "categorical": (tf.cast(tfd.Categorical(logits=logits).sample(10, seed=(0, 0)), dtype), logits)}
+        samples = {
+            "bernoulli": (tf.cast(tfd.Bernoulli(probs=p).sample(10, seed=(0, 0)), dtype), p),
+            "poisson": (tfd.Poisson(rate=rate).sample(10, seed=(0, 0)), rate),
+            "categorical": (tf.cast(tfd.Categorical(logits=logits).sample(10, seed=(0, 0)), dtype), logits),
+        }
         totals = {name: tf.reduce_sum(sample) for name, (sample, _) in samples.items()}
-        scores = {"bernoulli": _surrogate(tfd.Bernoulli(probs=p, dtype=dtype), tf.range(2, dtype=dtype)),
-                  "poisson": _surrogate(tfd.Poisson(rate=rate), tf.range(60, dtype=dtype)),
-                  "categorical": _surrogate(tfd.Categorical(logits=logits), tf.range(3))}
-    values = {f"{name}_sample_grad": _value(tape.gradient(totals[name], param))
-              for name, (_, param) in samples.items()}
+        scores = {
+            "bernoulli": _surrogate(tfd.Bernoulli(probs=p, dtype=dtype), tf.range(2, dtype=dtype)),
+            "poisson": _surrogate(tfd.Poisson(rate=rate), tf.range(60, dtype=dtype)),
+            "categorical": _surrogate(tfd.Categorical(logits=logits), tf.range(3)),
+        }
+    values = {f"{name}_sample_grad": _value(tape.gradient(totals[name], param)) for name, (_, param) in samples.items()}
     values.update({f"{name}_score": numpy(tape.gradient(scores[name], samples[name][1])) for name in scores})
     return observed(None, **values)
 

@@ -1,4 +1,5 @@
 """Import and configure torch; arrays in and out."""
+
 from __future__ import annotations
 
 from pathlib import Path

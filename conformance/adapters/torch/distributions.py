@@ -1,4 +1,5 @@
 """torch.distributions: log densities and reparameterized samples (rsample)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,8 +14,9 @@ def _distribution(family: str, params: dict[str, Any]) -> D.Distribution:
     if family == "Logistic":  # torch has no Logistic: the TransformedDistribution recipe of its docs
         loc, scale = params["loc"], params["scale"]
         uniform = D.Uniform(torch.zeros_like(loc), torch.ones_like(loc))
-        return D.TransformedDistribution(uniform, [D.transforms.SigmoidTransform().inv,
-                                                   D.transforms.AffineTransform(loc, scale)])
+        return D.TransformedDistribution(
+            uniform, [D.transforms.SigmoidTransform().inv, D.transforms.AffineTransform(loc, scale)]
+        )
     return getattr(D, family)(**params)
 
 

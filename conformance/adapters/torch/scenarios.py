@@ -1,4 +1,5 @@
 """The behaviour scenarios in torch's own idiom: leaves with requires_grad, .backward(), optimizers."""
+
 from __future__ import annotations
 
 import warnings
@@ -21,19 +22,25 @@ def _grad(leaf: Any) -> Any:
 
 def rebuilt_tensor_cuts_graph(adapter: Adapter, dtype: str) -> dict:
     s0, s1, rho = (_leaf(v, dtype) for v in (1.5, 0.5, 0.6))
-    stacked = torch.stack([torch.stack([s0 ** 2, rho * s0 * s1]), torch.stack([rho * s0 * s1, s1 ** 2])])
+    stacked = torch.stack([torch.stack([s0**2, rho * s0 * s1]), torch.stack([rho * s0 * s1, s1**2])])
     fixed = torch.autograd.grad(stacked.sum(), [s0, s1, rho])
     with warnings.catch_warnings():  # torch warns that it converts tensors to numbers: the scenario's point
         warnings.simplefilter("ignore", UserWarning)
-        rebuilt = torch.tensor([[s0 ** 2, rho * s0 * s1], [rho * s0 * s1, s1 ** 2]], dtype=dtype_of(dtype))
+        rebuilt = torch.tensor([[s0**2, rho * s0 * s1], [rho * s0 * s1, s1**2]], dtype=dtype_of(dtype))
     error = None
     try:
         rebuilt.sum().backward()
     except Exception as err:  # element 0 of tensors does not require grad
         error = err
-    return observed(error, rebuilt_requires_grad=float(rebuilt.requires_grad), rebuilt_s0=_grad(s0),
-                    rebuilt_rho=_grad(rho), stacked_s0=numpy(fixed[0]), stacked_s1=numpy(fixed[1]),
-                    stacked_rho=numpy(fixed[2]))
+    return observed(
+        error,
+        rebuilt_requires_grad=float(rebuilt.requires_grad),
+        rebuilt_s0=_grad(s0),
+        rebuilt_rho=_grad(rho),
+        stacked_s0=numpy(fixed[0]),
+        stacked_s1=numpy(fixed[1]),
+        stacked_rho=numpy(fixed[2]),
+    )
 
 
 def distribution_reused_across_steps(adapter: Adapter, dtype: str) -> dict:
@@ -107,8 +114,9 @@ def loss_computed_outside_loop(adapter: Adapter, dtype: str) -> dict:
         loss = _sine_loss(theta, 64)  # the fix: inside the loop
         loss.backward()
         optimizer.step()
-    return observed(error, naive_loss_change=naive_change,
-                    fixed_loss_decreased=float(_sine_loss(theta, 64).item() < start))
+    return observed(
+        error, naive_loss_change=naive_change, fixed_loss_decreased=float(_sine_loss(theta, 64).item() < start)
+    )
 
 
 def symmetric_start(adapter: Adapter, dtype: str) -> dict:
@@ -123,8 +131,13 @@ def symmetric_start(adapter: Adapter, dtype: str) -> dict:
     t = torch.linspace(0, 2 * np.pi, 64, dtype=theta.dtype)
     with torch.no_grad():
         residual = torch.sin(t[:, None] + theta[None, :]).sum(1).abs().max()
-    return observed(None, symmetric_grad_0=grad[0], symmetric_grad_1=grad[1],
-                    symmetric_grad_difference=grad[0] - grad[1], perturbed_max_abs_sum=numpy(residual))
+    return observed(
+        None,
+        symmetric_grad_0=grad[0],
+        symmetric_grad_1=grad[1],
+        symmetric_grad_difference=grad[0] - grad[1],
+        perturbed_max_abs_sum=numpy(residual),
+    )
 
 
 def non_reparameterizable_samples(adapter: Adapter, dtype: str) -> dict:
@@ -132,13 +145,16 @@ def non_reparameterizable_samples(adapter: Adapter, dtype: str) -> dict:
     torch.manual_seed(0)
     p, rate = _leaf(0.3, dtype), _leaf(2.0, dtype)
     logits = adapter.array(np.log([0.2, 0.3, 0.5]), dtype).requires_grad_(True)
-    samples = {"bernoulli": (D.Bernoulli(probs=p).sample((10,)), p),
-               "poisson": (D.Poisson(rate).sample((10,)), rate),
-               "categorical": (D.Categorical(logits=logits).sample((10,)).to(p.dtype), logits)}
+    samples = {
+        "bernoulli": (D.Bernoulli(probs=p).sample((10,)), p),
+        "poisson": (D.Poisson(rate).sample((10,)), rate),
+        "categorical": (D.Categorical(logits=logits).sample((10,)).to(p.dtype), logits),
+    }
     values = {}
     for name, (sample, param) in samples.items():
-        values[f"{name}_sample_grad"] = (None if not sample.requires_grad else
-                                         numpy(torch.autograd.grad(sample.sum(), param)[0]))
+        values[f"{name}_sample_grad"] = (
+            None if not sample.requires_grad else numpy(torch.autograd.grad(sample.sum(), param)[0])
+        )
     # the score-function (REINFORCE) contrast, exact by enumerating the outcomes: d/dtheta E[x]
     values["bernoulli_score"] = _score(D.Bernoulli(probs=p), torch.arange(2, dtype=p.dtype), p)
     values["poisson_score"] = _score(D.Poisson(rate), torch.arange(60, dtype=p.dtype), rate)

@@ -4,6 +4,7 @@ The pages are MyST Markdown; furo gives search, the mobile layout, dark mode and
 written at build time (conformance.docs.mathml), so the HTML opens from disk with no server and no network.
 Another project can build this folder as is (`sphinx-build <folder> <out>`) or include its pages.
 """
+
 project = "gradient conformance"
 html_title = "gradient conformance"
 extensions = ["myst_parser", "conformance.docs.mathml"]

@@ -1,4 +1,5 @@
 """JAX's autodiff module compiles each traced program once, never confuses two programs, and keeps a bounded number."""
+
 import numpy as np
 import pytest
 
@@ -82,9 +83,14 @@ def test_a_program_holding_data_is_found_again_only_with_the_same_data(adapter, 
     from conformance import kinds, loader
 
     path = tmp_path / "take.yaml"
-    path.write_text("".join(
-        f"- {{id: t{k}, kind: grad, title: t, why: w, function: 'sum(take(x, i))',\n"
-        f"   inputs: {{x: [1.0, 2.0, 3.0], i: {{value: [{k}], dtype: int64}}}}}}\n" for k in (0, 2)), encoding="utf-8")
+    path.write_text(
+        "".join(
+            f"- {{id: t{k}, kind: grad, title: t, why: w, function: 'sum(take(x, i))',\n"
+            f"   inputs: {{x: [1.0, 2.0, 3.0], i: {{value: [{k}], dtype: int64}}}}}}\n"
+            for k in (0, 2)
+        ),
+        encoding="utf-8",
+    )
     cases, errors = loader.load([path])
     assert not errors
     for loaded, want in zip(cases, ([1.0, 0.0, 0.0], [0.0, 0.0, 1.0]), strict=True):
@@ -117,7 +123,9 @@ def test_a_symbolic_zero_is_the_zeros_jax_grad_hands_its_user_and_meets_a_stated
     from conformance.verdicts import Job, judge
     from conformance.vocabulary import Status, Verdict
 
-    (loaded,), _ = loader.load([write_case("""
+    (loaded,), _ = loader.load(
+        [
+            write_case("""
         id: floor-flat
         kind: grad
         title: floor's derivative
@@ -129,7 +137,9 @@ def test_a_symbolic_zero_is_the_zeros_jax_grad_hands_its_user_and_meets_a_stated
         expected:
           x: {value: 0, why: 'floor is piecewise constant: its derivative is 0 wherever it exists'}
           y: {value: 1, why: 'd/dy sum(y) = 1'}
-        """)])
+        """)
+        ]
+    )
     computed = kinds.compute(loaded.case, adapter, "float64")
     x = computed.gradients["x"]
     assert x.status == Status.VALUE and x.representation == "symbolic zero"
@@ -141,8 +151,9 @@ def test_a_symbolic_zero_is_the_zeros_jax_grad_hands_its_user_and_meets_a_stated
 def test_an_integer_inputs_float0_is_a_symbolic_zero(adapter):
     import jax.numpy as jnp
 
-    grads = adapter.vjp(lambda env: jnp.sum(env["x"] * env["n"]), {"x": np.array([1.0, 2.0]), "n": np.array([3, 4])},
-                        "float64", None)[1]
+    grads = adapter.vjp(
+        lambda env: jnp.sum(env["x"] * env["n"]), {"x": np.array([1.0, 2.0]), "n": np.array([3, 4])}, "float64", None
+    )[1]
     assert grads["n"].status == "value" and grads["n"].representation.startswith("symbolic zero: float0")
     assert grads["n"].value is not None and np.array_equal(grads["n"].value, [0.0, 0.0])
 
@@ -163,8 +174,9 @@ def test_every_composition_of_a_directional_derivative_in_either_regime_is_the_t
     g2 = (np.cos(x) ** 2 - np.sin(x)) * np.exp(np.sin(x))
     g3 = (np.cos(x) ** 3 - 3 * np.sin(x) * np.cos(x) - np.cos(x)) * np.exp(np.sin(x))
     for _ in range(2):
-        out, grads = adapter.directional(f, {"x": np.array(x), "y": np.array(y)}, "float64",
-                                         {"x": np.array(1.0), "y": np.array(2.0)}, 3)
+        out, grads = adapter.directional(
+            f, {"x": np.array(x), "y": np.array(y)}, "float64", {"x": np.array(1.0), "y": np.array(2.0)}, 3
+        )
         assert list(grads) == composition_names(("",), 3)
         for name, g in grads.items():
             np.testing.assert_allclose(np.asarray(g.value), g3 * y + 6 * g2, rtol=1e-13, err_msg=name)

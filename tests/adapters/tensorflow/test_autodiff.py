@@ -1,4 +1,5 @@
 """TF's sparse gradients: tf.gather's tf.IndexedSlices is made dense, repeated indices summed, and recorded."""
+
 import numpy as np
 import pytest
 
@@ -37,8 +38,9 @@ def test_a_hessian_vector_product_through_a_gather_is_dense_by_every_composition
     from conformance.adapters.tensorflow import autodiff
 
     x, indices = tf.constant([1.0, 2.0, 3.0]), tf.constant([2, 2, 0])
-    _, found = autodiff.hessian_vector(lambda x: tf.reduce_sum(tf.gather(x, indices) ** 2), [x],
-                                       [tf.constant([1.0, 10.0, 100.0])], regime)
+    _, found = autodiff.hessian_vector(
+        lambda x: tf.reduce_sum(tf.gather(x, indices) ** 2), [x], [tf.constant([1.0, 10.0, 100.0])], regime
+    )
     assert list(found) == ["fwd-over-rev", "rev-over-fwd", "rev-over-rev"]
     for name, (hv,) in found.items():
         value = hv.value if isinstance(hv, Gradient) else np.asarray(hv)
@@ -55,6 +57,7 @@ def test_the_compiled_regimes_trace_the_tape_into_a_graph_and_xla_compiles_it():
     from conformance.vocabulary import Regime
 
     seen = []
+
     def f(x):
         seen.append(tf.executing_eagerly())
         return tf.reduce_sum(tf.py_function(lambda v: v * 2.0, [x], tf.float64) * x)
@@ -85,6 +88,7 @@ def test_every_second_order_composition_of_tape_and_accumulator_in_each_regime(r
     assert list(grads) == ["fwd-over-fwd", "fwd-over-rev", "rev-over-fwd", "rev-over-rev"]
     for name, g in grads.items():
         assert float(np.asarray(g.value)) == pytest.approx(2 * v @ a @ v, rel=1e-14), name
-    _, linear = adapter.directional(lambda env: ops.functions["matmul"](matrix, env["x"]), {"x": x}, "float64",
-                                    {"x": v}, 2)
+    _, linear = adapter.directional(
+        lambda env: ops.functions["matmul"](matrix, env["x"]), {"x": x}, "float64", {"x": v}, 2
+    )
     assert all(np.array_equal(np.asarray(g.value), [0.0, 0.0]) for g in linear.values())

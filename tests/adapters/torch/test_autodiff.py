@@ -1,4 +1,5 @@
 """torch's compiled regime: every job is compiled by torch.compile, however many jobs share the adapter's wrapper."""
+
 import numpy as np
 import pytest
 
@@ -21,8 +22,10 @@ def test_every_call_in_the_compiled_regime_compiles_past_dynamos_recompile_limit
     adapter.regime = Regime.COMPILED
     with torch._dynamo.config.patch(recompile_limit=2):  # dynamo's own way to set it for a while
         for k in range(torch._dynamo.config.recompile_limit + 3):
+
             def f(env: dict, k: int = k) -> torch.Tensor:
                 return (torch.sin(env["x"]) * (k + 1)).sum()
+
             counters.clear()
             _, grads = adapter.vjp(f, {"x": np.ones(3)}, "float64", None)
             assert counters["stats"]["unique_graphs"] >= 1, f"call {k} ran eagerly"
@@ -41,7 +44,7 @@ def test_compiled_hessian_vector_products_are_torch_funcs_compiled_whole_and_aut
     from conformance.vocabulary import Regime
 
     xs, ts = [torch.tensor([1.0, 2.0], dtype=torch.float64)], [torch.tensor([1.0, 10.0], dtype=torch.float64)]
-    f = lambda x: (x ** 3).sum()
+    f = lambda x: (x**3).sum()
     counters.clear()
     out, found = autodiff.hessian_vector(f, xs, ts, Regime.COMPILED)
     assert counters["stats"]["unique_graphs"] >= 1
