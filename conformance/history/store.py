@@ -71,6 +71,9 @@ class Release(Record):
     relaxed: list[str] = Field(description="constraints.txt lines dropped so that the release resolves")
     env_seconds: float = Field(description="making its environment (0: from the cache)")
     run_seconds: float = Field(description="running the library on it")
+    load_errors: list[str] = Field(default_factory=list, description="case files the library could not load in "
+                                                                     "this environment (file:line: why): their "
+                                                                     "cases are not measured in this release")
     answers: list[tuple[int, int]] = Field(description="(key, answer): indices into the store's keys and answers")
 
 
@@ -185,7 +188,8 @@ def fold(store: Store, report: reports.Report, measured: Measured) -> str | None
     return index.add(Release(
         framework=measured.framework, release=measured.release, measured=report.created, library=measured.library,
         python=env.python, platform=env.platform, installed=measured.installed, relaxed=measured.relaxed,
-        env_seconds=measured.env_seconds, run_seconds=measured.run_seconds, answers=sorted(pairs)))
+        env_seconds=measured.env_seconds, run_seconds=measured.run_seconds, answers=sorted(pairs),
+        load_errors=[f"{e.file}:{e.line}: {e.message}" for e in report.load_errors]))
 
 
 def entries(report: reports.Report, framework: str) -> list[tuple[Key, Answer]]:

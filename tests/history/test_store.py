@@ -55,10 +55,21 @@ def test_a_release_records_what_was_installed_and_the_unavailable_framework_is_l
     held = history(sample, 4.0)
     release = held.releases[0]
     assert release.installed == {"fake": "1.0", "numpy": "2.0"} and release.env_seconds == 1.5
+    assert release.load_errors == []
     assert {k.framework for k in held.keys} == {"fake"}  # "broken" was unavailable
     raised = next(k for k in held.keys if k.case == "raises")
     assert raised.gradient == JOB and held.answers[dict(release.answers)[held.keys.index(raised)]].status == \
         Status.ERROR
+
+
+def test_a_case_file_the_release_cannot_load_is_recorded(sample):
+    from conformance.report import LoadErrorRecord
+
+    report = sample.model_copy(deep=True)
+    report.load_errors = [LoadErrorRecord(file="cases/reparam/mvn.yaml", line=16, message="params: AttributeError")]
+    held = store.empty()
+    store.fold(held, report, measured("1.0"))
+    assert held.releases[0].load_errors == ["cases/reparam/mvn.yaml:16: params: AttributeError"]
 
 
 def test_a_float32_value_is_kept_at_the_digits_float32_needs(sample):
