@@ -79,11 +79,13 @@ def spans(store: Store, key_index: int, releases: list[Release]) -> list[Span]:
 
 
 def show(store: Store, case: str, framework: str | None = None) -> list[str]:
-    """The timeline of `case`: per framework, dtype and gradient, its answers over the releases."""
+    """The timeline of `case` (a sweep's id: each of its samples): per framework, dtype and gradient, its answers
+    over the releases."""
     lines = []
-    chosen = sorted((i for i, k in enumerate(store.keys) if k.case == case
+    chosen = sorted((i for i, k in enumerate(store.keys) if (k.case == case or k.case.startswith(f"{case}["))
                      and (framework is None or k.framework == framework)),
-                    key=lambda i: (store.keys[i].framework, store.keys[i].dtype, store.keys[i].gradient))
+                    key=lambda i: (store.keys[i].framework, store.keys[i].case, store.keys[i].dtype,
+                                   store.keys[i].gradient))
     for i in chosen:
         key = store.keys[i]
         found = spans(store, i, of(store, key.framework))
