@@ -92,6 +92,7 @@ def _run(args: argparse.Namespace) -> int:
             failed += 1
             print(f"history: {args.framework} {outcome.release}: not measured: {outcome.error}", flush=True)
             continue
+        held = store.read(args.store)  # as it is now: another run may have stored a release meanwhile
         replaced = store.fold(held, outcome.report, outcome.measured)
         store.write(held, args.store)
         m = outcome.measured

@@ -56,6 +56,9 @@ class Key(Record):
     tolerance: Tolerance
     zero_tolerance: Array | None = Field(None, description="the derived rounding floor of a cancelled sum")
     normwise_size: int = Field(0, ge=0)
+    values_compared: bool = Field(True, description="false where the value is of the release's own random draws "
+                                                    "(the report's not_comparable): releases are compared by status "
+                                                    "and verdict only, as a new sampler changes every draw")
 
 
 class Release(Record):
@@ -214,7 +217,8 @@ def _answers(job: reports.JobRecord) -> list[tuple[str, Answer, dict[str, Any]]]
     for name, g in job.gradients.items():
         answer = Answer(status=g.status, cls=g.cls, verdict=_verdict(g.verdict, g.error),
                         representation=g.representation, value=_printed(g.value, job.dtype), error=_line(g.error))
-        out.append((name, answer, {"zero_tolerance": g.zero_tolerance, "normwise_size": g.normwise_size}))
+        out.append((name, answer, {"zero_tolerance": g.zero_tolerance, "normwise_size": g.normwise_size,
+                                   "values_compared": g.not_comparable is None}))
     return out
 
 

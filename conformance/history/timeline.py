@@ -1,9 +1,13 @@
 """Reading the store back: a case's timeline over releases, and a framework's changelog.
 
-Two answers are the same where their status, class, verdict and representation are, and their values are within
-the case's tolerance of each other by the one rule (conformance/tolerance.py, as `compare` judges a value that
-moved): a value that moves by a rounding between releases is no change, one that moves beyond what the case
-allows is. An error's wording is no change either; its status and verdict are what a user reads.
+Two answers are the same where their status and verdict are (a disconnected gradient's representation too: None
+against a symbolic zero), and their values are within the case's tolerance of each other by the one rule
+(conformance/tolerance.py, as `compare` judges a value that moved): a value that moves by a rounding between
+releases is no change, one that moves beyond what the case allows is. A class that changes with the value inside
+the tolerance is no change (a NaN or an inf is matched only by itself, so it is one), nor is an exact zero spelled
+as a symbolic zero. An error's wording is no change either; its status and verdict are what a user reads. A
+gradient of the release's own random draws (a Monte Carlo mean, a sample's implicit gradient) is compared by status
+and verdict only: a new sampler changes every draw, and the verdict judges it statistically.
 """
 from __future__ import annotations
 
@@ -22,18 +26,22 @@ ERROR_SHOWN = 60  # characters of an error's line in a timeline or changelog
 
 def same(key: Key, a: Answer, b: Answer) -> bool:
     """Whether `b` is `a` up to the case's tolerance (see the module's docstring)."""
-    if (a.status, a.cls, a.verdict, a.representation) != (b.status, b.cls, b.verdict, b.representation):
+    if (a.status, a.verdict) != (b.status, b.verdict):
         return False
-    if a.status != Status.VALUE or a.value is None or b.value is None:
-        return a.status != Status.VALUE or (a.value is None and b.value is None)
+    if a.status == Status.DISCONNECTED:
+        return a.representation == b.representation  # None against a symbolic zero
+    if a.status != Status.VALUE or not key.values_compared:
+        return True
+    if a.value is None or b.value is None:
+        return a.value is None and b.value is None
     old, new = tolerance.numeric(a.value), tolerance.numeric(b.value)
     if old.shape != new.shape:
         return False
     floor = tolerance.numeric(key.zero_tolerance) if key.zero_tolerance is not None else None
     if floor is not None and floor.shape != old.shape:
         floor = None
-    return tolerance.within(new, old, key.dtype, key.tolerance.rtol, key.tolerance.atol, floor,
-                            normwise_size=key.normwise_size)
+    return old.size == 0 or tolerance.within(new, old, key.dtype, key.tolerance.rtol, key.tolerance.atol, floor,
+                                             normwise_size=key.normwise_size)
 
 
 def text(answer: Answer) -> str:

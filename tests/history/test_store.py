@@ -9,9 +9,10 @@ import pytest
 
 from conformance import cli
 from conformance.history import envs, search, store, timeline
-from conformance.history.store import JOB, Measured
+from conformance.history.store import JOB, Answer, Key, Measured
+from conformance.model import Tolerance
 from conformance.report import Report
-from conformance.vocabulary import Status, Verdict
+from conformance.vocabulary import Class, Status, Verdict
 
 
 def measured(release: str) -> Measured:
@@ -188,3 +189,28 @@ def test_run_outside_a_checkout_says_it_needs_one(monkeypatch, tmp_path, capsys)
     assert cli.main(["history", "run", "--framework", "jax", "--releases", "0.10.2",
                      "--store", str(tmp_path / "s.json.gz")]) == 2
     assert "need a checkout of the repository (constraints.txt, pyproject.toml not found" in capsys.readouterr().err
+
+
+def _answer(value: object, cls: Class = Class.FINITE, verdict: Verdict = Verdict.PASS,
+            representation: str | None = None) -> Answer:
+    return Answer(status=Status.VALUE, cls=cls, verdict=verdict, representation=representation, value=value,
+                  error=None)
+
+
+def _key(**update: object) -> Key:
+    return Key(framework="jax", case="c", dtype="float64", gradient="x", tolerance=Tolerance(rtol=1e-7),
+               **update)
+
+
+def test_an_empty_value_or_a_zero_spelled_another_way_is_no_change():
+    assert timeline.same(_key(), _answer([], Class.EXACT_ZERO, representation="symbolic zero"),
+                         _answer([], Class.EXACT_ZERO))
+    none = Answer(status=Status.DISCONNECTED, cls=None, verdict=Verdict.PASS, representation="None", value=None,
+                  error=None)
+    assert not timeline.same(_key(), none, none.model_copy(update={"representation": "symbolic zero"}))
+
+
+def test_a_nan_is_a_change_and_a_value_of_the_releases_own_draws_is_compared_by_verdict_only():
+    assert not timeline.same(_key(), _answer([1.0]), _answer(["nan"], Class.NAN))
+    assert timeline.same(_key(values_compared=False), _answer([1.0, 2.0]), _answer([1.5, 0.5]))
+    assert not timeline.same(_key(values_compared=False), _answer([1.0]), _answer([1.5], verdict=Verdict.FAIL))
