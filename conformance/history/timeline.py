@@ -44,12 +44,12 @@ def same(key: Key, a: Answer, b: Answer) -> bool:
                                              normwise_size=key.normwise_size)
 
 
-def text(answer: Answer) -> str:
+def text(answer: Answer, precision: int = 6) -> str:
     """An answer in a few words: its value, `disconnected (None)`, `error: ...`, `unsupported`."""
     if answer.verdict == Verdict.UNSUPPORTED:
         return "unsupported"
     if answer.status == Status.VALUE and answer.value is not None:
-        return tolerance.short(np.asarray(tolerance.numeric(answer.value)))
+        return tolerance.short(np.asarray(tolerance.numeric(answer.value)), precision)
     if answer.status == Status.DISCONNECTED:
         return f"disconnected ({answer.representation})" if answer.representation else "disconnected"
     error = answer.error or ""
@@ -112,8 +112,18 @@ class Change:
     new: Answer
 
     def __str__(self) -> str:
-        return (f"{self.release}: {self.key.case} {self.key.gradient} [{self.key.dtype}]: {text(self.old)} -> "
-                f"{text(self.new)}, {self.old.verdict.value} -> {self.new.verdict.value}")
+        return (f"{self.release}: {self.key.case} {self.key.gradient} [{self.key.dtype}]: {moved(self.old, self.new)}"
+                f", {self.old.verdict.value} -> {self.new.verdict.value}")
+
+
+def moved(old: Answer, new: Answer) -> str:
+    """`old -> new`, with as many digits as it takes to tell the two values apart (up to float64's 17); `old -> the
+    same` where only the verdict changed."""
+    for precision in (6, 10, 17):
+        before, after = text(old, precision), text(new, precision)
+        if before != after:
+            return f"{before} -> {after}"
+    return f"{text(old)} -> the same"  # the verdict alone changed
 
 
 def changes(store: Store, older: Release, newer: Release) -> Iterator[Change]:

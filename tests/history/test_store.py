@@ -214,3 +214,9 @@ def test_a_nan_is_a_change_and_a_value_of_the_releases_own_draws_is_compared_by_
     assert not timeline.same(_key(), _answer([1.0]), _answer(["nan"], Class.NAN))
     assert timeline.same(_key(values_compared=False), _answer([1.0, 2.0]), _answer([1.5, 0.5]))
     assert not timeline.same(_key(values_compared=False), _answer([1.0]), _answer([1.5], verdict=Verdict.FAIL))
+
+
+def test_a_change_shows_the_digits_that_tell_old_and_new_apart():
+    assert timeline.moved(_answer(0.1234567891), _answer(0.1234567)) == "0.1234567891 -> 0.1234567"
+    assert timeline.moved(_answer(4.0), _answer(5.0)) == "4 -> 5"
+    assert timeline.moved(_answer(4.0), _answer(4.0, verdict=Verdict.FAIL)) == "4 -> the same"
