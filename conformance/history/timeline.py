@@ -145,7 +145,24 @@ def changelog(store: Store, framework: str) -> list[str]:
     for older, newer in reversed(list(pairwise(releases))):
         found = [str(c) for c in changes(store, older, newer)]
         lines += found or [f"{newer.release}: no gradient changed since {older.release}"]
+        lines += notes(older, newer)
     return lines
+
+
+def notes(older: Release, newer: Release) -> list[str]:
+    """What else differs between two releases' measurements that a reader of their changes should know: the
+    engine judged each in the release's own environment, so another NumPy major computes some expectations
+    otherwise (numpy 1's sign of a complex number is the sign of its real part); case files one could not load."""
+    said = []
+    numpy = [r.installed.get("numpy", "?") for r in (older, newer)]
+    if len({v.split(".")[0] for v in numpy}) > 1:
+        said.append(f"{newer.release}: note: judged with numpy {numpy[1]}, {older.release} with numpy {numpy[0]}: "
+                    "a verdict that changes with the same value may be NumPy's")
+    for release in (older, newer):
+        if release.load_errors:
+            said.append(f"{newer.release}: note: {len(release.load_errors)} case files did not load in "
+                        f"{release.release} (e.g. {release.load_errors[0]}): their cases are not compared")
+    return said
 
 
 def changed_keys(store: Store, framework: str) -> set[int]:

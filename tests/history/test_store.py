@@ -220,3 +220,14 @@ def test_a_change_shows_the_digits_that_tell_old_and_new_apart():
     assert timeline.moved(_answer(0.1234567891), _answer(0.1234567)) == "0.1234567891 -> 0.1234567"
     assert timeline.moved(_answer(4.0), _answer(5.0)) == "4 -> 5"
     assert timeline.moved(_answer(4.0), _answer(4.0, verdict=Verdict.FAIL)) == "4 -> the same"
+
+
+def test_the_changelog_notes_another_numpy_major_and_case_files_that_did_not_load(sample):
+    held = history(sample, 4.0, 4.0)
+    older, newer = store.of(held, "fake")
+    older.installed["numpy"], older.load_errors = "1.26.4", ["cases/x.yaml:1: AttributeError"]
+    assert timeline.changelog(held, "fake")[1:] == [
+        "1.1: note: judged with numpy 2.0, 1.0 with numpy 1.26.4: a verdict that changes with the same value may be "
+        "NumPy's",
+        "1.1: note: 1 case files did not load in 1.0 (e.g. cases/x.yaml:1: AttributeError): their cases are not "
+        "compared"]
