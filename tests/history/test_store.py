@@ -224,7 +224,7 @@ def test_a_change_shows_the_digits_that_tell_old_and_new_apart():
 
 def test_the_changelog_notes_another_numpy_major_and_case_files_that_did_not_load(sample):
     held = history(sample, 4.0, 4.0)
-    older, newer = store.of(held, "fake")
+    older = store.of(held, "fake")[0]
     older.installed["numpy"], older.load_errors = "1.26.4", ["cases/x.yaml:1: AttributeError"]
     assert timeline.changelog(held, "fake")[1:] == [
         "1.1: note: judged with numpy 2.0, 1.0 with numpy 1.26.4: a verdict that changes with the same value may be "
