@@ -20,7 +20,8 @@ def arguments(history: argparse.ArgumentParser) -> None:
     actions = history.add_subparsers(dest="action", required=True)
     run = actions.add_parser("run", help="measure the releases not yet in the store")
     run.add_argument("--framework", required=True, choices=sorted(envs.PACKAGE))
-    run.add_argument("--from", dest="low", metavar="VERSION", help="oldest release (default: the oldest listed)")
+    run.add_argument("--from", dest="low", metavar="VERSION",
+                     help="oldest release (default: " + ", ".join(f"{fw} {v}" for fw, v in envs.OLDEST.items()) + ")")
     run.add_argument("--to", dest="high", metavar="VERSION", help="newest release (default: the newest)")
     run.add_argument("--releases", metavar="A,B", help="exactly these releases, comma-separated")
     run.add_argument("--jobs", type=int, default=1, metavar="N", help="releases at once (default 1; torch: 1)")
@@ -77,7 +78,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.releases:
         wanted = [r.strip() for r in args.releases.split(",") if r.strip()]
     else:
-        wanted = envs.releases(args.framework, args.low, args.high)
+        wanted = envs.releases(args.framework, args.low or envs.OLDEST[args.framework], args.high)
     # Newest first: a history cut short covers the latest releases, one after the other.
     todo = [r for r in sorted(wanted, key=Version, reverse=True)
             if args.force or store.find(held, args.framework, r) is None]
@@ -92,6 +93,7 @@ def _run(args: argparse.Namespace) -> int:
             failed += 1
             print(f"history: {args.framework} {outcome.release}: not measured: {outcome.error}", flush=True)
             continue
+        held = store.read(args.store)  # as it is now: another run may have stored a release meanwhile
         replaced = store.fold(held, outcome.report, outcome.measured)
         store.write(held, args.store)
         m = outcome.measured

@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent.parent  # the checkout: constraint
 CACHE = Path(user_cache_dir("gradient-conformance")) / "history"
 #: per framework, the package whose releases are its releases
 PACKAGE = {"jax": "jax", "tensorflow": "tensorflow-cpu", "torch": "torch"}
+#: per framework, the oldest release the history covers by default: the oldest the package's extras allow (jax,
+#: TensorFlow), torch's first of 2024
+OLDEST = {"jax": "0.4.30", "tensorflow": "2.16.0", "torch": "2.4.0"}
 #: frameworks whose old releases bring several GB (torch's CUDA packages): one at a time, removed once measured
 HEAVY = frozenset({"torch"})
 #: TensorFlow minor release -> the tensorflow-probability release made for it, from TFP's release notes

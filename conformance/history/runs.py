@@ -84,9 +84,12 @@ def run(env: Env, plan: Plan) -> reports.Report | str:
             tail = " ".join((done.stderr or done.stdout).strip().splitlines()[-4:])[-600:]
             return f"the run wrote no report (exit {done.returncode}): {tail}"
         try:
-            return reports.read(out)
+            found = reports.read(out)
         except (OSError, ValueError) as err:
             return str(err)
+        if found.partial is not None:  # its missing jobs would read as cases the release does not run
+            return f"the run was cut short ({found.partial.reason}): not stored"
+        return found
 
 
 def measure_all(plan: Plan, releases: list[str], jobs: int = 1,

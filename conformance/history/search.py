@@ -30,7 +30,7 @@ class Found:
 
 def differ(a: Answers, b: Answers) -> list[str]:
     """How `b` differs from `a`, one line per gradient both answer (as the changelog words it)."""
-    return [f"{case} {gradient} [{dtype}]: {timeline.text(a[k][1])} -> {timeline.text(b[k][1])}, "
+    return [f"{case} {gradient} [{dtype}]: {timeline.moved(a[k][1], b[k][1])}, "
             f"{a[k][1].verdict.value} -> {b[k][1].verdict.value}"
             for k in sorted(a.keys() & b.keys()) for case, dtype, gradient in [k]
             if not timeline.same(b[k][0], a[k][1], b[k][1])]

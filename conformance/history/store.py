@@ -56,6 +56,9 @@ class Key(Record):
     tolerance: Tolerance
     zero_tolerance: Array | None = Field(None, description="the derived rounding floor of a cancelled sum")
     normwise_size: int = Field(0, ge=0)
+    values_compared: bool = Field(True, description="false where the value is of the release's own random draws "
+                                                    "(the report's not_comparable): releases are compared by status "
+                                                    "and verdict only, as a new sampler changes every draw")
 
 
 class Release(Record):
@@ -71,6 +74,9 @@ class Release(Record):
     relaxed: list[str] = Field(description="constraints.txt lines dropped so that the release resolves")
     env_seconds: float = Field(description="making its environment (0: from the cache)")
     run_seconds: float = Field(description="running the library on it")
+    load_errors: list[str] = Field(default_factory=list, description="case files the library could not load in "
+                                                                     "this environment (file:line: why): their "
+                                                                     "cases are not measured in this release")
     answers: list[tuple[int, int]] = Field(description="(key, answer): indices into the store's keys and answers")
 
 
@@ -185,7 +191,8 @@ def fold(store: Store, report: reports.Report, measured: Measured) -> str | None
     return index.add(Release(
         framework=measured.framework, release=measured.release, measured=report.created, library=measured.library,
         python=env.python, platform=env.platform, installed=measured.installed, relaxed=measured.relaxed,
-        env_seconds=measured.env_seconds, run_seconds=measured.run_seconds, answers=sorted(pairs)))
+        env_seconds=measured.env_seconds, run_seconds=measured.run_seconds, answers=sorted(pairs),
+        load_errors=[f"{e.file}:{e.line}: {e.message}" for e in report.load_errors]))
 
 
 def entries(report: reports.Report, framework: str) -> list[tuple[Key, Answer]]:
@@ -210,7 +217,8 @@ def _answers(job: reports.JobRecord) -> list[tuple[str, Answer, dict[str, Any]]]
     for name, g in job.gradients.items():
         answer = Answer(status=g.status, cls=g.cls, verdict=_verdict(g.verdict, g.error),
                         representation=g.representation, value=_printed(g.value, job.dtype), error=_line(g.error))
-        out.append((name, answer, {"zero_tolerance": g.zero_tolerance, "normwise_size": g.normwise_size}))
+        out.append((name, answer, {"zero_tolerance": g.zero_tolerance, "normwise_size": g.normwise_size,
+                                   "values_compared": g.not_comparable is None}))
     return out
 
 

@@ -9,9 +9,10 @@ import pytest
 
 from conformance import cli
 from conformance.history import envs, search, store, timeline
-from conformance.history.store import JOB, Measured
+from conformance.history.store import JOB, Answer, Key, Measured
+from conformance.model import Tolerance
 from conformance.report import Report
-from conformance.vocabulary import Status, Verdict
+from conformance.vocabulary import Class, Status, Verdict
 
 
 def measured(release: str) -> Measured:
@@ -55,10 +56,21 @@ def test_a_release_records_what_was_installed_and_the_unavailable_framework_is_l
     held = history(sample, 4.0)
     release = held.releases[0]
     assert release.installed == {"fake": "1.0", "numpy": "2.0"} and release.env_seconds == 1.5
+    assert release.load_errors == []
     assert {k.framework for k in held.keys} == {"fake"}  # "broken" was unavailable
     raised = next(k for k in held.keys if k.case == "raises")
     assert raised.gradient == JOB and held.answers[dict(release.answers)[held.keys.index(raised)]].status == \
         Status.ERROR
+
+
+def test_a_case_file_the_release_cannot_load_is_recorded(sample):
+    from conformance.report import LoadErrorRecord
+
+    report = sample.model_copy(deep=True)
+    report.load_errors = [LoadErrorRecord(file="cases/reparam/mvn.yaml", line=16, message="params: AttributeError")]
+    held = store.empty()
+    store.fold(held, report, measured("1.0"))
+    assert held.releases[0].load_errors == ["cases/reparam/mvn.yaml:16: params: AttributeError"]
 
 
 def test_a_float32_value_is_kept_at_the_digits_float32_needs(sample):
@@ -177,3 +189,45 @@ def test_run_outside_a_checkout_says_it_needs_one(monkeypatch, tmp_path, capsys)
     assert cli.main(["history", "run", "--framework", "jax", "--releases", "0.10.2",
                      "--store", str(tmp_path / "s.json.gz")]) == 2
     assert "need a checkout of the repository (constraints.txt, pyproject.toml not found" in capsys.readouterr().err
+
+
+def _answer(value: object, cls: Class = Class.FINITE, verdict: Verdict = Verdict.PASS,
+            representation: str | None = None) -> Answer:
+    return Answer(status=Status.VALUE, cls=cls, verdict=verdict, representation=representation, value=value,
+                  error=None)
+
+
+def _key(**update: object) -> Key:
+    return Key(framework="jax", case="c", dtype="float64", gradient="x", tolerance=Tolerance(rtol=1e-7),
+               **update)
+
+
+def test_an_empty_value_or_a_zero_spelled_another_way_is_no_change():
+    assert timeline.same(_key(), _answer([], Class.EXACT_ZERO, representation="symbolic zero"),
+                         _answer([], Class.EXACT_ZERO))
+    none = Answer(status=Status.DISCONNECTED, cls=None, verdict=Verdict.PASS, representation="None", value=None,
+                  error=None)
+    assert not timeline.same(_key(), none, none.model_copy(update={"representation": "symbolic zero"}))
+
+
+def test_a_nan_is_a_change_and_a_value_of_the_releases_own_draws_is_compared_by_verdict_only():
+    assert not timeline.same(_key(), _answer([1.0]), _answer(["nan"], Class.NAN))
+    assert timeline.same(_key(values_compared=False), _answer([1.0, 2.0]), _answer([1.5, 0.5]))
+    assert not timeline.same(_key(values_compared=False), _answer([1.0]), _answer([1.5], verdict=Verdict.FAIL))
+
+
+def test_a_change_shows_the_digits_that_tell_old_and_new_apart():
+    assert timeline.moved(_answer(0.1234567891), _answer(0.1234567)) == "0.1234567891 -> 0.1234567"
+    assert timeline.moved(_answer(4.0), _answer(5.0)) == "4 -> 5"
+    assert timeline.moved(_answer(4.0), _answer(4.0, verdict=Verdict.FAIL)) == "4 -> the same"
+
+
+def test_the_changelog_notes_another_numpy_major_and_case_files_that_did_not_load(sample):
+    held = history(sample, 4.0, 4.0)
+    older = store.of(held, "fake")[0]
+    older.installed["numpy"], older.load_errors = "1.26.4", ["cases/x.yaml:1: AttributeError"]
+    assert timeline.changelog(held, "fake")[1:] == [
+        "1.1: note: judged with numpy 2.0, 1.0 with numpy 1.26.4: a verdict that changes with the same value may be "
+        "NumPy's",
+        "1.1: note: 1 case files did not load in 1.0 (e.g. cases/x.yaml:1: AttributeError): their cases are not "
+        "compared"]

@@ -3,6 +3,7 @@ into a store of its own as a matrix job does, then merged as the final job does.
 the package index (CI reaches it; the environments are cached as `history run` caches them), with real jax."""
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from packaging.version import Version
 
 from conformance.history import store, timeline
 from tests.conftest import REPO
@@ -57,3 +59,12 @@ def test_the_workflow_measures_two_releases_in_jobs_of_their_own_and_merges_them
     assert all(r.installed["jax"] == r.installed["jaxlib"] == r.release for r in held.releases)
     assert timeline.show(held, "abs-at-zero", "jax")[:2] == ["jax abs-at-zero x [float32]:",
                                                             "  0.10.1 .. 0.10.2: 1 (convention)"]
+
+
+def test_the_plan_lists_each_release_from_the_oldest_covered_newest_first_as_a_matrix(tmp_path):
+    listed = _run([sys.executable, "-m", "conformance", "history", "run", "--framework", "jax", "--list",
+                   "--store", str(tmp_path / "none.json.gz")], tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    releases = [entry["release"] for entry in json.loads(listed.stdout)]
+    assert releases[-1] == "0.4.30" and "0.4.29" not in releases and "0.10.2" in releases
+    assert releases == sorted(releases, key=Version, reverse=True)
