@@ -1,7 +1,7 @@
 # Two entry points for a fresh machine; each sets up .venv first if needed (pip >= 25.1 for --group).
 #   make run    install everything, run the whole suite, write out/report.json
 #   make test   install everything, run the tests (in parallel)
-#   make lint   ruff and mypy over the repository (CI runs it before the tests)
+#   make lint   ruff (format and lint) and mypy over the repository (CI runs it before the tests)
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN = $(VENV)/bin
@@ -24,6 +24,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadscope --durations=15
 
 lint: $(STAMP)
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 

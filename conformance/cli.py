@@ -4,6 +4,7 @@ Exit codes: 0 all pass, 1 any failure, 2 usage or load error, 3 nothing ran or m
 unavailable, or a framework named with --framework unavailable; `list`: no case), 141 stdout closed early (`| head`).
 Each subcommand's --help says what it does, its exit codes and examples.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,65 +35,101 @@ if TYPE_CHECKING:
 OK, FAILED, USAGE, NOTHING_RAN = 0, 1, 2, 3
 BROKEN_PIPE = 128 + 13  # what a shell reports for a process ended by SIGPIPE
 # The distributions whose versions `--version` shows per built-in framework (read from metadata, never imported).
-FRAMEWORK_PACKAGES = {"torch": ("torch",), "tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-probability"),
-                      "jax": ("jax", "jaxlib")}
+FRAMEWORK_PACKAGES = {
+    "torch": ("torch",),
+    "tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-probability"),
+    "jax": ("jax", "jaxlib"),
+}
 ALL = "all"  # --regime all: every regime
 _PATHS_HELP = "case files or folders (default: ./cases if present, else the shipped library)"
 
 
 #: per subcommand: what it does (its --help's description), its exit codes and examples (its epilog)
 PAGES: dict[str, tuple[str, str, list[str]]] = {
-    "run": ("Run the cases on every installed framework (each in worker processes of its own), judge each gradient "
-            "against the math (the case's stated value and a NumPy finite-difference oracle) and print where the "
-            "frameworks differ, ranked.",
-            "0 every job passed (a recorded convention or known bug counts), 1 a job failed (fail, error, stale) or "
-            "regressed against --baseline, 2 usage or load error, 3 nothing ran (no case matched, every job "
-            "unavailable, or a --framework unavailable), 130/143 interrupted (what finished is a partial report), "
-            "141 stdout closed early",
-            ["conformance run                                  # the shipped library, about 4 to 16 minutes",
-             "conformance run cases/ --report report.json      # your own cases, keeping the report",
-             "conformance run -k abs --tag kink --framework jax --dtype float64",
-             "conformance run --baseline old.json --junit junit.xml   # CI: exit 1 on a regression"]),
-    "schema": ("Print the JSON Schema of a case file (or, with --report, of the report), for an editor's "
-               "completion and validation.", "0",
-               ["conformance schema > case.schema.json", "conformance schema --report > report.schema.json"]),
-    "docs": ("Generate the reference site (HTML, and its Markdown sources) from the cases and a run's report: "
-             "the math, each framework's answer, its documented reason and link.",
-             "0 written, 2 usage error, an unreadable report or the docs extra missing",
-             ["conformance docs --report report.json --out site   # then open site/index.html",
-              "conformance docs cases/ --out site                 # runs the suite first"]),
-    "list": ("List the cases, one a line: id, kind, tags, file:line; the count on stderr.",
-             "0 cases listed, 2 load error or no such path, 3 no case matched",
-             ["conformance list --tag kink", "conformance list cases/ -k 'abs*' --kind grad"]),
-    "coverage": ("Which functions (the Array API standard's, and the function table's) the cases check, per "
-                 "framework.", "0, 2 load error or an unreadable report",
-                 ["conformance coverage", "conformance coverage --report report.json --format markdown"]),
-    "compare": ("What changed between two reports: verdicts, statuses, classes, values that moved beyond the case's "
-                "tolerance, and where the frameworks started or stopped differing.",
-                "0 nothing regressed, 1 something regressed, 2 a report unreadable or partial",
-                ["conformance compare old.json new.json", "conformance compare old.json new.json --json",
-                 "conformance compare full.json subset.json -v   # list the jobs on one side only"]),
-    "merge": ("Merge the reports of `run --shard I/N`, i = 1..N, into one report, as if one run had made it.",
-              "0 every merged job passed, 1 a merged job failed, 2 the shards do not fit together",
-              ["conformance merge out/shard*.json --report out/report.json"]),
-    "generate-sweeps": ("Write one sweep case per elementwise function of the table, at its special points.",
-                        "0", ["conformance generate-sweeps --out conformance/cases/sweeps"]),
-    "fuzz": ("Draw random expressions, find where a framework misses the math, shrink each new finding and write "
-             "it as a case file.",
-             "0 no new finding, 1 new findings (written to --out), 2 usage error, 130/143 interrupted (what was "
-             "found is kept)",
-             ["conformance fuzz --out found/ --seconds 300", "conformance fuzz --out found/ --functions 'log*' "
-                                                             "--seed 3 --expressions 200"]),
-    "history": ("Release history: measure each release of a framework in an isolated environment of its own (run), "
-                "print a case's answers over releases (show), a framework's changelog of gradients (changelog), "
-                "find the first release where your case's answer changes (bisect), join stores (merge).",
-                "0 done, 1 a release could not be measured (the others are stored), 2 usage error or an unreadable "
-                "store, 3 nothing to show (no such case, fewer than two releases)",
-                ["conformance history run --framework jax --from 0.4.30 --jobs 2",
-                 "conformance history show abs-at-zero --framework jax",
-                 "conformance history changelog --framework tensorflow",
-                 "conformance history bisect my_case.yaml --framework jax --from 0.4.30 --to 0.10.2",
-                 "conformance history merge stores/*.json.gz --out history/store.json.gz"]),
+    "run": (
+        "Run the cases on every installed framework (each in worker processes of its own), judge each gradient "
+        "against the math (the case's stated value and a NumPy finite-difference oracle) and print where the "
+        "frameworks differ, ranked.",
+        "0 every job passed (a recorded convention or known bug counts), 1 a job failed (fail, error, stale) or "
+        "regressed against --baseline, 2 usage or load error, 3 nothing ran (no case matched, every job "
+        "unavailable, or a --framework unavailable), 130/143 interrupted (what finished is a partial report), "
+        "141 stdout closed early",
+        [
+            "conformance run                                  # the shipped library, about 4 to 16 minutes",
+            "conformance run cases/ --report report.json      # your own cases, keeping the report",
+            "conformance run -k abs --tag kink --framework jax --dtype float64",
+            "conformance run --baseline old.json --junit junit.xml   # CI: exit 1 on a regression",
+        ],
+    ),
+    "schema": (
+        "Print the JSON Schema of a case file (or, with --report, of the report), for an editor's "
+        "completion and validation.",
+        "0",
+        ["conformance schema > case.schema.json", "conformance schema --report > report.schema.json"],
+    ),
+    "docs": (
+        "Generate the reference site (HTML, and its Markdown sources) from the cases and a run's report: "
+        "the math, each framework's answer, its documented reason and link.",
+        "0 written, 2 usage error, an unreadable report or the docs extra missing",
+        [
+            "conformance docs --report report.json --out site   # then open site/index.html",
+            "conformance docs cases/ --out site                 # runs the suite first",
+        ],
+    ),
+    "list": (
+        "List the cases, one a line: id, kind, tags, file:line; the count on stderr.",
+        "0 cases listed, 2 load error or no such path, 3 no case matched",
+        ["conformance list --tag kink", "conformance list cases/ -k 'abs*' --kind grad"],
+    ),
+    "coverage": (
+        "Which functions (the Array API standard's, and the function table's) the cases check, per framework.",
+        "0, 2 load error or an unreadable report",
+        ["conformance coverage", "conformance coverage --report report.json --format markdown"],
+    ),
+    "compare": (
+        "What changed between two reports: verdicts, statuses, classes, values that moved beyond the case's "
+        "tolerance, and where the frameworks started or stopped differing.",
+        "0 nothing regressed, 1 something regressed, 2 a report unreadable or partial",
+        [
+            "conformance compare old.json new.json",
+            "conformance compare old.json new.json --json",
+            "conformance compare full.json subset.json -v   # list the jobs on one side only",
+        ],
+    ),
+    "merge": (
+        "Merge the reports of `run --shard I/N`, i = 1..N, into one report, as if one run had made it.",
+        "0 every merged job passed, 1 a merged job failed, 2 the shards do not fit together",
+        ["conformance merge out/shard*.json --report out/report.json"],
+    ),
+    "generate-sweeps": (
+        "Write one sweep case per elementwise function of the table, at its special points.",
+        "0",
+        ["conformance generate-sweeps --out conformance/cases/sweeps"],
+    ),
+    "fuzz": (
+        "Draw random expressions, find where a framework misses the math, shrink each new finding and write "
+        "it as a case file.",
+        "0 no new finding, 1 new findings (written to --out), 2 usage error, 130/143 interrupted (what was "
+        "found is kept)",
+        [
+            "conformance fuzz --out found/ --seconds 300",
+            "conformance fuzz --out found/ --functions 'log*' --seed 3 --expressions 200",
+        ],
+    ),
+    "history": (
+        "Release history: measure each release of a framework in an isolated environment of its own (run), "
+        "print a case's answers over releases (show), a framework's changelog of gradients (changelog), "
+        "find the first release where your case's answer changes (bisect), join stores (merge).",
+        "0 done, 1 a release could not be measured (the others are stored), 2 usage error or an unreadable "
+        "store, 3 nothing to show (no such case, fewer than two releases)",
+        [
+            "conformance history run --framework jax --from 0.4.30 --jobs 2",
+            "conformance history show abs-at-zero --framework jax",
+            "conformance history changelog --framework tensorflow",
+            "conformance history bisect my_case.yaml --framework jax --from 0.4.30 --to 0.10.2",
+            "conformance history merge stores/*.json.gz --out history/store.json.gz",
+        ],
+    ),
 }
 
 
@@ -100,8 +137,13 @@ def _page(commands: Any, name: str, help_text: str) -> argparse.ArgumentParser:
     """A subcommand with its description, exit codes and examples."""
     description, codes, examples = PAGES[name]
     epilog = f"exit codes: {codes}\n\nexamples:\n" + "\n".join(f"  {e}" for e in examples)
-    return commands.add_parser(name, help=help_text, description=description, epilog=epilog,
-                               formatter_class=argparse.RawDescriptionHelpFormatter)
+    return commands.add_parser(
+        name,
+        help=help_text,
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -133,49 +175,89 @@ def _main(argv: list[str] | None) -> int:
     if getattr(args, "paths", None) == []:
         args.paths = loader.default_paths()
     commands: dict[str, Callable[[argparse.Namespace], int]] = {
-        "schema": lambda args: _schema(args.report, args.history), "docs": _docs, "compare": _compare, "merge": _merge,
-        "list": _list, "generate-sweeps": _generate_sweeps, "coverage": _coverage, "fuzz": _fuzz, "run": _run,
-        "history": history.main}
+        "schema": lambda args: _schema(args.report, args.history),
+        "docs": _docs,
+        "compare": _compare,
+        "merge": _merge,
+        "list": _list,
+        "generate-sweeps": _generate_sweeps,
+        "coverage": _coverage,
+        "fuzz": _fuzz,
+        "run": _run,
+        "history": history.main,
+    }
     return commands[args.command](args)
 
 
 def parser() -> argparse.ArgumentParser:
     """The command line: every subcommand and its options (its own --help page each)."""
     parser = _Parser(prog="conformance", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action=_Version, nargs=0,
-                        help="print this package's version and each installed framework's, then exit")
+    parser.add_argument(
+        "--version",
+        action=_Version,
+        nargs=0,
+        help="print this package's version and each installed framework's, then exit",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = _page(commands, "run", "run cases on every installed framework")
     run.add_argument("paths", nargs="*", help=_PATHS_HELP)
-    run.add_argument("--framework", action="append", choices=None, metavar="NAME",
-                     help="run only this framework (repeatable); default: all adapters")
+    run.add_argument(
+        "--framework",
+        action="append",
+        choices=None,
+        metavar="NAME",
+        help="run only this framework (repeatable); default: all adapters",
+    )
     run.add_argument("--dtype", action="append", choices=ALL_DTYPES, help="run only this dtype (repeatable)")
-    run.add_argument("--regime", action="append", choices=[*Regime, ALL], metavar="NAME",
-                     help="execution regime (repeatable): eager, compiled, xla or all; default: each framework's own "
-                          "(torch and TensorFlow eager, JAX compiled by jax.jit)")
-    run.add_argument("-k", "--case", action="append", metavar="PATTERN",
-                     help="run only cases whose id matches (repeatable): a glob if it has * ? [, else a substring")
+    run.add_argument(
+        "--regime",
+        action="append",
+        choices=[*Regime, ALL],
+        metavar="NAME",
+        help="execution regime (repeatable): eager, compiled, xla or all; default: each framework's own "
+        "(torch and TensorFlow eager, JAX compiled by jax.jit)",
+    )
+    run.add_argument(
+        "-k",
+        "--case",
+        action="append",
+        metavar="PATTERN",
+        help="run only cases whose id matches (repeatable): a glob if it has * ? [, else a substring",
+    )
     run.add_argument("--tag", action="append", metavar="TAG", help="run only cases with this tag (repeatable: any)")
     run.add_argument("--report", metavar="FILE", type=_output_file, help="write the JSON report here")
-    run.add_argument("--json", action="store_true",
-                     help="print the JSON report on stdout; the summary goes to stderr")
+    run.add_argument("--json", action="store_true", help="print the JSON report on stdout; the summary goes to stderr")
     run.add_argument("--timeout", type=_timeout, default=120.0, help="seconds per job (default 120)")
     run.add_argument("--quiet", action="store_true", help="no progress display")
-    run.add_argument("--workers", type=_positive, metavar="N",
-                     help="framework workers at once (default: the cores, as far as the memory holds 1 GiB each)")
-    run.add_argument("--no-compile-cache", action="store_true",
-                     help=f"compile every program afresh (default: JAX keeps them in {runner.COMPILE_CACHE})")
+    run.add_argument(
+        "--workers",
+        type=_positive,
+        metavar="N",
+        help="framework workers at once (default: the cores, as far as the memory holds 1 GiB each)",
+    )
+    run.add_argument(
+        "--no-compile-cache",
+        action="store_true",
+        help=f"compile every program afresh (default: JAX keeps them in {runner.COMPILE_CACHE})",
+    )
     run.add_argument("--no-partial", action="store_true", help="if interrupted, write no report or JUnit file")
-    run.add_argument("-v", "--verbose", action="store_true",
-                     help="list every row where the frameworks differ (default: a few per heading, representation-only "
-                          "differences one line per function)")
+    run.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="list every row where the frameworks differ (default: a few per heading, representation-only "
+        "differences one line per function)",
+    )
     run.add_argument("--table", action="store_true", help="also print every job's verdict")
     run.add_argument("--baseline", metavar="FILE", help="compare with this saved report; exit 1 if anything regressed")
     run.add_argument("--junit", metavar="FILE", type=_output_file, help="write JUnit XML here")
     run.add_argument("--shard", type=_shard, metavar="I/N", help="run only shard I of N (1 <= I <= N)")
-    run.add_argument("--expectations", metavar="FILE",
-                     help="known divergences, one a line: <case>[<framework>] <versions or *> <issue> <why>")
+    run.add_argument(
+        "--expectations",
+        metavar="FILE",
+        help="known divergences, one a line: <case>[<framework>] <versions or *> <issue> <why>",
+    )
 
     schema = _page(commands, "schema", "print the JSON Schema of a case file (or of the report)")
     schema.add_argument("--report", action="store_true", help="the report's schema instead")
@@ -185,16 +267,24 @@ def parser() -> argparse.ArgumentParser:
     docs.add_argument("paths", nargs="*", help=_PATHS_HELP)
     docs.add_argument("--report", metavar="FILE", help="a run's JSON report (default: run the suite first)")
     docs.add_argument("--out", metavar="DIR", type=_output_dir, required=True, help="write the site here")
-    docs.add_argument("--history", metavar="FILE",
-                      help="the release history store for the History page (default: the checkout's "
-                           "history/store.json.gz where it exists)")
+    docs.add_argument(
+        "--history",
+        metavar="FILE",
+        help="the release history store for the History page (default: the checkout's "
+        "history/store.json.gz where it exists)",
+    )
 
     listing = _page(commands, "list", "list the cases: id, kind, tags, file:line")
     listing.add_argument("paths", nargs="*", help=_PATHS_HELP)
     listing.add_argument("--kind", action="append", choices=list(KINDS), help="only this kind (repeatable)")
     listing.add_argument("--tag", action="append", metavar="TAG", help="only cases with this tag (repeatable: any)")
-    listing.add_argument("-k", "--case", action="append", metavar="PATTERN",
-                         help="only cases whose id matches (repeatable): a glob if it has * ? [, else a substring")
+    listing.add_argument(
+        "-k",
+        "--case",
+        action="append",
+        metavar="PATTERN",
+        help="only cases whose id matches (repeatable): a glob if it has * ? [, else a substring",
+    )
 
     cover = _page(commands, "coverage", "which functions (Array API, table) the cases check, per framework")
     cover.add_argument("paths", nargs="*", help=_PATHS_HELP)
@@ -205,37 +295,67 @@ def parser() -> argparse.ArgumentParser:
     diff.add_argument("old", metavar="OLD.json")
     diff.add_argument("new", metavar="NEW.json")
     diff.add_argument("--json", action="store_true", help="print the changes as JSON")
-    diff.add_argument("-v", "--verbose", "--all", action="store_true",
-                      help="list every job on one side only (default: one counted line)")
+    diff.add_argument(
+        "-v",
+        "--verbose",
+        "--all",
+        action="store_true",
+        help="list every job on one side only (default: one counted line)",
+    )
 
     merge = _page(commands, "merge", "merge the reports of `run --shard I/N` into one")
     merge.add_argument("reports", nargs="+", metavar="SHARD.json")
-    merge.add_argument("--report", metavar="FILE", type=_output_file, required=True,
-                       help="write the merged report here")
+    merge.add_argument(
+        "--report", metavar="FILE", type=_output_file, required=True, help="write the merged report here"
+    )
 
-    sweeps = _page(commands, "generate-sweeps",
-                   "write one sweep case per elementwise function of the table (its special points)")
-    sweeps.add_argument("--out", metavar="DIR", type=_output_dir, required=True,
-                        help="write the case files here (the library's: conformance/cases/sweeps)")
+    sweeps = _page(
+        commands, "generate-sweeps", "write one sweep case per elementwise function of the table (its special points)"
+    )
+    sweeps.add_argument(
+        "--out",
+        metavar="DIR",
+        type=_output_dir,
+        required=True,
+        help="write the case files here (the library's: conformance/cases/sweeps)",
+    )
 
-    fuzzing = _page(commands, "fuzz", "draw random expressions, find where the frameworks miss the math, "
-                                      "shrink each new finding and write it as a case")
-    fuzzing.add_argument("--out", metavar="DIR", type=_output_dir, required=True,
-                         help="write each new finding's case file here")
+    fuzzing = _page(
+        commands,
+        "fuzz",
+        "draw random expressions, find where the frameworks miss the math, "
+        "shrink each new finding and write it as a case",
+    )
+    fuzzing.add_argument(
+        "--out", metavar="DIR", type=_output_dir, required=True, help="write each new finding's case file here"
+    )
     fuzzing.add_argument("--seconds", type=_timeout, default=60.0, help="how long to draw (default 60)")
-    fuzzing.add_argument("--expressions", type=_positive, metavar="N",
-                         help="stop after N expressions (with --seed, a run that repeats exactly)")
+    fuzzing.add_argument(
+        "--expressions",
+        type=_positive,
+        metavar="N",
+        help="stop after N expressions (with --seed, a run that repeats exactly)",
+    )
     fuzzing.add_argument("--seed", type=int, default=0, help="the generator's seed (default 0)")
-    fuzzing.add_argument("--functions", metavar="PATTERN",
-                         help="put only these functions at an expression's core: a glob if it has * ? [, else a "
-                              "substring of the name")
-    fuzzing.add_argument("--framework", action="append", metavar="NAME",
-                         help="only this framework (repeatable); default: all adapters")
-    fuzzing.add_argument("--dtype", action="append", choices=("float32", "float64"),
-                         help="only this dtype (repeatable); default: both")
-    fuzzing.add_argument("--regime", action="append", choices=[*Regime, ALL], metavar="NAME",
-                         help="execution regime (repeatable): eager, compiled, xla or all; default: eager in every "
-                              "framework (JAX too: its jit compiles each distinct expression)")
+    fuzzing.add_argument(
+        "--functions",
+        metavar="PATTERN",
+        help="put only these functions at an expression's core: a glob if it has * ? [, else a substring of the name",
+    )
+    fuzzing.add_argument(
+        "--framework", action="append", metavar="NAME", help="only this framework (repeatable); default: all adapters"
+    )
+    fuzzing.add_argument(
+        "--dtype", action="append", choices=("float32", "float64"), help="only this dtype (repeatable); default: both"
+    )
+    fuzzing.add_argument(
+        "--regime",
+        action="append",
+        choices=[*Regime, ALL],
+        metavar="NAME",
+        help="execution regime (repeatable): eager, compiled, xla or all; default: eager in every "
+        "framework (JAX too: its jit compiles each distinct expression)",
+    )
     fuzzing.add_argument("--report", metavar="FILE", type=_output_file, help="write the JSON fuzz report here")
     fuzzing.add_argument("--quiet", action="store_true", help="no progress display")
     history.arguments(_page(commands, "history", "release history: which gradient changed in which release"))
@@ -253,10 +373,17 @@ def _fuzz(args: argparse.Namespace) -> int:
     if unknown:
         print("\n".join(f"conformance: {renames.unknown('framework', fw, known)}" for fw in unknown), file=sys.stderr)
         return USAGE
-    options = fuzz.Options(out=Path(args.out), seconds=args.seconds, seed=args.seed, functions=args.functions,
-                           frameworks=args.framework or list(known), dtypes=tuple(args.dtype or fuzz.DTYPES),
-                           expressions=args.expressions, regimes=_regimes(args.regime) or [Regime.EAGER],
-                           report=Path(args.report) if args.report else None)
+    options = fuzz.Options(
+        out=Path(args.out),
+        seconds=args.seconds,
+        seed=args.seed,
+        functions=args.functions,
+        frameworks=args.framework or list(known),
+        dtypes=tuple(args.dtype or fuzz.DTYPES),
+        expressions=args.expressions,
+        regimes=_regimes(args.regime) or [Regime.EAGER],
+        report=Path(args.report) if args.report else None,
+    )
     try:
         with runner.interruptible(), fuzz.Display(options, quiet=args.quiet) as show:
             result = fuzz.fuzz(options, known, progress=show)
@@ -339,16 +466,22 @@ def _run(args: argparse.Namespace) -> int:
         return USAGE
     misnamed = [fw for fw in frameworks if not re.fullmatch(FRAMEWORK, fw)]
     if misnamed:  # the report would be refused after the whole run
-        print(f"conformance: an adapter's name must match {FRAMEWORK} for the report to name it: "
-              f"{', '.join(map(repr, misnamed))}", file=sys.stderr)
+        print(
+            f"conformance: an adapter's name must match {FRAMEWORK} for the report to name it: "
+            f"{', '.join(map(repr, misnamed))}",
+            file=sys.stderr,
+        )
         return USAGE
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         print(f"conformance: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return USAGE
     if args.report and args.junit and _same_file(args.report, args.junit):
-        print(f"conformance: --report {args.report} and --junit {args.junit} are one file: each would overwrite "
-              "the other", file=sys.stderr)
+        print(
+            f"conformance: --report {args.report} and --junit {args.junit} are one file: each would overwrite "
+            "the other",
+            file=sys.stderr,
+        )
         return USAGE
     try:
         baseline = report.read(args.baseline) if args.baseline else None
@@ -374,8 +507,12 @@ def _run(args: argparse.Namespace) -> int:
     stopped: runner.Interrupted | None = None
     try:
         with runner.interruptible():  # SIGINT and SIGTERM stop the workers; what finished is reported, as partial
-            options = {"timeout": args.timeout, "workers": args.workers, "costs": _costs(args.report, args.baseline),
-                       "compile_cache": None if args.no_compile_cache else runner.COMPILE_CACHE}
+            options = {
+                "timeout": args.timeout,
+                "workers": args.workers,
+                "costs": _costs(args.report, args.baseline),
+                "compile_cache": None if args.no_compile_cache else runner.COMPILE_CACHE,
+            }
             if args.quiet:
                 runner.run(jobs, known, **options)
             else:
@@ -461,24 +598,32 @@ def _console(stderr: bool = False) -> Console:
     return _Console(highlight=False, stderr=stderr)
 
 
-def select(cases: list[loader.LoadedCase], patterns: Sequence[str] | None = None, tags: Sequence[str] | None = None,
-           kinds: Sequence[str] | None = None) -> list[loader.LoadedCase]:
+def select(
+    cases: list[loader.LoadedCase],
+    patterns: Sequence[str] | None = None,
+    tags: Sequence[str] | None = None,
+    kinds: Sequence[str] | None = None,
+) -> list[loader.LoadedCase]:
     """The cases that `-k`, `--tag` and `--kind` keep; each option repeated means any of its values.
 
     A pattern with a glob character matches the whole id (`fnmatch`), any other is a substring,
     both ignoring case, as pytest's `-k` reads a plain word; a pattern equal to an id matches it, so
     that a sample's id (`log-sweep[tiny]`, whose brackets are glob characters) selects that sample.
     """
+
     def matches(case_id: str, pattern: str) -> bool:
         case_id, pattern = case_id.lower(), pattern.lower()
         if case_id == pattern:
             return True
         return fnmatch.fnmatchcase(case_id, pattern) if any(c in pattern for c in "*?[") else pattern in case_id
 
-    return [c for c in cases
-            if (not patterns or any(matches(c.case.id, p) for p in patterns))
-            and (not tags or set(tags) & set(c.case.tags))
-            and (not kinds or c.case.kind in kinds)]
+    return [
+        c
+        for c in cases
+        if (not patterns or any(matches(c.case.id, p) for p in patterns))
+        and (not tags or set(tags) & set(c.case.tags))
+        and (not kinds or c.case.kind in kinds)
+    ]
 
 
 def _nothing_ran(result: report.Report, named: list[str]) -> int:
@@ -626,8 +771,13 @@ def _same_file(a: str, b: str) -> bool:
 class _Version(argparse.Action):
     """`--version`: computed only when asked, from installed metadata; no framework is imported."""
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
-                 option_string: str | None = None) -> None:
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
         print(versions_text())
         parser.exit(OK)
 

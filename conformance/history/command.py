@@ -1,4 +1,5 @@
 """`conformance history run|show|changelog|bisect|merge`: the subcommand's options and what each does."""
+
 from __future__ import annotations
 
 import argparse
@@ -20,20 +21,33 @@ def arguments(history: argparse.ArgumentParser) -> None:
     actions = history.add_subparsers(dest="action", required=True)
     run = actions.add_parser("run", help="measure the releases not yet in the store")
     run.add_argument("--framework", required=True, choices=sorted(envs.PACKAGE))
-    run.add_argument("--from", dest="low", metavar="VERSION",
-                     help="oldest release (default: " + ", ".join(f"{fw} {v}" for fw, v in envs.OLDEST.items()) + ")")
+    run.add_argument(
+        "--from",
+        dest="low",
+        metavar="VERSION",
+        help="oldest release (default: " + ", ".join(f"{fw} {v}" for fw, v in envs.OLDEST.items()) + ")",
+    )
     run.add_argument("--to", dest="high", metavar="VERSION", help="newest release (default: the newest)")
     run.add_argument("--releases", metavar="A,B", help="exactly these releases, comma-separated")
     run.add_argument("--jobs", type=int, default=1, metavar="N", help="releases at once (default 1; torch: 1)")
     run.add_argument("--force", action="store_true", help="measure again the releases already in the store")
-    run.add_argument("--list", action="store_true",
-                     help="print the releases it would measure as JSON ({framework, release} each: a CI matrix) "
-                          "and exit")
-    run.add_argument("-k", "--case", action="append", default=[], metavar="PATTERN",
-                     help="only these cases (repeatable), as `conformance run -k`")
+    run.add_argument(
+        "--list",
+        action="store_true",
+        help="print the releases it would measure as JSON ({framework, release} each: a CI matrix) and exit",
+    )
+    run.add_argument(
+        "-k",
+        "--case",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="only these cases (repeatable), as `conformance run -k`",
+    )
     _common(run)
-    run.add_argument("--envs", type=Path, default=envs.CACHE, metavar="DIR",
-                     help=f"the environments' cache (default {envs.CACHE})")
+    run.add_argument(
+        "--envs", type=Path, default=envs.CACHE, metavar="DIR", help=f"the environments' cache (default {envs.CACHE})"
+    )
 
     show = actions.add_parser("show", help="the timeline of a case: its answers over releases")
     show.add_argument("case", metavar="CASE")
@@ -49,8 +63,9 @@ def arguments(history: argparse.ArgumentParser) -> None:
     bisect.add_argument("--framework", required=True, choices=sorted(envs.PACKAGE))
     bisect.add_argument("--from", dest="low", required=True, metavar="VERSION")
     bisect.add_argument("--to", dest="high", required=True, metavar="VERSION")
-    bisect.add_argument("--envs", type=Path, default=envs.CACHE, metavar="DIR",
-                        help=f"the environments' cache (default {envs.CACHE})")
+    bisect.add_argument(
+        "--envs", type=Path, default=envs.CACHE, metavar="DIR", help=f"the environments' cache (default {envs.CACHE})"
+    )
 
     merge = actions.add_parser("merge", help="join stores made on several machines")
     merge.add_argument("stores", nargs="+", type=Path, metavar="STORE")
@@ -63,8 +78,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     try:
-        return {"run": _run, "show": _show, "changelog": _changelog, "bisect": _bisect,
-                "merge": _merge}[args.action](args)
+        return {"run": _run, "show": _show, "changelog": _changelog, "bisect": _bisect, "merge": _merge}[args.action](
+            args
+        )
     except (OSError, ValueError, envs.EnvError) as err:
         print(f"conformance history: {err}", file=sys.stderr)
         return USAGE
@@ -80,8 +96,11 @@ def _run(args: argparse.Namespace) -> int:
     else:
         wanted = envs.releases(args.framework, args.low or envs.OLDEST[args.framework], args.high)
     # Newest first: a history cut short covers the latest releases, one after the other.
-    todo = [r for r in sorted(wanted, key=Version, reverse=True)
-            if args.force or store.find(held, args.framework, r) is None]
+    todo = [
+        r
+        for r in sorted(wanted, key=Version, reverse=True)
+        if args.force or store.find(held, args.framework, r) is None
+    ]
     if args.list:
         print(json.dumps([{"framework": args.framework, "release": release} for release in todo]))
         return OK
@@ -97,9 +116,11 @@ def _run(args: argparse.Namespace) -> int:
         replaced = store.fold(held, outcome.report, outcome.measured)
         store.write(held, args.store)
         m = outcome.measured
-        print(f"history: {args.framework} {outcome.release}: env {m.env_seconds:.0f} s, run {m.run_seconds:.0f} s, "
-              f"{len(outcome.report.jobs)} jobs" + (f" (replaces the measurement of {replaced})" if replaced else ""),
-              flush=True)
+        print(
+            f"history: {args.framework} {outcome.release}: env {m.env_seconds:.0f} s, run {m.run_seconds:.0f} s, "
+            f"{len(outcome.report.jobs)} jobs" + (f" (replaces the measurement of {replaced})" if replaced else ""),
+            flush=True,
+        )
     return FAILED if failed else OK
 
 
@@ -127,8 +148,10 @@ def _bisect(args: argparse.Namespace) -> int:
     envs.checkout()
     releases = envs.releases(args.framework, args.low, args.high)
     if len(releases) < 2:
-        print(f"conformance history: fewer than two {args.framework} releases in [{args.low}, {args.high}]",
-              file=sys.stderr)
+        print(
+            f"conformance history: fewer than two {args.framework} releases in [{args.low}, {args.high}]",
+            file=sys.stderr,
+        )
         return USAGE
     plan = runs.Plan(args.framework, args.envs, paths=(str(Path(args.case_file).resolve()),))
     found = search.bisect(releases, search.answers_by_running(plan), say=lambda text: print(text, flush=True))

@@ -5,6 +5,7 @@ tf-keras with TensorFlow) and the package's own dependencies, everything else fr
 the release's pins in). It is made with `python -m venv --without-pip` and filled by this interpreter's pip
 (`pip --python`), so no pip is installed per environment. The checkout runs in it from PYTHONPATH, never installed.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,8 +39,20 @@ HEAVY = frozenset({"torch"})
 TFP = {"2.16": "0.24.0", "2.17": "0.24.0"}
 TFP_NEWEST = "0.25.0"
 #: what the environment records as installed: the framework's packages and the numerics under them
-RECORDED = ("jax", "jaxlib", "optax", "ml-dtypes", "tensorflow", "tensorflow-cpu", "tensorflow-probability",
-            "tf-keras", "keras", "torch", "numpy", "scipy")
+RECORDED = (
+    "jax",
+    "jaxlib",
+    "optax",
+    "ml-dtypes",
+    "tensorflow",
+    "tensorflow-cpu",
+    "tensorflow-probability",
+    "tf-keras",
+    "keras",
+    "torch",
+    "numpy",
+    "scipy",
+)
 
 
 class EnvError(RuntimeError):
@@ -62,8 +75,12 @@ class Env:
 
 def releases(framework: str, low: str | None = None, high: str | None = None) -> list[str]:
     """The framework's final releases in [low, high], oldest first, as `pip index versions` lists them."""
-    listed = subprocess.run([sys.executable, "-m", "pip", "index", "versions", PACKAGE[framework]],
-                            capture_output=True, text=True, timeout=300)
+    listed = subprocess.run(
+        [sys.executable, "-m", "pip", "index", "versions", PACKAGE[framework]],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     found = re.search(r"^Available versions: (.*)$", listed.stdout, re.M)
     if found is None:
         raise EnvError(f"pip index versions {PACKAGE[framework]}: {(listed.stderr or listed.stdout).strip()[-400:]}")
@@ -79,8 +96,11 @@ def in_range(versions: list[str], low: str | None, high: str | None) -> list[str
             v = Version(text.strip())
         except InvalidVersion:
             continue
-        if not (v.is_prerelease or v.is_devrelease) and (low is None or v >= Version(low)) \
-                and (high is None or v <= Version(high)):
+        if (
+            not (v.is_prerelease or v.is_devrelease)
+            and (low is None or v >= Version(low))
+            and (high is None or v <= Version(high))
+        ):
             final.setdefault(Version(v.public), v.public)
     return [final[v] for v in sorted(final)]
 
@@ -91,8 +111,12 @@ def pins(framework: str, release: str) -> list[str]:
         return [f"jax=={release}", f"jaxlib=={release}"]
     if framework == "tensorflow":
         minor = ".".join(release.split(".")[:2])
-        return [f"tensorflow-cpu=={release}", f"tensorflow=={release}", f"tf-keras=={minor}.*",
-                f"tensorflow-probability=={TFP.get(minor, TFP_NEWEST)}"]
+        return [
+            f"tensorflow-cpu=={release}",
+            f"tensorflow=={release}",
+            f"tf-keras=={minor}.*",
+            f"tensorflow-probability=={TFP.get(minor, TFP_NEWEST)}",
+        ]
     return [f"{framework}=={release}"]
 
 
@@ -107,8 +131,9 @@ def checkout() -> None:
     constraints.txt and pyproject.toml, and run its code from PYTHONPATH."""
     missing = [f for f in ("constraints.txt", "pyproject.toml") if not (ROOT / f).is_file()]
     if missing:
-        raise EnvError(f"history run and bisect need a checkout of the repository ({', '.join(missing)} not found "
-                       f"in {ROOT})")
+        raise EnvError(
+            f"history run and bisect need a checkout of the repository ({', '.join(missing)} not found in {ROOT})"
+        )
 
 
 def where(cache: Path, framework: str, release: str) -> Path:
@@ -132,8 +157,7 @@ def make(framework: str, release: str, cache: Path = CACHE) -> Env:
         error = _install(path, "\n".join(release_pins) + "\n", requirements(framework))
         if error:
             shutil.rmtree(path, ignore_errors=True)
-            raise EnvError(f"{framework} {release}: pip could not install it: {error} (under constraints.txt: "
-                           f"{first})")
+            raise EnvError(f"{framework} {release}: pip could not install it: {error} (under constraints.txt: {first})")
     installed = _installed(path)
     relaxed = _missed(constraints, release_pins, installed) if first else []
     env = Env(path, installed, relaxed, round(time.perf_counter() - start, 1))
@@ -147,8 +171,23 @@ def _install(path: Path, constraints: str, wanted: list[str]) -> str | None:
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True, timeout=300)
     file = path / "constraints.txt"
     file.write_text(constraints, encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(path / "bin" / "python"), "install",
-                           "--quiet", "-c", str(file), *wanted], capture_output=True, text=True, timeout=3600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(path / "bin" / "python"),
+            "install",
+            "--quiet",
+            "-c",
+            str(file),
+            *wanted,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     if done.returncode == 0:
         return None
     lines = [line for line in done.stderr.splitlines() if line.strip() and "is ignored" not in line]
@@ -157,10 +196,13 @@ def _install(path: Path, constraints: str, wanted: list[str]) -> str | None:
 
 def _installed(path: Path) -> dict[str, str]:
     """The recorded packages' versions in the environment, read from its metadata."""
-    script = ("import json, importlib.metadata as m; print(json.dumps({d.metadata['Name']: d.version "
-              "for d in m.distributions()}))")
-    listed = subprocess.run([str(path / "bin" / "python"), "-c", script], capture_output=True, text=True,
-                            check=True, timeout=120)
+    script = (
+        "import json, importlib.metadata as m; print(json.dumps({d.metadata['Name']: d.version "
+        "for d in m.distributions()}))"
+    )
+    listed = subprocess.run(
+        [str(path / "bin" / "python"), "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
     every = {name(dist): v for dist, v in json.loads(listed.stdout).items()}
     return {package: every[package] for package in RECORDED if package in every}
 

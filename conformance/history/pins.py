@@ -4,6 +4,7 @@ constraints.txt pins one version of each framework; an environment for another v
 lines with its own pins, the rest of the file still applies. pip refuses two pins of one package, so the file is
 rewritten rather than given twice. This module imports nothing of the package, as tox runs it before installing it.
 """
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ environment and this checkout on PYTHONPATH, in an empty folder (so no ./cases i
 default regime. A run's exit 1 (a job failed) is a finding the report holds; a run that writes no report is a
 failure of that release's measurement, said and skipped.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,8 +43,9 @@ class Outcome:
 
 def library() -> str:
     """This checkout's version and commit, as a release's record names what measured it."""
-    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                          timeout=30)
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=30
+    )
     return f"{__version__} ({head.stdout.strip()})" if head.returncode == 0 else __version__
 
 
@@ -62,20 +64,33 @@ def measure(plan: Plan, release: str, made: Callable[[str, str, Path], Env] = en
             envs.remove(env)
     if isinstance(found, str):
         return Outcome(release, None, None, f"{plan.framework} {release}: {found}")
-    return Outcome(release, store.Measured(plan.framework, release, library(), env.installed, env.relaxed,
-                                          env.seconds, seconds), found)
+    return Outcome(
+        release,
+        store.Measured(plan.framework, release, library(), env.installed, env.relaxed, env.seconds, seconds),
+        found,
+    )
 
 
 def run(env: Env, plan: Plan) -> reports.Report | str:
     """The library's report on `env`'s release, or why there is none."""
     with tempfile.TemporaryDirectory(prefix="conformance-history-") as folder:
         out = Path(folder) / "report.json"
-        argv = [str(env.python), "-m", "conformance", "run", *plan.paths, "--framework", plan.framework, "--quiet",
-                "--no-compile-cache", "--report", str(out)]
+        argv = [
+            str(env.python),
+            "-m",
+            "conformance",
+            "run",
+            *plan.paths,
+            "--framework",
+            plan.framework,
+            "--quiet",
+            "--no-compile-cache",
+            "--report",
+            str(out),
+        ]
         for pattern in plan.cases:
             argv += ["--case", pattern]
-        environ = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
-                                                                            os.environ.get("PYTHONPATH")]))}
+        environ = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         try:
             done = subprocess.run(argv, cwd=folder, env=environ, capture_output=True, text=True, timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -92,8 +107,9 @@ def run(env: Env, plan: Plan) -> reports.Report | str:
         return found
 
 
-def measure_all(plan: Plan, releases: list[str], jobs: int = 1,
-                made: Callable[[str, str, Path], Env] = envs.make) -> Iterator[Outcome]:
+def measure_all(
+    plan: Plan, releases: list[str], jobs: int = 1, made: Callable[[str, str, Path], Env] = envs.make
+) -> Iterator[Outcome]:
     """Each release measured, `jobs` at a time (a heavy framework's one at a time), as each finishes."""
     workers = 1 if plan.framework in envs.HEAVY else max(1, jobs)
     with ThreadPoolExecutor(max_workers=workers) as pool:

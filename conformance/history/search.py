@@ -4,6 +4,7 @@ The search assumes one change between the two ends (as `git bisect` does): it ke
 answers as the oldest does and the oldest that does not, and halves the releases between them, so 25 releases
 take about 5 measurements beyond the two ends.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -30,14 +31,18 @@ class Found:
 
 def differ(a: Answers, b: Answers) -> list[str]:
     """How `b` differs from `a`, one line per gradient both answer (as the changelog words it)."""
-    return [f"{case} {gradient} [{dtype}]: {timeline.moved(a[k][1], b[k][1])}, "
-            f"{a[k][1].verdict.value} -> {b[k][1].verdict.value}"
-            for k in sorted(a.keys() & b.keys()) for case, dtype, gradient in [k]
-            if not timeline.same(b[k][0], a[k][1], b[k][1])]
+    return [
+        f"{case} {gradient} [{dtype}]: {timeline.moved(a[k][1], b[k][1])}, "
+        f"{a[k][1].verdict.value} -> {b[k][1].verdict.value}"
+        for k in sorted(a.keys() & b.keys())
+        for case, dtype, gradient in [k]
+        if not timeline.same(b[k][0], a[k][1], b[k][1])
+    ]
 
 
-def bisect(releases: list[str], answers: Callable[[str], Answers], say: Callable[[str], None] = lambda _: None
-           ) -> Found:
+def bisect(
+    releases: list[str], answers: Callable[[str], Answers], say: Callable[[str], None] = lambda _: None
+) -> Found:
     """The first release of `releases` (oldest first, at least two) whose answers differ from the first's."""
     found = Found(releases[0], releases[-1])
     seen: dict[str, Answers] = {}
@@ -66,11 +71,13 @@ def bisect(releases: list[str], answers: Callable[[str], Answers], say: Callable
 
 def answers_by_running(plan: runs.Plan) -> Callable[[str], Answers]:
     """A release's answers to the plan's case file, measured in its environment (made on demand, cached)."""
+
     def answers(release: str) -> Answers:
         outcome = runs.measure(plan, release)
         if outcome.report is None:
             raise ValueError(outcome.error or f"{plan.framework} {release}: not measured")
         return by_gradient(store.entries(outcome.report, plan.framework))
+
     return answers
 
 
@@ -83,6 +90,8 @@ def verdict_text(framework: str, found: Found) -> str:
     measured = f"(measured {', '.join(found.measured)})"
     if found.release is None:
         return f"{framework} {found.low} .. {found.high}: the answers do not change {measured}"
-    lines = [f"{framework} {found.release}: the first release whose answers differ from {found.low}'s "
-             f"(the one before: {found.before}) {measured}"]
+    lines = [
+        f"{framework} {found.release}: the first release whose answers differ from {found.low}'s "
+        f"(the one before: {found.before}) {measured}"
+    ]
     return "\n".join(lines + [f"  {found.release}: {line}" for line in found.changes])

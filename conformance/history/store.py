@@ -6,6 +6,7 @@ release that gave it; a gradient (framework, case, dtype, gradient name) is a ke
 its case states. Only a framework's default regime is measured. A value is kept as its dtype prints it (float32's
 shortest round-trip digits), so that the same answer in two releases is one entry.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -30,8 +31,10 @@ FORMAT, VERSION = "gradient-conformance-history", 1
 JOB = "(job)"
 #: an error that says the release lacks what the case needs: a function or module it does not have yet, a
 #: parameter it does not take. Such an answer is `Verdict.UNSUPPORTED`, not a failure of the release.
-LACKING = re.compile(r"\b(ImportError|ModuleNotFoundError|AttributeError)\b|has no attribute|cannot import name"
-                     r"|unexpected keyword argument")
+LACKING = re.compile(
+    r"\b(ImportError|ModuleNotFoundError|AttributeError)\b|has no attribute|cannot import name"
+    r"|unexpected keyword argument"
+)
 ERROR_CHARS = 200  # of an error's first line
 
 
@@ -56,9 +59,12 @@ class Key(Record):
     tolerance: Tolerance
     zero_tolerance: Array | None = Field(None, description="the derived rounding floor of a cancelled sum")
     normwise_size: int = Field(0, ge=0)
-    values_compared: bool = Field(True, description="false where the value is of the release's own random draws "
-                                                    "(the report's not_comparable): releases are compared by status "
-                                                    "and verdict only, as a new sampler changes every draw")
+    values_compared: bool = Field(
+        True,
+        description="false where the value is of the release's own random draws "
+        "(the report's not_comparable): releases are compared by status "
+        "and verdict only, as a new sampler changes every draw",
+    )
 
 
 class Release(Record):
@@ -74,9 +80,12 @@ class Release(Record):
     relaxed: list[str] = Field(description="constraints.txt lines dropped so that the release resolves")
     env_seconds: float = Field(description="making its environment (0: from the cache)")
     run_seconds: float = Field(description="running the library on it")
-    load_errors: list[str] = Field(default_factory=list, description="case files the library could not load in "
-                                                                     "this environment (file:line: why): their "
-                                                                     "cases are not measured in this release")
+    load_errors: list[str] = Field(
+        default_factory=list,
+        description="case files the library could not load in "
+        "this environment (file:line: why): their "
+        "cases are not measured in this release",
+    )
     answers: list[tuple[int, int]] = Field(description="(key, answer): indices into the store's keys and answers")
 
 
@@ -188,11 +197,22 @@ def fold(store: Store, report: reports.Report, measured: Measured) -> str | None
     index = Index(store)
     pairs = [(index.key(key), index.answer(answer)) for key, answer in entries(report, measured.framework)]
     env = report.environment
-    return index.add(Release(
-        framework=measured.framework, release=measured.release, measured=report.created, library=measured.library,
-        python=env.python, platform=env.platform, installed=measured.installed, relaxed=measured.relaxed,
-        env_seconds=measured.env_seconds, run_seconds=measured.run_seconds, answers=sorted(pairs),
-        load_errors=[f"{e.file}:{e.line}: {e.message}" for e in report.load_errors]))
+    return index.add(
+        Release(
+            framework=measured.framework,
+            release=measured.release,
+            measured=report.created,
+            library=measured.library,
+            python=env.python,
+            platform=env.platform,
+            installed=measured.installed,
+            relaxed=measured.relaxed,
+            env_seconds=measured.env_seconds,
+            run_seconds=measured.run_seconds,
+            answers=sorted(pairs),
+            load_errors=[f"{e.file}:{e.line}: {e.message}" for e in report.load_errors],
+        )
+    )
 
 
 def entries(report: reports.Report, framework: str) -> list[tuple[Key, Answer]]:
@@ -202,8 +222,19 @@ def entries(report: reports.Report, framework: str) -> list[tuple[Key, Answer]]:
         if job.framework != framework or job.verdict == Verdict.UNAVAILABLE:
             continue
         for gradient, answer, extra in _answers(job):
-            out.append((Key(framework=job.framework, case=job.case, dtype=job.dtype, gradient=gradient,
-                            tolerance=job.tolerance, **extra), answer))
+            out.append(
+                (
+                    Key(
+                        framework=job.framework,
+                        case=job.case,
+                        dtype=job.dtype,
+                        gradient=gradient,
+                        tolerance=job.tolerance,
+                        **extra,
+                    ),
+                    answer,
+                )
+            )
     return out
 
 
@@ -211,14 +242,41 @@ def _answers(job: reports.JobRecord) -> list[tuple[str, Answer, dict[str, Any]]]
     """Each gradient's answer (a job that raised before any gradient: one answer, its error)."""
     if not job.gradients:
         error = job.failures[0] if job.failures else None
-        return [(JOB, Answer(status=Status.ERROR, cls=None, verdict=_verdict(job.verdict, error),
-                             representation=None, value=None, error=_line(error)), {})]
+        return [
+            (
+                JOB,
+                Answer(
+                    status=Status.ERROR,
+                    cls=None,
+                    verdict=_verdict(job.verdict, error),
+                    representation=None,
+                    value=None,
+                    error=_line(error),
+                ),
+                {},
+            )
+        ]
     out = []
     for name, g in job.gradients.items():
-        answer = Answer(status=g.status, cls=g.cls, verdict=_verdict(g.verdict, g.error),
-                        representation=g.representation, value=_printed(g.value, job.dtype), error=_line(g.error))
-        out.append((name, answer, {"zero_tolerance": g.zero_tolerance, "normwise_size": g.normwise_size,
-                                   "values_compared": g.not_comparable is None}))
+        answer = Answer(
+            status=g.status,
+            cls=g.cls,
+            verdict=_verdict(g.verdict, g.error),
+            representation=g.representation,
+            value=_printed(g.value, job.dtype),
+            error=_line(g.error),
+        )
+        out.append(
+            (
+                name,
+                answer,
+                {
+                    "zero_tolerance": g.zero_tolerance,
+                    "normwise_size": g.normwise_size,
+                    "values_compared": g.not_comparable is None,
+                },
+            )
+        )
     return out
 
 
@@ -233,7 +291,7 @@ def _line(error: str | None) -> str | None:
     if error is None:
         return None
     line = error.strip().splitlines()[0] if error.strip() else ""
-    return line if len(line) <= ERROR_CHARS else line[:ERROR_CHARS - 3] + "..."
+    return line if len(line) <= ERROR_CHARS else line[: ERROR_CHARS - 3] + "..."
 
 
 def _printed(value: Any, dtype: str) -> Any:
@@ -260,8 +318,10 @@ def merge(stores: list[Store]) -> tuple[Store, list[str]]:
             if at in chosen:
                 kept = chosen[at][0]
                 newer = _moment(release.measured) > _moment(kept.measured)
-                said.append(f"{release.framework} {release.release}: measured twice ({kept.measured} and "
-                            f"{release.measured}): keeping {release.measured if newer else kept.measured}")
+                said.append(
+                    f"{release.framework} {release.release}: measured twice ({kept.measured} and "
+                    f"{release.measured}): keeping {release.measured if newer else kept.measured}"
+                )
                 if not newer:
                     continue
             chosen[at] = (release, store)

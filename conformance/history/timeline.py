@@ -9,6 +9,7 @@ as a symbolic zero. An error's wording is no change either; its status and verdi
 gradient of the release's own random draws (a Monte Carlo mean, a sample's implicit gradient) is compared by status
 and verdict only: a new sampler changes every draw, and the verdict judges it statistically.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -40,8 +41,9 @@ def same(key: Key, a: Answer, b: Answer) -> bool:
     floor = tolerance.numeric(key.zero_tolerance) if key.zero_tolerance is not None else None
     if floor is not None and floor.shape != old.shape:
         floor = None
-    return old.size == 0 or tolerance.within(new, old, key.dtype, key.tolerance.rtol, key.tolerance.atol, floor,
-                                             normwise_size=key.normwise_size)
+    return old.size == 0 or tolerance.within(
+        new, old, key.dtype, key.tolerance.rtol, key.tolerance.atol, floor, normwise_size=key.normwise_size
+    )
 
 
 def text(answer: Answer, precision: int = 6) -> str:
@@ -90,10 +92,14 @@ def show(store: Store, case: str, framework: str | None = None) -> list[str]:
     """The timeline of `case` (a sweep's id: each of its samples): per framework, dtype and gradient, its answers
     over the releases."""
     lines = []
-    chosen = sorted((i for i, k in enumerate(store.keys) if (k.case == case or k.case.startswith(f"{case}["))
-                     and (framework is None or k.framework == framework)),
-                    key=lambda i: (store.keys[i].framework, store.keys[i].case, store.keys[i].dtype,
-                                   store.keys[i].gradient))
+    chosen = sorted(
+        (
+            i
+            for i, k in enumerate(store.keys)
+            if (k.case == case or k.case.startswith(f"{case}[")) and (framework is None or k.framework == framework)
+        ),
+        key=lambda i: (store.keys[i].framework, store.keys[i].case, store.keys[i].dtype, store.keys[i].gradient),
+    )
     for i in chosen:
         key = store.keys[i]
         found = spans(store, i, of(store, key.framework))
@@ -112,8 +118,10 @@ class Change:
     new: Answer
 
     def __str__(self) -> str:
-        return (f"{self.release}: {self.key.case} {self.key.gradient} [{self.key.dtype}]: {moved(self.old, self.new)}"
-                f", {self.old.verdict.value} -> {self.new.verdict.value}")
+        return (
+            f"{self.release}: {self.key.case} {self.key.gradient} [{self.key.dtype}]: {moved(self.old, self.new)}"
+            f", {self.old.verdict.value} -> {self.new.verdict.value}"
+        )
 
 
 def moved(old: Answer, new: Answer) -> str:
@@ -156,12 +164,16 @@ def notes(older: Release, newer: Release) -> list[str]:
     said = []
     numpy = [r.installed.get("numpy", "?") for r in (older, newer)]
     if len({v.split(".")[0] for v in numpy}) > 1:
-        said.append(f"{newer.release}: note: judged with numpy {numpy[1]}, {older.release} with numpy {numpy[0]}: "
-                    "a verdict that changes with the same value may be NumPy's")
+        said.append(
+            f"{newer.release}: note: judged with numpy {numpy[1]}, {older.release} with numpy {numpy[0]}: "
+            "a verdict that changes with the same value may be NumPy's"
+        )
     for release in (older, newer):
         if release.load_errors:
-            said.append(f"{newer.release}: note: {len(release.load_errors)} case files did not load in "
-                        f"{release.release} (e.g. {release.load_errors[0]}): their cases are not compared")
+            said.append(
+                f"{newer.release}: note: {len(release.load_errors)} case files did not load in "
+                f"{release.release} (e.g. {release.load_errors[0]}): their cases are not compared"
+            )
     return said
 
 
@@ -169,5 +181,8 @@ def changed_keys(store: Store, framework: str) -> set[int]:
     """The gradients that changed at least once over the framework's releases."""
     releases = of(store, framework)
     index = {(k.framework, k.case, k.dtype, k.gradient): i for i, k in enumerate(store.keys)}
-    return {index[(c.key.framework, c.key.case, c.key.dtype, c.key.gradient)]
-            for older, newer in pairwise(releases) for c in changes(store, older, newer)}
+    return {
+        index[(c.key.framework, c.key.case, c.key.dtype, c.key.gradient)]
+        for older, newer in pairwise(releases)
+        for c in changes(store, older, newer)
+    }

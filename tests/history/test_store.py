@@ -1,5 +1,6 @@
 """The history store, its timelines, changelog, merge and bisect's search, on injected reports of the NumPy fake
 adapter (no framework, no environment made)."""
+
 from __future__ import annotations
 
 import gzip
@@ -59,8 +60,9 @@ def test_a_release_records_what_was_installed_and_the_unavailable_framework_is_l
     assert release.load_errors == []
     assert {k.framework for k in held.keys} == {"fake"}  # "broken" was unavailable
     raised = next(k for k in held.keys if k.case == "raises")
-    assert raised.gradient == JOB and held.answers[dict(release.answers)[held.keys.index(raised)]].status == \
-        Status.ERROR
+    assert (
+        raised.gradient == JOB and held.answers[dict(release.answers)[held.keys.index(raised)]].status == Status.ERROR
+    )
 
 
 def test_a_case_file_the_release_cannot_load_is_recorded(sample):
@@ -79,12 +81,15 @@ def test_a_float32_value_is_kept_at_the_digits_float32_needs(sample):
     assert held.answers[dict(held.releases[0].answers)[good32]].value == 4.0  # the report's 4.00000000000034
 
 
-@pytest.mark.parametrize("error, verdict", [("AttributeError: module 'jax.numpy' has no attribute 'xlogy'",
-                                             Verdict.UNSUPPORTED),
-                                            ("ImportError: cannot import name 'logsumexp'", Verdict.UNSUPPORTED),
-                                            ("TypeError: f() got an unexpected keyword argument 'axis'",
-                                             Verdict.UNSUPPORTED),
-                                            ("RuntimeError: deliberate", Verdict.ERROR)])
+@pytest.mark.parametrize(
+    "error, verdict",
+    [
+        ("AttributeError: module 'jax.numpy' has no attribute 'xlogy'", Verdict.UNSUPPORTED),
+        ("ImportError: cannot import name 'logsumexp'", Verdict.UNSUPPORTED),
+        ("TypeError: f() got an unexpected keyword argument 'axis'", Verdict.UNSUPPORTED),
+        ("RuntimeError: deliberate", Verdict.ERROR),
+    ],
+)
 def test_an_error_that_says_the_release_lacks_an_api_is_unsupported_not_an_error(sample, error, verdict):
     report = sample.model_copy(deep=True)
     next(j for j in report.jobs if j.case == "raises" and j.framework == "fake").failures = [error]
@@ -96,14 +101,15 @@ def test_a_value_within_the_cases_tolerance_is_no_change_and_one_beyond_it_is(sa
     held = history(sample, 4.0, 4.0 * (1 + 1e-12), 5.0)
     assert timeline.changelog(held, "fake") == [
         "1.2: good a [float64]: 4 -> 5, pass -> fail",
-        "1.1: no gradient changed since 1.0"]
+        "1.1: no gradient changed since 1.0",
+    ]
 
 
 def test_show_collapses_equal_neighbours_into_ranges(sample):
     held = history(sample, 4.0, 4.0, 5.0, 4.0)
     lines = timeline.show(held, "good", "fake")
     at = lines.index("fake good a [float64]:")
-    assert lines[at + 1:at + 4] == ["  1.0 .. 1.1: 4 (pass)", "  1.2: 5 (fail)", "  1.3: 4 (pass)"]
+    assert lines[at + 1 : at + 4] == ["  1.0 .. 1.1: 4 (pass)", "  1.2: 5 (fail)", "  1.3: 4 (pass)"]
     assert "  1.0 .. 1.3: 4 (pass)" in lines  # float32 never changed
     assert timeline.show(held, "no-such-case") == []
 
@@ -123,8 +129,10 @@ def test_merge_joins_stores_and_keeps_the_newer_measurement_of_a_release_saying_
     merged, said = store.merge([new, other, old])
     assert [r.release for r in store.of(merged, "fake")] == ["1.0", "1.1"]
     assert store.find(merged, "fake", "1.0").measured == "2026-12-02T00:00:00+00:00"  # type: ignore[union-attr]
-    assert said == ["fake 1.0: measured twice (2026-12-02T00:00:00+00:00 and 2026-12-01T00:00:00+00:00): keeping "
-                    "2026-12-02T00:00:00+00:00"]
+    assert said == [
+        "fake 1.0: measured twice (2026-12-02T00:00:00+00:00 and 2026-12-01T00:00:00+00:00): keeping "
+        "2026-12-02T00:00:00+00:00"
+    ]
     assert timeline.changelog(merged, "fake") == ["1.1: good a [float64]: 5 -> 4, fail -> pass"]
 
 
@@ -147,8 +155,12 @@ def test_releases_in_a_range_are_final_each_once_oldest_first():
 
 
 def test_a_tensorflow_release_brings_its_own_probability_and_keras():
-    assert envs.pins("tensorflow", "2.16.2") == ["tensorflow-cpu==2.16.2", "tensorflow==2.16.2", "tf-keras==2.16.*",
-                                                 "tensorflow-probability==0.24.0"]
+    assert envs.pins("tensorflow", "2.16.2") == [
+        "tensorflow-cpu==2.16.2",
+        "tensorflow==2.16.2",
+        "tf-keras==2.16.*",
+        "tensorflow-probability==0.24.0",
+    ]
     assert envs.pins("tensorflow", "2.21.0")[-1] == "tensorflow-probability==0.25.0"
     assert envs.pins("jax", "0.4.30") == ["jax==0.4.30", "jaxlib==0.4.30"]
 
@@ -186,27 +198,32 @@ def test_the_committed_schema_is_the_generated_one_and_a_written_store_meets_it(
 
 def test_run_outside_a_checkout_says_it_needs_one(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(envs, "ROOT", tmp_path)
-    assert cli.main(["history", "run", "--framework", "jax", "--releases", "0.10.2",
-                     "--store", str(tmp_path / "s.json.gz")]) == 2
+    assert (
+        cli.main(
+            ["history", "run", "--framework", "jax", "--releases", "0.10.2", "--store", str(tmp_path / "s.json.gz")]
+        )
+        == 2
+    )
     assert "need a checkout of the repository (constraints.txt, pyproject.toml not found" in capsys.readouterr().err
 
 
-def _answer(value: object, cls: Class = Class.FINITE, verdict: Verdict = Verdict.PASS,
-            representation: str | None = None) -> Answer:
-    return Answer(status=Status.VALUE, cls=cls, verdict=verdict, representation=representation, value=value,
-                  error=None)
+def _answer(
+    value: object, cls: Class = Class.FINITE, verdict: Verdict = Verdict.PASS, representation: str | None = None
+) -> Answer:
+    return Answer(status=Status.VALUE, cls=cls, verdict=verdict, representation=representation, value=value, error=None)
 
 
 def _key(**update: object) -> Key:
-    return Key(framework="jax", case="c", dtype="float64", gradient="x", tolerance=Tolerance(rtol=1e-7),
-               **update)
+    return Key(framework="jax", case="c", dtype="float64", gradient="x", tolerance=Tolerance(rtol=1e-7), **update)
 
 
 def test_an_empty_value_or_a_zero_spelled_another_way_is_no_change():
-    assert timeline.same(_key(), _answer([], Class.EXACT_ZERO, representation="symbolic zero"),
-                         _answer([], Class.EXACT_ZERO))
-    none = Answer(status=Status.DISCONNECTED, cls=None, verdict=Verdict.PASS, representation="None", value=None,
-                  error=None)
+    assert timeline.same(
+        _key(), _answer([], Class.EXACT_ZERO, representation="symbolic zero"), _answer([], Class.EXACT_ZERO)
+    )
+    none = Answer(
+        status=Status.DISCONNECTED, cls=None, verdict=Verdict.PASS, representation="None", value=None, error=None
+    )
     assert not timeline.same(_key(), none, none.model_copy(update={"representation": "symbolic zero"}))
 
 
@@ -230,4 +247,5 @@ def test_the_changelog_notes_another_numpy_major_and_case_files_that_did_not_loa
         "1.1: note: judged with numpy 2.0, 1.0 with numpy 1.26.4: a verdict that changes with the same value may be "
         "NumPy's",
         "1.1: note: 1 case files did not load in 1.0 (e.g. cases/x.yaml:1: AttributeError): their cases are not "
-        "compared"]
+        "compared",
+    ]

@@ -1,4 +1,5 @@
 """tox's matrix follows the release history: each framework's newest release in the committed store has an env."""
+
 from __future__ import annotations
 
 import configparser

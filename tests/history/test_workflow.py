@@ -1,6 +1,7 @@
 """The history workflow's steps, run here for two cheap releases (jax 0.10.1 and 0.10.2, one case): each measured
 into a store of its own as a matrix job does, then merged as the final job does. It makes real environments from
 the package index (CI reaches it; the environments are cached as `history run` caches them), with real jax."""
+
 from __future__ import annotations
 
 import json
@@ -45,8 +46,9 @@ def _run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_the_workflow_measures_two_releases_in_jobs_of_their_own_and_merges_them(tmp_path):
     for release in RELEASES:
-        measured = _run([*_here(_step("measure", "Measure"), framework="jax", release=release),
-                         "--case", "abs-at-zero"], tmp_path)
+        measured = _run(
+            [*_here(_step("measure", "Measure"), framework="jax", release=release), "--case", "abs-at-zero"], tmp_path
+        )
         assert measured.returncode == 0, measured.stdout + measured.stderr
     stores = tmp_path / "stores"
     stores.mkdir()
@@ -57,13 +59,28 @@ def test_the_workflow_measures_two_releases_in_jobs_of_their_own_and_merges_them
     held = store.read(tmp_path / "history" / "store.json.gz")
     assert [r.release for r in store.of(held, "jax")] == list(RELEASES)
     assert all(r.installed["jax"] == r.installed["jaxlib"] == r.release for r in held.releases)
-    assert timeline.show(held, "abs-at-zero", "jax")[:2] == ["jax abs-at-zero x [float32]:",
-                                                            "  0.10.1 .. 0.10.2: 1 (convention)"]
+    assert timeline.show(held, "abs-at-zero", "jax")[:2] == [
+        "jax abs-at-zero x [float32]:",
+        "  0.10.1 .. 0.10.2: 1 (convention)",
+    ]
 
 
 def test_the_plan_lists_each_release_from_the_oldest_covered_newest_first_as_a_matrix(tmp_path):
-    listed = _run([sys.executable, "-m", "conformance", "history", "run", "--framework", "jax", "--list",
-                   "--store", str(tmp_path / "none.json.gz")], tmp_path)
+    listed = _run(
+        [
+            sys.executable,
+            "-m",
+            "conformance",
+            "history",
+            "run",
+            "--framework",
+            "jax",
+            "--list",
+            "--store",
+            str(tmp_path / "none.json.gz"),
+        ],
+        tmp_path,
+    )
     assert listed.returncode == 0, listed.stderr
     releases = [entry["release"] for entry in json.loads(listed.stdout)]
     assert releases[-1] == "0.4.30" and "0.4.29" not in releases and "0.10.2" in releases
