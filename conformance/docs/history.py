@@ -77,20 +77,10 @@ def _anchor(release: Release) -> str:
 def _framework(store: Store, framework: str) -> FrameworkHistory:
     releases = of(store, framework)
     changes = {newer.release: list(timeline.changes(store, older, newer)) for older, newer in pairwise(releases)}
-    index = {(k.framework, k.case, k.dtype, k.gradient): i for i, k in enumerate(store.keys)}
+    moved = {(release, c.key_index) for release, found in changes.items() for c in found}
     changed = sorted(
-        {
-            index[(c.key.framework, c.key.case, c.key.dtype, c.key.gradient)]
-            for found in changes.values()
-            for c in found
-        },
-        key=lambda i: (store.keys[i].case, store.keys[i].gradient, store.keys[i].dtype),
+        {i for _, i in moved}, key=lambda i: (store.keys[i].case, store.keys[i].gradient, store.keys[i].dtype)
     )
-    moved = {
-        (release, index[(c.key.framework, c.key.case, c.key.dtype, c.key.gradient)])
-        for release, found in changes.items()
-        for c in found
-    }
     answered = [dict(r.answers) for r in releases]
     rows = [
         Row(

@@ -114,6 +114,7 @@ class Change:
     release: str
     before: str  # the release it changed from
     key: Key
+    key_index: int  # the key's place in the store's keys
     old: Answer
     new: Answer
 
@@ -142,7 +143,9 @@ def changes(store: Store, older: Release, newer: Release) -> Iterator[Change]:
         was = before.get(key_index)
         key = store.keys[key_index]
         if was is not None and not same(key, store.answers[was], store.answers[answer_index]):
-            found.append(Change(newer.release, older.release, key, store.answers[was], store.answers[answer_index]))
+            found.append(
+                Change(newer.release, older.release, key, key_index, store.answers[was], store.answers[answer_index])
+            )
     yield from sorted(found, key=lambda c: (c.key.case, c.key.gradient, c.key.dtype))
 
 
@@ -180,9 +183,4 @@ def notes(older: Release, newer: Release) -> list[str]:
 def changed_keys(store: Store, framework: str) -> set[int]:
     """The gradients that changed at least once over the framework's releases."""
     releases = of(store, framework)
-    index = {(k.framework, k.case, k.dtype, k.gradient): i for i, k in enumerate(store.keys)}
-    return {
-        index[(c.key.framework, c.key.case, c.key.dtype, c.key.gradient)]
-        for older, newer in pairwise(releases)
-        for c in changes(store, older, newer)
-    }
+    return {c.key_index for older, newer in pairwise(releases) for c in changes(store, older, newer)}
