@@ -12,6 +12,7 @@ from conformance.adapters import BUILTIN, Gradient, composition_names, direction
 from conformance.kinds import directional
 from conformance.vocabulary import Agreement, Expect, Status, Verdict
 from tests.conftest import installed
+from tests.kinds.wrong_rules import wrong_jvp_cube
 
 CASES: dict[str, directional.DirectionalCase] = {
     c.case.id: c.case
@@ -186,28 +187,7 @@ def test_a_wrong_nested_forward_rule_fails_exactly_the_compositions_that_differe
     detaches x, so that differentiating the jvp rule again (jvp of jvp, or reverse over it) loses 6 x t^2. The
     compositions whose inner mode is forward fail, named by the verdicts and as the odd ones by self-consistency
     (with no stated value: the oracle off, the minority); those whose inner mode is reverse pass."""
-    import torch
-
-    class Cube(torch.autograd.Function):
-        @staticmethod
-        def forward(x):
-            return x**3
-
-        @staticmethod
-        def setup_context(ctx, inputs, output):
-            ctx.save_for_backward(inputs[0])
-            ctx.save_for_forward(inputs[0])
-
-        @staticmethod
-        def backward(ctx, grad):
-            (x,) = ctx.saved_tensors
-            return grad * 3 * x**2
-
-        @staticmethod
-        def jvp(ctx, tangent):
-            (x,) = ctx.saved_tensors
-            return 3 * x.detach() ** 2 * tangent  # right at first order; its own derivative in x is lost
-
+    Cube = wrong_jvp_cube()
     adapter = load(BUILTIN["torch"])
     x, v = np.array([0.5, 2.0]), np.array([1.0, -1.0])
     _, grads = adapter.directional(lambda env: Cube.apply(env["x"]).sum(), {"x": x}, "float64", {"x": v}, 2)

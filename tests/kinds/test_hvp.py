@@ -13,6 +13,7 @@ from conformance.kinds.function import FunctionCase
 from conformance.model import Divergence
 from conformance.vocabulary import Agreement, Status, Verdict
 from tests.conftest import installed
+from tests.kinds.wrong_rules import wrong_jvp_cube
 
 
 def _case(text: str) -> FunctionCase:
@@ -71,28 +72,7 @@ def test_a_wrong_forward_rule_fails_exactly_the_compositions_that_differentiate_
     """A real torch.autograd.Function for x^3 whose backward and first-order jvp are right, but whose jvp rule
     detaches x: reverse mode over it (grad of jvp) loses H v = 6 x v entirely; forward over reverse and reverse over
     reverse never differentiate that rule. Self-consistency names the two odd compositions, with no stated value."""
-    import torch
-
-    class Cube(torch.autograd.Function):
-        @staticmethod
-        def forward(x):
-            return x**3
-
-        @staticmethod
-        def setup_context(ctx, inputs, output):
-            ctx.save_for_backward(inputs[0])
-            ctx.save_for_forward(inputs[0])
-
-        @staticmethod
-        def backward(ctx, grad):
-            (x,) = ctx.saved_tensors
-            return grad * 3 * x**2
-
-        @staticmethod
-        def jvp(ctx, tangent):
-            (x,) = ctx.saved_tensors
-            return 3 * x.detach() ** 2 * tangent  # right at first order; its own derivative in x is lost
-
+    Cube = wrong_jvp_cube()
     adapter = load(BUILTIN["torch"])
     x, v = np.array([0.5, 2.0]), np.array([1.0, -1.0])
     _, grads = adapter.hvp(lambda env: Cube.apply(env["x"]).sum(), {"x": x}, "float64", {"x": v})
